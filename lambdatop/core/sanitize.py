@@ -1,0 +1,45 @@
+"""Log content is hostile until sanitised: this is the one place that makes it safe to show."""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (`ESC [ ... final`), OSC/DCS/APC/PM/SOS strings (terminated by
+# BEL or ST), and the two-byte escapes. The 8-bit C1 forms are removed with the other controls.
+_ESCAPES = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]?          # CSI
+    | \x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?   # OSC, DCS, SOS, PM, APC
+    | \x1b[ -/]*[0-~]?                # two-byte and nF escapes, or a lone ESC
+    """,
+    re.VERBOSE,
+)
+# C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
+# reorder or hide text (bidi overrides and isolates, zero-width joiners are left alone).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean(text: str) -> str:
+    """Remove escape sequences and control characters; keep tabs and newlines.
+
+    A carriage return becomes a newline: Node.js writes the newlines inside one message as `\\r`.
+    """
+    if _CONTROLS.search(text) is None:
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A sanitised single display line: newlines shown as ` ⏎ `, tabs as spaces."""
+    text = clean(text).rstrip("\n").replace("\n", " ⏎ ").replace("\t", "  ")
+    if limit is not None and len(text) > limit:
+        return text[: max(limit - 1, 0)] + "…"
+    return text
+
+
+def decode(data: bytes) -> str:
+    """Bytes from a file, a pipe or the network as text: invalid UTF-8 never raises."""
+    return data.decode("utf-8", errors="replace")
