@@ -27,6 +27,8 @@ class LineKind(StrEnum):
     LOGS_DROPPED = "logs_dropped"
     PLATFORM = "platform"
     """Any other platform event (telemetry subscription, unknown `platform.*`)."""
+    GAP = "gap"
+    """Not a log line: lambdatop's marker where lines are missing (source unreachable, dropped)."""
     APP = "app"
     """Everything the function itself wrote, and every line we do not recognise."""
 

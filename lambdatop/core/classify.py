@@ -1,0 +1,494 @@
+"""Recognise the guide's error families in application lines, in any runtime's wording.
+
+Most lines are not errors, so one regular expression over the lower-cased line decides whether
+any family can match before the family rules run. Service, action, resource and endpoint are
+pulled out where the message carries them, so the diagnosis can say which permission to grant or
+which host is unreachable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lambdatop.core.records import Classification, ErrorFamily
+
+# Signatures live early in a line; a 256 KB line is not scanned to its end.
+_SCAN_LIMIT = 8192
+
+_TRIGGERS = (
+    # permission
+    "denied",
+    "not authorized",
+    "unauthorized",
+    "explicit deny",
+    "policy allows",
+    "forbidden",
+    # throttling
+    "throttl",
+    "too many requests",
+    "toomanyrequests",
+    "rate exceeded",
+    "throughputexceeded",
+    "slowdown",
+    "slow down",
+    "requestlimitexceeded",
+    "limitexceeded",
+    "reduce your request rate",
+    # pools and databases
+    "pool",
+    "connection is not available",
+    "acquir",
+    "timeout exceeded when trying to connect",
+    "too many connections",
+    "too many clients",
+    "connection slots",
+    "could not connect",
+    "can't connect",
+    "cannot connect",
+    "unable to connect",
+    "communications link failure",
+    "lost connection",
+    "server closed the connection",
+    "connection attempt failed",
+    "connection to server",
+    "statement timeout",
+    "lock wait timeout",
+    "deadlock",
+    "operationalerror",
+    "mongo",
+    "sequelize",
+    "redis",
+    "jdbc",
+    # networking and VPC
+    "econnrefused",
+    "etimedout",
+    "econnreset",
+    "enotfound",
+    "eai_again",
+    "ehostunreach",
+    "enetunreach",
+    "getaddrinfo",
+    "name resolution",
+    "name or service not known",
+    "no such host",
+    "unknownhost",
+    "i/o timeout",
+    "connect timeout",
+    "connecttimeout",
+    "connect timed out",
+    "connection timed out",
+    "connection refused",
+    "read timeout",
+    "read timed out",
+    "socket hang up",
+    "endpoint url",
+    "enilimit",
+    "subnetipaddresslimit",
+    "ec2throttled",
+    "invalidsubnet",
+    "invalidsecuritygroup",
+    "network interface",
+    # init and deploy
+    "runtime.",
+    "unable to import",
+    "import module",
+    "importerror",
+    "modulenotfound",
+    "cannot find module",
+    "err_module_not_found",
+    "err_require_esm",
+    "missing on module",
+    "class not found",
+    "classnotfound",
+    "noclassdeffound",
+    "nosuchmethod",
+    "syntaxerror",
+    "exec format error",
+    "fork/exec",
+    "extension.",
+    # memory
+    "memory",
+    "heap",
+    "signal: killed",
+    "bad_alloc",
+    "allocation failed",
+)
+_TRIGGER_RE = re.compile("|".join(re.escape(t) for t in _TRIGGERS))
+
+_ARN = re.compile(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
+_NOT_AUTHORIZED = re.compile(
+    r"(?:is )?not authorized to perform:?\s*(?P<action>[\w-]+:[\w*]+)"
+    r"(?:\s+on\s+resource:?\s*[\"'`]?(?P<resource>[^\s\"'`,]+))?",
+    re.IGNORECASE,
+)
+_POLICY_ALLOWS = re.compile(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)
+_OPERATION = re.compile(r"when calling the (?P<op>\w+) operation")
+_SDK_SERVICE = re.compile(r"\(Service:\s*(?:Amazon\s+|AWS\s*)?(?P<service>[\w -]+?)\s*[,;)]")
+_ERROR_CODE = re.compile(r"(?:Error Code|\"code\"|code)[:=]\s*\"?(?P<code>[A-Za-z]+)")
+
+# Operations whose name alone says which service answered (botocore and SDK error messages
+# name the operation, not the service).
+_OPERATION_SERVICE = {
+    **dict.fromkeys(
+        (
+            "GetObject",
+            "PutObject",
+            "HeadObject",
+            "DeleteObject",
+            "ListObjects",
+            "ListObjectsV2",
+            "CopyObject",
+            "ListBucket",
+            "HeadBucket",
+            "CreateMultipartUpload",
+            "UploadPart",
+            "CompleteMultipartUpload",
+            "GetObjectAcl",
+            "PutObjectAcl",
+        ),
+        "s3",
+    ),
+    **dict.fromkeys(
+        (
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "Query",
+            "Scan",
+            "BatchGetItem",
+            "BatchWriteItem",
+            "TransactWriteItems",
+            "TransactGetItems",
+            "DescribeTable",
+        ),
+        "dynamodb",
+    ),
+    **dict.fromkeys(
+        ("SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "GetQueueUrl"),
+        "sqs",
+    ),
+    **dict.fromkeys(("Publish", "PublishBatch"), "sns"),
+    **dict.fromkeys(("GetSecretValue", "DescribeSecret"), "secretsmanager"),
+    **dict.fromkeys(("Decrypt", "Encrypt", "GenerateDataKey", "ReEncrypt"), "kms"),
+    **dict.fromkeys(("GetParameter", "GetParameters", "GetParametersByPath"), "ssm"),
+    **dict.fromkeys(("Invoke", "InvokeAsync"), "lambda"),
+    **dict.fromkeys(("PutRecord", "PutRecords", "GetRecords", "GetShardIterator"), "kinesis"),
+    **dict.fromkeys(("PutRecordBatch",), "firehose"),
+    **dict.fromkeys(("PutEvents",), "events"),
+    **dict.fromkeys(("StartExecution", "SendTaskSuccess"), "states"),
+    **dict.fromkeys(("AssumeRole", "GetCallerIdentity"), "sts"),
+    **dict.fromkeys(("PutMetricData",), "cloudwatch"),
+    **dict.fromkeys(("SendEmail", "SendRawEmail"), "ses"),
+}
+_SERVICE_ALIASES = {
+    "dynamodb": "dynamodb",
+    "dynamo db": "dynamodb",
+    "amazon dynamodb": "dynamodb",
+    "s3": "s3",
+    "amazon s3": "s3",
+    "sqs": "sqs",
+    "amazonsqs": "sqs",
+    "sns": "sns",
+    "kms": "kms",
+    "awskms": "kms",
+    "secrets manager": "secretsmanager",
+    "secretsmanager": "secretsmanager",
+    "lambda": "lambda",
+    "awslambda": "lambda",
+    "kinesis": "kinesis",
+    "ssm": "ssm",
+}
+
+_POOL = re.compile(
+    r"QueuePool limit of size (?P<size>\d+) overflow (?P<overflow>-?\d+) reached"
+    r"|Connection is not available, request timed out after (?P<hikari>\d+) ?ms"
+    r"|timeout exceeded when trying to connect"
+    r"|Timeout acquiring a connection"
+    r"|ConnectionAcquireTimeoutError|ResourceRequest timed out"
+    r"|pool (?:is )?(?:exhausted|full|timeout|timed out)"
+    r"|(?:connection )?pool exhausted|exhausted (?:the )?(?:connection )?pool"
+    r"|Cannot get a connection, pool error"
+    r"|Timeout waiting for idle object"
+    r"|Unable to acquire JDBC Connection"
+    r"|(?:could not|unable to|failed to) (?:acquire|obtain|get) (?:a )?connection"
+    r" from (?:the )?pool",
+    re.IGNORECASE,
+)
+_DB_SERVER_FULL = re.compile(
+    r"sorry, too many clients already|Too many connections|remaining connection slots are reserved"
+    r"|ER_CON_COUNT_ERROR|max_user_connections|connection limit exceeded",
+    re.IGNORECASE,
+)
+_DB_SPECIFIC = re.compile(
+    r"could not connect to server|connection to server (?:at|on) .{0,120}failed"
+    r"|Can'?t connect to (?:MySQL|PostgreSQL|MariaDB) server|Lost connection to MySQL server"
+    r"|Communications link failure|The connection attempt failed"
+    r"|server closed the connection unexpectedly|terminating connection due to"
+    r"|the database system is (?:starting up|shutting down|in recovery mode)"
+    r"|password authentication failed|Access denied for user"
+    r"|canceling statement due to statement timeout|Lock wait timeout exceeded"
+    r"|deadlock detected|Deadlock found"
+    r"|SequelizeConnection\w*|MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError"
+    r"|OperationalError|InterfaceError: connection already closed"
+    r"|Redis(?:Connection)?Error|Error \d+ connecting to|Connection to Redis|redis.*ECONNREFUSED"
+    r"|JDBCConnectionException|CannotCreateTransactionException|PSQLException",
+    re.IGNORECASE,
+)
+_NETWORK_VPC = re.compile(
+    r"ENILimitReached\w*|SubnetIPAddressLimitReached\w*|EC2ThrottledException|EC2UnexpectedException"
+    r"|InvalidSubnetIDException|InvalidSecurityGroupIDException|InvalidZipFileException"
+    r"|(?:create|attach|delete) (?:an |the )?(?:ENI|elastic network interface|network interface)",
+    re.IGNORECASE,
+)
+_NETWORK = re.compile(
+    r"(?P<dns>getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|ENOTFOUND|EAI_AGAIN|Temporary failure in name"
+    r" resolution|Name or service not known|no such host|UnknownHostException|nodename nor servname"
+    r"|Could not resolve host)"
+    r"|(?P<connect>Connect timeout on endpoint URL|ConnectTimeoutError|ConnectTimeout"
+    r"|connect timed out|Connection timed out|ETIMEDOUT|i/o timeout|ECONNREFUSED"
+    r"|Connection refused|EHOSTUNREACH|ENETUNREACH|Network is unreachable|No route to host"
+    r"|Could not connect to the endpoint URL|Unable to execute HTTP request|SdkClientException"
+    r"|connection timeout|timed out connecting)"
+    r"|(?P<read>Read timeout on endpoint URL|ReadTimeoutError|Read timed out|ECONNRESET"
+    r"|socket hang up|Connection reset by peer|SocketTimeoutException)",
+    re.IGNORECASE,
+)
+# Error codes are matched as AWS spells them; the phrases in any case.
+_THROTTLE = re.compile(
+    r"ProvisionedThroughputExceeded\w*|ThrottlingException|\(Throttling\)|Throttling:"
+    r"|ThrottledException|TooManyRequestsException|RequestLimitExceeded|SlowDown"
+    r"|RequestThrottled\w*|LimitExceededException|TransactionInProgressException"
+    r"|(?i:too many requests|rate exceeded|reduce your request rate|request was throttled"
+    r"|requests? (?:are|is|were|was|being) throttled)"
+)
+_PERMISSION = re.compile(
+    r"KMSAccessDenied\w*|AccessDenied\w*|Access Denied|not authorized to perform"
+    r"|UnauthorizedOperation|AuthorizationError\w*|explicit deny|no identity-based policy allows"
+    r"|no resource-based policy allows|is not authorized|Forbidden(?:Exception)?|\b403\b",
+    re.IGNORECASE,
+)
+_INIT = re.compile(
+    r"Runtime\.(?:ImportModuleError|HandlerNotFound|UserCodeSyntaxError|MalformedHandlerName"
+    r"|InvalidEntrypoint|InvalidRuntime|Unknown|CallbackHandlerDeprecated)"
+    r"|Unable to import module|Handler '[^']*' missing on module|Cannot find module"
+    r"|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|ModuleNotFoundError|ImportError"
+    r"|Class not found|ClassNotFoundException|NoClassDefFoundError|NoSuchMethodException"
+    r"|exec format error|fork/exec [^:]*: no such file|Extension\.(?:Crash|InitError|ExitError)"
+    r"|Init\.(?:error|timeout)",
+    re.IGNORECASE,
+)
+_OOM = re.compile(
+    r"Runtime\.OutOfMemory|JavaScript heap out of memory|Allocation failed\b"
+    r"|java\.lang\.OutOfMemoryError|OutOfMemoryError|OutOfMemoryException|\bMemoryError\b"
+    r"|fatal error: runtime: out of memory|NoMemoryError|failed to allocate memory"
+    r"|Cannot allocate memory|signal: killed|std::bad_alloc|out of memory",
+    re.IGNORECASE,
+)
+
+_HOST_PORT = re.compile(
+    r"(?:host \"(?P<qhost>[^\"]+)\"[\s\S]{0,120}?port (?P<qport>\d{2,5}))"
+    r"|(?:server (?:at|on) [\"'](?P<shost>[^\"']+)[\"'](?:.{0,40}?port (?P<sport>\d{2,5}))?)"
+    r"|(?:https?://(?P<uhost>[\w.-]+)(?::(?P<uport>\d{2,5}))?)"
+    r"|(?:(?<![\w.:-])(?P<host>\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)*|\[[0-9a-fA-F:]+\])"
+    r":(?P<port>\d{2,5})\b)"
+    r"|(?:(?:lookup|resolve host:?|ENOTFOUND|EAI_AGAIN|UnknownHostException:?) (?P<dhost>[\w.-]+))"
+)
+_DB_PORTS = frozenset({"5432", "5439", "3306", "1433", "1521", "27017", "6379", "11211", "9042"})
+_DB_HOST_HINTS = (
+    "rds.amazonaws.com",
+    "cache.amazonaws.com",
+    "docdb",
+    "postgres",
+    "mysql",
+    "aurora",
+    "redis",
+    "mongo",
+    "database",
+    "-db",
+    "db.",
+    "db-",
+)
+
+
+def is_connection_limit(classification: Classification) -> bool:
+    """The database refuses new connections: every environment's pool together is too big."""
+    return _DB_SERVER_FULL.search(classification.signature) is not None
+
+
+def classify(text: str) -> Classification | None:
+    """The error family a line belongs to, or None for the ordinary lines."""
+    head = text[:_SCAN_LIMIT]
+    lowered = head.lower()
+    if _TRIGGER_RE.search(lowered) is None:
+        return None
+    for rule in _RULES:
+        found = rule(head, lowered)
+        if found is not None:
+            return found
+    return None
+
+
+def _oom(text: str, lowered: str) -> Classification | None:
+    match = _OOM.search(text)
+    if match is None:
+        return None
+    return Classification(ErrorFamily.OUT_OF_MEMORY, match.group())
+
+
+def _init(text: str, lowered: str) -> Classification | None:
+    match = _INIT.search(text)
+    if match is None:
+        return None
+    return Classification(ErrorFamily.INIT, match.group())
+
+
+def _permission(text: str, lowered: str) -> Classification | None:
+    match = _PERMISSION.search(text)
+    if match is None:
+        return None
+    signature = match.group()
+    if "access denied for user" in lowered:
+        return None  # a database refusing a login: the database rule's
+    if signature == "403" and "forbidden" not in lowered and "denied" not in lowered:
+        return None
+    action = resource = None
+    service = None
+    authorized = _NOT_AUTHORIZED.search(text)
+    if authorized is not None:
+        action = authorized.group("action")
+        resource = authorized.group("resource")
+    else:
+        allows = _POLICY_ALLOWS.search(text)
+        if allows is not None:
+            action = allows.group("action")
+    operation = _OPERATION.search(text)
+    if action is None and operation is not None:
+        op = operation.group("op")
+        op_service = _OPERATION_SERVICE.get(op)
+        action = f"{op_service}:{op}" if op_service else op
+    if "kmsaccessdenied" in lowered or "kms access" in lowered:
+        service, action = "kms", action or "kms:Decrypt"
+    if resource is None:
+        arn = _ARN.search(text)
+        if arn is not None and ":sts:" not in arn.group() and ":iam:" not in arn.group():
+            resource = arn.group()
+    resource = resource.rstrip(".;") if resource else None
+    if service is None:
+        service = _service_of(text, action, resource)
+    if action is not None and ":" not in action and service is not None:
+        action = f"{service}:{action}"
+    return Classification(
+        ErrorFamily.PERMISSION, signature, service=service, action=action, resource=resource
+    )
+
+
+def _pool(text: str, lowered: str) -> Classification | None:
+    match = _POOL.search(text)
+    if match is None:
+        return None
+    return Classification(ErrorFamily.CONNECTION_POOL, match.group(), endpoint=_endpoint(text))
+
+
+def _database_server_full(text: str, lowered: str) -> Classification | None:
+    match = _DB_SERVER_FULL.search(text)
+    if match is None:
+        return None
+    return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text))
+
+
+def _throttling(text: str, lowered: str) -> Classification | None:
+    match = _THROTTLE.search(text)
+    if match is None:
+        return None
+    operation = _OPERATION.search(text)
+    op = operation.group("op") if operation else None
+    service = _service_of(text, op, None)
+    if service is None and "provisionedthroughputexceeded" in lowered:
+        service = "kinesis" if "shard" in lowered else "dynamodb"
+    if service is None and ("slowdown" in lowered or "reduce your request rate" in lowered):
+        service = "s3"
+    action = f"{service}:{op}" if op and service else op
+    return Classification(ErrorFamily.THROTTLING, match.group(), service=service, action=action)
+
+
+def _database(text: str, lowered: str) -> Classification | None:
+    match = _DB_SPECIFIC.search(text)
+    if match is not None:
+        return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text))
+    return None
+
+
+def _network(text: str, lowered: str) -> Classification | None:
+    vpc = _NETWORK_VPC.search(text)
+    if vpc is not None:
+        return Classification(ErrorFamily.NETWORK, vpc.group(), service="ec2")
+    match = _NETWORK.search(text)
+    if match is None:
+        return None
+    endpoint = _endpoint(text)
+    if endpoint is not None and _is_database_endpoint(endpoint):
+        return Classification(ErrorFamily.DATABASE, match.group(), endpoint=endpoint)
+    service = None
+    if endpoint is not None and "amazonaws.com" in endpoint:
+        service = endpoint.split(".")[0].split("//")[-1]
+    return Classification(ErrorFamily.NETWORK, match.group(), service=service, endpoint=endpoint)
+
+
+_RULES: tuple[Callable[[str, str], Classification | None], ...] = (
+    _oom,
+    _init,
+    _permission,
+    _pool,
+    _database_server_full,
+    _throttling,
+    _database,
+    _network,
+)
+
+
+def _endpoint(text: str) -> str | None:
+    match = _HOST_PORT.search(text)
+    if match is None:
+        return None
+    groups = match.groupdict()
+    for host_key, port_key in (
+        ("qhost", "qport"),
+        ("shost", "sport"),
+        ("uhost", "uport"),
+        ("host", "port"),
+        ("dhost", None),
+    ):
+        host = groups.get(host_key)
+        if host:
+            port = groups.get(port_key) if port_key else None
+            return f"{host}:{port}" if port else host
+    return None
+
+
+def _is_database_endpoint(endpoint: str) -> bool:
+    host, _, port = endpoint.rpartition(":") if ":" in endpoint else (endpoint, "", "")
+    if port in _DB_PORTS:
+        return True
+    lowered = (host or endpoint).lower()
+    return any(hint in lowered for hint in _DB_HOST_HINTS)
+
+
+def _service_of(text: str, action: str | None, resource: str | None) -> str | None:
+    if action and ":" in action:
+        return action.split(":", 1)[0]
+    if action and action in _OPERATION_SERVICE:
+        return _OPERATION_SERVICE[action]
+    sdk = _SDK_SERVICE.search(text)
+    if sdk is not None:
+        name = sdk.group("service").strip().lower()
+        return _SERVICE_ALIASES.get(name, name.replace(" ", ""))
+    if resource:
+        arn = _ARN.match(resource)
+        if arn is not None:
+            return arn.group("service")
+    arn = _ARN.search(text)
+    if arn is not None and arn.group("service") not in ("sts", "iam"):
+        return arn.group("service")
+    return None

@@ -1,0 +1,577 @@
+"""Understand one Lambda log message, in any of Lambda's text or JSON formats and any runtime.
+
+`parse(message)` never raises and never drops a line: whatever it does not recognise comes back
+as an application line. It runs on every line of a live tail, so the common cases are decided by
+the first characters of the message before any regular expression runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lambdatop.core.classify import classify
+from lambdatop.core.records import (
+    Classification,
+    ErrorFamily,
+    Level,
+    LineKind,
+    ParsedLine,
+    Report,
+)
+from lambdatop.core.sanitize import clean
+from lambdatop.core.timeutil import to_epoch_ms as _iso_ms
+
+_LEVELS: dict[str, Level] = {
+    "TRACE": Level.TRACE,
+    "DEBUG": Level.DEBUG,
+    "INFO": Level.INFO,
+    "NOTICE": Level.INFO,
+    "WARN": Level.WARN,
+    "WARNING": Level.WARN,
+    "ERROR": Level.ERROR,
+    "ERR": Level.ERROR,
+    "SEVERE": Level.ERROR,
+    "FATAL": Level.FATAL,
+    "CRITICAL": Level.FATAL,
+    "CRIT": Level.FATAL,
+    "PANIC": Level.FATAL,
+}
+
+# The keys of platform report lines. Matched anywhere, so a REPORT pasted with single spaces
+# instead of tabs still splits; longer keys first so "Billed Duration" is not read as "Duration".
+_REPORT_KEYS = (
+    "Billed Restore Duration",
+    "Restore Duration",
+    "Billed Duration",
+    "Init Duration",
+    "Max Memory Used",
+    "Memory Size",
+    "Duration",
+    "RequestId",
+    "XRAY TraceId",
+    "TraceId",
+    "SegmentId",
+    "Sampled",
+    "Status",
+    "Error Type",
+    "Phase",
+    "Runtime Version ARN",
+    "Runtime Version",
+    "Version",
+    "Name",
+    "State",
+    "Events",
+    "Types",
+)
+_KEY_RE = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(k) for k in _REPORT_KEYS) + r")\s*:\s*", re.IGNORECASE
+)
+_CANONICAL_KEY = {k.lower(): k for k in _REPORT_KEYS}
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
+
+_UUIDISH = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+# `<timestamp> <request id> <LEVEL>? <message>`: Node.js console, log4j/logback patterns,
+# powertools-like text loggers. The separators are tabs in Lambda's own format, spaces elsewhere.
+_TS_PREFIX = re.compile(
+    rf"(?P<ts>{_ISO})[ \t]+(?:(?P<rid>{_UUIDISH}|undefined)[ \t]+)?"
+    r"(?:\[?(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVERE)\]?"
+    r"(?:[ \t]+|$))?"
+)
+# Python's runtime logger: `[LEVEL]\t<timestamp>\t<request id>\t<message>`.
+_BRACKET_LEVEL = re.compile(
+    r"\[(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVERE)\][ \t]*"
+    rf"(?:(?P<ts>{_ISO})[ \t]+(?:(?P<rid>{_UUIDISH}|undefined|\S+)\t)?)?"
+)
+# `Type: message` at the start of an unhandled error (`[ERROR] KeyError: 'id'`).
+_ERROR_TYPE_HEAD = re.compile(r"(?P<type>[A-Za-z_][\w.$]*(?:<[\w.:]+>)?):(?:\s|$)")
+_EXCEPTION_NAME = re.compile(
+    r"(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Fault|Iteration)(?:<|$)|\.|^Exception"
+)
+_JSON_ERROR_TYPE = re.compile(r'"errorType"\s*:\s*"(?P<type>[^"]{1,200})"')
+_NODE_FAILURE = re.compile(r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection)\b")
+_TIMEOUT_AFTER_TS = re.compile(rf"{_ISO}\s+(?:(?P<rid>[^\s:]+)\s+)?(?:Error: )?Task timed out")
+_REQUEST_ID_FIELD = re.compile(r"RequestId:\s*(?P<rid>[^\s,;]+)")
+_LEVEL_WORD = re.compile(
+    r"(?:^|[\s\[|:(\"'])(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL"
+    r"|SEVERE|PANIC)(?=$|[\s\]|:)\"',])"
+)
+_LOGFMT_LEVEL = re.compile(r"\b(?:level|lvl|severity)[=:]\s*\"?(?P<level>[A-Za-z]+)")
+_PANIC = re.compile(r"^(?:panic: |fatal error: )")
+
+
+def parse(message: str) -> ParsedLine:
+    """Parse one event's message. Never raises."""
+    try:
+        return _parse(message)
+    except Exception:  # noqa: BLE001 - a hostile line must never stop the pipeline
+        return ParsedLine(kind=LineKind.APP, text=clean(message).rstrip())
+
+
+def _parse(message: str) -> ParsedLine:
+    text = clean(message).strip()
+    if not text:
+        return ParsedLine(kind=LineKind.APP, text="")
+    first = text[0]
+    if first == "{":
+        return _parse_json(text)
+    if first in "SERIXTLCP":
+        platform = _parse_platform_text(text)
+        if platform is not None:
+            return platform
+    if first == "[":
+        return _parse_bracket_level(text)
+    if first.isdigit():
+        return _parse_timestamped(text)
+    return _app_line(text)
+
+
+# --- text platform lines --------------------------------------------------------------------
+
+
+def _parse_platform_text(text: str) -> ParsedLine | None:
+    head = text.split(None, 1)[0] if text else ""
+    if head == "START":
+        fields = _fields(text)
+        return ParsedLine(
+            kind=LineKind.START,
+            text=text,
+            request_id=fields.get("RequestId"),
+            version=fields.get("Version"),
+        )
+    if head == "END":
+        return ParsedLine(kind=LineKind.END, text=text, request_id=_fields(text).get("RequestId"))
+    if head == "REPORT":
+        fields = _fields(text)
+        report = _report_from_fields(fields)
+        return ParsedLine(
+            kind=LineKind.REPORT,
+            text=text,
+            request_id=fields.get("RequestId"),
+            report=report,
+            error_type=report.error_type if report.status not in (None, "success") else None,
+        )
+    if head in ("INIT_START", "RESTORE_START"):
+        kind = LineKind.INIT_START if head == "INIT_START" else LineKind.RESTORE_START
+        return ParsedLine(kind=kind, text=text, version=_fields(text).get("Runtime Version"))
+    if head in ("INIT_REPORT", "RESTORE_REPORT"):
+        fields = _fields(text)
+        report = _report_from_fields(fields)
+        if head == "RESTORE_REPORT" and report.restore_ms is None:
+            report.restore_ms = _number(fields.get("Duration"))
+        failed = report.status not in (None, "success")
+        return ParsedLine(
+            kind=LineKind.INIT_REPORT if head == "INIT_REPORT" else LineKind.RESTORE_REPORT,
+            text=text,
+            report=report,
+            level=Level.ERROR if failed else None,
+            error_type=(report.error_type or f"Init.{report.status}") if failed else None,
+            unhandled=failed,
+            classification=_init_failure(report) if failed else None,
+        )
+    if head in ("EXTENSION", "TELEMETRY", "LOGS"):
+        return ParsedLine(kind=LineKind.EXTENSION, text=text)
+    if head == "XRAY":
+        return ParsedLine(kind=LineKind.XRAY, text=text, report=_report_from_fields(_fields(text)))
+    if head == "TIMEOUT" or text.startswith("Task timed out"):
+        match = _REQUEST_ID_FIELD.search(text)
+        return _timeout_line(text, match.group("rid") if match else None)
+    if head == "RequestId:":
+        return _runtime_exit_line(text)
+    if head.startswith(("Runtime.", "Sandbox.", "Extension.")):
+        return _runtime_error_type_line(text, head.rstrip(":"))
+    return None
+
+
+def _fields(text: str) -> dict[str, str]:
+    """`Key: value` pairs of a platform line, whatever its spacing."""
+    fields: dict[str, str] = {}
+    matches = list(_KEY_RE.finditer(text))
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        key = _CANONICAL_KEY[match.group(1).lower()]
+        value = text[match.end() : end].strip(" \t\n;,")
+        if key == "TraceId" and "XRAY TraceId" in fields:
+            continue
+        fields.setdefault(key, value)
+    return fields
+
+
+def _number(value: str | None) -> float | None:
+    if not value:
+        return None
+    match = _NUMBER.search(value)
+    if match is None:
+        return None
+    number = float(match.group().replace(",", "."))
+    if "second" in value or value.rstrip().endswith(" s"):
+        number *= 1000.0
+    return number
+
+
+def _megabytes(value: str | None) -> int | None:
+    number = _number(value)
+    if number is None or value is None:
+        return None
+    unit = value.upper()
+    if "GB" in unit:
+        number *= 1024
+    elif "KB" in unit:
+        number /= 1024
+    return round(number)
+
+
+def _first_word(value: str | None) -> str | None:
+    words = value.split() if value else None
+    return words[0] if words else None
+
+
+def _report_from_fields(fields: dict[str, str]) -> Report:
+    status = fields.get("Status")
+    trace = fields.get("XRAY TraceId") or fields.get("TraceId")
+    return Report(
+        duration_ms=_number(fields.get("Duration")),
+        billed_ms=_number(fields.get("Billed Duration")),
+        memory_size_mb=_megabytes(fields.get("Memory Size")),
+        max_memory_mb=_megabytes(fields.get("Max Memory Used")),
+        init_ms=_number(fields.get("Init Duration")),
+        restore_ms=_number(fields.get("Restore Duration")),
+        billed_restore_ms=_number(fields.get("Billed Restore Duration")),
+        status=(_first_word(status) or "").lower() or None,
+        error_type=_first_word(fields.get("Error Type")),
+        trace_id=_first_word(trace),
+        phase=fields.get("Phase"),
+    )
+
+
+def _init_failure(report: Report) -> Classification:
+    """A failed init or restore phase: a deploy error, or init running out of its time."""
+    if report.error_type and "OutOfMemory" in report.error_type:
+        return Classification(ErrorFamily.OUT_OF_MEMORY, report.error_type)
+    if report.status == "timeout":
+        return Classification(ErrorFamily.INIT, "init phase timed out")
+    return Classification(ErrorFamily.INIT, report.error_type or f"init {report.status}")
+
+
+def _timeout_line(text: str, request_id: str | None) -> ParsedLine:
+    return ParsedLine(
+        kind=LineKind.TIMEOUT,
+        text=text,
+        request_id=request_id,
+        level=Level.ERROR,
+        error_type="Sandbox.Timedout",
+        unhandled=True,
+        classification=classify(text),
+    )
+
+
+def _runtime_exit_line(text: str) -> ParsedLine:
+    """`RequestId: <id> Error: Runtime exited with error: ...` and its relatives."""
+    match = _REQUEST_ID_FIELD.search(text)
+    request_id = match.group("rid") if match else None
+    if "Task timed out" in text:
+        return _timeout_line(text, request_id)
+    lines = text.split("\n")
+    error_type = None
+    for candidate in reversed(lines[1:]):
+        candidate = candidate.strip()
+        if candidate.startswith(("Runtime.", "Sandbox.", "Extension.")):
+            error_type = candidate.split()[0].rstrip(":")
+            break
+    lowered = text.lower()
+    if "exited" not in lowered and "error" not in lowered:
+        return _app_line(text)
+    return ParsedLine(
+        kind=LineKind.RUNTIME_EXIT,
+        text=text,
+        request_id=request_id,
+        level=Level.ERROR,
+        error_type=error_type or "Runtime.ExitError",
+        unhandled=True,
+        classification=classify(text),
+    )
+
+
+def _runtime_error_type_line(text: str, error_type: str) -> ParsedLine:
+    """`Runtime.ExitError` on its own, `Runtime.OutOfMemory: Runtime exited ...`."""
+    return ParsedLine(
+        kind=LineKind.RUNTIME_EXIT if "exit" in text.lower() else LineKind.APP,
+        text=text,
+        level=Level.ERROR,
+        error_type=error_type,
+        unhandled=True,
+        classification=classify(text),
+    )
+
+
+# --- application lines ------------------------------------------------------------------------
+
+
+def _parse_bracket_level(text: str) -> ParsedLine:
+    match = _BRACKET_LEVEL.match(text)
+    if match is None:
+        return _app_line(text)
+    level = _LEVELS[match.group("level")]
+    rid = match.group("rid")
+    body = text[match.end() :]
+    line = ParsedLine(
+        kind=LineKind.APP,
+        text=text,
+        request_id=rid if rid and rid != "undefined" else None,
+        level=level,
+        timestamp_ms=_iso_ms(match.group("ts")),
+    )
+    if level in (Level.ERROR, Level.FATAL) and match.group("ts") is None:
+        # Python's runtime reports an unhandled error as `[ERROR] Type: message` + traceback,
+        # with no timestamp or request id: the logger's own lines always carry both.
+        head = _ERROR_TYPE_HEAD.match(body)
+        traceback = "Traceback (most recent call last)" in body
+        if head is not None and (traceback or _EXCEPTION_NAME.search(head.group("type"))):
+            line.error_type = head.group("type")
+            line.unhandled = True
+    line.classification = classify(text)
+    return line
+
+
+def _parse_timestamped(text: str) -> ParsedLine:
+    match = _TS_PREFIX.match(text)
+    if match is None:
+        return _app_line(text)
+    body = text[match.end() :]
+    rid = match.group("rid")
+    request_id = rid if rid and rid != "undefined" else None
+    if "Task timed out" in body[:80]:
+        timed_out = _TIMEOUT_AFTER_TS.match(text)
+        if timed_out is not None:
+            return _timeout_line(text, request_id or timed_out.group("rid"))
+    level_name = match.group("level")
+    line = ParsedLine(
+        kind=LineKind.APP,
+        text=text,
+        request_id=request_id,
+        level=_LEVELS[level_name] if level_name else _guess_level(body),
+        timestamp_ms=_iso_ms(match.group("ts")),
+    )
+    if _NODE_FAILURE.match(body):
+        error_type = _JSON_ERROR_TYPE.search(body)
+        line.error_type = error_type.group("type") if error_type else "Error"
+        line.unhandled = True
+        line.level = Level.ERROR
+    line.classification = classify(text)
+    return line
+
+
+def _app_line(text: str) -> ParsedLine:
+    line = ParsedLine(kind=LineKind.APP, text=text, level=_guess_level(text))
+    if _PANIC.match(text):
+        line.level = Level.FATAL
+        line.unhandled = True
+        line.error_type = "Runtime.ExitError" if text.startswith("panic") else "Runtime.Fatal"
+    elif _NODE_FAILURE.match(text):
+        error_type = _JSON_ERROR_TYPE.search(text)
+        line.error_type = error_type.group("type") if error_type else "Error"
+        line.unhandled = True
+        line.level = Level.ERROR
+    elif text.startswith("LAMBDA_WARNING: Unhandled exception"):
+        line.level = Level.WARN
+    line.classification = classify(text)
+    return line
+
+
+def _guess_level(text: str) -> Level | None:
+    head = text[:80]
+    match = _LEVEL_WORD.search(head)
+    if match is not None:
+        return _LEVELS[match.group("level")]
+    if "=" in head or ":" in head:
+        logfmt = _LOGFMT_LEVEL.search(head)
+        if logfmt is not None:
+            return _LEVELS.get(logfmt.group("level").upper())
+    return None
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _parse_json(text: str) -> ParsedLine:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return _app_line(text)
+    if not isinstance(data, dict):
+        return _app_line(text)
+    kind = data.get("type")
+    if isinstance(kind, str) and kind.startswith("platform."):
+        return _parse_platform_json(text, kind, data)
+    return _parse_json_app(text, data)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    number = _as_float(value)
+    return None if number is None else round(number)
+
+
+def _as_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    return clean(str(value)) or None
+
+
+def _trace_from_record(record: dict[str, Any]) -> str | None:
+    tracing = _as_dict(record.get("tracing"))
+    value = tracing.get("value")
+    if isinstance(value, str):
+        for part in value.split(";"):
+            if part.startswith("Root="):
+                return clean(part[5:])
+        return clean(value) or None
+    return None
+
+
+def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLine:
+    record = _as_dict(data.get("record"))
+    metrics = _as_dict(record.get("metrics"))
+    request_id = _as_str(record.get("requestId"))
+    status = _as_str(record.get("status"))
+    status = status.lower() if status else None
+    error_type = _as_str(record.get("errorType"))
+    failed = status not in (None, "success")
+    timestamp = _iso_ms(data.get("time")) if isinstance(data.get("time"), str) else None
+
+    def line(line_kind: LineKind, **extra: Any) -> ParsedLine:
+        return ParsedLine(
+            kind=line_kind,
+            text=text,
+            request_id=request_id,
+            timestamp_ms=timestamp,
+            **extra,
+        )
+
+    if kind == "platform.start":
+        return line(LineKind.START, version=_as_str(record.get("version")))
+    if kind == "platform.report":
+        report = Report(
+            duration_ms=_as_float(metrics.get("durationMs")),
+            billed_ms=_as_float(metrics.get("billedDurationMs")),
+            memory_size_mb=_as_int(metrics.get("memorySizeMB")),
+            max_memory_mb=_as_int(metrics.get("maxMemoryUsedMB")),
+            init_ms=_as_float(metrics.get("initDurationMs")),
+            restore_ms=_as_float(metrics.get("restoreDurationMs")),
+            billed_restore_ms=_as_float(metrics.get("billedRestoreDurationMs")),
+            status=status,
+            error_type=error_type,
+            trace_id=_trace_from_record(record),
+        )
+        return line(
+            LineKind.REPORT,
+            report=report,
+            error_type=(error_type or status) if failed else None,
+        )
+    if kind == "platform.runtimeDone":
+        report = Report(
+            duration_ms=_as_float(metrics.get("durationMs")),
+            status=status,
+            error_type=error_type,
+            trace_id=_trace_from_record(record),
+        )
+        return line(
+            LineKind.RUNTIME_DONE,
+            report=report,
+            level=Level.ERROR if failed else None,
+            error_type=(error_type or status) if failed else None,
+            unhandled=failed,
+        )
+    if kind in ("platform.initStart", "platform.restoreStart"):
+        start_kind = LineKind.INIT_START if kind == "platform.initStart" else LineKind.RESTORE_START
+        return line(start_kind, version=_as_str(record.get("runtimeVersion")))
+    if kind in ("platform.initReport", "platform.restoreReport"):
+        duration = _as_float(metrics.get("durationMs"))
+        restore = kind == "platform.restoreReport"
+        report = Report(
+            init_ms=None if restore else duration,
+            restore_ms=duration if restore else None,
+            status=status,
+            error_type=error_type,
+            phase=_as_str(record.get("phase")),
+        )
+        return line(
+            LineKind.RESTORE_REPORT if restore else LineKind.INIT_REPORT,
+            report=report,
+            level=Level.ERROR if failed else None,
+            error_type=(error_type or f"Init.{status}") if failed else None,
+            unhandled=failed,
+            classification=_init_failure(report) if failed else None,
+        )
+    if kind in ("platform.initRuntimeDone", "platform.restoreRuntimeDone"):
+        return line(
+            LineKind.PLATFORM,
+            level=Level.ERROR if failed else None,
+            error_type=(error_type or f"Init.{status}") if failed else None,
+            unhandled=failed,
+        )
+    if kind == "platform.extension":
+        return line(LineKind.EXTENSION)
+    if kind == "platform.logsDropped":
+        return line(LineKind.LOGS_DROPPED, level=Level.WARN)
+    return line(LineKind.PLATFORM)
+
+
+def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
+    level_value = data.get("level", data.get("log_level", data.get("levelname")))
+    if level_value is None:
+        level_value = data.get("severity", data.get("lvl"))
+    level = _LEVELS.get(str(level_value).upper()) if level_value is not None else None
+    request_id = None
+    for key in ("requestId", "AWSRequestId", "awsRequestId", "request_id", "function_request_id"):
+        value = data.get(key)
+        if isinstance(value, str) and value and value != "undefined":
+            request_id = clean(value)
+            break
+    error_type = _as_str(data.get("errorType"))
+    message = data.get("message")
+    if error_type is None and isinstance(message, dict):
+        error_type = _as_str(message.get("errorType"))
+    timestamp_value = data.get("timestamp", data.get("time"))
+    line = ParsedLine(
+        kind=LineKind.APP,
+        text=text,
+        request_id=request_id,
+        level=level,
+        timestamp_ms=_iso_ms(timestamp_value) if isinstance(timestamp_value, str) else None,
+    )
+    if error_type is not None:
+        # Runtimes dump an unhandled error as `{"errorType", "errorMessage", ...}`: with no level
+        # (Java, Go, Ruby), with `log_level` (Python), or as an `Invoke Error` (Node.js).
+        message_text = message if isinstance(message, str) else ""
+        unhandled = (
+            level_value is None
+            or "log_level" in data
+            or bool(_NODE_FAILURE.match(message_text))
+            or isinstance(message, dict)
+        )
+        if unhandled:
+            line.unhandled = True
+            line.error_type = error_type
+            if line.level is None:
+                line.level = Level.ERROR
+    line.classification = classify(text)
+    return line

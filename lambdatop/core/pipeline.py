@@ -1,0 +1,85 @@
+"""The log pipeline: parse, attribute to an invocation, and keep what the diagnosis needs.
+
+Every line of a live tail and of an exported file goes through `LogPipeline.ingest`. It keeps
+bounded memory: invocations, and for each error family the most recent lines that showed it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lambdatop.core.invocations import InvocationTracker
+from lambdatop.core.parse import parse
+from lambdatop.core.records import (
+    Classification,
+    ErrorFamily,
+    Level,
+    LineKind,
+    LogEvent,
+    LogRecord,
+    ParsedLine,
+)
+
+
+@dataclass(slots=True, frozen=True)
+class Finding:
+    """A line that matters to the diagnosis: an error family, an unhandled error, dropped logs."""
+
+    timestamp_ms: int
+    stream: str
+    request_id: str | None
+    line: ParsedLine
+
+    @property
+    def classification(self) -> Classification | None:
+        return self.line.classification
+
+
+class LogPipeline:
+    """Parses and groups log events, keeping a bounded record of what went wrong."""
+
+    def __init__(self, max_invocations: int = 50_000, max_findings: int = 5_000) -> None:
+        self.tracker = InvocationTracker(max_invocations=max_invocations)
+        self.findings: dict[ErrorFamily, deque[Finding]] = {
+            family: deque(maxlen=max_findings) for family in ErrorFamily
+        }
+        self.failures: deque[Finding] = deque(maxlen=max_findings)
+        """Lines that report an invocation failed (unhandled errors, crashes, timeouts)."""
+        self.dropped: deque[Finding] = deque(maxlen=max_findings)
+        """`platform.logsDropped` events: Lambda could not ship every line."""
+        self.lines = 0
+        self.error_lines = 0
+        self.first_ms: int | None = None
+        self.last_ms: int | None = None
+
+    def ingest(self, event: LogEvent) -> LogRecord:
+        line = parse(event.message)
+        return self.ingest_parsed(event, line)
+
+    def ingest_parsed(self, event: LogEvent, line: ParsedLine) -> LogRecord:
+        timestamp = event.timestamp_ms
+        self.lines += 1
+        if self.first_ms is None or timestamp < self.first_ms:
+            self.first_ms = timestamp
+        if self.last_ms is None or timestamp > self.last_ms:
+            self.last_ms = timestamp
+        request_id = self.tracker.add(event, line)
+        level = line.level
+        if level is Level.ERROR or level is Level.FATAL:
+            self.error_lines += 1
+        if line.classification is not None or line.unhandled or line.kind is LineKind.LOGS_DROPPED:
+            finding = Finding(timestamp, event.stream, request_id, line)
+            if line.classification is not None:
+                self.findings[line.classification.family].append(finding)
+            if line.unhandled:
+                self.failures.append(finding)
+            if line.kind is LineKind.LOGS_DROPPED:
+                self.dropped.append(finding)
+        return LogRecord(event=event, line=line, request_id=request_id)
+
+    def ingest_all(self, events: Iterable[LogEvent]) -> None:
+        ingest = self.ingest
+        for event in events:
+            ingest(event)

@@ -1,0 +1,197 @@
+"""The store: everything lambdatop knows, per function, bounded, with a change counter.
+
+Pollers write into it; the UI and the diagnosis read from it. It does no I/O. Each write bumps
+`version`, so a screen repaints at its own frame rate only when something changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from lambdatop.core.pipeline import LogPipeline
+from lambdatop.core.records import (
+    ApiRoute,
+    EventSource,
+    FunctionConfig,
+    LineKind,
+    LogEvent,
+    LogRecord,
+    MetricSeries,
+    ParsedLine,
+    TraceSegment,
+    TraceSummary,
+)
+from lambdatop.core.sanitize import one_line
+
+Clock = Callable[[], float]
+
+
+@dataclass(slots=True)
+class SourceHealth:
+    """How one data source (inventory, metrics, logs of a function, traces) is faring."""
+
+    name: str
+    last_ok_s: float | None = None
+    last_attempt_s: float | None = None
+    error: str | None = None
+    """One line for a person, e.g. `throttled by CloudWatch Logs (ThrottlingException)`."""
+    error_kind: str | None = None
+    """`throttled`, `credentials`, `unreachable`, `timeout`, `server`, `denied`, `other`."""
+    next_retry_s: float | None = None
+    failures: int = 0
+
+    def age_s(self, now_s: float) -> float | None:
+        return None if self.last_ok_s is None else max(now_s - self.last_ok_s, 0.0)
+
+
+@dataclass(slots=True)
+class ApiState:
+    route: ApiRoute
+    metrics: dict[str, MetricSeries] = field(default_factory=dict)
+
+
+class FunctionState:
+    """All that is known of one function."""
+
+    def __init__(self, name: str, tail_lines: int = 5_000) -> None:
+        self.name = name
+        self.config: FunctionConfig | None = None
+        self.pipeline = LogPipeline()
+        self.tail: deque[LogRecord] = deque(maxlen=tail_lines)
+        self.tail_total = 0
+        """Lines ever appended to the tail, so a view knows how many it has not seen."""
+        self.metrics: dict[str, MetricSeries] = {}
+        self.traces: OrderedDict[str, TraceSummary] = OrderedDict()
+        self.trace_details: OrderedDict[str, list[TraceSegment]] = OrderedDict()
+        self.event_sources: list[EventSource] | None = None
+        self.apis: dict[str, ApiState] | None = None
+        self.version = 0
+
+    def add_events(self, events: Iterable[LogEvent]) -> list[LogRecord]:
+        """Parse, group and append new log events to the tail."""
+        records = [self.pipeline.ingest(event) for event in events]
+        if records:
+            self.tail.extend(records)
+            self.tail_total += len(records)
+            self.version += 1
+        return records
+
+    def add_gap(self, timestamp_ms: int, reason: str) -> None:
+        """Mark the tail where lines may be missing."""
+        text = one_line(reason)
+        line = ParsedLine(kind=LineKind.GAP, text=text)
+        self.tail.append(LogRecord(LogEvent(timestamp_ms, text), line))
+        self.tail_total += 1
+        self.version += 1
+
+    def set_metric(self, key: str, points: dict[int, float]) -> None:
+        series = self.metrics.get(key)
+        if series is None:
+            series = self.metrics[key] = MetricSeries(key)
+        series.points.update(points)
+        _trim_series(series)
+        self.version += 1
+
+    def set_traces(self, traces: Iterable[TraceSummary], keep: int = 200) -> None:
+        for trace in traces:
+            self.traces[trace.trace_id] = trace
+        ordered = sorted(self.traces.values(), key=lambda t: t.start_s)[-keep:]
+        self.traces = OrderedDict((t.trace_id, t) for t in ordered)
+        self.version += 1
+
+    def set_trace_detail(self, trace_id: str, segments: list[TraceSegment], keep: int = 50) -> None:
+        self.trace_details[trace_id] = segments
+        while len(self.trace_details) > keep:
+            self.trace_details.popitem(last=False)
+        self.version += 1
+
+
+def _trim_series(series: MetricSeries, keep_s: int = 13 * 3600) -> None:
+    """One-minute points for the widest window (12 h) and a margin; nothing older."""
+    if not series.points:
+        return
+    newest = max(series.points)
+    for stamp in [t for t in series.points if t < newest - keep_s]:
+        del series.points[stamp]
+
+
+class Store:
+    """Every function lambdatop tracks, the account, and the health of each data source."""
+
+    def __init__(self, clock: Clock = time.time, tail_lines: int = 5_000) -> None:
+        self.clock = clock
+        self.tail_lines = tail_lines
+        self.inventory: dict[str, FunctionConfig] = {}
+        """Every function in the region, from ListFunctions."""
+        self.inventory_complete = False
+        self.functions: dict[str, FunctionState] = {}
+        """Functions whose logs, metrics and traces are being followed."""
+        self.account_concurrency_limit: int | None = None
+        self.account_unreserved_limit: int | None = None
+        self.account_metrics: dict[str, MetricSeries] = {}
+        self.health: dict[str, SourceHealth] = {}
+        self.api_calls = 0
+        self.cost_usd = 0.0
+        self.profile: str | None = None
+        self.region: str | None = None
+        self.endpoint_url: str | None = None
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        """Bumps whenever anything changed: a screen repaints only when it moved."""
+        return self._version + sum(state.version for state in self.functions.values())
+
+    def touch(self) -> None:
+        self._version += 1
+
+    def function(self, name: str) -> FunctionState:
+        state = self.functions.get(name)
+        if state is None:
+            state = self.functions[name] = FunctionState(name, self.tail_lines)
+            state.config = self.inventory.get(name)
+            self.touch()
+        return state
+
+    def set_inventory(self, configs: Iterable[FunctionConfig], complete: bool = True) -> None:
+        self.inventory = {config.name: config for config in configs}
+        self.inventory_complete = complete
+        for name, state in self.functions.items():
+            if name in self.inventory:
+                state.config = self.inventory[name]
+        self.touch()
+
+    def source(self, name: str) -> SourceHealth:
+        health = self.health.get(name)
+        if health is None:
+            health = self.health[name] = SourceHealth(name)
+        return health
+
+    def record_ok(self, name: str) -> None:
+        health = self.source(name)
+        now = self.clock()
+        health.last_ok_s = now
+        health.last_attempt_s = now
+        health.error = None
+        health.error_kind = None
+        health.next_retry_s = None
+        health.failures = 0
+        self.touch()
+
+    def record_failure(self, name: str, kind: str, message: str, next_retry_s: float) -> None:
+        health = self.source(name)
+        health.last_attempt_s = self.clock()
+        health.error = one_line(message, 300)
+        health.error_kind = kind
+        health.next_retry_s = next_retry_s
+        health.failures += 1
+        self.touch()
+
+    def troubles(self) -> list[SourceHealth]:
+        """Sources currently failing, worst first."""
+        failing = [h for h in self.health.values() if h.error is not None]
+        order = {"credentials": 0, "unreachable": 1, "denied": 2, "throttled": 3}
+        return sorted(failing, key=lambda h: (order.get(h.error_kind or "", 9), h.name))

@@ -1,0 +1,76 @@
+"""Times as Lambda and CloudWatch write them, and durations as people type them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_DURATION = re.compile(r"^\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|sec|m|min|h|hr|d|w)?\s*$")
+_UNIT_SECONDS = {
+    "ms": 0.001,
+    "s": 1,
+    "sec": 1,
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "hr": 3600,
+    "d": 86400,
+    "w": 604800,
+}
+
+
+def to_epoch_ms(value: object) -> int | None:
+    """An ISO-8601 string, or epoch seconds or milliseconds, as epoch milliseconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+        # Epoch seconds are < 1e11 until the year 5138; milliseconds are larger.
+        return int(number * 1000) if number < 1e11 else int(number)
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return to_epoch_ms(int(text))
+    try:
+        stamp = datetime.fromisoformat(text.replace(",", "."))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return int(stamp.timestamp() * 1000)
+
+
+def parse_duration(text: str) -> float:
+    """`15m`, `1h`, `90s`, `2d`, `1.5h` (a bare number is minutes) as seconds.
+
+    Raises ValueError with a message fit for a person.
+    """
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 90s or 2d)")
+    value = float(match.group("value"))
+    unit = match.group("unit") or "m"
+    seconds = value * _UNIT_SECONDS[unit]
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
+
+
+def iso(epoch_ms: int | None) -> str | None:
+    """Epoch milliseconds as ISO-8601 UTC with a `Z`, or None."""
+    if epoch_ms is None:
+        return None
+    stamp = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def human_duration(seconds: float) -> str:
+    """`45 s`, `12 min`, `3.2 h`, `2.1 d` for a person."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
