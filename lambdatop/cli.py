@@ -1,2 +1,242 @@
-def main() -> int:
-    return 0
+"""The `lambdatop` command: the monitor, and its headless `diagnose`, `tail` and `demo`.
+
+Exit codes: 0 all well (no failing check), 1 a check failed, 2 bad usage, unreadable input, or
+AWS unreachable / no credentials, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from lambdatop import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+_AWS_HELP = """
+AWS access follows the AWS CLI: --profile/AWS_PROFILE, --region/AWS_REGION/AWS_DEFAULT_REGION,
+--endpoint-url/AWS_ENDPOINT_URL, and ~/.aws/config and credentials (SSO and assumed roles
+included). lambdatop only reads: see the README for the least-privilege IAM policy.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors as one line with a pointer to --help, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30, width=100)
+
+
+def _add_aws(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS")
+    group.add_argument("--profile", metavar="P", help="AWS profile (default: AWS_PROFILE)")
+    group.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION)")
+    group.add_argument(
+        "--endpoint-url", metavar="URL", help="AWS endpoint, e.g. an emulator (AWS_ENDPOINT_URL)"
+    )
+
+
+def monitor_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lambdatop",
+        formatter_class=_formatter,
+        description="top for AWS Lambda: live logs, metrics, traces and a diagnosis of what is "
+        "failing, for the on-call engineer.",
+        epilog="""commands:
+  lambdatop [FUNCTION ...]             the monitor: the fleet, or these functions opened
+  lambdatop diagnose FUNCTION          diagnose a function from AWS, print a report
+  lambdatop diagnose --logs FILE       diagnose exported logs (no AWS needed)
+  lambdatop tail FUNCTION [--follow]   print a function's logs, exactly once each
+  lambdatop demo                       run the simulated AWS account on its own
+  lambdatop --demo                     the monitor against the simulated account
+
+examples:
+  lambdatop --demo
+  lambdatop checkout-api --profile prod --region eu-west-1
+  lambdatop diagnose checkout-api --since 30m --format markdown > incident.md
+  aws logs filter-log-events --log-group-name /aws/lambda/checkout-api > logs.json
+  lambdatop diagnose --logs logs.json
+
+Run `lambdatop COMMAND --help` for a command's options. Settings live in
+$XDG_CONFIG_HOME/lambdatop/config.toml (see the README)."""
+        + _AWS_HELP,
+    )
+    parser.add_argument("functions", nargs="*", metavar="FUNCTION", help="functions to open")
+    parser.add_argument("--version", action="version", version=f"lambdatop {__version__}")
+    parser.add_argument(
+        "--refresh", type=float, metavar="SECONDS", help="screen refresh interval (default 2)"
+    )
+    parser.add_argument(
+        "--window", choices=("15m", "1h", "3h", "12h"), help="time window (default 1h)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="run against a simulated account on this machine"
+    )
+    _add_aws(parser)
+    return parser
+
+
+def diagnose_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lambdatop diagnose",
+        formatter_class=_formatter,
+        description="Walk the Lambda debugging flowchart for one function and print what fails, "
+        "with evidence and the next commands to run.",
+        epilog="""input:
+  FUNCTION            read logs, metrics, configuration, traces, event sources and API Gateway
+                      from AWS for the window (read-only)
+  --logs FILE         read exported logs instead (FILE '-' is stdin): the JSON of
+                      `aws logs filter-log-events`, JSON Lines of its events (what
+                      `lambdatop tail --format jsonl` prints), or plain text, one event a line
+                      (raw, or as `aws logs tail` / `sam logs` print it). With --logs, FUNCTION
+                      and --region only fill in the suggested commands.
+
+window:
+  --since is counted back from now for AWS, and from the newest event for --logs.
+
+exit codes:
+  0  no check failed     1  at least one check failed
+  2  bad usage, unreadable or malformed input, AWS unreachable or no credentials
+
+examples:
+  lambdatop diagnose payments --since 30m
+  lambdatop diagnose payments --format json | jq '.checks[] | select(.status == "fail")'
+  aws logs filter-log-events --log-group-name /aws/lambda/payments > p.json
+  lambdatop diagnose payments --logs p.json --format markdown > incident.md"""
+        + _AWS_HELP,
+    )
+    parser.add_argument("function", nargs="?", metavar="FUNCTION", help="the function")
+    parser.add_argument("--logs", metavar="FILE", help="diagnose exported logs ('-' for stdin)")
+    parser.add_argument(
+        "--since", default="1h", metavar="DURATION", help="window: 15m, 1h, 3h, 2d (default 1h)"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="output format"
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+    _add_aws(parser)
+    return parser
+
+
+def tail_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lambdatop tail",
+        formatter_class=_formatter,
+        description="Print a function's log events across all its log streams, each exactly once, "
+        "late and out-of-order arrivals included.",
+        epilog="""output:
+  text    for a person: time, short stream id, the line (sanitised)
+  jsonl   one FilterLogEvents event a line: eventId, logStreamName, timestamp (epoch ms),
+          message; feed it to `lambdatop diagnose --logs -`
+
+examples:
+  lambdatop tail payments --since 15m --follow
+  lambdatop tail payments --filter ERROR --format jsonl > errors.jsonl
+  lambdatop tail payments --since 1h --format jsonl | lambdatop diagnose payments --logs -
+
+Ctrl-C ends --follow cleanly (exit 0)."""
+        + _AWS_HELP,
+    )
+    parser.add_argument("function", metavar="FUNCTION", help="the function")
+    parser.add_argument(
+        "--since", default="5m", metavar="DURATION", help="start this far back (default 5m)"
+    )
+    parser.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
+    parser.add_argument(
+        "--filter", metavar="TERM", help="only events matching this CloudWatch filter term"
+    )
+    parser.add_argument("--format", choices=("text", "jsonl"), default="text")
+    _add_aws(parser)
+    return parser
+
+
+def demo_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lambdatop demo",
+        formatter_class=_formatter,
+        description="Run the simulated AWS account (a real AWS API endpoint on 127.0.0.1, with "
+        "functions living through the debugging guide's incidents) and print how to point "
+        "lambdatop, `lambdatop diagnose`, `lambdatop tail` or the AWS CLI at it.",
+        epilog="""examples:
+  lambdatop demo --list
+  lambdatop demo --port 5555 --speed 10
+  lambdatop demo --no-ui --scenario checkout-payments
+
+Ctrl-C stops it cleanly.""",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any)")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="compress the incidents' timeline (default 1)"
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        help="only this function/incident (repeatable)",
+    )
+    parser.add_argument("--no-ui", action="store_true", help="serve only; do not open the monitor")
+    parser.add_argument("--list", action="store_true", help="list functions and their incidents")
+    return parser
+
+
+def _restore_sigpipe() -> None:
+    """Behave like a Unix tool when piped into `head`: stop quietly."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "diagnose":
+            from lambdatop.commands.diagnose import run_diagnose
+
+            _restore_sigpipe()
+            return run_diagnose(diagnose_parser().parse_args(args[1:]))
+        if args and args[0] == "tail":
+            from lambdatop.commands.tail import run_tail
+
+            _restore_sigpipe()
+            return run_tail(tail_parser().parse_args(args[1:]))
+        if args and args[0] == "demo":
+            from lambdatop.commands.demo import run_demo
+
+            return run_demo(demo_parser().parse_args(args[1:]))
+        from lambdatop.commands.monitor import run_monitor
+
+        return run_monitor(monitor_parser().parse_args(args))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    """Print one clear line on stderr and return the exit code."""
+    sys.stderr.write(f"lambdatop: {message}\n")
+    return code
+
+
+def colour_wanted(choice: str, stream: object = None) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    target = stream if stream is not None else sys.stdout
+    isatty = getattr(target, "isatty", None)
+    return bool(isatty and isatty())

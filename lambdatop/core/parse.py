@@ -345,7 +345,9 @@ def _parse_timestamped(text: str) -> ParsedLine:
     if "Task timed out" in body[:80]:
         timed_out = _TIMEOUT_AFTER_TS.match(text)
         if timed_out is not None:
-            return _timeout_line(text, request_id or timed_out.group("rid"))
+            line = _timeout_line(text, request_id or timed_out.group("rid"))
+            line.timestamp_ms = _iso_ms(match.group("ts"))
+            return line
     level_name = match.group("level")
     line = ParsedLine(
         kind=LineKind.APP,

@@ -65,6 +65,8 @@ class FunctionState:
         """Lines ever appended to the tail, so a view knows how many it has not seen."""
         self.metrics: dict[str, MetricSeries] = {}
         self.traces: OrderedDict[str, TraceSummary] = OrderedDict()
+        self.traces_read = False
+        """X-Ray was asked at least once (an empty `traces` then means none failed)."""
         self.trace_details: OrderedDict[str, list[TraceSegment]] = OrderedDict()
         self.event_sources: list[EventSource] | None = None
         self.apis: dict[str, ApiState] | None = None
@@ -96,6 +98,7 @@ class FunctionState:
         self.version += 1
 
     def set_traces(self, traces: Iterable[TraceSummary], keep: int = 200) -> None:
+        self.traces_read = True
         for trace in traces:
             self.traces[trace.trace_id] = trace
         ordered = sorted(self.traces.values(), key=lambda t: t.start_s)[-keep:]

@@ -1,0 +1,7 @@
+"""`python -m lambdatop`."""
+
+import sys
+
+from lambdatop.cli import main
+
+sys.exit(main())

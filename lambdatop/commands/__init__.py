@@ -1,0 +1,1 @@
+"""The commands behind `lambdatop`: one module each, called by cli.py."""

@@ -1,0 +1,108 @@
+"""Settings: defaults, then the XDG config file, then `LAMBDATOP_*` environment variables, then
+command-line flags (applied by the CLI).
+
+The file is `$XDG_CONFIG_HOME/lambdatop/config.toml` (usually `~/.config/lambdatop/config.toml`),
+or the path in `LAMBDATOP_CONFIG`. Example:
+
+    refresh = 2.0           # seconds between screen refreshes
+    window = "1h"           # 15m, 1h, 3h or 12h
+    theme = "textual-dark"
+
+    [thresholds]
+    error_rate_fail = 0.05
+    timeout_near_ratio = 0.8
+
+    [keys]
+    pin = "P"               # action = key(s), comma separated
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from lambdatop.core.timeutil import parse_duration
+from lambdatop.diagnose.thresholds import Thresholds
+
+WINDOWS = ("15m", "1h", "3h", "12h")
+
+
+class ConfigError(ValueError):
+    """The config file cannot be used; the message says which and why, in one line."""
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("LAMBDATOP_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "lambdatop" / "config.toml"
+
+
+class _TomlFile(PydanticBaseSettingsSource):
+    """The config file, read once; a missing file is an empty one."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+        self.data: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                self.data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+                raise ConfigError(f"cannot read config file {path}: {error}") from None
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAMBDATOP_", extra="forbid")
+
+    refresh: float = Field(2.0, ge=0.2, le=600)
+    """Seconds between screen refreshes and the fastest log poll."""
+    window: str = "1h"
+    """The time window of charts and the diagnosis: 15m, 1h, 3h or 12h."""
+    theme: str = "textual-dark"
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Key bindings by action id, e.g. `pin = "P"`."""
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    tail_lines: int = Field(5000, ge=100, le=100_000)
+    """Log lines kept per function for the live tail."""
+
+    @field_validator("window")
+    @classmethod
+    def _known_window(cls, value: str) -> str:
+        parse_duration(value)
+        if value not in WINDOWS:
+            raise ValueError(f"window must be one of {', '.join(WINDOWS)}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFile(settings_cls, config_path()))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from every source; raises ConfigError with one line for a person."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ConfigError(f"bad setting {where} in {config_path()}: {problem['msg']}") from None

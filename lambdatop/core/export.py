@@ -1,0 +1,324 @@
+"""Read exported logs: what `aws logs filter-log-events` prints, JSON Lines of its events, and
+plain text with one event per line (raw, or as `aws logs tail`, `sam logs`, the CLI's text
+output and S3 exports prefix each line).
+
+Bytes in, events out. Malformed input raises `ExportError` with a message fit for a person.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambdatop.core.parse import parse
+from lambdatop.core.records import LogEvent, ParsedLine
+from lambdatop.core.sanitize import clean, decode
+from lambdatop.core.timeutil import to_epoch_ms
+
+
+class ExportError(ValueError):
+    """The input cannot be read as logs; the message says why in one line."""
+
+
+@dataclass(slots=True)
+class ExportedLogs:
+    events: list[LogEvent] = field(default_factory=list)
+    parsed: list[ParsedLine | None] = field(default_factory=list)
+    """The parse of each event where reading needed it already (plain text), else None."""
+    has_time: bool = True
+    """False when the input carries no timestamps at all: no time window can be applied."""
+    log_group: str | None = None
+    form: str = "text"
+    """`json`, `jsonl`, `subscription` or `text`, for messages."""
+
+    @property
+    def function_name(self) -> str | None:
+        """The function a `/aws/lambda/<name>` log group belongs to."""
+        if self.log_group and self.log_group.startswith("/aws/lambda/"):
+            return self.log_group.removeprefix("/aws/lambda/") or None
+        return None
+
+
+_ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+_STREAM = r"\d{4}/\d{2}/\d{2}/\[[^\]\s]*\][0-9A-Za-z]+"
+_PLATFORM_HEAD = re.compile(
+    r"(?:START RequestId|END RequestId|REPORT RequestId|INIT_START|INIT_REPORT|RESTORE_START"
+    r"|EXTENSION|TELEMETRY|\{\"time\")"
+)
+# Prefixes that tools put before each event's message; the first that fits a file is used.
+_ENVELOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("aws logs tail", re.compile(rf"(?P<ts>{_ISO})\s+(?P<stream>{_STREAM})\s(?P<msg>.*)", re.S)),
+    ("sam logs", re.compile(rf"(?P<stream>{_STREAM})\s+(?P<ts>{_ISO})\s(?P<msg>.*)", re.S)),
+    ("timestamped", re.compile(rf"(?P<ts>{_ISO})[ \t](?P<msg>.*)", re.S)),
+    (
+        "bracketed",
+        re.compile(rf"\[(?P<ts>{_ISO})\]\s+(?:\((?P<stream>[^)]*)\)\s+)?(?P<msg>.*)", re.S),
+    ),
+)
+
+
+def read_export(data: bytes) -> ExportedLogs:
+    """Events from an export, in each stream's order. Raises ExportError on malformed input."""
+    text = decode(data).lstrip("\ufeff")
+    head = text.lstrip()
+    if not head:
+        return ExportedLogs(form="text")
+    if head[0] == "[":
+        return _from_document(head, "json")
+    if head[0] == "{":
+        try:
+            document = json.loads(head)
+        except ValueError as error:
+            first = head.split("\n", 1)[0].strip()
+            if first in ("{", '{"events": [', '{"events":[') or not _is_json_object(first):
+                raise ExportError(_json_error("malformed JSON", error)) from None
+            return _from_lines(text)
+        return _from_parsed_document(document, "json")
+    return _from_lines(text)
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _json_error(what: str, error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{what}: {error.msg} at line {error.lineno} column {error.colno}"
+    return f"{what}: {error}"
+
+
+def _from_document(text: str, form: str) -> ExportedLogs:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise ExportError(_json_error("malformed JSON", error)) from None
+    return _from_parsed_document(document, form)
+
+
+def _from_parsed_document(document: Any, form: str) -> ExportedLogs:
+    out = ExportedLogs(form=form)
+    if isinstance(document, dict) and isinstance(document.get("events"), list):
+        items: list[Any] = document["events"]
+    elif isinstance(document, dict) and isinstance(document.get("logEvents"), list):
+        _add_subscription(out, document)
+        return _finish(out)
+    elif isinstance(document, list):
+        items = document
+    elif isinstance(document, dict) and _is_envelope(document):
+        items = [document]
+    elif isinstance(document, dict):
+        # One JSON-format log line on its own.
+        message = json.dumps(document)
+        out.events.append(LogEvent(0, message))
+        out.parsed.append(None)
+        out.has_time = False
+        return out
+    else:
+        raise ExportError('JSON input is neither an export ({"events": [...]}) nor events')
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("logEvents"), list):
+            _add_subscription(out, item)
+            continue
+        if not isinstance(item, dict) or "message" not in item:
+            raise ExportError(f"event {index + 1} has no message (not a CloudWatch Logs event)")
+        _add_envelope(out, item)
+    return _finish(out)
+
+
+def _is_envelope(item: dict[str, Any]) -> bool:
+    """A CloudWatch event, not a JSON-format log line that also has `message` and `timestamp`."""
+    if "message" not in item:
+        return False
+    if "eventId" in item or "logStreamName" in item or "ingestionTime" in item:
+        return True
+    return isinstance(item.get("timestamp"), int | float) and not isinstance(
+        item.get("timestamp"), bool
+    )
+
+
+def _add_envelope(out: ExportedLogs, item: dict[str, Any]) -> None:
+    message = item.get("message")
+    if not isinstance(message, str):
+        message = json.dumps(message) if message is not None else ""
+    stamp = to_epoch_ms(item.get("timestamp"))
+    if stamp is None:
+        stamp = to_epoch_ms(item.get("ingestionTime"))
+    stream = item.get("logStreamName")
+    event_id = item.get("eventId")
+    out.events.append(
+        LogEvent(
+            timestamp_ms=stamp if stamp is not None else -1,
+            message=message,
+            stream=clean(str(stream)) if stream is not None else "",
+            event_id=str(event_id) if event_id is not None else None,
+            ingestion_ms=to_epoch_ms(item.get("ingestionTime")),
+        )
+    )
+    out.parsed.append(None)
+
+
+def _add_subscription(out: ExportedLogs, item: dict[str, Any]) -> None:
+    """A CloudWatch Logs subscription record (Firehose, Kinesis): `logEvents` of one stream."""
+    out.form = "subscription"
+    group = item.get("logGroup")
+    if isinstance(group, str):
+        out.log_group = clean(group)
+    stream = clean(str(item.get("logStream") or ""))
+    for event in item.get("logEvents") or []:
+        if isinstance(event, dict) and "message" in event:
+            _add_envelope(
+                out,
+                {
+                    "message": event.get("message"),
+                    "timestamp": event.get("timestamp"),
+                    "eventId": event.get("id"),
+                    "logStreamName": stream,
+                },
+            )
+
+
+def _finish(out: ExportedLogs) -> ExportedLogs:
+    """Missing timestamps are filled from the message or a neighbour; events sorted by time."""
+    missing = [i for i, e in enumerate(out.events) if e.timestamp_ms < 0]
+    for index in missing:
+        parsed = parse(out.events[index].message)
+        out.parsed[index] = parsed
+        if parsed.timestamp_ms is not None:
+            out.events[index].timestamp_ms = parsed.timestamp_ms
+    _fill_times(out)
+    if out.has_time:
+        order = sorted(range(len(out.events)), key=lambda i: out.events[i].timestamp_ms)
+        out.events = [out.events[i] for i in order]
+        out.parsed = [out.parsed[i] for i in order]
+    return out
+
+
+def _fill_times(out: ExportedLogs) -> None:
+    known = [e.timestamp_ms for e in out.events if e.timestamp_ms >= 0]
+    if not known:
+        out.has_time = False
+        for event in out.events:
+            event.timestamp_ms = 0
+        return
+    last = known[0]
+    for event in out.events:
+        if event.timestamp_ms < 0:
+            event.timestamp_ms = last
+        else:
+            last = event.timestamp_ms
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """Lines split on newlines only: a log line may hold other line-breaking characters."""
+    for line in text.split("\n"):
+        yield line[:-1] if line.endswith("\r") else line
+
+
+def _from_lines(text: str) -> ExportedLogs:
+    lines = [line for line in _split_lines(text) if line.strip()]
+    if lines and lines[0].startswith("EVENTS\t"):
+        return _from_cli_text(lines)
+    envelope = _detect_envelope(lines)
+    out = ExportedLogs(form="jsonl" if lines and lines[0].lstrip().startswith("{") else "text")
+    messages: list[tuple[str, str, int | None]] = []
+    for number, line in enumerate(lines, start=1):
+        stripped = line.lstrip()
+        if stripped.startswith("{"):
+            item = _json_line(stripped, number)
+            if item is not None:
+                if isinstance(item.get("logEvents"), list):
+                    _add_subscription(out, item)
+                else:
+                    _add_envelope(out, item)
+                continue
+        if envelope is not None:
+            match = envelope.fullmatch(line)
+            if match is None:
+                if messages:
+                    # An untagged line continues the previous event's message.
+                    message, stream, stamp = messages[-1]
+                    messages[-1] = (message + "\n" + line, stream, stamp)
+                    continue
+                messages.append((line, "", None))
+                continue
+            groups = match.groupdict()
+            messages.append((groups["msg"], groups.get("stream") or "", to_epoch_ms(groups["ts"])))
+        else:
+            messages.append((line, "", None))
+    for message, stream, stamp in messages:
+        parsed = parse(message)
+        if stamp is None:
+            stamp = parsed.timestamp_ms
+        out.events.append(
+            LogEvent(
+                timestamp_ms=stamp if stamp is not None else -1, message=message, stream=stream
+            )
+        )
+        out.parsed.append(parsed)
+    if any(p is None for p in out.parsed):
+        return _finish(out)
+    _fill_times(out)
+    return out
+
+
+def _json_line(line: str, number: int) -> dict[str, Any] | None:
+    """An event envelope or subscription record on one line, else None (a JSON log line)."""
+    try:
+        item = json.loads(line)
+    except ValueError as error:
+        if '"eventId"' in line or '"logStreamName"' in line or '"logEvents"' in line:
+            raise ExportError(_json_error(f"malformed JSON on line {number}", error)) from None
+        return None
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("logEvents"), list) or _is_envelope(item):
+        return item
+    return None
+
+
+def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
+    """The prefix a tool put on every line, if one fits nearly all of a sample."""
+    sample = [line for line in lines[:400] if not line[:1].isspace()]
+    if not sample:
+        return None
+    for _, pattern in _ENVELOPES:
+        matches = [pattern.fullmatch(line) for line in sample]
+        fitting = [match for match in matches if match is not None]
+        if len(fitting) < 0.9 * len(sample):
+            continue
+        # A raw log whose lines carry their own timestamps (Node.js, Python) must not lose them:
+        # a tool's prefix shows because Lambda's platform lines then follow it.
+        platform = sum(1 for match in fitting if _PLATFORM_HEAD.match(match.group("msg")))
+        raw_platform = sum(1 for line in sample if _PLATFORM_HEAD.match(line))
+        if platform > 0 and raw_platform == 0:
+            return pattern
+    return None
+
+
+def _from_cli_text(lines: list[str]) -> ExportedLogs:
+    """`aws logs filter-log-events --output text`: EVENTS, id, ingestion, stream, message, time."""
+    out = ExportedLogs(form="text")
+    for line in lines:
+        fields = line.split("\t")
+        if fields[0] != "EVENTS" or len(fields) < 6:
+            if out.events:
+                out.events[-1].message += "\n" + line
+            continue
+        stamp = to_epoch_ms(fields[-1].strip())
+        out.events.append(
+            LogEvent(
+                timestamp_ms=stamp if stamp is not None else -1,
+                message="\t".join(fields[4:-1]),
+                stream=fields[3],
+                event_id=fields[1],
+                ingestion_ms=to_epoch_ms(fields[2]),
+            )
+        )
+        out.parsed.append(None)
+    return _finish(out)

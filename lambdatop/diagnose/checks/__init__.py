@@ -1,0 +1,1 @@
+"""The checks, one module per plane of the guide's flowchart."""

@@ -1,0 +1,289 @@
+"""Edge plane: event sources, API Gateway in front, and the errors invocations end with."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from lambdatop.core import metrics as m
+from lambdatop.core.records import ErrorFamily, Status
+from lambdatop.core.stats import percentiles
+from lambdatop.core.timeutil import human_duration
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import count, ms, pct, samples
+from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+API_GATEWAY_LIMIT_MS = 29_000.0
+# The words a failure leaves in the log, for error types Lambda names but never prints.
+_LOG_WORDS = {
+    "Sandbox.Timedout": "Task timed out",
+    "Runtime.OutOfMemory": "Runtime exited",
+    "Runtime.ExitError": "Runtime exited",
+}
+
+
+def _worse(a: CheckStatus, b: CheckStatus) -> CheckStatus:
+    order = [CheckStatus.OK, CheckStatus.UNKNOWN, CheckStatus.WARN, CheckStatus.FAIL]
+    return a if order.index(a) >= order.index(b) else b
+
+
+def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "event_source",
+        Plane.EDGE,
+        CheckStatus.OK,
+        "",
+        steps=[cmd.lambda_call("list-event-source-mappings", f" --function-name {cmd.function}")],
+    )
+    if ev.event_sources is None:
+        result.status = CheckStatus.UNKNOWN
+        result.title = "Event source mappings were not read (logs only)"
+        return result
+    async_age = ev.metric_peak(m.ASYNC_EVENT_AGE)
+    if not ev.event_sources:
+        result.title = "No event source mappings"
+        if async_age is not None and async_age / 1000 >= limits.iterator_age_warn_s:
+            result.status = CheckStatus.WARN
+            result.title = f"Async events wait {human_duration(async_age / 1000)} before running"
+        return result
+    iterator_age = ev.metric_peak(m.ITERATOR_AGE)
+    titles: list[str] = []
+    status = CheckStatus.OK
+    for source in ev.event_sources:
+        name = source.source_arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        line = f"{source.service} {name}: {source.state or 'state unknown'}"
+        if source.batch_size:
+            line += f", batch size {source.batch_size}"
+        if source.last_processing_result:
+            line += f", last result {source.last_processing_result}"
+        result.evidence.append(line)
+        if source.state and source.state not in ("Enabled", "Creating", "Updating", "Enabling"):
+            status = _worse(status, CheckStatus.WARN)
+            titles.append(f"{source.service} mapping is {source.state}")
+        if source.last_processing_result and source.last_processing_result.startswith("PROBLEM"):
+            status = CheckStatus.FAIL
+            titles.append(f"{source.service} batches fail: {source.last_processing_result}")
+        if source.is_stream and source.bisect_on_error is False:
+            result.steps.append(
+                cmd.lambda_call(
+                    "update-event-source-mapping",
+                    f" --uuid {source.uuid} --bisect-batch-on-function-error --maximum-retry-attempts 3",
+                )
+            )
+        if source.is_stream and not source.on_failure_destination:
+            result.evidence.append(
+                f"{source.service} {name}: no on-failure destination (failed batches are lost)"
+            )
+    if iterator_age is not None:
+        behind_s = iterator_age / 1000
+        result.evidence.append(f"IteratorAge peak {human_duration(behind_s)}")
+        if behind_s >= limits.iterator_age_fail_s:
+            status = CheckStatus.FAIL
+            titles.insert(0, f"Stream consumer {human_duration(behind_s)} behind")
+        elif behind_s >= limits.iterator_age_warn_s:
+            status = _worse(status, CheckStatus.WARN)
+            titles.insert(0, f"Stream consumer {human_duration(behind_s)} behind")
+        result.steps.insert(0, cmd.metric("IteratorAge", ["Maximum"]))
+        if behind_s >= limits.iterator_age_warn_s:
+            stream = next((s for s in ev.event_sources if s.is_stream), None)
+            if stream is not None:
+                result.steps.append(
+                    cmd.lambda_call(
+                        "update-event-source-mapping",
+                        f" --uuid {stream.uuid} --parallelization-factor 10",
+                    )
+                )
+            result.steps.append(
+                Step(
+                    "Fix: process faster or in parallel (parallelization factor, more shards, larger "
+                    "batches) and check the errors that make batches retry"
+                )
+            )
+    result.status = status
+    result.title = (
+        "; ".join(titles) if titles else f"{count(len(ev.event_sources), 'event source')} healthy"
+    )
+    return result
+
+
+def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult("api_gateway", Plane.EDGE, CheckStatus.OK, "")
+    if ev.apis is None:
+        result.status = CheckStatus.UNKNOWN
+        result.title = "API Gateway integrations were not read (logs only)"
+        return result
+    if not ev.apis:
+        result.title = "Not behind API Gateway"
+        return result
+    status = CheckStatus.OK
+    titles: list[str] = []
+    durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
+    p99 = percentiles(durations, 99)[0] if durations else None
+    over_limit = sum(1 for d in durations if d >= API_GATEWAY_LIMIT_MS)
+    for api in ev.apis:
+        route = api.route
+        since = ev.start_s
+        requests = (
+            sum(api.metrics[m.API_COUNT].values(since)) if m.API_COUNT in api.metrics else None
+        )
+        errors = sum(api.metrics[m.API_5XX].values(since)) if m.API_5XX in api.metrics else None
+        latency = (
+            api.metrics[m.API_INTEGRATION_LATENCY].peak(since)
+            if m.API_INTEGRATION_LATENCY in api.metrics
+            else None
+        )
+        line = f"{route.kind} API {route.name} ({route.api_id})"
+        if requests is not None:
+            line += (
+                f": {requests:,.0f} requests, 5XX {errors or 0:,.0f} ({pct(errors or 0, requests)})"
+            )
+        if latency is not None:
+            line += f", integration latency max {ms(latency)} of {ms(route.integration_timeout_ms)}"
+        result.evidence.append(line)
+        dimension = (
+            f"Name=ApiName,Value={route.name}"
+            if route.kind == "REST"
+            else f"Name=ApiId,Value={route.api_id}"
+        )
+        result.steps.append(
+            cmd.metric("5XXError", ["Sum"], namespace="AWS/ApiGateway", dimension=dimension)
+        )
+        result.steps.append(
+            cmd.metric(
+                "IntegrationLatency", ["Maximum"], namespace="AWS/ApiGateway", dimension=dimension
+            )
+        )
+        if requests and errors and errors / requests >= limits.api_5xx_ratio_fail:
+            status = CheckStatus.FAIL
+            titles.append(f"{route.name} answers {pct(errors, requests)} 5XX")
+        if latency is not None and latency >= route.integration_timeout_ms * 0.97:
+            status = CheckStatus.FAIL
+            titles.append(
+                f"{route.name} gives up at {route.integration_timeout_ms / 1000:g} s: 504s"
+            )
+    timeout_s = ev.timeout_s
+    if over_limit:
+        status = CheckStatus.FAIL
+        result.evidence.append(
+            f"{count(over_limit, 'invocation')} ran past API Gateway's 29 s (p99 {ms(p99)})"
+            + (f"; the function's timeout is {timeout_s:g} s" if timeout_s else "")
+        )
+        if not titles:
+            titles.append(
+                f"{over_limit:,} invocations outlive API Gateway's 29 s limit: callers get 504"
+            )
+    if timeout_s and timeout_s * 1000 > API_GATEWAY_LIMIT_MS:
+        status = _worse(status, CheckStatus.WARN)
+        result.evidence.append(
+            f"timeout {timeout_s:g} s is longer than API Gateway waits (29 s): work after 29 s is wasted"
+        )
+        if not titles:
+            titles.append(f"Timeout {timeout_s:g} s exceeds API Gateway's 29 s")
+        result.steps.append(cmd.update("--timeout 28"))
+    if status is not CheckStatus.OK:
+        result.steps.append(
+            Step(
+                "Fix: make the request path finish well inside 29 s, or answer 202 at once and do the "
+                "slow work asynchronously (SQS, Step Functions)"
+            )
+        )
+    result.status = status
+    result.title = "; ".join(titles) if titles else f"{count(len(ev.apis), 'API')} in front, no 5XX"
+    return result
+
+
+def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "invocation_errors",
+        Plane.EDGE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.insights(
+                "fields @timestamp, @requestId, @message | filter @message like /(?i)(error|exception)/"
+                " | sort @timestamp desc | limit 50"
+            )
+        ],
+    )
+    reported = ev.reported
+    metric_errors = ev.metric_total(m.ERRORS)
+    metric_invocations = ev.metric_total(m.INVOCATIONS)
+    if not reported:
+        if metric_errors is not None and metric_invocations:
+            rate = metric_errors / metric_invocations
+            result.evidence.append(
+                f"CloudWatch: {metric_errors:,.0f} errors in {metric_invocations:,.0f} invocations"
+            )
+            result.status = (
+                CheckStatus.FAIL
+                if rate >= limits.error_rate_fail
+                else CheckStatus.WARN
+                if rate >= limits.error_rate_warn
+                else CheckStatus.OK
+            )
+            result.title = (
+                f"{pct(metric_errors, metric_invocations)} of invocations failed (CloudWatch)"
+            )
+            return result
+        result.status = CheckStatus.UNKNOWN
+        result.title = "No completed invocations in the window"
+        return result
+    failed = [inv for inv in reported if inv.failed]
+    types = Counter(_error_name(inv.status, inv.error_type) for inv in failed)
+    rate = len(failed) / len(reported)
+    result.evidence = [
+        f"{len(failed):,} of {count(len(reported), 'invocation')} failed ({pct(len(failed), len(reported))})"
+    ]
+    if metric_errors is not None and metric_invocations:
+        result.evidence.append(
+            f"CloudWatch Errors {metric_errors:,.0f} of {metric_invocations:,.0f} ({pct(metric_errors, metric_invocations)})"
+        )
+    for name, n in types.most_common(4):
+        result.evidence.append(f"{name} ×{n}")
+    init = ev.family(ErrorFamily.INIT)
+    result.evidence.extend(samples(init or ev.failures))
+    if rate >= limits.error_rate_fail:
+        result.status = CheckStatus.FAIL
+    elif rate >= limits.error_rate_warn:
+        result.status = CheckStatus.WARN
+    if failed:
+        top, top_n = types.most_common(1)[0]
+        result.title = (
+            f"{pct(len(failed), len(reported))} of invocations failed, most with {top} (×{top_n})"
+        )
+        result.steps.insert(0, cmd.filter_logs(f'"{_LOG_WORDS.get(top, top)}"'))
+    else:
+        result.title = "No failed invocations"
+    if init:
+        result.status = CheckStatus.FAIL
+        signature = Counter(
+            f.classification.signature for f in init if f.classification
+        ).most_common(1)[0][0]
+        result.title = f"Deploy or init error: {signature}"
+        modified = ev.config.last_modified if ev.config else None
+        if modified:
+            result.evidence.append(f"function last modified {modified}")
+        result.steps.append(
+            cmd.lambda_call("list-versions-by-function", f" --function-name {cmd.function}")
+        )
+        result.steps.append(
+            Step(
+                "Fix: roll back to the last good version (point the alias at it) and check the package "
+                "contents and handler setting"
+            )
+        )
+    return result
+
+
+def _error_name(status: Status, error_type: str | None) -> str:
+    if error_type:
+        return error_type
+    return {
+        Status.TIMEOUT: "Sandbox.Timedout",
+        Status.OUT_OF_MEMORY: "Runtime.OutOfMemory",
+        Status.CRASHED: "Runtime.ExitError",
+    }.get(status, "Unhandled")

@@ -1,0 +1,500 @@
+"""Service plane: cold starts, timeouts, memory, permissions, throttling."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from lambdatop.core import metrics as m
+from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.stats import percentiles, slope
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import count, memory_step, ms, pct, samples, timeout_step
+from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+# Lambda's price per GB-second of duration (us-east-1, first tier), by architecture.
+GB_SECOND_USD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+
+
+def _unknown_without_invocations(result: CheckResult, ev: Evidence) -> bool:
+    if ev.reported:
+        return False
+    result.status = CheckStatus.UNKNOWN
+    result.title = "No completed invocations in the window" if ev.logs_read else "Logs not read"
+    return True
+
+
+def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "cold_start",
+        Plane.SERVICE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.filter_logs('"Init Duration"'),
+            cmd.insights(
+                'fields @timestamp, @initDuration | filter @type = "REPORT"'
+                " | stats count(@initDuration) as cold, count(*) as total,"
+                " avg(@initDuration), max(@initDuration) by bin(5m)"
+            ),
+            cmd.function_config(
+                "{CodeSize: CodeSize, MemorySize: MemorySize, VpcConfig: VpcConfig}"
+            ),
+        ],
+    )
+    init_failures = [
+        f
+        for f in ev.family(ErrorFamily.INIT)
+        if f.line.classification and "timed out" in f.line.classification.signature
+    ]
+    if _unknown_without_invocations(result, ev) and not init_failures:
+        return result
+    reported = ev.reported
+    cold = [inv for inv in reported if inv.cold]
+    restores = [inv for inv in cold if inv.restore_ms is not None]
+    inits = [inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0 for inv in cold]
+    p50, p99, peak = percentiles(inits, 50, 99, 100)
+    share = len(cold) / len(reported) if reported else 0.0
+    result.evidence = [
+        f"{len(cold):,} of {count(len(reported), 'invocation')} started cold ({pct(len(cold), len(reported))})",
+    ]
+    if cold:
+        result.evidence.append(f"init p50 {ms(p50)}, p99 {ms(p99)}, max {ms(peak)} (limit 10 s)")
+    if restores:
+        result.evidence.append(
+            f"{count(len(restores), 'SnapStart restore')} counted as cold starts"
+        )
+    config = ev.config
+    if config is not None:
+        if config.in_vpc:
+            result.evidence.append("function runs in a VPC (each new environment attaches to it)")
+        if config.code_size_bytes and config.code_size_bytes > 50 * 1024 * 1024:
+            result.evidence.append(
+                f"deployment package {config.code_size_bytes / 1048576:.0f} MB (>50 MB slows init)"
+            )
+    if init_failures:
+        result.evidence.extend(samples(init_failures))
+    slow = p99 is not None and p99 >= limits.init_slow_ms
+    if len(reported) < limits.min_invocations_for_ratio:
+        share = 0.0  # too few invocations for a share to mean anything
+    if init_failures:
+        result.status = CheckStatus.FAIL
+        result.title = f"{count(len(init_failures), 'init')} ran out of the 10 s init limit"
+    elif share >= limits.cold_start_ratio_fail and slow:
+        result.status = CheckStatus.FAIL
+        result.title = f"Cold-start storm: {pct(len(cold), len(reported))} cold, init p99 {ms(p99)}"
+    elif share >= limits.cold_start_ratio_warn or slow:
+        result.status = CheckStatus.WARN
+        result.title = f"{pct(len(cold), len(reported))} cold starts, init p99 {ms(p99)}"
+    else:
+        result.title = f"Cold starts {pct(len(cold), len(reported))}" + (
+            f", init p99 {ms(p99)}" if cold else ""
+        )
+    if result.status is not CheckStatus.OK:
+        peak_concurrency = ev.metric_peak(m.CONCURRENCY)
+        if peak_concurrency:
+            result.steps.append(
+                Step(
+                    f"Fix: keep {int(peak_concurrency)} environments warm with provisioned concurrency "
+                    f"(peak concurrency in the window) on an alias"
+                )
+            )
+        runtime = (config.runtime or "") if config else ""
+        if runtime.startswith("java") and config is not None and not config.snapstart:
+            result.steps.append(cmd.update("--snap-start ApplyOn=PublishedVersions"))
+        result.steps.append(
+            Step(
+                "Fix: move heavy initialisation out of the import path, trim the package, and "
+                "create SDK clients once outside the handler"
+            )
+        )
+    return result
+
+
+def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "timeout",
+        Plane.SERVICE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.filter_logs('"Task timed out"'),
+            cmd.metric("ConcurrentExecutions", ["Maximum", "Average"]),
+            cmd.metric("Duration", ["Average", "Maximum", "p99"]),
+        ],
+    )
+    if _unknown_without_invocations(result, ev):
+        return result
+    reported = ev.reported
+    timed_out = [inv for inv in reported if inv.status is Status.TIMEOUT]
+    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
+    ok_durations = [
+        inv.duration_ms
+        for inv in reported
+        if inv.duration_ms is not None and inv.status is Status.SUCCESS
+    ]
+    p50, p99, peak = percentiles(durations, 50, 99, 100)
+    timeout_s = ev.timeout_s
+    limit = f" of {timeout_s:g} s timeout" if timeout_s else ""
+    result.evidence = [f"duration p50 {ms(p50)}, p99 {ms(p99)}{limit}, max {ms(peak)}"]
+    if timed_out:
+        cold = sum(1 for inv in timed_out if inv.cold)
+        result.status = CheckStatus.FAIL
+        at = f" at {timeout_s:g} s" if timeout_s else ""
+        result.title = f"{count(len(timed_out), 'invocation')} timed out{at} ({pct(len(timed_out), len(reported))})"
+        result.evidence.insert(
+            0, f"{len(timed_out):,} of {count(len(reported), 'invocation')} timed out"
+        )
+        if cold:
+            result.evidence.append(
+                f"{cold:,} of them were cold starts (init counts against the timeout)"
+            )
+        downstream = [
+            family.value
+            for family in (
+                ErrorFamily.CONNECTION_POOL,
+                ErrorFamily.DATABASE,
+                ErrorFamily.NETWORK,
+                ErrorFamily.THROTTLING,
+            )
+            if ev.family(family)
+        ]
+        if downstream:
+            result.evidence.append(
+                "at the same time: "
+                + ", ".join(f"{name.replace('_', ' ')} errors" for name in downstream)
+                + " (a slow dependency, not the timeout, is the cause)"
+            )
+        result.evidence.extend(samples(f for f in ev.failures if f.line.kind.value == "timeout"))
+        result.steps.append(cmd.traces())
+        result.steps.append(
+            Step(
+                "Fix: find what the timed-out invocations wait on (traces, database, downstream "
+                "calls); raising the timeout only moves the wall"
+            )
+        )
+        if ok_durations and timeout_s:
+            ok_p99 = percentiles(ok_durations, 99)[0] or 0.0
+            if ok_p99 / 1000 > 0.5 * timeout_s:
+                result.steps.append(cmd.update(f"--timeout {timeout_step(ok_p99 / 1000 * 1.5)}"))
+        memory = ev.memory_size_mb
+        if memory is not None and memory < 1769:
+            result.steps.append(
+                Step(
+                    f"Fix: more memory means more CPU: try {memory_step(memory * 2)} MB "
+                    f"(now {memory} MB) if the work is CPU-bound"
+                )
+            )
+        return result
+    if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
+        result.status = CheckStatus.WARN
+        result.title = f"p99 duration {ms(p99)}{limit}: close to timing out"
+        result.steps.append(cmd.update(f"--timeout {timeout_step(p99 / 1000 * 1.5)}"))
+        return result
+    result.title = "No timeouts" + (f"; p99 {ms(p99)}{limit}" if p99 is not None else "")
+    if not timeout_s:
+        result.evidence.append("timeout setting unknown: closeness to it not judged")
+    return result
+
+
+@dataclass(slots=True)
+class _Leak:
+    stream: str
+    first_mb: int
+    last_mb: int
+    invocations: int
+    per_invocation_mb: float
+
+
+def _leaks(reported: list[Invocation], size_mb: int, limits: Thresholds) -> list[_Leak]:
+    """Execution environments whose memory keeps growing invocation after invocation."""
+    by_stream: dict[str, list[Invocation]] = defaultdict(list)
+    for inv in reported:
+        if inv.max_memory_mb is not None and inv.stream:
+            by_stream[inv.stream].append(inv)
+    leaks: list[_Leak] = []
+    for stream, invs in by_stream.items():
+        if len(invs) < limits.memory_leak_min_invocations:
+            continue
+        invs.sort(key=lambda inv: inv.start_ms or 0)
+        used = [float(inv.max_memory_mb or 0) for inv in invs]
+        growth = used[-1] - used[0]
+        rises = sum(1 for a, b in zip(used, used[1:], strict=False) if b >= a)
+        rate = slope([float(i) for i in range(len(used))], used)
+        if (
+            rate is not None
+            and rate > 0
+            and growth >= limits.memory_leak_growth_ratio * size_mb
+            and rises >= 0.7 * (len(used) - 1)
+        ):
+            leaks.append(_Leak(stream, int(used[0]), int(used[-1]), len(used), rate))
+    leaks.sort(key=lambda leak: leak.last_mb - leak.first_mb, reverse=True)
+    return leaks
+
+
+def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "memory",
+        Plane.SERVICE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.filter_logs('"Max Memory Used"'),
+            cmd.insights(
+                "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB, @memorySize/1000000"
+                ' as sizeMB | filter @type = "REPORT" | stats max(usedMB) by @logStream, bin(5m)'
+            ),
+        ],
+    )
+    if _unknown_without_invocations(result, ev):
+        return result
+    reported = ev.reported
+    size = ev.memory_size_mb
+    used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
+    if size is None or not used:
+        result.status = CheckStatus.UNKNOWN
+        result.title = "No memory figures in the REPORT lines"
+        return result
+    oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY]
+    peak = max(used)
+    p50, p99 = percentiles([float(u) for u in used], 50, 99)
+    result.evidence = [
+        f"max memory used {peak} / {size} MB ({pct(peak, size)}); p50 {p50 or 0:.0f} MB, p99 {p99 or 0:.0f} MB"
+    ]
+    leaks = _leaks(reported, size, limits)
+    for leak in leaks[:2]:
+        result.evidence.append(
+            f"environment {leak.stream}: {leak.first_mb} → {leak.last_mb} / {size} MB over "
+            f"{leak.invocations} invocations (+{leak.per_invocation_mb:.1f} MB each)"
+        )
+    if leaks and len(leaks) > 2:
+        result.evidence.append(f"{len(leaks) - 2} more environments grow the same way")
+    if oom:
+        result.status = CheckStatus.FAIL
+        result.title = f"{count(len(oom), 'invocation')} ran out of memory at {size} MB"
+        result.evidence.insert(
+            0,
+            f"{len(oom):,} of {count(len(reported), 'invocation')} ran out of memory ({pct(len(oom), len(reported))})",
+        )
+        result.evidence.extend(samples(ev.family(ErrorFamily.OUT_OF_MEMORY)))
+    elif leaks:
+        result.status = CheckStatus.WARN
+        result.title = f"Memory grows in {count(len(leaks), 'execution environment')}: a leak"
+    elif peak >= limits.memory_near_ratio * size:
+        result.status = CheckStatus.WARN
+        result.title = f"Max memory used {peak} / {size} MB: close to the limit"
+    elif (
+        size >= 256
+        and peak <= limits.memory_overprovisioned_ratio * size
+        and len(reported) >= limits.min_invocations_for_ratio
+    ):
+        suggested = memory_step(max(peak * 1.5, 128))
+        result.status = CheckStatus.WARN
+        result.title = f"Over-provisioned: at most {peak} of {size} MB used"
+        saving = _monthly_saving(ev, reported, size, suggested)
+        if saving is not None:
+            result.evidence.append(
+                f"setting {suggested} MB saves about ${saving:,.2f} a month at this window's traffic"
+            )
+        result.steps.append(cmd.update(f"--memory-size {suggested}"))
+        result.steps.append(
+            Step("Check: less memory also means less CPU; watch duration after the change")
+        )
+        return result
+    else:
+        result.title = f"Max memory used {peak} / {size} MB"
+        return result
+    if leaks:
+        result.steps.append(
+            Step(
+                "Fix: memory grows inside each warm environment: release per-invocation state "
+                "(caches, HTTP/DB connection pools, globals) between invocations; raising memory only delays the kill"
+            )
+        )
+    if oom or peak >= limits.memory_near_ratio * size:
+        result.steps.append(cmd.update(f"--memory-size {memory_step(max(size * 1.5, peak * 1.3))}"))
+    return result
+
+
+def _monthly_saving(
+    ev: Evidence, reported: list[Invocation], size: int, suggested: int
+) -> float | None:
+    if ev.start_ms is None or ev.end_ms is None or ev.end_ms <= ev.start_ms:
+        return None
+    billed_s = sum((inv.billed_ms or inv.duration_ms or 0.0) for inv in reported) / 1000
+    arch = ev.config.architectures[0] if ev.config and ev.config.architectures else "x86_64"
+    price = GB_SECOND_USD.get(arch, GB_SECOND_USD["x86_64"])
+    window_s = (ev.end_ms - ev.start_ms) / 1000
+    per_window = billed_s * (size - suggested) / 1024 * price
+    return per_window * (30 * 86400 / window_s)
+
+
+def _policy_resource(resource: str | None) -> str:
+    if not resource:
+        return "*"
+    if resource.startswith("arn:aws:s3:::") and "/" in resource:
+        return resource.split("/", 1)[0] + "/*"
+    return resource
+
+
+def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult("permission", Plane.SERVICE, CheckStatus.OK, "", steps=cmd.role_policies())
+    if not ev.logs_read:
+        result.status = CheckStatus.UNKNOWN
+        result.title = "Logs not read"
+        return result
+    denials = ev.family(ErrorFamily.PERMISSION)
+    if not denials:
+        result.title = "No access denied in the logs"
+        return result
+    groups: Counter[tuple[str, str]] = Counter()
+    for finding in denials:
+        c = finding.classification
+        if c is None:
+            continue
+        groups[(c.action or c.signature, _policy_resource(c.resource) if c.resource else "")] += 1
+    invocations = {f.request_id for f in denials if f.request_id}
+    result.status = CheckStatus.FAIL
+    (top_action, top_resource), _ = groups.most_common(1)[0]
+    on = f" on {top_resource}" if top_resource else ""
+    result.title = f"Access denied: {top_action}{on}"
+    result.evidence = [
+        f"{count(len(denials), 'denial')} in {count(len(invocations), 'invocation')}"
+    ]
+    for (action, resource), n in groups.most_common(3):
+        result.evidence.append(f"{action}" + (f" on {resource}" if resource else "") + f" ×{n}")
+    if any("explicit deny" in f.line.text.lower() for f in denials):
+        result.evidence.append(
+            "an explicit deny (SCP, resource or boundary policy): allowing it in the role will not help"
+        )
+    result.evidence.extend(samples(denials))
+    for (action, resource), _ in groups.most_common(2):
+        if ":" in action:
+            result.steps.append(cmd.simulate(action, resource or None))
+    statements = [
+        {"Effect": "Allow", "Action": action, "Resource": resource or "*"}
+        for (action, resource), _ in groups.most_common(3)
+        if ":" in action
+    ]
+    if statements:
+        document = json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")
+        )
+        role = ev.config.role_name if ev.config and ev.config.role_name else "<execution-role>"
+        result.steps.append(
+            Step(
+                f"aws iam put-role-policy --role-name {role} --policy-name lambdatop-allow "
+                f"--policy-document '{document}'",
+                command=True,
+            )
+        )
+    return result
+
+
+def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "throttling",
+        Plane.SERVICE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.metric("Throttles", ["Sum"]),
+            cmd.lambda_call(
+                "get-function-concurrency", f" --function-name {Commands(ev).function}"
+            ),
+            cmd.lambda_call("get-account-settings", " --query AccountLimit"),
+        ],
+    )
+    downstream = ev.family(ErrorFamily.THROTTLING)
+    status = CheckStatus.OK
+    titles: list[str] = []
+    if ev.metrics is not None:
+        throttles = ev.metric_total(m.THROTTLES) or 0.0
+        invocations = ev.metric_total(m.INVOCATIONS) or 0.0
+        requests = throttles + invocations
+        peak = ev.metric_peak(m.CONCURRENCY)
+        reserved = ev.config.reserved_concurrency if ev.config else None
+        account = ev.account_concurrency_limit
+        result.evidence.append(
+            f"Throttles {throttles:,.0f} of {requests:,.0f} requests ({pct(throttles, requests)})"
+        )
+        if peak is not None:
+            limit_text = (
+                f" / reserved {reserved}"
+                if reserved is not None
+                else (f" / account {account:,}" if account else "")
+            )
+            result.evidence.append(f"peak concurrency {peak:,.0f}{limit_text}")
+        if throttles > 0:
+            status = (
+                CheckStatus.FAIL
+                if requests and throttles / requests >= limits.throttle_ratio_fail
+                else CheckStatus.WARN
+            )
+            where = f" at reserved concurrency {reserved}" if reserved is not None else ""
+            titles.append(
+                f"{throttles:,.0f} throttled requests{where} ({pct(throttles, requests)})"
+            )
+            if reserved is not None and peak:
+                demand = peak * requests / invocations if invocations else peak * 2
+                result.steps.append(
+                    Step(
+                        f"aws lambda put-function-concurrency --function-name {cmd.function} "
+                        f"--reserved-concurrent-executions {int(max(demand * 1.2, reserved + 1))}"
+                        + (f" --region {ev.region}" if ev.region else ""),
+                        command=True,
+                    )
+                )
+            else:
+                result.steps.append(
+                    Step(
+                        "Fix: ask for a higher account concurrency limit in Service Quotas (Lambda: Concurrent executions)"
+                    )
+                )
+        elif peak is not None:
+            cap = reserved if reserved is not None else account
+            if cap and peak >= limits.concurrency_near_ratio * cap:
+                status = CheckStatus.WARN
+                titles.append(f"concurrency {peak:,.0f} of {cap:,} limit")
+    if downstream:
+        services = Counter(
+            f.classification.service or "a dependency" for f in downstream if f.classification
+        )
+        affected = {f.request_id for f in downstream if f.request_id}
+        result.evidence.append(
+            f"downstream throttling: {count(len(downstream), 'line')} in {count(len(affected), 'invocation')}"
+            " from " + ", ".join(f"{name} ×{n}" for name, n in services.most_common(3))
+        )
+        result.evidence.extend(samples(downstream))
+        reported = len(ev.reported)
+        share = len(affected) / reported if reported else 1.0
+        if share >= limits.family_ratio_fail:
+            status = CheckStatus.FAIL
+        elif status is CheckStatus.OK:
+            status = CheckStatus.WARN
+        titles.append(f"{services.most_common(1)[0][0]} throttles this function's calls")
+        result.steps.append(
+            Step(
+                "Fix: retry with exponential backoff and jitter; raise the dependency's limit "
+                "(DynamoDB on-demand, Kinesis shards, API quotas)"
+            )
+        )
+    if ev.metrics is None and not downstream:
+        result.status = CheckStatus.UNKNOWN
+        result.title = (
+            "Throttles are a CloudWatch metric (not read); no downstream throttling in logs"
+            if ev.logs_read
+            else "No metrics or logs read"
+        )
+        return result
+    result.status = status
+    result.title = "; ".join(titles) if titles else "No throttling"
+    return result

@@ -1,0 +1,316 @@
+"""State plane: connection pools, databases, VPC and networking."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from lambdatop.core import metrics as m
+from lambdatop.core.classify import is_connection_limit
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.records import ErrorFamily
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import count, pct, samples
+from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+_POOL_SIZE = re.compile(r"size (?P<size>\d+) overflow (?P<overflow>\d+)")
+
+
+def pool_size(signature: str) -> int | None:
+    """`QueuePool limit of size 5 overflow 10` allows 15 connections per environment."""
+    match = _POOL_SIZE.search(signature)
+    if match is None:
+        return None
+    return int(match.group("size")) + int(match.group("overflow"))
+
+
+def _severity(ev: Evidence, found: list[Finding], limits: Thresholds) -> CheckStatus:
+    """Fail when a real share of invocations is hit; a stray line only warns."""
+    affected = {f.request_id for f in found if f.request_id}
+    reported = len(ev.reported)
+    if not reported or not affected:
+        return CheckStatus.FAIL if len(found) >= 3 else CheckStatus.WARN
+    return (
+        CheckStatus.FAIL
+        if len(affected) / reported >= limits.family_ratio_fail
+        else CheckStatus.WARN
+    )
+
+
+def _affected(ev: Evidence, found: list[Finding]) -> str:
+    affected = {f.request_id for f in found if f.request_id}
+    reported = len(ev.reported)
+    if not affected:
+        return f"{count(len(found), 'line')}"
+    return f"{count(len(found), 'line')} in {count(len(affected), 'invocation')}" + (
+        f" ({pct(len(affected), reported)} of {reported:,})" if reported else ""
+    )
+
+
+def _logs_unread(result: CheckResult, ev: Evidence) -> bool:
+    if ev.logs_read:
+        return False
+    result.status = CheckStatus.UNKNOWN
+    result.title = "Logs not read"
+    return True
+
+
+def check_connection_pool(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "connection_pool",
+        Plane.STATE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.insights(
+                "fields @timestamp, @logStream, @message | filter @message like "
+                "/(?i)(pool|too many (connections|clients)|connection is not available)/"
+                " | stats count() by bin(1m)"
+            )
+        ],
+    )
+    if _logs_unread(result, ev):
+        return result
+    pool = ev.family(ErrorFamily.CONNECTION_POOL)
+    server_full = [
+        f
+        for f in ev.family(ErrorFamily.DATABASE)
+        if f.classification and is_connection_limit(f.classification)
+    ]
+    found = pool + server_full
+    if not found:
+        result.title = "No connection-pool exhaustion in the logs"
+        return result
+    result.status = _severity(ev, found, limits)
+    signatures = Counter(f.classification.signature for f in found if f.classification)
+    if pool:
+        result.title = f"Connection pool exhausted: {signatures.most_common(1)[0][0]}"
+    else:
+        result.title = "The database refuses new connections: too many clients"
+    result.evidence = [_affected(ev, found)]
+    per_env = next((size for size in (pool_size(s) for s in signatures) if size), None)
+    peak = ev.metric_peak(m.CONCURRENCY)
+    environments = peak or len({inv.stream for inv in ev.invocations if inv.stream}) or None
+    if per_env and environments:
+        result.evidence.append(
+            f"up to {per_env} connections per environment × {environments:,.0f} concurrent environments"
+            f" = {per_env * environments:,.0f} connections to the database"
+        )
+    elif environments:
+        result.evidence.append(
+            f"{environments:,.0f} concurrent environments, each with its own pool"
+        )
+    result.evidence.extend(samples(found))
+    result.steps += [
+        Step(
+            "Fix: each Lambda environment serves one request at a time: size the pool at 1-2 "
+            "connections, return connections in a finally block, and close them on errors"
+        ),
+        Step("Fix: put RDS Proxy between the functions and the database to share connections"),
+    ]
+    if environments and per_env:
+        result.steps.append(
+            cmd.lambda_call(
+                "put-function-concurrency",
+                f" --function-name {cmd.function} --reserved-concurrent-executions "
+                f"{max(1, int(environments // 2))}",
+            )
+        )
+    return result
+
+
+def _rds_identifier(endpoint: str | None) -> str | None:
+    if endpoint and ".rds.amazonaws.com" in endpoint:
+        return endpoint.split(".", 1)[0]
+    return None
+
+
+def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    result = CheckResult(
+        "database",
+        Plane.STATE,
+        CheckStatus.OK,
+        "",
+        steps=[
+            cmd.insights(
+                "fields @timestamp, @message | filter @message like "
+                "/(?i)(could not connect|connection refused|timed out|too many|lost connection|"
+                "statement timeout|deadlock)/ | stats count() by bin(1m)"
+            )
+        ],
+    )
+    if _logs_unread(result, ev):
+        return result
+    found = ev.family(ErrorFamily.DATABASE)
+    if not found:
+        result.title = "No database connectivity errors in the logs"
+        return result
+    result.status = _severity(ev, found, limits)
+    endpoints = Counter(f.classification.endpoint or "" for f in found if f.classification)
+    signatures = Counter(f.classification.signature for f in found if f.classification)
+    top_endpoint = next((e for e, _ in endpoints.most_common() if e), None)
+    top_signature = signatures.most_common(1)[0][0]
+    result.title = f"Database errors: {top_signature}" + (
+        f" ({top_endpoint})" if top_endpoint else ""
+    )
+    result.evidence = [_affected(ev, found)]
+    for signature, n in signatures.most_common(3):
+        result.evidence.append(f"{signature} ×{n}")
+    for endpoint, n in endpoints.most_common(2):
+        if endpoint:
+            result.evidence.append(f"endpoint {endpoint} ×{n}")
+    result.evidence.extend(samples(found))
+    identifier = _rds_identifier(top_endpoint)
+    dimension = (
+        f"Name=DBInstanceIdentifier,Value={identifier}"
+        if identifier
+        else "Name=DBInstanceIdentifier,Value=<db-instance>"
+    )
+    result.steps.append(
+        cmd.metric("DatabaseConnections", ["Maximum"], namespace="AWS/RDS", dimension=dimension)
+    )
+    result.steps.append(
+        cmd.metric("CPUUtilization", ["Maximum"], namespace="AWS/RDS", dimension=dimension)
+    )
+    if ev.config is not None and ev.config.in_vpc:
+        result.steps.append(
+            Step(
+                "Check: the function's security group may reach the database port, and the database's "
+                "security group allows it in"
+            )
+        )
+    result.steps.append(
+        Step(
+            "Fix: slow queries hold connections: add the missing index or a statement timeout shorter "
+            "than the function timeout"
+        )
+    )
+    return result
+
+
+_AWS_HOST = re.compile(
+    r"(?P<service>[a-z0-9-]+)\.(?:(?P<region>[a-z]{2}-[a-z]+-\d)\.)?amazonaws\.com"
+)
+
+
+def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
+    cmd = Commands(ev)
+    config = ev.config
+    result = CheckResult(
+        "vpc", Plane.STATE, CheckStatus.OK, "", steps=[cmd.function_config("VpcConfig")]
+    )
+    found = ev.family(ErrorFamily.NETWORK)
+    in_vpc = config.in_vpc if config is not None else None
+    if config is not None and config.vpc is not None and config.in_vpc:
+        vpc = config.vpc
+        result.evidence.append(
+            f"in VPC {vpc.vpc_id or '?'}: {count(len(vpc.subnet_ids), 'subnet')}, "
+            f"{count(len(vpc.security_group_ids), 'security group')}"
+        )
+        subnets = " ".join(vpc.subnet_ids)
+        result.steps.append(
+            cmd.ec2(
+                "describe-subnets",
+                f" --subnet-ids {subnets} --query 'Subnets[].[SubnetId,AvailabilityZone,AvailableIpAddressCount]'",
+            )
+        )
+        if vpc.vpc_id:
+            result.steps.append(
+                cmd.ec2(
+                    "describe-vpc-endpoints",
+                    f" --filters Name=vpc-id,Values={vpc.vpc_id} --query 'VpcEndpoints[].ServiceName'",
+                )
+            )
+            result.steps.append(
+                cmd.ec2(
+                    "describe-nat-gateways",
+                    f" --filter Name=vpc-id,Values={vpc.vpc_id} --query 'NatGateways[].[NatGatewayId,State]'",
+                )
+            )
+    elif config is not None:
+        result.evidence.append("not in a VPC")
+    if not found:
+        if not ev.logs_read and config is None:
+            result.status = CheckStatus.UNKNOWN
+            result.title = "Neither logs nor configuration read"
+            return result
+        if (
+            in_vpc
+            and config is not None
+            and config.vpc is not None
+            and len(config.vpc.subnet_ids) == 1
+        ):
+            result.status = CheckStatus.WARN
+            result.title = "In a VPC with one subnet: one Availability Zone, one pool of IPs"
+            return result
+        result.title = "No VPC or network errors" + (" (not in a VPC)" if in_vpc is False else "")
+        return result
+    eni = [f for f in found if f.classification and f.classification.service == "ec2"]
+    aws_endpoints = Counter(
+        f.classification.service
+        for f in found
+        if f.classification and f.classification.service not in (None, "ec2")
+    )
+    dns = [
+        f
+        for f in found
+        if f.classification
+        and any(
+            w in f.classification.signature.lower()
+            for w in (
+                "enotfound",
+                "eai_again",
+                "resolution",
+                "no such host",
+                "unknownhost",
+                "not known",
+                "resolve",
+            )
+        )
+    ]
+    result.evidence.insert(0, _affected(ev, found))
+    if eni:
+        result.status = CheckStatus.FAIL
+        signature = Counter(
+            f.classification.signature for f in eni if f.classification
+        ).most_common(1)[0][0]
+        result.title = f"Lambda cannot attach to the VPC: {signature}"
+        result.steps.append(
+            Step(
+                "Fix: add subnets with free IP addresses (in more Availability Zones) to the function's VpcConfig, "
+                "or free ENIs; ask for a higher ENI quota if the account is at it"
+            )
+        )
+    elif aws_endpoints:
+        service, _ = aws_endpoints.most_common(1)[0]
+        result.status = CheckStatus.FAIL if in_vpc is not False else _severity(ev, found, limits)
+        where = "from inside the VPC" if in_vpc else "from the function"
+        result.title = f"Calls to {service} time out {where}: no route to the AWS endpoint"
+        region = ev.region or "<region>"
+        vpc_id = config.vpc.vpc_id if config and config.vpc and config.vpc.vpc_id else "<vpc-id>"
+        result.steps.append(
+            Step(
+                f"Fix: add a VPC endpoint for {service} (com.amazonaws.{region}.{service}) to {vpc_id}, "
+                "or route the subnets through a NAT gateway"
+            )
+        )
+    elif dns:
+        result.status = _severity(ev, found, limits)
+        result.title = "DNS lookups fail"
+        result.steps.append(
+            Step(
+                "Check: the VPC has DNS resolution and DNS hostnames enabled; the host name is right"
+            )
+        )
+    else:
+        result.status = _severity(ev, found, limits)
+        signature = Counter(
+            f.classification.signature for f in found if f.classification
+        ).most_common(1)[0][0]
+        result.title = f"Network errors: {signature}"
+    result.evidence.extend(samples(found))
+    return result

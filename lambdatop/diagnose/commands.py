@@ -1,0 +1,156 @@
+"""The guide's investigation commands, filled in for one function, region and time window.
+
+Every command here only reads. The fixes a check suggests (`update-function-configuration`) are
+for the user to run after reading them; lambdatop itself never changes an account.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+
+from lambdatop.core.timeutil import iso
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.model import Step
+
+
+def _q(value: str) -> str:
+    return shlex.quote(value)
+
+
+class Commands:
+    """Command lines for one function's evidence."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        self.function = evidence.function or "<function>"
+        self.region = evidence.region
+        self.log_group = evidence.log_group
+        self.start_ms = evidence.start_ms
+        self.end_ms = evidence.end_ms
+        self.role = evidence.config.role_name if evidence.config else None
+        self.role_arn = evidence.config.role_arn if evidence.config else None
+
+    # --- pieces ---
+
+    def _region(self) -> str:
+        return f" --region {_q(self.region)}" if self.region else ""
+
+    def _ms_window(self) -> str:
+        parts = ""
+        if self.start_ms is not None:
+            parts += f" --start-time {self.start_ms}"
+        if self.end_ms is not None:
+            parts += f" --end-time {self.end_ms}"
+        return parts
+
+    def _iso_window(self) -> str:
+        start, end = iso(self.start_ms), iso(self.end_ms)
+        if start is None or end is None:
+            return " --start-time <start> --end-time <end>"
+        return f" --start-time {start} --end-time {end}"
+
+    def _seconds_window(self) -> str:
+        if self.start_ms is None or self.end_ms is None:
+            return " --start-time <epoch-seconds> --end-time <epoch-seconds>"
+        return f" --start-time {self.start_ms // 1000} --end-time {self.end_ms // 1000}"
+
+    # --- logs ---
+
+    def filter_logs(self, pattern: str) -> Step:
+        return Step(
+            f"aws logs filter-log-events --log-group-name {_q(self.log_group)}"
+            f" --filter-pattern {_q(pattern)}{self._ms_window()}{self._region()}",
+            command=True,
+        )
+
+    def insights(self, query: str) -> Step:
+        return Step(
+            f"aws logs start-query --log-group-name {_q(self.log_group)}"
+            f"{self._seconds_window()} --query-string {_q(query)}{self._region()}",
+            command=True,
+        )
+
+    # --- metrics ---
+
+    def metric(
+        self,
+        metric: str,
+        statistics: Iterable[str],
+        namespace: str = "AWS/Lambda",
+        dimension: str | None = None,
+        period: int = 60,
+    ) -> Step:
+        dimension = dimension or f"Name=FunctionName,Value={self.function}"
+        plain = [s for s in statistics if not s.startswith("p")]
+        extended = [s for s in statistics if s.startswith("p")]
+        stats = f" --statistics {' '.join(plain)}" if plain else ""
+        if extended:
+            stats += f" --extended-statistics {' '.join(extended)}"
+        return Step(
+            f"aws cloudwatch get-metric-statistics --namespace {namespace}"
+            f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window()}"
+            f" --period {period}{stats}{self._region()}",
+            command=True,
+        )
+
+    # --- configuration ---
+
+    def function_config(self, query: str | None = None) -> Step:
+        tail = f" --query {_q(query)}" if query else ""
+        return Step(
+            f"aws lambda get-function-configuration --function-name {_q(self.function)}"
+            f"{tail}{self._region()}",
+            command=True,
+        )
+
+    def lambda_call(self, operation: str, extra: str = "") -> Step:
+        return Step(f"aws lambda {operation}{extra}{self._region()}", command=True)
+
+    def role_policies(self) -> list[Step]:
+        role = _q(self.role or "<execution-role>")
+        return [
+            Step(
+                f"aws lambda get-function-configuration --function-name {_q(self.function)}"
+                f" --query Role{self._region()}",
+                command=True,
+            ),
+            Step(f"aws iam list-attached-role-policies --role-name {role}", command=True),
+            Step(f"aws iam list-role-policies --role-name {role}", command=True),
+        ]
+
+    def simulate(self, action: str, resource: str | None) -> Step:
+        source = _q(self.role_arn or "<execution-role-arn>")
+        resources = f" --resource-arns {_q(resource)}" if resource else ""
+        return Step(
+            f"aws iam simulate-principal-policy --policy-source-arn {source}"
+            f" --action-names {_q(action)}{resources}",
+            command=True,
+        )
+
+    def traces(self) -> Step:
+        expression = f'service("{self.function}") AND (error = true OR fault = true)'
+        if self.start_ms is None or self.end_ms is None:
+            window = " --start-time <start> --end-time <end>"
+        else:
+            window = f" --start-time {self.start_ms // 1000} --end-time {self.end_ms // 1000}"
+        return Step(
+            "aws xray get-trace-summaries --time-range-type TimeRangeByStartTime"
+            f"{window} --filter-expression {_q(expression)}{self._region()}",
+            command=True,
+        )
+
+    def trace(self, trace_id: str) -> Step:
+        return Step(
+            f"aws xray batch-get-traces --trace-ids {_q(trace_id)}{self._region()}", command=True
+        )
+
+    def ec2(self, operation: str, extra: str) -> Step:
+        return Step(f"aws ec2 {operation}{extra}{self._region()}", command=True)
+
+    def update(self, setting: str) -> Step:
+        """A fix for the user to apply (lambdatop never runs it)."""
+        return Step(
+            f"aws lambda update-function-configuration --function-name {_q(self.function)}"
+            f" {setting}{self._region()}",
+            command=True,
+        )

@@ -1,0 +1,108 @@
+"""Walk the guide's flowchart: every check, in its order, over one function's evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lambdatop.core import metrics as m
+from lambdatop.core.records import Status
+from lambdatop.core.sanitize import one_line
+from lambdatop.core.stats import percentiles
+from lambdatop.core.timeutil import iso
+from lambdatop.diagnose.checks.control import check_logs, check_metrics, check_traces
+from lambdatop.diagnose.checks.edge import (
+    check_api_gateway,
+    check_event_source,
+    check_invocation_errors,
+)
+from lambdatop.diagnose.checks.service import (
+    check_cold_start,
+    check_memory,
+    check_permission,
+    check_throttling,
+    check_timeout,
+)
+from lambdatop.diagnose.checks.state import check_connection_pool, check_database, check_vpc
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.model import (
+    CheckResult,
+    CheckStatus,
+    Diagnosis,
+    Percentiles,
+    Plane,
+    Summary,
+)
+from lambdatop.diagnose.thresholds import Thresholds
+
+Check = Callable[[Evidence, Thresholds], CheckResult]
+
+CHECKS: tuple[tuple[str, Plane, Check], ...] = (
+    ("logs", Plane.CONTROL, check_logs),
+    ("metrics", Plane.CONTROL, check_metrics),
+    ("traces", Plane.CONTROL, check_traces),
+    ("cold_start", Plane.SERVICE, check_cold_start),
+    ("timeout", Plane.SERVICE, check_timeout),
+    ("memory", Plane.SERVICE, check_memory),
+    ("permission", Plane.SERVICE, check_permission),
+    ("throttling", Plane.SERVICE, check_throttling),
+    ("connection_pool", Plane.STATE, check_connection_pool),
+    ("database", Plane.STATE, check_database),
+    ("vpc", Plane.STATE, check_vpc),
+    ("event_source", Plane.EDGE, check_event_source),
+    ("api_gateway", Plane.EDGE, check_api_gateway),
+    ("invocation_errors", Plane.EDGE, check_invocation_errors),
+)
+"""The flowchart, in order: control, service, state, edge."""
+
+CHECK_IDS = tuple(check_id for check_id, _, _ in CHECKS)
+
+
+def diagnose(evidence: Evidence, thresholds: Thresholds | None = None) -> Diagnosis:
+    """Run every check. A check that breaks reports `unknown`; the others still run."""
+    limits = thresholds or Thresholds()
+    results: list[CheckResult] = []
+    for check_id, plane, check in CHECKS:
+        try:
+            result = check(evidence, limits)
+        except Exception as error:  # noqa: BLE001 - one broken check must not hide the rest
+            result = CheckResult(
+                check_id,
+                plane,
+                CheckStatus.UNKNOWN,
+                f"check could not run: {one_line(type(error).__name__ + ': ' + str(error), 160)}",
+            )
+        results.append(result)
+    return Diagnosis(
+        function=evidence.function,
+        region=evidence.region,
+        window_start=iso(evidence.start_ms),
+        window_end=iso(evidence.end_ms),
+        summary=summarise(evidence),
+        checks=results,
+    )
+
+
+def summarise(evidence: Evidence) -> Summary:
+    """The headline numbers: counted over completed invocations (those with a REPORT)."""
+    reported = evidence.reported
+    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
+    inits = [
+        inv.init_ms if inv.init_ms is not None else inv.restore_ms for inv in reported if inv.cold
+    ]
+    used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
+    d50, d99, dmax = percentiles(durations, 50, 99, 100)
+    i50, i99, imax = percentiles([v for v in inits if v is not None], 50, 99, 100)
+    throttles = evidence.metric_total(m.THROTTLES)
+    return Summary(
+        invocations=len(reported),
+        errors=sum(1 for inv in reported if inv.failed),
+        cold_starts=sum(1 for inv in reported if inv.cold),
+        timeouts=sum(1 for inv in reported if inv.status is Status.TIMEOUT),
+        out_of_memory=sum(1 for inv in reported if inv.status is Status.OUT_OF_MEMORY),
+        throttles=None if throttles is None else int(throttles),
+        duration_ms=Percentiles(d50, d99, dmax),
+        init_duration_ms=Percentiles(i50, i99, imax),
+        memory_size_mb=evidence.memory_size_mb,
+        max_memory_used_mb=max(used) if used else None,
+        timeout_s=evidence.timeout_s,
+    )

@@ -1,0 +1,195 @@
+"""What the checks look at: one function's data within a time window.
+
+Built from a `FunctionState` of the live store or from a pipeline fed by an exported file. A
+source that was not read is `None` (the checks then say `unknown`), an empty one is empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lambdatop.core.pipeline import Finding, LogPipeline
+from lambdatop.core.records import (
+    ErrorFamily,
+    EventSource,
+    FunctionConfig,
+    Invocation,
+    LineKind,
+    MetricSeries,
+    TraceSummary,
+)
+from lambdatop.core.store import ApiState, FunctionState, Store
+
+_TIMED_OUT_AFTER = re.compile(r"Task timed out after\s+(?P<secs>\d+(?:\.\d+)?)\s*seconds")
+
+
+@dataclass(slots=True)
+class Evidence:
+    function: str | None
+    region: str | None
+    start_ms: int | None
+    end_ms: int | None
+    config: FunctionConfig | None = None
+    invocations: list[Invocation] = field(default_factory=list)
+    """Invocations that started in the window, complete or not, in time order."""
+    findings: dict[ErrorFamily, list[Finding]] = field(default_factory=dict)
+    failures: list[Finding] = field(default_factory=list)
+    dropped: list[Finding] = field(default_factory=list)
+    lines: int = 0
+    error_lines: int = 0
+    gaps: int = 0
+    """Places the live tail marked as possibly missing lines."""
+    logs_read: bool = True
+    metrics: dict[str, MetricSeries] | None = None
+    account_metrics: dict[str, MetricSeries] | None = None
+    account_concurrency_limit: int | None = None
+    traces: list[TraceSummary] | None = None
+    event_sources: list[EventSource] | None = None
+    apis: list[ApiState] | None = None
+    inferred_timeout_s: float | None = None
+    """The timeout a `Task timed out after N seconds` line reveals when no configuration is known."""
+
+    @property
+    def reported(self) -> list[Invocation]:
+        return [inv for inv in self.invocations if inv.reported]
+
+    @property
+    def timeout_s(self) -> float | None:
+        if self.config is not None and self.config.timeout_s is not None:
+            return self.config.timeout_s
+        return self.inferred_timeout_s
+
+    @property
+    def memory_size_mb(self) -> int | None:
+        if self.config is not None and self.config.memory_mb is not None:
+            return self.config.memory_mb
+        sizes = [inv.memory_size_mb for inv in self.invocations if inv.memory_size_mb]
+        return sizes[-1] if sizes else None
+
+    @property
+    def log_group(self) -> str:
+        if self.config is not None:
+            return self.config.effective_log_group
+        return f"/aws/lambda/{self.function or '<function>'}"
+
+    @property
+    def start_s(self) -> int | None:
+        return None if self.start_ms is None else self.start_ms // 1000
+
+    def family(self, family: ErrorFamily) -> list[Finding]:
+        return self.findings.get(family, [])
+
+    def metric_total(self, key: str) -> float | None:
+        if self.metrics is None or key not in self.metrics:
+            return None
+        return self.metrics[key].total(self.start_s)
+
+    def metric_peak(self, key: str) -> float | None:
+        if self.metrics is None or key not in self.metrics:
+            return None
+        return self.metrics[key].peak(self.start_s)
+
+    def metric_values(self, key: str) -> list[float]:
+        if self.metrics is None or key not in self.metrics:
+            return []
+        return self.metrics[key].values(self.start_s)
+
+
+def from_pipeline(
+    pipeline: LogPipeline,
+    *,
+    function: str | None,
+    region: str | None,
+    start_ms: int | None,
+    end_ms: int | None,
+    config: FunctionConfig | None = None,
+    logs_read: bool = True,
+) -> Evidence:
+    """The evidence in a pipeline's invocations and findings between start and end."""
+
+    def inside(timestamp: int | None) -> bool:
+        if timestamp is None:
+            return start_ms is None
+        if start_ms is not None and timestamp < start_ms:
+            return False
+        return end_ms is None or timestamp <= end_ms
+
+    invocations = [
+        inv
+        for inv in pipeline.tracker.invocations.values()
+        if inside(inv.end_ms if inv.end_ms is not None else inv.start_ms)
+    ]
+    invocations.sort(key=lambda inv: (inv.start_ms or 0, inv.request_id))
+    findings = {
+        family: [f for f in found if inside(f.timestamp_ms)]
+        for family, found in pipeline.findings.items()
+    }
+    failures = [f for f in pipeline.failures if inside(f.timestamp_ms)]
+    evidence = Evidence(
+        function=function,
+        region=region,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        config=config,
+        invocations=invocations,
+        findings=findings,
+        failures=failures,
+        dropped=[f for f in pipeline.dropped if inside(f.timestamp_ms)],
+        lines=pipeline.lines,
+        error_lines=pipeline.error_lines,
+        logs_read=logs_read,
+    )
+    evidence.inferred_timeout_s = _timeout_from_lines(failures)
+    return evidence
+
+
+def from_state(
+    state: FunctionState,
+    store: Store,
+    *,
+    start_ms: int,
+    end_ms: int,
+    logs_read: bool = True,
+) -> Evidence:
+    """The evidence the live store holds for one function."""
+    evidence = from_pipeline(
+        state.pipeline,
+        function=state.name,
+        region=store.region,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        config=state.config,
+        logs_read=logs_read,
+    )
+    evidence.metrics = state.metrics if state.metrics else None
+    evidence.account_metrics = store.account_metrics or None
+    evidence.account_concurrency_limit = store.account_concurrency_limit
+    evidence.traces = (
+        [t for t in state.traces.values() if t.start_s * 1000 >= start_ms]
+        if state.traces_read
+        else None
+    )
+    evidence.event_sources = state.event_sources
+    evidence.apis = list(state.apis.values()) if state.apis is not None else None
+    evidence.gaps = _gaps(state, start_ms)
+    return evidence
+
+
+def _gaps(state: FunctionState, start_ms: int) -> int:
+    return sum(
+        1
+        for record in state.tail
+        if record.line.kind is LineKind.GAP and record.event.timestamp_ms >= start_ms
+    )
+
+
+def _timeout_from_lines(failures: Iterable[Finding]) -> float | None:
+    """`Task timed out after 30.03 seconds` reveals a 30 s timeout."""
+    for finding in failures:
+        if finding.line.kind is LineKind.TIMEOUT:
+            match = _TIMED_OUT_AFTER.search(finding.line.text)
+            if match is not None:
+                return float(int(float(match.group("secs"))))
+    return None

@@ -1,0 +1,69 @@
+"""Numbers and sample lines as a person reads them: with their unit and their limit."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.sanitize import one_line
+
+SAMPLE_LIMIT = 3
+SAMPLE_WIDTH = 240
+
+
+def ms(value: float | None) -> str:
+    """`412 ms`, `28.1 s`."""
+    if value is None:
+        return "n/a"
+    if value < 1000:
+        return f"{value:.0f} ms"
+    return f"{value / 1000:.1f} s"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:g} s"
+
+
+def pct(part: float, whole: float) -> str:
+    """`2.5 %` of a whole; `n/a` for nothing."""
+    if not whole:
+        return "n/a"
+    share = 100.0 * part / whole
+    if share and share < 0.1:
+        return "<0.1 %"
+    return f"{share:.1f} %" if share < 10 else f"{share:.0f} %"
+
+
+def count(n: float, noun: str) -> str:
+    """`1 invocation`, `3 invocations`."""
+    whole = int(n)
+    return f"{whole:,} {noun}" if whole == 1 else f"{whole:,} {noun}s"
+
+
+def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]:
+    """Up to `limit` distinct sample lines, sanitised, one line each."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for finding in findings:
+        text = one_line(finding.line.text, SAMPLE_WIDTH)
+        key = text[:120]
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f"› {text}")
+        if len(out) >= limit:
+            break
+    return out
+
+
+def memory_step(mb: float) -> int:
+    """A memory size Lambda accepts, rounded up to 64 MB and within 128-10,240 MB."""
+    return int(min(max(128, math.ceil(mb / 64) * 64), 10_240))
+
+
+def timeout_step(seconds_needed: float) -> int:
+    """A timeout in whole seconds within Lambda's 1-900 s."""
+    return int(min(max(1, math.ceil(seconds_needed)), 900))

@@ -1,0 +1,158 @@
+"""The diagnosis as data: checks with status, evidence and next steps, and a summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Plane(StrEnum):
+    """The guide's four planes, in its colours."""
+
+    CONTROL = "control"
+    SERVICE = "service"
+    STATE = "state"
+    EDGE = "edge"
+
+
+PLANE_COLOURS = {
+    Plane.CONTROL: "#CC0000",
+    Plane.SERVICE: "#00AA00",
+    Plane.STATE: "#FF8800",
+    Plane.EDGE: "#0066CC",
+}
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+STATUS_SEVERITY = {
+    CheckStatus.OK: 0,
+    CheckStatus.UNKNOWN: 1,
+    CheckStatus.WARN: 2,
+    CheckStatus.FAIL: 3,
+}
+
+
+@dataclass(slots=True, frozen=True)
+class Step:
+    """A next step: a command to run, or a fix to make."""
+
+    text: str
+    command: bool = False
+
+
+@dataclass(slots=True)
+class CheckResult:
+    id: str
+    plane: Plane
+    status: CheckStatus
+    title: str
+    evidence: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def next_steps(self) -> list[str]:
+        return [step.text for step in self.steps]
+
+    @property
+    def commands(self) -> list[str]:
+        return [step.text for step in self.steps if step.command]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "plane": self.plane.value,
+            "status": self.status.value,
+            "title": self.title,
+            "evidence": list(self.evidence),
+            "next_steps": self.next_steps,
+        }
+
+
+@dataclass(slots=True)
+class Percentiles:
+    p50: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+    def to_json(self) -> dict[str, float | None]:
+        return {
+            "p50": _rounded(self.p50),
+            "p99": _rounded(self.p99),
+            "max": _rounded(self.max),
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    invocations: int = 0
+    errors: int = 0
+    cold_starts: int = 0
+    timeouts: int = 0
+    out_of_memory: int = 0
+    throttles: int | None = None
+    duration_ms: Percentiles = field(default_factory=Percentiles)
+    init_duration_ms: Percentiles = field(default_factory=Percentiles)
+    memory_size_mb: int | None = None
+    max_memory_used_mb: int | None = None
+    timeout_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "invocations": self.invocations,
+            "errors": self.errors,
+            "cold_starts": self.cold_starts,
+            "timeouts": self.timeouts,
+            "out_of_memory": self.out_of_memory,
+            "throttles": self.throttles,
+            "duration_ms": self.duration_ms.to_json(),
+            "init_duration_ms": self.init_duration_ms.to_json(),
+            "memory_size_mb": self.memory_size_mb,
+            "max_memory_used_mb": self.max_memory_used_mb,
+            "timeout_s": self.timeout_s,
+        }
+
+
+@dataclass(slots=True)
+class Diagnosis:
+    function: str | None
+    region: str | None
+    window_start: str | None
+    window_end: str | None
+    summary: Summary
+    checks: list[CheckResult]
+
+    @property
+    def failed(self) -> bool:
+        return any(check.status is CheckStatus.FAIL for check in self.checks)
+
+    @property
+    def worst(self) -> CheckStatus:
+        if not self.checks:
+            return CheckStatus.UNKNOWN
+        return max((c.status for c in self.checks), key=STATUS_SEVERITY.__getitem__)
+
+    def check(self, check_id: str) -> CheckResult:
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(check_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "function": self.function,
+            "region": self.region,
+            "window": {"start": self.window_start, "end": self.window_end},
+            "summary": self.summary.to_json(),
+            "checks": [check.to_json() for check in self.checks],
+        }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

@@ -1,0 +1,52 @@
+"""When a check warns or fails. Every threshold is a setting (`[thresholds]` in the config file).
+
+Defaults follow industry practice: Datadog's serverless warnings (high errors, high duration near
+the timeout, high memory use, over-allocated memory, cold starts, throttles, iterator age) and
+AWS's own guidance (the 29 s API Gateway integration limit, the 10 s init limit).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Thresholds(BaseModel):
+    """Decision points of the diagnosis checks; fractions are of 1 (0.05 = 5 %)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    error_rate_warn: float = Field(0.01, ge=0, le=1)
+    """invocation_errors warns at this share of invocations failing."""
+    error_rate_fail: float = Field(0.05, ge=0, le=1)
+    """invocation_errors fails at this share of invocations failing."""
+    timeout_near_ratio: float = Field(0.8, gt=0, le=1)
+    """timeout warns when p99 duration reaches this share of the configured timeout."""
+    memory_near_ratio: float = Field(0.9, gt=0, le=1)
+    """memory warns when max memory used reaches this share of the memory size."""
+    memory_overprovisioned_ratio: float = Field(0.4, gt=0, le=1)
+    """memory warns (waste) when max memory used stays under this share of a size >= 256 MB."""
+    memory_leak_growth_ratio: float = Field(0.2, gt=0, le=1)
+    """memory warns of a leak when one environment grows by this share of the memory size."""
+    memory_leak_min_invocations: int = Field(5, ge=3)
+    """A leak needs at least this many invocations in one execution environment."""
+    min_invocations_for_ratio: int = Field(20, ge=1)
+    """Shares (cold starts, over-provisioned memory) are judged only over this many invocations."""
+    cold_start_ratio_warn: float = Field(0.05, ge=0, le=1)
+    """cold_start warns at this share of invocations starting cold."""
+    cold_start_ratio_fail: float = Field(0.25, ge=0, le=1)
+    """cold_start fails at this share when init p99 is also slow (see init_slow_ms)."""
+    init_slow_ms: float = Field(3000, gt=0)
+    """An init (or SnapStart restore) p99 this slow hurts callers."""
+    throttle_ratio_fail: float = Field(0.05, ge=0, le=1)
+    """throttling fails at this share of requests throttled (any throttle warns)."""
+    concurrency_near_ratio: float = Field(0.9, gt=0, le=1)
+    """throttling warns when concurrency reaches this share of reserved or account limit."""
+    iterator_age_warn_s: float = Field(60, gt=0)
+    """event_source warns when a stream consumer is this far behind."""
+    iterator_age_fail_s: float = Field(900, gt=0)
+    """event_source fails when a stream consumer is this far behind."""
+    api_5xx_ratio_fail: float = Field(0.01, ge=0, le=1)
+    """api_gateway fails at this share of requests answered with a 5xx."""
+    family_ratio_fail: float = Field(0.01, ge=0, le=1)
+    """State-plane checks (pool, database, VPC) fail when this share of invocations is hit;
+    below it they warn."""
