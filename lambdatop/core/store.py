@@ -69,6 +69,8 @@ class FunctionState:
         """X-Ray was asked at least once (an empty `traces` then means none failed)."""
         self.trace_details: OrderedDict[str, list[TraceSegment]] = OrderedDict()
         self.event_sources: list[EventSource] | None = None
+        self.log_group_missing = False
+        """The log group does not exist (yet): the function never logged, or logs elsewhere."""
         self.apis: dict[str, ApiState] | None = None
         self.version = 0
 
@@ -80,6 +82,10 @@ class FunctionState:
             self.tail_total += len(records)
             self.version += 1
         return records
+
+    def trace_ids(self) -> set[str]:
+        """X-Ray trace ids the function's invocations reported."""
+        return {inv.trace_id for inv in self.pipeline.tracker.invocations.values() if inv.trace_id}
 
     def add_gap(self, timestamp_ms: int, reason: str) -> None:
         """Mark the tail where lines may be missing."""
@@ -192,6 +198,18 @@ class Store:
         health.next_retry_s = next_retry_s
         health.failures += 1
         self.touch()
+
+    def banner(self, now_s: float) -> str | None:
+        """One line for the worst trouble, with when it is retried; None when all is well."""
+        troubles = self.troubles()
+        if not troubles:
+            return None
+        worst = troubles[0]
+        retry = ""
+        if worst.next_retry_s:
+            retry = f" (retry in {max(0.0, worst.next_retry_s - now_s):.0f} s)"
+        more = f" +{len(troubles) - 1} more" if len(troubles) > 1 else ""
+        return one_line(f"{worst.error}{retry}{more}", 200)
 
     def troubles(self) -> list[SourceHealth]:
         """Sources currently failing, worst first."""

@@ -1,0 +1,124 @@
+"""What went wrong with an AWS call, in words an on-call engineer can act on.
+
+Every exception an AWS call can raise becomes a `Trouble`: a kind the monitor reacts to
+(throttled calls slow down, credential and network problems wait and retry) and one line for
+the banner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import aiohttp
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from lambdatop.core.sanitize import one_line
+
+THROTTLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "LimitExceededException",
+        "ProvisionedThroughputExceededException",
+    }
+)
+CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "RequestExpired",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+        "MissingAuthenticationToken",
+    }
+)
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """lambdatop tried an operation outside its read-only allow-list; nothing was sent."""
+
+
+@dataclass(slots=True, frozen=True)
+class Trouble:
+    kind: str
+    """`throttled`, `credentials`, `unreachable`, `timeout`, `server`, `denied`, `missing`,
+    `config`, `other`."""
+    message: str
+
+    @property
+    def retry_soon(self) -> bool:
+        return self.kind in ("throttled", "unreachable", "timeout", "server")
+
+
+def describe(error: BaseException, what: str = "") -> Trouble:
+    """The trouble behind an exception raised by an AWS call."""
+    prefix = f"{what}: " if what else ""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        code = str(info.get("Code") or "")
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        text = one_line(str(info.get("Message") or code or error), 200)
+        if code in THROTTLE_CODES or status == 429:
+            return Trouble(
+                "throttled", f"{prefix}throttled by AWS ({code or status}); slowing down"
+            )
+        if code in CREDENTIAL_CODES:
+            return Trouble(
+                "credentials",
+                f"{prefix}credentials rejected ({code}): refresh them (aws sso login, or new keys)",
+            )
+        if code in DENIED_CODES:
+            return Trouble("denied", f"{prefix}access denied ({code}): {text}")
+        if code in ("ResourceNotFoundException", "NotFoundException") or status == 404:
+            return Trouble("missing", f"{prefix}not found: {text}")
+        if status >= 500:
+            return Trouble("server", f"{prefix}AWS answered {status} {code}".rstrip())
+        return Trouble("other", f"{prefix}{code or 'error'}: {text}")
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return Trouble(
+            "credentials",
+            f"{prefix}no AWS credentials found: set AWS_PROFILE or run `aws configure` / "
+            "`aws sso login`",
+        )
+    if isinstance(error, ProfileNotFound):
+        return Trouble("config", f"{prefix}{error}")
+    if isinstance(error, NoRegionError):
+        return Trouble("config", f"{prefix}no AWS region: pass --region or set AWS_REGION")
+    if isinstance(error, ConnectTimeoutError | ReadTimeoutError | asyncio.TimeoutError):
+        return Trouble("timeout", f"{prefix}AWS did not answer in time; retrying")
+    if isinstance(error, EndpointConnectionError | aiohttp.ClientError | ConnectionError):
+        return Trouble("unreachable", f"{prefix}cannot reach the AWS endpoint; retrying")
+    if isinstance(error, ReadOnlyViolation):
+        return Trouble("other", f"{prefix}{error}")
+    name = type(error).__name__
+    if "Token" in name or "SSO" in name:
+        return Trouble(
+            "credentials", f"{prefix}{name}: the SSO session expired: run `aws sso login`"
+        )
+    if isinstance(error, BotoCoreError | OSError):
+        return Trouble("unreachable", f"{prefix}{one_line(str(error), 200)}")
+    return Trouble("other", f"{prefix}{name}: {one_line(str(error), 200)}")

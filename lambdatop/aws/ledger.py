@@ -1,0 +1,59 @@
+"""Count every AWS call and estimate what the session costs, from the published prices."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+# US dollars, us-east-1 list prices (see shared/reference/aws-apis.md).
+PRICE_PER_METRIC = 0.01 / 1000
+"""GetMetricData: per metric requested (each query of a call), no free tier."""
+PRICE_PER_TRACE = 0.50 / 1_000_000
+"""X-Ray: per trace retrieved or scanned (after a free million a month; not deducted here)."""
+
+
+@dataclass(slots=True)
+class Ledger:
+    calls: Counter[str] = field(default_factory=Counter)
+    """Calls per `service.Operation`, as lambdatop made them (retries not counted)."""
+    attempts: int = 0
+    """HTTP requests sent, retries included."""
+    metrics_requested: int = 0
+    traces_retrieved: int = 0
+    events_downloaded: int = 0
+    """Log events returned by FilterLogEvents, duplicates included."""
+
+    def record_call(self, service: str, operation: str, params: dict[str, object]) -> None:
+        self.calls[f"{service}.{operation}"] += 1
+        if operation == "GetMetricData":
+            queries = params.get("MetricDataQueries")
+            if isinstance(queries, list):
+                self.metrics_requested += sum(
+                    1 for q in queries if isinstance(q, dict) and q.get("ReturnData", True)
+                )
+
+    def record_attempt(self) -> None:
+        self.attempts += 1
+
+    def record_traces(self, n: int) -> None:
+        self.traces_retrieved += n
+
+    def record_events(self, n: int) -> None:
+        self.events_downloaded += n
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def cost_usd(self) -> float:
+        return self.metrics_requested * PRICE_PER_METRIC + self.traces_retrieved * PRICE_PER_TRACE
+
+    def lines(self) -> list[str]:
+        """A summary for a person: calls per operation and the estimated cost."""
+        out = [f"{name}: {n:,}" for name, n in sorted(self.calls.items())]
+        out.append(
+            f"{self.metrics_requested:,} metrics requested, {self.traces_retrieved:,} traces "
+            f"retrieved: about ${self.cost_usd:.4f}"
+        )
+        return out

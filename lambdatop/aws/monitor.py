@@ -1,0 +1,223 @@
+"""The monitor: runs every poller at its own cadence and writes what they read into the store.
+
+Each poller's next tick is scheduled when its last one finished, so a slow backend never stacks
+requests. Errors are data: a failing poller records what went wrong and when it will retry, backs
+off (throttling doubles the wait, it never turns into a retry storm), and resumes by itself when
+the cause goes away. Nothing an AWS call raises escapes a poller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from lambdatop.aws.errors import describe
+from lambdatop.aws.pacing import Backoff
+from lambdatop.aws.pollers.inventory import InventoryPoller
+from lambdatop.aws.pollers.logs import LogTail
+from lambdatop.aws.pollers.metrics import MetricsPoller
+from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
+from lambdatop.aws.session import Aws
+from lambdatop.core.store import FunctionState, Store
+from lambdatop.core.timeutil import human_duration
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+
+BACKFILL_S = 15 * 60
+BACKFILL_EVENTS = 50_000
+FOCUSED_LOG_INTERVAL = (1.0, 5.0)
+OTHER_LOG_INTERVAL = (5.0, 20.0)
+
+
+class Monitor:
+    """Polls AWS for the store. Start with `start()`, stop with `await stop()`."""
+
+    def __init__(
+        self,
+        aws: Aws,
+        store: Store,
+        *,
+        window_s: float = 3600.0,
+        clock: Clock = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.aws = aws
+        self.store = store
+        self.window_s = window_s
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.watched: set[str] = set()
+        self.focus: str | None = None
+        self._wake = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._inventory = InventoryPoller(aws, store, self.watched)
+        self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
+        store.region = aws.region
+        store.profile = aws.target.profile
+        store.endpoint_url = aws.target.endpoint_url
+
+    # --- control ---
+
+    def start(self) -> None:
+        self._spawn("inventory", self._inventory.source, self._inventory.tick)
+        self._spawn("metrics", self._metrics.source, self._metrics.tick)
+
+    def watch(self, name: str) -> FunctionState:
+        """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
+        state = self.store.function(name)
+        if name not in self.watched:
+            self.watched.add(name)
+            self._spawn(f"logs:{name}", f"logs:{name}", self._log_ticker(state))
+            traces = TracesPoller(
+                self.aws, name, lambda: self.window_s, self.clock, known_ids=state.trace_ids
+            )
+            self._spawn(f"traces:{name}", traces.source, self._trace_ticker(state, traces))
+            self._spawn(f"config:{name}", f"config:{name}", self._detail_once(name))
+            self.refresh_now()
+        return state
+
+    def set_focus(self, name: str | None) -> None:
+        """The function on screen gets the fastest log polling."""
+        self.focus = name
+        if name is not None:
+            self.watch(name)
+        self.refresh_now()
+
+    def set_window(self, seconds: float) -> None:
+        self.window_s = seconds
+        self.refresh_now()
+
+    def refresh_now(self) -> None:
+        """Wake every poller now (the `r` key)."""
+        woken, self._wake = self._wake, asyncio.Event()
+        woken.set()
+
+    async def open_trace(self, name: str, trace_id: str) -> None:
+        """Fetch one trace's segments for the waterfall; trouble lands in the store."""
+        state = self.store.function(name)
+        if trace_id in state.trace_details:
+            return
+        try:
+            segments = await trace_detail(self.aws, trace_id)
+        except Exception as error:  # noqa: BLE001 - shown as the source's trouble
+            trouble = describe(error, "X-Ray")
+            self.store.record_failure(f"trace:{trace_id}", trouble.kind, trouble.message, 0.0)
+            return
+        state.set_trace_detail(trace_id, segments)
+        self.store.record_ok(f"trace:{trace_id}")
+        self._sync_ledger()
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.aws.close()
+
+    # --- loops ---
+
+    def _spawn(self, key: str, source: str, tick: Callable[[], Awaitable[float | None]]) -> None:
+        if key in self._tasks and not self._tasks[key].done():
+            return
+        self._tasks[key] = asyncio.create_task(self._loop(source, tick), name=f"lambdatop:{key}")
+
+    async def _loop(self, source: str, tick: Callable[[], Awaitable[float | None]]) -> None:
+        backoff = Backoff(rng=self.rng)
+        while True:
+            wake = self._wake
+            delay: float | None
+            try:
+                delay = await tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - errors are data, never a crash
+                trouble = describe(error)
+                delay = backoff.next_delay()
+                if not trouble.retry_soon:
+                    delay = max(delay, 30.0)
+                self.store.record_failure(
+                    source, trouble.kind, trouble.message, self.clock() + delay
+                )
+                log.debug("%s failed: %s", source, trouble.message)
+            else:
+                backoff.success()
+                self.store.record_ok(source)
+            self._sync_ledger()
+            if delay is None:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=delay)
+
+    def _sync_ledger(self) -> None:
+        self.store.api_calls = self.aws.ledger.total_calls
+        self.store.cost_usd = self.aws.ledger.cost_usd
+
+    def _detail_once(self, name: str) -> Callable[[], Awaitable[float | None]]:
+        async def tick() -> float | None:
+            await self._inventory.detail({name})
+            return None
+
+        return tick
+
+    def _log_ticker(self, state: FunctionState) -> Callable[[], Awaitable[float]]:
+        tail: LogTail | None = None
+        outage_since: float | None = None
+        quiet = 0
+
+        async def tick() -> float:
+            nonlocal tail, outage_since, quiet
+            group = (
+                state.config.effective_log_group if state.config else f"/aws/lambda/{state.name}"
+            )
+            if tail is None or tail.log_group != group:
+                start = int((self.clock() - min(self.window_s, BACKFILL_S)) * 1000)
+                tail = LogTail(
+                    self.aws,
+                    group,
+                    start,
+                    clock=self.clock,
+                    max_initial_events=BACKFILL_EVENTS,
+                )
+            try:
+                events = await tail.poll()
+            except Exception:
+                if outage_since is None:
+                    outage_since = self.clock()
+                raise
+            if outage_since is not None:
+                gap = self.clock() - outage_since
+                state.add_gap(
+                    int(self.clock() * 1000),
+                    f"logs unreachable for {human_duration(gap)}; lines since then caught up below",
+                )
+                outage_since = None
+            if tail.truncated_before_ms is not None:
+                state.add_gap(
+                    tail.truncated_before_ms,
+                    f"older lines not loaded (first {BACKFILL_EVENTS:,} only)",
+                )
+                tail.truncated_before_ms = None
+            state.add_events(events)
+            state.log_group_missing = not tail.group_exists
+            low, high = FOCUSED_LOG_INTERVAL if self.focus == state.name else OTHER_LOG_INTERVAL
+            quiet = 0 if events else quiet + 1
+            return min(high, low * (1.5**quiet))
+
+        return tick
+
+    def _trace_ticker(
+        self, state: FunctionState, poller: TracesPoller
+    ) -> Callable[[], Awaitable[float]]:
+        async def tick() -> float:
+            state.set_traces(await poller.poll())
+            return poller.interval_s
+
+        return tick

@@ -1,0 +1,103 @@
+"""Pacing: a token bucket per AWS service and backoff, so lambdatop stays well inside quotas.
+
+Quotas are per account and shared with every other tool and with the application itself; a
+monitor must never be the reason an incident gets worse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+
+Clock = Callable[[], float]
+
+# Requests per second lambdatop allows itself, per service: half or less of the smallest quota
+# of the operations it uses there (FilterLogEvents 5 TPS, Lambda control plane 15 TPS shared).
+SERVICE_RATES: dict[str, float] = {
+    "logs": 2.5,
+    "cloudwatch": 5.0,
+    "lambda": 3.0,
+    "xray": 2.0,
+    "apigateway": 2.0,
+    "apigatewayv2": 2.0,
+    "sts": 1.0,
+}
+
+
+class TokenBucket:
+    """At most `rate` requests a second on average, bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: float | None = None, clock: Clock = time.monotonic):
+        self.rate = rate
+        self.base_rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self.tokens = self.burst
+        self.clock = clock
+        self.updated = clock()
+        self.penalty_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        if self.rate < self.base_rate and now >= self.penalty_until:
+            self.rate = min(self.base_rate, self.rate * 2)
+            self.penalty_until = now + 30.0
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def delay(self) -> float:
+        """Seconds until a token is free (0 when one is)."""
+        self._refill()
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    async def take(self) -> None:
+        async with self._lock:
+            wait = self.delay()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                self._refill()
+            self.tokens -= 1
+
+    def throttled(self) -> None:
+        """AWS said slow down: halve the rate for a while (restored step by step)."""
+        self.rate = max(self.base_rate / 16, self.rate / 2)
+        self.penalty_until = self.clock() + 60.0
+
+
+class Backoff:
+    """Exponential backoff with full jitter, reset on success."""
+
+    def __init__(self, base: float = 2.0, cap: float = 60.0, rng: random.Random | None = None):
+        self.base = base
+        self.cap = cap
+        self.failures = 0
+        self.rng = rng or random.Random()
+
+    def success(self) -> None:
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        ceiling: float = min(self.cap, self.base * 2.0 ** (self.failures - 1))
+        return ceiling / 2 + float(self.rng.uniform(0, ceiling / 2))
+
+
+# Short bursts each service tolerates (a burst is spent once, then the rate holds).
+SERVICE_BURSTS: dict[str, float] = {
+    "logs": 4.0,
+    "cloudwatch": 10.0,
+    "lambda": 8.0,
+    "xray": 4.0,
+    "apigateway": 5.0,
+    "apigatewayv2": 5.0,
+    "sts": 1.0,
+}
+
+
+def make_buckets(clock: Clock = time.monotonic) -> dict[str, TokenBucket]:
+    return {
+        service: TokenBucket(rate, SERVICE_BURSTS.get(service), clock=clock)
+        for service, rate in SERVICE_RATES.items()
+    }

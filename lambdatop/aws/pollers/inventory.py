@@ -1,0 +1,172 @@
+"""Inventory: the region's functions, and for the functions being watched their full
+configuration, reserved concurrency, event sources and the API Gateway APIs in front of them.
+
+The Lambda control plane allows 15 requests a second for the whole account, so this is cached
+and refreshed slowly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdatop.aws import convert
+from lambdatop.aws.errors import describe
+from lambdatop.aws.session import Aws
+from lambdatop.core.records import ApiRoute, FunctionConfig
+from lambdatop.core.store import ApiState, Store
+
+MAX_APIS = 60
+
+
+async def list_functions(aws: Aws) -> list[FunctionConfig]:
+    """Every function in the region, following every page."""
+    functions: list[FunctionConfig] = []
+    marker: str | None = None
+    while True:
+        params: dict[str, Any] = {"MaxItems": 50}
+        if marker:
+            params["Marker"] = marker
+        response = await aws.call("lambda", "ListFunctions", **params)
+        functions.extend(convert.function_config(item) for item in response.get("Functions") or ())
+        next_marker = response.get("NextMarker")
+        if not next_marker or next_marker == marker:
+            return functions
+        marker = next_marker
+
+
+async def account_limits(aws: Aws) -> tuple[int | None, int | None]:
+    """The account's concurrency limit and unreserved share; (None, None) where unknown."""
+    try:
+        response = await aws.call("lambda", "GetAccountSettings")
+    except Exception as error:
+        if describe(error).kind in ("credentials", "unreachable", "timeout", "throttled"):
+            raise
+        return None, None
+    limit = response.get("AccountLimit") or {}
+    return limit.get("ConcurrentExecutions"), limit.get("UnreservedConcurrentExecutions")
+
+
+async def function_details(aws: Aws, name: str) -> tuple[FunctionConfig, list[Any]]:
+    """Fresh configuration (with LoggingConfig), reserved concurrency and event sources."""
+    config = convert.function_config(
+        await aws.call("lambda", "GetFunctionConfiguration", FunctionName=name)
+    )
+    try:
+        concurrency = await aws.call("lambda", "GetFunctionConcurrency", FunctionName=name)
+        reserved = concurrency.get("ReservedConcurrentExecutions")
+        config.reserved_concurrency = int(reserved) if reserved is not None else None
+    except Exception as error:
+        if describe(error).kind in ("credentials", "unreachable", "timeout", "throttled"):
+            raise
+    sources: list[Any] = []
+    marker: str | None = None
+    while True:
+        params: dict[str, Any] = {"FunctionName": name}
+        if marker:
+            params["Marker"] = marker
+        response = await aws.call("lambda", "ListEventSourceMappings", **params)
+        sources.extend(
+            convert.event_source(item) for item in response.get("EventSourceMappings") or ()
+        )
+        marker = response.get("NextMarker")
+        if not marker:
+            return config, sources
+
+
+async def api_routes(aws: Aws) -> dict[str, list[ApiRoute]]:
+    """API Gateway APIs (REST and HTTP) by the function ARN their integrations invoke."""
+    routes: dict[str, list[ApiRoute]] = {}
+
+    def add(uri: Any, route: ApiRoute) -> None:
+        if not isinstance(uri, str) or ":function:" not in uri:
+            return
+        # `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<fn arn>/invocations`
+        arn = uri.split("/functions/", 1)[-1].split("/invocations", 1)[0]
+        arn = ":".join(arn.split(":")[:7])  # drop a :alias or :version qualifier
+        bucket = routes.setdefault(arn, [])
+        if all(existing.api_id != route.api_id for existing in bucket):
+            bucket.append(route)
+
+    rest = await aws.call("apigateway", "GetRestApis", limit=MAX_APIS)
+    for api in (rest.get("items") or ())[:MAX_APIS]:
+        api_id = str(api.get("id"))
+        route = ApiRoute(api_id=api_id, name=str(api.get("name") or api_id), kind="REST")
+        resources = await aws.call(
+            "apigateway", "GetResources", restApiId=api_id, embed=["methods"]
+        )
+        for resource in resources.get("items") or ():
+            for method in (resource.get("resourceMethods") or {}).values():
+                integration = (method or {}).get("methodIntegration") or {}
+                timeout = integration.get("timeoutInMillis")
+                if timeout:
+                    route = ApiRoute(route.api_id, route.name, "REST", None, int(timeout))
+                add(integration.get("uri"), route)
+    http = await aws.call("apigatewayv2", "GetApis", MaxResults=str(MAX_APIS))
+    for api in (http.get("Items") or ())[:MAX_APIS]:
+        api_id = str(api.get("ApiId"))
+        name = str(api.get("Name") or api_id)
+        integrations = await aws.call("apigatewayv2", "GetIntegrations", ApiId=api_id)
+        for integration in integrations.get("Items") or ():
+            timeout = integration.get("TimeoutInMillis") or 30_000
+            route = ApiRoute(api_id, name, "HTTP", None, int(timeout))
+            add(integration.get("IntegrationUri"), route)
+    return routes
+
+
+class InventoryPoller:
+    """Lists the region's functions; details the watched ones. Every few minutes."""
+
+    source = "inventory"
+    interval_s = 300.0
+
+    def __init__(self, aws: Aws, store: Store, watched: set[str]) -> None:
+        self.aws = aws
+        self.store = store
+        self.watched = watched
+        self._detailed: set[str] = set()
+
+    async def tick(self) -> float:
+        functions = await list_functions(self.aws)
+        self.store.set_inventory(functions)
+        limit, unreserved = await account_limits(self.aws)
+        self.store.account_concurrency_limit = limit
+        self.store.account_unreserved_limit = unreserved
+        await self.detail(set(self.watched), refresh=True)
+        return self.interval_s
+
+    async def detail(self, names: set[str], refresh: bool = False) -> None:
+        """Fill in the watched functions' details (only new ones unless refresh)."""
+        todo = names if refresh else names - self._detailed
+        if not todo:
+            return
+        try:
+            routes = await api_routes(self.aws)
+        except Exception as error:
+            trouble = describe(error, "API Gateway")
+            if trouble.kind in ("credentials", "unreachable", "timeout"):
+                raise
+            routes = {}
+            self.store.record_failure("apigateway", trouble.kind, trouble.message, 0.0)
+        else:
+            self.store.record_ok("apigateway")
+        for name in sorted(todo):
+            state = self.store.function(name)
+            try:
+                config, sources = await function_details(self.aws, name)
+            except Exception as error:
+                trouble = describe(error, name)
+                if trouble.kind in ("credentials", "unreachable", "timeout", "throttled"):
+                    raise
+                self.store.record_failure(f"config:{name}", trouble.kind, trouble.message, 0.0)
+                continue
+            state.config = config
+            self.store.inventory[name] = config
+            state.event_sources = sources
+            existing = state.apis or {}
+            state.apis = {
+                route.api_id: existing.get(route.api_id) or ApiState(route)
+                for route in routes.get(config.arn or "", [])
+            }
+            state.version += 1
+            self._detailed.add(name)
+            self.store.record_ok(f"config:{name}")

@@ -1,0 +1,134 @@
+"""Traces: X-Ray summaries of a function's failed requests; a trace's segments only when opened.
+
+GetTraceSummaries is asked with a filter expression so X-Ray scans (and bills) only failures.
+Where a backend refuses filter expressions (emulators), the same question is answered by
+filtering the summaries here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdatop.aws import convert
+from lambdatop.aws.session import Aws
+from lambdatop.core.records import TraceSegment, TraceSummary
+
+Clock = Callable[[], float]
+MAX_PAGES = 5
+
+
+def _refuses_expression(error: BaseException) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    code = str(error.response.get("Error", {}).get("Code") or "")
+    return status >= 500 or code in ("InvalidRequestException", "ValidationException")
+
+
+def _names_function(item: dict[str, Any], function: str, known_ids: set[str] | None) -> bool:
+    """Whether a summary is the function's: by its service names, else by the trace ids the
+    function's own REPORT lines carry (emulators leave the service names out)."""
+    services = item.get("ServiceIds") or ()
+    if services:
+        return any(isinstance(s, dict) and s.get("Name") == function for s in services)
+    if known_ids is not None:
+        return str(item.get("Id")) in known_ids
+    return True
+
+
+async def failed_traces(
+    aws: Aws,
+    function: str,
+    start_s: float,
+    end_s: float,
+    *,
+    filter_expressions: bool = True,
+    known_ids: set[str] | None = None,
+) -> tuple[list[TraceSummary], bool]:
+    """Failed traces of a function in a window, and whether filter expressions still work."""
+    params: dict[str, Any] = {
+        "StartTime": datetime.fromtimestamp(start_s, UTC),
+        "EndTime": datetime.fromtimestamp(end_s, UTC),
+        "Sampling": False,
+    }
+    if filter_expressions:
+        params["FilterExpression"] = (
+            f'service("{function}") AND (error = true OR fault = true OR throttle = true)'
+        )
+    summaries: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        if token:
+            params["NextToken"] = token
+        try:
+            response = await aws.call("xray", "GetTraceSummaries", **params)
+        except Exception as error:
+            if filter_expressions and _refuses_expression(error):
+                return await failed_traces(
+                    aws, function, start_s, end_s, filter_expressions=False, known_ids=known_ids
+                )
+            raise
+        page = response.get("TraceSummaries") or []
+        aws.ledger.record_traces(len(page))
+        summaries.extend(page)
+        token = response.get("NextToken")
+        if not token:
+            break
+    if not filter_expressions:
+        summaries = [
+            s
+            for s in summaries
+            if (s.get("HasError") or s.get("HasFault") or s.get("HasThrottle"))
+            and _names_function(s, function, known_ids)
+        ]
+    return [convert.trace_summary(s) for s in summaries], filter_expressions
+
+
+async def trace_detail(aws: Aws, trace_id: str) -> list[TraceSegment]:
+    response = await aws.call("xray", "BatchGetTraces", TraceIds=[trace_id])
+    traces = response.get("Traces") or []
+    aws.ledger.record_traces(len(traces))
+    return convert.trace_segments(traces[0]) if traces else []
+
+
+class TracesPoller:
+    """Failed traces of one watched function, every minute."""
+
+    interval_s = 60.0
+
+    def __init__(
+        self,
+        aws: Aws,
+        function: str,
+        window_s: Callable[[], float],
+        clock: Clock = time.time,
+        known_ids: Callable[[], set[str]] | None = None,
+    ) -> None:
+        self.aws = aws
+        self.known_ids = known_ids
+        self.function = function
+        self.window_s = window_s
+        self.clock = clock
+        self.source = f"traces:{function}"
+        self.filter_expressions = True
+        self._read_since: float | None = None
+
+    async def poll(self) -> list[TraceSummary]:
+        now = self.clock()
+        # X-Ray keeps traces for 30 days; the first read fills the window, later reads overlap.
+        start = now - self.window_s() if self._read_since is None else self._read_since - 120
+        traces, self.filter_expressions = await failed_traces(
+            self.aws,
+            self.function,
+            start,
+            now,
+            filter_expressions=self.filter_expressions,
+            known_ids=self.known_ids() if self.known_ids else None,
+        )
+        self._read_since = now
+        return traces

@@ -1,0 +1,132 @@
+"""AWS clients built the way the AWS CLI would build them, made read-only, paced and counted.
+
+`Aws.call(service, operation, **params)` is the one door to AWS: it refuses any operation outside
+the allow-list before anything is sent, waits for the service's token bucket, and counts the call
+in the ledger. Each client also refuses non-allowed operations itself (a `before-call` hook), so
+nothing that bypasses `call` can write either.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from lambdatop.aws.errors import THROTTLE_CODES, ReadOnlyViolation
+from lambdatop.aws.ledger import Ledger
+from lambdatop.aws.pacing import TokenBucket, make_buckets
+from lambdatop.aws.policy import is_allowed
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(slots=True, frozen=True)
+class AwsTarget:
+    """Which account and region to read, as the AWS CLI's flags and variables say."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+
+    @classmethod
+    def resolve(
+        cls, profile: str | None, region: str | None, endpoint_url: str | None
+    ) -> AwsTarget:
+        """Flags first, then AWS_PROFILE, AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL."""
+        return cls(
+            profile=profile or os.environ.get("AWS_PROFILE") or None,
+            region=region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or None,
+            endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        )
+
+
+class Aws:
+    """Read-only, paced, counted aiobotocore clients for one target."""
+
+    def __init__(
+        self,
+        target: AwsTarget,
+        ledger: Ledger | None = None,
+        buckets: dict[str, TokenBucket] | None = None,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        max_attempts: int = 3,
+    ) -> None:
+        self.target = target
+        self.ledger = ledger or Ledger()
+        self.buckets = buckets or make_buckets()
+        self._config = AioConfig(
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=10,
+            user_agent_extra="lambdatop",
+        )
+        self._session = AioSession(profile=target.profile) if target.profile else AioSession()
+        self._stack = AsyncExitStack()
+        self._clients: dict[str, Any] = {}
+        self.region = target.region or self._session.get_config_variable("region") or DEFAULT_REGION
+
+    async def __aenter__(self) -> Aws:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._clients.clear()
+        await self._stack.aclose()
+
+    async def client(self, service: str) -> Any:
+        """The (shared) client for a service, created on first use."""
+        client: Any = self._clients.get(service)
+        if client is None:
+            client = await self._stack.enter_async_context(
+                self._session.create_client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.target.endpoint_url,
+                    config=self._config,
+                )
+            )
+            client.meta.events.register("before-call", self._guard)
+            client.meta.events.register("before-send", self._count_attempt)
+            self._clients[service] = client
+        return client
+
+    @staticmethod
+    def _guard(model: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        if not is_allowed(service, model.name):
+            raise ReadOnlyViolation(f"{service}:{model.name} is not a read-only operation")
+
+    def _count_attempt(self, **_: Any) -> None:
+        self.ledger.record_attempt()
+
+    async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """Call one allowed operation; raises what botocore raises (see errors.describe)."""
+        if not is_allowed(service, operation):
+            raise ReadOnlyViolation(f"{service}:{operation} is not a read-only operation")
+        client = await self.client(service)
+        bucket = self.buckets.get(service)
+        if bucket is not None:
+            await bucket.take()
+        self.ledger.record_call(service, operation, params)
+        try:
+            response: dict[str, Any] = await getattr(client, xform_name(operation))(**params)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code") or "")
+            if bucket is not None and code in THROTTLE_CODES:
+                bucket.throttled()
+            raise
+        return response

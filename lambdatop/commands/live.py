@@ -1,0 +1,49 @@
+"""`lambdatop diagnose FUNCTION`: the report from what AWS holds for the window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+
+from lambdatop.aws.errors import describe
+from lambdatop.aws.fetch import FetchError, fetch_window
+from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.cli import fail
+from lambdatop.config import Settings
+from lambdatop.diagnose.engine import diagnose
+from lambdatop.diagnose.evidence import from_state
+from lambdatop.diagnose.model import Diagnosis
+
+
+def diagnose_live(
+    args: argparse.Namespace,
+    since_s: float,
+    settings: Settings,
+    emit: Callable[[Diagnosis, argparse.Namespace], int],
+) -> int:
+    target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
+    try:
+        diagnosis, notes = asyncio.run(_diagnose(target, args.function, since_s, settings))
+    except FetchError as error:
+        return fail(str(error))
+    except Exception as error:  # noqa: BLE001 - never a traceback for the user
+        return fail(describe(error).message)
+    for note in notes:
+        sys.stderr.write(f"lambdatop: note: {note}\n")
+    return emit(diagnosis, args)
+
+
+async def _diagnose(
+    target: AwsTarget, function: str, since_s: float, settings: Settings
+) -> tuple[Diagnosis, list[str]]:
+    async with Aws(target) as aws:
+        fetched = await fetch_window(aws, function, since_s)
+    evidence = from_state(
+        fetched.state, fetched.store, start_ms=fetched.start_ms, end_ms=fetched.end_ms
+    )
+    notes = list(fetched.notes)
+    if fetched.logs_truncated:
+        notes.append("the window holds more log events than were read; the oldest were skipped")
+    return diagnose(evidence, settings.thresholds), notes

@@ -1,0 +1,130 @@
+"""`lambdatop tail FUNCTION`: every log event of a function, exactly once, for people or scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from typing import TextIO
+
+from lambdatop.aws.errors import describe
+from lambdatop.aws.pacing import Backoff
+from lambdatop.aws.pollers.inventory import function_details
+from lambdatop.aws.pollers.logs import LogTail
+from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.cli import EXIT_OK, EXIT_USAGE, colour_wanted, fail
+from lambdatop.core.parse import parse
+from lambdatop.core.records import Level, LogEvent
+from lambdatop.core.sanitize import clean
+from lambdatop.core.timeutil import parse_duration
+
+_LEVEL_COLOUR = {
+    Level.ERROR: "\x1b[31m",
+    Level.FATAL: "\x1b[1;31m",
+    Level.WARN: "\x1b[33m",
+    Level.DEBUG: "\x1b[2m",
+    Level.TRACE: "\x1b[2m",
+}
+IDLE_MAX_S = 5.0
+
+
+def run_tail(args: argparse.Namespace) -> int:
+    try:
+        since_s = parse_duration(args.since)
+    except ValueError as error:
+        return fail(f"--since: {error}")
+    target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
+    colour = args.format == "text" and colour_wanted("auto")
+    try:
+        return asyncio.run(_tail(target, args, since_s, colour))
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, colour: bool) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with Aws(target) as aws:
+        try:
+            config, _ = await function_details(aws, args.function)
+            group = config.effective_log_group
+        except Exception as error:  # noqa: BLE001 - one line, exit 2
+            trouble = describe(error)
+            if trouble.kind == "missing":
+                return fail(f"function {args.function!r} not found in {aws.region}")
+            if trouble.kind != "denied":
+                return fail(trouble.message)
+            group = f"/aws/lambda/{args.function}"  # may read logs without lambda:Get*
+        tail = LogTail(aws, group, int((time.time() - since_s) * 1000), filter_pattern=args.filter)
+        backoff = Backoff()
+        quiet = 0
+        while True:
+            try:
+                events = await tail.poll()
+            except Exception as error:  # noqa: BLE001 - say it, back off, carry on
+                trouble = describe(error, "CloudWatch Logs")
+                if not args.follow:
+                    return fail(trouble.message)
+                delay = backoff.next_delay()
+                sys.stderr.write(f"lambdatop: {trouble.message} (retry in {delay:.0f} s)\n")
+            else:
+                backoff.success()
+                _print(events, args.format, colour, sys.stdout)
+                if not args.follow:
+                    if not tail.group_exists:
+                        sys.stderr.write(f"lambdatop: log group {group} does not exist\n")
+                    return EXIT_OK
+                quiet = 0 if events else quiet + 1
+                delay = min(IDLE_MAX_S, 1.0 * 1.3**quiet)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            if stop.is_set():
+                return EXIT_OK
+    return EXIT_USAGE
+
+
+def _print(events: list[LogEvent], form: str, colour: bool, out: TextIO) -> None:
+    if not events:
+        return
+    if form == "jsonl":
+        for event in events:
+            out.write(
+                json.dumps(
+                    {
+                        "eventId": event.event_id,
+                        "logStreamName": event.stream,
+                        "timestamp": event.timestamp_ms,
+                        "message": event.message,
+                    },
+                    ensure_ascii=True,
+                )
+                + "\n"
+            )
+    else:
+        for event in events:
+            out.write(format_line(event, colour) + "\n")
+    out.flush()
+
+
+def format_line(event: LogEvent, colour: bool) -> str:
+    """`09:14:55.120 a1b2c3 message`, sanitised; continuation lines indented."""
+    stamp = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC).strftime("%H:%M:%S.%f")[:-3]
+    env = event.stream[-6:] if event.stream else "------"
+    text = clean(event.message).rstrip("\n").replace("\t", "  ")
+    lines = text.split("\n")
+    body = lines[0] + "".join(f"\n{' ' * 20}{line}" for line in lines[1:])
+    if colour:
+        level = parse(event.message).level
+        code = _LEVEL_COLOUR.get(level) if level is not None else None
+        if code:
+            body = f"{code}{body}\x1b[0m"
+        return f"\x1b[2m{stamp} {env}\x1b[0m {body}"
+    return f"{stamp} {env} {body}"
