@@ -55,9 +55,8 @@ async def fetch_window(
     state.config = config
     store.inventory[function] = config
     state.event_sources = sources
-    limit, unreserved = await _optional(fetched, "account settings", account_limits(aws))
-    store.account_concurrency_limit = limit
-    store.account_unreserved_limit = unreserved
+    limits = await _optional(fetched, "account settings", account_limits(aws))
+    store.account_concurrency_limit, store.account_unreserved_limit = limits or (None, None)
     routes = await _optional(fetched, "API Gateway", api_routes(aws))
     state.apis = {r.api_id: ApiState(r) for r in (routes or {}).get(config.arn or "", [])}
     if routes is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
 from lambdatop.config import ConfigError, Settings, load_settings
-from lambdatop.core.export import ExportError, ExportedLogs, read_export
+from lambdatop.core.export import ExportedLogs, ExportError, read_export
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.timeutil import parse_duration
 from lambdatop.diagnose.engine import diagnose
@@ -30,9 +30,14 @@ def run_diagnose(args: argparse.Namespace) -> int:
         return _from_logs(args, since_s, settings)
     if not args.function:
         return fail("name a FUNCTION to read from AWS, or give --logs FILE (see --help)")
-    from lambdatop.commands.live import diagnose_live
-
-    return diagnose_live(args, since_s, settings, emit)
+    try:
+        from lambdatop.commands.live import diagnose_live
+    except ModuleNotFoundError as error:
+        if error.name != "lambdatop.commands.live":
+            raise
+        return fail("reading a function from AWS is not in this build yet: use --logs FILE")
+    code: int = diagnose_live(args, since_s, settings, emit)
+    return code
 
 
 def _read_input(path: str) -> bytes:

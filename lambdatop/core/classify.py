@@ -24,6 +24,8 @@ _TRIGGERS = (
     "explicit deny",
     "policy allows",
     "forbidden",
+    "403",
+    "access was denied",
     # throttling
     "throttl",
     "too many requests",
@@ -39,11 +41,19 @@ _TRIGGERS = (
     "pool",
     "connection is not available",
     "acquir",
+    "resourcerequest",
+    "refused",
+    "psqlexception",
     "timeout exceeded when trying to connect",
     "too many connections",
     "too many clients",
     "connection slots",
     "could not connect",
+    "failed to connect",
+    "failed to establish",
+    "checkout a connection",
+    "no connections available",
+    "fetching a new connection",
     "can't connect",
     "cannot connect",
     "unable to connect",
@@ -107,12 +117,17 @@ _TRIGGERS = (
     "exec format error",
     "fork/exec",
     "extension.",
+    "init<",
+    "cannot load such file",
+    "no public method",
+    "assembly",
     # memory
     "memory",
     "heap",
     "signal: killed",
     "bad_alloc",
     "allocation failed",
+    "unable to allocate",
 )
 _TRIGGER_RE = re.compile("|".join(re.escape(t) for t in _TRIGGERS))
 
@@ -124,8 +139,17 @@ _NOT_AUTHORIZED = re.compile(
 )
 _POLICY_ALLOWS = re.compile(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)
 _OPERATION = re.compile(r"when calling the (?P<op>\w+) operation")
-_SDK_SERVICE = re.compile(r"\(Service:\s*(?:Amazon\s+|AWS\s*)?(?P<service>[\w -]+?)\s*[,;)]")
-_ERROR_CODE = re.compile(r"(?:Error Code|\"code\"|code)[:=]\s*\"?(?P<code>[A-Za-z]+)")
+_SDK_SERVICE = re.compile(r"\(Service:\s*(?P<service>[\w -]+?)\s*[,;)]")
+# Go SDK v2: `operation error DynamoDB: PutItem, https response error ...`.
+_GO_OPERATION = re.compile(r"operation error (?P<service>\w[\w ]{0,40}?): (?P<op>[A-Z]\w+)")
+# Java SDK v1/v2 exception classes and the JavaScript SDK v3 package in a stack trace.
+_SDK_PACKAGE = re.compile(
+    r"(?:software\.amazon\.awssdk\.services|com\.amazonaws\.services)\.(?P<java>\w+)\."
+    r"|@aws-sdk/client-(?P<js>[\w-]+)"
+)
+_JS_COMMAND = re.compile(r"\b(?:de_|se_)?(?P<op>[A-Z]\w+?)Command(?:Error)?\b")
+_AWS_HOST = re.compile(r"(?P<labels>[\w.-]+?)\.amazonaws\.com(?:\.cn)?\b", re.IGNORECASE)
+_REGION_LABEL = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
 
 # Operations whose name alone says which service answered (botocore and SDK error messages
 # name the operation, not the service).
@@ -182,23 +206,29 @@ _OPERATION_SERVICE = {
     **dict.fromkeys(("PutMetricData",), "cloudwatch"),
     **dict.fromkeys(("SendEmail", "SendRawEmail"), "ses"),
 }
+# SDK spellings of a service (after lower-casing and dropping `amazon`/`aws` and spaces) to
+# the IAM prefix of its actions.
 _SERVICE_ALIASES = {
-    "dynamodb": "dynamodb",
-    "dynamo db": "dynamodb",
-    "amazon dynamodb": "dynamodb",
-    "s3": "s3",
-    "amazon s3": "s3",
-    "sqs": "sqs",
-    "amazonsqs": "sqs",
-    "sns": "sns",
-    "kms": "kms",
-    "awskms": "kms",
-    "secrets manager": "secretsmanager",
-    "secretsmanager": "secretsmanager",
-    "lambda": "lambda",
-    "awslambda": "lambda",
-    "kinesis": "kinesis",
-    "ssm": "ssm",
+    "dynamo": "dynamodb",
+    "dynamodbv2": "dynamodb",
+    "dynamodbstreams": "dynamodb",
+    "simplequeueservice": "sqs",
+    "simplenotificationservice": "sns",
+    "simpleemailservice": "ses",
+    "sesv2": "ses",
+    "email": "ses",
+    "simplesystemsmanagement": "ssm",
+    "simplesystemsmanagementservice": "ssm",
+    "keymanagementservice": "kms",
+    "cloudwatchlogs": "logs",
+    "monitoring": "cloudwatch",
+    "eventbridge": "events",
+    "cloudwatchevents": "events",
+    "sfn": "states",
+    "stepfunctions": "states",
+    "kinesisfirehose": "firehose",
+    "securitytokenservice": "sts",
+    "elasticache": "elasticache",
 }
 
 _POOL = re.compile(
@@ -207,13 +237,15 @@ _POOL = re.compile(
     r"|timeout exceeded when trying to connect"
     r"|Timeout acquiring a connection"
     r"|ConnectionAcquireTimeoutError|ResourceRequest timed out"
-    r"|pool (?:is )?(?:exhausted|full|timeout|timed out)"
+    r"|pool (?:is )?(?:probably )?(?:exhausted|full|timed out)"
     r"|(?:connection )?pool exhausted|exhausted (?:the )?(?:connection )?pool"
     r"|Cannot get a connection, pool error"
     r"|Timeout waiting for idle object"
     r"|Unable to acquire JDBC Connection"
     r"|(?:could not|unable to|failed to) (?:acquire|obtain|get) (?:a )?connection"
-    r" from (?:the )?pool",
+    r" from (?:the )?pool"
+    r"|Timed out fetching a new connection from the connection pool"
+    r"|checkout a Connection has timed out|No connections available",
     re.IGNORECASE,
 )
 _DB_SERVER_FULL = re.compile(
@@ -250,7 +282,8 @@ _NETWORK = re.compile(
     r"|connect timed out|Connection timed out|ETIMEDOUT|i/o timeout|ECONNREFUSED"
     r"|Connection refused|EHOSTUNREACH|ENETUNREACH|Network is unreachable|No route to host"
     r"|Could not connect to the endpoint URL|Unable to execute HTTP request|SdkClientException"
-    r"|connection timeout|timed out connecting)"
+    r"|connection timeout|timed out connecting|Failed to connect to"
+    r"|Failed to establish a new connection)"
     r"|(?P<read>Read timeout on endpoint URL|ReadTimeoutError|Read timed out|ECONNRESET"
     r"|socket hang up|Connection reset by peer|SocketTimeoutException)",
     re.IGNORECASE,
@@ -258,47 +291,69 @@ _NETWORK = re.compile(
 # Error codes are matched as AWS spells them; the phrases in any case.
 _THROTTLE = re.compile(
     r"ProvisionedThroughputExceeded\w*|ThrottlingException|\(Throttling\)|Throttling:"
-    r"|ThrottledException|TooManyRequestsException|RequestLimitExceeded|SlowDown"
+    r"|(?<!EC2)ThrottledException|TooManyRequestsException|RequestLimitExceeded|SlowDown"
     r"|RequestThrottled\w*|LimitExceededException|TransactionInProgressException"
     r"|(?i:too many requests|rate exceeded|reduce your request rate|request was throttled"
     r"|requests? (?:are|is|were|was|being) throttled)"
 )
+# Error codes as AWS spells them; the policy phrases in any case. An application saying that
+# *its* user is not authorized, or an HTTP access log with a 403, is not an IAM problem: only
+# the SDKs' own wordings count.
 _PERMISSION = re.compile(
-    r"KMSAccessDenied\w*|AccessDenied\w*|Access Denied|not authorized to perform"
-    r"|UnauthorizedOperation|AuthorizationError\w*|explicit deny|no identity-based policy allows"
-    r"|no resource-based policy allows|is not authorized|Forbidden(?:Exception)?|\b403\b",
-    re.IGNORECASE,
+    r"KMSAccessDenied\w*|AccessDenied\w*|Access Denied|UnauthorizedOperation"
+    r"|AuthorizationError\w*|AuthorizationErrorException|ForbiddenException|\bForbidden:"
+    r"|\(403\) when calling|Status ?Code: 403"
+    r"|(?i:not authorized to perform|explicit deny|no identity-based policy allows"
+    r"|no resource-based policy allows|no session policy allows|no permissions boundary allows"
+    r"|KMS access was denied)"
 )
 _INIT = re.compile(
     r"Runtime\.(?:ImportModuleError|HandlerNotFound|UserCodeSyntaxError|MalformedHandlerName"
-    r"|InvalidEntrypoint|InvalidRuntime|Unknown|CallbackHandlerDeprecated)"
-    r"|Unable to import module|Handler '[^']*' missing on module|Cannot find module"
+    r"|InvalidEntrypoint|InvalidRuntime|CallbackHandlerDeprecated|InvalidWorkingDirectory)"
+    r"|Unable to import module|Handler '[^']*' missing on module|Cannot find (?:module|package)"
     r"|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|ModuleNotFoundError|ImportError"
     r"|Class not found|ClassNotFoundException|NoClassDefFoundError|NoSuchMethodException"
-    r"|exec format error|fork/exec [^:]*: no such file|Extension\.(?:Crash|InitError|ExitError)"
-    r"|Init\.(?:error|timeout)",
+    r"|No public method named \w+ with appropriate method signature"
+    r"|exec format error|fork/exec [^:]*: (?:no such file|permission denied)"
+    r"|Extension\.(?:Crash|InitError|ExitError|LaunchError)"
+    r"|Init\.(?:error|timeout)|Init<\w+>|cannot load such file"
+    r"|Could not find the specified handler assembly|Could not load file or assembly"
+    r"|Unable to load assembly",
     re.IGNORECASE,
 )
 _OOM = re.compile(
-    r"Runtime\.OutOfMemory|JavaScript heap out of memory|Allocation failed\b"
-    r"|java\.lang\.OutOfMemoryError|OutOfMemoryError|OutOfMemoryException|\bMemoryError\b"
+    r"Runtime\.OutOfMemory|JavaScript heap out of memory|Allocation failed - "
+    r"|java\.lang\.OutOfMemoryError|OutOfMemoryError|OutOfMemoryException|\b\w*MemoryError\b"
     r"|fatal error: runtime: out of memory|NoMemoryError|failed to allocate memory"
-    r"|Cannot allocate memory|signal: killed|std::bad_alloc|out of memory",
+    r"|Cannot allocate memory|signal: killed|std::bad_alloc|out of memory"
+    r"|Unable to allocate [\d.]+ ?[KMGTP]i?B",
     re.IGNORECASE,
 )
 
 _HOST_PORT = re.compile(
     r"(?:host \"(?P<qhost>[^\"]+)\"[\s\S]{0,120}?port (?P<qport>\d{2,5}))"
     r"|(?:server (?:at|on) [\"'](?P<shost>[^\"']+)[\"'](?:.{0,40}?port (?P<sport>\d{2,5}))?)"
+    r"|(?:host=[\"'](?P<phost>[^\"']+)[\"'], port=(?P<pport>\d{2,5}))"
     r"|(?:https?://(?P<uhost>[\w.-]+)(?::(?P<uport>\d{2,5}))?)"
-    r"|(?:(?<![\w.:-])(?P<host>\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)*|\[[0-9a-fA-F:]+\])"
-    r":(?P<port>\d{2,5})\b)"
+    r"|(?:(?<![\w.:/-])(?P<host>\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)*"
+    r"|\[[0-9a-fA-F:]+\]):(?P<port>\d{2,5})\b(?!:\d))"
+    r"|(?:\bto (?P<chost>[A-Za-z0-9][\w.-]*) port (?P<cport>\d{2,5}))"
     r"|(?:(?:lookup|resolve host:?|ENOTFOUND|EAI_AGAIN|UnknownHostException:?) (?P<dhost>[\w.-]+))"
 )
+_HOST_GROUPS = (
+    ("qhost", "qport"),
+    ("shost", "sport"),
+    ("phost", "pport"),
+    ("uhost", "uport"),
+    ("host", "port"),
+    ("chost", "cport"),
+    ("dhost", None),
+)
+# `Handler.java:21`, `index.js:12`: a stack frame, not a host and port.
+_SOURCE_FILE = re.compile(r"\.(?:java|kt|scala|js|mjs|cjs|ts|py|go|rb|cs|fs|php|rs)$")
 _DB_PORTS = frozenset({"5432", "5439", "3306", "1433", "1521", "27017", "6379", "11211", "9042"})
+_AWS_DB_HOSTS = ("rds.amazonaws.com", "cache.amazonaws.com", "docdb", "redshift.amazonaws.com")
 _DB_HOST_HINTS = (
-    "rds.amazonaws.com",
-    "cache.amazonaws.com",
     "docdb",
     "postgres",
     "mysql",
@@ -309,6 +364,11 @@ _DB_HOST_HINTS = (
     "-db",
     "db.",
     "db-",
+)
+# Drivers and databases whose name in a connect error makes it a database's.
+_DB_WORDS = re.compile(
+    r"redis|mongo|postgres|psycopg|pg-pool|node-postgres|mysql|mariadb|jdbc|sqlalchemy|knex"
+    r"|sequelize|typeorm|prisma|pgx|rds\.amazonaws|docdb|aurora|sqlserver|mssql|tedious|oracle"
 )
 
 
@@ -348,11 +408,9 @@ def _permission(text: str, lowered: str) -> Classification | None:
     match = _PERMISSION.search(text)
     if match is None:
         return None
-    signature = match.group()
     if "access denied for user" in lowered:
         return None  # a database refusing a login: the database rule's
-    if signature == "403" and "forbidden" not in lowered and "denied" not in lowered:
-        return None
+    signature = match.group()
     action = resource = None
     service = None
     authorized = _NOT_AUTHORIZED.search(text)
@@ -363,11 +421,9 @@ def _permission(text: str, lowered: str) -> Classification | None:
         allows = _POLICY_ALLOWS.search(text)
         if allows is not None:
             action = allows.group("action")
-    operation = _OPERATION.search(text)
-    if action is None and operation is not None:
-        op = operation.group("op")
-        op_service = _OPERATION_SERVICE.get(op)
-        action = f"{op_service}:{op}" if op_service else op
+    sdk_service, op = _sdk_context(text)
+    if action is None and op is not None:
+        action = op
     if "kmsaccessdenied" in lowered or "kms access" in lowered:
         service, action = "kms", action or "kms:Decrypt"
     if resource is None:
@@ -376,9 +432,8 @@ def _permission(text: str, lowered: str) -> Classification | None:
             resource = arn.group()
     resource = resource.rstrip(".;") if resource else None
     if service is None:
-        service = _service_of(text, action, resource)
-    if action is not None and ":" not in action and service is not None:
-        action = f"{service}:{action}"
+        service = _service_of(text, action, resource, sdk_service)
+    action = _qualified(action, service)
     return Classification(
         ErrorFamily.PERMISSION, signature, service=service, action=action, resource=resource
     )
@@ -388,35 +443,37 @@ def _pool(text: str, lowered: str) -> Classification | None:
     match = _POOL.search(text)
     if match is None:
         return None
-    return Classification(ErrorFamily.CONNECTION_POOL, match.group(), endpoint=_endpoint(text))
+    return Classification(
+        ErrorFamily.CONNECTION_POOL, match.group(), endpoint=_endpoint(text, urls=False)
+    )
 
 
 def _database_server_full(text: str, lowered: str) -> Classification | None:
     match = _DB_SERVER_FULL.search(text)
     if match is None:
         return None
-    return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text))
+    return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text, urls=False))
 
 
 def _throttling(text: str, lowered: str) -> Classification | None:
     match = _THROTTLE.search(text)
     if match is None:
         return None
-    operation = _OPERATION.search(text)
-    op = operation.group("op") if operation else None
-    service = _service_of(text, op, None)
+    sdk_service, op = _sdk_context(text)
+    service = _service_of(text, op, None, sdk_service)
     if service is None and "provisionedthroughputexceeded" in lowered:
         service = "kinesis" if "shard" in lowered else "dynamodb"
     if service is None and ("slowdown" in lowered or "reduce your request rate" in lowered):
         service = "s3"
-    action = f"{service}:{op}" if op and service else op
-    return Classification(ErrorFamily.THROTTLING, match.group(), service=service, action=action)
+    return Classification(
+        ErrorFamily.THROTTLING, match.group(), service=service, action=_qualified(op, service)
+    )
 
 
 def _database(text: str, lowered: str) -> Classification | None:
     match = _DB_SPECIFIC.search(text)
     if match is not None:
-        return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text))
+        return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text, False))
     return None
 
 
@@ -428,11 +485,11 @@ def _network(text: str, lowered: str) -> Classification | None:
     if match is None:
         return None
     endpoint = _endpoint(text)
-    if endpoint is not None and _is_database_endpoint(endpoint):
+    if (endpoint is not None and _is_database_endpoint(endpoint)) or (
+        _DB_WORDS.search(lowered) is not None and "amazonaws.com" not in (endpoint or "")
+    ):
         return Classification(ErrorFamily.DATABASE, match.group(), endpoint=endpoint)
-    service = None
-    if endpoint is not None and "amazonaws.com" in endpoint:
-        service = endpoint.split(".")[0].split("//")[-1]
+    service = _aws_service_of_host(endpoint) if endpoint is not None else None
     return Classification(ErrorFamily.NETWORK, match.group(), service=service, endpoint=endpoint)
 
 
@@ -448,20 +505,19 @@ _RULES: tuple[Callable[[str, str], Classification | None], ...] = (
 )
 
 
-def _endpoint(text: str) -> str | None:
-    match = _HOST_PORT.search(text)
-    if match is None:
-        return None
-    groups = match.groupdict()
-    for host_key, port_key in (
-        ("qhost", "qport"),
-        ("shost", "sport"),
-        ("uhost", "uport"),
-        ("host", "port"),
-        ("dhost", None),
-    ):
-        host = groups.get(host_key)
-        if host:
+def _endpoint(text: str, urls: bool = True) -> str | None:
+    """The first host (and port) the message names; URLs only where they can be the endpoint
+    (an AWS service's), not the documentation link of a database driver's error."""
+    for match in _HOST_PORT.finditer(text):
+        groups = match.groupdict()
+        for host_key, port_key in _HOST_GROUPS:
+            host = groups.get(host_key)
+            if not host:
+                continue
+            if host_key == "uhost" and not urls:
+                break
+            if host_key == "host" and _SOURCE_FILE.search(host):
+                break
             port = groups.get(port_key) if port_key else None
             return f"{host}:{port}" if port else host
     return None
@@ -472,18 +528,78 @@ def _is_database_endpoint(endpoint: str) -> bool:
     if port in _DB_PORTS:
         return True
     lowered = (host or endpoint).lower()
+    if "amazonaws.com" in lowered:
+        # `dynamodb.us-east-1.amazonaws.com` is an API, not a database connection.
+        return any(hint in lowered for hint in _AWS_DB_HOSTS)
     return any(hint in lowered for hint in _DB_HOST_HINTS)
 
 
-def _service_of(text: str, action: str | None, resource: str | None) -> str | None:
+def _aws_service_of_host(host: str) -> str | None:
+    """`sqs` of `sqs.us-east-1.amazonaws.com`, `s3` of `bucket.s3.eu-west-1.amazonaws.com`."""
+    match = _AWS_HOST.search(host)
+    if match is None:
+        return None
+    labels = [
+        label
+        for label in match.group("labels").lower().split(".")
+        if label
+        and not _REGION_LABEL.fullmatch(label)
+        and label not in ("dualstack", "fips", "vpce", "api")
+    ]
+    return _service_name(labels[-1]) if labels else None
+
+
+def _service_name(name: str) -> str:
+    """An SDK's or endpoint's name of a service as the prefix of its IAM actions."""
+    key = name.lower().replace(" ", "").replace("-", "").replace("_", "")
+    for prefix in ("amazon", "aws"):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix) :]
+    return _SERVICE_ALIASES.get(key, key)
+
+
+def _sdk_context(text: str) -> tuple[str | None, str | None]:
+    """The service and operation an SDK error names, in any SDK's wording."""
+    service = op = None
+    operation = _OPERATION.search(text)
+    if operation is not None:
+        op = operation.group("op")
+    else:
+        go = _GO_OPERATION.search(text)
+        if go is not None:
+            service, op = _service_name(go.group("service")), go.group("op")
+    if service is None:
+        package = _SDK_PACKAGE.search(text)
+        if package is not None:
+            service = _service_name(package.group("java") or package.group("js"))
+            if op is None and package.group("js"):
+                command = _JS_COMMAND.search(text)
+                op = command.group("op") if command is not None else None
+    return service, op
+
+
+def _qualified(action: str | None, service: str | None) -> str | None:
+    """`dynamodb:PutItem` from `PutItem` and `dynamodb`; the IAM prefix in lower case."""
+    if action is None:
+        return None
+    if ":" in action:
+        prefix, _, name = action.partition(":")
+        return f"{prefix.lower()}:{name}"
+    return f"{service}:{action}" if service is not None else action
+
+
+def _service_of(
+    text: str, action: str | None, resource: str | None, sdk_service: str | None = None
+) -> str | None:
     if action and ":" in action:
-        return action.split(":", 1)[0]
+        return action.split(":", 1)[0].lower()
     if action and action in _OPERATION_SERVICE:
         return _OPERATION_SERVICE[action]
+    if sdk_service is not None:
+        return sdk_service
     sdk = _SDK_SERVICE.search(text)
     if sdk is not None:
-        name = sdk.group("service").strip().lower()
-        return _SERVICE_ALIASES.get(name, name.replace(" ", ""))
+        return _service_name(sdk.group("service").strip())
     if resource:
         arn = _ARN.match(resource)
         if arn is not None:

@@ -47,6 +47,9 @@ class _PendingInit:
     status: Status = Status.RUNNING
     error_type: str | None = None
     families: set[ErrorFamily] = field(default_factory=set)
+    reports_status: bool = False
+    """An INIT_REPORT or JSON event was seen: this environment's REPORT says `Status:` when the
+    invocation failed, so a REPORT without one means it succeeded."""
 
 
 class InvocationTracker:
@@ -56,6 +59,10 @@ class InvocationTracker:
         self.invocations: OrderedDict[str, Invocation] = OrderedDict()
         self._current: OrderedDict[str, str] = OrderedDict()
         self._pending: dict[str, _PendingInit] = {}
+        self._init_failed: dict[str, bool] = {}
+        """Invocations whose failure so far is only their init phase's, and whether their
+        REPORT will say `Status:` on failure. The platform's own verdict can clear it: an init
+        that failed once is retried when the invocation starts, and may succeed."""
         self._max_invocations = max_invocations
         self._max_streams = max_streams
 
@@ -67,24 +74,25 @@ class InvocationTracker:
             # A new environment: nothing before this belongs to what follows.
             self._current.pop(stream, None)
             self._pending[stream] = _PendingInit()
+            self._trim()
             return None
         request_id = line.request_id
         if request_id is None:
             request_id = self._current.get(stream)
-            if request_id is None:
+            if request_id is None or kind is LineKind.START:
                 self._note_init(stream, line)
-                return None
+                return request_id
         invocation = self.invocations.get(request_id)
         if invocation is None:
             invocation = self._open(request_id, stream, event)
         if kind is LineKind.START:
             invocation.start_ms = event.timestamp_ms
-            invocation.version = line.version
+            invocation.version = line.version or invocation.version
             self._current[stream] = request_id
             self._current.move_to_end(stream)
         elif request_id != self._current.get(stream) and line.request_id is not None:
             self._current[stream] = request_id
-        _apply(invocation, event, line)
+        self._apply(invocation, event, line)
         return request_id
 
     def _open(self, request_id: str, stream: str, event: LogEvent) -> Invocation:
@@ -97,14 +105,21 @@ class InvocationTracker:
             if pending.status is not Status.RUNNING:
                 invocation.status = pending.status
                 invocation.error_type = pending.error_type
+                self._init_failed[request_id] = pending.reports_status
         self.invocations[request_id] = invocation
         if len(self.invocations) > self._max_invocations:
-            self.invocations.popitem(last=False)
+            evicted, _ = self.invocations.popitem(last=False)
+            self._init_failed.pop(evicted, None)
+        self._trim()
+        return invocation
+
+    def _trim(self) -> None:
         if len(self._current) > self._max_streams:
             self._current.popitem(last=False)
         if len(self._pending) > self._max_streams:
             self._pending.pop(next(iter(self._pending)))
-        return invocation
+        if len(self._init_failed) > self._max_streams:
+            self._init_failed.pop(next(iter(self._init_failed)))
 
     def _note_init(self, stream: str, line: ParsedLine) -> None:
         pending = self._pending.get(stream)
@@ -112,7 +127,11 @@ class InvocationTracker:
             if line.kind is LineKind.APP and line.classification is None and not line.unhandled:
                 return
             pending = self._pending[stream] = _PendingInit()
+            self._trim()
         report = line.report
+        kind = line.kind
+        if kind is LineKind.INIT_REPORT or kind is LineKind.RESTORE_REPORT or line.text[:1] == "{":
+            pending.reports_status = True
         if report is not None:
             if report.init_ms is not None:
                 pending.init_ms = report.init_ms
@@ -120,86 +139,159 @@ class InvocationTracker:
                 pending.restore_ms = report.restore_ms
         if line.classification is not None:
             pending.families.add(line.classification.family)
-        if line.unhandled and _RANK[Status.ERROR] > _RANK[pending.status]:
-            pending.status = Status.ERROR
-            pending.error_type = line.error_type
+        ending = _line_ending(line)
+        if ending is not None:
+            status, error_type = ending
+            if _RANK[status] > _RANK[pending.status]:
+                pending.status = status
+                pending.error_type = error_type or _DEFAULT_ERROR_TYPE.get(status)
+            elif pending.error_type is None:
+                pending.error_type = error_type
 
-
-def _apply(invocation: Invocation, event: LogEvent, line: ParsedLine) -> None:
-    classification = line.classification
-    if classification is not None:
-        invocation.families.add(classification.family)
-    kind = line.kind
-    if kind is LineKind.REPORT:
-        _apply_report(invocation, event, line.report or Report())
-    elif kind is LineKind.TIMEOUT:
-        invocation.families.add(ErrorFamily.TIMEOUT)
-        _raise(invocation, Status.TIMEOUT, line.error_type)
-    elif kind is LineKind.RUNTIME_EXIT:
-        oom = classification is not None and classification.family is ErrorFamily.OUT_OF_MEMORY
-        _raise(invocation, Status.OUT_OF_MEMORY if oom else Status.CRASHED, line.error_type)
-    elif kind is LineKind.RUNTIME_DONE and line.report is not None:
-        status = _STATUS_WORDS.get(line.report.status or "")
-        if status is not None:
-            _raise(invocation, status, line.error_type)
-        if line.report.trace_id and invocation.trace_id is None:
-            invocation.trace_id = line.report.trace_id
-    elif kind is LineKind.XRAY and line.report is not None:
-        invocation.trace_id = line.report.trace_id or invocation.trace_id
-    elif kind is LineKind.INIT_REPORT or kind is LineKind.RESTORE_REPORT:
+    def _apply(self, invocation: Invocation, event: LogEvent, line: ParsedLine) -> None:
+        classification = line.classification
+        if classification is not None:
+            invocation.families.add(classification.family)
+        kind = line.kind
         report = line.report
+        if kind is LineKind.REPORT:
+            self._apply_report(invocation, event, report or Report())
+            return
         if report is not None:
-            invocation.init_ms = report.init_ms or invocation.init_ms
-            invocation.restore_ms = report.restore_ms or invocation.restore_ms
-        if line.unhandled:
-            _raise(invocation, Status.ERROR, line.error_type)
-    elif line.unhandled:
-        oom = classification is not None and classification.family is ErrorFamily.OUT_OF_MEMORY
-        _raise(invocation, Status.OUT_OF_MEMORY if oom else Status.ERROR, line.error_type)
+            if report.trace_id and (kind is LineKind.XRAY or invocation.trace_id is None):
+                invocation.trace_id = report.trace_id
+            if kind is LineKind.INIT_REPORT or kind is LineKind.RESTORE_REPORT:
+                invocation.init_ms = report.init_ms or invocation.init_ms
+                invocation.restore_ms = report.restore_ms or invocation.restore_ms
+        ending = _line_ending(line)
+        if ending is not None:
+            self._init_failed.pop(invocation.request_id, None)
+            _raise(invocation, *ending)
+        elif kind is LineKind.RUNTIME_DONE and report is not None and report.status == "success":
+            self._clear_init_failure(invocation)
+
+    def _apply_report(self, invocation: Invocation, event: LogEvent, report: Report) -> None:
+        invocation.reported = True
+        invocation.end_ms = event.timestamp_ms
+        invocation.duration_ms = report.duration_ms
+        invocation.billed_ms = report.billed_ms
+        invocation.memory_size_mb = report.memory_size_mb
+        invocation.max_memory_mb = report.max_memory_mb
+        if report.init_ms is not None:
+            invocation.init_ms = report.init_ms
+        if report.restore_ms is not None:
+            invocation.restore_ms = report.restore_ms
+        if report.trace_id is not None:
+            invocation.trace_id = report.trace_id
+        if invocation.start_ms is None and report.duration_ms is not None:
+            invocation.start_ms = event.timestamp_ms - int(report.duration_ms)
+        reports_status = self._init_failed.pop(invocation.request_id, None)
+        status = _ending(report.status, report.error_type)
+        if status is not None and status is not Status.SUCCESS:
+            _raise(invocation, status, report.error_type)
+        elif status is Status.SUCCESS or (status is None and reports_status):
+            # The platform's verdict: whatever failed while initialising, the retried init and
+            # the invocation succeeded.
+            if reports_status is not None:
+                invocation.status = Status.SUCCESS
+                invocation.error_type = None
+        elif (
+            report.max_memory_mb is not None
+            and report.memory_size_mb is not None
+            and report.max_memory_mb >= report.memory_size_mb
+        ):
+            # Older REPORT lines carry no status: memory used at the limit is the OOM kill.
+            _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
+        if invocation.status is Status.TIMEOUT:
+            invocation.families.add(ErrorFamily.TIMEOUT)
+        elif invocation.status is Status.OUT_OF_MEMORY:
+            invocation.families.add(ErrorFamily.OUT_OF_MEMORY)
+        if invocation.status is Status.RUNNING:
+            invocation.status = Status.SUCCESS
+
+    def _clear_init_failure(self, invocation: Invocation) -> None:
+        if self._init_failed.pop(invocation.request_id, None) is not None:
+            invocation.status = Status.RUNNING
+            invocation.error_type = None
 
 
-def _apply_report(invocation: Invocation, event: LogEvent, report: Report) -> None:
-    invocation.reported = True
-    invocation.end_ms = event.timestamp_ms
-    invocation.duration_ms = report.duration_ms
-    invocation.billed_ms = report.billed_ms
-    invocation.memory_size_mb = report.memory_size_mb
-    invocation.max_memory_mb = report.max_memory_mb
-    if report.init_ms is not None:
-        invocation.init_ms = report.init_ms
-    if report.restore_ms is not None:
-        invocation.restore_ms = report.restore_ms
-    if report.trace_id is not None:
-        invocation.trace_id = report.trace_id
-    if invocation.start_ms is None and report.duration_ms is not None:
-        invocation.start_ms = event.timestamp_ms - int(report.duration_ms)
-    error_type = report.error_type
-    if error_type and "OutOfMemory" in error_type:
-        invocation.families.add(ErrorFamily.OUT_OF_MEMORY)
-        _raise(invocation, Status.OUT_OF_MEMORY, error_type)
-        return
-    status = _STATUS_WORDS.get(report.status or "")
-    if status is Status.TIMEOUT:
-        invocation.families.add(ErrorFamily.TIMEOUT)
-    if status is not None and status is not Status.SUCCESS:
-        _raise(invocation, status, error_type)
-    elif (
-        status is None
-        and report.max_memory_mb is not None
-        and report.memory_size_mb is not None
-        and report.max_memory_mb >= report.memory_size_mb
-    ):
-        # Older REPORT lines carry no status: memory used at the limit is the out-of-memory kill.
-        invocation.families.add(ErrorFamily.OUT_OF_MEMORY)
-        _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
-    if invocation.status is Status.RUNNING:
-        invocation.status = Status.SUCCESS
+_DEFAULT_ERROR_TYPE = {
+    Status.TIMEOUT: "Sandbox.Timedout",
+    Status.OUT_OF_MEMORY: "Runtime.OutOfMemory",
+    Status.CRASHED: "Runtime.ExitError",
+}
+
+
+def _ending(status_word: str | None, error_type: str | None) -> Status | None:
+    """How a phase ended, from the platform's status word and error type."""
+    if error_type:
+        if "OutOfMemory" in error_type:
+            return Status.OUT_OF_MEMORY
+        if "Timedout" in error_type or "TimedOut" in error_type:
+            return Status.TIMEOUT
+        if "ExitError" in error_type and status_word != "success":
+            return Status.CRASHED
+    status = _STATUS_WORDS.get(status_word or "")
+    if status is None and error_type:
+        return Status.ERROR
+    return status
+
+
+def _line_ending(line: ParsedLine) -> tuple[Status, str | None] | None:
+    """The failure a line other than REPORT reports, if any."""
+    kind = line.kind
+    classification = line.classification
+    oom = classification is not None and classification.family is ErrorFamily.OUT_OF_MEMORY
+    if kind is LineKind.TIMEOUT:
+        return Status.TIMEOUT, line.error_type
+    if kind is LineKind.RUNTIME_EXIT:
+        status = _ending("error", line.error_type)
+        if oom or status is Status.OUT_OF_MEMORY:
+            return Status.OUT_OF_MEMORY, line.error_type
+        return (status if status is Status.TIMEOUT else Status.CRASHED), line.error_type
+    report = line.report
+    if kind is LineKind.RUNTIME_DONE:
+        if report is None or report.status in (None, "success"):
+            return None
+        status = _ending(report.status, report.error_type) or Status.ERROR
+        return status, line.error_type
+    if kind is LineKind.INIT_REPORT or kind is LineKind.RESTORE_REPORT:
+        if report is None or report.status in (None, "success"):
+            return None
+        if report.status == "timeout" and (report.phase or "init") == "init":
+            # Init ran out of its 10 s: Lambda retries it when the invocation starts, with the
+            # invocation's own timeout. The invocation's REPORT tells how that went.
+            return None
+        return _ending(report.status, report.error_type) or Status.ERROR, line.error_type
+    if not line.unhandled:
+        return None
+    if line.error_type is not None and line.error_type.lower() == "init.timeout":
+        return None
+    if oom:
+        return Status.OUT_OF_MEMORY, line.error_type
+    status = _ending("error", line.error_type) or Status.ERROR
+    return status, line.error_type
 
 
 def _raise(invocation: Invocation, status: Status, error_type: str | None) -> None:
+    """Record a failure; the most specific cause wins, and its most specific error type."""
+    if status is Status.OUT_OF_MEMORY:
+        invocation.families.add(ErrorFamily.OUT_OF_MEMORY)
+    elif status is Status.TIMEOUT:
+        invocation.families.add(ErrorFamily.TIMEOUT)
     if _RANK[status] > _RANK[invocation.status]:
         invocation.status = status
         if error_type is not None or status is not Status.ERROR:
-            invocation.error_type = error_type or invocation.error_type
-    elif invocation.error_type is None and error_type is not None and status is not Status.SUCCESS:
+            invocation.error_type = error_type or _DEFAULT_ERROR_TYPE.get(status)
+    elif _better_type(invocation, status, error_type):
         invocation.error_type = error_type
+
+
+def _better_type(invocation: Invocation, status: Status, error_type: str | None) -> bool:
+    """Fill a missing error type; an OOM kill first seen as `signal: killed` is best named by
+    `Runtime.OutOfMemory` when the REPORT says so."""
+    if error_type is None or status is Status.SUCCESS:
+        return False
+    if invocation.error_type is None:
+        return True
+    return status is invocation.status is Status.OUT_OF_MEMORY and "OutOfMemory" in error_type

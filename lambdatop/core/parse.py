@@ -37,6 +37,19 @@ _LEVELS: dict[str, Level] = {
     "CRITICAL": Level.FATAL,
     "CRIT": Level.FATAL,
     "PANIC": Level.FATAL,
+    # .NET writes Microsoft.Extensions.Logging's short labels.
+    "TRCE": Level.TRACE,
+    "DBUG": Level.DEBUG,
+    "FAIL": Level.ERROR,
+}
+# pino and bunyan write numeric levels.
+_NUMERIC_LEVELS: dict[int, Level] = {
+    10: Level.TRACE,
+    20: Level.DEBUG,
+    30: Level.INFO,
+    40: Level.WARN,
+    50: Level.ERROR,
+    60: Level.FATAL,
 }
 
 # The keys of platform report lines. Matched anywhere, so a REPORT pasted with single spaces
@@ -73,20 +86,25 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 
 _UUIDISH = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-# `<timestamp> <request id> <LEVEL>? <message>`: Node.js console, log4j/logback patterns,
-# powertools-like text loggers. The separators are tabs in Lambda's own format, spaces elsewhere.
+_LEVEL_NAMES = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVERE"
+# `<timestamp> <request id> <LEVEL>? <message>`: Node.js console, .NET (`info`, `fail`...),
+# log4j/logback patterns, Go's `log` (`2026/03/02 09:14:55`). The separators are tabs in
+# Lambda's own format, spaces elsewhere.
 _TS_PREFIX = re.compile(
-    rf"(?P<ts>{_ISO})[ \t]+(?:(?P<rid>{_UUIDISH}|undefined)[ \t]+)?"
-    r"(?:\[?(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVERE)\]?"
-    r"(?:[ \t]+|$))?"
+    rf"(?P<ts>{_ISO}|\d{{4}}/\d{{2}}/\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?)[ \t]+"
+    rf"(?:(?P<rid>{_UUIDISH}|undefined)[ \t]+)?"
+    rf"(?:\[?(?P<level>(?i:{_LEVEL_NAMES}|trce|dbug|fail|crit))\]?(?:[ \t]+|$))?"
 )
-# Python's runtime logger: `[LEVEL]\t<timestamp>\t<request id>\t<message>`.
+# Python's runtime logger: `[LEVEL]\t<timestamp>\t<request id>\t<message>`; the request id is
+# empty while the environment initialises.
 _BRACKET_LEVEL = re.compile(
-    r"\[(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVERE)\][ \t]*"
-    rf"(?:(?P<ts>{_ISO})[ \t]+(?:(?P<rid>{_UUIDISH}|undefined|\S+)\t)?)?"
+    rf"\[(?P<level>{_LEVEL_NAMES})\][ \t]*"
+    rf"(?:(?P<ts>{_ISO})(?:\t(?P<rid>{_UUIDISH}|undefined|)\t|[ \t]+"
+    rf"(?:(?P<rid2>{_UUIDISH}|undefined)[ \t]+)?|$))?"
 )
-# `Type: message` at the start of an unhandled error (`[ERROR] KeyError: 'id'`).
-_ERROR_TYPE_HEAD = re.compile(r"(?P<type>[A-Za-z_][\w.$]*(?:<[\w.:]+>)?):(?:\s|$)")
+# `Type: message` at the start of an unhandled error (`[ERROR] KeyError: 'id'`), or the bare
+# type when the exception has no message (`[ERROR] MemoryError` + traceback).
+_ERROR_TYPE_HEAD = re.compile(r"(?P<type>[A-Za-z_][\w.$]*(?:<[\w.:]+>)?)(?::(?:\s|$)|\n|$)")
 _EXCEPTION_NAME = re.compile(
     r"(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Fault|Iteration)(?:<|$)|\.|^Exception"
 )
@@ -94,11 +112,25 @@ _JSON_ERROR_TYPE = re.compile(r'"errorType"\s*:\s*"(?P<type>[^"]{1,200})"')
 _NODE_FAILURE = re.compile(r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection)\b")
 _TIMEOUT_AFTER_TS = re.compile(rf"{_ISO}\s+(?:(?P<rid>[^\s:]+)\s+)?(?:Error: )?Task timed out")
 _REQUEST_ID_FIELD = re.compile(r"RequestId:\s*(?P<rid>[^\s,;]+)")
+# What the platform writes when the runtime process dies (or the sandbox kills it).
+_RUNTIME_EXIT = re.compile(
+    r"(?:RequestId:\s*\S+\s+)?(?:Error:\s*)?"
+    r"(?:Runtime exited|Process exited before completing|Task timed out"
+    r"|(?:Runtime|Sandbox|Extension)\.[A-Z]\w*|Unknown application error occurred)"
+)
+_RUNTIME_ERROR_TYPE = re.compile(r"(?:Runtime|Sandbox|Extension)\.[A-Z]\w*(?=:|\s|$)")
+# `RequestId: <id> Error: fork/exec /var/task/bootstrap: exec format error` + `Runtime.X`.
+_TRAILING_ERROR_TYPE = re.compile(r"\s(?:Runtime|Sandbox|Extension)\.[A-Z]\w*\s*$")
 _LEVEL_WORD = re.compile(
     r"(?:^|[\s\[|:(\"'])(?P<level>TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL"
     r"|SEVERE|PANIC)(?=$|[\s\]|:)\"',])"
 )
 _LOGFMT_LEVEL = re.compile(r"\b(?:level|lvl|severity)[=:]\s*\"?(?P<level>[A-Za-z]+)")
+# Ruby's Logger: `E, [2026-03-02T09:14:55.120312 #8] ERROR -- <request id>: message`.
+_RUBY_LOGGER = re.compile(
+    r"[DIWEFA], \[(?P<ts>[^\]#]*?)\s*#\d+\]\s+(?P<level>[A-Z]+) -- (?P<rid>[^:]*):"
+)
+_OOM_FATAL = re.compile(r"^FATAL ERROR:.*out of memory", re.IGNORECASE)
 _PANIC = re.compile(r"^(?:panic: |fatal error: )")
 
 
@@ -117,7 +149,7 @@ def _parse(message: str) -> ParsedLine:
     first = text[0]
     if first == "{":
         return _parse_json(text)
-    if first in "SERIXTLCP":
+    if first in "SERIXTLP":
         platform = _parse_platform_text(text)
         if platform is not None:
             return platform
@@ -125,6 +157,8 @@ def _parse(message: str) -> ParsedLine:
         return _parse_bracket_level(text)
     if first.isdigit():
         return _parse_timestamped(text)
+    if text[1:4] == ", [" and first in "DIWEFA":
+        return _parse_ruby_logger(text)
     return _app_line(text)
 
 
@@ -132,26 +166,34 @@ def _parse(message: str) -> ParsedLine:
 
 
 def _parse_platform_text(text: str) -> ParsedLine | None:
-    head = text.split(None, 1)[0] if text else ""
+    head = text.split(None, 1)[0]
     if head == "START":
         fields = _fields(text)
+        if "RequestId" not in fields:
+            return None  # `START processing batch 3`: the function's own words
         return ParsedLine(
             kind=LineKind.START,
             text=text,
-            request_id=fields.get("RequestId"),
-            version=fields.get("Version"),
+            request_id=fields["RequestId"] or None,
+            version=fields.get("Version") or None,
         )
     if head == "END":
-        return ParsedLine(kind=LineKind.END, text=text, request_id=_fields(text).get("RequestId"))
+        fields = _fields(text)
+        if "RequestId" not in fields:
+            return None
+        return ParsedLine(kind=LineKind.END, text=text, request_id=fields["RequestId"] or None)
     if head == "REPORT":
         fields = _fields(text)
+        if "RequestId" not in fields and "Duration" not in fields:
+            return None
         report = _report_from_fields(fields)
+        failed = report.status not in (None, "success")
         return ParsedLine(
             kind=LineKind.REPORT,
             text=text,
-            request_id=fields.get("RequestId"),
+            request_id=fields.get("RequestId") or None,
             report=report,
-            error_type=report.error_type if report.status not in (None, "success") else None,
+            error_type=_failure_type(report.status, report.error_type) if failed else None,
         )
     if head in ("INIT_START", "RESTORE_START"):
         kind = LineKind.INIT_START if head == "INIT_START" else LineKind.RESTORE_START
@@ -172,16 +214,22 @@ def _parse_platform_text(text: str) -> ParsedLine | None:
             classification=_init_failure(report) if failed else None,
         )
     if head in ("EXTENSION", "TELEMETRY", "LOGS"):
+        if "Name:" not in text:
+            return None
         return ParsedLine(kind=LineKind.EXTENSION, text=text)
     if head == "XRAY":
+        if "TraceId" not in text:
+            return None
         return ParsedLine(kind=LineKind.XRAY, text=text, report=_report_from_fields(_fields(text)))
-    if head == "TIMEOUT" or text.startswith("Task timed out"):
+    if text.startswith("Task timed out"):
+        return _timeout_line(text, None)
+    if head == "TIMEOUT":
         match = _REQUEST_ID_FIELD.search(text)
-        return _timeout_line(text, match.group("rid") if match else None)
-    if head == "RequestId:":
+        return _timeout_line(text, match.group("rid")) if match else None
+    if _RUNTIME_EXIT.match(text):
         return _runtime_exit_line(text)
-    if head.startswith(("Runtime.", "Sandbox.", "Extension.")):
-        return _runtime_error_type_line(text, head.rstrip(":"))
+    if (head == "Error:" or head == "RequestId:") and _TRAILING_ERROR_TYPE.search(text[-80:]):
+        return _runtime_exit_line(text)
     return None
 
 
@@ -242,8 +290,17 @@ def _report_from_fields(fields: dict[str, str]) -> Report:
         status=(_first_word(status) or "").lower() or None,
         error_type=_first_word(fields.get("Error Type")),
         trace_id=_first_word(trace),
-        phase=fields.get("Phase"),
+        phase=_first_word(fields.get("Phase")),
     )
+
+
+def _failure_type(status: str | None, error_type: str | None) -> str | None:
+    """The error type of a failed phase: as written, else what its status implies."""
+    if error_type:
+        return error_type
+    if status == "timeout":
+        return "Sandbox.Timedout"
+    return status
 
 
 def _init_failure(report: Report) -> Classification:
@@ -263,44 +320,36 @@ def _timeout_line(text: str, request_id: str | None) -> ParsedLine:
         level=Level.ERROR,
         error_type="Sandbox.Timedout",
         unhandled=True,
-        classification=classify(text),
+        classification=classify(text) or _TIMED_OUT,
     )
+
+
+_TIMED_OUT = Classification(ErrorFamily.TIMEOUT, "Task timed out")
 
 
 def _runtime_exit_line(text: str) -> ParsedLine:
-    """`RequestId: <id> Error: Runtime exited with error: ...` and its relatives."""
-    match = _REQUEST_ID_FIELD.search(text)
+    """`RequestId: <id> Error: Runtime exited with error: ...` and its relatives.
+
+    The error type, when the platform names it, is on a line of its own after the message
+    (`Runtime.ExitError`) or starts the message (`Runtime.OutOfMemory: ...`).
+    """
+    match = _REQUEST_ID_FIELD.match(text)
     request_id = match.group("rid") if match else None
-    if "Task timed out" in text:
+    if "Task timed out" in text[:200] or text.startswith("Sandbox.Timedout"):
         return _timeout_line(text, request_id)
-    lines = text.split("\n")
     error_type = None
-    for candidate in reversed(lines[1:]):
-        candidate = candidate.strip()
-        if candidate.startswith(("Runtime.", "Sandbox.", "Extension.")):
-            error_type = candidate.split()[0].rstrip(":")
+    for candidate in reversed(text.split("\n")):
+        found = _RUNTIME_ERROR_TYPE.search(candidate)
+        if found is not None:
+            error_type = found.group()
             break
-    lowered = text.lower()
-    if "exited" not in lowered and "error" not in lowered:
-        return _app_line(text)
+    crashed = "exited" in text or "Unknown application error" in text
     return ParsedLine(
-        kind=LineKind.RUNTIME_EXIT,
+        kind=LineKind.RUNTIME_EXIT if crashed or "Exit" in (error_type or "") else LineKind.APP,
         text=text,
         request_id=request_id,
         level=Level.ERROR,
-        error_type=error_type or "Runtime.ExitError",
-        unhandled=True,
-        classification=classify(text),
-    )
-
-
-def _runtime_error_type_line(text: str, error_type: str) -> ParsedLine:
-    """`Runtime.ExitError` on its own, `Runtime.OutOfMemory: Runtime exited ...`."""
-    return ParsedLine(
-        kind=LineKind.RUNTIME_EXIT if "exit" in text.lower() else LineKind.APP,
-        text=text,
-        level=Level.ERROR,
-        error_type=error_type,
+        error_type=error_type or ("Runtime.ExitError" if crashed else None),
         unhandled=True,
         classification=classify(text),
     )
@@ -314,7 +363,7 @@ def _parse_bracket_level(text: str) -> ParsedLine:
     if match is None:
         return _app_line(text)
     level = _LEVELS[match.group("level")]
-    rid = match.group("rid")
+    rid = match.group("rid") or match.group("rid2")
     body = text[match.end() :]
     line = ParsedLine(
         kind=LineKind.APP,
@@ -345,32 +394,56 @@ def _parse_timestamped(text: str) -> ParsedLine:
     if "Task timed out" in body[:80]:
         timed_out = _TIMEOUT_AFTER_TS.match(text)
         if timed_out is not None:
-            line = _timeout_line(text, request_id or timed_out.group("rid"))
-            line.timestamp_ms = _iso_ms(match.group("ts"))
-            return line
+            return _timeout_line(text, request_id or timed_out.group("rid"))
+    elif body.startswith("TIMEOUT RequestId:"):
+        found = _REQUEST_ID_FIELD.search(body)
+        return _timeout_line(text, request_id or (found.group("rid") if found else None))
     level_name = match.group("level")
+    ts = match.group("ts")
     line = ParsedLine(
         kind=LineKind.APP,
         text=text,
         request_id=request_id,
-        level=_LEVELS[level_name] if level_name else _guess_level(body),
-        timestamp_ms=_iso_ms(match.group("ts")),
+        level=_LEVELS[level_name.upper()] if level_name else _guess_level(body),
+        timestamp_ms=_iso_ms(ts.replace("/", "-") if ts[4] == "/" else ts),
     )
     if _NODE_FAILURE.match(body):
         error_type = _JSON_ERROR_TYPE.search(body)
         line.error_type = error_type.group("type") if error_type else "Error"
         line.unhandled = True
         line.level = Level.ERROR
+    elif level_name is None and body.startswith("{"):
+        # Go's `log` prefix before the runtime's `{"errorMessage", "errorType"}` dump.
+        error_type = _JSON_ERROR_TYPE.search(body[:2000])
+        if error_type is not None and '"errorMessage"' in body:
+            line.error_type = error_type.group("type")
+            line.unhandled = True
+            line.level = Level.ERROR
+    elif level_name is None and _PANIC.match(body):
+        _mark_fatal(line, body)
     line.classification = classify(text)
     return line
+
+
+def _parse_ruby_logger(text: str) -> ParsedLine:
+    match = _RUBY_LOGGER.match(text)
+    if match is None:
+        return _app_line(text)
+    rid = match.group("rid").strip()
+    return ParsedLine(
+        kind=LineKind.APP,
+        text=text,
+        request_id=rid if rid and re.fullmatch(_UUIDISH, rid) else None,
+        level=_LEVELS.get(match.group("level"), Level.INFO if text[0] == "A" else None),
+        timestamp_ms=_iso_ms(match.group("ts")),
+        classification=classify(text),
+    )
 
 
 def _app_line(text: str) -> ParsedLine:
     line = ParsedLine(kind=LineKind.APP, text=text, level=_guess_level(text))
     if _PANIC.match(text):
-        line.level = Level.FATAL
-        line.unhandled = True
-        line.error_type = "Runtime.ExitError" if text.startswith("panic") else "Runtime.Fatal"
+        _mark_fatal(line, text)
     elif _NODE_FAILURE.match(text):
         error_type = _JSON_ERROR_TYPE.search(text)
         line.error_type = error_type.group("type") if error_type else "Error"
@@ -378,19 +451,38 @@ def _app_line(text: str) -> ParsedLine:
         line.level = Level.ERROR
     elif text.startswith("LAMBDA_WARNING: Unhandled exception"):
         line.level = Level.WARN
+    elif text.startswith("Unknown application error occurred"):
+        return _runtime_exit_line(text)
+    elif _OOM_FATAL.match(text):
+        # Node.js: `FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of
+        # memory`. V8 aborts the process right after.
+        line.level = Level.FATAL
+        line.unhandled = True
+        line.error_type = "Runtime.OutOfMemory"
     line.classification = classify(text)
     return line
 
 
+def _mark_fatal(line: ParsedLine, body: str) -> None:
+    """Go's `panic: ...` and `fatal error: ...` end the process."""
+    line.level = Level.FATAL
+    line.unhandled = True
+    line.error_type = "Runtime.ExitError" if body.startswith("panic") else "Runtime.Fatal"
+
+
 def _guess_level(text: str) -> Level | None:
     head = text[:80]
+    if "lev" in head or "lvl" in head or "severity" in head:
+        # logfmt (`level=error msg="..."`) says its level outright: prefer it to a capitalised
+        # word inside the message.
+        logfmt = _LOGFMT_LEVEL.search(head)
+        if logfmt is not None:
+            level = _LEVELS.get(logfmt.group("level").upper())
+            if level is not None:
+                return level
     match = _LEVEL_WORD.search(head)
     if match is not None:
         return _LEVELS[match.group("level")]
-    if "=" in head or ":" in head:
-        logfmt = _LOGFMT_LEVEL.search(head)
-        if logfmt is not None:
-            return _LEVELS.get(logfmt.group("level").upper())
     return None
 
 
@@ -457,6 +549,7 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
     status = status.lower() if status else None
     error_type = _as_str(record.get("errorType"))
     failed = status not in (None, "success")
+    failure_type = _failure_type(status, error_type) if failed else None
     timestamp = _iso_ms(data.get("time")) if isinstance(data.get("time"), str) else None
 
     def line(line_kind: LineKind, **extra: Any) -> ParsedLine:
@@ -469,7 +562,12 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
         )
 
     if kind == "platform.start":
-        return line(LineKind.START, version=_as_str(record.get("version")))
+        trace = _trace_from_record(record)
+        return line(
+            LineKind.START,
+            version=_as_str(record.get("version")),
+            report=Report(trace_id=trace) if trace else None,
+        )
     if kind == "platform.report":
         report = Report(
             duration_ms=_as_float(metrics.get("durationMs")),
@@ -483,11 +581,7 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
             error_type=error_type,
             trace_id=_trace_from_record(record),
         )
-        return line(
-            LineKind.REPORT,
-            report=report,
-            error_type=(error_type or status) if failed else None,
-        )
+        return line(LineKind.REPORT, report=report, error_type=failure_type)
     if kind == "platform.runtimeDone":
         report = Report(
             duration_ms=_as_float(metrics.get("durationMs")),
@@ -499,8 +593,9 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
             LineKind.RUNTIME_DONE,
             report=report,
             level=Level.ERROR if failed else None,
-            error_type=(error_type or status) if failed else None,
+            error_type=failure_type,
             unhandled=failed,
+            classification=_TIMED_OUT if status == "timeout" else None,
         )
     if kind in ("platform.initStart", "platform.restoreStart"):
         start_kind = LineKind.INIT_START if kind == "platform.initStart" else LineKind.RESTORE_START
@@ -537,13 +632,38 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
     return line(LineKind.PLATFORM)
 
 
+_REQUEST_ID_KEYS = (
+    "requestId",
+    "AWSRequestId",
+    "awsRequestId",
+    "aws_request_id",
+    "request_id",
+    "function_request_id",
+    "requestID",
+)
+
+
+def _json_level(data: dict[str, Any]) -> tuple[Level | None, bool]:
+    """The level of a JSON application line, and whether it was written as `log_level`."""
+    value = data.get("level")
+    by_log_level = False
+    if value is None:
+        value = data.get("log_level")
+        by_log_level = value is not None
+    if value is None:
+        value = data.get("levelname", data.get("severity", data.get("lvl")))
+    if value is None:
+        return None, by_log_level
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _NUMERIC_LEVELS.get(int(value)), by_log_level
+    return _LEVELS.get(str(value).upper()), by_log_level
+
+
 def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
-    level_value = data.get("level", data.get("log_level", data.get("levelname")))
-    if level_value is None:
-        level_value = data.get("severity", data.get("lvl"))
-    level = _LEVELS.get(str(level_value).upper()) if level_value is not None else None
+    level, by_log_level = _json_level(data)
+    has_level = level is not None or by_log_level or "level" in data
     request_id = None
-    for key in ("requestId", "AWSRequestId", "awsRequestId", "request_id", "function_request_id"):
+    for key in _REQUEST_ID_KEYS:
         value = data.get(key)
         if isinstance(value, str) and value and value != "undefined":
             request_id = clean(value)
@@ -558,15 +678,15 @@ def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
         text=text,
         request_id=request_id,
         level=level,
-        timestamp_ms=_iso_ms(timestamp_value) if isinstance(timestamp_value, str) else None,
+        timestamp_ms=_iso_ms(timestamp_value),
     )
     if error_type is not None:
         # Runtimes dump an unhandled error as `{"errorType", "errorMessage", ...}`: with no level
         # (Java, Go, Ruby), with `log_level` (Python), or as an `Invoke Error` (Node.js).
         message_text = message if isinstance(message, str) else ""
         unhandled = (
-            level_value is None
-            or "log_level" in data
+            not has_level
+            or by_log_level
             or bool(_NODE_FAILURE.match(message_text))
             or isinstance(message, dict)
         )

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 
 # ESC-introduced sequences: CSI (`ESC [ ... final`), OSC/DCS/APC/PM/SOS strings (terminated by
-# BEL or ST), and the two-byte escapes. The 8-bit C1 forms are removed with the other controls.
+# BEL or ST), and the two-byte escapes; and their 8-bit C1 forms (`\x9b` CSI, `\x9d` OSC...).
+# An unterminated string ends at the line's end, so one stray OSC cannot swallow a traceback.
 _ESCAPES = re.compile(
     r"""
-    \x1b\[[0-?]*[ -/]*[@-~]?          # CSI
-    | \x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?   # OSC, DCS, SOS, PM, APC
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?                                # CSI
+    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?  # strings
     | \x1b[ -/]*[0-~]?                # two-byte and nF escapes, or a lone ESC
     """,
     re.VERBOSE,
 )
+_ESCAPE_INTRODUCERS = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 # C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
 # reorder or hide text (bidi overrides and isolates, zero-width joiners are left alone).
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -27,7 +29,7 @@ def clean(text: str) -> str:
     if _CONTROLS.search(text) is None:
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x1b" in text:
+    if _ESCAPE_INTRODUCERS.search(text) is not None:
         text = _ESCAPES.sub("", text)
     return _CONTROLS.sub("", text)
 

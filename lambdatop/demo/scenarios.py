@@ -253,7 +253,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         name="webhook-relay",
         runtime="python3.12",
         handler="app.handler",
-        incident="bad deploy: Runtime.ImportModuleError, no module named 'requests', every invoke fails",
+        incident=(
+            "bad deploy: Runtime.ImportModuleError, no module named 'requests', every invoke fails"
+        ),
         checks=("invocation_errors",),
         memory_mb=256,
         timeout_s=30,

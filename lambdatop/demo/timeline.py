@@ -36,6 +36,8 @@ class Moment:
     phase: Phase
     intensity: float
     """0 when calm, 1 at the peak, ramping in between."""
+    phase_fraction: float
+    """0..1 through the current phase."""
     cycle_position: float
     """0..1 through the cycle."""
 
@@ -59,10 +61,12 @@ class Timeline:
         for phase, seconds in PHASE_SECONDS:
             if position < start + seconds:
                 fraction = (position - start) / seconds
-                return Moment(phase, _intensity(phase, fraction), position / CYCLE_SECONDS)
+                return Moment(
+                    phase, _intensity(phase, fraction), fraction, position / CYCLE_SECONDS
+                )
             start += seconds
         # Floating-point edge: position == CYCLE_SECONDS
-        return Moment(Phase.CALM, 0.0, 0.0)
+        return Moment(Phase.CALM, 0.0, 0.0, 0.0)
 
 
 def _intensity(phase: Phase, fraction: float) -> float:

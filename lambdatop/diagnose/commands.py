@@ -6,6 +6,7 @@ for the user to run after reading them; lambdatop itself never changes an accoun
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Iterable
 
@@ -27,8 +28,13 @@ class Commands:
         self.log_group = evidence.log_group
         self.start_ms = evidence.start_ms
         self.end_ms = evidence.end_ms
-        self.role = evidence.config.role_name if evidence.config else None
-        self.role_arn = evidence.config.role_arn if evidence.config else None
+        self.role_arn = evidence.role_arn
+        self.role = self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
+
+    @property
+    def fn(self) -> str:
+        """The function name as a shell word (a name read from a log group is not trusted)."""
+        return _q(self.function)
 
     # --- pieces ---
 
@@ -98,19 +104,46 @@ class Commands:
     def function_config(self, query: str | None = None) -> Step:
         tail = f" --query {_q(query)}" if query else ""
         return Step(
-            f"aws lambda get-function-configuration --function-name {_q(self.function)}"
+            f"aws lambda get-function-configuration --function-name {self.fn}"
             f"{tail}{self._region()}",
             command=True,
         )
 
-    def lambda_call(self, operation: str, extra: str = "") -> Step:
-        return Step(f"aws lambda {operation}{extra}{self._region()}", command=True)
+    def lambda_call(self, operation: str, extra: str = "", changes: bool = False) -> Step:
+        return Step(
+            f"aws lambda {operation}{extra}{self._region()}", command=True, changes=changes
+        )
+
+    def lambda_function(self, operation: str, extra: str = "", changes: bool = False) -> Step:
+        """`aws lambda <operation> --function-name <this function> ...`."""
+        return self.lambda_call(operation, f" --function-name {self.fn}{extra}", changes)
+
+    def reserve_concurrency(self, executions: int) -> Step:
+        """A fix for the user to apply: the function's reserved concurrency."""
+        return self.lambda_function(
+            "put-function-concurrency",
+            f" --reserved-concurrent-executions {executions}",
+            changes=True,
+        )
+
+    def allow(self, statements: list[dict[str, str]]) -> Step:
+        """A fix for the user to apply: an inline policy on the execution role."""
+        document = json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")
+        )
+        role = _q(self.role or "<execution-role>")
+        return Step(
+            f"aws iam put-role-policy --role-name {role} --policy-name lambdatop-allow"
+            f" --policy-document {_q(document)}",
+            command=True,
+            changes=True,
+        )
 
     def role_policies(self) -> list[Step]:
         role = _q(self.role or "<execution-role>")
         return [
             Step(
-                f"aws lambda get-function-configuration --function-name {_q(self.function)}"
+                f"aws lambda get-function-configuration --function-name {self.fn}"
                 f" --query Role{self._region()}",
                 command=True,
             ),
@@ -150,7 +183,8 @@ class Commands:
     def update(self, setting: str) -> Step:
         """A fix for the user to apply (lambdatop never runs it)."""
         return Step(
-            f"aws lambda update-function-configuration --function-name {_q(self.function)}"
+            f"aws lambda update-function-configuration --function-name {self.fn}"
             f" {setting}{self._region()}",
             command=True,
+            changes=True,
         )

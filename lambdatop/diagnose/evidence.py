@@ -23,6 +23,10 @@ from lambdatop.core.records import (
 from lambdatop.core.store import ApiState, FunctionState, Store
 
 _TIMED_OUT_AFTER = re.compile(r"Task timed out after\s+(?P<secs>\d+(?:\.\d+)?)\s*seconds")
+# `User: arn:aws:sts::123456789012:assumed-role/<role>/<session> is not authorized ...`
+_ASSUMED_ROLE = re.compile(
+    r"arn:(?P<partition>aws[\w-]*):sts::(?P<account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]{1,64})/"
+)
 
 
 @dataclass(slots=True)
@@ -49,7 +53,7 @@ class Evidence:
     event_sources: list[EventSource] | None = None
     apis: list[ApiState] | None = None
     inferred_timeout_s: float | None = None
-    """The timeout a `Task timed out after N seconds` line reveals when no configuration is known."""
+    """The timeout a `Task timed out after N seconds` line reveals, when no configuration says."""
 
     @property
     def reported(self) -> list[Invocation]:
@@ -73,6 +77,20 @@ class Evidence:
         if self.config is not None:
             return self.config.effective_log_group
         return f"/aws/lambda/{self.function or '<function>'}"
+
+    @property
+    def role_arn(self) -> str | None:
+        """The execution role: from the configuration, else from the role a denial names."""
+        if self.config is not None and self.config.role_arn:
+            return self.config.role_arn
+        for finding in self.family(ErrorFamily.PERMISSION):
+            match = _ASSUMED_ROLE.search(finding.line.text)
+            if match is not None:
+                return (
+                    f"arn:{match.group('partition')}:iam::{match.group('account')}"
+                    f":role/{match.group('role')}"
+                )
+        return None
 
     @property
     def start_s(self) -> int | None:

@@ -45,6 +45,14 @@ class Step:
 
     text: str
     command: bool = False
+    changes: bool = False
+    """The command changes the account (a fix for the user to read, then run); lambdatop itself
+    never runs it."""
+
+    @property
+    def fix(self) -> bool:
+        """A fix to make, as opposed to something to look at."""
+        return self.changes or self.text.startswith("Fix:")
 
 
 @dataclass(slots=True)
@@ -55,6 +63,9 @@ class CheckResult:
     title: str
     evidence: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    caused_by: list[str] = field(default_factory=list)
+    """Checks whose findings explain this one (timeouts waiting on an exhausted pool): the
+    report sends the reader to those first."""
 
     @property
     def next_steps(self) -> list[str]:

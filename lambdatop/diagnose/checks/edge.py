@@ -14,7 +14,6 @@ from lambdatop.diagnose.format import count, ms, pct, samples
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
-API_GATEWAY_LIMIT_MS = 29_000.0
 # The words a failure leaves in the log, for error types Lambda names but never prints.
 _LOG_WORDS = {
     "Sandbox.Timedout": "Task timed out",
@@ -35,7 +34,7 @@ def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
         Plane.EDGE,
         CheckStatus.OK,
         "",
-        steps=[cmd.lambda_call("list-event-source-mappings", f" --function-name {cmd.function}")],
+        steps=[cmd.lambda_function("list-event-source-mappings")],
     )
     if ev.event_sources is None:
         result.status = CheckStatus.UNKNOWN
@@ -69,7 +68,9 @@ def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
             result.steps.append(
                 cmd.lambda_call(
                     "update-event-source-mapping",
-                    f" --uuid {source.uuid} --bisect-batch-on-function-error --maximum-retry-attempts 3",
+                    f" --uuid {source.uuid} --bisect-batch-on-function-error"
+                    " --maximum-retry-attempts 3",
+                    changes=True,
                 )
             )
         if source.is_stream and not source.on_failure_destination:
@@ -93,12 +94,13 @@ def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
                     cmd.lambda_call(
                         "update-event-source-mapping",
                         f" --uuid {stream.uuid} --parallelization-factor 10",
+                        changes=True,
                     )
                 )
             result.steps.append(
                 Step(
-                    "Fix: process faster or in parallel (parallelization factor, more shards, larger "
-                    "batches) and check the errors that make batches retry"
+                    "Fix: process faster or in parallel (parallelization factor, more shards, "
+                    "larger batches) and check the errors that make batches retry"
                 )
             )
     result.status = status
@@ -120,9 +122,13 @@ def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
         return result
     status = CheckStatus.OK
     titles: list[str] = []
+    # REST APIs give up at 29 s, HTTP APIs at 30 s: the first to give up decides.
+    limit_ms = min(float(api.route.integration_timeout_ms) for api in ev.apis)
+    limit_s = limit_ms / 1000
     durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
     p99 = percentiles(durations, 99)[0] if durations else None
-    over_limit = sum(1 for d in durations if d >= API_GATEWAY_LIMIT_MS)
+    over_limit = sum(1 for d in durations if d >= limit_ms)
+    five_xx_read = False
     for api in ev.apis:
         route = api.route
         since = ev.start_s
@@ -130,6 +136,7 @@ def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
             sum(api.metrics[m.API_COUNT].values(since)) if m.API_COUNT in api.metrics else None
         )
         errors = sum(api.metrics[m.API_5XX].values(since)) if m.API_5XX in api.metrics else None
+        five_xx_read = five_xx_read or errors is not None
         latency = (
             api.metrics[m.API_INTEGRATION_LATENCY].peak(since)
             if m.API_INTEGRATION_LATENCY in api.metrics
@@ -137,9 +144,8 @@ def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
         line = f"{route.kind} API {route.name} ({route.api_id})"
         if requests is not None:
-            line += (
-                f": {requests:,.0f} requests, 5XX {errors or 0:,.0f} ({pct(errors or 0, requests)})"
-            )
+            line += f": {requests:,.0f} requests, {errors or 0:,.0f} 5XX"
+            line += f" ({pct(errors or 0, requests)})"
         if latency is not None:
             line += f", integration latency max {ms(latency)} of {ms(route.integration_timeout_ms)}"
         result.evidence.append(line)
@@ -156,42 +162,49 @@ def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
                 "IntegrationLatency", ["Maximum"], namespace="AWS/ApiGateway", dimension=dimension
             )
         )
-        if requests and errors and errors / requests >= limits.api_5xx_ratio_fail:
-            status = CheckStatus.FAIL
-            titles.append(f"{route.name} answers {pct(errors, requests)} 5XX")
+        if requests and errors:
+            share = pct(errors, requests)
+            if errors / requests >= limits.api_5xx_ratio_fail:
+                status = CheckStatus.FAIL
+                titles.append(f"{route.name} answers {share} of requests with a 5XX")
+            else:
+                status = _worse(status, CheckStatus.WARN)
+                titles.append(f"{route.name} answers {errors:,.0f} requests with a 5XX ({share})")
         if latency is not None and latency >= route.integration_timeout_ms * 0.97:
             status = CheckStatus.FAIL
-            titles.append(
-                f"{route.name} gives up at {route.integration_timeout_ms / 1000:g} s: 504s"
-            )
+            gives_up = route.integration_timeout_ms / 1000
+            titles.append(f"{route.name} gives up at {gives_up:g} s: callers get 504")
     timeout_s = ev.timeout_s
     if over_limit:
         status = CheckStatus.FAIL
         result.evidence.append(
-            f"{count(over_limit, 'invocation')} ran past API Gateway's 29 s (p99 {ms(p99)})"
+            f"{count(over_limit, 'invocation')} ran {limit_s:g} s or longer (p99 {ms(p99)})"
             + (f"; the function's timeout is {timeout_s:g} s" if timeout_s else "")
         )
         if not titles:
             titles.append(
-                f"{over_limit:,} invocations outlive API Gateway's 29 s limit: callers get 504"
+                f"{count(over_limit, 'invocation')} outlived API Gateway's {limit_s:g} s:"
+                " callers got 504"
             )
-    if timeout_s and timeout_s * 1000 > API_GATEWAY_LIMIT_MS:
+    if timeout_s and timeout_s * 1000 > limit_ms:
         status = _worse(status, CheckStatus.WARN)
         result.evidence.append(
-            f"timeout {timeout_s:g} s is longer than API Gateway waits (29 s): work after 29 s is wasted"
+            f"timeout {timeout_s:g} s is longer than API Gateway waits ({limit_s:g} s):"
+            f" work after {limit_s:g} s is wasted"
         )
         if not titles:
-            titles.append(f"Timeout {timeout_s:g} s exceeds API Gateway's 29 s")
-        result.steps.append(cmd.update("--timeout 28"))
+            titles.append(f"Timeout {timeout_s:g} s outlasts API Gateway's {limit_s:g} s")
+        result.steps.append(cmd.update(f"--timeout {max(1, int(limit_s) - 1)}"))
     if status is not CheckStatus.OK:
         result.steps.append(
             Step(
-                "Fix: make the request path finish well inside 29 s, or answer 202 at once and do the "
-                "slow work asynchronously (SQS, Step Functions)"
+                f"Fix: make the request path finish well inside {limit_s:g} s, or answer 202 at "
+                "once and do the slow work asynchronously (SQS, Step Functions)"
             )
         )
     result.status = status
-    result.title = "; ".join(titles) if titles else f"{count(len(ev.apis), 'API')} in front, no 5XX"
+    in_front = f"{count(len(ev.apis), 'API')} in front"
+    result.title = "; ".join(titles) if titles else in_front + (", no 5XX" if five_xx_read else "")
     return result
 
 
@@ -204,7 +217,8 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
         "",
         steps=[
             cmd.insights(
-                "fields @timestamp, @requestId, @message | filter @message like /(?i)(error|exception)/"
+                "fields @timestamp, @requestId, @message"
+                " | filter @message like /(?i)(error|exception)/"
                 " | sort @timestamp desc | limit 50"
             )
         ],
@@ -235,12 +249,12 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
     failed = [inv for inv in reported if inv.failed]
     types = Counter(_error_name(inv.status, inv.error_type) for inv in failed)
     rate = len(failed) / len(reported)
-    result.evidence = [
-        f"{len(failed):,} of {count(len(reported), 'invocation')} failed ({pct(len(failed), len(reported))})"
-    ]
+    share = pct(len(failed), len(reported))
+    result.evidence = [f"{len(failed):,} of {count(len(reported), 'invocation')} failed ({share})"]
     if metric_errors is not None and metric_invocations:
         result.evidence.append(
-            f"CloudWatch Errors {metric_errors:,.0f} of {metric_invocations:,.0f} ({pct(metric_errors, metric_invocations)})"
+            f"CloudWatch Errors {metric_errors:,.0f} of {metric_invocations:,.0f}"
+            f" ({pct(metric_errors, metric_invocations)})"
         )
     for name, n in types.most_common(4):
         result.evidence.append(f"{name} ×{n}")
@@ -253,7 +267,8 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
     if failed:
         top, top_n = types.most_common(1)[0]
         result.title = (
-            f"{pct(len(failed), len(reported))} of invocations failed, most with {top} (×{top_n})"
+            f"{len(failed):,} of {count(len(reported), 'invocation')} failed ({share}),"
+            f" most with {top} (×{top_n})"
         )
         result.steps.insert(0, cmd.filter_logs(f'"{_LOG_WORDS.get(top, top)}"'))
     else:
@@ -267,13 +282,11 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
         modified = ev.config.last_modified if ev.config else None
         if modified:
             result.evidence.append(f"function last modified {modified}")
-        result.steps.append(
-            cmd.lambda_call("list-versions-by-function", f" --function-name {cmd.function}")
-        )
+        result.steps.append(cmd.lambda_function("list-versions-by-function"))
         result.steps.append(
             Step(
-                "Fix: roll back to the last good version (point the alias at it) and check the package "
-                "contents and handler setting"
+                "Fix: roll back to the last good version (point the alias at it), then check the "
+                "package contents and the handler setting"
             )
         )
     return result

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 from lambdatop.core import metrics as m
-from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
@@ -59,11 +59,14 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
     inits = [inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0 for inv in cold]
     p50, p99, peak = percentiles(inits, 50, 99, 100)
     share = len(cold) / len(reported) if reported else 0.0
+    cold_share = pct(len(cold), len(reported))
     result.evidence = [
-        f"{len(cold):,} of {count(len(reported), 'invocation')} started cold ({pct(len(cold), len(reported))})",
+        f"{len(cold):,} of {count(len(reported), 'invocation')} started cold ({cold_share})"
     ]
     if cold:
-        result.evidence.append(f"init p50 {ms(p50)}, p99 {ms(p99)}, max {ms(peak)} (limit 10 s)")
+        result.evidence.append(
+            f"init p50 {ms(p50)}, p99 {ms(p99)}, max {ms(peak)} of the 10 s init limit"
+        )
     if restores:
         result.evidence.append(
             f"{count(len(restores), 'SnapStart restore')} counted as cold starts"
@@ -86,21 +89,19 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = f"{count(len(init_failures), 'init')} ran out of the 10 s init limit"
     elif share >= limits.cold_start_ratio_fail and slow:
         result.status = CheckStatus.FAIL
-        result.title = f"Cold-start storm: {pct(len(cold), len(reported))} cold, init p99 {ms(p99)}"
+        result.title = f"Cold-start storm: {cold_share} of invocations cold, init p99 {ms(p99)}"
     elif share >= limits.cold_start_ratio_warn or slow:
         result.status = CheckStatus.WARN
-        result.title = f"{pct(len(cold), len(reported))} cold starts, init p99 {ms(p99)}"
+        result.title = f"{cold_share} of invocations started cold, init p99 {ms(p99)}"
     else:
-        result.title = f"Cold starts {pct(len(cold), len(reported))}" + (
-            f", init p99 {ms(p99)}" if cold else ""
-        )
+        result.title = f"Cold starts {cold_share}" + (f", init p99 {ms(p99)}" if cold else "")
     if result.status is not CheckStatus.OK:
         peak_concurrency = ev.metric_peak(m.CONCURRENCY)
         if peak_concurrency:
             result.steps.append(
                 Step(
-                    f"Fix: keep {int(peak_concurrency)} environments warm with provisioned concurrency "
-                    f"(peak concurrency in the window) on an alias"
+                    f"Fix: keep {int(peak_concurrency)} environments warm (the window's peak "
+                    "concurrency) with provisioned concurrency on an alias"
                 )
             )
         runtime = (config.runtime or "") if config else ""
@@ -113,6 +114,16 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
         )
     return result
+
+
+# Dependency errors that explain why an invocation ran out of time, and the check of each.
+_CHECK_OF_FAMILY = {
+    ErrorFamily.CONNECTION_POOL: "connection_pool",
+    ErrorFamily.DATABASE: "database",
+    ErrorFamily.NETWORK: "vpc",
+    ErrorFamily.THROTTLING: "throttling",
+}
+_WAITED_ON = tuple(_CHECK_OF_FAMILY)
 
 
 def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
@@ -142,35 +153,36 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
     timeout_s = ev.timeout_s
     limit = f" of {timeout_s:g} s timeout" if timeout_s else ""
     result.evidence = [f"duration p50 {ms(p50)}, p99 {ms(p99)}{limit}, max {ms(peak)}"]
+    behind_api = bool(ev.apis)
     if timed_out:
-        cold = sum(1 for inv in timed_out if inv.cold)
+        share = pct(len(timed_out), len(reported))
         result.status = CheckStatus.FAIL
         at = f" at {timeout_s:g} s" if timeout_s else ""
-        result.title = f"{count(len(timed_out), 'invocation')} timed out{at} ({pct(len(timed_out), len(reported))})"
+        result.title = f"{count(len(timed_out), 'invocation')} timed out{at} ({share})"
         result.evidence.insert(
-            0, f"{len(timed_out):,} of {count(len(reported), 'invocation')} timed out"
+            0, f"{len(timed_out):,} of {count(len(reported), 'invocation')} timed out{at}"
         )
+        cold = sum(1 for inv in timed_out if inv.cold)
         if cold:
             result.evidence.append(
                 f"{cold:,} of them were cold starts (init counts against the timeout)"
             )
-        downstream = [
-            family.value
-            for family in (
-                ErrorFamily.CONNECTION_POOL,
-                ErrorFamily.DATABASE,
-                ErrorFamily.NETWORK,
-                ErrorFamily.THROTTLING,
-            )
-            if ev.family(family)
-        ]
-        if downstream:
-            result.evidence.append(
-                "at the same time: "
-                + ", ".join(f"{name.replace('_', ' ')} errors" for name in downstream)
-                + " (a slow dependency, not the timeout, is the cause)"
-            )
-        result.evidence.extend(samples(f for f in ev.failures if f.line.kind.value == "timeout"))
+        for family in _WAITED_ON:
+            waited = sum(1 for inv in timed_out if family in inv.families)
+            if waited:
+                result.caused_by.append(_CHECK_OF_FAMILY[family])
+                if len(timed_out) == 1:
+                    which = "the timed-out invocation"
+                elif waited == len(timed_out):
+                    which = f"all {len(timed_out):,} timed-out invocations"
+                else:
+                    which = f"{waited:,} of the {len(timed_out):,} timed-out invocations"
+                result.evidence.append(
+                    f"{which} also logged "
+                    f"{family.value.replace('_', ' ')} errors: a slow dependency, not the "
+                    "timeout, is the cause"
+                )
+        result.evidence.extend(samples(f for f in ev.failures if f.line.kind is LineKind.TIMEOUT))
         result.steps.append(cmd.traces())
         result.steps.append(
             Step(
@@ -181,7 +193,7 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
         if ok_durations and timeout_s:
             ok_p99 = percentiles(ok_durations, 99)[0] or 0.0
             if ok_p99 / 1000 > 0.5 * timeout_s:
-                result.steps.append(cmd.update(f"--timeout {timeout_step(ok_p99 / 1000 * 1.5)}"))
+                result.steps.append(_raise_timeout(cmd, ok_p99, behind_api))
         memory = ev.memory_size_mb
         if memory is not None and memory < 1769:
             result.steps.append(
@@ -194,12 +206,24 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
     if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
         result.status = CheckStatus.WARN
         result.title = f"p99 duration {ms(p99)}{limit}: close to timing out"
-        result.steps.append(cmd.update(f"--timeout {timeout_step(p99 / 1000 * 1.5)}"))
+        result.steps.append(_raise_timeout(cmd, p99, behind_api))
         return result
     result.title = "No timeouts" + (f"; p99 {ms(p99)}{limit}" if p99 is not None else "")
     if not timeout_s:
         result.evidence.append("timeout setting unknown: closeness to it not judged")
     return result
+
+
+def _raise_timeout(cmd: Commands, p99_ms: float, behind_api: bool) -> Step:
+    """A timeout with half as much again as the p99 needs; behind API Gateway, nothing past 29 s
+    helps (it answers 504 at 29 s)."""
+    wanted = timeout_step(p99_ms / 1000 * 1.5)
+    if behind_api and wanted > 29:
+        return Step(
+            f"Fix: p99 {ms(p99_ms)} leaves no room behind API Gateway's 29 s: make the request "
+            "path faster or move the slow work off it; a longer timeout will not help"
+        )
+    return cmd.update(f"--timeout {wanted}")
 
 
 @dataclass(slots=True)
@@ -224,13 +248,17 @@ def _leaks(reported: list[Invocation], size_mb: int, limits: Thresholds) -> list
         invs.sort(key=lambda inv: inv.start_ms or 0)
         used = [float(inv.max_memory_mb or 0) for inv in invs]
         growth = used[-1] - used[0]
-        rises = sum(1 for a, b in zip(used, used[1:], strict=False) if b >= a)
+        rises = sum(1 for a, b in pairwise(used) if b >= a)
+        # A leak climbs: what it gives back on the way is small beside what it gains (a
+        # sawtooth that returns to its floor is a workload, not a leak).
+        given_back = sum(a - b for a, b in pairwise(used) if b < a)
         rate = slope([float(i) for i in range(len(used))], used)
         if (
             rate is not None
             and rate > 0
             and growth >= limits.memory_leak_growth_ratio * size_mb
             and rises >= 0.7 * (len(used) - 1)
+            and given_back <= 0.25 * growth
         ):
             leaks.append(_Leak(stream, int(used[0]), int(used[-1]), len(used), rate))
     leaks.sort(key=lambda leak: leak.last_mb - leak.first_mb, reverse=True)
@@ -247,8 +275,9 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         steps=[
             cmd.filter_logs('"Max Memory Used"'),
             cmd.insights(
-                "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB, @memorySize/1000000"
-                ' as sizeMB | filter @type = "REPORT" | stats max(usedMB) by @logStream, bin(5m)'
+                "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB,"
+                ' @memorySize/1000000 as sizeMB | filter @type = "REPORT"'
+                " | stats max(usedMB) by @logStream, bin(5m)"
             ),
         ],
     )
@@ -265,27 +294,34 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
     peak = max(used)
     p50, p99 = percentiles([float(u) for u in used], 50, 99)
     result.evidence = [
-        f"max memory used {peak} / {size} MB ({pct(peak, size)}); p50 {p50 or 0:.0f} MB, p99 {p99 or 0:.0f} MB"
+        f"max memory used {peak} / {size} MB ({pct(peak, size)});"
+        f" p50 {p50 or 0:.0f} MB, p99 {p99 or 0:.0f} MB"
     ]
     leaks = _leaks(reported, size, limits)
     for leak in leaks[:2]:
+        left = (size - leak.last_mb) / leak.per_invocation_mb
         result.evidence.append(
             f"environment {leak.stream}: {leak.first_mb} → {leak.last_mb} / {size} MB over "
-            f"{leak.invocations} invocations (+{leak.per_invocation_mb:.1f} MB each)"
+            f"{leak.invocations} invocations (+{leak.per_invocation_mb:.1f} MB each"
+            + (f", at the limit in ~{left:.0f} more)" if left >= 1 else ", at the limit)")
         )
-    if leaks and len(leaks) > 2:
+    if len(leaks) > 2:
         result.evidence.append(f"{len(leaks) - 2} more environments grow the same way")
     if oom:
         result.status = CheckStatus.FAIL
         result.title = f"{count(len(oom), 'invocation')} ran out of memory at {size} MB"
         result.evidence.insert(
             0,
-            f"{len(oom):,} of {count(len(reported), 'invocation')} ran out of memory ({pct(len(oom), len(reported))})",
+            f"{len(oom):,} of {count(len(reported), 'invocation')} ran out of memory"
+            f" ({pct(len(oom), len(reported))})",
         )
         result.evidence.extend(samples(ev.family(ErrorFamily.OUT_OF_MEMORY)))
     elif leaks:
         result.status = CheckStatus.WARN
-        result.title = f"Memory grows in {count(len(leaks), 'execution environment')}: a leak"
+        result.title = (
+            f"Memory grows in {count(len(leaks), 'execution environment')}"
+            f" ({leaks[0].first_mb} → {leaks[0].last_mb} / {size} MB): a leak"
+        )
     elif peak >= limits.memory_near_ratio * size:
         result.status = CheckStatus.WARN
         result.title = f"Max memory used {peak} / {size} MB: close to the limit"
@@ -294,19 +330,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         and peak <= limits.memory_overprovisioned_ratio * size
         and len(reported) >= limits.min_invocations_for_ratio
     ):
-        suggested = memory_step(max(peak * 1.5, 128))
-        result.status = CheckStatus.WARN
-        result.title = f"Over-provisioned: at most {peak} of {size} MB used"
-        saving = _monthly_saving(ev, reported, size, suggested)
-        if saving is not None:
-            result.evidence.append(
-                f"setting {suggested} MB saves about ${saving:,.2f} a month at this window's traffic"
-            )
-        result.steps.append(cmd.update(f"--memory-size {suggested}"))
-        result.steps.append(
-            Step("Check: less memory also means less CPU; watch duration after the change")
-        )
-        return result
+        return _overprovisioned(result, ev, cmd, peak, size, limits)
     else:
         result.title = f"Max memory used {peak} / {size} MB"
         return result
@@ -314,11 +338,41 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.steps.append(
             Step(
                 "Fix: memory grows inside each warm environment: release per-invocation state "
-                "(caches, HTTP/DB connection pools, globals) between invocations; raising memory only delays the kill"
+                "(caches, HTTP/DB connection pools, globals) between invocations; raising memory "
+                "only delays the kill"
             )
         )
     if oom or peak >= limits.memory_near_ratio * size:
-        result.steps.append(cmd.update(f"--memory-size {memory_step(max(size * 1.5, peak * 1.3))}"))
+        wanted = memory_step(max(size * 1.5, peak * 1.3))
+        result.steps.append(cmd.update(f"--memory-size {wanted}"))
+    return result
+
+
+def _overprovisioned(
+    result: CheckResult, ev: Evidence, cmd: Commands, peak: int, size: int, limits: Thresholds
+) -> CheckResult:
+    """Memory far above anything used: a waste worth acting on only if it costs real money."""
+    suggested = memory_step(max(peak * 1.5, 128))
+    saving = _monthly_saving(ev, ev.reported, size, suggested)
+    if saving is not None and saving < limits.memory_saving_min_usd:
+        result.title = f"Max memory used {peak} / {size} MB"
+        result.evidence.append(
+            f"{suggested} MB would do, but saves only about ${saving:,.2f} a month at this "
+            "window's traffic"
+        )
+        return result
+    result.status = CheckStatus.WARN
+    result.title = f"Over-provisioned: at most {peak} of {size} MB used"
+    if saving is not None:
+        result.title += f"; {suggested} MB saves about ${saving:,.0f} a month"
+        result.evidence.append(
+            f"setting {suggested} MB (1.5 × the peak) saves about ${saving:,.2f} a month at this "
+            "window's traffic"
+        )
+    result.steps.append(cmd.update(f"--memory-size {suggested}"))
+    result.steps.append(
+        Step("Check: less memory also means less CPU; watch duration after the change")
+    )
     return result
 
 
@@ -355,44 +409,54 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = "No access denied in the logs"
         return result
     groups: Counter[tuple[str, str]] = Counter()
+    explicit: set[tuple[str, str]] = set()
     for finding in denials:
         c = finding.classification
         if c is None:
             continue
-        groups[(c.action or c.signature, _policy_resource(c.resource) if c.resource else "")] += 1
-    invocations = {f.request_id for f in denials if f.request_id}
+        key = (c.action or c.signature, _policy_resource(c.resource) if c.resource else "")
+        groups[key] += 1
+        if "explicit deny" in finding.line.text.lower():
+            explicit.add(key)
+    affected = {f.request_id for f in denials if f.request_id}
+    failed = sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed)
     result.status = CheckStatus.FAIL
     (top_action, top_resource), _ = groups.most_common(1)[0]
     on = f" on {top_resource}" if top_resource else ""
-    result.title = f"Access denied: {top_action}{on}"
+    more = len(groups) - 1
+    result.title = f"Access denied: {top_action}{on}" + (
+        f" (+{count(more, 'other action')})" if more else ""
+    )
     result.evidence = [
-        f"{count(len(denials), 'denial')} in {count(len(invocations), 'invocation')}"
+        f"{count(len(denials), 'denial')} in {count(len(affected), 'invocation')}"
+        + (f", {failed:,} of which failed" if affected else "")
     ]
+    role = cmd.role
+    if role:
+        result.evidence.append(f"execution role {role}")
     for (action, resource), n in groups.most_common(3):
         result.evidence.append(f"{action}" + (f" on {resource}" if resource else "") + f" ×{n}")
-    if any("explicit deny" in f.line.text.lower() for f in denials):
+    if explicit:
         result.evidence.append(
-            "an explicit deny (SCP, resource or boundary policy): allowing it in the role will not help"
+            "an explicit deny (SCP, resource or boundary policy): allowing it in the role "
+            "will not help"
         )
     result.evidence.extend(samples(denials))
     for (action, resource), _ in groups.most_common(2):
         if ":" in action:
             result.steps.append(cmd.simulate(action, resource or None))
     statements = [
-        {"Effect": "Allow", "Action": action, "Resource": resource or "*"}
+        {"Effect": "Allow", "Action": action, "Resource": resource or "<resource-arn>"}
         for (action, resource), _ in groups.most_common(3)
-        if ":" in action
+        if ":" in action and (action, resource) not in explicit
     ]
     if statements:
-        document = json.dumps(
-            {"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")
-        )
-        role = ev.config.role_name if ev.config and ev.config.role_name else "<execution-role>"
+        result.steps.append(cmd.allow(statements))
+    if explicit:
         result.steps.append(
             Step(
-                f"aws iam put-role-policy --role-name {role} --policy-name lambdatop-allow "
-                f"--policy-document '{document}'",
-                command=True,
+                "Fix: find the explicit deny: the account's SCPs, the role's permissions "
+                "boundary, or the resource's own policy (bucket, key or queue policy)"
             )
         )
     return result
@@ -407,9 +471,7 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
         "",
         steps=[
             cmd.metric("Throttles", ["Sum"]),
-            cmd.lambda_call(
-                "get-function-concurrency", f" --function-name {Commands(ev).function}"
-            ),
+            cmd.lambda_function("get-function-concurrency"),
             cmd.lambda_call("get-account-settings", " --query AccountLimit"),
         ],
     )
@@ -428,9 +490,9 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
         if peak is not None:
             limit_text = (
-                f" / reserved {reserved}"
+                f" of {reserved:,} reserved"
                 if reserved is not None
-                else (f" / account {account:,}" if account else "")
+                else (f" of the account's {account:,}" if account else "")
             )
             result.evidence.append(f"peak concurrency {peak:,.0f}{limit_text}")
         if throttles > 0:
@@ -439,39 +501,43 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
                 if requests and throttles / requests >= limits.throttle_ratio_fail
                 else CheckStatus.WARN
             )
-            where = f" at reserved concurrency {reserved}" if reserved is not None else ""
+            where = f" at reserved concurrency {reserved:,}" if reserved is not None else ""
             titles.append(
-                f"{throttles:,.0f} throttled requests{where} ({pct(throttles, requests)})"
+                f"{throttles:,.0f} requests throttled{where} ({pct(throttles, requests)})"
             )
-            if reserved is not None and peak:
-                demand = peak * requests / invocations if invocations else peak * 2
-                result.steps.append(
-                    Step(
-                        f"aws lambda put-function-concurrency --function-name {cmd.function} "
-                        f"--reserved-concurrent-executions {int(max(demand * 1.2, reserved + 1))}"
-                        + (f" --region {ev.region}" if ev.region else ""),
-                        command=True,
-                    )
+            if reserved is not None:
+                # Served invocations ran at the cap: demand scales with requests over served.
+                running = peak or float(reserved)
+                demand = running * requests / invocations if invocations else running * 2
+                wanted = int(max(demand * 1.2, reserved + 1))
+                result.evidence.append(
+                    f"demand about {demand:,.0f} concurrent executions (concurrency"
+                    f" {running:,.0f} × {requests:,.0f} requests / {invocations:,.0f} served)"
                 )
+                result.steps.append(cmd.reserve_concurrency(wanted))
             else:
                 result.steps.append(
                     Step(
-                        "Fix: ask for a higher account concurrency limit in Service Quotas (Lambda: Concurrent executions)"
+                        "Fix: ask for a higher account concurrency limit in Service Quotas "
+                        "(Lambda: Concurrent executions), or reserve concurrency for this "
+                        "function so others cannot starve it"
                     )
                 )
         elif peak is not None:
             cap = reserved if reserved is not None else account
             if cap and peak >= limits.concurrency_near_ratio * cap:
                 status = CheckStatus.WARN
-                titles.append(f"concurrency {peak:,.0f} of {cap:,} limit")
+                whose = "reserved" if reserved is not None else "account"
+                titles.append(f"Concurrency {peak:,.0f} of {cap:,} {whose}: close to throttling")
     if downstream:
         services = Counter(
             f.classification.service or "a dependency" for f in downstream if f.classification
         )
         affected = {f.request_id for f in downstream if f.request_id}
         result.evidence.append(
-            f"downstream throttling: {count(len(downstream), 'line')} in {count(len(affected), 'invocation')}"
-            " from " + ", ".join(f"{name} ×{n}" for name, n in services.most_common(3))
+            f"downstream throttling: {count(len(downstream), 'line')}"
+            f" in {count(len(affected), 'invocation')} from "
+            + ", ".join(f"{name} ×{n}" for name, n in services.most_common(3))
         )
         result.evidence.extend(samples(downstream))
         reported = len(ev.reported)

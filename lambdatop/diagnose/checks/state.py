@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 
 from lambdatop.core import metrics as m
@@ -93,30 +94,43 @@ def check_connection_pool(ev: Evidence, limits: Thresholds) -> CheckResult:
     result.evidence = [_affected(ev, found)]
     per_env = next((size for size in (pool_size(s) for s in signatures) if size), None)
     peak = ev.metric_peak(m.CONCURRENCY)
-    environments = peak or len({inv.stream for inv in ev.invocations if inv.stream}) or None
+    streams = len({inv.stream for inv in ev.invocations if inv.stream})
+    environments = peak or streams or None
+    seen = "concurrent environments (peak)" if peak else "environments seen in the logs"
     if per_env and environments:
         result.evidence.append(
-            f"up to {per_env} connections per environment × {environments:,.0f} concurrent environments"
-            f" = {per_env * environments:,.0f} connections to the database"
+            f"up to {per_env} connections per environment × {environments:,.0f} {seen}"
+            f" = up to {per_env * environments:,.0f} database connections"
         )
     elif environments:
-        result.evidence.append(
-            f"{environments:,.0f} concurrent environments, each with its own pool"
-        )
+        result.evidence.append(f"{environments:,.0f} {seen}, each with its own pool")
     result.evidence.extend(samples(found))
-    result.steps += [
-        Step(
-            "Fix: each Lambda environment serves one request at a time: size the pool at 1-2 "
-            "connections, return connections in a finally block, and close them on errors"
-        ),
-        Step("Fix: put RDS Proxy between the functions and the database to share connections"),
-    ]
-    if environments and per_env:
+    if pool:
+        # Lambda sends one request at a time to an environment: a full pool there is a leak.
         result.steps.append(
-            cmd.lambda_call(
-                "put-function-concurrency",
-                f" --function-name {cmd.function} --reserved-concurrent-executions "
-                f"{max(1, int(environments // 2))}",
+            Step(
+                "Fix: one environment serves one request at a time, so a full pool means "
+                "connections are not returned: close them in a finally block (or a context "
+                "manager), also on errors"
+            )
+        )
+    if per_env and environments:
+        result.steps.append(
+            Step(
+                f"Fix: size the pool at 1-2 connections: {environments:,.0f} environments then "
+                f"hold at most {2 * environments:,.0f} connections instead of "
+                f"{per_env * environments:,.0f}"
+            )
+        )
+    result.steps.append(
+        Step("Fix: put RDS Proxy between the functions and the database to share connections")
+    )
+    if server_full:
+        per = f"{per_env}" if per_env else "<connections per environment>"
+        result.steps.append(
+            Step(
+                "Fix: cap the function so every pool together fits the database: reserved "
+                f"concurrency ≤ max_connections ÷ {per}"
             )
         )
     return result
@@ -179,22 +193,39 @@ def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
     if ev.config is not None and ev.config.in_vpc:
         result.steps.append(
             Step(
-                "Check: the function's security group may reach the database port, and the database's "
-                "security group allows it in"
+                "Check: the function's security group may reach the database port, and the "
+                "database's security group lets it in"
             )
         )
     result.steps.append(
         Step(
-            "Fix: slow queries hold connections: add the missing index or a statement timeout shorter "
-            "than the function timeout"
+            "Fix: slow queries hold connections: add the missing index, or a statement timeout "
+            "shorter than the function's timeout"
         )
     )
     return result
 
 
 _AWS_HOST = re.compile(
-    r"(?P<service>[a-z0-9-]+)\.(?:(?P<region>[a-z]{2}-[a-z]+-\d)\.)?amazonaws\.com"
+    r"(?P<service>[a-z0-9-]+)\.(?:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.)?amazonaws\.com"
 )
+# Failing to connect (not a slow answer) is what a missing route looks like.
+_CONNECT_WORDS = ("connect", "etimedout", "unable to execute http request", "unreachable")
+_DNS_WORDS = (
+    "enotfound",
+    "eai_again",
+    "resolution",
+    "no such host",
+    "unknownhost",
+    "not known",
+    "resolve",
+    "nodename nor servname",
+)
+
+
+def _signature_has(finding: Finding, words: tuple[str, ...]) -> bool:
+    c = finding.classification
+    return c is not None and any(word in c.signature.lower() for word in words)
 
 
 def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
@@ -211,24 +242,26 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
             f"in VPC {vpc.vpc_id or '?'}: {count(len(vpc.subnet_ids), 'subnet')}, "
             f"{count(len(vpc.security_group_ids), 'security group')}"
         )
-        subnets = " ".join(vpc.subnet_ids)
+        subnets = " ".join(shlex.quote(subnet) for subnet in vpc.subnet_ids)
         result.steps.append(
             cmd.ec2(
                 "describe-subnets",
-                f" --subnet-ids {subnets} --query 'Subnets[].[SubnetId,AvailabilityZone,AvailableIpAddressCount]'",
+                f" --subnet-ids {subnets}"
+                " --query 'Subnets[].[SubnetId,AvailabilityZone,AvailableIpAddressCount]'",
             )
         )
         if vpc.vpc_id:
+            vpc_filter = shlex.quote(f"Name=vpc-id,Values={vpc.vpc_id}")
             result.steps.append(
                 cmd.ec2(
                     "describe-vpc-endpoints",
-                    f" --filters Name=vpc-id,Values={vpc.vpc_id} --query 'VpcEndpoints[].ServiceName'",
+                    f" --filters {vpc_filter} --query 'VpcEndpoints[].ServiceName'",
                 )
             )
             result.steps.append(
                 cmd.ec2(
                     "describe-nat-gateways",
-                    f" --filter Name=vpc-id,Values={vpc.vpc_id} --query 'NatGateways[].[NatGatewayId,State]'",
+                    f" --filter {vpc_filter} --query 'NatGateways[].[NatGatewayId,State]'",
                 )
             )
     elif config is not None:
@@ -246,32 +279,21 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         ):
             result.status = CheckStatus.WARN
             result.title = "In a VPC with one subnet: one Availability Zone, one pool of IPs"
+            result.steps.append(
+                Step("Fix: add a subnet in another Availability Zone to the function's VpcConfig")
+            )
             return result
         result.title = "No VPC or network errors" + (" (not in a VPC)" if in_vpc is False else "")
         return result
     eni = [f for f in found if f.classification and f.classification.service == "ec2"]
-    aws_endpoints = Counter(
-        f.classification.service
-        for f in found
-        if f.classification and f.classification.service not in (None, "ec2")
-    )
-    dns = [
+    unreachable = [
         f
         for f in found
         if f.classification
-        and any(
-            w in f.classification.signature.lower()
-            for w in (
-                "enotfound",
-                "eai_again",
-                "resolution",
-                "no such host",
-                "unknownhost",
-                "not known",
-                "resolve",
-            )
-        )
+        and f.classification.service not in (None, "ec2")
+        and _signature_has(f, _CONNECT_WORDS)
     ]
+    dns = [f for f in found if _signature_has(f, _DNS_WORDS)]
     result.evidence.insert(0, _affected(ev, found))
     if eni:
         result.status = CheckStatus.FAIL
@@ -281,21 +303,34 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = f"Lambda cannot attach to the VPC: {signature}"
         result.steps.append(
             Step(
-                "Fix: add subnets with free IP addresses (in more Availability Zones) to the function's VpcConfig, "
-                "or free ENIs; ask for a higher ENI quota if the account is at it"
+                "Fix: add subnets with free IP addresses (in more Availability Zones) to the "
+                "function's VpcConfig, or free unused ENIs; ask for a higher ENI quota if the "
+                "account is at it"
             )
         )
-    elif aws_endpoints:
-        service, _ = aws_endpoints.most_common(1)[0]
+    elif unreachable:
+        hosts = Counter(
+            f.classification.endpoint or f.classification.service or ""
+            for f in unreachable
+            if f.classification
+        )
+        host, host_n = hosts.most_common(1)[0]
+        aws_host = _AWS_HOST.search(host)
+        service = (
+            aws_host.group("service")
+            if aws_host
+            else (unreachable[0].classification.service if unreachable[0].classification else "")
+        ) or "the service"
+        region = (aws_host.group("region") if aws_host else None) or ev.region or "<region>"
         result.status = CheckStatus.FAIL if in_vpc is not False else _severity(ev, found, limits)
         where = "from inside the VPC" if in_vpc else "from the function"
-        result.title = f"Calls to {service} time out {where}: no route to the AWS endpoint"
-        region = ev.region or "<region>"
+        result.title = f"Connections to {service} time out {where}: no route to the AWS endpoint"
+        result.evidence.append(f"{count(host_n, 'failed connection')} to {host}")
         vpc_id = config.vpc.vpc_id if config and config.vpc and config.vpc.vpc_id else "<vpc-id>"
         result.steps.append(
             Step(
-                f"Fix: add a VPC endpoint for {service} (com.amazonaws.{region}.{service}) to {vpc_id}, "
-                "or route the subnets through a NAT gateway"
+                f"Fix: add a VPC endpoint com.amazonaws.{region}.{service} to {vpc_id}, or route "
+                "the function's subnets through a NAT gateway"
             )
         )
     elif dns:
@@ -303,7 +338,8 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = "DNS lookups fail"
         result.steps.append(
             Step(
-                "Check: the VPC has DNS resolution and DNS hostnames enabled; the host name is right"
+                "Check: the VPC has DNS resolution and DNS hostnames enabled, and the host name "
+                "is right"
             )
         )
     else:
