@@ -96,7 +96,8 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         if code in ("ResourceNotFoundException", "NotFoundException") or status == 404:
             return Trouble("missing", f"{prefix}not found: {text}")
         if status >= 500:
-            return Trouble("server", f"{prefix}AWS answered {status} {code}".rstrip())
+            detail = "" if code in ("", str(status)) else f" ({code})"
+            return Trouble("server", f"{prefix}AWS answered HTTP {status}{detail}; retrying")
         return Trouble("other", f"{prefix}{code or 'error'}: {text}")
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
         return Trouble(

@@ -3,13 +3,95 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 
-from lambdatop.cli import fail
+from lambdatop.aws.monitor import Monitor
+from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.cli import EXIT_OK, fail
+from lambdatop.config import ConfigError, Settings, load_settings
+from lambdatop.core.store import Store
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    try:
+        return load_settings(refresh=args.refresh, window=args.window)
+    except ConfigError as error:
+        fail(str(error))
+        return None
+
+
+def _run_app(target: AwsTarget, functions: list[str], settings: Settings) -> int:
+    from lambdatop.ui.app import LambdatopApp
+
+    logging.getLogger("botocore").setLevel(logging.CRITICAL)
+    store = Store(tail_lines=settings.tail_lines)
+    aws = Aws(target)
+    monitor = Monitor(aws, store)
+    app = LambdatopApp(
+        store,
+        monitor,
+        functions=functions,
+        refresh_s=settings.refresh,
+        window=settings.window,
+        thresholds=settings.thresholds,
+        keys=settings.keys,
+        theme=settings.theme,
+    )
+    result = app.run()
+    if app.return_code:
+        return app.return_code
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def run_monitor(args: argparse.Namespace) -> int:
-    return fail("the monitor (TUI) is not built yet: use `lambdatop diagnose` or `lambdatop tail`")
+    if args.demo:
+        return run_demo_monitor(args)
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    if not sys.stdout.isatty():
+        return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
+    target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
+    return _run_app(target, list(args.functions), settings)
 
 
 def run_demo_monitor(args: argparse.Namespace) -> int:
-    return fail("the monitor (TUI) is not built yet: run `lambdatop demo --no-ui`")
+    """The monitor against the simulated account, started here and stopped on quit."""
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    try:
+        from lambdatop.demo.simulated_account import SimulatedAccount
+    except ImportError as error:
+        return fail(f"the simulated account needs the demo extra ({error.name})")
+    speed = getattr(args, "speed", 1.0)
+    scenarios = getattr(args, "scenario", None)
+    port = getattr(args, "port", 0)
+    functions = list(getattr(args, "functions", []) or [])
+    account = SimulatedAccount()
+    print("Starting the simulated AWS account and writing its last half hour…", flush=True)
+    try:
+        account.start(port=port, speed=speed, scenarios=scenarios)
+        account.wait_until_backfilled(timeout=None)
+    except ValueError as error:
+        account.stop()
+        return fail(str(error))
+    except OSError as error:
+        account.stop()
+        return fail(f"cannot start the simulated account: {error.strerror or error}")
+    # The emulator runs in this process and prints its own errors; they must not reach the
+    # terminal the monitor draws on (Textual draws through the original stderr).
+    logging.getLogger("werkzeug").disabled = True
+    quiet = open(os.devnull, "w")  # noqa: SIM115 - closed below, after the app
+    saved, sys.stderr = sys.stderr, quiet
+    try:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", account.access_key_id)
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", account.secret_access_key)
+        target = AwsTarget(profile=None, region=account.region, endpoint_url=account.endpoint_url)
+        return _run_app(target, functions, settings)
+    finally:
+        sys.stderr = saved
+        quiet.close()
+        account.stop()

@@ -27,6 +27,7 @@ from lambdatop.core.records import (
 from lambdatop.core.sanitize import one_line
 
 Clock = Callable[[], float]
+OPTIONAL_SOURCES = ("metrics:percentiles", "apigateway", "trace:")
 
 
 @dataclass(slots=True)
@@ -211,8 +212,13 @@ class Store:
         more = f" +{len(troubles) - 1} more" if len(troubles) > 1 else ""
         return one_line(f"{worst.error}{retry}{more}", 200)
 
-    def troubles(self) -> list[SourceHealth]:
-        """Sources currently failing, worst first."""
-        failing = [h for h in self.health.values() if h.error is not None]
+    def troubles(self, include_optional: bool = False) -> list[SourceHealth]:
+        """Sources currently failing, worst first. Optional extras (percentiles, API Gateway,
+        one opened trace) do not raise the banner: what they feed says it is unavailable."""
+        failing = [
+            h
+            for h in self.health.values()
+            if h.error is not None and (include_optional or not h.name.startswith(OPTIONAL_SOURCES))
+        ]
         order = {"credentials": 0, "unreachable": 1, "denied": 2, "throttled": 3}
         return sorted(failing, key=lambda h: (order.get(h.error_kind or "", 9), h.name))

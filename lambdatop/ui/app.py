@@ -1,0 +1,300 @@
+"""The monitor's Textual app: it renders the store at a steady frame rate and never calls AWS;
+the backend (the AWS monitor, or nothing for a fixed snapshot) fills the store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App
+
+from lambdatop.core.store import Store
+from lambdatop.core.summary import FunctionSummary, summarise
+from lambdatop.core.timeutil import parse_duration
+from lambdatop.diagnose.engine import diagnose
+from lambdatop.diagnose.evidence import from_state
+from lambdatop.diagnose.model import CheckStatus, Diagnosis
+from lambdatop.diagnose.render import to_markdown
+from lambdatop.diagnose.thresholds import Thresholds
+from lambdatop.ui.backend import Backend
+from lambdatop.ui.bindings import APP_BINDINGS
+from lambdatop.ui.palette import FunctionSwitcher
+from lambdatop.ui.screens.charts import ChartsScreen
+from lambdatop.ui.screens.fleet import FleetScreen
+from lambdatop.ui.screens.help import HelpScreen
+from lambdatop.ui.screens.incident import IncidentScreen
+from lambdatop.ui.screens.trace import TraceScreen
+
+WINDOWS = ("15m", "1h", "3h", "12h")
+LOG_FPS = 10
+DIAGNOSIS_EVERY_S = 2.0
+DIAGNOSES_PER_REFRESH = 40
+"""The fleet re-diagnoses at most this many changed functions a refresh, so 2,000 stay smooth."""
+
+
+def headline(diagnosis: Diagnosis) -> CheckStatus:
+    """The fleet's status: fail, else warn, else ok; unknown only when nothing could be told."""
+    statuses = {check.status for check in diagnosis.checks}
+    for status in (CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.OK):
+        if status in statuses:
+            return status
+    return CheckStatus.UNKNOWN
+
+
+@dataclass(slots=True)
+class _Cached:
+    version: int
+    at: float
+    value: Diagnosis
+
+
+class LambdatopApp(App[int]):
+    """`top` for Lambda."""
+
+    TITLE = "lambdatop"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {FunctionSwitcher}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        store: Store,
+        backend: Backend | None = None,
+        *,
+        functions: Iterable[str] = (),
+        refresh_s: float = 2.0,
+        window: str = "1h",
+        thresholds: Thresholds | None = None,
+        keys: dict[str, str] | None = None,
+        theme: str = "textual-dark",
+        clock: Callable[[], float] = time.time,
+        snapshot_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.backend = backend
+        self.initial = list(functions)
+        self.refresh_s = refresh_s
+        self.window = window if window in WINDOWS else "1h"
+        self.thresholds = thresholds or Thresholds()
+        self.keys = dict(keys or {})
+        self.theme_name = theme
+        self.clock = clock
+        self.snapshot_dir = snapshot_dir or Path.cwd()
+        self.opened: list[str] = []
+        self.pinned: list[str] = []
+        self._seen_version = -1
+        self._diagnoses: dict[str, _Cached] = {}
+        self._budget = DIAGNOSES_PER_REFRESH
+        self.fleet_screen = FleetScreen()
+        self.incident_screen = IncidentScreen()
+
+    @property
+    def window_s(self) -> float:
+        return parse_duration(self.window)
+
+    # --- life ---
+
+    async def on_mount(self) -> None:
+        with contextlib.suppress(Exception):
+            self.theme = self.theme_name
+        if self.keys:
+            self.set_keymap(self.keys)
+        self.install_screen(self.fleet_screen, "fleet")
+        self.install_screen(self.incident_screen, "incident")
+        await self.push_screen("fleet")
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit)
+        if self.backend is not None:
+            self.backend.set_window(self.window_s)
+            self.backend.start()
+        for name in self.initial:
+            self.open_function(name)
+        self.set_interval(self.refresh_s, self.refresh_screens)
+        self.set_interval(1 / LOG_FPS, self._poll_log)
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None:
+            with contextlib.suppress(Exception):
+                await self.backend.stop()
+
+    def refresh_screens(self, force: bool = False) -> None:
+        """Repaint the screen on show when the store moved (or ages ticked)."""
+        version = self.store.version
+        changed = version != self._seen_version
+        self._seen_version = version
+        self._budget = DIAGNOSES_PER_REFRESH
+        screen = self.screen
+        refresh = getattr(screen, "refresh_data", None)
+        # Ages and retry countdowns move even when the data does not: repaint every tick.
+        if callable(refresh) and (changed or force or screen is not None):
+            refresh()
+
+    def _poll_log(self) -> None:
+        if self.screen is self.incident_screen:
+            self.incident_screen.poll_log()
+
+    # --- model for the screens ---
+
+    def summary(self, name: str, now: float) -> FunctionSummary:
+        return summarise(
+            self.store.function(name), self.store.inventory.get(name), now, self.window_s
+        )
+
+    def diagnosis(self, name: str) -> Diagnosis | None:
+        state = self.store.functions.get(name)
+        if state is None:
+            return None
+        now = self.clock()
+        cached = self._diagnoses.get(name)
+        if cached is not None and (
+            cached.version == state.version or now - cached.at < DIAGNOSIS_EVERY_S
+        ):
+            return cached.value
+        evidence = from_state(
+            state,
+            self.store,
+            start_ms=int((now - self.window_s) * 1000),
+            end_ms=int(now * 1000),
+            logs_read=name in self.opened or bool(state.tail),
+        )
+        result = diagnose(evidence, self.thresholds)
+        self._diagnoses[name] = _Cached(state.version, now, result)
+        return result
+
+    def worst_status(self, name: str) -> CheckStatus:
+        """The fleet's status column: cached diagnoses, a few refreshed each tick."""
+        cached = self._diagnoses.get(name)
+        state = self.store.functions.get(name)
+        if state is None:
+            return CheckStatus.UNKNOWN
+        if cached is None or cached.version != state.version:
+            if self._budget <= 0:
+                return headline(cached.value) if cached is not None else CheckStatus.UNKNOWN
+            self._budget -= 1
+            found = self.diagnosis(name)
+            return headline(found) if found is not None else CheckStatus.UNKNOWN
+        return headline(cached.value)
+
+    # --- navigation ---
+
+    def open_function(self, name: str) -> None:
+        if name not in self.opened:
+            self.opened.append(name)
+        if self.backend is not None:
+            self.backend.set_focus(name)
+        else:
+            self.store.function(name)
+        self.incident_screen.show_function(name)
+        if self.screen is not self.incident_screen:
+            if self.screen is self.fleet_screen:
+                self.switch_screen("incident")
+            else:
+                self.push_screen("incident")
+
+    def show_fleet(self) -> None:
+        if self.backend is not None:
+            self.backend.set_focus(None)
+        self.switch_screen("fleet")
+        self.fleet_screen.refresh_data()
+
+    def show_charts(self, name: str) -> None:
+        self.push_screen(ChartsScreen(name))
+
+    def show_trace(self, name: str, trace_id: str) -> None:
+        self.push_screen(TraceScreen(name, trace_id))
+        if self.backend is not None:
+            backend = self.backend
+
+            async def load() -> None:
+                await backend.open_trace(name, trace_id)
+                self.refresh_screens(force=True)
+
+            self.run_worker(load(), group="traces", exit_on_error=False, description="open trace")
+
+    def current_function(self) -> str | None:
+        if self.screen is self.incident_screen:
+            return self.incident_screen.function
+        if self.screen is self.fleet_screen:
+            return self.fleet_screen.selected_name()
+        return None
+
+    # --- actions ---
+
+    def action_help(self) -> None:
+        keymap = {binding_id: keys for binding_id, keys in self.keys.items()}
+        self.push_screen(HelpScreen(keymap))
+
+    def _cycle(self, step: int) -> None:
+        if not self.opened:
+            return
+        current = self.incident_screen.function if self.screen is self.incident_screen else None
+        index = self.opened.index(current) if current in self.opened else -step
+        self.open_function(self.opened[(index + step) % len(self.opened)])
+
+    def action_next_function(self) -> None:
+        self._cycle(1)
+
+    def action_previous_function(self) -> None:
+        self._cycle(-1)
+
+    def action_pin(self) -> None:
+        name = self.current_function()
+        if name is None:
+            return
+        if name in self.pinned:
+            self.pinned.remove(name)
+            self.notify(f"Unpinned {name}")
+        else:
+            self.pinned.append(name)
+            self.notify(f"Pinned {name} as {len(self.pinned)}")
+        self.refresh_screens(force=True)
+
+    def action_jump(self, number: int) -> None:
+        if 1 <= number <= len(self.pinned):
+            self.open_function(self.pinned[number - 1])
+
+    def action_refresh(self) -> None:
+        if self.backend is not None:
+            self.backend.refresh_now()
+        self._diagnoses.clear()
+        self.refresh_screens(force=True)
+        self.notify("Refreshing now", timeout=1.5)
+
+    def _set_window(self, step: int) -> None:
+        index = min(max(WINDOWS.index(self.window) + step, 0), len(WINDOWS) - 1)
+        self.window = WINDOWS[index]
+        if self.backend is not None:
+            self.backend.set_window(self.window_s)
+        self._diagnoses.clear()
+        self.refresh_screens(force=True)
+        self.notify(f"Window {self.window}", timeout=1.5)
+
+    def action_widen(self) -> None:
+        self._set_window(1)
+
+    def action_narrow(self) -> None:
+        self._set_window(-1)
+
+    def action_snapshot(self) -> None:
+        stamp = datetime.fromtimestamp(self.clock()).strftime("%Y%m%d-%H%M%S")
+        folder = self.snapshot_dir / f"lambdatop-snapshot-{stamp}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.save_screenshot(filename="screen.svg", path=str(folder))
+            name = self.current_function()
+            diagnosis = self.diagnosis(name) if name else None
+            if diagnosis is not None:
+                (folder / "diagnosis.md").write_text(to_markdown(diagnosis), encoding="utf-8")
+        except OSError as error:
+            self.notify(f"Could not save the snapshot: {error.strerror or error}", severity="error")
+            return
+        self.notify(str(folder), title="Snapshot saved", timeout=5)

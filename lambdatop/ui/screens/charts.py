@@ -1,0 +1,164 @@
+"""The window's charts (plotext): duration against the timeout, memory per execution environment
+against the limit (the picture of a leak), invocations/errors/throttles, cold starts and init."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from lambdatop.core import metrics as m
+from lambdatop.core.store import FunctionState
+from lambdatop.core.summary import recent_invocations
+from lambdatop.ui.widgets.panels import _from_logs, minute_series
+
+if TYPE_CHECKING:
+    from lambdatop.ui.app import LambdatopApp
+
+MAX_ENVIRONMENTS = 6
+
+
+def _minutes_axis(count: int) -> list[float]:
+    """Minutes relative to now: -59 … 0."""
+    return [float(i - count + 1) for i in range(count)]
+
+
+class ChartsScreen(Screen[None]):
+    BINDINGS = [Binding("escape,g", "app.pop_screen", "Back", id="charts_back")]
+    DEFAULT_CSS = """
+    ChartsScreen #charts-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    ChartsScreen Grid { grid-size: 2 2; height: 1fr; }
+    ChartsScreen PlotextPlot { border: round $primary-darken-2; }
+    """
+
+    def __init__(self, function: str) -> None:
+        super().__init__()
+        self.function = function
+
+    @property
+    def lapp(self) -> LambdatopApp:
+        from lambdatop.ui.app import LambdatopApp
+
+        assert isinstance(self.app, LambdatopApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="charts-title", markup=False)
+        with Grid():
+            yield PlotextPlot(id="chart-duration")
+            yield PlotextPlot(id="chart-memory")
+            yield PlotextPlot(id="chart-traffic")
+            yield PlotextPlot(id="chart-cold")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        app = self.lapp
+        state = app.store.function(self.function)
+        now = app.clock()
+        window = app.window_s
+        self.query_one("#charts-title", Static).update(
+            Text(f"{self.function} · charts over the last {app.window} (minutes from now)", "bold")
+        )
+        self._duration(state, now, window)
+        self._memory(state, now, window)
+        self._traffic(state, now, window)
+        self._cold(state, now, window)
+
+    def _series(
+        self, state: FunctionState, key: str, fallback: str, now: float, window: float
+    ) -> list[float]:
+        since, end = int(now - window), int(now)
+        counted = key in (m.INVOCATIONS, m.ERRORS, m.THROTTLES)
+        if key in state.metrics and state.metrics[key].points:
+            return minute_series(state.metrics[key].points, since, end, total=counted)
+        invocations = recent_invocations(state, since * 1000)
+        return minute_series(_from_logs(invocations, fallback), since, end)
+
+    def _duration(self, state: FunctionState, now: float, window: float) -> None:
+        plot = self.query_one("#chart-duration", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, "p99", now, window)]
+        p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, "p50", now, window)]
+        x = _minutes_axis(len(p99))
+        plt.plot(x, p99, label="p99", color="red")
+        plt.plot(x, p50, label="p50", color="green")
+        timeout = state.config.timeout_s if state.config else None
+        if timeout:
+            plt.hline(timeout, color="orange")
+            plt.title(f"Duration (s), timeout {timeout:g} s")
+        else:
+            plt.title("Duration (s)")
+        plot.refresh()
+
+    def _memory(self, state: FunctionState, now: float, window: float) -> None:
+        plot = self.query_one("#chart-memory", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        invocations = recent_invocations(state, int((now - window) * 1000))
+        by_stream: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for inv in invocations:
+            if inv.max_memory_mb is not None and inv.stream:
+                minutes = ((inv.start_ms or inv.end_ms or 0) / 1000 - now) / 60
+                by_stream[inv.stream].append((minutes, float(inv.max_memory_mb)))
+        busiest = sorted(by_stream.items(), key=lambda item: len(item[1]), reverse=True)
+        for stream, points in busiest[:MAX_ENVIRONMENTS]:
+            points.sort()
+            plt.plot([p[0] for p in points], [p[1] for p in points], label=stream[-6:])
+        size = state.config.memory_mb if state.config else None
+        if size:
+            plt.hline(size, color="red")
+        plt.title(
+            f"Max memory per environment (MB), limit {size} MB" if size else "Max memory (MB)"
+        )
+        plot.refresh()
+
+    def _traffic(self, state: FunctionState, now: float, window: float) -> None:
+        plot = self.query_one("#chart-traffic", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        invocations = self._series(state, m.INVOCATIONS, "invocations", now, window)
+        errors = self._series(state, m.ERRORS, "errors", now, window)
+        x = _minutes_axis(len(invocations))
+        plt.plot(x, invocations, label="invocations", color="cyan")
+        plt.plot(x, errors, label="errors", color="red")
+        if m.THROTTLES in state.metrics:
+            throttles = minute_series(
+                state.metrics[m.THROTTLES].points, int(now - window), int(now), total=True
+            )
+            plt.plot(_minutes_axis(len(throttles)), throttles, label="throttles", color="orange")
+        plt.title("Per minute")
+        plot.refresh()
+
+    def _cold(self, state: FunctionState, now: float, window: float) -> None:
+        plot = self.query_one("#chart-cold", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        invocations = recent_invocations(state, int((now - window) * 1000))
+        cold = minute_series(_from_logs(invocations, "cold"), int(now - window), int(now))
+        plt.bar(_minutes_axis(len(cold)), cold, label="cold starts", color="blue")
+        inits = [
+            (((inv.start_ms or 0) / 1000 - now) / 60, (inv.init_ms or inv.restore_ms or 0.0) / 1000)
+            for inv in invocations
+            if inv.cold
+        ]
+        if inits:
+            plt.scatter(
+                [p[0] for p in inits], [p[1] for p in inits], label="init s", color="magenta"
+            )
+        plt.title("Cold starts per minute · init duration (s)")
+        plot.refresh()

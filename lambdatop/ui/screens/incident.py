@@ -1,0 +1,253 @@
+"""One function, everything on one screen: what it is doing now and what is wrong with it.
+
+One instance serves every function: switching re-points the same widgets at another function's
+state, so nothing is rebuilt or re-fetched that the store already holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from lambdatop.core.timeutil import human_duration
+from lambdatop.ui.bindings import INCIDENT_BINDINGS
+from lambdatop.ui.widgets.diagnosis import DiagnosisPanel
+from lambdatop.ui.widgets.log_view import LogView
+from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
+from lambdatop.ui.widgets.status import Banner, StatusLine
+from lambdatop.ui.widgets.traces import TracesTable
+
+if TYPE_CHECKING:
+    from lambdatop.ui.app import LambdatopApp
+
+
+class IncidentScreen(Screen[None]):
+    BINDINGS = INCIDENT_BINDINGS
+    DEFAULT_CSS = """
+    IncidentScreen #incident-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    IncidentScreen #body { height: 1fr; }
+    IncidentScreen #main { width: 2fr; }
+    IncidentScreen #side { width: 1fr; min-width: 40; border-left: solid $primary-darken-2; }
+    IncidentScreen #log { height: 1fr; border: round $primary-darken-2; border-title-align: left; }
+    IncidentScreen #log:focus { border: round $accent; }
+    IncidentScreen #traces { height: 8; border: round $primary-darken-2; }
+    IncidentScreen #traces:focus { border: round $accent; }
+    IncidentScreen #log-filter { display: none; }
+    IncidentScreen #log-filter.-visible { display: block; }
+    IncidentScreen.-short #traces { display: none; }
+    IncidentScreen.-short #memory { display: none; }
+    IncidentScreen.-narrow #side { display: none; }
+    IncidentScreen.-narrow.-side #side { display: block; width: 100%; }
+    IncidentScreen.-narrow.-side #main { display: none; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name="incident")
+        self.function: str | None = None
+        self._ready = False
+
+    @property
+    def lapp(self) -> LambdatopApp:
+        from lambdatop.ui.app import LambdatopApp
+
+        assert isinstance(self.app, LambdatopApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="incident-title", markup=False)
+        yield Banner(id="banner")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield MetricsPanel(id="metrics")
+                yield MemoryPanel(id="memory")
+                log = LogView(id="log")
+                log.border_title = "Log"
+                yield log
+                traces = TracesTable(id="traces")
+                traces.border_title = "Failed X-Ray traces"
+                yield traces
+            with Vertical(id="side"):
+                yield DiagnosisPanel(id="diagnosis")
+        yield Input(
+            placeholder="highlight: text · show only matching lines: +text · empty clears",
+            id="log-filter",
+        )
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self._adapt()
+        if self.function is not None:
+            self.show_function(self.function)
+
+    def on_resize(self) -> None:
+        self._adapt()
+
+    def _adapt(self) -> None:
+        width, height = self.size
+        self.set_class(width < 110, "-narrow")
+        self.set_class(height < 34, "-short")
+
+    # --- data ---
+
+    def show_function(self, name: str) -> None:
+        """Point every widget at another function."""
+        self.function = name
+        if not self._ready:
+            return  # on_mount shows it
+        state = self.lapp.store.function(name)
+        log = self.query_one(LogView)
+        log.point_at(state)
+        log.focus()
+        self.query_one(DiagnosisPanel).reset()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        if self.function is None:
+            return
+        app = self.lapp
+        store = app.store
+        state = store.function(self.function)
+        now = app.clock()
+        diagnosis = app.diagnosis(self.function)
+        self.query_one("#incident-title", Static).update(self._title(now))
+        self.query_one("#banner", Banner).show(store, now)
+        self.query_one(MetricsPanel).show(state, store.account_concurrency_limit, now, app.window_s)
+        self.query_one(MemoryPanel).show(state, diagnosis, now, app.window_s)
+        self.query_one(TracesTable).show(list(state.traces.values()), now, state.traces_read)
+        self.query_one(DiagnosisPanel).show(diagnosis)
+        pinned = app.pinned
+        position = ""
+        if self.function in app.opened:
+            position = f"{app.opened.index(self.function) + 1}/{len(app.opened)} opened"
+        pins = " ".join(f"{i + 1}:{name}" for i, name in enumerate(pinned[:9]))
+        self.query_one("#status", StatusLine).show(
+            store,
+            app.window,
+            " · ".join(p for p in (position, f"pinned {pins}" if pins else "") if p),
+        )
+        log = self.query_one(LogView)
+        group = state.config.effective_log_group if state.config else f"/aws/lambda/{self.function}"
+        log.border_title = f"Log · {group}"
+        if state.log_group_missing:
+            log.border_title += " (no such log group yet)"
+
+    def poll_log(self) -> None:
+        self.query_one(LogView).poll()
+
+    def _title(self, now: float) -> Text:
+        app = self.lapp
+        name = self.function or "?"
+        state = app.store.function(name)
+        config = state.config
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{name}", "bold")
+        if config is not None:
+            parts = [
+                config.runtime or "runtime ?",
+                f"{config.memory_mb} MB" if config.memory_mb else "memory ?",
+                f"timeout {config.timeout_s:g} s" if config.timeout_s else "timeout ?",
+                "VPC" if config.in_vpc else "no VPC",
+                f"{config.log_format or 'Text'} logs",
+            ]
+            if config.reserved_concurrency is not None:
+                parts.append(f"reserved {config.reserved_concurrency}")
+            if config.snapstart:
+                parts.append("SnapStart")
+            text.append(" · " + " · ".join(parts))
+        else:
+            text.append(" · configuration loading…", "dim")
+        store = app.store
+        text.append(f" · {store.profile or 'default'}/{store.region or '?'}")
+        ages = [
+            h.age_s(now)
+            for key, h in store.health.items()
+            if key.endswith(f":{name}") or key == "metrics"
+        ]
+        known = [a for a in ages if a is not None]
+        if known:
+            text.append(f" · data {human_duration(max(known))} old", "dim")
+        else:
+            text.append(" · waiting for data", "dim")
+        return text
+
+    # --- actions ---
+
+    def action_back(self) -> None:
+        box = self.query_one("#log-filter", Input)
+        if box.has_class("-visible"):
+            box.remove_class("-visible")
+            self.query_one(LogView).focus()
+            return
+        if self.has_class("-side"):
+            self.remove_class("-side")
+            return
+        self.lapp.show_fleet()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#log-filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        hide = value.startswith("+")
+        term = value[1:].strip() if hide else value
+        log = self.query_one(LogView)
+        log.set_term(term or None, hide)
+        event.input.remove_class("-visible")
+        log.focus()
+
+    def action_next_match(self) -> None:
+        self.query_one(LogView).jump_match(1)
+
+    def action_previous_match(self) -> None:
+        self.query_one(LogView).jump_match(-1)
+
+    def action_toggle_follow(self) -> None:
+        log = self.query_one(LogView)
+        if log.follow:
+            log.follow = False
+        else:
+            log.resume()
+
+    def action_toggle_wrap(self) -> None:
+        log = self.query_one(LogView)
+        log.wrap = not log.wrap
+
+    def action_traces(self) -> None:
+        self.remove_class("-side")
+        self.query_one(TracesTable).focus()
+
+    def action_log(self) -> None:
+        self.remove_class("-side")
+        self.query_one(LogView).focus()
+
+    def action_diagnosis(self) -> None:
+        self.add_class("-side")
+        self.query_one(DiagnosisPanel).checklist.focus()
+
+    def action_charts(self) -> None:
+        if self.function is not None:
+            self.lapp.show_charts(self.function)
+
+    def action_copy(self) -> None:
+        command = self.query_one(DiagnosisPanel).next_command()
+        if command is None:
+            self.notify("No command for this check", severity="warning")
+            return
+        self.app.copy_to_clipboard(command)
+        self.notify(command, title="Copied to the clipboard", timeout=4)
+
+    def on_data_table_row_selected(self, event: TracesTable.RowSelected) -> None:
+        if not isinstance(event.data_table, TracesTable) or self.function is None:
+            return
+        trace = event.data_table.selected_trace()
+        if trace is not None:
+            self.lapp.show_trace(self.function, trace.trace_id)

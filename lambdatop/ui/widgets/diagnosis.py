@@ -1,0 +1,155 @@
+"""The diagnosis sidebar: the flowchart as a live checklist in the guide's plane colours; the
+highlighted check's evidence and next steps below it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
+from lambdatop.diagnose.render import GLYPHS
+
+STATUS_STYLES = {
+    CheckStatus.FAIL: "bold red",
+    CheckStatus.WARN: "bold yellow",
+    CheckStatus.OK: "green",
+    CheckStatus.UNKNOWN: "dim",
+}
+
+
+def check_label(check: CheckResult, width: int = 60) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("▌", PLANE_COLOURS[check.plane])
+    text.append(f"{GLYPHS[check.status]} ", STATUS_STYLES[check.status])
+    text.append(f"{check.id.replace('_', ' '):<17}", "bold")
+    text.append(
+        check.title[:width],
+        STATUS_STYLES[check.status] if check.status in (CheckStatus.FAIL, CheckStatus.WARN) else "",
+    )
+    return text
+
+
+def check_detail(check: CheckResult, command_index: int | None = None) -> Text:
+    text = Text()
+    text.append(f"{check.title}\n", STATUS_STYLES[check.status])
+    text.append(f"{check.plane.value} plane · {check.status.value}\n\n", "dim")
+    for item in check.evidence:
+        if item.startswith("›"):
+            text.append(f"{item}\n", "italic")
+        else:
+            text.append(f"• {item}\n")
+    commands = [step for step in check.steps if step.command]
+    if check.steps:
+        text.append("\nNext steps", "bold")
+        text.append("  (c copies the marked command)\n" if commands else "\n", "dim")
+    number = 0
+    for step in check.steps:
+        if step.command:
+            marked = command_index is not None and number == command_index
+            text.append("▶ " if marked else "$ ", "bold cyan" if marked else "dim")
+            text.append(f"{step.text}\n", "cyan" if marked else "")
+            number += 1
+        else:
+            text.append(f"{step.text}\n", "green")
+    return text
+
+
+def first_to_read(diagnosis: Diagnosis) -> int:
+    """The check to show first: the first failing check past the control plane (the cause, not
+    the symptom), else any failing, else any warning, else the first."""
+    checks = diagnosis.checks
+    for wanted, skip_control in (
+        (CheckStatus.FAIL, True),
+        (CheckStatus.FAIL, False),
+        (CheckStatus.WARN, True),
+        (CheckStatus.WARN, False),
+    ):
+        for index, check in enumerate(checks):
+            if check.status is wanted and not (skip_control and check.plane is Plane.CONTROL):
+                return index
+    return 0
+
+
+class DiagnosisPanel(Vertical):
+    """Checklist (an OptionList) over the selected check's evidence and next steps."""
+
+    DEFAULT_CSS = """
+    DiagnosisPanel { height: 1fr; }
+    DiagnosisPanel > OptionList { height: auto; max-height: 16; border: none; }
+    DiagnosisPanel > VerticalScroll {
+        height: 1fr; border-top: solid $primary-darken-2; padding: 0 1;
+    }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.diagnosis: Diagnosis | None = None
+        self.command_index = 0
+        self._fresh = True
+        """The next diagnosis is another function's: start at its most telling check."""
+        self.checklist = OptionList(id="checklist")
+        self.detail = Static("", markup=False, id="check-detail")
+
+    def compose(self) -> ComposeResult:
+        yield self.checklist
+        with VerticalScroll():
+            yield self.detail
+
+    def reset(self) -> None:
+        """Another function is shown: highlight its most telling check."""
+        self._fresh = True
+
+    def show(self, diagnosis: Diagnosis | None) -> None:
+        previous = self.selected_id()
+        self.diagnosis = diagnosis
+        highlighted = self.checklist.highlighted
+        self.checklist.clear_options()
+        if diagnosis is None:
+            self.detail.update(Text("Diagnosis: waiting for data…", "dim"))
+            return
+        self.checklist.add_options(Option(check_label(c), id=c.id) for c in diagnosis.checks)
+        ids = [c.id for c in diagnosis.checks]
+        if previous in ids:
+            self.checklist.highlighted = ids.index(previous)
+        elif highlighted is None:
+            worst = next(
+                (i for i, c in enumerate(diagnosis.checks) if c.status is CheckStatus.FAIL), None
+            )
+            self.checklist.highlighted = worst if worst is not None else 0
+        else:
+            self.checklist.highlighted = min(highlighted, len(ids) - 1)
+        self._show_detail()
+
+    def selected(self) -> CheckResult | None:
+        if self.diagnosis is None or self.checklist.highlighted is None:
+            return None
+        checks = self.diagnosis.checks
+        index = self.checklist.highlighted
+        return checks[index] if 0 <= index < len(checks) else None
+
+    def selected_id(self) -> str | None:
+        check = self.selected()
+        return check.id if check else None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.command_index = 0
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        check = self.selected()
+        if check is not None:
+            self.detail.update(check_detail(check, self.command_index))
+
+    def next_command(self) -> str | None:
+        """The marked command of the selected check; the next press marks the next one."""
+        check = self.selected()
+        if check is None or not check.commands:
+            return None
+        commands = check.commands
+        command = commands[self.command_index % len(commands)]
+        self.command_index = (self.command_index + 1) % len(commands)
+        self._show_detail()
+        return command

@@ -1,0 +1,271 @@
+"""The incident view's number panels: sparklines with their current, peak and limit, and the
+memory and cold-start figures. Every number carries its unit and its limit."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Sparkline, Static
+
+from lambdatop.core import metrics as m
+from lambdatop.core.records import Invocation
+from lambdatop.core.stats import percentiles
+from lambdatop.core.store import FunctionState
+from lambdatop.core.summary import recent_invocations
+from lambdatop.diagnose.format import ms
+from lambdatop.diagnose.model import Diagnosis
+
+MINUTE = 60
+
+
+def minute_series(
+    values: dict[int, float], since_s: int, now_s: int, fill: float = 0.0, total: bool = False
+) -> list[float]:
+    """One value a minute from `since_s` to now, missing minutes filled. Points off the minute
+    (some backends keep the datum's own timestamp) land in their minute: summed for counts,
+    else the largest."""
+    start = since_s - since_s % MINUTE
+    buckets: dict[int, float] = {}
+    for stamp, value in values.items():
+        minute = stamp - stamp % MINUTE
+        if minute in buckets:
+            buckets[minute] = buckets[minute] + value if total else max(buckets[minute], value)
+        else:
+            buckets[minute] = value
+    return [buckets.get(stamp, fill) for stamp in range(start, now_s - now_s % MINUTE + 1, MINUTE)]
+
+
+def _from_logs(invocations: list[Invocation], what: str) -> dict[int, float]:
+    buckets: dict[int, list[Invocation]] = {}
+    for inv in invocations:
+        stamp = int((inv.start_ms or inv.end_ms or 0) / 1000)
+        buckets.setdefault(stamp - stamp % MINUTE, []).append(inv)
+    out: dict[int, float] = {}
+    for stamp, group in buckets.items():
+        if what == "invocations":
+            out[stamp] = float(len(group))
+        elif what == "errors":
+            out[stamp] = float(sum(1 for inv in group if inv.failed))
+        elif what in ("p50", "p99"):
+            durations = [inv.duration_ms for inv in group if inv.duration_ms is not None]
+            value = percentiles(durations, 50 if what == "p50" else 99)[0]
+            if value is not None:
+                out[stamp] = value
+        elif what == "memory":
+            used = [inv.max_memory_mb for inv in group if inv.max_memory_mb is not None]
+            if used:
+                out[stamp] = float(max(used))
+        elif what == "cold":
+            out[stamp] = float(sum(1 for inv in group if inv.cold))
+    return out
+
+
+class SparkRow(Vertical):
+    """A label with figures over a sparkline."""
+
+    DEFAULT_CSS = """
+    SparkRow { height: 2; }
+    SparkRow > Static { height: 1; }
+    SparkRow > Sparkline { height: 1; }
+    """
+
+    def __init__(self, id: str) -> None:
+        super().__init__(id=id)
+        self.label = Static("", markup=False)
+        self.spark = Sparkline([])
+
+    def compose(self) -> ComposeResult:
+        yield self.label
+        yield self.spark
+
+    def show(self, label: Text, data: list[float]) -> None:
+        self.label.update(label)
+        self.spark.data = list(data)  # reassigned, not mutated: Sparkline redraws on assignment
+
+
+def latest(values: list[float]) -> float | None:
+    """The newest minute that has data: CloudWatch fills the last minutes in late."""
+    for value in reversed(values[-3:]):
+        if value:
+            return value
+    return values[-1] if values else None
+
+
+def _figure(name: str, value: str, extra: str = "", alert: bool = False) -> Text:
+    text = Text()
+    text.append(f"{name:<12}", "bold")
+    text.append(value, "bold red" if alert else "bold")
+    if extra:
+        text.append(f"  {extra}", "dim")
+    return text
+
+
+class MetricsPanel(Vertical):
+    """Invocations, errors, throttles, concurrency and duration over the window."""
+
+    DEFAULT_CSS = """
+    MetricsPanel { height: auto; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        for row in ("invocations", "errors", "throttles", "concurrency", "duration"):
+            yield SparkRow(id=f"spark-{row}")
+
+    def show(
+        self, state: FunctionState, limit_account: int | None, now_s: float, window_s: float
+    ) -> None:
+        since = int(now_s - window_s)
+        now = int(now_s)
+        series = state.metrics
+        logs = recent_invocations(state, since * 1000)
+        config = state.config
+
+        def points(key: str, fallback: str) -> tuple[list[float], str]:
+            counted = key in (m.INVOCATIONS, m.ERRORS, m.THROTTLES)
+            if key in series and series[key].points:
+                return minute_series(series[key].points, since, now, total=counted), "CloudWatch"
+            return minute_series(_from_logs(logs, fallback), since, now, total=counted), "logs"
+
+        invocations, source = points(m.INVOCATIONS, "invocations")
+        errors, _ = points(m.ERRORS, "errors")
+        total_inv, total_err = sum(invocations), sum(errors)
+        current = latest(invocations) or 0.0
+        self.query_one("#spark-invocations", SparkRow).show(
+            _figure(
+                "Invocations",
+                f"{current:,.0f}/min",
+                f"peak {max(invocations, default=0):,.0f}/min"
+                f" · {total_inv:,.0f} in window ({source})",
+            ),
+            invocations,
+        )
+        rate = 100 * total_err / total_inv if total_inv else 0.0
+        self.query_one("#spark-errors", SparkRow).show(
+            _figure(
+                "Errors",
+                f"{total_err:,.0f} ({rate:.1f} %)",
+                f"peak {max(errors, default=0):,.0f}/min",
+                alert=total_err > 0,
+            ),
+            errors,
+        )
+        throttles = (
+            minute_series(series[m.THROTTLES].points, since, now, total=True)
+            if m.THROTTLES in series
+            else []
+        )
+        total_thr = sum(throttles)
+        self.query_one("#spark-throttles", SparkRow).show(
+            _figure(
+                "Throttles",
+                f"{total_thr:,.0f}" if throttles else "n/a",
+                f"peak {max(throttles, default=0):,.0f}/min" if throttles else "CloudWatch only",
+                alert=total_thr > 0,
+            ),
+            throttles,
+        )
+        concurrency = (
+            minute_series(series[m.CONCURRENCY].points, since, now)
+            if m.CONCURRENCY in series
+            else []
+        )
+        limits = []
+        if config is not None and config.reserved_concurrency is not None:
+            limits.append(f"reserved {config.reserved_concurrency}")
+        if limit_account:
+            limits.append(f"account {limit_account:,}")
+        now_conc = latest(concurrency)
+        at_limit = bool(
+            config
+            and config.reserved_concurrency
+            and concurrency
+            and max(concurrency) >= config.reserved_concurrency
+        )
+        self.query_one("#spark-concurrency", SparkRow).show(
+            _figure(
+                "Concurrency",
+                f"{now_conc:,.0f}" + (f" / {limits[0].split()[-1]}" if limits else "")
+                if now_conc is not None
+                else "n/a",
+                " · ".join([f"peak {max(concurrency, default=0):,.0f}", *limits]),
+                alert=at_limit,
+            ),
+            concurrency,
+        )
+        p99, source = points(m.DURATION_P99, "p99")
+        p50, _ = points(m.DURATION_P50, "p50")
+        if not any(p99) and m.DURATION_MAX in series:
+            p99 = minute_series(series[m.DURATION_MAX].points, since, now)
+            label = "max"
+        else:
+            label = "p99"
+        timeout = config.timeout_s if config else None
+        latest_p99 = next((v for v in reversed(p99) if v), None)
+        latest_p50 = next((v for v in reversed(p50) if v), None)
+        near = bool(timeout and latest_p99 and latest_p99 >= 0.8 * timeout * 1000)
+        self.query_one("#spark-duration", SparkRow).show(
+            _figure(
+                "Duration",
+                f"{label} {ms(latest_p99)}" + (f" of {timeout:g} s" if timeout else ""),
+                f"p50 {ms(latest_p50)} · peak {ms(max(p99, default=0) or None)}",
+                alert=near,
+            ),
+            p99,
+        )
+
+
+def memory_bar(used: int | None, size: int | None, width: int = 24) -> Text:
+    """`███████░░░ 488 / 512 MB (95 %)`."""
+    text = Text()
+    if used is None or not size:
+        text.append("memory n/a", "dim")
+        return text
+    share = min(used / size, 1.0)
+    filled = round(share * width)
+    colour = "red" if share >= 0.9 else "yellow" if share >= 0.75 else "green"
+    text.append("█" * filled, colour)
+    text.append("░" * (width - filled), "dim")
+    text.append(f" {used} / {size} MB ({share * 100:.0f} %)", "bold")
+    return text
+
+
+class MemoryPanel(Static):
+    """Max memory against the limit, per-environment growth, and cold starts."""
+
+    DEFAULT_CSS = """
+    MemoryPanel { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+
+    def show(
+        self, state: FunctionState, diagnosis: Diagnosis | None, now_s: float, window_s: float
+    ) -> None:
+        invocations = recent_invocations(state, int((now_s - window_s) * 1000))
+        size = state.config.memory_mb if state.config else None
+        used = [inv.max_memory_mb for inv in invocations if inv.max_memory_mb is not None]
+        if size is None:
+            sizes = [inv.memory_size_mb for inv in invocations if inv.memory_size_mb]
+            size = sizes[-1] if sizes else None
+        text = Text()
+        text.append("Memory      ", "bold")
+        text.append_text(memory_bar(max(used) if used else None, size))
+        oom = sum(1 for inv in invocations if inv.status.value == "out_of_memory")
+        if oom:
+            text.append(f"  ✖ {oom} out of memory", "bold red")
+        if diagnosis is not None:
+            for line in diagnosis.check("memory").evidence:
+                if line.startswith("environment "):
+                    text.append(f"\n            ↗ {line}", "yellow")
+        cold = [inv for inv in invocations if inv.cold]
+        inits = [inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0 for inv in cold]
+        p50, p99 = percentiles(inits, 50, 99)
+        text.append("\nCold starts ", "bold")
+        share = 100 * len(cold) / len(invocations) if invocations else 0.0
+        text.append(f"{len(cold):,} ({share:.1f} %)", "bold")
+        text.append(
+            f"  init p50 {ms(p50)} · p99 {ms(p99)}" if cold else "  (none in window)", "dim"
+        )
+        self.update(text)
