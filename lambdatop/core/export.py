@@ -7,8 +7,10 @@ Bytes in, events out. Malformed input raises `ExportError` with a message fit fo
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,22 +64,82 @@ _ENVELOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def read_export(data: bytes) -> ExportedLogs:
     """Events from an export, in each stream's order. Raises ExportError on malformed input."""
+    data = _uncompressed(data)
     text = decode(data).lstrip("\ufeff")
     head = text.lstrip()
     if not head:
         return ExportedLogs(form="text")
-    if head[0] == "[":
+    if _looks_binary(head):
+        raise ExportError("binary data, not logs (an archive or another file?)")
+    if _JSON_ARRAY.match(head):
         return _from_document(head, "json")
     if head[0] == "{":
         try:
             document = json.loads(head)
         except ValueError as error:
+            documents = _concatenated(head)
+            if documents is not None:
+                return _from_parsed_document(documents, "json")
             first = head.split("\n", 1)[0].strip()
             if first in ("{", '{"events": [', '{"events":[') or not _is_json_object(first):
                 raise ExportError(_json_error("malformed JSON", error)) from None
             return _from_lines(text)
-        return _from_parsed_document(document, "json")
+        return _from_parsed_document(document, "json", raw=head.strip())
     return _from_lines(text)
+
+
+# A JSON array, not a log line that starts with a bracket (`[ERROR]`, `[2026-03-02 ...]`).
+_JSON_ARRAY = re.compile(r"\[\s*(?:[{\]\"]|$)")
+_GZIP = b"\x1f\x8b"
+_ZIP = b"PK\x03\x04"
+
+
+def _uncompressed(data: bytes) -> bytes:
+    """Subscription records delivered to S3 by Firehose stay gzipped: read them as they are."""
+    if data[:4] == _ZIP:
+        raise ExportError("a zip archive, not logs: unzip it first")
+    if data[:2] != _GZIP:
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:
+        raise ExportError(f"gzip data that cannot be read: {error}") from None
+
+
+def _looks_binary(text: str) -> bool:
+    """Mostly NULs, control bytes and undecodable bytes: not a log, whatever a line may hold."""
+    sample = text[:4096]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\x1b"))
+    return odd > 0.3 * len(sample)
+
+
+def _concatenated(text: str) -> list[Any] | None:
+    """JSON documents one after another with nothing between them (Firehose writes
+    subscription records that way), or None if the text is not that."""
+    decoder = json.JSONDecoder()
+    documents: list[Any] = []
+    index = 0
+    while index < len(text):
+        try:
+            document, index = decoder.raw_decode(text, index)
+        except ValueError:
+            return None
+        if not isinstance(document, dict):
+            return None
+        documents.append(document)
+        while index < len(text) and text[index] in " \t\r\n":
+            index += 1
+    if len(documents) < 2:
+        return None
+    merged: list[Any] = []
+    for document in documents:
+        if isinstance(document.get("events"), list):
+            merged.extend(document["events"])
+        elif isinstance(document.get("logEvents"), list) or _is_envelope(document):
+            merged.append(document)
+        else:
+            return None
+    return merged
 
 
 def _is_json_object(line: str) -> bool:
@@ -101,8 +163,15 @@ def _from_document(text: str, form: str) -> ExportedLogs:
     return _from_parsed_document(document, form)
 
 
-def _from_parsed_document(document: Any, form: str) -> ExportedLogs:
+def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> ExportedLogs:
     out = ExportedLogs(form=form)
+    if (
+        isinstance(document, dict)
+        and "events" in document
+        and "message" not in document
+        and not isinstance(document["events"], list)
+    ):
+        raise ExportError('"events" is not a list of events: neither an export nor events')
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         items: list[Any] = document["events"]
     elif isinstance(document, dict) and isinstance(document.get("logEvents"), list):
@@ -113,8 +182,8 @@ def _from_parsed_document(document: Any, form: str) -> ExportedLogs:
     elif isinstance(document, dict) and _is_envelope(document):
         items = [document]
     elif isinstance(document, dict):
-        # One JSON-format log line on its own.
-        message = json.dumps(document)
+        # One JSON-format log line on its own: passed through untouched.
+        message = raw if raw is not None and "\n" not in raw else json.dumps(document)
         out.events.append(LogEvent(0, message))
         out.parsed.append(None)
         out.has_time = False
@@ -184,7 +253,9 @@ def _add_subscription(out: ExportedLogs, item: dict[str, Any]) -> None:
 
 
 def _finish(out: ExportedLogs) -> ExportedLogs:
-    """Missing timestamps are filled from the message or a neighbour; events sorted by time."""
+    """Events repeated by overlapping exports dropped (by event id); missing timestamps filled
+    from the message or a neighbour; events sorted by time."""
+    _drop_repeats(out)
     missing = [i for i, e in enumerate(out.events) if e.timestamp_ms < 0]
     for index in missing:
         parsed = parse(out.events[index].message)
@@ -197,6 +268,20 @@ def _finish(out: ExportedLogs) -> ExportedLogs:
         out.events = [out.events[i] for i in order]
         out.parsed = [out.parsed[i] for i in order]
     return out
+
+
+def _drop_repeats(out: ExportedLogs) -> None:
+    seen: set[str] = set()
+    keep: list[int] = []
+    for index, event in enumerate(out.events):
+        if event.event_id is not None:
+            if event.event_id in seen:
+                continue
+            seen.add(event.event_id)
+        keep.append(index)
+    if len(keep) < len(out.events):
+        out.events = [out.events[i] for i in keep]
+        out.parsed = [out.parsed[i] for i in keep]
 
 
 def _fill_times(out: ExportedLogs) -> None:

@@ -110,9 +110,7 @@ class Commands:
         )
 
     def lambda_call(self, operation: str, extra: str = "", changes: bool = False) -> Step:
-        return Step(
-            f"aws lambda {operation}{extra}{self._region()}", command=True, changes=changes
-        )
+        return Step(f"aws lambda {operation}{extra}{self._region()}", command=True, changes=changes)
 
     def lambda_function(self, operation: str, extra: str = "", changes: bool = False) -> Step:
         """`aws lambda <operation> --function-name <this function> ...`."""

@@ -1,16 +1,20 @@
 """The diagnosis as text for a person, Markdown for an incident document, and JSON for scripts.
 
 Everything taken from a log line was sanitised when it was parsed; here it is only ever printed
-as data (no Rich markup is interpreted, Markdown special characters are escaped).
+as data (no Rich markup is interpreted, Markdown special characters are escaped), and every
+string is cleaned once more on the way out, so nothing a log line carried can drive a terminal.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
+from lambdatop.core.sanitize import one_line
+from lambdatop.core.timeutil import human_duration, to_epoch_ms
 from lambdatop.diagnose.format import ms, pct
-from lambdatop.diagnose.model import CheckResult, CheckStatus, Diagnosis, Plane
+from lambdatop.diagnose.model import CheckResult, CheckStatus, Diagnosis, Plane, Step
 
 GLYPHS = {
     CheckStatus.FAIL: "✖",
@@ -33,16 +37,47 @@ _PLANE_ANSI = {
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _BOLD = "\x1b[1m"
+_UNNAMED = "(function not named)"
+_NAME_HINT = (
+    "function not named: the commands say <function>; "
+    "`lambdatop diagnose FUNCTION --logs FILE` fills it in"
+)
+
+
+def _safe(text: str) -> str:
+    """One display line with no control character or escape sequence, whatever its origin."""
+    return one_line(text)
 
 
 def to_json(diagnosis: Diagnosis) -> str:
-    return json.dumps(diagnosis.to_json(), indent=2, ensure_ascii=False)
+    return json.dumps(_clean_json(diagnosis.to_json()), indent=2, ensure_ascii=False)
+
+
+def _clean_json(value: object) -> object:
+    if isinstance(value, str):
+        return _safe(value)
+    if isinstance(value, dict):
+        return {key: _clean_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(item) for item in value]
+    return value
+
+
+def window_text(diagnosis: Diagnosis) -> str | None:
+    """`2026-03-02T09:13:55.120Z → 2026-03-02T09:25:08.602Z (11 min)`."""
+    if not (diagnosis.window_start or diagnosis.window_end):
+        return None
+    text = f"{diagnosis.window_start or '?'} → {diagnosis.window_end or '?'}"
+    start, end = to_epoch_ms(diagnosis.window_start), to_epoch_ms(diagnosis.window_end)
+    if start is not None and end is not None and end >= start:
+        text += f" ({human_duration((end - start) / 1000)})"
+    return text
 
 
 def summary_lines(diagnosis: Diagnosis) -> list[str]:
     """The headline numbers in three lines."""
     s = diagnosis.summary
-    throttles = "throttles n/a" if s.throttles is None else f"{s.throttles:,} throttles"
+    throttles = "throttles n/a" if s.throttles is None else f"{s.throttles:,} throttled"
     timeout = f" of {s.timeout_s:g} s timeout" if s.timeout_s else ""
     memory = (
         f"memory max {s.max_memory_used_mb} / {s.memory_size_mb} MB"
@@ -59,30 +94,68 @@ def summary_lines(diagnosis: Diagnosis) -> list[str]:
     ]
 
 
+def start_with(diagnosis: Diagnosis) -> tuple[str, str | None] | None:
+    """The failing check to look at first, and the one it explains (if any): the first failing
+    check in the flowchart past the control plane, unless another failing check is its cause."""
+    failing = [c for c in diagnosis.checks if c.status is CheckStatus.FAIL]
+    if not failing:
+        return None
+    # The control plane summarises (metrics show the throttles the throttling check explains):
+    # start where a cause is named, if any is.
+    causes = [c for c in failing if c.plane is not Plane.CONTROL]
+    first = (causes or failing)[0]
+    failing_ids = {c.id for c in failing}
+    cause = next((c for c in first.caused_by if c in failing_ids), None)
+    return (cause, first.id) if cause else (first.id, None)
+
+
 def verdict(diagnosis: Diagnosis) -> str:
     failing = [c.id for c in diagnosis.checks if c.status is CheckStatus.FAIL]
     warning = [c.id for c in diagnosis.checks if c.status is CheckStatus.WARN]
-    if failing:
+    first = start_with(diagnosis)
+    if failing and first is not None:
+        begin, explains = first
+        why = f" (the {explains} failures follow from it)" if explains else ""
         return (
             f"{len(failing)} check{'s' if len(failing) > 1 else ''} failing: "
-            f"{', '.join(failing)}. Start with {failing[0]}."
+            f"{', '.join(failing)}. Start with {begin}{why}."
         )
     if warning:
         return f"Nothing failing; {len(warning)} to watch: {', '.join(warning)}."
+    if all(c.status is CheckStatus.UNKNOWN for c in diagnosis.checks):
+        return "Nothing to judge: no data in the window."
     return "Nothing failing."
+
+
+def _split(steps: list[Step]) -> tuple[list[Step], list[Step]]:
+    """Things to look at, and fixes to make."""
+    return [s for s in steps if not s.fix], [s for s in steps if s.fix]
+
+
+def _plain(step: Step) -> str:
+    text = _safe(step.text)
+    for prefix in ("Fix: ", "Check: "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
 
 
 def to_text(diagnosis: Diagnosis, colour: bool = False) -> str:
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if colour else text
 
-    name = diagnosis.function or "(function not named)"
-    region = f" ({diagnosis.region})" if diagnosis.region else ""
+    name = _safe(diagnosis.function) if diagnosis.function else _UNNAMED
+    region = f" ({_safe(diagnosis.region)})" if diagnosis.region else ""
     out = [paint(_BOLD, f"lambdatop diagnosis — {name}{region}")]
-    if diagnosis.window_start or diagnosis.window_end:
-        out.append(f"window {diagnosis.window_start or '?'} → {diagnosis.window_end or '?'}")
+    window = window_text(diagnosis)
+    if window:
+        out.append(f"window {window}")
+    if not diagnosis.function:
+        out.append(paint(_DIM, _NAME_HINT))
     out.append("")
     out.extend(f"  {line}" for line in summary_lines(diagnosis))
+    out.append("")
+    out.append(paint(_BOLD, verdict(diagnosis)))
     plane: Plane | None = None
     for check in diagnosis.checks:
         if check.plane is not plane:
@@ -90,86 +163,91 @@ def to_text(diagnosis: Diagnosis, colour: bool = False) -> str:
             out.append("")
             out.append(paint(_PLANE_ANSI[plane], plane.value.upper()))
         glyph = paint(_ANSI[check.status], GLYPHS[check.status])
-        out.append(f"  {glyph} {check.id:<18} {check.title}")
+        out.append(f"  {glyph} {check.id:<18} {_safe(check.title)}")
         if check.status in (CheckStatus.FAIL, CheckStatus.WARN):
             out.extend(_details_text(check, paint))
-    out.append("")
-    out.append(paint(_BOLD, verdict(diagnosis)))
+    if diagnosis.failed:
+        out.append("")
+        out.append(paint(_BOLD, verdict(diagnosis)))
     return "\n".join(out) + "\n"
 
 
-def _details_text(check: CheckResult, paint: object) -> list[str]:
-    assert callable(paint)
-    lines = [
-        f"      {item}" if item.startswith("›") else f"      • {item}" for item in check.evidence
-    ]
-    if check.steps:
-        lines.append(paint(_DIM, "      next:"))
-        for step in check.steps:
-            prefix = "$ " if step.command else ""
-            lines.append(f"        {prefix}{step.text}")
+def _details_text(check: CheckResult, paint: Callable[[str, str], str]) -> list[str]:
+    lines = []
+    for item in check.evidence:
+        text = _safe(item)
+        lines.append(f"      {text}" if text.startswith("›") else f"      • {text}")
+    look, fixes = _split(check.steps)
+    if look:
+        lines.append(paint(_DIM, "      investigate:"))
+        for step in look:
+            lines.append(
+                f"        $ {_safe(step.text)}" if step.command else f"        • {_plain(step)}"
+            )
+    if fixes:
+        lines.append(paint(_DIM, "      fix:"))
+        for step in fixes:
+            if step.command:
+                lines.append(f"        $ {_safe(step.text)}")
+            else:
+                lines.append(f"        • {_plain(step)}")
     return lines
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+# Characters that would start Markdown syntax (emphasis, code, links, HTML, tables, entities).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&~])")
 
 
 def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_SPECIAL.sub(r"\\\1", _safe(text))
 
 
 def _fence(lines: list[str], language: str = "") -> list[str]:
+    lines = [_safe(line) for line in lines]
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}{language}", *lines, fence]
 
 
+def _code(text: str) -> str:
+    """Inline code that no backtick inside can end early."""
+    text = _safe(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
 def to_markdown(diagnosis: Diagnosis) -> str:
     s = diagnosis.summary
-    name = diagnosis.function or "(function not named)"
+    name = _code(diagnosis.function) if diagnosis.function else _UNNAMED
     region = f" ({_md(diagnosis.region)})" if diagnosis.region else ""
-    out = [f"## lambdatop diagnosis: `{name.replace('`', '')}`{region}", ""]
-    if diagnosis.window_start or diagnosis.window_end:
-        out += [f"Window: {diagnosis.window_start or '?'} → {diagnosis.window_end or '?'}", ""]
+    out = [f"## lambdatop diagnosis: {name}{region}", ""]
+    window = window_text(diagnosis)
+    if window:
+        out += [f"Window: {window}", ""]
+    if not diagnosis.function:
+        out += [f"_{_md(_NAME_HINT)}_", ""]
     out += [f"**{_md(verdict(diagnosis))}**", ""]
+    duration = ms(s.duration_ms.p99) + (f" of {s.timeout_s:g} s" if s.timeout_s else "")
+    memory = (
+        f"{s.max_memory_used_mb} / {s.memory_size_mb} MB"
+        if s.max_memory_used_mb is not None and s.memory_size_mb
+        else "n/a"
+    )
+    throttles = "n/a" if s.throttles is None else f"{s.throttles:,}"
     out += [
-        "| invocations | failed | timed out | out of memory | cold starts | throttles "
+        "| invocations | failed | timed out | out of memory | cold starts | throttled "
         "| p99 duration | max memory |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {s.invocations:,} | {s.errors:,} ({pct(s.errors, s.invocations)}) | {s.timeouts:,} "
-        f"| {s.out_of_memory:,} | {s.cold_starts:,} | "
-        f"{'n/a' if s.throttles is None else f'{s.throttles:,}'} | {ms(s.duration_ms.p99)}"
-        + (f" of {s.timeout_s:g} s" if s.timeout_s else "")
-        + " | "
-        + (
-            f"{s.max_memory_used_mb} / {s.memory_size_mb} MB"
-            if s.max_memory_used_mb is not None and s.memory_size_mb
-            else "n/a"
-        )
-        + " |",
+        f"| {s.out_of_memory:,} | {s.cold_starts:,} ({pct(s.cold_starts, s.invocations)}) "
+        f"| {throttles} | {duration} | {memory} |",
         "",
     ]
     for check in diagnosis.checks:
-        if check.status not in (CheckStatus.FAIL, CheckStatus.WARN):
-            continue
-        out.append(
-            f"### {GLYPHS[check.status]} {check.status.value.upper()} `{check.id}`"
-            f" ({check.plane.value} plane): {_md(check.title)}"
-        )
-        out.append("")
-        facts = [item for item in check.evidence if not item.startswith("›")]
-        quoted = [item[2:] for item in check.evidence if item.startswith("›")]
-        out += [f"- {_md(item)}" for item in facts]
-        if quoted:
-            out += ["", *_fence(quoted, "text")]
-        commands = [step.text for step in check.steps if step.command]
-        fixes = [step.text for step in check.steps if not step.command]
-        if commands or fixes:
-            out += ["", "Next steps:", ""]
-            out += [f"- {_md(fix)}" for fix in fixes]
-            if commands:
-                out += ["", *_fence(commands, "bash")]
-        out.append("")
+        if check.status in (CheckStatus.FAIL, CheckStatus.WARN):
+            out += _check_markdown(check)
     out += ["### All checks", "", "| check | plane | status | finding |", "|---|---|---|---|"]
     for check in diagnosis.checks:
         out.append(
@@ -177,3 +255,29 @@ def to_markdown(diagnosis: Diagnosis) -> str:
             f"| {_md(check.title)} |"
         )
     return "\n".join(out) + "\n"
+
+
+def _check_markdown(check: CheckResult) -> list[str]:
+    out = [
+        f"### {GLYPHS[check.status]} {check.status.value.upper()} `{check.id}`"
+        f" ({check.plane.value} plane): {_md(check.title)}",
+        "",
+    ]
+    facts = [item for item in check.evidence if not item.startswith("›")]
+    quoted = [item[2:] for item in check.evidence if item.startswith("›")]
+    out += [f"- {_md(item)}" for item in facts]
+    if quoted:
+        out += ["", *_fence(quoted, "text")]
+    look, fixes = _split(check.steps)
+    for heading, steps in (("Investigate", look), ("Fix", fixes)):
+        if not steps:
+            continue
+        out += ["", f"**{heading}**", ""]
+        out += [f"- {_md(_plain(step))}" for step in steps if not step.command]
+        commands = [step.text for step in steps if step.command]
+        if commands:
+            if any(not step.command for step in steps):
+                out.append("")
+            out += _fence(commands, "bash")
+    out.append("")
+    return out

@@ -37,7 +37,11 @@ class Thresholds(BaseModel):
     min_invocations_for_ratio: int = Field(20, ge=1)
     """Shares (cold starts, over-provisioned memory) are judged only over this many invocations."""
     cold_start_ratio_warn: float = Field(0.05, ge=0, le=1)
-    """cold_start warns at this share of invocations starting cold."""
+    """cold_start warns at this share of invocations starting cold (Datadog warns at 1 %), when
+    the init is notable (see cold_start_init_notable_ms)."""
+    cold_start_init_notable_ms: float = Field(1000, ge=0)
+    """The cold-start share only warns when init p99 reaches this: a fast init costs callers
+    little however often it runs (a quiet function starts cold often and that is fine)."""
     cold_start_ratio_fail: float = Field(0.25, ge=0, le=1)
     """cold_start fails at this share when init p99 is also slow (see init_slow_ms)."""
     init_slow_ms: float = Field(3000, gt=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from lambdatop.core import metrics as m
@@ -10,6 +11,13 @@ from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import count, ms, pct, samples
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane
 from lambdatop.diagnose.thresholds import Thresholds
+
+_DROPPED_RECORDS = re.compile(r'"droppedRecords"\s*:\s*(\d+)')
+
+
+def _dropped_records(text: str) -> int:
+    match = _DROPPED_RECORDS.search(text)
+    return int(match.group(1)) if match else 0
 
 
 def check_logs(ev: Evidence, limits: Thresholds) -> CheckResult:
@@ -49,9 +57,12 @@ def check_logs(ev: Evidence, limits: Thresholds) -> CheckResult:
     ]
     problems: list[str] = []
     if ev.dropped:
-        problems.append(f"Lambda dropped log lines {count(len(ev.dropped), 'time')}")
+        records = sum(_dropped_records(f.line.text) for f in ev.dropped)
+        lost = f" ({count(records, 'record')} lost)" if records else ""
+        problems.append(f"Lambda dropped log lines {count(len(ev.dropped), 'time')}{lost}")
         result.evidence.append(
-            "platform.logsDropped: the function logged faster than Lambda could ship"
+            "platform.logsDropped: the function logged faster than Lambda could ship, so "
+            "counts from these logs are low"
         )
         result.evidence.extend(samples(ev.dropped))
     if ev.gaps:

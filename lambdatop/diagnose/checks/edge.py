@@ -281,7 +281,11 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = f"Deploy or init error: {signature}"
         modified = ev.config.last_modified if ev.config else None
         if modified:
-            result.evidence.append(f"function last modified {modified}")
+            first_sample = next(
+                (i for i, item in enumerate(result.evidence) if item.startswith("›")),
+                len(result.evidence),
+            )
+            result.evidence.insert(first_sample, f"function last modified {modified}")
         result.steps.append(cmd.lambda_function("list-versions-by-function"))
         result.steps.append(
             Step(

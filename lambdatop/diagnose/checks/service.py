@@ -90,7 +90,11 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
     elif share >= limits.cold_start_ratio_fail and slow:
         result.status = CheckStatus.FAIL
         result.title = f"Cold-start storm: {cold_share} of invocations cold, init p99 {ms(p99)}"
-    elif share >= limits.cold_start_ratio_warn or slow:
+    elif slow or (
+        share >= limits.cold_start_ratio_warn
+        and p99 is not None
+        and p99 >= limits.cold_start_init_notable_ms
+    ):
         result.status = CheckStatus.WARN
         result.title = f"{cold_share} of invocations started cold, init p99 {ms(p99)}"
     else:
@@ -195,7 +199,7 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
             if ok_p99 / 1000 > 0.5 * timeout_s:
                 result.steps.append(_raise_timeout(cmd, ok_p99, behind_api))
         memory = ev.memory_size_mb
-        if memory is not None and memory < 1769:
+        if memory is not None and memory < 1769 and not result.caused_by:
             result.steps.append(
                 Step(
                     f"Fix: more memory means more CPU: try {memory_step(memory * 2)} MB "
@@ -344,6 +348,9 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
     if oom or peak >= limits.memory_near_ratio * size:
         wanted = memory_step(max(size * 1.5, peak * 1.3))
+        result.steps.append(
+            Step(f"Fix: raise memory from {size} MB to {wanted} MB (the peak was {peak} MB)")
+        )
         result.steps.append(cmd.update(f"--memory-size {wanted}"))
     return result
 
@@ -369,10 +376,10 @@ def _overprovisioned(
             f"setting {suggested} MB (1.5 × the peak) saves about ${saving:,.2f} a month at this "
             "window's traffic"
         )
-    result.steps.append(cmd.update(f"--memory-size {suggested}"))
     result.steps.append(
-        Step("Check: less memory also means less CPU; watch duration after the change")
+        Step(f"Fix: set {suggested} MB, then watch duration: less memory also means less CPU")
     )
+    result.steps.append(cmd.update(f"--memory-size {suggested}"))
     return result
 
 
@@ -400,9 +407,9 @@ def _policy_resource(resource: str | None) -> str:
 def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     result = CheckResult("permission", Plane.SERVICE, CheckStatus.OK, "", steps=cmd.role_policies())
-    if not ev.logs_read:
+    if not ev.logs_read or not ev.lines:
         result.status = CheckStatus.UNKNOWN
-        result.title = "Logs not read"
+        result.title = "Logs not read" if not ev.logs_read else "No log lines in the window"
         return result
     denials = ev.family(ErrorFamily.PERMISSION)
     if not denials:
@@ -451,6 +458,10 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
         if ":" in action and (action, resource) not in explicit
     ]
     if statements:
+        grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
+        result.steps.append(
+            Step(f"Fix: allow the execution role {role or '<execution-role>'}: {grants}")
+        )
         result.steps.append(cmd.allow(statements))
     if explicit:
         result.steps.append(
@@ -557,8 +568,8 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.status = CheckStatus.UNKNOWN
         result.title = (
             "Throttles are a CloudWatch metric (not read); no downstream throttling in logs"
-            if ev.logs_read
-            else "No metrics or logs read"
+            if ev.logs_read and ev.lines
+            else "Neither metrics nor log lines to read"
         )
         return result
     result.status = status

@@ -51,10 +51,11 @@ def _affected(ev: Evidence, found: list[Finding]) -> str:
 
 
 def _logs_unread(result: CheckResult, ev: Evidence) -> bool:
-    if ev.logs_read:
+    """Without log lines there is nothing to find, and finding nothing would read as `ok`."""
+    if ev.logs_read and ev.lines:
         return False
     result.status = CheckStatus.UNKNOWN
-    result.title = "Logs not read"
+    result.title = "Logs not read" if not ev.logs_read else "No log lines in the window"
     return True
 
 
@@ -267,9 +268,13 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
     elif config is not None:
         result.evidence.append("not in a VPC")
     if not found:
-        if not ev.logs_read and config is None:
+        if (not ev.logs_read or not ev.lines) and config is None:
             result.status = CheckStatus.UNKNOWN
-            result.title = "Neither logs nor configuration read"
+            result.title = (
+                "Neither logs nor configuration read"
+                if not ev.logs_read
+                else "No log lines in the window, configuration not read"
+            )
             return result
         if (
             in_vpc

@@ -1,0 +1,489 @@
+"""`lambdatop diagnose --logs FILE`, the installed command, run as a subprocess: every input
+format, every output format, every exit code, and input written to hurt."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pty
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+from expect import json_schema
+from lambdalogs import FUNCTION, Logs, node, py, py_unhandled
+
+ESC = "\x1b"
+# Control characters a report may never hold (newline is how it ends its lines).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BIN = Path(sys.executable).parent / "lambdatop"
+COMMAND = [str(_BIN)] if _BIN.exists() else [sys.executable, "-m", "lambdatop"]
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> dict[str, object]:
+        data = json.loads(self.out)
+        json_schema(data)
+        return data  # type: ignore[no-any-return]
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAMBDATOP_", "NO_COLOR"))}
+    env.pop("TERM", None)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # no user settings leak in
+    env.update(extra)
+    return env
+
+
+def lambdatop(tmp_path: Path, *args: str, stdin: bytes | None = None, **env: str) -> Run:
+    done = subprocess.run(
+        [*COMMAND, *args],
+        input=stdin,
+        capture_output=True,
+        env=environment(tmp_path, **env),
+        timeout=60,
+        check=False,
+    )
+    out = done.stdout.decode("utf-8")  # a report is always valid UTF-8
+    err = done.stderr.decode("utf-8")
+    assert "Traceback" not in err, err
+    if done.returncode == 2:
+        assert err.count("\n") == 1, err
+        assert err.startswith("lambdatop"), err
+        assert out == ""
+    return Run(done.returncode, out, err)
+
+
+def status_of(run: Run, check_id: str) -> str:
+    checks = run.json["checks"]
+    assert isinstance(checks, list)
+    return str(next(c["status"] for c in checks if c["id"] == check_id))
+
+
+def clean_output(text: str) -> None:
+    assert ESC not in text
+    assert CONTROL.search(text.replace("\n", "")) is None, repr(CONTROL.search(text))
+
+
+# --- the incident every format carries ---------------------------------------------------------
+
+POOL = py(
+    "ERROR",
+    "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, "
+    "connection timed out, timeout 30.00",
+)
+DENIED = node(
+    "ERROR",
+    "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/checkout-api-role/"
+    "checkout-api is not authorized to perform: dynamodb:PutItem on resource: "
+    "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+)
+OOM_LINES = (
+    py("ERROR", "MemoryError while resizing the image buffer"),
+    py_unhandled("MemoryError", ""),
+    "Runtime.OutOfMemory: Runtime exited with error: signal: killed",
+    "RequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.ExitError",
+    "fatal error: runtime: out of memory",
+)
+EXPECTED = {"invocations": 210, "timeouts": 6, "out_of_memory": 1, "errors": 10, "cold_starts": 4}
+
+
+@cache
+def incident(json_format: bool = False) -> Logs:
+    logs = Logs(json_format=json_format)
+    logs.healthy(200, memory_mb=512, used_mb=(200, 260))
+    env = logs.stream()
+    for _ in range(6):
+        logs.invoke(env, timeout_s=30.0, app=(POOL,))
+    # One invocation that prints five lines about running out of memory: it counts once.
+    logs.invoke(env, used_mb=512, app=OOM_LINES, status="error", error_type="Runtime.OutOfMemory")
+    for _ in range(3):
+        logs.invoke(env, app=(DENIED,), status="error")
+    # Two that had not finished when the export was taken: no REPORT, not counted.
+    logs.invoke(env, report=False, app=(py("INFO", "still working"),))
+    logs.invoke(env, report=False)
+    return logs
+
+
+@cache
+def healthy() -> Logs:
+    logs = Logs()
+    logs.healthy(300, memory_mb=256, used_mb=(110, 160))
+    return logs
+
+
+def concatenated_subscription_gzip() -> bytes:
+    return gzip.compress(incident().subscription().replace("\n", "").encode())
+
+
+def filter_log_events_pages() -> str:
+    """Two runs of filter-log-events appended to one file, the second overlapping the first."""
+    data = json.loads(incident().filter_log_events())
+    events = data["events"]
+    half = len(events) // 2
+    first = {"events": events[: half + 40], "searchedLogStreams": []}
+    second = {"events": events[half:], "searchedLogStreams": []}
+    return json.dumps(first, indent=2) + "\n" + json.dumps(second, indent=2) + "\n"
+
+
+INPUTS = {
+    "filter-log-events": lambda: incident().filter_log_events(),
+    "filter-log-events-pretty": lambda: incident().filter_log_events(indent=4),
+    "filter-log-events-json-log-format": lambda: incident(json_format=True).filter_log_events(),
+    "filter-log-events-appended-pages": filter_log_events_pages,
+    "jsonl": lambda: incident().jsonl(),
+    "raw-text": lambda: incident().raw_text(),
+    "aws-logs-tail": lambda: incident().tail_text(),
+    "cli-output-text": lambda: incident().cli_text(),
+    "subscription-records": lambda: incident().subscription(),
+    "subscription-firehose-gzip": concatenated_subscription_gzip,
+}
+
+
+@pytest.mark.parametrize("form", list(INPUTS))
+def test_every_input_format_gives_the_same_diagnosis(tmp_path: Path, form: str) -> None:
+    content = INPUTS[form]()
+    data = content if isinstance(content, bytes) else content.encode()
+    path = tmp_path / "export"
+    path.write_bytes(data)
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    assert run.code == 1, run.err
+    report = run.json
+    summary = report["summary"]
+    assert isinstance(summary, dict)
+    assert {key: summary[key] for key in EXPECTED} == EXPECTED
+    assert summary["memory_size_mb"] == 512
+    assert summary["max_memory_used_mb"] == 512
+    assert summary["timeout_s"] == 30.0
+    failing = {c["id"] for c in report["checks"] if c["status"] == "fail"}  # type: ignore[attr-defined,index]
+    assert {"timeout", "memory", "permission", "connection_pool"} <= failing
+    permission = next(c for c in report["checks"] if c["id"] == "permission")  # type: ignore[attr-defined]
+    assert "3 denials in 3 invocations, 3 of which failed" in permission["evidence"]
+    if "text" not in form and "tail" not in form:
+        # One event a line, each once, however many times the export repeated it.
+        logs_check = next(c for c in report["checks"] if c["id"] == "logs")  # type: ignore[attr-defined]
+        assert logs_check["title"].startswith(f"{len(incident().events):,} log lines read")
+    # Only a subscription record names its log group, and so the function.
+    named = form.startswith("subscription")
+    assert report["function"] == (FUNCTION if named else None)
+
+
+def test_stdin_is_read_with_a_dash(tmp_path: Path) -> None:
+    run = lambdatop(
+        tmp_path,
+        "diagnose",
+        FUNCTION,
+        "--region",
+        "eu-west-1",
+        "--logs",
+        "-",
+        "--format",
+        "json",
+        stdin=incident().jsonl().encode(),
+    )
+    assert run.code == 1
+    report = run.json
+    assert report["function"] == FUNCTION
+    assert report["region"] == "eu-west-1"
+    steps = [step for c in report["checks"] for step in c["next_steps"]]  # type: ignore[attr-defined]
+    commands = [step for step in steps if step.startswith("aws ")]
+    assert commands
+    for command in commands:
+        words = shlex.split(command)
+        if "--function-name" in words:
+            assert words[words.index("--function-name") + 1] == FUNCTION
+        if "--log-group-name" in words:
+            assert words[words.index("--log-group-name") + 1] == f"/aws/lambda/{FUNCTION}"
+        if words[1] != "iam":
+            assert words[words.index("--region") + 1] == "eu-west-1", command
+
+
+# --- output formats ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def incident_file(tmp_path: Path) -> Path:
+    path = tmp_path / "incident.json"
+    path.write_text(incident().filter_log_events())
+    return path
+
+
+def test_text_for_a_person(tmp_path: Path, incident_file: Path) -> None:
+    run = lambdatop(
+        tmp_path, "diagnose", FUNCTION, "--region", "eu-west-1", "--logs", str(incident_file)
+    )
+    assert run.code == 1
+    clean_output(run.out)  # piped: no colour
+    assert run.out.startswith(f"lambdatop diagnosis — {FUNCTION} (eu-west-1)\n")
+    assert "210 invocations · 10 failed (4.8 %) · 6 timed out · 1 out of memory" in run.out
+    assert "memory max 512 / 512 MB" in run.out
+    assert "of 30 s timeout" in run.out
+    assert re.search(r"^  ✖ timeout +6 invocations timed out at 30 s", run.out, re.M)
+    assert "Start with connection_pool" in run.out
+    assert f"$ aws lambda update-function-configuration --function-name {FUNCTION}" in run.out
+    for plane in ("CONTROL", "SERVICE", "STATE", "EDGE"):
+        assert f"\n{plane}\n" in run.out
+
+
+def test_markdown_for_the_incident_document(tmp_path: Path, incident_file: Path) -> None:
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(incident_file), "--format", "markdown")
+    assert run.code == 1
+    clean_output(run.out)
+    assert run.out.startswith("## lambdatop diagnosis")
+    assert "| invocations | failed |" in run.out
+    assert "### ✖ FAIL `permission` (service plane)" in run.out
+    assert "```bash\naws " in run.out
+    assert "### All checks" in run.out
+
+
+def test_json_for_scripts(tmp_path: Path, incident_file: Path) -> None:
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(incident_file), "--format", "json")
+    assert run.code == 1
+    clean_output(run.out)
+    report = run.json
+    assert report["window"] == {"start": "2026-03-02T09:14:54.702Z", "end": report["window"]["end"]}  # type: ignore[index]
+
+
+def read_pty(tmp_path: Path, *args: str, **env: str) -> str:
+    """Run with stdout on a terminal, as a person would."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*COMMAND, *args],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=environment(tmp_path, TERM="xterm-256color", **env),
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err
+    return b"".join(chunks).decode("utf-8")
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(
+    tmp_path: Path, incident_file: Path
+) -> None:
+    coloured = read_pty(tmp_path, "diagnose", "--logs", str(incident_file))
+    assert "\x1b[1;31m✖\x1b[0m" in coloured
+    plain = read_pty(tmp_path, "diagnose", "--logs", str(incident_file), NO_COLOR="1")
+    assert ESC not in plain
+    assert "✖ timeout" in plain
+
+
+def test_colour_can_be_forced_into_a_pipe(tmp_path: Path, incident_file: Path) -> None:
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(incident_file), "--color", "always")
+    assert ESC in run.out
+    assert re.sub(r"\x1b\[[0-9;]*m", "", run.out).count(ESC) == 0
+
+
+# --- exit codes --------------------------------------------------------------------------------
+
+
+def test_exit_0_for_a_healthy_function(tmp_path: Path) -> None:
+    path = tmp_path / "healthy.jsonl"
+    path.write_text(healthy().jsonl())
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    assert run.code == 0, run.out
+    statuses = {c["id"]: c["status"] for c in run.json["checks"]}  # type: ignore[attr-defined]
+    assert "fail" not in statuses.values()
+    assert "warn" not in statuses.values(), statuses
+    assert run.err == ""
+
+
+def test_exit_0_and_a_note_for_an_empty_export(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text('{"events": [], "searchedLogStreams": []}\n')
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
+    assert run.code == 0
+    assert run.err.count("\n") == 1
+    assert "no log events" in run.err
+    assert "Nothing to judge" in run.out
+
+
+TRUNCATED = incident().filter_log_events()[:5000]
+BAD_USAGE = {
+    "unknown-flag": (["diagnose", "--logs", "x", "--frobnicate"], None, "unrecognized arguments"),
+    "bad-format": (["diagnose", "--logs", "x", "--format", "yaml"], None, "invalid choice"),
+    "bad-since": (["diagnose", "--logs", "x", "--since", "yesterday"], None, "--since"),
+    "zero-since": (["diagnose", "--logs", "x", "--since", "0m"], None, "positive"),
+    "no-input": (["diagnose"], None, "--logs FILE"),
+    "missing-file": (["diagnose", "--logs", "{tmp}/nope.json"], None, "No such file"),
+    "unreadable-file": (["diagnose", "--logs", "{tmp}"], None, "cannot read"),
+    "truncated-json": (["diagnose", "--logs", "-"], TRUNCATED.encode(), "malformed JSON"),
+    "truncated-pretty-json": (
+        ["diagnose", "--logs", "-"],
+        incident().filter_log_events(indent=2)[:7000].encode(),
+        "malformed JSON",
+    ),
+    "truncated-jsonl": (
+        ["diagnose", "--logs", "-"],
+        incident().jsonl()[:-40].encode(),
+        "malformed JSON on line",
+    ),
+    "not-an-export": (["diagnose", "--logs", "-"], b'{"events": 42}', "neither an export"),
+    "event-without-message": (
+        ["diagnose", "--logs", "-"],
+        b'{"events": [{"timestamp": 1772442895120}]}',
+        "no message",
+    ),
+    "corrupt-gzip": (["diagnose", "--logs", "-"], gzip.compress(b"{}" * 500)[:15], "gzip"),
+    "binary": (["diagnose", "--logs", "-"], bytes(range(256)) * 64, "binary data"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_USAGE))
+def test_exit_2_with_one_line_and_no_traceback(tmp_path: Path, case: str) -> None:
+    args, stdin, says = BAD_USAGE[case]
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    run = lambdatop(tmp_path, *args, stdin=stdin)
+    assert run.code == 2, (run.out, run.err)
+    assert says in run.err, run.err
+    clean_output(run.err)
+
+
+def test_exit_2_for_a_broken_config_file(tmp_path: Path, incident_file: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[thresholds]\nerror_rate_fail = 7\n")
+    run = lambdatop(
+        tmp_path, "diagnose", "--logs", str(incident_file), LAMBDATOP_CONFIG=str(config)
+    )
+    assert run.code == 2
+    assert "error_rate_fail" in run.err
+
+
+def test_thresholds_from_the_config_file_are_used(tmp_path: Path) -> None:
+    path = tmp_path / "near.jsonl"
+    logs = Logs()
+    logs.healthy(100, memory_mb=512, used_mb=(400, 470))
+    path.write_text(logs.jsonl())
+    config = tmp_path / "config.toml"
+    config.write_text("[thresholds]\nmemory_near_ratio = 0.99\n")
+    default = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    relaxed = lambdatop(
+        tmp_path, "diagnose", "--logs", str(path), "--format", "json", LAMBDATOP_CONFIG=str(config)
+    )
+    assert status_of(default, "memory") == "warn"
+    assert status_of(relaxed, "memory") == "ok"
+
+
+def test_since_counts_back_from_the_newest_event(tmp_path: Path) -> None:
+    logs = Logs()
+    logs.healthy(100, gap_ms=6_000)  # ten minutes
+    path = tmp_path / "ten-minutes.json"
+    path.write_text(logs.filter_log_events())
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--since", "2m", "--format", "json")
+    report = run.json
+    assert 15 <= report["summary"]["invocations"] <= 25  # type: ignore[index]
+    window = report["window"]
+    assert isinstance(window, dict)
+    assert window["end"] == "2026-03-02T09:24:51.222Z" or window["end"].startswith(
+        "2026-03-02T09:2"
+    )
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path, incident_file: Path) -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "diagnose", "--logs", str(incident_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(tmp_path),
+    )
+    assert process.stdout is not None
+    process.stdout.read(100)
+    process.stdout.close()  # like `| head -c 100`
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err
+    assert b"BrokenPipe" not in err
+
+
+# --- hostile input -----------------------------------------------------------------------------
+
+HOSTILE_LINES = (
+    # ANSI colours, an OSC 8 hyperlink and an OSC title change inside a denial.
+    "\x1b[31mAccessDeniedException\x1b[0m: \x1b]8;;https://evil.example/\x07click\x1b]8;;\x07 "
+    "\x1b]0;owned\x07 User: arn:aws:sts::123456789012:assumed-role/r/f is not authorized to "
+    "perform: s3:GetObject on resource: arn:aws:s3:::bucket/key",
+    # Rich markup must print as the characters it is.
+    "[bold red]ConnectionError[/bold red] [link=https://evil.example]could not connect to "
+    "server[/link]: Connection refused on port 5432",
+    # C1 controls, a bidi override, DEL and NULs.
+    "ERROR \x9b31m\u202eTimeoutError\u202c\x7f\x00\x00: ECONNREFUSED 10.0.0.9:5432",
+)
+
+
+def hostile_text() -> bytes:
+    logs = Logs()
+    logs.healthy(50)
+    env = logs.stream()
+    for line in HOSTILE_LINES:
+        logs.invoke(env, app=(line,), status="error")
+    logs.invoke(env, app=("x" * (256 * 1024),))  # one 256 KB line
+    text = logs.raw_text().encode()
+    # Invalid UTF-8 and stray NULs in the middle of ordinary lines.
+    return text.replace(b"order accepted", b"order \xff\xfe\xc3( accepted\x00", 20)
+
+
+@pytest.mark.parametrize("output", ["text", "markdown", "json"])
+def test_hostile_lines_reach_no_output_as_control_characters(tmp_path: Path, output: str) -> None:
+    path = tmp_path / "hostile.log"
+    path.write_bytes(hostile_text())
+    run = lambdatop(
+        tmp_path, "diagnose", "--logs", str(path), "--format", output, "--color", "never"
+    )
+    assert run.code == 1
+    clean_output(run.out)
+    clean_output(run.err)
+    assert "\u202e" not in run.out
+    body = json.dumps(run.json) if output == "json" else run.out
+    if output == "json":
+        body = run.out
+    assert "AccessDeniedException" in body
+    assert "[bold red]ConnectionError[/bold red]" in body or (
+        "\\[bold red\\]ConnectionError\\[/bold red\\]" in body
+    )
+    assert "x" * 300 not in body  # the 256 KB line is not pasted into the report
+    assert max(len(line) for line in run.out.splitlines()) < 2_000
+
+
+def test_a_hostile_log_group_cannot_inject_into_suggested_commands(tmp_path: Path) -> None:
+    logs = Logs(function="pay; rm -rf ~ #\x1b[2J$(id)")
+    logs.healthy(30)
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(env, timeout_s=10.0)
+    path = tmp_path / "records.jsonl"
+    path.write_text(logs.subscription())
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    clean_output(run.out)
+    report = run.json
+    name = report["function"]
+    assert isinstance(name, str)
+    assert name.startswith("pay; rm -rf ~ #")
+    steps = [s for c in report["checks"] for s in c["next_steps"] if s.startswith("aws ")]  # type: ignore[attr-defined]
+    for command in steps:
+        words = shlex.split(command)
+        assert "rm" not in words
+        assert ";" not in words
+        if "--function-name" in words:
+            assert words[words.index("--function-name") + 1] == name

@@ -1,0 +1,94 @@
+"""The export reader behind `diagnose --logs` (core/export.py), in-process: the shapes exports
+come in, and the ones that must be refused with one clear sentence."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from lambdalogs import FUNCTION, Logs
+
+from lambdatop.core.export import ExportError, read_export
+
+
+def small() -> Logs:
+    logs = Logs()
+    logs.healthy(6, streams=2)
+    return logs
+
+
+def messages(data: bytes) -> list[str]:
+    return [event.message for event in read_export(data).events]
+
+
+def test_raw_python_lines_starting_with_a_bracket_are_text_not_json() -> None:
+    text = (
+        "[ERROR]\t2026-03-02T09:15:00.120Z\t3f1c2a9e-6d0b-4f7e-9a51-0c2d8e7b4a10\tboom\n"
+        "[INFO]\t2026-03-02T09:15:00.220Z\t3f1c2a9e-6d0b-4f7e-9a51-0c2d8e7b4a10\tok\n"
+    )
+    exported = read_export(text.encode())
+    assert len(exported.events) == 2
+    assert exported.events[0].timestamp_ms == 1_772_442_900_120
+
+
+def test_a_json_array_of_events() -> None:
+    events = json.loads(small().filter_log_events())["events"]
+    assert len(read_export(json.dumps(events).encode()).events) == len(events)
+
+
+def test_bom_and_crlf_are_tolerated() -> None:
+    logs = small()
+    data = ("\ufeff" + logs.tail_text().replace("\n", "\r\n")).encode()
+    exported = read_export(data)
+    assert len(exported.events) == len(logs.events)
+    assert not any(event.message.endswith("\r") for event in exported.events)
+
+
+def test_firehose_objects_gzipped_and_concatenated() -> None:
+    logs = small()
+    data = gzip.compress(logs.subscription().replace("\n", "").encode())
+    exported = read_export(data)
+    assert exported.form == "subscription"
+    assert exported.function_name == FUNCTION
+    assert len(exported.events) == len(logs.events)
+
+
+def test_events_keep_their_stream_and_come_out_in_time_order() -> None:
+    logs = small()
+    exported = read_export(logs.jsonl().encode())
+    stamps = [event.timestamp_ms for event in exported.events]
+    assert stamps == sorted(stamps)
+    assert {event.stream for event in exported.events} == {event.stream for event in logs.events}
+
+
+def test_a_lone_json_log_line_is_a_log_line() -> None:
+    line = b'{"level":"ERROR","message":"boom","timestamp":"2026-03-02T09:15:00.120Z"}'
+    assert messages(line) == [line.decode()]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b'{"events": [{"timestamp": 1', "malformed JSON"),
+        (b'{"events": "none"}', "neither an export nor events"),
+        (b'[{"timestamp": 1772442895120}]', "no message"),
+        (b"PK\x03\x04rest-of-a-zip", "zip archive"),
+        (gzip.compress(b"x" * 100)[:12], "gzip"),
+        (bytes(range(32)) * 200, "binary data"),
+    ],
+    ids=["truncated", "events-not-a-list", "no-message", "zip", "truncated-gzip", "binary"],
+)
+def test_refused_with_one_sentence(data: bytes, says: str) -> None:
+    with pytest.raises(ExportError) as caught:
+        read_export(data)
+    message = str(caught.value)
+    assert says in message
+    assert "\n" not in message
+
+
+def test_nul_bytes_and_invalid_utf8_inside_lines_are_data() -> None:
+    logs = small()
+    data = logs.raw_text().encode().replace(b"order accepted", b"order \x00\xff accepted")
+    exported = read_export(data)
+    assert len(exported.events) == len(logs.events)

@@ -1,0 +1,398 @@
+"""Edge plane: event sources, API Gateway in front, and the errors invocations end with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from _pytest.mark import ParameterSet
+from expect import FAIL, OK, UNKNOWN, WARN, Case, config, has, lacks, run, table, with_config
+from lambdalogs import Logs, evidence, metrics, node_invoke_error, py_unhandled, series
+
+from lambdatop.core import metrics as m
+from lambdatop.core.records import ApiRoute, EventSource
+from lambdatop.core.store import ApiState
+from lambdatop.diagnose.evidence import Evidence
+
+KINESIS = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders-stream"
+SQS = "arn:aws:sqs:eu-west-1:123456789012:orders-queue"
+
+
+def healthy_logs(count: int = 300) -> Logs:
+    logs = Logs()
+    logs.healthy(count)
+    return logs
+
+
+def sources(
+    *mappings: EventSource, iterator_age_ms: list[float] | None = None, async_age_ms: float = 0
+) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        ev = evidence(healthy_logs())
+        ev.event_sources = list(mappings)
+        named: dict[str, list[float]] = {"Invocations": [100, 100, 100]}
+        if iterator_age_ms is not None:
+            named["IteratorAge"] = iterator_age_ms
+        if async_age_ms:
+            named["AsyncEventAge"] = [async_age_ms]
+        ev.metrics = metrics(**named)
+        return ev
+
+    return build
+
+
+def stream(**fields: object) -> EventSource:
+    defaults: dict[str, object] = {
+        "uuid": "6d9bce8e-836b-461a-b1e2-5f1a3c1d0a11",
+        "source_arn": KINESIS,
+        "state": "Enabled",
+        "batch_size": 100,
+        "last_processing_result": "OK",
+        "bisect_on_error": True,
+        "on_failure_destination": "arn:aws:sqs:eu-west-1:123456789012:orders-dlq",
+    }
+    defaults.update(fields)
+    return EventSource(**defaults)  # type: ignore[arg-type]
+
+
+def not_read() -> Evidence:
+    return evidence(healthy_logs(10))
+
+
+EVENT_SOURCE = [
+    pytest.param(Case(not_read, UNKNOWN, ("Event source mappings were not read",)), id="unknown"),
+    pytest.param(Case(sources(), OK, ("No event source mappings",)), id="ok-none"),
+    pytest.param(
+        Case(
+            sources(stream(), iterator_age_ms=[800, 1_200, 950]),
+            OK,
+            ("1 event source healthy",),
+            (
+                "kinesis orders-stream: Enabled, batch size 100, last result OK",
+                "IteratorAge peak 1 s",
+            ),
+            ("--metric-name IteratorAge",),
+        ),
+        id="ok-kinesis",
+    ),
+    pytest.param(
+        Case(
+            sources(stream(), iterator_age_ms=[30_000, 310_000, 290_000]),
+            WARN,
+            ("Stream consumer 5 min behind",),
+            ("IteratorAge peak 5 min",),
+            (
+                "update-event-source-mapping --uuid 6d9bce8e-836b-461a-b1e2-5f1a3c1d0a11 "
+                "--parallelization-factor 10",
+            ),
+        ),
+        id="warn-iterator-age",
+    ),
+    pytest.param(
+        Case(
+            sources(stream(source_arn=SQS, state="Disabled", batch_size=10)),
+            WARN,
+            ("sqs mapping is Disabled",),
+            ("sqs orders-queue: Disabled, batch size 10",),
+        ),
+        id="warn-disabled",
+    ),
+    pytest.param(
+        Case(
+            sources(async_age_ms=240_000),
+            WARN,
+            ("Async events wait 4 min before running",),
+        ),
+        id="warn-async-event-age",
+    ),
+    pytest.param(
+        Case(
+            sources(stream(), iterator_age_ms=[600_000, 1_500_000, 2_400_000]),
+            FAIL,
+            ("Stream consumer 40 min behind",),
+            ("IteratorAge peak 40 min",),
+            ("parallelization factor", "--parallelization-factor 10"),
+        ),
+        id="fail-iterator-age",
+    ),
+    pytest.param(
+        Case(
+            sources(
+                stream(
+                    last_processing_result="PROBLEM: Function call failed",
+                    bisect_on_error=False,
+                    on_failure_destination=None,
+                )
+            ),
+            FAIL,
+            ("kinesis batches fail: PROBLEM: Function call failed",),
+            ("no on-failure destination (failed batches are lost)",),
+            ("--bisect-batch-on-function-error --maximum-retry-attempts 3",),
+        ),
+        id="fail-batches-failing",
+    ),
+]
+
+
+def apis(
+    *states: ApiState, timeout_s: float | None = None, durations_ms: float | None = None
+) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = healthy_logs()
+        if durations_ms is not None:
+            env = logs.stream()
+            for _ in range(4):
+                logs.invoke(env, duration_ms=durations_ms)
+        ev = with_config(logs, timeout_s=timeout_s) if timeout_s else evidence(logs)
+        ev.apis = list(states)
+        return ev
+
+    return build
+
+
+def api(
+    requests: list[float] | None = None,
+    errors: list[float] | None = None,
+    latency: list[float] | None = None,
+    kind: str = "REST",
+    timeout_ms: int = 29_000,
+) -> ApiState:
+    state = ApiState(ApiRoute("k3l9x2", "orders-api", kind, "prod", timeout_ms))
+    if requests is not None:
+        state.metrics[m.API_COUNT] = series(m.API_COUNT, requests)
+    if errors is not None:
+        state.metrics[m.API_5XX] = series(m.API_5XX, errors)
+    if latency is not None:
+        state.metrics[m.API_INTEGRATION_LATENCY] = series(m.API_INTEGRATION_LATENCY, latency)
+    return state
+
+
+API_GATEWAY = [
+    pytest.param(
+        Case(not_read, UNKNOWN, ("API Gateway integrations were not read",)), id="unknown"
+    ),
+    pytest.param(Case(apis(), OK, ("Not behind API Gateway",)), id="ok-not-behind"),
+    pytest.param(
+        Case(
+            apis(api([1000, 1200], [0, 0], [420, 900]), timeout_s=10.0),
+            OK,
+            ("1 API in front, no 5XX",),
+            ("REST API orders-api (k3l9x2): 2,200 requests, 0 5XX (0.0 %)", "of 29.0 s"),
+        ),
+        id="ok-no-5xx",
+    ),
+    pytest.param(
+        Case(
+            apis(api([1000, 1000], [0, 6], [400, 800]), timeout_s=10.0),
+            WARN,
+            ("orders-api answers 6 requests with a 5XX (0.3 %)",),
+            (),
+            ("--namespace AWS/ApiGateway --metric-name 5XXError", "Name=ApiName,Value=orders-api"),
+        ),
+        id="warn-few-5xx",
+    ),
+    pytest.param(
+        Case(
+            apis(api([1000], [0], [700]), timeout_s=60.0),
+            WARN,
+            ("Timeout 60 s outlasts API Gateway's 29 s",),
+            ("timeout 60 s is longer than API Gateway waits (29 s)",),
+            ("--timeout 28",),
+        ),
+        id="warn-timeout-past-29-s",
+    ),
+    pytest.param(
+        Case(
+            apis(api([1000, 1000], [10, 60], [2_000, 4_000]), timeout_s=10.0),
+            FAIL,
+            ("orders-api answers 3.5 % of requests with a 5XX",),
+            ("2,000 requests, 70 5XX (3.5 %)",),
+            ("Name=ApiName,Value=orders-api",),
+        ),
+        id="fail-5xx",
+    ),
+    pytest.param(
+        Case(
+            apis(api([500], [40], [29_000]), timeout_s=60.0, durations_ms=31_000.0),
+            FAIL,
+            ("orders-api gives up at 29 s: callers get 504",),
+            (
+                "integration latency max 29.0 s of 29.0 s",
+                "4 invocations ran 29 s or longer",
+                "the function's timeout is 60 s",
+            ),
+            ("well inside 29 s", "--timeout 28"),
+        ),
+        id="fail-29-s-limit",
+    ),
+    pytest.param(
+        Case(
+            apis(api(kind="HTTP", timeout_ms=30_000), durations_ms=30_500.0),
+            FAIL,
+            ("4 invocations outlived API Gateway's 30 s: callers got 504",),
+        ),
+        id="fail-http-api-30-s",
+    ),
+]
+
+
+def failing(
+    count: int, line: str, error_type: str | None = None, total: int = 300
+) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = healthy_logs(total - count)
+        env = logs.stream()
+        for _ in range(count):
+            logs.invoke(env, app=[line], status="error", error_type=error_type)
+        return evidence(logs)
+
+    return build
+
+
+KEY_ERROR = py_unhandled("KeyError", "'customer_id'")
+TYPE_ERROR = node_invoke_error("TypeError", "Cannot read properties of undefined (reading 'id')")
+
+
+def mixed_errors() -> Evidence:
+    logs = healthy_logs(270)
+    env = logs.stream()
+    for _ in range(20):
+        logs.invoke(env, app=[KEY_ERROR], status="error")
+    for _ in range(6):
+        logs.invoke(env, app=[TYPE_ERROR], status="error")
+    for _ in range(4):
+        logs.invoke(env, timeout_s=30.0)
+    return evidence(logs)
+
+
+def import_error() -> Evidence:
+    """A deploy shipped without a dependency: every cold start fails to import the handler."""
+    logs = healthy_logs(100)
+    message = (
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': "
+        "No module named 'stripe'\nTraceback (most recent call last):"
+    )
+    for _ in range(3):
+        env = logs.stream("14")
+        at = logs.clock_ms
+        logs.emit(env, at, "INIT_START Runtime Version: python:3.12.v38\tRuntime Version ARN: x")
+        logs.emit(env, at + 180, message)
+        logs.emit(
+            env,
+            at + 190,
+            "INIT_REPORT Init Duration: 190.21 ms\tPhase: init\tStatus: error\t"
+            "Error Type: Runtime.ImportModuleError",
+        )
+        logs.clock_ms = at + 200
+        logs.invoke(
+            env,
+            duration_ms=211.0,
+            app=[message],
+            status="error",
+            error_type="Runtime.ImportModuleError",
+        )
+    ev = evidence(logs)
+    ev.config = config(last_modified="2026-03-02T09:12:40.000+0000")
+    return ev
+
+
+def metrics_only(errors: float, invocations: float) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        ev = evidence(Logs())
+        ev.metrics = metrics(Invocations=[invocations], Errors=[errors])
+        return ev
+
+    return build
+
+
+INVOCATION_ERRORS = [
+    pytest.param(
+        Case(lambda: evidence(Logs()), UNKNOWN, ("No completed invocations",)), id="unknown"
+    ),
+    pytest.param(
+        Case(lambda: evidence(healthy_logs()), OK, ("No failed invocations",)), id="ok-healthy"
+    ),
+    pytest.param(
+        Case(metrics_only(2, 1000), OK, ("0.2 % of invocations failed (CloudWatch)",)),
+        id="ok-metrics-only",
+    ),
+    pytest.param(
+        Case(
+            failing(6, KEY_ERROR),
+            WARN,
+            ("6 of 300 invocations failed (2.0 %), most with KeyError (×6)",),
+            (
+                "6 of 300 invocations failed (2.0 %)",
+                "KeyError ×6",
+                "[ERROR] KeyError: 'customer_id'",
+            ),
+            ("--filter-pattern '\"KeyError\"'",),
+        ),
+        id="warn-error-rate",
+    ),
+    pytest.param(
+        Case(metrics_only(30, 1000), WARN, ("3.0 % of invocations failed (CloudWatch)",)),
+        id="warn-metrics-only",
+    ),
+    pytest.param(
+        Case(
+            mixed_errors,
+            FAIL,
+            ("30 of 300 invocations failed (10 %), most with KeyError (×20)",),
+            ("KeyError ×20", "TypeError ×6", "Sandbox.Timedout ×4"),
+        ),
+        id="fail-error-rate-by-type",
+    ),
+    pytest.param(
+        Case(metrics_only(90, 1000), FAIL, ("9.0 % of invocations failed (CloudWatch)",)),
+        id="fail-metrics-only",
+    ),
+    pytest.param(
+        Case(
+            import_error,
+            FAIL,
+            ("Deploy or init error: Runtime.ImportModuleError",),
+            (
+                "Runtime.ImportModuleError ×3",
+                "Unable to import module 'app': No module named 'stripe'",
+                "function last modified 2026-03-02T09:12:40",
+            ),
+            ("list-versions-by-function --function-name checkout-api", "roll back"),
+        ),
+        id="fail-import-module-error",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "case"),
+    table("event_source", EVENT_SOURCE)
+    + table("api_gateway", API_GATEWAY)
+    + table("invocation_errors", INVOCATION_ERRORS),
+)
+def test_edge_check(check_id: str, case: Case) -> None:
+    ev = case.build()
+    result = run(ev, check_id)
+    assert result.status is case.status, (result.title, result.evidence)
+    has([result.title], *case.title)
+    has(result.evidence, *case.evidence)
+    has(result.next_steps, *case.steps)
+
+
+@pytest.mark.parametrize("cases", [EVENT_SOURCE, API_GATEWAY, INVOCATION_ERRORS])
+def test_tables_reach_every_status(cases: list[ParameterSet]) -> None:
+    reached = {p.values[0].status for p in cases}  # type: ignore[union-attr]
+    assert reached == {OK, WARN, FAIL, UNKNOWN}
+
+
+def test_api_without_metrics_does_not_claim_no_5xx() -> None:
+    result = run(apis(api())(), "api_gateway")
+    assert result.status is OK
+    lacks([result.title], "no 5XX")
+
+
+def test_failed_init_counts_once_per_invocation() -> None:
+    ev = import_error()
+    failed = [inv for inv in ev.reported if inv.failed]
+    assert len(failed) == 3
+    assert {inv.error_type for inv in failed} == {"Runtime.ImportModuleError"}

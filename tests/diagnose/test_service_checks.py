@@ -1,0 +1,847 @@
+"""Service plane: cold starts, timeouts, memory, permissions, throttling, at every status, from
+realistic log lines through the real parser, grouper and classifier."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from expect import (
+    FAIL,
+    OK,
+    UNKNOWN,
+    WARN,
+    Case,
+    config,
+    has,
+    lacks,
+    logs_not_read,
+    run,
+    table,
+    with_config,
+)
+from lambdalogs import (
+    LOG_GROUP,
+    REGION,
+    Logs,
+    evidence,
+    metrics,
+    node,
+    node_invoke_error,
+    py,
+    py_unhandled,
+)
+
+from lambdatop.core.records import ApiRoute, ErrorFamily
+from lambdatop.core.store import ApiState
+from lambdatop.diagnose.engine import summarise
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.thresholds import Thresholds
+
+
+def healthy(count: int = 300, **kwargs: object) -> Logs:
+    logs = Logs()
+    logs.healthy(count, **kwargs)  # type: ignore[arg-type]
+    return logs
+
+
+def nothing_reported() -> Evidence:
+    """Lines, but no invocation finished (the export cut before any REPORT)."""
+    logs = Logs()
+    env = logs.stream()
+    logs.invoke(env, app=[py("INFO", "starting")], report=False)
+    return evidence(logs)
+
+
+# --- cold_start ------------------------------------------------------------------------------
+
+
+def cold_share(cold: int, warm_each: int, init_ms: float, count: int | None = None) -> Evidence:
+    """`cold` environments each serving `warm_each` more requests after their cold start."""
+    logs = Logs()
+    for index in range(cold):
+        env = logs.stream()
+        logs.invoke(env, init_ms=init_ms + 37 * (index % 5), duration_ms=120.0)
+        for _ in range(warm_each):
+            logs.invoke(env, duration_ms=60.0)
+    return evidence(logs)
+
+
+def init_timed_out() -> Evidence:
+    """The init phase ran out of its 10 s; Lambda retried it inside the first invoke."""
+    logs = Logs()
+    logs.healthy(40)
+    env = logs.stream()
+    at = logs.clock_ms
+    logs.emit(env, at, "INIT_START Runtime Version: python:3.12.v38\tRuntime Version ARN: arn:x")
+    logs.emit(
+        env, at + 10_000, "INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout"
+    )
+    logs.clock_ms = at + 10_050
+    logs.invoke(env, duration_ms=2_300.0, init_ms=2_250.0)
+    return evidence(logs)
+
+
+def snapstart(json_format: bool) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = Logs(json_format=json_format)
+        for _ in range(12):
+            env = logs.stream("7")
+            logs.invoke(env, restore_ms=1_140.0, duration_ms=90.0)
+            logs.invoke(env, duration_ms=40.0)
+        ev = evidence(logs)
+        ev.config = config(runtime="java21", snapstart=True)
+        return ev
+
+    return build
+
+
+def cold_with_peak() -> Evidence:
+    ev = cold_share(cold=30, warm_each=1, init_ms=4_200.0)
+    ev.metrics = metrics(ConcurrentExecutions=[12, 30, 18], Invocations=[20, 30, 10])
+    return ev
+
+
+COLD_START = [
+    pytest.param(
+        Case(lambda: evidence(healthy()), OK, ("Cold starts 1.3 %", "init p99")), id="ok-healthy"
+    ),
+    pytest.param(Case(nothing_reported, UNKNOWN, ("No completed invocations",)), id="unknown"),
+    pytest.param(
+        Case(
+            lambda: cold_share(cold=20, warm_each=4, init_ms=280.0),
+            OK,
+            ("Cold starts 20 %, init p99 4",),
+            ("20 of 100 invocations started cold",),
+        ),
+        id="ok-share-but-fast-init",
+    ),
+    pytest.param(
+        Case(
+            lambda: cold_share(cold=20, warm_each=4, init_ms=1_200.0),
+            WARN,
+            ("20 % of invocations started cold",),
+            ("20 of 100 invocations started cold", "of the 10 s init limit"),
+            ("Fix: move heavy initialisation",),
+        ),
+        id="warn-share",
+    ),
+    pytest.param(
+        Case(
+            lambda: cold_share(cold=1, warm_each=299, init_ms=4_500.0),
+            WARN,
+            ("init p99 4.5 s",),
+            ("1 of 300 invocations started cold",),
+        ),
+        id="warn-slow-init",
+    ),
+    pytest.param(
+        Case(
+            lambda: cold_share(cold=30, warm_each=1, init_ms=4_200.0),
+            FAIL,
+            ("Cold-start storm", "50 %", "init p99 4."),
+            ("30 of 60 invocations started cold", "init p50 4."),
+            ('"Init Duration"', "CodeSize"),
+        ),
+        id="fail-storm",
+    ),
+    pytest.param(
+        Case(
+            init_timed_out,
+            FAIL,
+            ("1 init ran out of the 10 s init limit",),
+            ("INIT_REPORT Init Duration: 10000.00 ms",),
+        ),
+        id="fail-init-timeout",
+    ),
+    pytest.param(
+        Case(
+            snapstart(json_format=False),
+            WARN,
+            ("50 % of invocations started cold",),
+            ("12 SnapStart restores counted as cold starts", "init p50 1.1 s"),
+        ),
+        id="warn-snapstart-text",
+    ),
+    pytest.param(
+        Case(
+            snapstart(json_format=True),
+            WARN,
+            ("50 % of invocations started cold",),
+            ("12 SnapStart restores counted as cold starts",),
+        ),
+        id="warn-snapstart-json",
+    ),
+    pytest.param(
+        Case(
+            cold_with_peak,
+            FAIL,
+            ("Cold-start storm",),
+            (),
+            ("keep 30 environments warm", "provisioned concurrency"),
+        ),
+        id="fail-storm-provisioned-concurrency",
+    ),
+]
+
+
+# --- timeout ----------------------------------------------------------------------------------
+
+POOL_FULL = py(
+    "ERROR",
+    "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, "
+    "connection timed out, timeout 30.00",
+)
+
+
+def timeouts(
+    count: int = 6, *, legacy: bool = False, json_format: bool = False, app: tuple[str, ...] = ()
+) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = Logs(json_format=json_format)
+        logs.healthy(200)
+        env = logs.stream()
+        for _ in range(count):
+            logs.invoke(env, timeout_s=30.0, legacy=legacy, app=app)
+        return evidence(logs)
+
+    return build
+
+
+def slow_successes_and_timeouts() -> Evidence:
+    """Timeouts at 10 s while the successful invocations already take 6-9 s."""
+    logs = Logs()
+    env = logs.stream()
+    for index in range(60):
+        logs.invoke(env, duration_ms=6_000.0 + 50 * index)
+    for _ in range(3):
+        logs.invoke(env, timeout_s=10.0)
+    return with_config(logs, timeout_s=10.0)
+
+
+def p99_near(apis: bool = False) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = Logs()
+        logs.healthy(280, duration_ms=(800.0, 2_000.0))
+        env = logs.stream()
+        for index in range(20):
+            logs.invoke(env, duration_ms=8_600.0 + 40 * index)
+        ev = with_config(logs, timeout_s=10.0)
+        if apis:
+            ev.apis = [ApiState(ApiRoute("a1b2c3", "orders", "REST"))]
+        return ev
+
+    return build
+
+
+def no_config() -> Evidence:
+    return evidence(healthy())
+
+
+TIMEOUT = [
+    pytest.param(
+        Case(
+            lambda: with_config(healthy()),
+            OK,
+            ("No timeouts", "of 30 s timeout"),
+            ("duration p50",),
+        ),
+        id="ok-healthy",
+    ),
+    pytest.param(
+        Case(no_config, OK, ("No timeouts",), ("timeout setting unknown",)), id="ok-no-config"
+    ),
+    pytest.param(Case(nothing_reported, UNKNOWN, ("No completed invocations",)), id="unknown"),
+    pytest.param(
+        Case(
+            timeouts(),
+            FAIL,
+            ("6 invocations timed out at 30 s", "(2.9 %)"),
+            (
+                "6 of 206 invocations timed out at 30 s",
+                "of 30 s timeout",
+                "Task timed out after 30.00 seconds",
+            ),
+            (
+                "--filter-pattern '\"Task timed out\"'",
+                "get-trace-summaries",
+                "ConcurrentExecutions",
+            ),
+        ),
+        id="fail-timeouts",
+    ),
+    pytest.param(
+        Case(
+            timeouts(legacy=True),
+            FAIL,
+            ("6 invocations timed out at 30 s",),
+            ("Task timed out after 30.00 seconds",),
+        ),
+        id="fail-timeouts-old-report-without-status",
+    ),
+    pytest.param(
+        Case(timeouts(json_format=True), FAIL, ("6 invocations timed out at 30 s",)),
+        id="fail-timeouts-json-format",
+    ),
+    pytest.param(
+        Case(
+            timeouts(app=(POOL_FULL,)),
+            FAIL,
+            ("timed out",),
+            ("all 6 timed-out invocations also logged connection pool errors",),
+        ),
+        id="fail-timeouts-waiting-on-the-pool",
+    ),
+    pytest.param(
+        Case(
+            slow_successes_and_timeouts,
+            FAIL,
+            ("3 invocations timed out at 10 s",),
+            ("of 10 s timeout",),
+            ("--timeout 14", "try 1024 MB (now 512 MB)"),
+        ),
+        id="fail-timeouts-with-a-timeout-to-set",
+    ),
+    pytest.param(
+        Case(
+            p99_near(),
+            WARN,
+            ("close to timing out", "of 10 s timeout"),
+            ("p99 9.",),
+            ("--timeout 14",),
+        ),
+        id="warn-p99-near-timeout",
+    ),
+    pytest.param(
+        Case(
+            p99_near(apis=True),
+            WARN,
+            ("close to timing out",),
+            (),
+            ("--timeout 14",),
+        ),
+        id="warn-p99-near-timeout-behind-api-gateway",
+    ),
+]
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def out_of_memory(lines: tuple[str, ...], *, legacy: bool = False) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = Logs()
+        logs.healthy(100, memory_mb=512, used_mb=(200, 260))
+        env = logs.stream()
+        logs.invoke(
+            env,
+            memory_mb=512,
+            used_mb=512,
+            duration_ms=4_210.0,
+            app=lines,
+            status="error",
+            error_type="Runtime.OutOfMemory",
+            legacy=legacy,
+        )
+        return evidence(logs)
+
+    return build
+
+
+PYTHON_OOM = (
+    py("INFO", "loading 2.1 GB report into memory"),
+    py_unhandled("MemoryError", ""),
+    "RequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.ExitError",
+)
+NODE_OOM = (
+    "<--- Last few GCs --->",
+    "[8:0x5a7c2d0]    41822 ms: Mark-Compact 493.2 (511.9) -> 491.9 (512.6) MB",
+    "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+    " 1: 0xb090e0 node::Abort() [/var/lang/bin/node]",
+    "RequestId: {rid} Error: Runtime exited with error: signal: aborted (core dumped)\n"
+    "Runtime.ExitError",
+)
+JAVA_OOM = (
+    'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n'
+    "\tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)",
+)
+GO_OOM = ("fatal error: runtime: out of memory",)
+
+
+def near_limit() -> Evidence:
+    return evidence(healthy(200, memory_mb=512, used_mb=(430, 488)))
+
+
+def leak(streams: int = 4, growing: int = 1) -> Evidence:
+    """Several environments; `growing` of them add 20 MB every invocation and keep it."""
+    logs = Logs()
+    envs = [logs.stream() for _ in range(streams)]
+    for round_ in range(12):
+        for index, env in enumerate(envs):
+            used = 180 + 20 * round_ if index < growing else 170 + (round_ * 7) % 11
+            logs.invoke(env, memory_mb=512, used_mb=used, init_ms=380.0 if round_ == 0 else None)
+    return evidence(logs)
+
+
+def overprovisioned() -> Evidence:
+    logs = Logs()
+    logs.healthy(300, memory_mb=1024, used_mb=(120, 150), duration_ms=(600.0, 1_000.0))
+    return evidence(logs)
+
+
+def overprovisioned_but_cheap() -> Evidence:
+    """A quiet function: 30 short invocations over half an hour."""
+    logs = Logs()
+    logs.healthy(30, memory_mb=1024, used_mb=(120, 150), duration_ms=(8.0, 12.0), gap_ms=60_000)
+    return evidence(logs)
+
+
+MEMORY = [
+    pytest.param(
+        Case(
+            lambda: evidence(healthy(memory_mb=256)),
+            OK,
+            ("Max memory used 19", "/ 256 MB"),
+            ("/ 256 MB (7",),
+        ),
+        id="ok-healthy",
+    ),
+    pytest.param(Case(nothing_reported, UNKNOWN, ("No completed invocations",)), id="unknown"),
+    pytest.param(
+        Case(
+            out_of_memory(PYTHON_OOM),
+            FAIL,
+            ("1 invocation ran out of memory at 512 MB",),
+            (
+                "1 of 101 invocations ran out of memory (1.0 %)",
+                "max memory used 512 / 512 MB (100 %)",
+                "MemoryError",
+            ),
+            ("--memory-size 768", "--filter-pattern '\"Max Memory Used\"'"),
+        ),
+        id="fail-oom-python",
+    ),
+    pytest.param(
+        Case(
+            out_of_memory(NODE_OOM),
+            FAIL,
+            ("1 invocation ran out of memory at 512 MB",),
+            ("JavaScript heap out of memory",),
+            ("--memory-size 768",),
+        ),
+        id="fail-oom-node",
+    ),
+    pytest.param(
+        Case(
+            out_of_memory(JAVA_OOM), FAIL, ("ran out of memory",), ("java.lang.OutOfMemoryError",)
+        ),
+        id="fail-oom-java",
+    ),
+    pytest.param(
+        Case(out_of_memory(GO_OOM), FAIL, ("ran out of memory",), ("runtime: out of memory",)),
+        id="fail-oom-go",
+    ),
+    pytest.param(
+        Case(out_of_memory((), legacy=True), FAIL, ("1 invocation ran out of memory at 512 MB",)),
+        id="fail-oom-old-report-at-the-limit",
+    ),
+    pytest.param(
+        Case(
+            near_limit,
+            WARN,
+            ("/ 512 MB: close to the limit",),
+            ("/ 512 MB (9",),
+            ("--memory-size 768",),
+        ),
+        id="warn-near-limit",
+    ),
+    pytest.param(
+        Case(
+            leak,
+            WARN,
+            ("Memory grows in 1 execution environment", "180 → 400 / 512 MB", "a leak"),
+            ("180 → 400 / 512 MB over 12 invocations (+20.0 MB each, at the limit in ~6 more)",),
+            ("release per-invocation state",),
+        ),
+        id="warn-leak",
+    ),
+    pytest.param(
+        Case(
+            overprovisioned,
+            WARN,
+            ("Over-provisioned: at most 150 of 1024 MB used", "256 MB saves about $"),
+            ("setting 256 MB (1.5 × the peak) saves about $", "a month"),
+            ("--memory-size 256", "less memory also means less CPU"),
+        ),
+        id="warn-overprovisioned",
+    ),
+    pytest.param(
+        Case(
+            overprovisioned_but_cheap,
+            OK,
+            ("Max memory used 1", "/ 1024 MB"),
+            ("256 MB would do, but saves only about $0.0",),
+        ),
+        id="ok-overprovisioned-saving-too-small",
+    ),
+]
+
+
+# --- permission -------------------------------------------------------------------------------
+
+DYNAMO_DENIED = py_unhandled(
+    "botocore.exceptions.ClientError",
+    "An error occurred (AccessDeniedException) when calling the GetItem operation: User: "
+    "arn:aws:sts::123456789012:assumed-role/checkout-api-role/checkout-api is not authorized to "
+    "perform: dynamodb:GetItem on resource: "
+    "arn:aws:dynamodb:eu-west-1:123456789012:table/orders because no identity-based policy "
+    "allows the dynamodb:GetItem action",
+)
+S3_DENIED = node(
+    "ERROR",
+    "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/checkout-api-role/checkout-api "
+    "is not authorized to perform: s3:GetObject on resource: "
+    "arn:aws:s3:::invoices-eu/2026/03/02/inv-8812.pdf",
+)
+KMS_DENIED = (
+    "{ts}\t{rid}\tERROR\tKMSAccessDeniedException: Lambda was unable to decrypt the environment "
+    "variables because KMS access was denied. Please check the function's KMS key settings."
+)
+EXPLICIT_DENY = py(
+    "ERROR",
+    "An error occurred (AccessDeniedException) when calling the Publish operation: User: "
+    "arn:aws:sts::123456789012:assumed-role/checkout-api-role/checkout-api is not authorized "
+    "to perform: SNS:Publish on resource: arn:aws:sns:eu-west-1:123456789012:order-events "
+    "with an explicit deny in a service control policy",
+)
+
+
+def denials(*lines: str, repeat: int = 3) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        logs = Logs()
+        logs.healthy(100)
+        env = logs.stream()
+        for _ in range(repeat):
+            for line in lines:
+                logs.invoke(env, app=[line], status="error")
+        return evidence(logs)
+
+    return build
+
+
+def denial_with_config() -> Evidence:
+    ev = denials(S3_DENIED)()
+    ev.config = config(role_arn="arn:aws:iam::123456789012:role/service-role/checkout-prod")
+    return ev
+
+
+PERMISSION = [
+    pytest.param(Case(lambda: evidence(healthy()), OK, ("No access denied in the logs",)), id="ok"),
+    pytest.param(Case(logs_not_read, UNKNOWN, ("Logs not read",)), id="unknown"),
+    pytest.param(
+        Case(
+            denials(DYNAMO_DENIED),
+            FAIL,
+            ("Access denied: dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:123456789012:table/",),
+            (
+                "3 denials in 3 invocations, 3 of which failed",
+                "execution role checkout-api-role",
+                "dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:123456789012:table/orders ×3",
+            ),
+            (
+                "aws iam simulate-principal-policy --policy-source-arn "
+                "arn:aws:iam::123456789012:role/checkout-api-role --action-names dynamodb:GetItem "
+                "--resource-arns arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+                "aws iam list-attached-role-policies --role-name checkout-api-role",
+                "put-role-policy --role-name checkout-api-role",
+            ),
+        ),
+        id="fail-dynamodb",
+    ),
+    pytest.param(
+        Case(
+            denials(S3_DENIED, DYNAMO_DENIED, KMS_DENIED, repeat=2),
+            FAIL,
+            ("Access denied:", "(+2 other actions)"),
+            (
+                "s3:GetObject on arn:aws:s3:::invoices-eu/* ×2",
+                "dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:123456789012:table/orders ×2",
+                "kms:Decrypt ×2",
+            ),
+            ("--action-names s3:GetObject --resource-arns 'arn:aws:s3:::invoices-eu/*'",),
+        ),
+        id="fail-per-action-and-resource",
+    ),
+    pytest.param(
+        Case(
+            denial_with_config,
+            FAIL,
+            ("Access denied: s3:GetObject on arn:aws:s3:::invoices-eu/*",),
+            ("execution role checkout-prod",),
+            (
+                "--policy-source-arn arn:aws:iam::123456789012:role/service-role/checkout-prod",
+                "--role-name checkout-prod",
+            ),
+        ),
+        id="fail-role-from-configuration",
+    ),
+    pytest.param(
+        Case(
+            denials(EXPLICIT_DENY),
+            FAIL,
+            ("Access denied: sns:Publish on arn:aws:sns:eu-west-1:123456789012:order-events",),
+            ("explicit deny", "allowing it in the role will not help"),
+            ("Fix: find the explicit deny",),
+        ),
+        id="fail-explicit-deny",
+    ),
+]
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+
+def with_metrics(
+    reserved: int | None = None, account: int | None = None, **series: list[float]
+) -> Callable[[], Evidence]:
+    def build() -> Evidence:
+        ev = with_config(healthy(), reserved_concurrency=reserved)
+        ev.metrics = metrics(**series)
+        ev.account_concurrency_limit = account
+        return ev
+
+    return build
+
+
+DOWNSTREAM_THROTTLED = py_unhandled(
+    "botocore.errorfactory.ProvisionedThroughputExceededException",
+    "An error occurred (ProvisionedThroughputExceededException) when calling the PutItem "
+    "operation (reached max retries: 9): The level of configured provisioned throughput for the "
+    "table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+)
+
+
+def downstream(count: int) -> Callable[[], Evidence]:
+    return denials(DOWNSTREAM_THROTTLED, repeat=count)
+
+
+THROTTLING = [
+    pytest.param(
+        Case(lambda: evidence(healthy()), UNKNOWN, ("Throttles are a CloudWatch metric",)),
+        id="unknown-logs-only",
+    ),
+    pytest.param(
+        Case(
+            with_metrics(
+                Invocations=[100, 100, 100], Throttles=[0, 0, 0], ConcurrentExecutions=[3, 4, 3]
+            ),
+            OK,
+            ("No throttling",),
+            ("Throttles 0 of 300 requests",),
+        ),
+        id="ok",
+    ),
+    pytest.param(
+        Case(
+            with_metrics(
+                Invocations=[300, 300, 300], Throttles=[0, 6, 0], ConcurrentExecutions=[8, 9, 8]
+            ),
+            WARN,
+            ("6 requests throttled (0.7 %)",),
+            ("Throttles 6 of 906 requests",),
+            ("Service Quotas", "get-account-settings"),
+        ),
+        id="warn-few-throttles",
+    ),
+    pytest.param(
+        Case(
+            with_metrics(
+                reserved=50,
+                Invocations=[400, 300, 300],
+                Throttles=[0, 80, 40],
+                ConcurrentExecutions=[31, 50, 50],
+            ),
+            FAIL,
+            ("120 requests throttled at reserved concurrency 50 (11 %)",),
+            ("Throttles 120 of 1,120 requests", "peak concurrency 50 of 50 reserved"),
+            ("put-function-concurrency", "--reserved-concurrent-executions 67"),
+        ),
+        id="fail-at-reserved-concurrency",
+    ),
+    pytest.param(
+        Case(
+            with_metrics(
+                account=1000, Invocations=[900], Throttles=[0], ConcurrentExecutions=[960]
+            ),
+            WARN,
+            ("Concurrency 960 of 1,000 account: close to throttling",),
+            ("peak concurrency 960 of the account's 1,000",),
+        ),
+        id="warn-near-account-limit",
+    ),
+    pytest.param(
+        Case(
+            downstream(5),
+            FAIL,
+            ("dynamodb throttles this function's calls",),
+            ("downstream throttling: 5 lines in 5 invocations from dynamodb ×5",),
+            ("exponential backoff",),
+        ),
+        id="fail-downstream",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "case"),
+    table("cold_start", COLD_START)
+    + table("timeout", TIMEOUT)
+    + table("memory", MEMORY)
+    + table("permission", PERMISSION)
+    + table("throttling", THROTTLING),
+)
+def test_service_check(check_id: str, case: Case) -> None:
+    ev = case.build()
+    result = run(ev, check_id)
+    assert result.status is case.status, (result.title, result.evidence)
+    has([result.title], *case.title)
+    has(result.evidence, *case.evidence)
+    has(result.next_steps, *case.steps)
+
+
+def test_every_service_check_reaches_every_status_it_claims() -> None:
+    """The tables above hold an ok, a warn (where the check has one), a fail and an unknown."""
+    tables = {
+        "cold_start": COLD_START,
+        "timeout": TIMEOUT,
+        "memory": MEMORY,
+        "permission": PERMISSION,
+        "throttling": THROTTLING,
+    }
+    no_warn = {"permission"}
+    for check_id, cases in tables.items():
+        reached = {param.values[0].status for param in cases}  # type: ignore[union-attr]
+        wanted = {OK, FAIL, UNKNOWN} | (set() if check_id in no_warn else {WARN})
+        assert wanted <= reached, (check_id, wanted - reached)
+
+
+# --- behaviour worth its own test -------------------------------------------------------------
+
+
+def test_one_oom_invocation_printing_five_lines_counts_once() -> None:
+    logs = Logs()
+    logs.healthy(50, used_mb=(200, 260))
+    logs.invoke(
+        logs.stream(),
+        used_mb=512,
+        app=(
+            node("ERROR", "failed to allocate memory for a 96 MB buffer"),
+            "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            "Runtime.OutOfMemory: Runtime exited with error: signal: killed",
+            "RequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.ExitError",
+            node("ERROR", "std::bad_alloc"),
+        ),
+        status="error",
+        error_type="Runtime.OutOfMemory",
+    )
+    ev = evidence(logs)
+    assert len(ev.family(ErrorFamily.OUT_OF_MEMORY)) == 5  # five lines say so...
+    result = run(ev, "memory")
+    has(result.evidence, "1 of 51 invocations ran out of memory")  # ...one invocation did
+    assert summarise(ev).out_of_memory == 1
+    assert summarise(ev).errors == 1
+
+
+def test_timeout_fix_behind_api_gateway_never_raises_past_29_s() -> None:
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(40):
+        logs.invoke(env, duration_ms=21_000.0)
+    ev = with_config(logs, timeout_s=25.0)
+    ev.apis = [ApiState(ApiRoute("a1b2c3", "orders", "REST"))]
+    result = run(ev, "timeout")
+    assert result.status is WARN
+    lacks(result.commands, "--timeout")
+    has(result.next_steps, "API Gateway's 29 s", "a longer timeout will not help")
+
+
+def test_leak_names_the_growing_environment_not_the_steady_ones() -> None:
+    ev = leak(streams=5, growing=1)
+    growing = ev.invocations[0].stream
+    result = run(ev, "memory")
+    has(result.evidence, f"environment {growing}:")
+    steady = {inv.stream for inv in ev.invocations} - {growing}
+    lacks(result.evidence, *(f"environment {stream}" for stream in steady))
+
+
+def test_leak_in_many_environments_is_summarised() -> None:
+    result = run(leak(streams=5, growing=4), "memory")
+    assert result.status is WARN
+    has([result.title], "Memory grows in 4 execution environments")
+    has(result.evidence, "2 more environments grow the same way")
+
+
+def test_memory_that_rises_and_falls_is_not_a_leak() -> None:
+    logs = Logs()
+    env = logs.stream()
+    for index in range(30):
+        logs.invoke(env, memory_mb=512, used_mb=180 + (index % 6) * 40)
+    result = run(evidence(logs), "memory")
+    lacks([result.title], "leak")
+
+
+def test_saving_is_priced_for_arm64() -> None:
+    x86 = overprovisioned()
+    arm = overprovisioned()
+    arm.config = config(memory_mb=1024, architectures=("arm64",))
+    x86_saving = _dollars(run(x86, "memory").evidence)
+    arm_saving = _dollars(run(arm, "memory").evidence)
+    assert 0 < arm_saving < x86_saving
+
+
+def _dollars(evidence_lines: list[str]) -> float:
+    line = next(item for item in evidence_lines if "saves about $" in item)
+    return float(line.split("$", 1)[1].split()[0].replace(",", ""))
+
+
+def test_cold_share_is_not_judged_on_a_handful_of_invocations() -> None:
+    result = run(cold_share(cold=3, warm_each=2, init_ms=800.0), "cold_start")
+    assert result.status is OK
+
+
+def test_node_invoke_errors_count_as_failed_invocations_for_permission() -> None:
+    line = node_invoke_error(
+        "AccessDeniedException",
+        "User: arn:aws:sts::123456789012:assumed-role/checkout-api-role/checkout-api is not "
+        "authorized to perform: secretsmanager:GetSecretValue on resource: "
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+    )
+    result = run(denials(line, repeat=2)(), "permission")
+    assert result.status is FAIL
+    has([result.title], "secretsmanager:GetSecretValue")
+    has(result.evidence, "2 denials in 2 invocations, 2 of which failed")
+    document = next(s for s in result.commands if "put-role-policy" in s)
+    policy = json.loads(document.split("--policy-document ", 1)[1].strip("'"))
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+        }
+    ]
+
+
+def test_thresholds_move_the_decision() -> None:
+    ev = near_limit()
+    assert run(ev, "memory").status is WARN
+    assert run(ev, "memory", Thresholds(memory_near_ratio=0.99)).status is OK
+
+
+def test_commands_use_the_log_group_and_window() -> None:
+    ev = timeouts()()
+    result = run(ev, "timeout")
+    command = result.commands[0]
+    assert f"--log-group-name {LOG_GROUP}" in command
+    assert f"--start-time {ev.start_ms} --end-time {ev.end_ms}" in command
+    assert f"--region {REGION}" in command
