@@ -1,0 +1,89 @@
+"""`make bench`: figures, not pass/fail. Parse throughput, and `diagnose --logs` against the
+floor a one-regex REPORT parser reaches on the same export."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import events, export
+from lambdatop.core.parse import parse
+from lambdatop.core.pipeline import LogPipeline
+from lambdatop.core.records import LogEvent
+
+LINES = int(os.environ.get("LAMBDATOP_BENCH_LINES", "1000000"))
+EXPORT_EVENTS = int(os.environ.get("LAMBDATOP_BENCH_EXPORT", "300000"))
+
+FLOOR = r'''
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+pattern = re.compile(r"REPORT RequestId: (\S+)\\t?\s*Duration: ([\d.]+) ms")
+durations = [float(m.group(2)) for m in pattern.finditer(text)]
+print(len(durations), max(durations))
+'''
+
+
+def _best_of(runs: int, command: list[str]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_pipeline() -> None:
+    corpus = [
+        LogEvent(int(e["timestamp"]), str(e["message"]), str(e["logStreamName"]), str(e["eventId"]))
+        for e in events(LINES)
+    ]
+    start = time.perf_counter()
+    for event in corpus:
+        parse(event.message)
+    parse_s = time.perf_counter() - start
+    pipeline = LogPipeline(max_invocations=10_000_000, max_findings=100_000)
+    start = time.perf_counter()
+    for event in corpus:
+        pipeline.ingest(event)
+    full_s = time.perf_counter() - start
+    print(f"corpus: {len(corpus):,} mixed lines (text and JSON formats, 12 streams)")
+    print(f"  parse + classify:          {len(corpus) / parse_s:>12,.0f} lines/s")
+    print(f"  parse + classify + group:  {len(corpus) / full_s:>12,.0f} lines/s"
+          f"  ({len(pipeline.tracker.invocations):,} invocations)")
+
+
+def bench_diagnose() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.json"
+        path.write_text(export(EXPORT_EVENTS), encoding="utf-8")
+        size_mb = path.stat().st_size / 1e6
+        floor_script = Path(folder) / "floor.py"
+        floor_script.write_text(FLOOR, encoding="utf-8")
+        floor = _best_of(3, [sys.executable, str(floor_script), str(path)])
+        command = [sys.executable, "-m", "lambdatop", "diagnose", "--logs", str(path),
+                   "--format", "json"]
+        full = _best_of(3, command)
+    print(f"diagnose --logs on a {EXPORT_EVENTS:,}-event export ({size_mb:.0f} MB JSON):")
+    print(f"  single-regex REPORT floor: {floor:6.2f} s")
+    print(f"  lambdatop diagnose --logs: {full:6.2f} s  ({full / floor:.2f}× the floor;"
+          " target ≤ 1.5×)")
+
+
+def main() -> None:
+    bench_pipeline()
+    bench_diagnose()
+    try:
+        from bench.ui_bench import main as ui_main
+    except ImportError:
+        return
+    ui_main()
+
+
+if __name__ == "__main__":
+    main()
+    _ = statistics
