@@ -1,0 +1,105 @@
+"""Write logs, metrics and traces into the simulated account through its public APIs."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from lambdatop.demo.account import client
+from lambdatop.demo.metrics import MetricDatum
+from lambdatop.demo.outbox import PendingLogEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH_EVENTS = 10_000
+MAX_BATCH_BYTES = 1_000_000
+"""PutLogEvents limits: 10,000 events or 1,048,576 bytes (counting 26 bytes per event)."""
+METRICS_PER_CALL = 500
+SEGMENTS_PER_CALL = 50
+
+
+class Publisher:
+    """Knows which log streams exist and when each was last written (for retention)."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self._logs = client("logs", endpoint_url)
+        self._cloudwatch = client("cloudwatch", endpoint_url)
+        self._xray = client("xray", endpoint_url)
+        self.stream_last_event: dict[tuple[str, str], int] = {}
+        """(group, stream) → the newest event timestamp written (epoch ms)."""
+        self.events_written = 0
+        self.metrics_written = 0
+        self.segments_written = 0
+
+    def write_logs(self, events: Iterable[PendingLogEvent]) -> None:
+        by_stream: dict[tuple[str, str], list[PendingLogEvent]] = defaultdict(list)
+        for event in events:
+            by_stream[(event.group, event.stream)].append(event)
+        for (group, stream), stream_events in by_stream.items():
+            # PutLogEvents rejects a batch that is not in time order
+            stream_events.sort(key=lambda event: event.timestamp)
+            try:
+                self._write_stream(group, stream, stream_events)
+            except Exception:
+                logger.exception(
+                    "could not write %d events to %s %s", len(stream_events), group, stream
+                )
+
+    def _write_stream(self, group: str, stream: str, events: list[PendingLogEvent]) -> None:
+        key = (group, stream)
+        if key not in self.stream_last_event:
+            self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            self.stream_last_event[key] = 0
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for event in events:
+            event_size = len(event.message.encode()) + 26
+            if batch and (len(batch) >= MAX_BATCH_EVENTS or size + event_size > MAX_BATCH_BYTES):
+                self._put(group, stream, batch)
+                batch, size = [], 0
+            batch.append({"timestamp": event.timestamp, "message": event.message})
+            size += event_size
+        if batch:
+            self._put(group, stream, batch)
+        self.stream_last_event[key] = max(self.stream_last_event[key], events[-1].timestamp)
+
+    def _put(self, group: str, stream: str, batch: list[dict[str, Any]]) -> None:
+        self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
+        self.events_written += len(batch)
+
+    def write_metrics(self, data: list[MetricDatum]) -> None:
+        by_namespace: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for datum in data:
+            by_namespace[datum.namespace].append(datum.as_boto())
+        for namespace, items in by_namespace.items():
+            for index in range(0, len(items), METRICS_PER_CALL):
+                chunk = items[index : index + METRICS_PER_CALL]
+                try:
+                    self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=chunk)
+                    self.metrics_written += len(chunk)
+                except Exception:
+                    logger.exception("could not put %d %s metrics", len(chunk), namespace)
+
+    def write_traces(self, documents: list[str]) -> None:
+        for index in range(0, len(documents), SEGMENTS_PER_CALL):
+            chunk = documents[index : index + SEGMENTS_PER_CALL]
+            try:
+                response = self._xray.put_trace_segments(TraceSegmentDocuments=chunk)
+                self.segments_written += len(chunk) - len(
+                    response.get("UnprocessedTraceSegments", [])
+                )
+            except Exception:
+                logger.exception("could not put %d trace segments", len(chunk))
+
+    def delete_streams(self, keys: list[tuple[str, str]]) -> int:
+        deleted = 0
+        for group, stream in keys:
+            try:
+                self._logs.delete_log_stream(logGroupName=group, logStreamName=stream)
+                deleted += 1
+            except Exception:
+                logger.exception("could not delete log stream %s %s", group, stream)
+            self.stream_last_event.pop((group, stream), None)
+        return deleted
