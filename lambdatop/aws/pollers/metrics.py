@@ -41,6 +41,8 @@ _ACCOUNT_METRICS = {
     m.ACCOUNT_CONCURRENCY: ("ConcurrentExecutions", "Maximum"),
     m.ACCOUNT_UNRESERVED: ("UnreservedConcurrentExecutions", "Maximum"),
 }
+# HTTP APIs publish their errors as `4xx`/`5xx` (dimension ApiId); REST APIs as 4XXError/5XXError.
+_HTTP_API_NAMES = {"5XXError": "5xx", "4XXError": "4xx"}
 _API_METRICS = {
     m.API_COUNT: ("Count", "Sum"),
     m.API_5XX: ("5XXError", "Sum"),
@@ -152,6 +154,8 @@ class MetricsPoller:
                     else [{"Name": "ApiId", "Value": route.api_id}]
                 )
                 for key, (metric, stat) in _API_METRICS.items():
+                    if route.kind != "REST":
+                        metric = _HTTP_API_NAMES.get(metric, metric)
                     target = Target("api", f"{name}\0{api_id}", key)
                     basic.add(target, "AWS/ApiGateway", metric, stat, api_dims)
         for key, (metric, stat) in _ACCOUNT_METRICS.items():
