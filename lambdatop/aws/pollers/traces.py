@@ -22,12 +22,27 @@ Clock = Callable[[], float]
 MAX_PAGES = 5
 
 
-def _refuses_expression(error: BaseException) -> bool:
+EXPRESSION_USED = "used"
+"""X-Ray applied the filter expression."""
+EXPRESSION_REFUSED = "refused"
+"""The backend rejected the expression as invalid: it does not know filter expressions."""
+EXPRESSION_FAILED = "failed"
+"""The request with the expression failed with a server error (emulators answer 500)."""
+NOT_USED = "not used"
+EXPRESSION_STRIKES = 2
+"""Server errors in a row, each time only with the expression, before it is given up."""
+
+
+def _expression_trouble(error: BaseException) -> str | None:
     if not isinstance(error, ClientError):
-        return False
+        return None
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     code = str(error.response.get("Error", {}).get("Code") or "")
-    return status >= 500 or code in ("InvalidRequestException", "ValidationException")
+    if code in ("InvalidRequestException", "ValidationException"):
+        return EXPRESSION_REFUSED
+    if status >= 500:
+        return EXPRESSION_FAILED
+    return None
 
 
 def _names_function(item: dict[str, Any], function: str, known_ids: set[str] | None) -> bool:
@@ -49,8 +64,9 @@ async def failed_traces(
     *,
     filter_expressions: bool = True,
     known_ids: set[str] | None = None,
-) -> tuple[list[TraceSummary], bool]:
-    """Failed traces of a function in a window, and whether filter expressions still work."""
+) -> tuple[list[TraceSummary], str]:
+    """Failed traces of a function in a window, and what became of the filter expression
+    (`EXPRESSION_USED`, `EXPRESSION_REFUSED`, `EXPRESSION_FAILED` or `NOT_USED`)."""
     params: dict[str, Any] = {
         "StartTime": datetime.fromtimestamp(start_s, UTC),
         "EndTime": datetime.fromtimestamp(end_s, UTC),
@@ -68,11 +84,14 @@ async def failed_traces(
         try:
             response = await aws.call("xray", "GetTraceSummaries", **params)
         except Exception as error:
-            if filter_expressions and _refuses_expression(error):
-                return await failed_traces(
-                    aws, function, start_s, end_s, filter_expressions=False, known_ids=known_ids
-                )
-            raise
+            trouble = _expression_trouble(error) if filter_expressions else None
+            if trouble is None:
+                raise
+            # Ask again without the expression and filter here.
+            traces, _ = await failed_traces(
+                aws, function, start_s, end_s, filter_expressions=False, known_ids=known_ids
+            )
+            return traces, trouble
         page = response.get("TraceSummaries") or []
         aws.ledger.record_traces(len(page))
         summaries.extend(page)
@@ -86,7 +105,10 @@ async def failed_traces(
             if (s.get("HasError") or s.get("HasFault") or s.get("HasThrottle"))
             and _names_function(s, function, known_ids)
         ]
-    return [convert.trace_summary(s) for s in summaries], filter_expressions
+    return (
+        [convert.trace_summary(s) for s in summaries],
+        EXPRESSION_USED if filter_expressions else NOT_USED,
+    )
 
 
 async def trace_detail(aws: Aws, trace_id: str) -> list[TraceSegment]:
@@ -116,13 +138,20 @@ class TracesPoller:
         self.clock = clock
         self.source = f"traces:{function}"
         self.filter_expressions = True
+        """Ask X-Ray to filter (it scans and bills only failures); off once the backend has
+        shown it cannot: it rejected the expression, or failed only with it, twice in a row."""
+        self._expression_strikes = 0
         self._read_since: float | None = None
 
     async def poll(self) -> list[TraceSummary]:
         now = self.clock()
         # X-Ray keeps traces for 30 days; the first read fills the window, later reads overlap.
         start = now - self.window_s() if self._read_since is None else self._read_since - 120
-        traces, self.filter_expressions = await failed_traces(
+        if not self.filter_expressions:
+            # Filtering here by the trace ids the logs carry: ids learnt later may name traces
+            # read before, so the window is read again (only emulators take this path).
+            start = now - self.window_s()
+        traces, expression = await failed_traces(
             self.aws,
             self.function,
             start,
@@ -130,5 +159,12 @@ class TracesPoller:
             filter_expressions=self.filter_expressions,
             known_ids=self.known_ids() if self.known_ids else None,
         )
+        # One server error may be a bad moment for X-Ray: only a pattern turns filtering off.
+        if expression == EXPRESSION_USED:
+            self._expression_strikes = 0
+        elif expression == EXPRESSION_FAILED:
+            self._expression_strikes += 1
+        if expression == EXPRESSION_REFUSED or self._expression_strikes >= EXPRESSION_STRIKES:
+            self.filter_expressions = False
         self._read_since = now
         return traces
