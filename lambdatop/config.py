@@ -18,7 +18,6 @@ or the path in `LAMBDATOP_CONFIG`. Example:
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,13 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from lambdatop.core.timeutil import parse_duration
 from lambdatop.diagnose.thresholds import Thresholds
+from lambdatop.paths import config_path
 
 WINDOWS = ("15m", "1h", "3h", "12h")
 
 
 class ConfigError(ValueError):
     """The config file cannot be used; the message says which and why, in one line."""
-
-
-def config_path() -> Path:
-    explicit = os.environ.get("LAMBDATOP_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "lambdatop" / "config.toml"
 
 
 class _TomlFile(PydanticBaseSettingsSource):

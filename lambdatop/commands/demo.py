@@ -17,7 +17,8 @@ def run_demo(args: argparse.Namespace) -> int:
         from lambdatop.demo.runner import run_demo_command
     except ImportError as error:
         return fail(
-            f"the simulated account needs the demo extra ({error.name}): pip install 'lambdatop[demo]'"
+            f"the simulated account needs the demo extra ({error.name}): "
+            "pip install 'lambdatop[demo]'"
         )
     if not args.no_ui and not args.list:
         from lambdatop.commands.monitor import run_demo_monitor

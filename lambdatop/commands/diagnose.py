@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
-from lambdatop.config import ConfigError, Settings, load_settings
 from lambdatop.core.export import ExportedLogs, ExportError, read_export
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.timeutil import parse_duration
@@ -15,6 +14,19 @@ from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import Evidence, from_pipeline
 from lambdatop.diagnose.model import Diagnosis
 from lambdatop.diagnose.render import to_json, to_markdown, to_text
+from lambdatop.diagnose.thresholds import Thresholds
+from lambdatop.paths import settings_customised
+
+
+def load_thresholds() -> Thresholds:
+    """The diagnosis thresholds; pydantic is loaded only when something is customised.
+
+    Raises ValueError (ConfigError) with one line for a person."""
+    if not settings_customised():
+        return Thresholds()
+    from lambdatop.config import load_settings
+
+    return load_settings().thresholds
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
@@ -23,11 +35,11 @@ def run_diagnose(args: argparse.Namespace) -> int:
     except ValueError as error:
         return fail(f"--since: {error}")
     try:
-        settings = load_settings()
-    except ConfigError as error:
+        thresholds = load_thresholds()
+    except ValueError as error:
         return fail(str(error))
     if args.logs is not None:
-        return _from_logs(args, since_s, settings)
+        return _from_logs(args, since_s, thresholds)
     if not args.function:
         return fail("name a FUNCTION to read from AWS, or give --logs FILE (see --help)")
     try:
@@ -36,7 +48,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
         if error.name != "lambdatop.commands.live":
             raise
         return fail("reading a function from AWS is not in this build yet: use --logs FILE")
-    code: int = diagnose_live(args, since_s, settings, emit)
+    code: int = diagnose_live(args, since_s, thresholds, emit)
     return code
 
 
@@ -46,7 +58,7 @@ def _read_input(path: str) -> bytes:
     return Path(path).expanduser().read_bytes()
 
 
-def _from_logs(args: argparse.Namespace, since_s: float, settings: Settings) -> int:
+def _from_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds) -> int:
     try:
         data = _read_input(args.logs)
     except OSError as error:
@@ -64,7 +76,7 @@ def _from_logs(args: argparse.Namespace, since_s: float, settings: Settings) -> 
         region=args.region,
         since_s=since_s,
     )
-    return emit(diagnose(evidence, settings.thresholds), args)
+    return emit(diagnose(evidence, thresholds), args)
 
 
 def evidence_from_export(

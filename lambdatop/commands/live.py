@@ -11,21 +11,21 @@ from lambdatop.aws.errors import describe
 from lambdatop.aws.fetch import FetchError, fetch_window
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.cli import fail
-from lambdatop.config import Settings
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
 from lambdatop.diagnose.model import Diagnosis
+from lambdatop.diagnose.thresholds import Thresholds
 
 
 def diagnose_live(
     args: argparse.Namespace,
     since_s: float,
-    settings: Settings,
+    thresholds: Thresholds,
     emit: Callable[[Diagnosis, argparse.Namespace], int],
 ) -> int:
     target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
     try:
-        diagnosis, notes = asyncio.run(_diagnose(target, args.function, since_s, settings))
+        diagnosis, notes = asyncio.run(_diagnose(target, args.function, since_s, thresholds))
     except FetchError as error:
         return fail(str(error))
     except Exception as error:  # noqa: BLE001 - never a traceback for the user
@@ -36,7 +36,7 @@ def diagnose_live(
 
 
 async def _diagnose(
-    target: AwsTarget, function: str, since_s: float, settings: Settings
+    target: AwsTarget, function: str, since_s: float, thresholds: Thresholds
 ) -> tuple[Diagnosis, list[str]]:
     async with Aws(target) as aws:
         fetched = await fetch_window(aws, function, since_s)
@@ -46,4 +46,4 @@ async def _diagnose(
     notes = list(fetched.notes)
     if fetched.logs_truncated:
         notes.append("the window holds more log events than were read; the oldest were skipped")
-    return diagnose(evidence, settings.thresholds), notes
+    return diagnose(evidence, thresholds), notes
