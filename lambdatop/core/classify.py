@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from lambdatop.core.records import Classification, ErrorFamily
 
@@ -66,6 +67,10 @@ _TRIGGERS = (
     "lock wait timeout",
     "deadlock",
     "operationalerror",
+    "interfaceerror",
+    "already closed",
+    "cannotcreatetransaction",
+    "closed unexpectedly",
     "mongo",
     "sequelize",
     "redis",
@@ -129,7 +134,40 @@ _TRIGGERS = (
     "allocation failed",
     "unable to allocate",
 )
-_TRIGGER_RE = re.compile("|".join(re.escape(t) for t in _TRIGGERS))
+
+
+def _trie_pattern(words: tuple[str, ...]) -> str:
+    """One regular expression matching any of the words, factored by common prefixes.
+
+    Python's engine tries an alternation's branches one by one at every position; a trie
+    tries one branch per character, which makes the prefilter several times faster. Only
+    whether a word occurs matters, so a word that is a prefix of others ends its branch.
+    """
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""
+        branches, singles = [], []
+        for char, child in sorted(node.items()):
+            rest = build(child)
+            if rest:
+                branches.append(re.escape(char) + rest)
+            else:
+                singles.append(re.escape(char))
+        if singles:
+            branches.append(singles[0] if len(singles) == 1 else "[" + "".join(singles) + "]")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return build(trie)
+
+
+_TRIGGER_RE = re.compile(_trie_pattern(_TRIGGERS))
 
 _ARN = re.compile(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
 _NOT_AUTHORIZED = re.compile(
@@ -261,12 +299,17 @@ _DB_SPECIFIC = re.compile(
     r"|the database system is (?:starting up|shutting down|in recovery mode)"
     r"|password authentication failed|Access denied for user"
     r"|canceling statement due to statement timeout|Lock wait timeout exceeded"
-    r"|deadlock detected|Deadlock found"
-    r"|SequelizeConnection\w*|MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError"
-    r"|OperationalError|InterfaceError: connection already closed"
-    r"|Redis(?:Connection)?Error|Error \d+ connecting to|Connection to Redis|redis.*ECONNREFUSED"
-    r"|JDBCConnectionException|CannotCreateTransactionException|PSQLException",
+    r"|deadlock detected|Deadlock found|SSL connection has been closed unexpectedly"
+    r"|Connection to [\w.-]+:\d+ refused|connection already closed"
+    r"|MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError"
+    r"|Error \d+ connecting to|Connection to Redis|redis.*ECONNREFUSED",
     re.IGNORECASE,
+)
+# The drivers' wrapper classes: a database failure, but they do not say which. The words that
+# do (`Lost connection to MySQL server`, `Connection timed out`) make a better signature.
+_DB_GENERIC = re.compile(
+    r"SequelizeConnection\w*|OperationalError|InterfaceError|Redis(?:Connection)?Error"
+    r"|JDBCConnectionException|CannotCreateTransactionException|PSQLException"
 )
 _NETWORK_VPC = re.compile(
     r"ENILimitReached\w*|SubnetIPAddressLimitReached\w*|EC2ThrottledException|EC2UnexpectedException"
@@ -274,19 +317,21 @@ _NETWORK_VPC = re.compile(
     r"|(?:create|attach|delete) (?:an |the )?(?:ENI|elastic network interface|network interface)",
     re.IGNORECASE,
 )
+# The errno codes as Node.js and Go spell them, whole words (`ResourceNotFoundException` holds
+# `eNotFound`); the class names and phrases in any case.
 _NETWORK = re.compile(
-    r"(?P<dns>getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|ENOTFOUND|EAI_AGAIN|Temporary failure in name"
-    r" resolution|Name or service not known|no such host|UnknownHostException|nodename nor servname"
-    r"|Could not resolve host)"
-    r"|(?P<connect>Connect timeout on endpoint URL|ConnectTimeoutError|ConnectTimeout"
-    r"|connect timed out|Connection timed out|ETIMEDOUT|i/o timeout|ECONNREFUSED"
-    r"|Connection refused|EHOSTUNREACH|ENETUNREACH|Network is unreachable|No route to host"
+    r"(?P<dns>\b(?:ENOTFOUND|EAI_AGAIN)\b|(?i:Temporary failure in name resolution"
+    r"|Name or service not known|no such host|UnknownHostException|nodename nor servname"
+    r"|Could not resolve host))"
+    r"|(?P<connect>\b(?:ETIMEDOUT|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH)\b"
+    r"|(?i:Connect timeout on endpoint URL|ConnectTimeoutError|ConnectTimeout"
+    r"|connect timed out|Connection timed out|i/o timeout"
+    r"|Connection refused|Network is unreachable|No route to host"
     r"|Could not connect to the endpoint URL|Unable to execute HTTP request|SdkClientException"
     r"|connection timeout|timed out connecting|Failed to connect to"
-    r"|Failed to establish a new connection)"
-    r"|(?P<read>Read timeout on endpoint URL|ReadTimeoutError|Read timed out|ECONNRESET"
-    r"|socket hang up|Connection reset by peer|SocketTimeoutException)",
-    re.IGNORECASE,
+    r"|Failed to establish a new connection))"
+    r"|(?P<read>\bECONNRESET\b|(?i:Read timeout on endpoint URL|ReadTimeoutError|Read timed out"
+    r"|socket hang up|Connection reset by peer|SocketTimeoutException))"
 )
 # Error codes are matched as AWS spells them; the phrases in any case.
 _THROTTLE = re.compile(
@@ -421,9 +466,10 @@ def _permission(text: str, lowered: str) -> Classification | None:
         allows = _POLICY_ALLOWS.search(text)
         if allows is not None:
             action = allows.group("action")
-    sdk_service, op = _sdk_context(text)
-    if action is None and op is not None:
-        action = op
+    sdk_service = None
+    if action is None or ":" not in action:
+        sdk_service, op = _sdk_context(text)
+        action = action or op
     if "kmsaccessdenied" in lowered or "kms access" in lowered:
         service, action = "kms", action or "kms:Decrypt"
     if resource is None:
@@ -472,9 +518,12 @@ def _throttling(text: str, lowered: str) -> Classification | None:
 
 def _database(text: str, lowered: str) -> Classification | None:
     match = _DB_SPECIFIC.search(text)
-    if match is not None:
-        return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text, False))
-    return None
+    if match is None:
+        match = _DB_GENERIC.search(text)
+        if match is None:
+            return None
+        match = _NETWORK.search(text) or match
+    return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text, False))
 
 
 def _network(text: str, lowered: str) -> Classification | None:

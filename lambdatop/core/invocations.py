@@ -79,9 +79,11 @@ class InvocationTracker:
         request_id = line.request_id
         if request_id is None:
             request_id = self._current.get(stream)
-            if request_id is None or kind is LineKind.START:
+            if kind is LineKind.START:
+                return request_id  # a start event that lost its request id: nothing to open
+            if request_id is None:
                 self._note_init(stream, line)
-                return request_id
+                return None
         invocation = self.invocations.get(request_id)
         if invocation is None:
             invocation = self._open(request_id, stream, event)

@@ -116,7 +116,8 @@ _REQUEST_ID_FIELD = re.compile(r"RequestId:\s*(?P<rid>[^\s,;]+)")
 _RUNTIME_EXIT = re.compile(
     r"(?:RequestId:\s*\S+\s+)?(?:Error:\s*)?"
     r"(?:Runtime exited|Process exited before completing|Task timed out"
-    r"|(?:Runtime|Sandbox|Extension)\.[A-Z]\w*|Unknown application error occurred)"
+    r"|(?:Runtime|Sandbox|Extension)\.[A-Z]\w*(?=:|[ \t]*(?:\n|$))"
+    r"|Unknown application error occurred)"
 )
 _RUNTIME_ERROR_TYPE = re.compile(r"(?:Runtime|Sandbox|Extension)\.[A-Z]\w*(?=:|\s|$)")
 # `RequestId: <id> Error: fork/exec /var/task/bootstrap: exec format error` + `Runtime.X`.
@@ -129,6 +130,11 @@ _LOGFMT_LEVEL = re.compile(r"\b(?:level|lvl|severity)[=:]\s*\"?(?P<level>[A-Za-z
 # Ruby's Logger: `E, [2026-03-02T09:14:55.120312 #8] ERROR -- <request id>: message`.
 _RUBY_LOGGER = re.compile(
     r"[DIWEFA], \[(?P<ts>[^\]#]*?)\s*#\d+\]\s+(?P<level>[A-Z]+) -- (?P<rid>[^:]*):"
+)
+# A line led by a bare request id, as tools print once they strip the timestamp:
+# `<request id> Task timed out after 3.00 seconds`, `<request id>\tINFO\t<message>`.
+_RID_PREFIX = re.compile(
+    rf"(?P<rid>{_UUIDISH})[ \t]+(?:(?P<level>(?i:{_LEVEL_NAMES}|trce|dbug|fail|crit))(?:[ \t]+|$))?"
 )
 _OOM_FATAL = re.compile(r"^FATAL ERROR:.*out of memory", re.IGNORECASE)
 _PANIC = re.compile(r"^(?:panic: |fatal error: )")
@@ -155,6 +161,10 @@ def _parse(message: str) -> ParsedLine:
             return platform
     if first == "[":
         return _parse_bracket_level(text)
+    if text[8:9] == "-" and text[13:14] == "-":
+        found = _RID_PREFIX.match(text)
+        if found is not None:
+            return _parse_rid_prefixed(text, found)
     if first.isdigit():
         return _parse_timestamped(text)
     if text[1:4] == ", [" and first in "DIWEFA":
@@ -312,11 +322,12 @@ def _init_failure(report: Report) -> Classification:
     return Classification(ErrorFamily.INIT, report.error_type or f"init {report.status}")
 
 
-def _timeout_line(text: str, request_id: str | None) -> ParsedLine:
+def _timeout_line(text: str, request_id: str | None, timestamp_ms: int | None = None) -> ParsedLine:
     return ParsedLine(
         kind=LineKind.TIMEOUT,
         text=text,
         request_id=request_id,
+        timestamp_ms=timestamp_ms,
         level=Level.ERROR,
         error_type="Sandbox.Timedout",
         unhandled=True,
@@ -391,21 +402,23 @@ def _parse_timestamped(text: str) -> ParsedLine:
     body = text[match.end() :]
     rid = match.group("rid")
     request_id = rid if rid and rid != "undefined" else None
+    ts = match.group("ts")
+    timestamp_ms = _iso_ms(ts.replace("/", "-") if ts[4] == "/" else ts)
     if "Task timed out" in body[:80]:
         timed_out = _TIMEOUT_AFTER_TS.match(text)
         if timed_out is not None:
-            return _timeout_line(text, request_id or timed_out.group("rid"))
+            return _timeout_line(text, request_id or timed_out.group("rid"), timestamp_ms)
     elif body.startswith("TIMEOUT RequestId:"):
         found = _REQUEST_ID_FIELD.search(body)
-        return _timeout_line(text, request_id or (found.group("rid") if found else None))
+        rid_field = found.group("rid") if found else None
+        return _timeout_line(text, request_id or rid_field, timestamp_ms)
     level_name = match.group("level")
-    ts = match.group("ts")
     line = ParsedLine(
         kind=LineKind.APP,
         text=text,
         request_id=request_id,
         level=_LEVELS[level_name.upper()] if level_name else _guess_level(body),
-        timestamp_ms=_iso_ms(ts.replace("/", "-") if ts[4] == "/" else ts),
+        timestamp_ms=timestamp_ms,
     )
     if _NODE_FAILURE.match(body):
         error_type = _JSON_ERROR_TYPE.search(body)
@@ -422,6 +435,24 @@ def _parse_timestamped(text: str) -> ParsedLine:
     elif level_name is None and _PANIC.match(body):
         _mark_fatal(line, body)
     line.classification = classify(text)
+    return line
+
+
+def _parse_rid_prefixed(text: str, match: re.Match[str]) -> ParsedLine:
+    rid = match.group("rid")
+    body = text[match.end() :]
+    if body.startswith("Task timed out"):
+        return _timeout_line(text, rid)
+    level_name = match.group("level")
+    line = _app_line(text)
+    line.request_id = rid
+    if level_name is not None:
+        line.level = _LEVELS[level_name.upper()]
+    if _NODE_FAILURE.match(body):
+        error_type = _JSON_ERROR_TYPE.search(body)
+        line.error_type = error_type.group("type") if error_type else "Error"
+        line.unhandled = True
+        line.level = Level.ERROR
     return line
 
 

@@ -1,10 +1,9 @@
-"""What the diagnosis needs from the parser and classifier (core/, owned elsewhere), written
-down where it does not get it yet. Each xfail names the module, the line and the consequence
-a user sees; strict, so the fix turns them into ordinary tests."""
+"""What the diagnosis needs from the parser and classifier: a timeout line keeps its own time
+(so a raw-text export's window ends where it should), and a database error is titled by the
+words that say what happened."""
 
 from __future__ import annotations
 
-import pytest
 from lambdalogs import Logs, evidence, py
 
 from lambdatop.core.classify import classify
@@ -18,22 +17,10 @@ TIMED_OUT = (
 )
 
 
-@pytest.mark.xfail(
-    reason="parser (core/parse.py, _parse_timestamped): `<time> <request id> Task timed out "
-    "after N seconds` comes back with timestamp_ms=None, so in a plain-text export (no "
-    "envelope timestamps) the timeout is placed at the previous line's time and the report's "
-    "window ends before the last invocation",
-    strict=True,
-)
 def test_timeout_line_keeps_its_own_timestamp() -> None:
     assert parse(TIMED_OUT).timestamp_ms == to_epoch_ms("2026-03-02T09:16:01.085Z")
 
 
-@pytest.mark.xfail(
-    reason="same parser gap seen end to end: a raw-text export's window should end at the "
-    "newest timestamp any line carries",
-    strict=True,
-)
 def test_raw_text_window_ends_at_the_last_timeout() -> None:
     logs = Logs()
     logs.healthy(5)
@@ -44,12 +31,6 @@ def test_raw_text_window_ends_at_the_last_timeout() -> None:
     assert newest >= logs.end_ms - 1
 
 
-@pytest.mark.xfail(
-    reason="classifier (core/classify.py): the signature is the leftmost database pattern, so "
-    "`pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server ...')` is titled "
-    "'Database errors: OperationalError' rather than by the words that say what happened",
-    strict=True,
-)
 def test_database_signature_names_what_happened() -> None:
     line = py(
         "ERROR",
