@@ -109,16 +109,29 @@ def trace_start(trace_id: str) -> float | None:
 
 
 def _root_cause(summary: dict[str, Any]) -> str | None:
+    """The first exception X-Ray names as a root cause: `service: entity: Name message`.
+
+    Exceptions sit on the entities of a root-cause service's `EntityPath` (the service itself,
+    then the calls it made); response-time root causes name entities without exceptions.
+    """
     for key in ("FaultRootCauses", "ErrorRootCauses", "ResponseTimeRootCauses"):
         for cause in summary.get(key) or ():
             for service in _dict(cause).get("Services") or ():
                 service = _dict(service)
-                for exception in service.get("Exceptions") or ():
-                    exception = _dict(exception)
-                    name = exception.get("Name") or ""
-                    message = exception.get("Message") or ""
-                    text = f"{service.get('Name') or '?'}: {name} {message}".strip()
-                    return one_line(text, 200)
+                where = str(service.get("Name") or "?")
+                for entity in service.get("EntityPath") or ():
+                    entity = _dict(entity)
+                    for exception in entity.get("Exceptions") or ():
+                        exception = _dict(exception)
+                        name = exception.get("Name") or ""
+                        message = exception.get("Message") or ""
+                        place = where
+                        if entity.get("Name") and entity.get("Name") != where:
+                            place = f"{where}: {entity.get('Name')}"
+                        return one_line(f"{place}: {name} {message}".strip(), 200)
+                if key == "ResponseTimeRootCauses" and service.get("EntityPath"):
+                    path = [str(_dict(e).get("Name") or "?") for e in service["EntityPath"]]
+                    return one_line(f"slow: {' → '.join(path)}", 200)
     return None
 
 

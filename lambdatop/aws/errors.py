@@ -73,6 +73,14 @@ class Trouble:
     def retry_soon(self) -> bool:
         return self.kind in ("throttled", "unreachable", "timeout", "server")
 
+    @property
+    def final(self) -> str:
+        """The message for a command that gives up instead of retrying (`; retrying` off)."""
+        for suffix in ("; retrying", "; slowing down"):
+            if self.message.endswith(suffix):
+                return self.message[: -len(suffix)]
+        return self.message
+
 
 def describe(error: BaseException, what: str = "") -> Trouble:
     """The trouble behind an exception raised by an AWS call."""
@@ -112,7 +120,11 @@ def describe(error: BaseException, what: str = "") -> Trouble:
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError | asyncio.TimeoutError):
         return Trouble("timeout", f"{prefix}AWS did not answer in time; retrying")
     if isinstance(error, EndpointConnectionError | aiohttp.ClientError | ConnectionError):
-        return Trouble("unreachable", f"{prefix}cannot reach the AWS endpoint; retrying")
+        where = _endpoint(error)
+        return Trouble(
+            "unreachable",
+            f"{prefix}cannot reach the AWS endpoint{f' {where}' if where else ''}; retrying",
+        )
     if isinstance(error, ReadOnlyViolation):
         return Trouble("other", f"{prefix}{error}")
     name = type(error).__name__
@@ -123,3 +135,13 @@ def describe(error: BaseException, what: str = "") -> Trouble:
     if isinstance(error, BotoCoreError | OSError):
         return Trouble("unreachable", f"{prefix}{one_line(str(error), 200)}")
     return Trouble("other", f"{prefix}{name}: {one_line(str(error), 200)}")
+
+
+def _endpoint(error: BaseException) -> str | None:
+    """`scheme://host[:port]` of the endpoint a connection error names, if it names one."""
+    kwargs = getattr(error, "kwargs", None)
+    url = kwargs.get("endpoint_url") if isinstance(kwargs, dict) else None
+    if not isinstance(url, str) or "://" not in url:
+        return None
+    scheme, rest = url.split("://", 1)
+    return one_line(f"{scheme}://{rest.split('/', 1)[0]}", 120)

@@ -51,7 +51,7 @@ async def fetch_window(
         trouble = describe(error)
         if trouble.kind == "missing":
             raise FetchError(f"function {function!r} not found in {aws.region}") from None
-        raise FetchError(trouble.message) from None
+        raise FetchError(trouble.final) from None
     state.config = config
     store.inventory[function] = config
     state.event_sources = sources
@@ -72,7 +72,7 @@ async def fetch_window(
     try:
         state.add_events(await tail.poll())
     except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
-        raise FetchError(describe(error, "CloudWatch Logs").message) from None
+        raise FetchError(describe(error, "CloudWatch Logs").final) from None
     if not tail.group_exists:
         fetched.notes.append(f"log group {config.effective_log_group} does not exist")
     fetched.logs_truncated = tail.truncated_before_ms is not None
@@ -100,6 +100,6 @@ async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None
     except Exception as error:  # noqa: BLE001 - optional sources never stop the report
         trouble: Trouble = describe(error, what)
         if trouble.kind in ("credentials", "unreachable", "timeout"):
-            raise FetchError(trouble.message) from None
-        fetched.notes.append(trouble.message)
+            raise FetchError(trouble.final) from None
+        fetched.notes.append(trouble.final)
         return None

@@ -19,12 +19,16 @@ class Ledger:
     attempts: int = 0
     """HTTP requests sent, retries included."""
     metrics_requested: int = 0
+    """GetMetricData queries answered (each is a metric billed)."""
     traces_retrieved: int = 0
     events_downloaded: int = 0
     """Log events returned by FilterLogEvents, duplicates included."""
 
     def record_call(self, service: str, operation: str, params: dict[str, object]) -> None:
         self.calls[f"{service}.{operation}"] += 1
+
+    def record_answer(self, service: str, operation: str, params: dict[str, object]) -> None:
+        """A call succeeded: what it is billed for (a failed GetMetricData is not)."""
         if operation == "GetMetricData":
             queries = params.get("MetricDataQueries")
             if isinstance(queries, list):

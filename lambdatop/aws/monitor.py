@@ -54,6 +54,7 @@ class Monitor:
         self.watched: set[str] = set()
         self.focus: str | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
         self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
@@ -112,13 +113,25 @@ class Monitor:
         self.store.record_ok(f"trace:{trace_id}")
         self._sync_ledger()
 
+    def alive(self) -> set[str]:
+        """The polling loops still running (a loop ends only when its job is done, e.g. a
+        function's one-off configuration read; trouble never ends one)."""
+        return {key for key, task in self._tasks.items() if not task.done()}
+
     async def stop(self) -> None:
+        self._stopping = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
+            # A cancellation can be swallowed where it meets a wake-up (asyncio.wait_for in
+            # Python 3.11 returns the waited result instead): ask until the task is done.
+            while not task.done():
+                await asyncio.wait({task}, timeout=0.5)
+                if not task.done():
+                    task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                task.result()
         self._tasks.clear()
         await self.aws.close()
 
@@ -153,8 +166,12 @@ class Monitor:
             self._sync_ledger()
             if delay is None:
                 return
+            if self._stopping:
+                return
+            # asyncio.timeout, not wait_for: it never mistakes a stop for a wake-up.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await wake.wait()
 
     def _sync_ledger(self) -> None:
         self.store.api_calls = self.aws.ledger.total_calls

@@ -15,8 +15,10 @@ Clock = Callable[[], float]
 
 # Requests per second lambdatop allows itself, per service: half or less of the smallest quota
 # of the operations it uses there (FilterLogEvents 5 TPS, Lambda control plane 15 TPS shared).
+# An operation with a quota of its own gets a bucket of its own (`service:Operation`).
 SERVICE_RATES: dict[str, float] = {
     "logs": 2.5,
+    "logs:DescribeLogStreams": 2.5,
     "cloudwatch": 5.0,
     "lambda": 3.0,
     "xray": 2.0,
@@ -87,6 +89,7 @@ class Backoff:
 # Short bursts each service tolerates (a burst is spent once, then the rate holds).
 SERVICE_BURSTS: dict[str, float] = {
     "logs": 4.0,
+    "logs:DescribeLogStreams": 2.0,
     "cloudwatch": 10.0,
     "lambda": 8.0,
     "xray": 4.0,
@@ -97,6 +100,7 @@ SERVICE_BURSTS: dict[str, float] = {
 
 
 def make_buckets(clock: Clock = time.monotonic) -> dict[str, TokenBucket]:
+    """A bucket per service, and per operation where the operation has a quota of its own."""
     return {
         service: TokenBucket(rate, SERVICE_BURSTS.get(service), clock=clock)
         for service, rate in SERVICE_RATES.items()

@@ -24,6 +24,7 @@ from lambdatop.aws.pacing import TokenBucket, make_buckets
 from lambdatop.aws.policy import is_allowed
 
 DEFAULT_REGION = "us-east-1"
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 @dataclass(slots=True, frozen=True)
@@ -60,19 +61,24 @@ class Aws:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 20.0,
-        max_attempts: int = 3,
+        max_attempts: int | None = None,
     ) -> None:
         self.target = target
         self.ledger = ledger or Ledger()
-        self.buckets = buckets or make_buckets()
+        self.buckets = buckets if buckets is not None else make_buckets()
+        self._session = AioSession(profile=target.profile) if target.profile else AioSession()
+        if max_attempts is None:
+            # AWS_MAX_ATTEMPTS or the profile's max_attempts, as the AWS CLI honours them.
+            # Attempts in all, the first included (botocore's `max_attempts` counts retries).
+            configured = _positive_int(self._session.get_config_variable("max_attempts"))
+            max_attempts = configured or DEFAULT_MAX_ATTEMPTS
         self._config = AioConfig(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_pool_connections=10,
             user_agent_extra="lambdatop",
         )
-        self._session = AioSession(profile=target.profile) if target.profile else AioSession()
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
         self.region = target.region or self._session.get_config_variable("region") or DEFAULT_REGION
@@ -113,12 +119,16 @@ class Aws:
     def _count_attempt(self, **_: Any) -> None:
         self.ledger.record_attempt()
 
+    def bucket(self, service: str, operation: str) -> TokenBucket | None:
+        """The token bucket that paces an operation: its own if it has one, else its service's."""
+        return self.buckets.get(f"{service}:{operation}") or self.buckets.get(service)
+
     async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """Call one allowed operation; raises what botocore raises (see errors.describe)."""
         if not is_allowed(service, operation):
             raise ReadOnlyViolation(f"{service}:{operation} is not a read-only operation")
         client = await self.client(service)
-        bucket = self.buckets.get(service)
+        bucket = self.bucket(service, operation)
         if bucket is not None:
             await bucket.take()
         self.ledger.record_call(service, operation, params)
@@ -129,4 +139,13 @@ class Aws:
             if bucket is not None and code in THROTTLE_CODES:
                 bucket.throttled()
             raise
+        self.ledger.record_answer(service, operation, params)
         return response
+
+
+def _positive_int(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if number > 0 else None

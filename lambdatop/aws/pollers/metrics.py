@@ -206,6 +206,11 @@ class MetricsPoller:
 
     async def _fetch(self, batch_of: Batch, start: float, end: float) -> None:
         queries, targets = batch_of.queries, batch_of.targets
+        # Whole periods, as CloudWatch advises: every tick then stamps a minute the same way
+        # (a backend that does not round, as moto does not, would otherwise shift each tick's
+        # points by the seconds of its start and count a minute twice).
+        start = start // PERIOD_S * PERIOD_S
+        end = -(-end // PERIOD_S) * PERIOD_S
         results: dict[str, dict[int, float]] = {}
         for offset in range(0, len(queries), MAX_QUERIES):
             batch = queries[offset : offset + MAX_QUERIES]

@@ -1,8 +1,10 @@
 """Traces: X-Ray summaries of a function's failed requests; a trace's segments only when opened.
 
 GetTraceSummaries is asked with a filter expression so X-Ray scans (and bills) only failures.
-Where a backend refuses filter expressions (emulators), the same question is answered by
-filtering the summaries here.
+Where a backend refuses filter expressions (emulators reject them, or fail with a server error
+only when one is given), the same question is answered by filtering the summaries here; a single
+server error does not turn filtering off for good, so a bad moment of X-Ray's cannot make every
+later poll scan the account's traces.
 """
 
 from __future__ import annotations

@@ -1,0 +1,71 @@
+"""The headless commands' read of one function's window: logs from the group the configuration
+names, optional sources that fail become notes, and what stops the report is one line."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import awsseed
+import pytest
+from awsfakes import error, hook, response
+from awsmoto import MotoAccount
+from botocore.exceptions import EndpointConnectionError
+
+from lambdatop.aws.fetch import FetchError, fetch_window
+from lambdatop.aws.session import Aws
+
+
+async def test_logs_come_from_the_group_the_configuration_names(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    awsseed.function(moto, "billing", memory_mb=512, timeout_s=30)
+    now_ms = int(time.time() * 1000)
+    awsseed.log_events(moto, "/shared/billing", "s1", [(now_ms - 5_000, "from the shared group")])
+    awsseed.log_events(moto, "/aws/lambda/billing", "s1", [(now_ms - 5_000, "not here")])
+
+    def logging_config(**_: Any) -> Any:
+        config = moto.client("lambda").get_function_configuration(FunctionName="billing")
+        body = {k: v for k, v in config.items() if isinstance(v, str | int)}
+        body["LoggingConfig"] = {"LogGroup": "/shared/billing", "LogFormat": "Text"}
+        return response(200, body)
+
+    await hook(aws, "lambda", "before-send.lambda.GetFunctionConfiguration", logging_config)
+    fetched = await fetch_window(aws, "billing", 3600)
+    assert [r.event.message for r in fetched.state.tail] == ["from the shared group"]
+    assert fetched.state.config is not None
+    assert fetched.state.config.timeout_s == 30
+    assert fetched.state.event_sources == []
+    assert fetched.state.apis == {}
+    assert fetched.store.account_concurrency_limit is None, "moto has no account settings"
+
+
+async def test_an_optional_source_failing_is_a_note(moto: MotoAccount, aws: Aws) -> None:
+    awsseed.function(moto, "checkout")
+    await hook(
+        aws,
+        "apigateway",
+        "before-send.api-gateway.GetRestApis",
+        lambda **_: error(403, "AccessDeniedException", "no apigateway:GET"),
+    )
+    fetched = await fetch_window(aws, "checkout", 3600)
+    assert fetched.state.apis is None, "not read: the check says unknown"
+    assert any(n.startswith("API Gateway: access denied") for n in fetched.notes)
+    assert "log group /aws/lambda/checkout does not exist" in fetched.notes
+
+
+async def test_unreachable_aws_stops_the_report_with_one_line(moto: MotoAccount, aws: Aws) -> None:
+    awsseed.function(moto, "checkout")
+
+    def down(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9/xray")
+
+    await hook(aws, "xray", "before-send", down)
+    with pytest.raises(FetchError) as raised:
+        await fetch_window(aws, "checkout", 3600)
+    assert str(raised.value) == "X-Ray: cannot reach the AWS endpoint http://127.0.0.1:9"
+
+
+async def test_unknown_function(moto: MotoAccount, aws: Aws) -> None:
+    with pytest.raises(FetchError, match="function 'ghost' not found in us-east-1"):
+        await fetch_window(aws, "ghost", 3600)

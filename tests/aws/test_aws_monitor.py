@@ -1,0 +1,391 @@
+"""The monitor against moto, with faults injected where the network would put them: throttling
+slows a poller down without a retry storm; 5xx answers, connect timeouts, expired tokens and an
+unreachable endpoint become state (a banner, the next retry) and polling resumes by itself when
+the cause goes away. Nothing raised escapes: every loop is still running afterwards.
+
+The monitor runs on a fake clock; tests wake its pollers with `refresh_now()` and wait for
+conditions with a deadline, never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import awsseed
+import pytest
+from awsfakes import FakeClock, error, parsed, until
+from awsmoto import MotoAccount
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+from lambdatop.aws.monitor import Monitor
+from lambdatop.aws.pacing import make_buckets
+from lambdatop.aws.session import Aws
+from lambdatop.core import metrics as m
+from lambdatop.core.store import SourceHealth, Store
+
+SERVICES = ("lambda", "logs", "cloudwatch", "xray", "apigateway", "apigatewayv2")
+SERVICE_IDS = {"logs": "cloudwatch-logs", "apigateway": "api-gateway"}
+"""botocore's event names spell some services by their service id."""
+LOOPS = {"inventory", "metrics", "logs:checkout", "traces:checkout"}
+
+
+class Faults:
+    """Failures switched on and off on every client of an `Aws`, at the HTTP layer (CloudWatch's
+    CBOR errors are answered whole, before the call)."""
+
+    def __init__(self, aws: Aws, url: str) -> None:
+        self.aws = aws
+        self.url = url
+        self.fault: Any = None
+        self.only: set[str] | None = None
+        self.attempts: Counter[str] = Counter()
+
+    async def install(self) -> None:
+        for service in SERVICES:
+            client = await self.aws.client(service)
+            client.meta.events.register("before-send", self._send)
+            client.meta.events.register("before-call", self._call)
+
+    def set(self, fault: Any, only: set[str] | None = None) -> None:
+        self.fault = fault
+        self.only = None if only is None else {SERVICE_IDS.get(s, s) for s in only}
+
+    def _applies(self, service: str) -> bool:
+        return self.fault is not None and (self.only is None or service in self.only)
+
+    def _send(self, event_name: str = "", **_: Any) -> Any:
+        _, service, operation = event_name.split(".")
+        self.attempts[f"{service}.{operation}"] += 1
+        if not self._applies(service):
+            return None
+        if self.fault == "down":
+            raise EndpointConnectionError(endpoint_url=self.url)
+        if self.fault == "timeout":
+            raise ConnectTimeoutError(endpoint_url=self.url)
+        status, code = self.fault
+        return error(status, code, f"injected {code}")
+
+    def _call(self, event_name: str = "", **_: Any) -> Any:
+        _, service, _operation = event_name.split(".")
+        if service != "cloudwatch" or not self._applies(service) or isinstance(self.fault, str):
+            return None
+        status, code = self.fault
+        return parsed({"Error": {"Code": code, "Message": f"injected {code}"}}, status)
+
+    def count(self, service: str) -> int:
+        prefix = f"{SERVICE_IDS.get(service, service)}."
+        return sum(n for key, n in self.attempts.items() if key.startswith(prefix))
+
+
+def seed_checkout(moto: MotoAccount) -> str:
+    """A traced function with reserved concurrency, an API in front, metrics and logs; returns
+    the id of its failed trace."""
+    arn = awsseed.function(moto, "checkout", timeout_s=30, tracing="Active")["FunctionArn"]
+    awsseed.reserve(moto, "checkout", 50)
+    awsseed.rest_api(moto, arn)
+    awsseed.seed_lambda_series(moto, "checkout")
+    failed = awsseed.trace(moto, "checkout", fault=True)
+    written = awsseed.invocations(
+        moto,
+        "checkout",
+        20,
+        durations_ms=(50, 200),
+        memory_mb=128,
+        used_mb=(60, 80),
+        since_s=600,
+        trace_ids=[failed],
+    )
+    assert written == 20 * 3  # START, END, REPORT
+    return failed
+
+
+def new_invocation(moto: MotoAccount, seed: int) -> str:
+    """One more invocation in a new stream; returns its REPORT line."""
+    rng = random.Random(seed)
+    invocation = awsseed.Invocation(
+        start_ms=int(awsseed.time.time() * 1000) - 2_000,
+        duration_ms=42.0,
+        memory_mb=128,
+        used_mb=70,
+    )
+    lines = awsseed.invocation_lines(invocation, rng)
+    awsseed.log_events(moto, "/aws/lambda/checkout", awsseed.stream_name(rng), lines)
+    return lines[-1][1]
+
+
+def soon(health: SourceHealth) -> bool:
+    """Retried after the backoff of its failures so far: 1-2 s, 2-4 s, ... (jittered)."""
+    ceiling = 2.0 * 2 ** (health.failures - 1)
+    wait = (health.next_retry_s or 0.0) - health.last_attempt_s if health.last_attempt_s else 0
+    return ceiling / 2 <= wait <= ceiling
+
+
+def tail_messages(store: Store) -> list[str]:
+    return [record.event.message for record in store.functions["checkout"].tail]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(float(int(awsseed.time.time())))
+
+
+@pytest.fixture
+async def monitor(aws: Aws, clock: FakeClock) -> AsyncIterator[Monitor]:
+    monitor = Monitor(aws, Store(clock=clock), clock=clock, rng=random.Random(7))
+    try:
+        yield monitor
+    finally:
+        await monitor.stop()
+
+
+def begin(monitor: Monitor) -> None:
+    monitor.start()
+    monitor.set_focus("checkout")
+
+
+async def filled(monitor: Monitor) -> None:
+    store = monitor.store
+    state = store.function("checkout")
+    await until(
+        lambda: (
+            "checkout" in store.inventory
+            and state.config is not None
+            and state.config.reserved_concurrency == 50
+            and bool(state.apis)
+            and state.tail_total >= 60
+            and bool(state.metrics.get(m.INVOCATIONS))
+            and state.traces_read
+            and all(store.source(s).error is None for s in LOOPS)
+            and all(store.source(s).last_ok_s is not None for s in LOOPS)
+        ),
+        what="the store to fill, every loop having finished a good tick",
+    )
+
+
+async def test_monitor_fills_the_store_and_follows_new_data(
+    moto: MotoAccount, monitor: Monitor, clock: FakeClock
+) -> None:
+    failed = seed_checkout(moto)
+    begin(monitor)
+    await filled(monitor)
+    store = monitor.store
+    state = store.functions["checkout"]
+    # moto names no services in trace summaries: the trace is the function's by the id its
+    # REPORT line carries, so it shows once the logs are read.
+    monitor.refresh_now()
+    await until(lambda: failed in state.traces, what="the failed trace")
+    assert state.traces[failed].fault
+    for source in ("inventory", "metrics", "logs:checkout", "traces:checkout", "apigateway"):
+        assert store.health[source].error is None, source
+        assert store.health[source].age_s(clock()) == 0
+    # moto refuses percentiles: the only trouble, an optional one, so no banner.
+    await until(lambda: "metrics:percentiles" in store.health, what="the percentiles request")
+    assert store.banner(clock()) is None
+    assert [h.name for h in store.troubles(include_optional=True)] == ["metrics:percentiles"]
+    assert (
+        store.health["metrics:percentiles"].error == "percentiles: AWS answered HTTP 500; retrying"
+    )
+    # A new invocation shows after a refresh, once.
+    report = new_invocation(moto, seed=11)
+    monitor.refresh_now()
+    await until(lambda: report in tail_messages(store), what="the new REPORT line")
+    assert tail_messages(store).count(report) == 1
+    # Opening a trace reads its segments.
+    await monitor.open_trace("checkout", failed)
+    assert [s.name for s in state.trace_details[failed]] == ["checkout", "DynamoDB"]
+    assert monitor.alive() >= LOOPS
+    assert store.api_calls == monitor.aws.ledger.total_calls
+    assert store.cost_usd == monitor.aws.ledger.cost_usd > 0
+
+
+async def test_throttling_slows_the_poller_without_a_retry_storm(
+    moto: MotoAccount, clock: FakeClock
+) -> None:
+    seed_checkout(moto)
+    aws = Aws(moto.target(), buckets=make_buckets(clock=clock), max_attempts=2)
+    monitor = Monitor(aws, Store(clock=clock), clock=clock, rng=random.Random(7))
+    try:
+        faults = Faults(aws, moto.url)
+        await faults.install()
+        faults.set((400, "ThrottlingException"), only={"logs"})
+        begin(monitor)
+        store = monitor.store
+        describe = aws.bucket("logs", "DescribeLogStreams")
+        assert describe is not None
+        waits: list[tuple[int, float]] = []
+        for failures in (1, 2, 3):
+            await until(
+                lambda n=failures: store.source("logs:checkout").failures >= n,
+                what=f"failure {failures}",
+            )
+            health = store.health["logs:checkout"]
+            assert health.error_kind == "throttled"
+            assert soon(health)
+            assert health.next_retry_s is not None
+            waits.append((health.failures, health.next_retry_s - clock()))
+            clock.advance(5)  # tokens refill; the bucket's penalty (60 s) holds
+            monitor.refresh_now()
+        # Backoff doubles with each failure: 1-2 s, 2-4 s, 4-8 s (jittered).
+        assert [n for n, _ in waits] == [1, 2, 3]
+        assert waits[0][1] < waits[2][1]
+        # Each failed poll made one call, which botocore tried twice: no storm.
+        await until(lambda: store.source("logs:checkout").failures >= 4, what="failure 4")
+        seen = faults.count("logs")
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert faults.count("logs") == seen, "nothing is sent while the poller waits"
+        assert seen == 2 * store.source("logs:checkout").failures
+        # The service's pace dropped: DescribeLogStreams is what was throttled.
+        assert describe.rate < describe.base_rate / 4
+        banner = store.banner(clock())
+        assert banner is not None
+        assert banner.startswith("throttled by AWS (ThrottlingException); slowing down (retry in")
+        # The cause goes away: polling resumes by itself, the pace climbs back.
+        faults.set(None)
+        slowest = describe.rate
+        report = new_invocation(moto, seed=12)
+        clock.advance(61)
+        monitor.refresh_now()
+        await until(lambda: store.health["logs:checkout"].error is None, what="recovery")
+        await until(lambda: report in tail_messages(store), what="the new REPORT line")
+        assert describe.rate == 2 * slowest
+        assert monitor.alive() >= LOOPS
+    finally:
+        await monitor.stop()
+
+
+async def test_server_errors_and_timeouts_are_retried_and_recovered(
+    moto: MotoAccount, aws: Aws, monitor: Monitor, clock: FakeClock
+) -> None:
+    seed_checkout(moto)
+    faults = Faults(aws, moto.url)
+    await faults.install()
+    faults.set((503, "ServiceUnavailableException"), only={"lambda", "cloudwatch"})
+    begin(monitor)
+    store = monitor.store
+    await until(
+        lambda: (
+            store.source("inventory").error_kind == "server"
+            and store.source("metrics").error_kind == "server"
+        ),
+        what="server errors recorded",
+    )
+    for source in ("inventory", "metrics"):
+        health = store.health[source]
+        assert health.error is not None
+        assert "HTTP 503 (ServiceUnavailableException)" in health.error
+        assert health.next_retry_s is not None
+        assert soon(health), "a server error is retried soon"
+    faults.set("timeout", only={"xray", "logs"})
+    monitor.refresh_now()
+    await until(
+        lambda: (
+            store.source("traces:checkout").error_kind == "timeout"
+            and store.source("logs:checkout").error_kind == "timeout"
+        ),
+        what="timeouts recorded",
+    )
+    assert store.health["traces:checkout"].error == "AWS did not answer in time; retrying"
+    assert monitor.alive() >= LOOPS
+    faults.set(None)
+    monitor.refresh_now()
+    await filled(monitor)
+    await until(
+        lambda: all(store.health[s].error is None for s in LOOPS), what="every source recovered"
+    )
+
+
+async def test_expired_token_says_credentials_and_waits_before_retrying(
+    moto: MotoAccount, aws: Aws, monitor: Monitor, clock: FakeClock
+) -> None:
+    seed_checkout(moto)
+    faults = Faults(aws, moto.url)
+    await faults.install()
+    faults.set((403, "ExpiredTokenException"))
+    begin(monitor)
+    store = monitor.store
+    await until(
+        lambda: all(store.source(s).error_kind == "credentials" for s in LOOPS),
+        what="every source to fail on credentials",
+    )
+    banner = store.banner(clock())
+    assert banner is not None
+    assert banner.startswith(
+        "credentials rejected (ExpiredTokenException): refresh them (aws sso login, or new keys)"
+    )
+    for source in LOOPS:
+        retry = store.health[source].next_retry_s
+        assert retry is not None
+        assert retry - clock() >= 30, "nothing to gain from retrying credentials at once"
+    assert monitor.alive() >= LOOPS
+    # New credentials (the cause gone): the next poll, here woken by hand, recovers.
+    faults.set(None)
+    monitor.refresh_now()
+    await filled(monitor)
+    await until(lambda: all(store.health[s].error is None for s in LOOPS), what="recovery")
+
+
+async def test_endpoint_down_then_up(
+    moto: MotoAccount, aws: Aws, monitor: Monitor, clock: FakeClock
+) -> None:
+    seed_checkout(moto)
+    faults = Faults(aws, moto.url)
+    await faults.install()
+    begin(monitor)
+    await filled(monitor)
+    store = monitor.store
+    faults.set("down")
+    monitor.refresh_now()
+    await until(
+        lambda: all(store.source(s).error_kind == "unreachable" for s in LOOPS),
+        what="every source to see the endpoint down",
+    )
+    banner = store.banner(clock())
+    assert banner is not None
+    assert banner.startswith(f"cannot reach the AWS endpoint {moto.url}; retrying (retry in ")
+    for source in LOOPS:
+        health = store.health[source]
+        assert health.next_retry_s is not None
+        assert soon(health), "unreachable is retried soon"
+    clock.advance(30)
+    for source in LOOPS:
+        assert store.health[source].age_s(clock()) == 30, "the age of the last good data"
+    assert monitor.alive() >= LOOPS
+    # Lines written while the endpoint is down show once it is back, each once.
+    report = new_invocation(moto, seed=13)
+    clock.advance(30)
+    faults.set(None)
+    monitor.refresh_now()
+    await until(lambda: report in tail_messages(store), what="the lines from the outage")
+    await until(lambda: all(store.health[s].error is None for s in LOOPS), what="recovery")
+    messages = tail_messages(store)
+    assert messages.count(report) == 1
+    assert any(message.startswith("logs unreachable for") for message in messages)
+    assert store.banner(clock()) is None
+
+
+async def test_stop_right_after_a_wake_up_ends_every_loop(
+    moto: MotoAccount, aws: Aws, clock: FakeClock
+) -> None:
+    """A stop that meets a wake-up must not be swallowed (asyncio.wait_for in Python 3.11
+    returns the wake-up instead of the cancellation, and the loop would run on for ever)."""
+    seed_checkout(moto)
+    monitor = Monitor(aws, Store(clock=clock), clock=clock, rng=random.Random(7))
+    begin(monitor)
+    await filled(monitor)
+    store = monitor.store
+    await until(
+        lambda: (
+            all(store.source(s).last_ok_s is not None for s in LOOPS) and monitor.alive() == LOOPS
+        ),
+        what="every loop to wait for its next tick",
+    )
+    monitor.refresh_now()
+    stopping = asyncio.create_task(monitor.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+    assert stopping in done, f"stop() hangs; loops still running: {monitor.alive()}"
+    assert monitor.alive() == set()

@@ -1,0 +1,192 @@
+"""Clients built the AWS CLI's way, pacing, backoff, and what each failure means to a person."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import aiohttp
+import pytest
+from awsfakes import FakeClock, error, hook
+from awsmoto import MotoAccount
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from lambdatop.aws.errors import ReadOnlyViolation, describe
+from lambdatop.aws.pacing import Backoff, TokenBucket, make_buckets
+from lambdatop.aws.session import Aws, AwsTarget
+
+
+def test_target_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "env-profile")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://env:4566")
+    assert AwsTarget.resolve(None, None, None) == AwsTarget(
+        "env-profile", "eu-west-1", "http://env:4566"
+    )
+    assert AwsTarget.resolve("p", "ap-south-1", "http://flag") == AwsTarget(
+        "p", "ap-south-1", "http://flag"
+    )
+    monkeypatch.delenv("AWS_REGION")
+    assert AwsTarget.resolve(None, None, None).region == "eu-central-1"
+
+
+@pytest.mark.parametrize(
+    ("variable", "argument", "attempts"), [(None, None, 3), ("5", None, 5), ("5", 1, 1)]
+)
+async def test_attempts_follow_aws_max_attempts(
+    moto: MotoAccount,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str | None,
+    argument: int | None,
+    attempts: int,
+) -> None:
+    if variable:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", variable)
+    async with Aws(moto.target(), max_attempts=argument) as aws:
+        client = await aws.client("logs")
+        retries = client.meta.config.retries
+        assert retries["mode"] == "standard"
+        assert retries["total_max_attempts"] == attempts, "attempts in all, the first included"
+        assert client.meta.config.connect_timeout == 5.0
+        assert client.meta.config.read_timeout == 20.0
+
+
+async def test_region_from_the_environment_else_us_east_1(
+    moto: MotoAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Aws(AwsTarget()).region == "us-east-1"  # the fixture's AWS_DEFAULT_REGION
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert Aws(AwsTarget()).region == "us-east-1"
+    assert Aws(AwsTarget(region="eu-west-3")).region == "eu-west-3"
+
+
+async def test_throttling_slows_only_the_bucket_of_what_was_throttled(moto: MotoAccount) -> None:
+    clock = FakeClock(1000.0)
+    moto.client("logs").create_log_group(logGroupName="g")
+    async with Aws(moto.target(), buckets=make_buckets(clock), max_attempts=1) as aws:
+        await hook(
+            aws,
+            "logs",
+            "before-send.cloudwatch-logs.FilterLogEvents",
+            lambda **_: error(400, "ThrottlingException", "Rate exceeded"),
+        )
+        with pytest.raises(ClientError, match="ThrottlingException"):
+            await aws.call("logs", "FilterLogEvents", logGroupName="g")
+        await aws.call("logs", "DescribeLogStreams", logGroupName="g")
+        filters = aws.bucket("logs", "FilterLogEvents")
+        describes = aws.bucket("logs", "DescribeLogStreams")
+        assert filters is not None
+        assert describes is not None
+        assert filters is not describes, "DescribeLogStreams has a quota of its own"
+        assert filters.rate == filters.base_rate / 2
+        assert describes.rate == describes.base_rate
+        assert aws.bucket("lambda", "ListFunctions") is aws.buckets["lambda"]
+
+
+def test_token_bucket_bursts_then_holds_its_rate() -> None:
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(rate=2.0, burst=3.0, clock=clock)
+    for _ in range(3):
+        assert bucket.delay() == 0
+        bucket.tokens -= 1
+    assert bucket.delay() == pytest.approx(0.5)
+    clock.advance(0.5)
+    assert bucket.delay() == 0
+
+
+def test_token_bucket_halves_on_throttling_and_recovers_step_by_step() -> None:
+    clock = FakeClock(0.0)
+    bucket = TokenBucket(rate=4.0, burst=4.0, clock=clock)
+    bucket.throttled()
+    bucket.throttled()
+    assert bucket.rate == 1.0
+    for _ in range(10):
+        bucket.throttled()
+    assert bucket.rate == 4.0 / 16, "never below a sixteenth"
+    clock.advance(59)
+    bucket.delay()
+    assert bucket.rate == 4.0 / 16, "the penalty lasts a minute"
+    clock.advance(1)
+    bucket.delay()
+    assert bucket.rate == 4.0 / 8
+    clock.advance(30)
+    bucket.delay()
+    assert bucket.rate == 4.0 / 4
+
+
+async def test_token_bucket_take_waits_when_empty() -> None:
+    bucket = TokenBucket(rate=50.0, burst=1.0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await bucket.take()
+    await bucket.take()
+    assert loop.time() - started >= 0.015
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap_and_resets() -> None:
+    backoff = Backoff(base=2.0, cap=60.0, rng=random.Random(3))
+    delays = [backoff.next_delay() for _ in range(8)]
+    for n, delay in enumerate(delays, start=1):
+        ceiling = min(60.0, 2.0 * 2 ** (n - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    backoff.success()
+    assert 1.0 <= backoff.next_delay() <= 2.0
+
+
+def client_error(code: str, status: int, message: str = "m") -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "Op",
+    )
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "final"),
+    [
+        (client_error("ThrottlingException", 400), "throttled", "throttled by AWS"),
+        (client_error("TooManyRequestsException", 429), "throttled", "throttled by AWS"),
+        (client_error("", 429), "throttled", "throttled by AWS (429)"),
+        (client_error("ExpiredTokenException", 400), "credentials", "credentials rejected"),
+        (client_error("UnrecognizedClientException", 403), "credentials", "credentials rejected"),
+        (client_error("AccessDeniedException", 403), "denied", "access denied"),
+        (client_error("ResourceNotFoundException", 404), "missing", "not found: m"),
+        (client_error("ServiceUnavailableException", 503), "server", "AWS answered HTTP 503"),
+        (client_error("500", 500), "server", "AWS answered HTTP 500"),
+        (client_error("ValidationException", 400), "other", "ValidationException: m"),
+        (NoCredentialsError(), "credentials", "no AWS credentials found"),
+        (ProfileNotFound(profile="prod"), "config", "The config profile (prod) could not be found"),
+        (ConnectTimeoutError(endpoint_url="https://x"), "timeout", "AWS did not answer in time"),
+        (ReadTimeoutError(endpoint_url="https://x"), "timeout", "AWS did not answer in time"),
+        (TimeoutError(), "timeout", "AWS did not answer in time"),
+        (
+            EndpointConnectionError(endpoint_url="https://logs.eu-west-1.amazonaws.com/"),
+            "unreachable",
+            "cannot reach the AWS endpoint https://logs.eu-west-1.amazonaws.com",
+        ),
+        (aiohttp.ClientConnectionError(), "unreachable", "cannot reach the AWS endpoint"),
+        (ConnectionResetError(), "unreachable", "cannot reach the AWS endpoint"),
+        (ReadOnlyViolation("lambda:DeleteFunction is not a read-only operation"), "other", ""),
+        (ValueError("boom"), "other", "ValueError: boom"),
+    ],
+)
+def test_every_failure_becomes_one_line_for_a_person(
+    failure: BaseException, kind: str, final: str
+) -> None:
+    trouble = describe(failure, "")
+    assert trouble.kind == kind
+    assert trouble.final.startswith(final)
+    assert "\n" not in trouble.message
+    assert not trouble.final.endswith(("retrying", "slowing down"))
+    assert trouble.retry_soon == (kind in ("throttled", "unreachable", "timeout", "server"))
+    assert describe(failure, "X-Ray").message.startswith("X-Ray: ")
