@@ -29,7 +29,7 @@ def diagnose_live(
     except FetchError as error:
         return fail(str(error))
     except Exception as error:  # noqa: BLE001 - never a traceback for the user
-        return fail(describe(error).message)
+        return fail(describe(error).final)
     for note in notes:
         sys.stderr.write(f"lambdatop: note: {note}\n")
     return emit(diagnosis, args)

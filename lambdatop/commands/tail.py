@@ -61,7 +61,7 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
             if trouble.kind == "missing":
                 return fail(f"function {args.function!r} not found in {aws.region}")
             if trouble.kind != "denied":
-                return fail(trouble.message)
+                return fail(trouble.final)
             group = f"/aws/lambda/{args.function}"  # may read logs without lambda:Get*
         tail = LogTail(aws, group, int((time.time() - since_s) * 1000), filter_pattern=args.filter)
         backoff = Backoff()
@@ -72,7 +72,7 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
             except Exception as error:  # noqa: BLE001 - say it, back off, carry on
                 trouble = describe(error, "CloudWatch Logs")
                 if not args.follow:
-                    return fail(trouble.message)
+                    return fail(trouble.final)
                 delay = backoff.next_delay()
                 sys.stderr.write(f"lambdatop: {trouble.message} (retry in {delay:.0f} s)\n")
             else:
