@@ -9,22 +9,25 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, ScreenStackError
+from textual.screen import Screen
+from textual.timer import Timer
 
 from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary, summarise
 from lambdatop.core.timeutil import parse_duration
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
-from lambdatop.diagnose.model import CheckStatus, Diagnosis
+from lambdatop.diagnose.model import CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import to_markdown
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.ui.backend import Backend
 from lambdatop.ui.bindings import APP_BINDINGS
 from lambdatop.ui.palette import FunctionSwitcher
+from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.charts import ChartsScreen
 from lambdatop.ui.screens.fleet import FleetScreen
 from lambdatop.ui.screens.help import HelpScreen
@@ -39,7 +42,11 @@ DIAGNOSES_PER_REFRESH = 40
 
 
 def headline(diagnosis: Diagnosis) -> CheckStatus:
-    """The fleet's status: fail, else warn, else ok; unknown only when nothing could be told."""
+    """The fleet's status: fail, else warn, else ok; unknown when nothing could be told (no
+    logs, metrics or traces read yet: a configuration alone does not make a function healthy)."""
+    sources = [check for check in diagnosis.checks if check.plane is Plane.CONTROL]
+    if sources and all(check.status is CheckStatus.UNKNOWN for check in sources):
+        return CheckStatus.UNKNOWN
     statuses = {check.status for check in diagnosis.checks}
     for status in (CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.OK):
         if status in statuses:
@@ -51,6 +58,8 @@ def headline(diagnosis: Diagnosis) -> CheckStatus:
 class _Cached:
     version: int
     at: float
+    logs_read: bool
+    """Opening a function makes its (empty) logs evidence: a diagnosis made before is stale."""
     value: Diagnosis
 
 
@@ -94,6 +103,17 @@ class LambdatopApp(App[int]):
         self._budget = DIAGNOSES_PER_REFRESH
         self.fleet_screen = FleetScreen()
         self.incident_screen = IncidentScreen()
+        self._repaint_timers: list[Timer] = []
+
+    NAVIGATION = frozenset({"next_function", "previous_function", "pin", "jump", "refresh"})
+    """Actions that would act behind a dialog (help, the command palette): off while one is up."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.NAVIGATION or action in ("widen", "narrow", "snapshot"):
+            base = self.screen
+            if not isinstance(base, Screen) or base.is_modal:
+                return False
+        return True
 
     @property
     def window_s(self) -> float:
@@ -108,7 +128,10 @@ class LambdatopApp(App[int]):
             self.set_keymap(self.keys)
         self.install_screen(self.fleet_screen, "fleet")
         self.install_screen(self.incident_screen, "incident")
-        await self.push_screen("fleet")
+        if not self.initial:
+            await self.push_screen("fleet")
+        # else `lambdatop NAME`: the incident view comes up first; the fleet is composed only
+        # when escape asks for it
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -118,8 +141,19 @@ class LambdatopApp(App[int]):
             self.backend.start()
         for name in self.initial:
             self.open_function(name)
-        self.set_interval(self.refresh_s, self.refresh_screens)
-        self.set_interval(1 / LOG_FPS, self._poll_log)
+        self._repaint_timers = [
+            self.set_interval(self.refresh_s, self.refresh_screens),
+            self.set_interval(1 / LOG_FPS, self._poll_log),
+        ]
+
+    def exit(
+        self, result: int | None = None, return_code: int = 0, message: object | None = None
+    ) -> None:
+        """Stop repainting first: a refresh firing while the screens are being torn down would
+        turn a clean quit into a traceback."""
+        for timer in self._repaint_timers:
+            timer.stop()
+        super().exit(result, return_code, message)  # type: ignore[arg-type]
 
     async def on_unmount(self) -> None:
         if self.backend is not None:
@@ -132,15 +166,22 @@ class LambdatopApp(App[int]):
         changed = version != self._seen_version
         self._seen_version = version
         self._budget = DIAGNOSES_PER_REFRESH
-        screen = self.screen
+        screen = self._top_screen()
         refresh = getattr(screen, "refresh_data", None)
         # Ages and retry countdowns move even when the data does not: repaint every tick.
         if callable(refresh) and (changed or force or screen is not None):
             refresh()
 
     def _poll_log(self) -> None:
-        if self.screen is self.incident_screen:
+        if self._top_screen() is self.incident_screen:
             self.incident_screen.poll_log()
+
+    def _top_screen(self) -> Screen[object] | None:
+        """The screen on top, or None while the app starts or shuts down (timers still fire)."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
 
     # --- model for the screens ---
 
@@ -154,9 +195,12 @@ class LambdatopApp(App[int]):
         if state is None:
             return None
         now = self.clock()
+        logs_read = name in self.opened or bool(state.tail)
         cached = self._diagnoses.get(name)
-        if cached is not None and (
-            cached.version == state.version or now - cached.at < DIAGNOSIS_EVERY_S
+        if (
+            cached is not None
+            and cached.logs_read == logs_read
+            and (cached.version == state.version or now - cached.at < DIAGNOSIS_EVERY_S)
         ):
             return cached.value
         evidence = from_state(
@@ -164,10 +208,10 @@ class LambdatopApp(App[int]):
             self.store,
             start_ms=int((now - self.window_s) * 1000),
             end_ms=int(now * 1000),
-            logs_read=name in self.opened or bool(state.tail),
+            logs_read=logs_read,
         )
         result = diagnose(evidence, self.thresholds)
-        self._diagnoses[name] = _Cached(state.version, now, result)
+        self._diagnoses[name] = _Cached(state.version, now, logs_read, result)
         return result
 
     def worst_status(self, name: str) -> CheckStatus:
@@ -194,17 +238,26 @@ class LambdatopApp(App[int]):
         else:
             self.store.function(name)
         self.incident_screen.show_function(name)
-        if self.screen is not self.incident_screen:
-            if self.screen is self.fleet_screen:
-                self.switch_screen("incident")
-            else:
-                self.push_screen("incident")
+        self._surface(self.incident_screen, "incident")
 
     def show_fleet(self) -> None:
         if self.backend is not None:
             self.backend.set_focus(None)
-        self.switch_screen("fleet")
-        self.fleet_screen.refresh_data()
+        self._surface(self.fleet_screen, "fleet")  # it repaints itself when it comes up
+
+    def _surface(self, screen: Screen[None], name: str) -> None:
+        """Bring the fleet or the incident view to the top: close what is over it (charts, a
+        trace, help), then swap one for the other; the stack never holds either twice."""
+        stack = self.screen_stack
+        bases = (self.fleet_screen, self.incident_screen)
+        depth = max((i for i, s in enumerate(stack) if s in bases), default=-1)
+        if depth >= 0:
+            for _ in range(len(stack) - 1 - depth):
+                self.pop_screen()
+            if stack[depth] is not screen:
+                self.switch_screen(name)
+        else:
+            self.push_screen(name)
 
     def show_charts(self, name: str) -> None:
         self.push_screen(ChartsScreen(name))
@@ -252,10 +305,13 @@ class LambdatopApp(App[int]):
             return
         if name in self.pinned:
             self.pinned.remove(name)
-            self.notify(f"Unpinned {name}")
+            self.notify(f"Unpinned {safe(name)}", markup=False)
+        elif len(self.pinned) >= 9:
+            self.notify("Nine functions are pinned already: unpin one first", severity="warning")
+            return
         else:
             self.pinned.append(name)
-            self.notify(f"Pinned {name} as {len(self.pinned)}")
+            self.notify(f"Pinned {safe(name)} as {len(self.pinned)}", markup=False)
         self.refresh_screens(force=True)
 
     def action_jump(self, number: int) -> None:
@@ -285,7 +341,7 @@ class LambdatopApp(App[int]):
         self._set_window(-1)
 
     def action_snapshot(self) -> None:
-        stamp = datetime.fromtimestamp(self.clock()).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
         folder = self.snapshot_dir / f"lambdatop-snapshot-{stamp}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -295,6 +351,10 @@ class LambdatopApp(App[int]):
             if diagnosis is not None:
                 (folder / "diagnosis.md").write_text(to_markdown(diagnosis), encoding="utf-8")
         except OSError as error:
-            self.notify(f"Could not save the snapshot: {error.strerror or error}", severity="error")
+            self.notify(
+                f"Could not save the snapshot: {error.strerror or error}",
+                severity="error",
+                markup=False,
+            )
             return
-        self.notify(str(folder), title="Snapshot saved", timeout=5)
+        self.notify(str(folder), title="Snapshot saved", timeout=5, markup=False)

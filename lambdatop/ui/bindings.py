@@ -1,5 +1,7 @@
 """Every key of the monitor as data: shown in the footer and on the help screen, and
-re-mappable by id in the config file's `[keys]` table."""
+re-mappable by id in the config file's `[keys]` table.
+
+The description is the footer's short word; the tooltip is the help screen's sentence."""
 
 from __future__ import annotations
 
@@ -7,39 +9,103 @@ from textual.binding import Binding, BindingType
 
 APP_BINDINGS: list[BindingType] = [
     Binding("q", "quit", "Quit", id="quit"),
-    Binding("question_mark", "help", "Help", key_display="?", id="help"),
-    Binding("tab", "next_function", "Next fn", id="next_function", priority=True),
-    Binding("shift+tab", "previous_function", "Prev fn", id="previous_function", priority=True),
-    Binding("p", "pin", "Pin", id="pin"),
+    Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="This help"),
+    Binding(
+        "tab",
+        "next_function",
+        "Next function",
+        show=False,
+        id="next_function",
+        priority=True,
+        tooltip="Next opened function",
+    ),
+    Binding(
+        "shift+tab",
+        "previous_function",
+        "Previous function",
+        show=False,
+        id="previous_function",
+        priority=True,
+        tooltip="Previous opened function",
+    ),
+    Binding("p", "pin", "Pin", id="pin", tooltip="Pin or unpin the function"),
     *(
         Binding(str(n), f"jump({n})", f"Pinned {n}", show=False, id=f"jump_{n}")
         for n in range(1, 10)
     ),
-    Binding("r", "refresh", "Refresh", id="refresh"),
-    Binding("plus,equals_sign", "widen", "Window +", key_display="+", id="widen"),
-    Binding("minus", "narrow", "Window -", key_display="-", id="narrow"),
-    Binding("s", "snapshot", "Snapshot", id="snapshot"),
+    Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll AWS now"),
+    Binding(
+        "plus,equals_sign",
+        "widen",
+        "Wider",
+        key_display="+",
+        id="widen",
+        tooltip="Widen the time window: 15m → 1h → 3h → 12h",
+    ),
+    Binding(
+        "minus",
+        "narrow",
+        "Narrower",
+        key_display="-",
+        id="narrow",
+        tooltip="Narrow the time window: 12h → 3h → 1h → 15m",
+    ),
+    Binding(
+        "s",
+        "snapshot",
+        "Snapshot",
+        id="snapshot",
+        tooltip="Save a snapshot: SVG screenshot + diagnosis.md, new folder",
+    ),
 ]
 
 FLEET_BINDINGS: list[BindingType] = [
-    Binding("enter", "open", "Open", id="open"),
-    Binding("slash", "filter", "Filter", key_display="/", id="filter"),
-    Binding("o", "cycle_sort", "Sort", id="sort"),
-    Binding("escape", "clear_filter", "Clear", show=False, id="clear_filter"),
+    Binding("enter", "open", "Open", id="open", tooltip="Open the selected function"),
+    Binding(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        id="filter",
+        tooltip="Filter functions by name as you type",
+    ),
+    Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column"),
+    Binding(
+        "escape", "clear_filter", "Clear", show=False, id="clear_filter", tooltip="Clear the filter"
+    ),
 ]
 
 INCIDENT_BINDINGS: list[BindingType] = [
-    Binding("escape", "back", "Fleet", id="back"),
-    Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+    Binding("escape", "back", "Fleet", id="back", tooltip="Close the open pane, else the fleet"),
+    Binding(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        id="filter",
+        tooltip="Search the log: text highlights, +text hides other lines",
+    ),
     Binding("n", "next_match", "Next match", show=False, id="next_match"),
     Binding("N", "previous_match", "Prev match", show=False, id="previous_match"),
-    Binding("space", "toggle_follow", "Pause/follow", id="follow"),
-    Binding("w", "toggle_wrap", "Wrap", id="wrap"),
-    Binding("t", "traces", "Traces", id="traces"),
-    Binding("d", "diagnosis", "Diagnosis", id="diagnosis"),
-    Binding("l", "log", "Log", show=False, id="log"),
-    Binding("g", "charts", "Charts", id="charts"),
-    Binding("c", "copy", "Copy cmd", id="copy"),
+    Binding(
+        "space",
+        "toggle_follow",
+        "Pause",
+        id="follow",
+        tooltip="Pause the log (new lines are counted) or follow it again",
+    ),
+    Binding("w", "toggle_wrap", "Wrap", id="wrap", tooltip="Wrap long log lines"),
+    Binding("t", "traces", "Traces", id="traces", tooltip="Failed X-Ray traces (enter opens one)"),
+    Binding("d", "diagnosis", "Diagnosis", id="diagnosis", tooltip="The diagnosis checklist"),
+    Binding("l", "log", "Log", show=False, id="log", tooltip="Back to the log"),
+    Binding("g", "charts", "Charts", id="charts", tooltip="Charts of the time window"),
+    Binding(
+        "c",
+        "copy",
+        "Copy",
+        id="copy",
+        tooltip="Copy the marked next-step command (again: the next)",
+    ),
 ]
 
 HELP = [

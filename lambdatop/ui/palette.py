@@ -5,10 +5,29 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from lambdatop.ui.safe import safe
 
 if TYPE_CHECKING:
     from lambdatop.ui.app import LambdatopApp
+
+
+PROMPT = "Open "
+
+
+def literal_highlight(matcher: Matcher, name: str) -> Content:
+    """`Open <name>` with the matched letters highlighted. (`matcher.highlight` reads its
+    candidate as markup; a name is data, so this builds it plainly.)"""
+    content = Content(PROMPT + name)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    if score:
+        for offset in offsets:
+            if not name[offset].isspace():
+                start = len(PROMPT) + offset
+                content = content.stylize(matcher.match_style, start, start + 1)
+    return content
 
 
 class FunctionSwitcher(Provider):
@@ -22,12 +41,19 @@ class FunctionSwitcher(Provider):
 
     async def discover(self) -> Hits:
         app: LambdatopApp = self.app  # type: ignore[assignment]
-        for name in app.opened[-10:]:
-            yield DiscoveryHit(f"Open {name}", partial(self._open, name), help="opened before")
+        for name in reversed(app.opened[-10:]):
+            shown = PROMPT + safe(name)
+            yield DiscoveryHit(Content(shown), partial(self._open, name), text=shown)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name in self._names():
-            score = matcher.match(name)
+            shown = safe(name)
+            score = matcher.match(shown)
             if score > 0:
-                yield Hit(score, matcher.highlight(f"Open {name}"), partial(self._open, name))
+                yield Hit(
+                    score,
+                    literal_highlight(matcher, shown),
+                    partial(self._open, name),
+                    text=PROMPT + shown,
+                )

@@ -4,7 +4,7 @@ against the limit (the picture of a leak), invocations/errors/throttles, cold st
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,10 +30,35 @@ def _minutes_axis(count: int) -> list[float]:
     return [float(i - count + 1) for i in range(count)]
 
 
+def _known(x: list[float], y: list[float]) -> tuple[list[float], list[float]]:
+    """Only the minutes that have a value: a duration of 0 is a minute with no data, and drawing
+    it as 0 would show a drop that never happened."""
+    pairs = [(a, b) for a, b in zip(x, y, strict=True) if b]
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+def _limit_ticks(plt: Any, limit: float, unit: str) -> None:
+    """Round ticks from 0 to the limit, so the limit line reads as a number on the axis."""
+    ticks = [limit * i / 4 for i in range(5)]
+    plt.ylim(0, limit * 1.08)
+    plt.yticks(ticks, [f"{t:g}" for t in ticks[:-1]] + [f"{limit:g} {unit}"])
+
+
+def _time_axis(plt: Any, window_s: float) -> None:
+    """The same minutes-from-now axis on every chart: the window, five round ticks."""
+    minutes = window_s / 60
+    ticks = [-minutes + minutes * i / 4 for i in range(5)]
+    plt.xlim(-minutes, 0)
+    plt.xticks(ticks, [f"{t:.0f}" if t else "now" for t in ticks])
+
+
 class ChartsScreen(Screen[None]):
     BINDINGS = [Binding("escape,g", "app.pop_screen", "Back", id="charts_back")]
     DEFAULT_CSS = """
-    ChartsScreen #charts-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    ChartsScreen #charts-title {
+        height: 1; background: $primary; color: $text; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ChartsScreen Grid { grid-size: 2 2; height: 1fr; }
     ChartsScreen PlotextPlot { border: round $primary-darken-2; }
     """
@@ -41,6 +66,8 @@ class ChartsScreen(Screen[None]):
     def __init__(self, function: str) -> None:
         super().__init__()
         self.function = function
+        self._ready = False
+        """Composed: the refresh timer can fire between the push and the compose."""
 
     @property
     def lapp(self) -> LambdatopApp:
@@ -59,9 +86,12 @@ class ChartsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._ready = True
         self.refresh_data()
 
     def refresh_data(self) -> None:
+        if not self._ready:
+            return
         app = self.lapp
         state = app.store.function(self.function)
         now = app.clock()
@@ -92,14 +122,16 @@ class ChartsScreen(Screen[None]):
         p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, "p99", now, window)]
         p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, "p50", now, window)]
         x = _minutes_axis(len(p99))
-        plt.plot(x, p99, label="p99", color="red")
-        plt.plot(x, p50, label="p50", color="green")
+        plt.plot(*_known(x, p99), label="p99", color="red")
+        plt.plot(*_known(x, p50), label="p50", color="green")
         timeout = state.config.timeout_s if state.config else None
         if timeout:
             plt.hline(timeout, color="orange")
-            plt.title(f"Duration (s), timeout {timeout:g} s")
+            _limit_ticks(plt, timeout, "s")
+            plt.title(f"Duration p50 / p99 (s) against the timeout line, {timeout:g} s")
         else:
-            plt.title("Duration (s)")
+            plt.title("Duration p50 / p99 (s)")
+        _time_axis(plt, window)
         plot.refresh()
 
     def _memory(self, state: FunctionState, now: float, window: float) -> None:
@@ -120,9 +152,15 @@ class ChartsScreen(Screen[None]):
         size = state.config.memory_mb if state.config else None
         if size:
             plt.hline(size, color="red")
+            _limit_ticks(plt, size, "MB")
+        if not busiest:
+            plt.text("no REPORT lines in the window", x=-window / 120, y=(size or 1) / 2)
         plt.title(
-            f"Max memory per environment (MB), limit {size} MB" if size else "Max memory (MB)"
+            f"Max memory used per environment (MB) against the limit, {size} MB"
+            if size
+            else "Max memory used per environment (MB)"
         )
+        _time_axis(plt, window)
         plot.refresh()
 
     def _traffic(self, state: FunctionState, now: float, window: float) -> None:
@@ -135,17 +173,24 @@ class ChartsScreen(Screen[None]):
         x = _minutes_axis(len(invocations))
         plt.plot(x, invocations, label="invocations", color="cyan")
         plt.plot(x, errors, label="errors", color="red")
+        title = "Invocations, errors and throttles per minute"
         if m.THROTTLES in state.metrics:
             throttles = minute_series(
                 state.metrics[m.THROTTLES].points, int(now - window), int(now), total=True
             )
-            plt.plot(_minutes_axis(len(throttles)), throttles, label="throttles", color="orange")
-        plt.title("Per minute")
+            if any(throttles):
+                plt.plot(
+                    _minutes_axis(len(throttles)), throttles, label="throttles", color="orange"
+                )
+            else:
+                title += " · no throttles"
+        plt.title(title)
+        _time_axis(plt, window)
         plot.refresh()
 
     def _cold(self, state: FunctionState, now: float, window: float) -> None:
         plot = self.query_one("#chart-cold", PlotextPlot)
-        plt = plot.plt
+        plt: Any = plot.plt  # plotext's inferred types miss `yside="right"`
         plt.clear_data()
         plt.clear_figure()
         invocations = recent_invocations(state, int((now - window) * 1000))
@@ -157,8 +202,19 @@ class ChartsScreen(Screen[None]):
             if inv.cold
         ]
         if inits:
+            # seconds on their own axis (right), never on the count's
             plt.scatter(
-                [p[0] for p in inits], [p[1] for p in inits], label="init s", color="magenta"
+                [p[0] for p in inits],
+                [p[1] for p in inits],
+                label="init (s, right axis)",
+                color="magenta",
+                yside="right",
             )
-        plt.title("Cold starts per minute · init duration (s)")
+            plt.ylim(0, max(p[1] for p in inits) * 1.2, yside="right")
+        top = max(max(cold, default=0.0), 1.0)
+        step = max(1, round(top / 4))
+        plt.ylim(0, top * 1.2)
+        plt.yticks(list(range(0, int(top) + step, step)))
+        plt.title("Cold starts per minute (bars) · init duration in s (dots, right)")
+        _time_axis(plt, window)
         plot.refresh()

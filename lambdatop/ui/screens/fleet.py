@@ -15,6 +15,7 @@ from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import FLEET_BINDINGS
+from lambdatop.ui.safe import safe
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES
 from lambdatop.ui.widgets.status import Banner, StatusLine
 
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 COLUMNS = (
     ("status", ""),
     ("name", "function"),
-    ("runtime", "runtime"),
-    ("memory", "memory"),
     ("invocations", "inv/min"),
     ("errors", "err %"),
     ("throttles", "throttles"),
@@ -33,7 +32,10 @@ COLUMNS = (
     ("used", "max mem / size"),
     ("cold", "cold %"),
     ("concurrency", "concurrency"),
+    ("runtime", "runtime"),
+    ("memory", "memory"),
 )
+"""The trouble columns first, so they stay on screen in an 80-column terminal."""
 SORTS = (
     "trouble",
     "name",
@@ -51,17 +53,26 @@ def _num(value: float | None, spec: str = ",.0f", suffix: str = "") -> str:
     return "·" if value is None else f"{value:{spec}}{suffix}"
 
 
-def _sort_key(mode: str) -> Callable[[tuple[FunctionSummary, CheckStatus]], Any]:
+def failing_per_min(summary: FunctionSummary, window_s: float) -> float:
+    """Requests a minute that end badly: errors at the current rate, plus throttles."""
+    errors = (summary.error_pct or 0.0) / 100 * (summary.invocations_per_min or 0.0)
+    return errors + (summary.throttles or 0.0) / max(window_s / 60, 1.0)
+
+
+def _sort_key(
+    mode: str, window_s: float = 3600.0
+) -> Callable[[tuple[FunctionSummary, CheckStatus]], Any]:
     def neg(value: float | None) -> float:
         return -(value if value is not None else -1.0)
 
     if mode == "name":
         return lambda row: row[0].name
     if mode == "trouble":
+        # Worst status first; among equals, the one failing the most requests right now.
         return lambda row: (
             -STATUS_SEVERITY[row[1]],
+            -failing_per_min(row[0], window_s),
             neg(row[0].error_pct),
-            neg(row[0].throttles),
             neg(row[0].invocations_per_min),
             row[0].name,
         )
@@ -77,7 +88,8 @@ def _sort_key(mode: str) -> Callable[[tuple[FunctionSummary, CheckStatus]], Any]
     return lambda row: (neg(getattr(row[0], field)), row[0].name)
 
 
-def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text | str]:
+def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text]:
+    """The table's cells, all `Text`: a DataTable reads a `str` cell as markup."""
     p99 = "·"
     if summary.p99_ms is not None:
         p99 = ms(summary.p99_ms) + (" max" if summary.p99_is_max else "")
@@ -88,12 +100,18 @@ def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text | str]
         used = f"{summary.max_memory_mb} / {summary.memory_mb} MB"
     ratio = summary.p99_of_timeout
     memory_ratio = summary.memory_of_size
+    concurrency = _num(summary.concurrency)
+    if summary.reserved is not None:
+        concurrency += f" / {summary.reserved}"
+    at_reserved = (
+        summary.reserved is not None
+        and summary.concurrency is not None
+        and summary.concurrency >= summary.reserved
+    )
     return [
         Text(GLYPHS[status], STATUS_STYLES[status]),
-        Text(summary.name, "bold" if status is CheckStatus.FAIL else ""),
-        summary.runtime or "·",
-        _num(summary.memory_mb, "d", " MB") if summary.memory_mb else "·",
-        _num(summary.invocations_per_min, ",.1f"),
+        Text(safe(summary.name, 64), "bold" if status is CheckStatus.FAIL else ""),
+        Text(_num(summary.invocations_per_min, ",.1f")),
         Text(
             _num(summary.error_pct, ".1f"),
             "bold red" if (summary.error_pct or 0) >= 5 else "",
@@ -101,16 +119,20 @@ def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text | str]
         Text(_num(summary.throttles), "bold red" if (summary.throttles or 0) > 0 else ""),
         Text(p99, "bold red" if ratio is not None and ratio >= 0.8 else ""),
         Text(used, "bold red" if memory_ratio is not None and memory_ratio >= 0.9 else ""),
-        _num(summary.cold_pct, ".1f"),
-        _num(summary.concurrency)
-        + (f" / {summary.reserved}" if summary.reserved is not None else ""),
+        Text(_num(summary.cold_pct, ".1f")),
+        Text(concurrency, "bold red" if at_reserved else ""),
+        Text(safe(summary.runtime, 24) if summary.runtime else "·"),
+        Text(_num(summary.memory_mb, "d", " MB") if summary.memory_mb else "·"),
     ]
 
 
 class FleetScreen(Screen[None]):
     BINDINGS = FLEET_BINDINGS
     DEFAULT_CSS = """
-    FleetScreen #fleet-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    FleetScreen #fleet-title {
+        height: 1; background: $primary; color: $text; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     FleetScreen #fleet-filter { display: none; }
     FleetScreen #fleet-filter.-visible { display: block; }
     FleetScreen DataTable { height: 1fr; }
@@ -121,8 +143,10 @@ class FleetScreen(Screen[None]):
         self.term = ""
         self.sort_mode = "trouble"
         self.rows: list[str] = []
-        self.shown: dict[str, list[Text | str]] = {}
+        self.shown: dict[str, list[Text]] = {}
         """The cells on screen, so a refresh only touches what changed."""
+        self._ready = False
+        """Composed, columns added: the refresh timer can fire before that."""
 
     @property
     def lapp(self) -> LambdatopApp:
@@ -135,7 +159,7 @@ class FleetScreen(Screen[None]):
         yield Static("", id="fleet-title", markup=False)
         yield Banner(id="banner")
         yield Input(placeholder="filter functions (escape clears)", id="fleet-filter")
-        table: DataTable[Text | str] = DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
         yield table
         yield StatusLine(id="status")
         yield Footer()
@@ -144,25 +168,28 @@ class FleetScreen(Screen[None]):
         table = self.query_one("#fleet", DataTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
+        self._ready = True
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.refresh_data()
-        self.query_one("#fleet", DataTable).focus()
+        if self._ready:
+            self.refresh_data()
+            self.query_one("#fleet", DataTable).focus()
 
     def refresh_data(self) -> None:
+        if not self._ready:
+            return
         app = self.lapp
         store = app.store
         now = app.clock()
-        rows: list[tuple[FunctionSummary, CheckStatus]] = []
         names = set(store.inventory) | set(store.functions)
         term = self.term.lower()
-        for name in names:
-            if term and term not in name.lower():
-                continue
-            rows.append((app.summary(name, now), app.worst_status(name)))
-        rows.sort(key=_sort_key(self.sort_mode))
-        table: DataTable[Text | str] = self.query_one("#fleet", DataTable)
+        summaries = [app.summary(name, now) for name in names if not term or term in name.lower()]
+        # Diagnoses are budgeted per refresh: spend the budget on the worst-looking first.
+        summaries.sort(key=lambda summary: -failing_per_min(summary, app.window_s))
+        rows = [(summary, app.worst_status(summary.name)) for summary in summaries]
+        rows.sort(key=_sort_key(self.sort_mode, app.window_s))
+        table: DataTable[Text] = self.query_one("#fleet", DataTable)
         order = [summary.name for summary, _ in rows]
         selected = self.selected_name()
         if order != self.rows:
@@ -186,17 +213,18 @@ class FleetScreen(Screen[None]):
         total = len(names)
         shown = f"{len(rows)} of {total}" if term else f"{total}"
         loading = "" if store.inventory_complete else " (listing…)"
-        self.query_one("#fleet-title", Static).update(
-            Text(
-                f"lambdatop · {shown} functions{loading} · sorted by {self.sort_mode}"
-                + (f" · filter “{self.term}”" if term else ""),
-                "bold",
-            )
-        )
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(f"lambdatop · {shown} functions{loading}", "bold")
+        title.append(f" · sorted by {self.sort_mode} (o)")
+        if term:
+            title.append(f" · filter “{safe(self.term)}” (escape clears)")
+        self.query_one("#fleet-title", Static).update(title)
         self.query_one("#banner", Banner).show(store, now)
         self.query_one("#status", StatusLine).show(store, app.window)
 
     def selected_name(self) -> str | None:
+        if not self._ready:
+            return None
         table = self.query_one("#fleet", DataTable)
         if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,11 +21,15 @@ ABOUT = (
 )
 
 
-def help_text(keymap: dict[str, str]) -> Text:
-    text = Text()
-    text.append(ABOUT + "\n", "italic")
+def help_text(keymap: dict[str, str]) -> Group:
+    """The about text, then a key / what-it-does table per place (descriptions wrap in their own
+    column, under themselves)."""
+    parts: list[Text | Table] = [Text(ABOUT, "italic")]
     for group, bindings in HELP:
-        text.append(f"\n{group}\n", "bold underline")
+        parts.append(Text(f"\n{group}", "bold underline"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(min_width=12, style="bold cyan", no_wrap=True)
+        table.add_column()
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
@@ -33,13 +39,15 @@ def help_text(keymap: dict[str, str]) -> Text:
                     continue
                 keys, description = "1-9", "Jump to pinned function 1-9"
             else:
-                description = binding.description or binding.action
-            text.append(f"  {keys:<14}", "bold cyan")
-            text.append(f"{description}\n")
-    text.append("\n  ctrl+p        ", "bold cyan")
-    text.append("Command palette: type a function name to switch to it\n")
-    text.append("\nKeys can be changed in the config file's [keys] table (see the README).", "dim")
-    return text
+                description = binding.tooltip or binding.description or binding.action
+            table.add_row(Text(f"  {keys}"), Text(description))
+        if group == "Anywhere":
+            table.add_row(Text("  ctrl+p"), Text("Command palette: find a function by name"))
+        parts.append(table)
+    parts.append(
+        Text("\nKeys can be changed in the config file's [keys] table (see the README).", "dim")
+    )
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -49,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 84; max-width: 100%; height: 80%;
+        width: 84; max-width: 100%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """

@@ -11,28 +11,53 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from lambdatop.core.timeutil import human_duration
+from lambdatop.diagnose.model import CheckResult
+from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import INCIDENT_BINDINGS
-from lambdatop.ui.widgets.diagnosis import DiagnosisPanel
+from lambdatop.ui.safe import safe
+from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisPanel
 from lambdatop.ui.widgets.log_view import LogView
 from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
-from lambdatop.ui.widgets.status import Banner, StatusLine
+from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 from lambdatop.ui.widgets.traces import TracesTable
 
 if TYPE_CHECKING:
     from lambdatop.ui.app import LambdatopApp
 
 
+def verdict(check: CheckResult | None) -> Text:
+    """The diagnosis in one line, for a terminal too narrow for the sidebar."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if check is None:
+        text.append("Diagnosis: waiting for data", "dim")
+        return text
+    text.append("Diagnosis ", "bold")
+    text.append(f"{GLYPHS[check.status]} {safe(check.title)}", STATUS_STYLES[check.status])
+    text.append("  (d: details)", "dim")
+    return text
+
+
 class IncidentScreen(Screen[None]):
     BINDINGS = INCIDENT_BINDINGS
     DEFAULT_CSS = """
-    IncidentScreen #incident-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    IncidentScreen #title-bar { height: 1; background: $primary; color: $text; padding: 0 1; }
+    IncidentScreen #incident-title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    IncidentScreen #verdict {
+        height: 1; padding: 0 1; display: none; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    IncidentScreen.-narrow #verdict { display: block; }
+    IncidentScreen.-narrow.-side #verdict { display: none; }
+    IncidentScreen #incident-where { width: auto; padding-left: 1; }
     IncidentScreen #body { height: 1fr; }
-    IncidentScreen #main { width: 2fr; }
-    IncidentScreen #side { width: 1fr; min-width: 40; border-left: solid $primary-darken-2; }
+    IncidentScreen #main { width: 1fr; }
+    IncidentScreen #side {
+        width: 40%; min-width: 40; max-width: 80; border-left: solid $primary-darken-2;
+    }
     IncidentScreen #log { height: 1fr; border: round $primary-darken-2; border-title-align: left; }
     IncidentScreen #log:focus { border: round $accent; }
     IncidentScreen #traces { height: 8; border: round $primary-darken-2; }
@@ -40,10 +65,14 @@ class IncidentScreen(Screen[None]):
     IncidentScreen #log-filter { display: none; }
     IncidentScreen #log-filter.-visible { display: block; }
     IncidentScreen.-short #traces { display: none; }
-    IncidentScreen.-short #memory { display: none; }
+    IncidentScreen.-short.-traces #traces { display: block; }
+    IncidentScreen.-short SparkRow { layout: horizontal; height: 1; }
+    IncidentScreen.-short SparkRow > Static { width: 1fr; }
+    IncidentScreen.-short SparkRow > Sparkline { width: 30%; max-width: 40; }
     IncidentScreen.-narrow #side { display: none; }
     IncidentScreen.-narrow.-side #side { display: block; width: 100%; }
     IncidentScreen.-narrow.-side #main { display: none; }
+    IncidentScreen.-narrow.-side DiagnosisPanel > OptionList { max-height: 50%; }
     """
 
     def __init__(self) -> None:
@@ -59,12 +88,15 @@ class IncidentScreen(Screen[None]):
         return self.app
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="incident-title", markup=False)
+        with Horizontal(id="title-bar"):
+            yield Static("", id="incident-title", markup=False)
+            yield Static("", id="incident-where", markup=False)
         yield Banner(id="banner")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield MetricsPanel(id="metrics")
                 yield MemoryPanel(id="memory")
+                yield Static("", id="verdict", markup=False)
                 log = LogView(id="log")
                 log.border_title = "Log"
                 yield log
@@ -105,88 +137,129 @@ class IncidentScreen(Screen[None]):
         log = self.query_one(LogView)
         log.point_at(state)
         log.focus()
+        self.remove_class("-side", "-traces")
         self.query_one(DiagnosisPanel).reset()
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        if self.function is None:
+        if self.function is None or not self._ready:
             return
+        try:
+            self._refresh_data(self.function)
+        except NoMatches:
+            return  # the app is shutting down and the widgets are gone
+
+    def _refresh_data(self, function: str) -> None:
         app = self.lapp
         store = app.store
-        state = store.function(self.function)
+        state = store.function(function)
         now = app.clock()
-        diagnosis = app.diagnosis(self.function)
-        self.query_one("#incident-title", Static).update(self._title(now))
+        diagnosis = app.diagnosis(function)
+        self.query_one("#incident-title", Static).update(self._title())
+        self.query_one("#incident-where", Static).update(self._where(now))
         self.query_one("#banner", Banner).show(store, now)
-        self.query_one(MetricsPanel).show(state, store.account_concurrency_limit, now, app.window_s)
+        self.query_one(MetricsPanel).show(
+            state,
+            store.account_concurrency_limit,
+            now,
+            app.window_s,
+            source_age(store, "metrics", now),
+        )
         self.query_one(MemoryPanel).show(state, diagnosis, now, app.window_s)
-        self.query_one(TracesTable).show(list(state.traces.values()), now, state.traces_read)
-        self.query_one(DiagnosisPanel).show(diagnosis)
+        self.query_one(TracesTable).show(
+            list(state.traces.values()),
+            now,
+            state.traces_read,
+            source_age(store, f"traces:{function}", now),
+            state.config.tracing if state.config else None,
+        )
+        panel = self.query_one(DiagnosisPanel)
+        panel.show(diagnosis)
+        self.query_one("#verdict", Static).update(verdict(panel.selected()))
         pinned = app.pinned
         position = ""
-        if self.function in app.opened:
-            position = f"{app.opened.index(self.function) + 1}/{len(app.opened)} opened"
-        pins = " ".join(f"{i + 1}:{name}" for i, name in enumerate(pinned[:9]))
+        if function in app.opened:
+            position = f"{app.opened.index(function) + 1}/{len(app.opened)} opened"
+        pins = " ".join(f"{i + 1}:{safe(name, 30)}" for i, name in enumerate(pinned[:9]))
         self.query_one("#status", StatusLine).show(
             store,
             app.window,
             " · ".join(p for p in (position, f"pinned {pins}" if pins else "") if p),
         )
         log = self.query_one(LogView)
-        group = state.config.effective_log_group if state.config else f"/aws/lambda/{self.function}"
-        log.border_title = f"Log · {group}"
+        group = state.config.effective_log_group if state.config else f"/aws/lambda/{function}"
+        title = f"Log · {safe(group)}"
         if state.log_group_missing:
-            log.border_title += " (no such log group yet)"
+            title += " (no such log group yet)"
+        title += f" · times UTC · {source_age(store, f'logs:{function}', now)}"
+        # A str border title is markup (and textual.markup.escape misses `[ERROR]`): use Text.
+        log.border_title = Text(title)
 
     def poll_log(self) -> None:
-        self.query_one(LogView).poll()
+        # The log timer fires while the screen is still being composed and while the app shuts
+        # down (its widgets already removed): there is then nothing to poll.
+        for log in self.query(LogView):
+            log.poll()
 
-    def _title(self, now: float) -> Text:
-        app = self.lapp
+    def on_unmount(self) -> None:
+        self._ready = False
+
+    def _title(self) -> Text:
+        """The function and its configuration; it gives way (ellipsis) before `_where` does."""
         name = self.function or "?"
-        state = app.store.function(name)
-        config = state.config
+        config = self.lapp.store.function(name).config
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{name}", "bold")
+        text.append(safe(name), "bold")
         if config is not None:
             parts = [
-                config.runtime or "runtime ?",
-                f"{config.memory_mb} MB" if config.memory_mb else "memory ?",
                 f"timeout {config.timeout_s:g} s" if config.timeout_s else "timeout ?",
+                f"{config.memory_mb} MB" if config.memory_mb else "memory ?",
+                safe(config.runtime, 24) if config.runtime else "runtime ?",
                 "VPC" if config.in_vpc else "no VPC",
-                f"{config.log_format or 'Text'} logs",
             ]
             if config.reserved_concurrency is not None:
-                parts.append(f"reserved {config.reserved_concurrency}")
+                parts.append(f"reserved concurrency {config.reserved_concurrency}")
             if config.snapstart:
                 parts.append("SnapStart")
+            parts.append(f"{safe(config.log_format or 'Text')} logs")
             text.append(" · " + " · ".join(parts))
         else:
             text.append(" · configuration loading…", "dim")
+        return text
+
+    def _where(self, now: float) -> Text:
+        """Where the data comes from and how old it is: always on screen."""
+        app = self.lapp
+        name = self.function or "?"
         store = app.store
-        text.append(f" · {store.profile or 'default'}/{store.region or '?'}")
+        text = Text(no_wrap=True)
+        text.append(f"{safe(store.profile or 'default')}/{safe(store.region or '?')}")
+        # The live sources; one-shot reads (the configuration) would only ever grow older.
         ages = [
-            h.age_s(now)
-            for key, h in store.health.items()
-            if key.endswith(f":{name}") or key == "metrics"
+            health.age_s(now)
+            for key in (f"logs:{name}", "metrics")
+            if (health := store.health.get(key)) is not None
         ]
         known = [a for a in ages if a is not None]
         if known:
-            text.append(f" · data {human_duration(max(known))} old", "dim")
+            text.append(f" · data {human_duration(max(known))} old")
         else:
-            text.append(" · waiting for data", "dim")
+            text.append(" · waiting for data")
         return text
 
     # --- actions ---
 
     def action_back(self) -> None:
+        """Escape closes what is open (the filter box, the sidebar, the traces), else goes back
+        to the fleet."""
         box = self.query_one("#log-filter", Input)
         if box.has_class("-visible"):
             box.remove_class("-visible")
             self.query_one(LogView).focus()
             return
-        if self.has_class("-side"):
-            self.remove_class("-side")
+        if self.has_class("-side") or (self.has_class("-short") and self.has_class("-traces")):
+            self.remove_class("-side", "-traces")
+            self.query_one(LogView).focus()
             return
         self.lapp.show_fleet()
 
@@ -223,10 +296,11 @@ class IncidentScreen(Screen[None]):
 
     def action_traces(self) -> None:
         self.remove_class("-side")
+        self.add_class("-traces")
         self.query_one(TracesTable).focus()
 
     def action_log(self) -> None:
-        self.remove_class("-side")
+        self.remove_class("-side", "-traces")
         self.query_one(LogView).focus()
 
     def action_diagnosis(self) -> None:
@@ -243,7 +317,7 @@ class IncidentScreen(Screen[None]):
             self.notify("No command for this check", severity="warning")
             return
         self.app.copy_to_clipboard(command)
-        self.notify(command, title="Copied to the clipboard", timeout=4)
+        self.notify(command, title="Copied to the clipboard", timeout=4, markup=False)
 
     def on_data_table_row_selected(self, event: TracesTable.RowSelected) -> None:
         if not isinstance(event.data_table, TracesTable) or self.function is None:

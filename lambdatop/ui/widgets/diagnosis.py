@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 
 from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import GLYPHS
+from lambdatop.ui.safe import safe
 
 STATUS_STYLES = {
     CheckStatus.FAIL: "bold red",
@@ -20,23 +21,25 @@ STATUS_STYLES = {
 }
 
 
-def check_label(check: CheckResult, width: int = 60) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+def check_label(check: CheckResult, width: int = 120) -> Text:
+    """One line: plane colour, status glyph, the check's name and its one-line finding."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append("▌", PLANE_COLOURS[check.plane])
     text.append(f"{GLYPHS[check.status]} ", STATUS_STYLES[check.status])
-    text.append(f"{check.id.replace('_', ' '):<17}", "bold")
-    text.append(
-        check.title[:width],
-        STATUS_STYLES[check.status] if check.status in (CheckStatus.FAIL, CheckStatus.WARN) else "",
-    )
+    text.append(f"{safe(check.id).replace('_', ' '):<17} ", "bold")
+    # The glyph carries the colour; the title stays readable on the highlighted row.
+    text.append(safe(check.title, width), "bold" if check.status is CheckStatus.FAIL else "")
     return text
 
 
 def check_detail(check: CheckResult, command_index: int | None = None) -> Text:
     text = Text()
-    text.append(f"{check.title}\n", STATUS_STYLES[check.status])
-    text.append(f"{check.plane.value} plane · {check.status.value}\n\n", "dim")
-    for item in check.evidence:
+    text.append(f"{safe(check.title)}\n", STATUS_STYLES[check.status])
+    text.append(f"{check.plane.value} plane · {check.status.value}", "dim")
+    if check.caused_by:
+        text.append(f" · caused by {', '.join(safe(c) for c in check.caused_by)}", "bold")
+    text.append("\n\n")
+    for item in (safe(line) for line in check.evidence):
         if item.startswith("›"):
             text.append(f"{item}\n", "italic")
         else:
@@ -50,10 +53,10 @@ def check_detail(check: CheckResult, command_index: int | None = None) -> Text:
         if step.command:
             marked = command_index is not None and number == command_index
             text.append("▶ " if marked else "$ ", "bold cyan" if marked else "dim")
-            text.append(f"{step.text}\n", "cyan" if marked else "")
+            text.append(f"{safe(step.text)}\n", "cyan" if marked else "")
             number += 1
         else:
-            text.append(f"{step.text}\n", "green")
+            text.append(f"{safe(step.text)}\n", "green")
     return text
 
 
@@ -61,6 +64,7 @@ def first_to_read(diagnosis: Diagnosis) -> int:
     """The check to show first: the first failing check past the control plane (the cause, not
     the symptom), else any failing, else any warning, else the first."""
     checks = diagnosis.checks
+    ids = [check.id for check in checks]
     for wanted, skip_control in (
         (CheckStatus.FAIL, True),
         (CheckStatus.FAIL, False),
@@ -69,6 +73,10 @@ def first_to_read(diagnosis: Diagnosis) -> int:
     ):
         for index, check in enumerate(checks):
             if check.status is wanted and not (skip_control and check.plane is Plane.CONTROL):
+                # Timeouts caused by an exhausted pool: open on the pool, the cause.
+                for cause in check.caused_by:
+                    if cause in ids and checks[ids.index(cause)].status is CheckStatus.FAIL:
+                        return ids.index(cause)
                 return index
     return 0
 
@@ -78,7 +86,10 @@ class DiagnosisPanel(Vertical):
 
     DEFAULT_CSS = """
     DiagnosisPanel { height: 1fr; }
-    DiagnosisPanel > OptionList { height: auto; max-height: 16; border: none; }
+    DiagnosisPanel > OptionList {
+        height: auto; max-height: 16; border: none; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    DiagnosisPanel > OptionList:focus { border: none; background-tint: $foreground 4%; }
     DiagnosisPanel > VerticalScroll {
         height: 1fr; border-top: solid $primary-darken-2; padding: 0 1;
     }
@@ -90,6 +101,13 @@ class DiagnosisPanel(Vertical):
         self.command_index = 0
         self._fresh = True
         """The next diagnosis is another function's: start at its most telling check."""
+        self._auto: str | None = None
+        """The check lambdatop highlighted; while the user has not moved off it, the highlight
+        follows the diagnosis as data arrives (first all unknown, then the failing cause)."""
+        self._shown: list[tuple[str, str, CheckStatus]] = []
+        """The checklist's rows on screen, so a refresh that changes nothing rebuilds nothing."""
+        self._detail_of: str | None = None
+        """The check whose detail is shown (its marked command survives refreshes)."""
         self.checklist = OptionList(id="checklist")
         self.detail = Static("", markup=False, id="check-detail")
 
@@ -101,26 +119,42 @@ class DiagnosisPanel(Vertical):
     def reset(self) -> None:
         """Another function is shown: highlight its most telling check."""
         self._fresh = True
+        self._auto = None
+        self._detail_of = None
+        self.command_index = 0
 
     def show(self, diagnosis: Diagnosis | None) -> None:
         previous = self.selected_id()
         self.diagnosis = diagnosis
-        highlighted = self.checklist.highlighted
-        self.checklist.clear_options()
         if diagnosis is None:
+            self.checklist.clear_options()
+            self._shown = []
             self.detail.update(Text("Diagnosis: waiting for data…", "dim"))
             return
-        self.checklist.add_options(Option(check_label(c), id=c.id) for c in diagnosis.checks)
+        labels = [check_label(c) for c in diagnosis.checks]
+        rows = [
+            (c.id, label.plain, c.status) for c, label in zip(diagnosis.checks, labels, strict=True)
+        ]
         ids = [c.id for c in diagnosis.checks]
-        if previous in ids:
-            self.checklist.highlighted = ids.index(previous)
-        elif highlighted is None:
-            worst = next(
-                (i for i, c in enumerate(diagnosis.checks) if c.status is CheckStatus.FAIL), None
+        if rows != self._shown:
+            highlighted = self.checklist.highlighted
+            self.checklist.clear_options()
+            self.checklist.add_options(
+                Option(label, id=c.id) for c, label in zip(diagnosis.checks, labels, strict=True)
             )
-            self.checklist.highlighted = worst if worst is not None else 0
-        else:
-            self.checklist.highlighted = min(highlighted, len(ids) - 1)
+            if not self._fresh:
+                if previous in ids:
+                    self.checklist.highlighted = ids.index(previous)
+                elif highlighted is not None:
+                    self.checklist.highlighted = min(highlighted, len(ids) - 1)
+            self._shown = rows
+        chosen = self.selected_id()
+        if self._fresh or chosen is None or chosen == self._auto:
+            best = first_to_read(diagnosis)
+            if self.checklist.highlighted != best:
+                self.checklist.highlighted = best
+            self._auto = diagnosis.checks[best].id if diagnosis.checks else None
+            self._fresh = False
         self._show_detail()
 
     def selected(self) -> CheckResult | None:
@@ -135,13 +169,16 @@ class DiagnosisPanel(Vertical):
         return check.id if check else None
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.command_index = 0
         self._show_detail()
 
     def _show_detail(self) -> None:
         check = self.selected()
-        if check is not None:
-            self.detail.update(check_detail(check, self.command_index))
+        if check is None:
+            return
+        if check.id != self._detail_of:
+            self._detail_of = check.id
+            self.command_index = 0
+        self.detail.update(check_detail(check, self.command_index))
 
     def next_command(self) -> str | None:
         """The marked command of the selected check; the next press marks the next one."""
@@ -149,7 +186,7 @@ class DiagnosisPanel(Vertical):
         if check is None or not check.commands:
             return None
         commands = check.commands
-        command = commands[self.command_index % len(commands)]
+        command = safe(commands[self.command_index % len(commands)])
         self.command_index = (self.command_index + 1) % len(commands)
         self._show_detail()
         return command

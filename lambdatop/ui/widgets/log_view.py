@@ -12,9 +12,11 @@ into a `Text` as plain data: no markup from a log line is ever interpreted.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import OrderedDict
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -24,7 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from lambdatop.core.records import ErrorFamily, Level, LineKind, LogRecord, Report
+from lambdatop.core.records import ErrorFamily, Level, LineKind, LogRecord, ParsedLine, Report
+from lambdatop.core.sanitize import clean
 from lambdatop.core.store import FunctionState
 from lambdatop.diagnose.format import ms
 
@@ -51,6 +54,11 @@ FAMILY_BADGES = {
 _DIM = Style(dim=True)
 _GAP = Style(color="black", bgcolor="yellow", bold=True)
 _MATCH = Style(bgcolor="dark_goldenrod", color="black", bold=True)
+_CURRENT = Style(bgcolor="bright_yellow", color="black", bold=True, underline=True)
+_REPORT = Style(color="cyan")
+_FAILED_REPORT = Style(color="red", bold=True)
+_FATAL = Style(color="bright_red", bold=True)
+_PLAIN = Style()
 
 
 def compact_report(report: Report) -> str:
@@ -74,38 +82,167 @@ def compact_report(report: Report) -> str:
     return " · ".join(parts)
 
 
-def render_record(record: LogRecord) -> Text:
-    """One record as styled text (possibly several lines), built from plain strings only."""
+# The runtimes' own prefix repeats what the view already shows: the time (first column) and the
+# full request id (shortened to its first 8 characters, enough to tell invocations apart).
+_RUNTIME_STAMP = re.compile(r"(^|\t| )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?Z?(\t| )")
+_JSON_HIDDEN = frozenset(
+    {
+        "time",
+        "timestamp",
+        "level",
+        "log_level",
+        "requestId",
+        "AWSRequestId",
+        "message",
+        "msg",
+        "errorType",
+        "errorMessage",
+        "stackTrace",
+        "stack",
+    }
+)
+RID_SHOWN = 8
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_text(line: ParsedLine) -> str | None:
+    """A JSON-format line as a person reads it: the platform event's type and record, or the
+    application's level, request, message and other fields. None when it is not JSON."""
+    try:
+        data = json.loads(line.text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    kind = data.get("type")
+    record = data.get("record")
+    if isinstance(kind, str) and kind.startswith("platform.") and isinstance(record, dict):
+        fields = " ".join(f"{key}={_scalar(value)}" for key, value in record.items())
+        return clean(f"{kind} {fields}".rstrip())
+    parts: list[str] = []
+    level = data.get("level", data.get("log_level"))
+    if isinstance(level, str):
+        parts.append(f"[{level}]")
+    if line.request_id:
+        parts.append(line.request_id[:RID_SHOWN])
+    message = data.get("message", data.get("msg"))
+    if message is not None:
+        parts.append(_scalar(message))
+    # A runtime's error object (Python's JSON logger, Node's Invoke Error, Java): the type and
+    # message read as one sentence, the stack trace as lines under it.
+    error_type, error_message = data.get("errorType"), data.get("errorMessage")
+    if error_type is not None or error_message is not None:
+        parts.append(": ".join(_scalar(v) for v in (error_type, error_message) if v is not None))
+    parts.extend(
+        f"{key}={_scalar(value)}" for key, value in data.items() if key not in _JSON_HIDDEN
+    )
+    text = " ".join(parts)
+    stack = data.get("stackTrace", data.get("stack"))
+    if isinstance(stack, list):
+        text += "".join(f"\n  {_scalar(frame).rstrip()}" for frame in stack)
+    elif isinstance(stack, str):
+        text += "\n" + stack
+    return clean(text)
+
+
+def display_text(line: ParsedLine) -> str:
+    """What the log view prints for a line's body (the filter still searches `line.text`).
+
+    Every string that comes out is sanitised: JSON can carry escape sequences as `\\u001b`, which
+    only decoding reveals."""
+    text = line.text
+    if text.startswith("{"):
+        decoded = _json_text(line)
+        if decoded is not None:
+            return decoded
+    if line.kind in (LineKind.APP, LineKind.TIMEOUT):
+        head = _RUNTIME_STAMP.sub(r"\1", text[:64], count=1)
+        text = head + text[64:]
+        if line.request_id and len(line.request_id) > RID_SHOWN:
+            text = text.replace(line.request_id, line.request_id[:RID_SHOWN], 1)
+    return text
+
+
+Piece = tuple[str, Style]
+_DIM_KINDS = frozenset(
+    {
+        LineKind.START,
+        LineKind.END,
+        LineKind.EXTENSION,
+        LineKind.PLATFORM,
+        LineKind.INIT_START,
+        LineKind.RESTORE_START,
+        LineKind.XRAY,
+    }
+)
+_INDENT = "\n" + " " * 20
+"""Continuation lines start under the message, past the time and stream columns."""
+
+
+def record_pieces(record: LogRecord) -> tuple[list[Piece], int]:
+    """One record as (text, style) pieces, from plain strings only, and how many of the leading
+    pieces are lambdatop's own columns (time, stream, badge), which a search does not mark.
+
+    The one layout of a record: rendering styles these pieces, and the log view measures a
+    record's height and width from their plain text without rendering it."""
     line = record.line
     event = record.event
-    stamp = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC).strftime("%H:%M:%S.%f")[:-3]
-    text = Text(no_wrap=False)
     if line.kind is LineKind.GAP:
-        text.append(f" ─── {line.text} ─── ", _GAP)
-        return text
-    text.append(stamp + " ", _DIM)
-    text.append((event.stream[-6:] if event.stream else "······") + " ", _DIM)
+        return [(f" ─── {line.text} ─── ", _GAP)], 1
+    stamp = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC).strftime("%H:%M:%S.%f")[:-3]
+    pieces: list[Piece] = [
+        (stamp + " ", _DIM),
+        ((event.stream[-6:] if event.stream else "······") + " ", _DIM),
+    ]
     if line.kind is LineKind.REPORT and line.report is not None:
         summary = compact_report(line.report)
         failed = bool(line.error_type) or "✖" in summary
-        text.append(summary, Style(color="red", bold=True) if failed else Style(color="cyan"))
-        return text
-    if line.kind in (LineKind.START, LineKind.END, LineKind.EXTENSION, LineKind.PLATFORM):
-        text.append(line.text.replace("\t", "  "), _DIM)
-        return text
+        pieces.append((summary, _FAILED_REPORT if failed else _REPORT))
+        return pieces, 2
+    if line.kind in _DIM_KINDS:
+        pieces.append((display_text(line).replace("\t", "  "), _DIM))
+        return pieces, 2
     classification = line.classification
     if classification is not None:
         label, colour = FAMILY_BADGES[classification.family]
-        text.append(f"[{label}] ", Style(color=colour, bold=True))
+        pieces.append((f"[{label}] ", Style(color=colour, bold=True)))
     style = LEVEL_STYLES.get(line.level) if line.level is not None else None
     if line.unhandled or line.kind in (LineKind.TIMEOUT, LineKind.RUNTIME_EXIT):
-        style = Style(color="bright_red", bold=True)
-    body = line.text.replace("\t", "  ")
-    lines = body.split("\n")
+        style = _FATAL
+    columns = len(pieces)
+    lines = display_text(line).replace("\t", "  ").split("\n")
     if len(lines) > MAX_LINES_PER_RECORD:
         hidden = len(lines) - MAX_LINES_PER_RECORD
         lines = [*lines[:MAX_LINES_PER_RECORD], f"… {hidden} more lines"]
-    text.append("\n                    ".join(lines), style or Style())
+    pieces.append((_INDENT.join(lines), style or _PLAIN))
+    return pieces, columns
+
+
+def record_lines(record: LogRecord) -> list[str]:
+    """The record's plain lines, as the view shows them (unwrapped)."""
+    pieces, _ = record_pieces(record)
+    return "".join(text for text, _ in pieces).split("\n")
+
+
+def render_record(
+    record: LogRecord, pattern: re.Pattern[str] | None = None, current: bool = False
+) -> Text:
+    """One record as styled text (possibly several lines).
+
+    `pattern` highlights the search term in the line's own text (not in lambdatop's time,
+    stream and badge columns); `current` marks the match that n/N moved to."""
+    pieces, columns = record_pieces(record)
+    text = Text.assemble(*pieces, no_wrap=False, end="")
+    if pattern is not None:
+        start = sum(len(piece) for piece, _ in pieces[:columns])
+        for match in pattern.finditer(text.plain, start):
+            if match.end() > match.start():
+                text.stylize(_CURRENT if current else _MATCH, match.start(), match.end())
     return text
 
 
@@ -135,7 +272,7 @@ class LogView(ScrollView, can_focus=True):
         self.matches: list[int] = []
         self.match_index = -1
         self._pattern: re.Pattern[str] | None = None
-        self._cache: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, bool], list[Strip]] = OrderedDict()
         self._width = 0
         self._widest = 0
 
@@ -147,8 +284,15 @@ class LogView(ScrollView, can_focus=True):
         self.entries = list(state.tail) if state is not None else []
         self.seen_total = state.tail_total if state is not None else 0
         self.waiting = 0
+        self.follow = True
         self._rebuild()
+        self._update_subtitle()
+        self._to_end()
+
+    def _to_end(self) -> None:
+        """Show the newest line: now, and again once the layout knows this view's height."""
         self.scroll_end(animate=False, immediate=True)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def poll(self) -> None:
         """Take what arrived in the tail since the last look (called at the frame rate)."""
@@ -157,35 +301,49 @@ class LogView(ScrollView, can_focus=True):
             return
         arrived = state.tail_total - self.seen_total
         if not self.follow:
-            self.waiting += arrived
-            self.seen_total = state.tail_total
-            self._update_subtitle()
+            if arrived != self.waiting:  # counted, not shown, until space follows again
+                self.waiting = arrived
+                self._update_subtitle()
             return
         self.seen_total = state.tail_total
         available = min(arrived, len(state.tail))
         new = list(state.tail)[-available:] if available else []
         limit = state.tail.maxlen or 5_000
-        overflow = len(self.entries) + len(new) - limit
-        if overflow > 0 or arrived > available:
-            self.entries = (self.entries + new)[-limit:]
+        if arrived > available or len(new) >= limit:
+            self.entries = new[-limit:]  # a burst bigger than the tail: start afresh
             self._rebuild()
         else:
+            overflow = len(self.entries) + len(new) - limit
+            if overflow > 0:
+                self._drop_front(overflow)
             start = len(self.entries)
             self.entries.extend(new)
             self._append_visible(range(start, len(self.entries)))
         self.scroll_end(animate=False, immediate=True)
         self._update_subtitle()
 
+    def _drop_front(self, count: int) -> None:
+        """Forget the oldest `count` entries without laying the rest out again: a full tail
+        that takes 2,000 lines a second would otherwise re-render 5,000 lines ten times a
+        second."""
+        self.entries = self.entries[count:]
+        cut = bisect.bisect_left(self.shown, count)
+        base = self.offsets[cut]
+        self.shown = [index - count for index in self.shown[cut:]]
+        self.offsets = [offset - base for offset in self.offsets[cut:]]
+        dropped = bisect.bisect_left(self.matches, count)
+        self.matches = [index - count for index in self.matches[dropped:]]
+        if self.match_index >= 0:
+            self.match_index = self.match_index - dropped if self.match_index >= dropped else -1
+        self._cache.clear()  # keyed by index; only the visible lines are rendered again
+
     def resume(self) -> None:
-        """Follow again: catch up with everything that arrived while paused."""
+        """Follow again: catch up with everything that arrived while paused (appended like any
+        poll, so resuming costs what arrived, not a new layout of the whole tail)."""
         self.follow = True
-        if self.state is not None:
-            limit = self.state.tail.maxlen or 5_000
-            self.entries = list(self.state.tail)[-limit:]
-            self.seen_total = self.state.tail_total
         self.waiting = 0
-        self._rebuild()
-        self.scroll_end(animate=False, immediate=True)
+        self.poll()
+        self._to_end()
         self._update_subtitle()
 
     def set_term(self, term: str | None, hide_others: bool) -> None:
@@ -206,6 +364,7 @@ class LogView(ScrollView, can_focus=True):
         position = bisect.bisect_left(self.shown, entry)
         if position < len(self.shown):
             self.scroll_to(y=max(0, self.offsets[position] - 3), animate=False)
+        self.refresh()  # the current match is drawn apart from the others
         self._update_subtitle()
 
     # --- layout ---
@@ -221,6 +380,8 @@ class LogView(ScrollView, can_focus=True):
 
     def _append_visible(self, indexes: range) -> None:
         pattern = self._pattern
+        width = self._width or self.size.width
+        wrap_width = max(width, 20) if self.wrap else 0
         for index in indexes:
             hit = pattern is not None and pattern.search(self.entries[index].line.text) is not None
             if hit:
@@ -228,11 +389,15 @@ class LogView(ScrollView, can_focus=True):
             if self.hide_others and not hit:
                 continue
             self.shown.append(index)
-            strips = self._strips(index)
-            self.offsets.append(self.offsets[-1] + len(strips))
-            if not self.wrap:
-                self._widest = max(self._widest, *(strip.cell_length for strip in strips))
-        width = self._width or self.size.width
+            # A record's height and width need only its plain lines: strips are rendered when
+            # it scrolls into view, so a 5,000-line tail lays out in a few milliseconds.
+            cells = [cell_len(line) for line in self._lines(index)]
+            if wrap_width:
+                height = sum(max(1, -(-cell // wrap_width)) for cell in cells)
+            else:
+                height = len(cells)
+                self._widest = max(self._widest, *cells)
+            self.offsets.append(self.offsets[-1] + height)
         self.virtual_size = Size(width if self.wrap else max(width, self._widest), self.offsets[-1])
         self.refresh()
 
@@ -241,9 +406,12 @@ class LogView(ScrollView, can_focus=True):
             self._width = self.size.width
             if self.wrap:
                 self._rebuild()
+        if self.follow:
+            self._to_end()
 
     def watch_wrap(self) -> None:
         self._rebuild()
+        self._update_subtitle()
         if self.follow:
             self.scroll_end(animate=False, immediate=True)
 
@@ -253,36 +421,61 @@ class LogView(ScrollView, can_focus=True):
     def _update_subtitle(self) -> None:
         parts: list[str] = []
         if not self.follow:
-            parts.append(f"⏸ paused · {self.waiting:,} new (space)" if self.waiting else "⏸ paused")
+            parts.append(f"paused · {self.waiting:,} new (space)" if self.waiting else "paused")
         if self.term:
             mode = "filter" if self.hide_others else "highlight"
             position = f"{self.match_index + 1}/" if self.match_index >= 0 else ""
             parts.append(f"{mode} “{self.term}”: {position}{len(self.matches):,} matches (n/N)")
         if self.wrap:
             parts.append("wrap")
-        self.border_subtitle = " · ".join(parts)
+        # A str subtitle is markup, and the term typed (`[ERROR]`) is data: always Text.
+        subtitle = Text(" · ".join(parts))
+        if not self.follow:
+            subtitle.stylize("reverse bold", 0, len("paused"))
+        self.border_subtitle = subtitle
 
     # --- rendering ---
 
+    def _text(self, entry: int) -> Text:
+        record = self.entries[entry]
+        current = 0 <= self.match_index < len(self.matches) and (
+            self.matches[self.match_index] == entry
+        )
+        try:
+            return render_record(record, self._pattern, current)
+        except Exception:  # noqa: BLE001 - a line that cannot be styled is shown plain
+            return Text(record.line.text.replace("\t", "  "))
+
+    def _lines(self, entry: int) -> list[str]:
+        record = self.entries[entry]
+        try:
+            return record_lines(record)
+        except Exception:  # noqa: BLE001 - as in _text: the plain line
+            return record.line.text.replace("\t", "  ").split("\n")
+
     def _strips(self, entry: int) -> list[Strip]:
         width = max(self._width or self.size.width, 20)
-        key = (entry, width if self.wrap else 0)
+        current = 0 <= self.match_index < len(self.matches) and (
+            self.matches[self.match_index] == entry
+        )
+        key = (entry, width if self.wrap else 0, current)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        record = self.entries[entry]
-        try:
-            text = render_record(record)
-        except Exception:  # noqa: BLE001 - a line that cannot be styled is shown plain
-            text = Text(record.line.text.replace("\t", "  "))
-        if self._pattern is not None:
-            text.highlight_regex(self._pattern, _MATCH)
+        text = self._text(entry)
         console = self.app.console
-        lines = text.wrap(console, width) if self.wrap else text.split("\n", allow_blank=True)
-        strips = [Strip(line.render(console), cell_len(line.plain)) for line in lines] or [
-            Strip.blank(0)
-        ]
+        strips = [
+            Strip(line.render(console), cell_len(line.plain))
+            for line in text.split("\n", allow_blank=True)
+        ] or [Strip.blank(0)]
+        if self.wrap:
+            # Folded at the width, cell-exact, so the layout can count rows without rendering.
+            strips = [
+                strip.crop(start, start + width)
+                for strip in strips
+                for start in range(0, max(strip.cell_length, 1), width)
+            ]
         self._cache[key] = strips
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -292,7 +485,11 @@ class LogView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
         width = self.size.width
-        if line >= self.offsets[-1] or not self.shown:
+        if not self.shown:
+            if y == 0 and scroll_y == 0:
+                return self._placeholder(width)
+            return Strip.blank(width, self.rich_style)
+        if line >= self.offsets[-1]:
             return Strip.blank(width, self.rich_style)
         position = bisect.bisect_right(self.offsets, line) - 1
         entry = self.shown[position]
@@ -304,6 +501,18 @@ class LogView(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(
             self.rich_style
         )
+
+    def _placeholder(self, width: int) -> Strip:
+        """Say why the pane is empty rather than leave a blank box."""
+        if self.entries and self.hide_others:
+            message = f"no line matches “{self.term}” (/ and an empty search shows all)"
+        elif self.state is not None and self.state.log_group_missing:
+            message = "no log group yet: the function has not logged (or logs elsewhere)"
+        else:
+            message = "no log lines yet"
+        text = Text(message, style="dim italic")
+        strip = Strip(text.render(self.app.console), cell_len(message))
+        return strip.crop_extend(0, width, self.rich_style)
 
     def plain_lines(self) -> list[str]:
         """The plain text of every shown line (what a person can scroll to)."""

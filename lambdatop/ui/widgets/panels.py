@@ -3,6 +3,8 @@ memory and cold-start figures. Every number carries its unit and its limit."""
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,6 +17,7 @@ from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
 from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import Diagnosis
+from lambdatop.ui.safe import safe
 
 MINUTE = 60
 
@@ -66,7 +69,7 @@ class SparkRow(Vertical):
 
     DEFAULT_CSS = """
     SparkRow { height: 2; }
-    SparkRow > Static { height: 1; }
+    SparkRow > Static { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     SparkRow > Sparkline { height: 1; }
     """
 
@@ -74,14 +77,18 @@ class SparkRow(Vertical):
         super().__init__(id=id)
         self.label = Static("", markup=False)
         self.spark = Sparkline([])
+        self._label: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield self.label
         yield self.spark
 
     def show(self, label: Text, data: list[float]) -> None:
-        self.label.update(label)
-        self.spark.data = list(data)  # reassigned, not mutated: Sparkline redraws on assignment
+        if label != self._label:
+            self._label = label
+            self.label.update(label)
+        if data != self.spark.data:
+            self.spark.data = list(data)  # reassigned, not mutated: Sparkline redraws then
 
 
 def latest(values: list[float]) -> float | None:
@@ -93,7 +100,7 @@ def latest(values: list[float]) -> float | None:
 
 
 def _figure(name: str, value: str, extra: str = "", alert: bool = False) -> Text:
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{name:<12}", "bold")
     text.append(value, "bold red" if alert else "bold")
     if extra:
@@ -106,6 +113,12 @@ class MetricsPanel(Vertical):
 
     DEFAULT_CSS = """
     MetricsPanel { height: auto; padding: 0 1; }
+    MetricsPanel #spark-errors > Sparkline > .sparkline--max-color,
+    MetricsPanel #spark-throttles > Sparkline > .sparkline--max-color { color: $error; }
+    MetricsPanel #spark-errors > Sparkline > .sparkline--min-color,
+    MetricsPanel #spark-throttles > Sparkline > .sparkline--min-color { color: $error 30%; }
+    MetricsPanel #spark-duration > Sparkline > .sparkline--max-color { color: $warning; }
+    MetricsPanel #spark-duration > Sparkline > .sparkline--min-color { color: $warning 30%; }
     """
 
     def compose(self) -> ComposeResult:
@@ -113,7 +126,12 @@ class MetricsPanel(Vertical):
             yield SparkRow(id=f"spark-{row}")
 
     def show(
-        self, state: FunctionState, limit_account: int | None, now_s: float, window_s: float
+        self,
+        state: FunctionState,
+        limit_account: int | None,
+        now_s: float,
+        window_s: float,
+        age: str = "",
     ) -> None:
         since = int(now_s - window_s)
         now = int(now_s)
@@ -128,6 +146,7 @@ class MetricsPanel(Vertical):
             return minute_series(_from_logs(logs, fallback), since, now, total=counted), "logs"
 
         invocations, source = points(m.INVOCATIONS, "invocations")
+        stamp = f", {age}" if age and source == "CloudWatch" else ""
         errors, _ = points(m.ERRORS, "errors")
         total_inv, total_err = sum(invocations), sum(errors)
         current = latest(invocations) or 0.0
@@ -136,7 +155,7 @@ class MetricsPanel(Vertical):
                 "Invocations",
                 f"{current:,.0f}/min",
                 f"peak {max(invocations, default=0):,.0f}/min"
-                f" · {total_inv:,.0f} in window ({source})",
+                f" · {total_inv:,.0f} in window ({source}{stamp})",
             ),
             invocations,
         )
@@ -219,7 +238,7 @@ def memory_bar(used: int | None, size: int | None, width: int = 24) -> Text:
     """`███████░░░ 488 / 512 MB (95 %)`."""
     text = Text()
     if used is None or not size:
-        text.append("memory n/a", "dim")
+        text.append("n/a (no REPORT lines in the window)", "dim")
         return text
     share = min(used / size, 1.0)
     filled = round(share * width)
@@ -230,11 +249,20 @@ def memory_bar(used: int | None, size: int | None, width: int = 24) -> Text:
     return text
 
 
+_ENVIRONMENT = re.compile(r"^environment (\S+?): ")
+
+
+def short_environment(line: str) -> str:
+    """`environment 2026/03/02/[$LATEST]7bab…c6ad3: 283 → …` with the stream cut to its last six
+    characters, as the log view's stream column and the memory chart's legend show it."""
+    return _ENVIRONMENT.sub(lambda m: f"environment …{m.group(1)[-6:]}: ", line, count=1)
+
+
 class MemoryPanel(Static):
     """Max memory against the limit, per-environment growth, and cold starts."""
 
     DEFAULT_CSS = """
-    MemoryPanel { height: auto; padding: 0 1; }
+    MemoryPanel { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, id: str | None = None) -> None:
@@ -258,7 +286,7 @@ class MemoryPanel(Static):
         if diagnosis is not None:
             for line in diagnosis.check("memory").evidence:
                 if line.startswith("environment "):
-                    text.append(f"\n            ↗ {line}", "yellow")
+                    text.append(f"\n            ↗ {short_environment(safe(line))}", "yellow")
         cold = [inv for inv in invocations if inv.cold]
         inits = [inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0 for inv in cold]
         p50, p99 = percentiles(inits, 50, 99)

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from lambdatop.core.store import Store
+from lambdatop.core.timeutil import human_duration
+from lambdatop.ui.safe import safe
+
+
+def source_age(store: Store, source: str, now_s: float) -> str:
+    """How old one source's data is, for a pane's border: `4 s old`, `not read yet`."""
+    health = store.health.get(source)
+    if health is None or health.last_ok_s is None:
+        return "failing" if health is not None and health.error else "not read yet"
+    age = f"{human_duration(max(0.0, now_s - health.last_ok_s))} old"
+    return f"{age}, failing" if health.error else age
 
 
 class Banner(Static):
@@ -26,20 +39,38 @@ class Banner(Static):
             self.update(Text(f"⚠ {line}", "bold"))
 
 
-class StatusLine(Static):
+class StatusLine(Horizontal):
+    """Where lambdatop looks, the window, what it has cost; and, always visible at the right
+    however narrow the terminal, how to find the keys."""
+
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    StatusLine > #status-text { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusLine > #status-keys { width: auto; padding-left: 1; color: $text; }
     """
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__(id=id)
+        self.text = Static("", markup=False, id="status-text")
+        self._shown: Text | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.text
+        keys = Text()
+        keys.append("?", "bold")
+        keys.append(" keys · ")
+        keys.append("q", "bold")
+        keys.append(" quit")
+        yield Static(keys, markup=False, id="status-keys")
 
     def show(self, store: Store, window: str, extra: str = "") -> None:
         where = store.endpoint_url or (store.profile or "default profile")
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{where} · {store.region or '?'}", "bold")
+        text.append(f"{safe(where)} · {safe(store.region or '?')}", "bold")
         text.append(f" · window {window}")
         text.append(f" · {store.api_calls:,} API calls · ~${store.cost_usd:.4f}")
         if extra:
             text.append(f" · {extra}")
-        self.update(text)
+        if text != self._shown:
+            self._shown = text
+            self.text.update(text)

@@ -1,0 +1,249 @@
+"""UI figures for `make bench` (figures, not pass/fail): how long a key press takes to reach the
+screen while 2,000 log lines a second pour into the tail, how long switching functions takes,
+and how much CPU the monitor uses when nothing changes.
+
+The app runs headless (`App.run_test`) at 160x45 on the real store, parser and widgets. A frame
+"reaches the screen" when the app hands it to the terminal driver (`App._display`): the bench
+watches those frames and stops the clock at the first one that shows the key's effect.
+
+    python -m bench.ui_bench          # or as part of `make bench`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from itertools import cycle, islice
+from typing import Any
+
+from textual import events
+from textual.screen import Screen
+
+from bench.corpus import events as corpus_events
+from lambdatop.core import metrics as m
+from lambdatop.core.records import FunctionConfig, LogEvent
+from lambdatop.core.store import Store
+from lambdatop.ui.app import LambdatopApp
+from lambdatop.ui.screens.charts import ChartsScreen
+from lambdatop.ui.screens.help import HelpScreen
+from lambdatop.ui.widgets.log_view import LogView
+
+LINES_PER_S = int(os.environ.get("LAMBDATOP_BENCH_UI_RATE", "2000"))
+FEED_EVERY_S = 0.05
+PRESSES = int(os.environ.get("LAMBDATOP_BENCH_UI_PRESSES", "12"))
+IDLE_S = float(os.environ.get("LAMBDATOP_BENCH_UI_IDLE", "10"))
+SIZE = (160, 45)
+FUNCTIONS = ("orders-api", "billing-worker", "search-indexer")
+TIMEOUT_S = 5.0
+STEADY_S = 5.0
+PAUSE_S = 0.15
+"""Between key presses: a fast typist, not a key-repeat storm."""
+
+Predicate = Callable[[LambdatopApp, Any], bool]
+"""Is the key's effect in this frame? (the app, the screen the frame shows)"""
+
+
+def build_store() -> Store:
+    store = Store()
+    store.profile, store.region = "bench", "us-east-1"
+    store.account_concurrency_limit = 1_000
+    store.set_inventory(
+        FunctionConfig(name, runtime="python3.12", memory_mb=512, timeout_s=30, log_format="Text")
+        for name in FUNCTIONS
+    )
+    now = int(time.time())
+    minutes = [now - now % 60 - 60 * i for i in range(60)]
+    for name in FUNCTIONS:
+        state = store.function(name)
+        state.set_metric(m.INVOCATIONS, {t: 120_000.0 for t in minutes})
+        state.set_metric(m.ERRORS, {t: 300.0 for t in minutes})
+        state.set_metric(m.DURATION_P99, {t: 850.0 for t in minutes})
+        state.set_metric(m.CONCURRENCY, {t: 40.0 for t in minutes})
+        state.add_events(_events(5_000, seed=len(name)))  # a full tail to switch between
+    for source in ("inventory", "metrics", *(f"logs:{n}" for n in FUNCTIONS)):
+        store.record_ok(source)
+    return store
+
+
+def _events(count: int, seed: int) -> list[LogEvent]:
+    now_ms = int(time.time() * 1000)
+    raw = list(corpus_events(count, seed=seed))
+    shift = now_ms - int(str(raw[-1]["timestamp"]))
+    return [
+        LogEvent(
+            int(str(e["timestamp"])) + shift,
+            str(e["message"]),
+            str(e["logStreamName"]),
+            str(e["eventId"]),
+        )
+        for e in raw
+    ]
+
+
+class FrameWatch:
+    """Times frames handed to the driver, and the first frame that satisfies a predicate."""
+
+    def __init__(self, app: LambdatopApp) -> None:
+        self.app = app
+        self.frames = 0
+        self.waiting: tuple[Predicate, asyncio.Future[float]] | None = None
+        display = app._display
+
+        def watched(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is None:
+                return
+            self.frames += 1
+            if self.waiting is not None:
+                predicate, future = self.waiting
+                stamp = time.perf_counter()
+                if not future.done() and predicate(self.app, screen):
+                    future.set_result(stamp)
+
+        app._display = watched  # type: ignore[method-assign]
+
+    async def latency(self, key: str, character: str | None, predicate: Predicate) -> float:
+        """Seconds from the key event reaching the app to the first frame showing its effect."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting = (predicate, future)
+        driver = self.app._driver
+        assert driver is not None
+        start = time.perf_counter()
+        driver.send_message(events.Key(key, character))
+        try:
+            shown = await asyncio.wait_for(future, TIMEOUT_S)
+        finally:
+            self.waiting = None
+        return shown - start
+
+
+def subtitle_has(word: str, present: bool) -> Predicate:
+    """The log pane's border (`paused`, `wrap`) in a frame of the incident view."""
+
+    def check(app: LambdatopApp, screen: Any) -> bool:
+        if screen is not app.incident_screen:
+            return False
+        subtitle = str(app.incident_screen.query_one(LogView).border_subtitle or "")
+        return (word in subtitle) is present
+
+    return check
+
+
+def on_screen(kind: type[Screen[Any]]) -> Predicate:
+    return lambda app, screen: isinstance(screen, kind)
+
+
+def showing(function: str) -> Predicate:
+    """A frame of the incident view with the function's own log in it."""
+
+    def check(app: LambdatopApp, screen: Any) -> bool:
+        incident = app.incident_screen
+        log = incident.query_one(LogView)
+        return (
+            screen is incident
+            and incident.function == function
+            and log.state is app.store.functions.get(function)
+        )
+
+    return check
+
+
+def _summary(name: str, samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return (
+        f"  {name:<34} median {statistics.median(ms):6.1f} ms · p95 {p95:6.1f} ms"
+        f" · max {ms[-1]:6.1f} ms  ({len(ms)} presses)"
+    )
+
+
+async def _under_load() -> None:
+    store = build_store()
+    app = LambdatopApp(store, None, functions=FUNCTIONS, refresh_s=2.0)
+    feed = cycle(_events(60_000, seed=7))
+    fed = 0
+    per_tick = max(1, int(LINES_PER_S * FEED_EVERY_S))
+    target = FUNCTIONS[-1]
+
+    def pour() -> None:
+        nonlocal fed
+        now_ms = int(time.time() * 1000)
+        batch = [
+            LogEvent(now_ms, e.message, e.stream, f"{fed + i}")
+            for i, e in enumerate(islice(feed, per_tick))
+        ]
+        store.function(target).add_events(batch)
+        fed += len(batch)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        watch = FrameWatch(app)
+        app.set_interval(FEED_EVERY_S, pour)
+        await asyncio.sleep(1.0)
+        cpu0, wall0, frames0, fed0 = time.process_time(), time.perf_counter(), watch.frames, fed
+        await asyncio.sleep(STEADY_S)
+        wall = time.perf_counter() - wall0
+        print(
+            f"tailing {LINES_PER_S:,} lines/s, no keys pressed: fed {(fed - fed0) / wall:,.0f}"
+            f" lines/s, {(watch.frames - frames0) / wall:.0f} frames/s,"
+            f" CPU {100 * (time.process_time() - cpu0) / wall:.0f} % of a core"
+        )
+        cpu0, wall0, frames0, fed0 = time.process_time(), time.perf_counter(), watch.frames, fed
+        results: dict[str, list[float]] = {}
+        for _ in range(PRESSES):
+            for label, key, character, predicate in (
+                ("space: pause the log", "space", " ", subtitle_has("paused", True)),
+                ("space: follow again", "space", " ", subtitle_has("paused", False)),
+                ("w: wrap on", "w", "w", subtitle_has("wrap", True)),
+                ("w: wrap off", "w", "w", subtitle_has("wrap", False)),
+                ("g: open the charts", "g", "g", on_screen(ChartsScreen)),
+                ("escape: back from the charts", "escape", None, showing(target)),
+                ("?: help", "question_mark", "?", on_screen(HelpScreen)),
+                ("escape: close help", "escape", None, showing(target)),
+            ):
+                results.setdefault(label, []).append(await watch.latency(key, character, predicate))
+                await asyncio.sleep(PAUSE_S)
+        for _ in range(PRESSES // 2):
+            for label, key, character, name in (
+                ("tab: switch function (5,000 lines)", "tab", None, FUNCTIONS[0]),
+                ("shift+tab: switch back", "shift+tab", None, target),
+            ):
+                results.setdefault(label, []).append(
+                    await watch.latency(key, character, showing(name))
+                )
+                await asyncio.sleep(PAUSE_S)
+        wall = time.perf_counter() - wall0
+        cpu = time.process_time() - cpu0
+        print(
+            f"key press to screen, tailing {LINES_PER_S:,} lines/s, a key every {PAUSE_S:g} s"
+            f" (fed {(fed - fed0) / wall:,.0f} lines/s, {(watch.frames - frames0) / wall:.0f}"
+            f" frames/s, CPU {100 * cpu / wall:.0f} % of a core):"
+        )
+        for label, samples in results.items():
+            print(_summary(label, samples))
+
+
+async def _idle() -> None:
+    store = build_store()
+    for label, functions in (("fleet", ()), ("incident view", FUNCTIONS[:1])):
+        app = LambdatopApp(store, None, functions=functions, refresh_s=2.0)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(1.0)
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            await asyncio.sleep(IDLE_S)
+            cpu = time.process_time() - cpu0
+            wall = time.perf_counter() - wall0
+        print(f"  idle CPU, {label:<14} {100 * cpu / wall:5.1f} % of a core over {wall:.0f} s")
+
+
+def main() -> None:
+    asyncio.run(_under_load())
+    print("CPU when nothing changes (refresh every 2 s, log polled 10×/s):")
+    asyncio.run(_idle())
+
+
+if __name__ == "__main__":
+    main()

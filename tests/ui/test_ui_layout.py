@@ -1,0 +1,249 @@
+"""Trouble banners, data ages, and a layout that adapts from 80x24 to a very large terminal."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import AppFactory, Clock
+from uidata import ENCODER, EXPORTER, NOTIFIER, NOW, PAYMENTS, build_store
+from uitools import screen_lines, screen_text, settle
+
+from lambdatop.core.store import Store
+from lambdatop.diagnose.model import CheckStatus
+from lambdatop.ui.widgets.diagnosis import DiagnosisPanel
+from lambdatop.ui.widgets.log_view import LogView
+from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
+from lambdatop.ui.widgets.status import Banner
+from lambdatop.ui.widgets.traces import TracesTable
+
+
+async def test_a_failing_source_shows_a_banner_with_the_retry_countdown_until_it_recovers(
+    make_app: AppFactory, store: Store, clock: Clock
+) -> None:
+    app = make_app(functions=[PAYMENTS])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        banner = app.incident_screen.query_one(Banner)
+        assert not banner.display
+        store.record_failure(
+            f"logs:{PAYMENTS}",
+            "credentials",
+            "credentials expired (ExpiredTokenException): refresh them, lambdatop retries",
+            next_retry_s=NOW + 30,
+        )
+        app.refresh_screens()
+        await settle(pilot)
+        assert banner.display
+        assert "⚠ credentials expired (ExpiredTokenException)" in screen_text(app)
+        assert "(retry in 30 s)" in screen_text(app)
+        clock.advance(12)
+        app.refresh_screens()
+        await settle(pilot)
+        assert "(retry in 18 s)" in screen_text(app)
+        assert "failing" in str(app.incident_screen.query_one(LogView).border_title)
+        store.record_ok(f"logs:{PAYMENTS}")
+        app.refresh_screens()
+        await settle(pilot)
+        assert not banner.display
+        assert "retry in" not in screen_text(app)
+
+
+async def test_the_fleet_shows_the_banner_too_and_counts_every_trouble(
+    make_app: AppFactory, store: Store
+) -> None:
+    store.record_failure("inventory", "unreachable", "endpoint unreachable", NOW + 5)
+    store.record_failure("metrics", "throttled", "throttled by CloudWatch", NOW + 40)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "⚠ endpoint unreachable (retry in 5 s) +1 more" in shown
+
+
+async def test_80x24_keeps_the_numbers_the_log_and_a_verdict_on_screen(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(functions=[PAYMENTS])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.incident_screen
+        assert screen.has_class("-narrow")
+        assert screen.has_class("-short")
+        lines = screen_lines(app)
+        assert len(lines) == 24
+        assert lines[0].lstrip().startswith(PAYMENTS)
+        assert "data 4 s old" in lines[0]
+        shown = "\n".join(lines)
+        for figure in ("Invocations", "Errors", "Throttles", "Concurrency", "Duration"):
+            assert figure in shown
+        assert "Memory" in shown
+        assert "/ 512 MB" in shown
+        assert "Diagnosis ✖ Connection pool exhausted" in shown
+        log = screen.query_one(LogView)
+        assert log.region.height >= 8
+        assert "REPORT" in shown
+        assert "? keys · q quit" in lines[-2]
+        assert not screen.query_one(TracesTable).display
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.query_one(TracesTable).display
+        assert "QueuePool limit" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.query_one(TracesTable).display
+        assert app.screen is screen
+
+
+async def test_80x24_fleet_keeps_the_trouble_columns_visible(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = screen_lines(app)[1]
+        for column in ("function", "inv/min", "err %", "throttles", "p99 / timeout"):
+            assert column in header
+
+
+@pytest.mark.parametrize("size", [(60, 16), (100, 30), (240, 70)])
+async def test_every_screen_renders_at_any_size_without_crashing(
+    make_app: AppFactory, size: tuple[int, int]
+) -> None:
+    app = make_app(functions=[ENCODER, PAYMENTS])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert screen_text(app)
+        for keys in (("d", "escape"), ("t", "enter"), ("escape", "g"), ("escape",)):
+            await pilot.press(*keys)
+            assert screen_text(app)
+        for _ in range(3):  # escape closes what is open (traces on a short screen), then goes back
+            if app.screen is app.fleet_screen:
+                break
+            await pilot.press("escape")
+            await settle(pilot)
+        assert app.screen is app.fleet_screen
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "Anywhere" in screen_text(app)
+
+
+async def test_resizing_a_running_app_adapts_the_layout(make_app: AppFactory) -> None:
+    app = make_app(functions=[PAYMENTS])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        screen = app.incident_screen
+        assert not screen.has_class("-narrow")
+        assert screen.query_one(DiagnosisPanel).region.width > 0
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert screen.has_class("-narrow")
+        assert screen.has_class("-short")
+        log = screen.query_one(LogView)
+        assert log.scroll_offset.y == log.max_scroll_y  # still following the tail
+        await pilot.resize_terminal(200, 60)
+        await settle(pilot)
+        assert not screen.has_class("-narrow")
+        assert not screen.has_class("-short")
+        assert screen.query_one(MemoryPanel).region.height >= 2
+
+
+async def test_a_function_opened_directly_is_shown_before_any_data_arrives(
+    make_app: AppFactory,
+) -> None:
+    empty = Store(clock=lambda: NOW)
+    app = make_app(functions=["brand-new-fn"], store=empty)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "brand-new-fn · configuration loading…" in shown
+        assert "waiting for data" in shown
+        assert "not read yet" in shown
+        assert "n/a" in shown
+        app.refresh_screens(force=True)
+        await settle(pilot)
+
+
+async def test_an_empty_account_shows_an_empty_fleet(make_app: AppFactory) -> None:
+    app = make_app(store=Store(clock=lambda: NOW))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "0 functions (listing…)" in screen_text(app)
+        await pilot.press("enter", "p", "tab", "1", "s")
+        await settle(pilot)
+        assert app.screen is app.fleet_screen
+
+
+async def test_the_incident_view_reads_numbers_with_units_and_limits(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(functions=[ENCODER])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        metrics = screen_text(app)
+        assert "p99 51.0 s of 120 s" in metrics
+        assert "1024 / 1024 MB (100 %)" in metrics
+        assert "✖ 4 out of memory" in metrics
+        assert "Concurrency 2 / 1,000" in metrics
+        assert "↗ environment …" in metrics  # the leak, per environment
+        assert "init p50" in metrics
+        assert screen_text(app).count("\n") == 44
+        assert app.incident_screen.query_one(MetricsPanel).region.height == 10
+
+
+async def test_a_big_fleet_is_listed_and_filtered(make_app: AppFactory) -> None:
+    big = build_store(filler=400)
+    app = make_app(store=big)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert len(app.fleet_screen.rows) == 407
+        assert app.fleet_screen.rows[0] == PAYMENTS
+        await pilot.press("slash", *"0399")
+        assert app.fleet_screen.rows == ["svc-0399-worker"]
+
+
+async def test_diagnosis_of_the_exporter_opens_on_the_denied_permission(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(functions=[EXPORTER])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert app.incident_screen.query_one(DiagnosisPanel).selected_id() == "permission"
+        shown = screen_text(app)
+        assert "[denied]" in shown
+        assert "s3:GetObject" in shown
+
+
+async def test_opening_a_function_diagnoses_it_again_with_its_logs(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        # the fleet diagnosed the throttled function without reading its logs...
+        before = app.diagnosis(NOTIFIER)
+        assert before is not None
+        assert before.check("logs").status is CheckStatus.UNKNOWN
+        app.open_function(NOTIFIER)
+        await settle(pilot)
+        # ...opened, its (empty) tail is evidence: no lines for 22,872 invocations is a warning
+        after = app.diagnosis(NOTIFIER)
+        assert after is not None
+        assert after.check("logs").status is CheckStatus.WARN
+        assert "22,872 invocations in CloudWatch but no" in screen_text(app)
+
+
+async def test_a_refresh_between_opening_a_screen_and_composing_it_is_harmless(
+    make_app: AppFactory, store: Store
+) -> None:
+    """The refresh timer can fire right after a push, before the screen has its widgets."""
+    app = make_app(functions=[PAYMENTS])
+    newest = max(store.function(PAYMENTS).traces.values(), key=lambda t: t.start_s)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        for show in (
+            lambda: app.show_charts(PAYMENTS),
+            lambda: app.show_trace(PAYMENTS, newest.trace_id),
+            app.show_fleet,
+            lambda: app.open_function(ENCODER),
+        ):
+            show()
+            app.refresh_screens(force=True)
+            app._poll_log()
+            await settle(pilot)
+        assert app.incident_screen.function == ENCODER
+    # leaving run_test tears the screens down with the timers still running: no error either
