@@ -71,6 +71,8 @@ class FunctionState:
         self.trace_details: OrderedDict[str, list[TraceSegment]] = OrderedDict()
         self.event_sources: list[EventSource] | None = None
         self.log_group_missing = False
+        self.log_format_seen: str | None = None
+        """`Text` or `JSON`, as the platform lines show it (emulators drop LoggingConfig)."""
         """The log group does not exist (yet): the function never logged, or logs elsewhere."""
         self.apis: dict[str, ApiState] | None = None
         self.version = 0
@@ -78,6 +80,11 @@ class FunctionState:
     def add_events(self, events: Iterable[LogEvent]) -> list[LogRecord]:
         """Parse, group and append new log events to the tail."""
         records = [self.pipeline.ingest(event) for event in events]
+        if self.log_format_seen is None:
+            for record in records:
+                if record.line.kind in (LineKind.START, LineKind.REPORT):
+                    self.log_format_seen = "JSON" if record.line.text[:1] == "{" else "Text"
+                    break
         if records:
             self.tail.extend(records)
             self.tail_total += len(records)

@@ -5,9 +5,9 @@ crashes the app."""
 from __future__ import annotations
 
 import pytest
-from conftest import AppFactory
 from textual.command import CommandPalette
 from uidata import HOSTILE, HOSTILE_NAME, build_store
+from uifakes import AppFactory
 from uitools import assert_no_control, screen_text, settle, wait_until
 
 from lambdatop.core.store import Store

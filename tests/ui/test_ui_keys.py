@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import AppFactory, Clock, RecordingBackend
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 from uidata import CATALOG, ENCODER, EXPORTER, NOTIFIER, NOW, PAYMENTS, LogGroup, payment_segments
+from uifakes import AppFactory, Clock, RecordingBackend
 from uitools import screen_text, settle, wait_until
 
 from lambdatop.core.store import Store

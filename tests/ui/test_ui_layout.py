@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import AppFactory, Clock
 from uidata import ENCODER, EXPORTER, NOTIFIER, NOW, PAYMENTS, build_store
+from uifakes import AppFactory, Clock
 from uitools import screen_lines, screen_text, settle
 
 from lambdatop.core.store import Store

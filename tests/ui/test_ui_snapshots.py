@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import AppFactory
 from textual.pilot import Pilot
 from uidata import ENCODER, EXPORTER, HOSTILE, NOTIFIER, NOW, PAYMENTS, build_store
+from uifakes import AppFactory
 
 from lambdatop.ui.app import LambdatopApp
 

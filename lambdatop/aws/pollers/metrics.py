@@ -25,6 +25,7 @@ Clock = Callable[[], float]
 PERIOD_S = 60
 MAX_QUERIES = 500
 FLEET_LOOKBACK_S = 15 * 60
+LISTING_RETRY_S = 5.0
 
 # key -> (metric name, statistic)
 _FUNCTION_METRICS = {
@@ -118,6 +119,7 @@ class MetricsPoller:
         self.clock = clock
         self.ticks = 0
         self._filled: set[str] = set()
+        self._fleet_read: set[str] = set()
         self._filled_window = 0.0
 
     def _lookback_s(self, names: list[str]) -> float:
@@ -197,11 +199,16 @@ class MetricsPoller:
                 )
             else:
                 self.store.record_ok("metrics:percentiles")
-        if self.ticks % self.fleet_every == 0:
+        # The fleet's few series every few minutes, and at once for functions just listed.
+        listed = set(self.store.inventory) - self.watched
+        if self.ticks % self.fleet_every == 0 or listed - self._fleet_read:
             fleet = self.fleet_queries()
             if fleet.queries:
                 await self._fetch(fleet, now - FLEET_LOOKBACK_S, now)
+            self._fleet_read = listed
         self.ticks += 1
+        if not self.store.inventory_complete:
+            return LISTING_RETRY_S  # the fleet's rows follow as soon as the functions are listed
         return self.interval_s
 
     async def _fetch(self, batch_of: Batch, start: float, end: float) -> None:

@@ -207,7 +207,8 @@ class IncidentScreen(Screen[None]):
     def _title(self) -> Text:
         """The function and its configuration; it gives way (ellipsis) before `_where` does."""
         name = self.function or "?"
-        config = self.lapp.store.function(name).config
+        state = self.lapp.store.function(name)
+        config = state.config
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(safe(name), "bold")
         if config is not None:
@@ -221,7 +222,8 @@ class IncidentScreen(Screen[None]):
                 parts.append(f"reserved concurrency {config.reserved_concurrency}")
             if config.snapstart:
                 parts.append("SnapStart")
-            parts.append(f"{safe(config.log_format or 'Text')} logs")
+            log_format = config.log_format or state.log_format_seen or "Text"
+            parts.append(f"{safe(log_format)} logs")
             text.append(" · " + " · ".join(parts))
         else:
             text.append(" · configuration loading…", "dim")
