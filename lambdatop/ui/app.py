@@ -100,6 +100,7 @@ class LambdatopApp(App[int]):
         self.pinned: list[str] = []
         self._seen_version = -1
         self._diagnoses: dict[str, _Cached] = {}
+        self._summaries: dict[str, tuple[tuple[int, int, float, int], FunctionSummary]] = {}
         self._budget = DIAGNOSES_PER_REFRESH
         self.fleet_screen = FleetScreen()
         self.incident_screen = IncidentScreen()
@@ -186,9 +187,17 @@ class LambdatopApp(App[int]):
     # --- model for the screens ---
 
     def summary(self, name: str, now: float) -> FunctionSummary:
-        return summarise(
-            self.store.function(name), self.store.inventory.get(name), now, self.window_s
-        )
+        """The fleet row's figures, recomputed only when the function's data, its
+        configuration, the window or the minute changed (2,000 rows stay cheap)."""
+        state = self.store.function(name)
+        config = self.store.inventory.get(name)
+        key = (state.version, id(config), self.window_s, int(now // 60))
+        cached = self._summaries.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        summary = summarise(state, config, now, self.window_s)
+        self._summaries[name] = (key, summary)
+        return summary
 
     def diagnosis(self, name: str) -> Diagnosis | None:
         state = self.store.functions.get(name)

@@ -36,6 +36,8 @@ COLUMNS = (
     ("memory", "memory"),
 )
 """The trouble columns first, so they stay on screen in an 80-column terminal."""
+REBUILD_OVER = 100
+"""Removing more rows than this one by one costs more than building the table again."""
 SORTS = (
     "trouble",
     "name",
@@ -144,6 +146,8 @@ class FleetScreen(Screen[None]):
         self.sort_mode = "trouble"
         self.rows: list[str] = []
         self.shown: dict[str, list[Text]] = {}
+        self.drawn: dict[str, tuple[int, CheckStatus]] = {}
+        """Which summary object and status each row was last drawn from."""
         """The cells on screen, so a refresh only touches what changed."""
         self._ready = False
         """Composed, columns added: the refresh timer can fire before that."""
@@ -193,23 +197,20 @@ class FleetScreen(Screen[None]):
         order = [summary.name for summary, _ in rows]
         selected = self.selected_name()
         if order != self.rows:
-            table.clear()
-            self.shown = {}
-            for summary, status in rows:
-                cells = fleet_row(summary, status)
-                table.add_row(*cells, key=summary.name)
-                self.shown[summary.name] = cells
-            self.rows = order
+            self._reorder(table, rows, order)
             if selected in order:
                 table.move_cursor(row=order.index(selected))
         else:
             for summary, status in rows:
+                if self.drawn.get(summary.name) == (id(summary), status):
+                    continue  # same figures as on screen: nothing to redraw
                 cells = fleet_row(summary, status)
                 before = self.shown.get(summary.name, [])
                 for index, ((column, _), value) in enumerate(zip(COLUMNS, cells, strict=True)):
                     if index >= len(before) or before[index] != value:
                         table.update_cell(summary.name, column, value)
                 self.shown[summary.name] = cells
+        self.drawn = {summary.name: (id(summary), status) for summary, status in rows}
         total = len(names)
         shown = f"{len(rows)} of {total}" if term else f"{total}"
         loading = "" if store.inventory_complete else " (listing…)"
@@ -221,6 +222,33 @@ class FleetScreen(Screen[None]):
         self.query_one("#fleet-title", Static).update(title)
         self.query_one("#banner", Banner).show(store, now)
         self.query_one("#status", StatusLine).show(store, app.window)
+
+    def _reorder(
+        self,
+        table: DataTable[Text],
+        rows: list[tuple[FunctionSummary, CheckStatus]],
+        order: list[str],
+    ) -> None:
+        """Rows in a new order or subset: remove, add and sort only what moved; rebuilding 2,000
+        rows would stall a key press."""
+        wanted = set(order)
+        gone = [name for name in self.rows if name not in wanted]
+        if len(gone) > REBUILD_OVER:
+            table.clear()
+            self.shown = {}
+        else:
+            for name in gone:
+                table.remove_row(name)
+                self.shown.pop(name, None)
+        for summary, status in rows:
+            if summary.name not in self.shown:
+                cells = fleet_row(summary, status)
+                table.add_row(*cells, key=summary.name)
+                self.shown[summary.name] = cells
+        # DataTable sorts by cell values: the name cell (as shown) stands for the row.
+        position = {safe(name, 64): index for index, name in enumerate(order)}
+        table.sort("name", key=lambda cell: position.get(cell.plain, len(position)))
+        self.rows = order
 
     def selected_name(self) -> str | None:
         if not self._ready:
