@@ -3,8 +3,8 @@ floor a one-regex REPORT parser reaches on the same export."""
 
 from __future__ import annotations
 
+import gc
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,13 +19,13 @@ from lambdatop.core.records import LogEvent
 LINES = int(os.environ.get("LAMBDATOP_BENCH_LINES", "1000000"))
 EXPORT_EVENTS = int(os.environ.get("LAMBDATOP_BENCH_EXPORT", "300000"))
 
-FLOOR = r'''
+FLOOR = r"""
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
 pattern = re.compile(r"REPORT RequestId: (\S+)\\t?\s*Duration: ([\d.]+) ms")
 durations = [float(m.group(2)) for m in pattern.finditer(text)]
 print(len(durations), max(durations))
-'''
+"""
 
 
 def _best_of(runs: int, command: list[str]) -> float:
@@ -53,8 +53,10 @@ def bench_pipeline() -> None:
     full_s = time.perf_counter() - start
     print(f"corpus: {len(corpus):,} mixed lines (text and JSON formats, 12 streams)")
     print(f"  parse + classify:          {len(corpus) / parse_s:>12,.0f} lines/s")
-    print(f"  parse + classify + group:  {len(corpus) / full_s:>12,.0f} lines/s"
-          f"  ({len(pipeline.tracker.invocations):,} invocations)")
+    print(
+        f"  parse + classify + group:  {len(corpus) / full_s:>12,.0f} lines/s"
+        f"  ({len(pipeline.tracker.invocations):,} invocations)"
+    )
 
 
 def bench_diagnose() -> None:
@@ -65,13 +67,61 @@ def bench_diagnose() -> None:
         floor_script = Path(folder) / "floor.py"
         floor_script.write_text(FLOOR, encoding="utf-8")
         floor = _best_of(3, [sys.executable, str(floor_script), str(path)])
-        command = [sys.executable, "-m", "lambdatop", "diagnose", "--logs", str(path),
-                   "--format", "json"]
+        command = [
+            sys.executable,
+            "-m",
+            "lambdatop",
+            "diagnose",
+            "--logs",
+            str(path),
+            "--format",
+            "json",
+        ]
         full = _best_of(3, command)
+        stages = _stages(path)
     print(f"diagnose --logs on a {EXPORT_EVENTS:,}-event export ({size_mb:.0f} MB JSON):")
     print(f"  single-regex REPORT floor: {floor:6.2f} s")
-    print(f"  lambdatop diagnose --logs: {full:6.2f} s  ({full / floor:.2f}× the floor;"
-          " target ≤ 1.5×)")
+    print(
+        f"  lambdatop diagnose --logs: {full:6.2f} s  ({full / floor:.2f}× the floor;"
+        " target ≤ 1.5×)"
+    )
+    print("  where its time goes (after start-up and imports; two processes):")
+    for name, seconds in stages:
+        print(f"    {name:<36} {seconds:6.2f} s")
+
+
+def _stages(path: Path) -> list[tuple[str, float]]:
+    """What `diagnose --logs` does, step by step, timed in this process."""
+    from lambdatop.commands.diagnose import _export_pipeline, _windowed
+    from lambdatop.core.bulk import read_and_ingest
+    from lambdatop.core.export import read_export
+    from lambdatop.diagnose.engine import diagnose
+    from lambdatop.diagnose.render import to_json
+
+    gc.disable()  # as `diagnose --logs` runs
+    try:
+        start = time.perf_counter()
+        data = path.read_bytes()
+        read_s = time.perf_counter() - start
+        start = time.perf_counter()
+        read_export(data)
+        decode_s = time.perf_counter() - start
+        start = time.perf_counter()
+        pipeline = _export_pipeline()
+        exported = read_and_ingest(data, pipeline)
+        evidence = _windowed(pipeline, exported, function=None, region=None, since_s=3600.0)
+        both_s = time.perf_counter() - start
+        start = time.perf_counter()
+        to_json(diagnose(evidence))
+        checks_s = time.perf_counter() - start
+    finally:
+        gc.enable()
+    return [
+        ("read the file", read_s),
+        ("decode, JSON to events (each process)", decode_s),
+        ("parse, classify, group, half each", both_s - decode_s),
+        ("the checks and the report", checks_s),
+    ]
 
 
 def main() -> None:
@@ -86,4 +136,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    _ = statistics

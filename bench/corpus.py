@@ -18,14 +18,16 @@ def _rid(rng: random.Random) -> str:
 def _iso(ms: int) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
     )
 
 
 ERRORS = [
     "[ERROR] ClientError: An error occurred (AccessDenied) when calling the GetObject operation:"
-    " Access Denied\nTraceback (most recent call last):\n  File \"/var/task/app.py\", line 12,"
+    ' Access Denied\nTraceback (most recent call last):\n  File "/var/task/app.py", line 12,'
     " in handler\n    s3.get_object(Bucket=b, Key=k)",
     "QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00",
     "could not connect to server: Connection timed out\n\tIs the server running on host"
@@ -49,24 +51,58 @@ def events(count: int, seed: int = 1, streams: int = 12) -> Iterator[dict[str, o
         cold = rng.random() < 0.05
         if json_format:
             if cold:
-                lines.append(json.dumps({"time": _iso(clock), "type": "platform.initStart",
-                                         "record": {"initializationType": "on-demand"}}))
-            lines.append(json.dumps({"time": _iso(clock), "type": "platform.start",
-                                     "record": {"requestId": rid, "version": "$LATEST"}}))
+                lines.append(
+                    json.dumps(
+                        {
+                            "time": _iso(clock),
+                            "type": "platform.initStart",
+                            "record": {"initializationType": "on-demand"},
+                        }
+                    )
+                )
+            lines.append(
+                json.dumps(
+                    {
+                        "time": _iso(clock),
+                        "type": "platform.start",
+                        "record": {"requestId": rid, "version": "$LATEST"},
+                    }
+                )
+            )
             for _ in range(rng.randint(1, 4)):
-                lines.append(json.dumps({"timestamp": _iso(clock), "level": "INFO",
-                                         "requestId": rid, "message": "processed order"}))
-            metrics = {"durationMs": round(rng.uniform(5, 900), 2), "billedDurationMs": 900,
-                       "memorySizeMB": 512, "maxMemoryUsedMB": rng.randint(80, 300)}
+                lines.append(
+                    json.dumps(
+                        {
+                            "timestamp": _iso(clock),
+                            "level": "INFO",
+                            "requestId": rid,
+                            "message": "processed order",
+                        }
+                    )
+                )
+            metrics = {
+                "durationMs": round(rng.uniform(5, 900), 2),
+                "billedDurationMs": 900,
+                "memorySizeMB": 512,
+                "maxMemoryUsedMB": rng.randint(80, 300),
+            }
             if cold:
                 metrics["initDurationMs"] = round(rng.uniform(200, 900), 2)
-            lines.append(json.dumps({"time": _iso(clock), "type": "platform.report",
-                                     "record": {"requestId": rid, "metrics": metrics,
-                                                "status": "success"}}))
+            lines.append(
+                json.dumps(
+                    {
+                        "time": _iso(clock),
+                        "type": "platform.report",
+                        "record": {"requestId": rid, "metrics": metrics, "status": "success"},
+                    }
+                )
+            )
         else:
             if cold:
-                lines.append("INIT_START Runtime Version: python:3.12.v38\tRuntime Version ARN:"
-                             " arn:aws:lambda:us-east-1::runtime:abc")
+                lines.append(
+                    "INIT_START Runtime Version: python:3.12.v38\tRuntime Version ARN:"
+                    " arn:aws:lambda:us-east-1::runtime:abc"
+                )
             lines.append(f"START RequestId: {rid} Version: $LATEST")
             for _ in range(rng.randint(1, 4)):
                 if rng.random() < 0.5:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
-from lambdatop.core.export import ExportedLogs, ExportError, read_export
+from lambdatop.core.bulk import ingest_export, read_and_ingest
+from lambdatop.core.export import ExportedLogs, ExportError
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.timeutil import parse_duration
 from lambdatop.diagnose.engine import diagnose
@@ -59,18 +63,27 @@ def _read_input(path: str) -> bytes:
 
 
 def _from_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds) -> int:
+    with _collector_paused():
+        # Everything read is freed (by reference counting) when `_diagnose_logs` returns,
+        # before the collector is back: it never walks the millions of objects of a big file.
+        return _diagnose_logs(args, since_s, thresholds)
+
+
+def _diagnose_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds) -> int:
     try:
         data = _read_input(args.logs)
     except OSError as error:
         reason = error.strerror or str(error)
         return fail(f"cannot read {args.logs}: {reason}")
+    pipeline = _export_pipeline()
     try:
-        exported = read_export(data)
+        exported = read_and_ingest(data, pipeline)
     except ExportError as error:
         return fail(f"{args.logs}: {error}")
-    if not exported.events:
+    if len(exported) == 0:
         sys.stderr.write(f"lambdatop: {args.logs}: no log events in the input\n")
-    evidence = evidence_from_export(
+    evidence = _windowed(
+        pipeline,
         exported,
         function=args.function or exported.function_name,
         region=args.region,
@@ -80,15 +93,36 @@ def _from_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds)
 
 
 def evidence_from_export(
-    exported: ExportedLogs, *, function: str | None, region: str | None, since_s: float
+    exported: ExportedLogs,
+    *,
+    function: str | None,
+    region: str | None,
+    since_s: float,
+    ingest: Callable[[LogPipeline, ExportedLogs], None] = ingest_export,
 ) -> Evidence:
-    """Parse, group and window exported events: the window ends at the newest event."""
-    pipeline = LogPipeline(max_invocations=10_000_000, max_findings=100_000)
-    ingest = pipeline.ingest_parsed
-    from lambdatop.core.parse import parse
+    """Parse, group and window exported events: the window ends at the newest event.
 
-    for event, parsed in zip(exported.events, exported.parsed, strict=True):
-        ingest(event, parsed if parsed is not None else parse(event.message))
+    `ingest` feeds the events to the pipeline; `bulk.ingest_every_line` is the plain way the
+    default is held to."""
+    pipeline = _export_pipeline()
+    with _collector_paused():
+        ingest(pipeline, exported)
+    return _windowed(pipeline, exported, function=function, region=region, since_s=since_s)
+
+
+def _export_pipeline() -> LogPipeline:
+    """A pipeline that keeps everything an export holds."""
+    return LogPipeline(max_invocations=10_000_000, max_findings=100_000)
+
+
+def _windowed(
+    pipeline: LogPipeline,
+    exported: ExportedLogs,
+    *,
+    function: str | None,
+    region: str | None,
+    since_s: float,
+) -> Evidence:
     start_ms = end_ms = None
     if exported.has_time and pipeline.last_ms is not None:
         end_ms = pipeline.last_ms
@@ -96,6 +130,20 @@ def evidence_from_export(
     return from_pipeline(
         pipeline, function=function, region=region, start_ms=start_ms, end_ms=end_ms
     )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading an export allocates millions of objects and frees none in cycles: the cyclic
+    garbage collector would walk them all again and again (a tenth of the time) for nothing.
+    (Back on, its first collection walks whatever was made meanwhile and is still alive.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def emit(diagnosis: Diagnosis, args: argparse.Namespace) -> int:

@@ -417,6 +417,92 @@ _DB_WORDS = re.compile(
 )
 
 
+def _required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-cased words one of which every match of `pattern` holds, from the pattern's own
+    parse; None when its shape does not say (it is then always searched)."""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]  # `re`'s own parser
+
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        words = _words_of(list(tree), _constants)
+    except Exception:  # noqa: BLE001 - another Python's parser: no shortcut, same result
+        return None
+    if not words or not all(word.isascii() for word in words):
+        return None
+    # A word holding another adds nothing: where it shows, so does the other.
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+
+
+def _words_of(items: list[tuple[Any, Any]], sre: Any) -> set[str] | None:
+    """For a sequence of parsed items: the most telling set of words one of which every match
+    holds. A run of literal characters is one such word; a group or a repetition of at least
+    one gives its own set; an alternation the union of its branches' (if each has one)."""
+    candidates: list[set[str]] = []
+    run: list[str] = []
+    for op, arg in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run.append(chr(arg))
+            continue
+        if len(run) >= 3:
+            candidates.append({"".join(run).lower()})
+        run = []
+        found: set[str] | None = None
+        if op is sre.SUBPATTERN:
+            found = _words_of(list(arg[-1]), sre)
+        elif op is sre.ATOMIC_GROUP:
+            found = _words_of(list(arg), sre)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            found = _words_of(list(arg[2]), sre)
+        elif op is sre.BRANCH:
+            branches = [_words_of(list(branch), sre) for branch in arg[1]]
+            if all(branch is not None for branch in branches):
+                found = set().union(*[branch for branch in branches if branch is not None])
+        if found:
+            candidates.append(found)
+    # The set whose shortest word is longest rules out the most lines.
+    return max(candidates, key=lambda words: min(map(len, words)), default=None)
+
+
+class _Guarded:
+    """A rule's regular expression, searched only where it could match.
+
+    In ASCII text (nearly every log line), a match holds one of the pattern's literal words
+    (in any case, for the case-insensitive parts), so a line whose lower-cased text holds none
+    is ruled out by a few substring tests, instead of an alternation of dozens of phrases tried,
+    case-insensitively, at every character. Lines with a trigger word but no family (a request
+    id with `403` in it) and the error lines of every family go through all the rules.
+    """
+
+    __slots__ = ("pattern", "words")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.words = _required_words(pattern)
+
+    def search(self, text: str, lowered: str) -> re.Match[str] | None:
+        """`pattern.search(text)`, where `lowered` is `text.lower()`."""
+        words = self.words
+        if words is not None and text.isascii():
+            for word in words:
+                if word in lowered:
+                    break
+            else:
+                return None
+        return self.pattern.search(text)
+
+
+_OOM_RULE = _Guarded(_OOM)
+_INIT_RULE = _Guarded(_INIT)
+_PERMISSION_RULE = _Guarded(_PERMISSION)
+_POOL_RULE = _Guarded(_POOL)
+_DB_SERVER_FULL_RULE = _Guarded(_DB_SERVER_FULL)
+_THROTTLE_RULE = _Guarded(_THROTTLE)
+_DB_SPECIFIC_RULE = _Guarded(_DB_SPECIFIC)
+_DB_GENERIC_RULE = _Guarded(_DB_GENERIC)
+_NETWORK_VPC_RULE = _Guarded(_NETWORK_VPC)
+_NETWORK_RULE = _Guarded(_NETWORK)
+
+
 def is_connection_limit(classification: Classification) -> bool:
     """The database refuses new connections: every environment's pool together is too big."""
     return _DB_SERVER_FULL.search(classification.signature) is not None
@@ -435,22 +521,46 @@ def classify(text: str) -> Classification | None:
     return None
 
 
+def may_classify(text: str) -> bool:
+    """False when no family can match anywhere in `text`: the cheap half of `classify`."""
+    return _TRIGGER_RE.search(text[:_SCAN_LIMIT].lower()) is not None
+
+
+def classify_after(text: str, start: int) -> Classification | None:
+    """`classify(text)` for a line whose first `start` characters are a runtime's log prefix:
+    a timestamp, a request id and a level, each followed by a tab (the caller's regular
+    expression vouches for that shape; a prefix with a space is scanned whole).
+
+    No trigger word holds a tab or a bracket, so a trigger found in such a line lies inside one
+    of the prefix's parts or inside the message; and the only trigger spelt with the characters
+    of a timestamp or a request id, and none inside a level's name, is `403`. So, when the
+    prefix holds no `403`, only the message needs the scan. Most lines have no trigger at all,
+    and the prefix is two thirds of a short line.
+    """
+    prefix = text[:start]
+    if " " in prefix or "403" in prefix:
+        return classify(text)
+    if _TRIGGER_RE.search(text[start:_SCAN_LIMIT].lower()) is None:
+        return None
+    return classify(text)
+
+
 def _oom(text: str, lowered: str) -> Classification | None:
-    match = _OOM.search(text)
+    match = _OOM_RULE.search(text, lowered)
     if match is None:
         return None
     return Classification(ErrorFamily.OUT_OF_MEMORY, match.group())
 
 
 def _init(text: str, lowered: str) -> Classification | None:
-    match = _INIT.search(text)
+    match = _INIT_RULE.search(text, lowered)
     if match is None:
         return None
     return Classification(ErrorFamily.INIT, match.group())
 
 
 def _permission(text: str, lowered: str) -> Classification | None:
-    match = _PERMISSION.search(text)
+    match = _PERMISSION_RULE.search(text, lowered)
     if match is None:
         return None
     if "access denied for user" in lowered:
@@ -486,7 +596,7 @@ def _permission(text: str, lowered: str) -> Classification | None:
 
 
 def _pool(text: str, lowered: str) -> Classification | None:
-    match = _POOL.search(text)
+    match = _POOL_RULE.search(text, lowered)
     if match is None:
         return None
     return Classification(
@@ -495,14 +605,14 @@ def _pool(text: str, lowered: str) -> Classification | None:
 
 
 def _database_server_full(text: str, lowered: str) -> Classification | None:
-    match = _DB_SERVER_FULL.search(text)
+    match = _DB_SERVER_FULL_RULE.search(text, lowered)
     if match is None:
         return None
     return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text, urls=False))
 
 
 def _throttling(text: str, lowered: str) -> Classification | None:
-    match = _THROTTLE.search(text)
+    match = _THROTTLE_RULE.search(text, lowered)
     if match is None:
         return None
     sdk_service, op = _sdk_context(text)
@@ -517,20 +627,20 @@ def _throttling(text: str, lowered: str) -> Classification | None:
 
 
 def _database(text: str, lowered: str) -> Classification | None:
-    match = _DB_SPECIFIC.search(text)
+    match = _DB_SPECIFIC_RULE.search(text, lowered)
     if match is None:
-        match = _DB_GENERIC.search(text)
+        match = _DB_GENERIC_RULE.search(text, lowered)
         if match is None:
             return None
-        match = _NETWORK.search(text) or match
+        match = _NETWORK_RULE.search(text, lowered) or match
     return Classification(ErrorFamily.DATABASE, match.group(), endpoint=_endpoint(text, False))
 
 
 def _network(text: str, lowered: str) -> Classification | None:
-    vpc = _NETWORK_VPC.search(text)
+    vpc = _NETWORK_VPC_RULE.search(text, lowered)
     if vpc is not None:
         return Classification(ErrorFamily.NETWORK, vpc.group(), service="ec2")
-    match = _NETWORK.search(text)
+    match = _NETWORK_RULE.search(text, lowered)
     if match is None:
         return None
     endpoint = _endpoint(text)

@@ -12,7 +12,8 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from lambdatop.core.parse import parse
@@ -26,15 +27,101 @@ class ExportError(ValueError):
 
 
 @dataclass(slots=True)
+class EventColumns:
+    """Events as columns, one list per field: what the reader of the AWS CLI's export keeps,
+    so that no LogEvent is built for the hundreds of thousands of events of a big file."""
+
+    timestamps: list[int]
+    messages: list[str]
+    streams: list[str]
+    event_ids: list[str]
+    ingestion: list[int]
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def to_events(self) -> list[LogEvent]:
+        return list(
+            map(
+                LogEvent,
+                self.timestamps,
+                self.messages,
+                self.streams,
+                self.event_ids,
+                self.ingestion,
+            )
+        )
+
+    def reorder(self, order: list[int]) -> None:
+        for name in ("timestamps", "messages", "streams", "event_ids", "ingestion"):
+            column = getattr(self, name)
+            setattr(self, name, [column[i] for i in order])
+
+
 class ExportedLogs:
-    events: list[LogEvent] = field(default_factory=list)
-    parsed: list[ParsedLine | None] = field(default_factory=list)
-    """The parse of each event where reading needed it already (plain text), else None."""
-    has_time: bool = True
-    """False when the input carries no timestamps at all: no time window can be applied."""
-    log_group: str | None = None
-    form: str = "text"
-    """`json`, `jsonl`, `subscription` or `text`, for messages."""
+    """The events of an export, in each stream's order, kept as LogEvents or as columns."""
+
+    __slots__ = ("_events", "columns", "form", "has_time", "log_group", "parsed")
+
+    def __init__(self, form: str = "text") -> None:
+        self._events: list[LogEvent] | None = []
+        self.columns: EventColumns | None = None
+        """Set (and `events` built from it only when asked for) by the fast JSON reader."""
+        self.parsed: list[ParsedLine | None] = []
+        """The parse of each event where reading needed it already (plain text), else None."""
+        self.has_time = True
+        """False when the input carries no timestamps at all: no time window can be applied."""
+        self.log_group: str | None = None
+        self.form = form
+        """`json`, `jsonl`, `subscription` or `text`, for messages."""
+
+    @property
+    def events(self) -> list[LogEvent]:
+        if self._events is None:
+            assert self.columns is not None
+            self._events = self.columns.to_events()
+        return self._events
+
+    @events.setter
+    def events(self, events: list[LogEvent]) -> None:
+        self._events = events
+        self.columns = None
+
+    def use_columns(self, columns: EventColumns) -> None:
+        """Hold these events as columns, none of them parsed yet."""
+        self._events = None
+        self.columns = columns
+        self.parsed = [None] * len(columns)
+
+    def __len__(self) -> int:
+        if self._events is None and self.columns is not None:
+            return len(self.columns)
+        return len(self.events)
+
+    def rows(self) -> Iterator[tuple[str, int, str, ParsedLine | None]]:
+        """(stream, timestamp, message, parse or None) of each event, in order."""
+        if self._events is None and self.columns is not None:
+            columns = self.columns
+            return zip(
+                columns.streams, columns.timestamps, columns.messages, self.parsed, strict=True
+            )
+        return (
+            (event.stream, event.timestamp_ms, event.message, parsed)
+            for event, parsed in zip(self.events, self.parsed, strict=True)
+        )
+
+    def as_columns(self) -> tuple[list[str], list[int], list[str], list[ParsedLine | None]]:
+        """The streams, timestamps, messages and parses (or None) of the events, in order."""
+        if self._events is None and self.columns is not None:
+            columns = self.columns
+            return columns.streams, columns.timestamps, columns.messages, self.parsed
+        events = self.events
+        return (
+            [event.stream for event in events],
+            [event.timestamp_ms for event in events],
+            [event.message for event in events],
+            self.parsed,
+        )
 
     @property
     def function_name(self) -> str | None:
@@ -84,7 +171,7 @@ def read_export(data: bytes) -> ExportedLogs:
             if first in ("{", '{"events": [', '{"events":[') or not _is_json_object(first):
                 raise ExportError(_json_error("malformed JSON", error)) from None
             return _from_lines(text)
-        return _from_parsed_document(document, "json", raw=head.strip())
+        return _from_parsed_document(document, "json", raw=head)
     return _from_lines(text)
 
 
@@ -183,6 +270,7 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
         items = [document]
     elif isinstance(document, dict):
         # One JSON-format log line on its own: passed through untouched.
+        raw = raw.strip() if raw is not None else None  # only here: a big export is not copied
         message = raw if raw is not None and "\n" not in raw else json.dumps(document)
         out.events.append(LogEvent(0, message))
         out.parsed.append(None)
@@ -190,6 +278,10 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
         return out
     else:
         raise ExportError('JSON input is neither an export ({"events": [...]}) nor events')
+    columns = _plain_columns(items)
+    if columns is not None:
+        out.use_columns(columns)
+        return _finish_columns(out, columns)
     for index, item in enumerate(items):
         if isinstance(item, dict) and isinstance(item.get("logEvents"), list):
             _add_subscription(out, item)
@@ -198,6 +290,67 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
             raise ExportError(f"event {index + 1} has no message (not a CloudWatch Logs event)")
         _add_envelope(out, item)
     return _finish(out)
+
+
+_PLAIN_KEYS = frozenset({"logStreamName", "timestamp", "message", "ingestionTime", "eventId"})
+_MIN_EPOCH_MS = 100_000_000_000
+"""Below this `to_epoch_ms` reads a number as seconds."""
+_EXACT_INTS = 2**53
+
+
+def _plain_columns(items: list[Any]) -> EventColumns | None:
+    """The events as columns when every one is exactly what `aws logs filter-log-events` prints
+    (those five fields, of their JSON types), else None: `_add_envelope` reads the others one
+    by one. Same result as `_add_envelope`, column by column."""
+    if not items or set(map(type, items)) != {dict} or set(map(len, items)) != {len(_PLAIN_KEYS)}:
+        return None
+    try:
+        messages = list(map(itemgetter("message"), items))
+        timestamps = list(map(itemgetter("timestamp"), items))
+        streams = list(map(itemgetter("logStreamName"), items))
+        event_ids = list(map(itemgetter("eventId"), items))
+        ingestion = list(map(itemgetter("ingestionTime"), items))
+    except KeyError:
+        return None
+    for column, kind in (
+        (messages, str),
+        (timestamps, int),
+        (streams, str),
+        (event_ids, str),
+        (ingestion, int),
+    ):
+        if set(map(type, column)) != {kind}:
+            return None
+    # One string per stream, cleaned once, shared by its events (JSON makes one per event).
+    cleaned = {stream: clean(stream) for stream in set(streams)}
+    streams = list(map(cleaned.__getitem__, streams))
+    return EventColumns(
+        _epoch_ms_column(timestamps), messages, streams, event_ids, _epoch_ms_column(ingestion)
+    )
+
+
+def _epoch_ms_column(values: list[int]) -> list[int]:
+    """`to_epoch_ms` of each number; epoch milliseconds (the usual) come back unchanged."""
+    if min(values) >= _MIN_EPOCH_MS and max(values) < _EXACT_INTS:
+        return values
+    converted: list[int] = []
+    for value in values:
+        stamp = to_epoch_ms(value)
+        assert stamp is not None  # a number always converts
+        converted.append(stamp)
+    return converted
+
+
+def _finish_columns(out: ExportedLogs, columns: EventColumns) -> ExportedLogs:
+    """`_finish` for columns: events repeated by overlapping exports, or without a time, are
+    left to it; otherwise only the sort by time remains, which is usually done already."""
+    if len(set(columns.event_ids)) != len(columns) or min(columns.timestamps) < 0:
+        out.events = columns.to_events()
+        return _finish(out)
+    stamps = columns.timestamps
+    if stamps != sorted(stamps):
+        columns.reorder(sorted(range(len(stamps)), key=stamps.__getitem__))
+    return out
 
 
 def _is_envelope(item: dict[str, Any]) -> bool:

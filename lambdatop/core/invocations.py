@@ -65,40 +65,64 @@ class InvocationTracker:
         that failed once is retried when the invocation starts, and may succeed."""
         self._max_invocations = max_invocations
         self._max_streams = max_streams
+        self.inherited_failures = 0
+        """How many invocations took over a failed init (each one kept in `_init_failed`)."""
+
+    @property
+    def limits(self) -> tuple[int, int]:
+        """The most invocations and the most streams (and pending init failures) it keeps."""
+        return self._max_invocations, self._max_streams
+
+    def running(self, stream: str) -> str | None:
+        """The request id the stream's environment is running now, if it is known."""
+        return self._current.get(stream)
 
     def add(self, event: LogEvent, line: ParsedLine) -> str | None:
         """Record one line; return the request id it was attributed to (None during init)."""
-        stream = event.stream
+        return self.add_line(event.stream, event.timestamp_ms, line)
+
+    def add_line(self, stream: str, timestamp_ms: int, line: ParsedLine) -> str | None:
+        """`add` for a line whose event is known by its stream and time alone."""
         kind = line.kind
-        if kind is LineKind.INIT_START or kind is LineKind.RESTORE_START:
+        if kind is _INIT_START or kind is _RESTORE_START:
             # A new environment: nothing before this belongs to what follows.
             self._current.pop(stream, None)
             self._pending[stream] = _PendingInit()
             self._trim()
             return None
         request_id = line.request_id
+        current = self._current
         if request_id is None:
-            request_id = self._current.get(stream)
-            if kind is LineKind.START:
+            request_id = current.get(stream)
+            if kind is _START:
                 return request_id  # a start event that lost its request id: nothing to open
             if request_id is None:
                 self._note_init(stream, line)
                 return None
         invocation = self.invocations.get(request_id)
         if invocation is None:
-            invocation = self._open(request_id, stream, event)
-        if kind is LineKind.START:
-            invocation.start_ms = event.timestamp_ms
+            invocation = self._open(request_id, stream, timestamp_ms)
+        if kind is _START:
+            invocation.start_ms = timestamp_ms
             invocation.version = line.version or invocation.version
-            self._current[stream] = request_id
-            self._current.move_to_end(stream)
-        elif request_id != self._current.get(stream) and line.request_id is not None:
-            self._current[stream] = request_id
-        self._apply(invocation, event, line)
+            current[stream] = request_id
+            current.move_to_end(stream)
+        elif line.request_id is not None and request_id != current.get(stream):
+            current[stream] = request_id
+        if (
+            line.classification is None
+            and line.report is None
+            and not line.unhandled
+            and kind is not _REPORT
+            and kind is not _TIMEOUT
+            and kind is not _RUNTIME_EXIT
+        ):
+            return request_id  # an ordinary line: `_apply` would change nothing
+        self._apply(invocation, timestamp_ms, line)
         return request_id
 
-    def _open(self, request_id: str, stream: str, event: LogEvent) -> Invocation:
-        invocation = Invocation(request_id=request_id, stream=stream, start_ms=event.timestamp_ms)
+    def _open(self, request_id: str, stream: str, timestamp_ms: int) -> Invocation:
+        invocation = Invocation(request_id=request_id, stream=stream, start_ms=timestamp_ms)
         pending = self._pending.pop(stream, None)
         if pending is not None:
             invocation.init_ms = pending.init_ms
@@ -108,6 +132,7 @@ class InvocationTracker:
                 invocation.status = pending.status
                 invocation.error_type = pending.error_type
                 self._init_failed[request_id] = pending.reports_status
+                self.inherited_failures += 1
         self.invocations[request_id] = invocation
         if len(self.invocations) > self._max_invocations:
             evicted, _ = self.invocations.popitem(last=False)
@@ -150,14 +175,14 @@ class InvocationTracker:
             elif pending.error_type is None:
                 pending.error_type = error_type
 
-    def _apply(self, invocation: Invocation, event: LogEvent, line: ParsedLine) -> None:
+    def _apply(self, invocation: Invocation, timestamp_ms: int, line: ParsedLine) -> None:
         classification = line.classification
         if classification is not None:
             invocation.families.add(classification.family)
         kind = line.kind
         report = line.report
         if kind is LineKind.REPORT:
-            self._apply_report(invocation, event, report or Report())
+            self._apply_report(invocation, timestamp_ms, report or Report())
             return
         if report is not None:
             if report.trace_id and (kind is LineKind.XRAY or invocation.trace_id is None):
@@ -172,9 +197,9 @@ class InvocationTracker:
         elif kind is LineKind.RUNTIME_DONE and report is not None and report.status == "success":
             self._clear_init_failure(invocation)
 
-    def _apply_report(self, invocation: Invocation, event: LogEvent, report: Report) -> None:
+    def _apply_report(self, invocation: Invocation, timestamp_ms: int, report: Report) -> None:
         invocation.reported = True
-        invocation.end_ms = event.timestamp_ms
+        invocation.end_ms = timestamp_ms
         invocation.duration_ms = report.duration_ms
         invocation.billed_ms = report.billed_ms
         invocation.memory_size_mb = report.memory_size_mb
@@ -186,7 +211,7 @@ class InvocationTracker:
         if report.trace_id is not None:
             invocation.trace_id = report.trace_id
         if invocation.start_ms is None and report.duration_ms is not None:
-            invocation.start_ms = event.timestamp_ms - int(report.duration_ms)
+            invocation.start_ms = timestamp_ms - int(report.duration_ms)
         reports_status = self._init_failed.pop(invocation.request_id, None)
         status = _ending(report.status, report.error_type)
         if status is not None and status is not Status.SUCCESS:
@@ -216,6 +241,14 @@ class InvocationTracker:
             invocation.status = Status.RUNNING
             invocation.error_type = None
 
+
+# Looked up on every line: an enum member read from its class costs more than a global.
+_START = LineKind.START
+_REPORT = LineKind.REPORT
+_TIMEOUT = LineKind.TIMEOUT
+_RUNTIME_EXIT = LineKind.RUNTIME_EXIT
+_INIT_START = LineKind.INIT_START
+_RESTORE_START = LineKind.RESTORE_START
 
 _DEFAULT_ERROR_TYPE = {
     Status.TIMEOUT: "Sandbox.Timedout",

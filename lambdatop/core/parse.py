@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from lambdatop.core.classify import classify
+from lambdatop.core.classify import classify, classify_after, may_classify
 from lambdatop.core.records import (
     Classification,
     ErrorFamily,
@@ -21,7 +21,15 @@ from lambdatop.core.records import (
     Report,
 )
 from lambdatop.core.sanitize import clean
-from lambdatop.core.timeutil import to_epoch_ms as _iso_ms
+from lambdatop.core.timeutil import to_epoch_ms
+
+# Read on every line: an enum member read from its class costs more than a global.
+_APP = LineKind.APP
+_START = LineKind.START
+_END = LineKind.END
+_REPORT = LineKind.REPORT
+_ERROR = Level.ERROR
+_FATAL = Level.FATAL
 
 _LEVELS: dict[str, Level] = {
     "TRACE": Level.TRACE,
@@ -140,6 +148,38 @@ _OOM_FATAL = re.compile(r"^FATAL ERROR:.*out of memory", re.IGNORECASE)
 _PANIC = re.compile(r"^(?:panic: |fatal error: )")
 
 
+_WHOLE_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
+_SECONDS_MS: dict[str, int] = {}
+"""Epoch milliseconds of recent whole seconds, `2026-03-02T09:14:55`: lines come in bursts."""
+
+
+def _iso_ms(value: object) -> int | None:
+    """`to_epoch_ms`, sooner for the timestamps runtimes write (`2026-03-02T09:14:55.120Z`):
+    the whole second is looked up, and the milliseconds added as `to_epoch_ms` adds them (as
+    microseconds over a million, in floating point, times a thousand)."""
+    if type(value) is str and len(value) == 24 and value[19] == "." and value[23] == "Z":
+        millis = value[20:23]
+        if millis.isascii() and millis.isdigit():
+            second = value[:19]
+            base = _SECONDS_MS.get(second)
+            if base is None:
+                base = _second_ms(second)
+            if base is not None:
+                return int((base * 1000 + int(millis) * 1000) / 1_000_000 * 1000)
+    return to_epoch_ms(value)
+
+
+def _second_ms(second: str) -> int | None:
+    if _WHOLE_SECOND.fullmatch(second) is None:
+        return None
+    base = to_epoch_ms(second + "Z")  # whole seconds: exact
+    if base is not None:
+        if len(_SECONDS_MS) >= 4096:
+            _SECONDS_MS.clear()
+        _SECONDS_MS[second] = base
+    return base
+
+
 def parse(message: str) -> ParsedLine:
     """Parse one event's message. Never raises."""
     try:
@@ -172,17 +212,100 @@ def _parse(message: str) -> ParsedLine:
     return _app_line(text)
 
 
+# --- lines that change nothing but the counts ----------------------------------------------
+
+_LOWER_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_ISO_MILLIS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
+_ORDINARY = r"(?:INFO|DEBUG|TRACE|WARN)"
+_VISIBLE = r"[^\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]"
+"""A character `clean` keeps (tabs and newlines included)."""
+# Lambda's own text layouts of an application line at an ordinary level, Node.js's and
+# Python's, and the END line: exactly, with nothing `clean` would remove, and a message that
+# `strip` cannot reach into (it starts with a visible character).
+_QUIET_TEXT = re.compile(
+    rf"(?:{_ISO_MILLIS}\t(?P<node>{_LOWER_UUID})\t{_ORDINARY}\t"
+    rf"|\[{_ORDINARY}\]\t{_ISO_MILLIS}\t(?P<python>{_LOWER_UUID})\t)"
+    rf"(?P<body>(?!\s){_VISIBLE}+?)\n?"
+    rf"|END RequestId: (?P<end>{_LOWER_UUID})\n?"
+)
+# Lambda's JSON log format at an ordinary level, Node.js's key order and Python's: strings
+# with only the escapes JSON allows and nothing `clean` would remove.
+_JSON_PLAIN = r'[^"\\\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]*'
+_JSON_STRING = rf'"{_JSON_PLAIN}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}}){_JSON_PLAIN})*"'
+_QUIET_JSON = re.compile(
+    rf'\{{"timestamp": ?"(?P<ts>[0-9T:.Z+-]{{10,35}})", ?"level": ?"{_ORDINARY}", ?'
+    rf'(?:"requestId": ?"(?P<node>{_LOWER_UUID})", ?"message": ?(?P<message>{_JSON_STRING})'
+    rf'|"message": ?(?P<text>{_JSON_STRING}), ?"logger": ?(?P<logger>{_JSON_STRING}), ?'
+    rf'"requestId": ?"(?P<python>{_LOWER_UUID})")\}}\n?'
+)
+
+
+def quiet_request_id(message: str) -> str | None:
+    """The request id of a line certain to parse as an ordinary line of that request, else None.
+
+    Ordinary: an END line, or an application line at an ordinary level (INFO, DEBUG, TRACE,
+    WARN) in one of Lambda's layouts, with no trigger word of an error family and none of the
+    shapes of a failure. Fed to the invocation running in its stream, such a line changes
+    nothing but the line count, so a bulk reader may count it without parsing it. Every other
+    line (and many ordinary ones, in other layouts) gets None: it needs `parse`.
+
+    No trigger word holds a tab, a bracket or a quote, and none can be spelt with the characters
+    of a timestamp, a request id, a level or a JSON key here but `403`: so a line whose parts
+    hold no `403` can only be classified by words in its message.
+    """
+    if message[:1] == "{":
+        return _quiet_json(message)
+    match = _QUIET_TEXT.fullmatch(message)
+    if match is None:
+        return None
+    end = match.group("end")
+    if end is not None:
+        return end
+    body = match.group("body")
+    if "403" in message[: match.start("body")] or may_classify(body):
+        return None
+    node = match.group("node")
+    if node is not None and (
+        "Task timed out" in body[:80]
+        or body.startswith("TIMEOUT RequestId:")
+        or _NODE_FAILURE.match(body) is not None
+    ):
+        return None
+    return node or match.group("python")
+
+
+def _quiet_json(message: str) -> str | None:
+    match = _QUIET_JSON.fullmatch(message)
+    if match is None:
+        return None
+    request_id = match.group("node") or match.group("python")
+    if "403" in match.group("ts") or "403" in request_id:
+        return None
+    for string in match.group("message", "text", "logger"):
+        if string is not None and may_classify(string):
+            return None
+    return request_id
+
+
 # --- text platform lines --------------------------------------------------------------------
 
 
 def _parse_platform_text(text: str) -> ParsedLine | None:
+    canonical = _canonical_platform(text)
+    if canonical is not None:
+        return canonical
+    return _platform_by_fields(text)
+
+
+def _platform_by_fields(text: str) -> ParsedLine | None:
+    """A platform line in any spacing and with any fields, or None for the function's own."""
     head = text.split(None, 1)[0]
     if head == "START":
         fields = _fields(text)
         if "RequestId" not in fields:
             return None  # `START processing batch 3`: the function's own words
         return ParsedLine(
-            kind=LineKind.START,
+            kind=_START,
             text=text,
             request_id=fields["RequestId"] or None,
             version=fields.get("Version") or None,
@@ -191,7 +314,7 @@ def _parse_platform_text(text: str) -> ParsedLine | None:
         fields = _fields(text)
         if "RequestId" not in fields:
             return None
-        return ParsedLine(kind=LineKind.END, text=text, request_id=fields["RequestId"] or None)
+        return ParsedLine(kind=_END, text=text, request_id=fields["RequestId"] or None)
     if head == "REPORT":
         fields = _fields(text)
         if "RequestId" not in fields and "Duration" not in fields:
@@ -199,7 +322,7 @@ def _parse_platform_text(text: str) -> ParsedLine | None:
         report = _report_from_fields(fields)
         failed = report.status not in (None, "success")
         return ParsedLine(
-            kind=LineKind.REPORT,
+            kind=_REPORT,
             text=text,
             request_id=fields.get("RequestId") or None,
             report=report,
@@ -240,6 +363,58 @@ def _parse_platform_text(text: str) -> ParsedLine | None:
         return _runtime_exit_line(text)
     if (head == "Error:" or head == "RequestId:") and _TRAILING_ERROR_TYPE.search(text[-80:]):
         return _runtime_exit_line(text)
+    return None
+
+
+# START, END and REPORT exactly as Lambda writes them (one space after each colon, tabs
+# between REPORT's fields, X-Ray's line after it when tracing is on): nearly every platform line.
+# Each decodes to what `_fields` makes of it, without the scan for every key.
+_RID = r"(?P<rid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+_CANONICAL_START = re.compile(rf"START RequestId: {_RID} Version: (?P<version>\$LATEST|[0-9]+)")
+_CANONICAL_END = re.compile(rf"END RequestId: {_RID}")
+_CANONICAL_REPORT = re.compile(
+    rf"REPORT RequestId: {_RID}\tDuration: (?P<duration>[0-9]+(?:\.[0-9]+)?) ms"
+    r"\tBilled Duration: (?P<billed>[0-9]+) ms\tMemory Size: (?P<size>[0-9]+) MB"
+    r"\tMax Memory Used: (?P<used>[0-9]+) MB"
+    r"(?:\tInit Duration: (?P<init>[0-9]+(?:\.[0-9]+)?) ms)?"
+    r"(?:[ \t]*\nXRAY TraceId: (?P<trace>[0-9a-f-]+)\tSegmentId: [0-9a-f]+"
+    r"\tSampled: (?:true|false))?"
+)
+
+
+def _canonical_platform(text: str) -> ParsedLine | None:
+    """START, END or REPORT in Lambda's exact layout, as `_platform_by_fields` reads it; else
+    None (and `_platform_by_fields` decides)."""
+    first = text[0]
+    if first == "R":
+        match = _CANONICAL_REPORT.fullmatch(text)
+        if match is None:
+            return None
+        init = match.group("init")
+        report = Report(
+            duration_ms=float(match.group("duration")),
+            billed_ms=float(match.group("billed")),
+            memory_size_mb=round(float(match.group("size"))),
+            max_memory_mb=round(float(match.group("used"))),
+            init_ms=float(init) if init is not None else None,
+            trace_id=match.group("trace"),
+        )
+        return ParsedLine(kind=_REPORT, text=text, request_id=match.group("rid"), report=report)
+    if first == "S":
+        match = _CANONICAL_START.fullmatch(text)
+        if match is None:
+            return None
+        return ParsedLine(
+            kind=_START,
+            text=text,
+            request_id=match.group("rid"),
+            version=match.group("version"),
+        )
+    if first == "E":
+        match = _CANONICAL_END.fullmatch(text)
+        if match is None:
+            return None
+        return ParsedLine(kind=_END, text=text, request_id=match.group("rid"))
     return None
 
 
@@ -356,7 +531,7 @@ def _runtime_exit_line(text: str) -> ParsedLine:
             break
     crashed = "exited" in text or "Unknown application error" in text
     return ParsedLine(
-        kind=LineKind.RUNTIME_EXIT if crashed or "Exit" in (error_type or "") else LineKind.APP,
+        kind=LineKind.RUNTIME_EXIT if crashed or "Exit" in (error_type or "") else _APP,
         text=text,
         request_id=request_id,
         level=Level.ERROR,
@@ -373,25 +548,26 @@ def _parse_bracket_level(text: str) -> ParsedLine:
     match = _BRACKET_LEVEL.match(text)
     if match is None:
         return _app_line(text)
-    level = _LEVELS[match.group("level")]
-    rid = match.group("rid") or match.group("rid2")
-    body = text[match.end() :]
+    level_name, ts, rid, rid2 = match.group("level", "ts", "rid", "rid2")
+    level = _LEVELS[level_name]
+    rid = rid or rid2
     line = ParsedLine(
-        kind=LineKind.APP,
+        kind=_APP,
         text=text,
         request_id=rid if rid and rid != "undefined" else None,
         level=level,
-        timestamp_ms=_iso_ms(match.group("ts")),
+        timestamp_ms=_iso_ms(ts),
     )
-    if level in (Level.ERROR, Level.FATAL) and match.group("ts") is None:
+    if (level is _ERROR or level is _FATAL) and ts is None:
         # Python's runtime reports an unhandled error as `[ERROR] Type: message` + traceback,
         # with no timestamp or request id: the logger's own lines always carry both.
+        body = text[match.end() :]
         head = _ERROR_TYPE_HEAD.match(body)
         traceback = "Traceback (most recent call last)" in body
         if head is not None and (traceback or _EXCEPTION_NAME.search(head.group("type"))):
             line.error_type = head.group("type")
             line.unhandled = True
-    line.classification = classify(text)
+    line.classification = classify_after(text, match.end())
     return line
 
 
@@ -400,9 +576,8 @@ def _parse_timestamped(text: str) -> ParsedLine:
     if match is None:
         return _app_line(text)
     body = text[match.end() :]
-    rid = match.group("rid")
+    ts, rid, level_name = match.group("ts", "rid", "level")
     request_id = rid if rid and rid != "undefined" else None
-    ts = match.group("ts")
     timestamp_ms = _iso_ms(ts.replace("/", "-") if ts[4] == "/" else ts)
     if "Task timed out" in body[:80]:
         timed_out = _TIMEOUT_AFTER_TS.match(text)
@@ -412,9 +587,8 @@ def _parse_timestamped(text: str) -> ParsedLine:
         found = _REQUEST_ID_FIELD.search(body)
         rid_field = found.group("rid") if found else None
         return _timeout_line(text, request_id or rid_field, timestamp_ms)
-    level_name = match.group("level")
     line = ParsedLine(
-        kind=LineKind.APP,
+        kind=_APP,
         text=text,
         request_id=request_id,
         level=_LEVELS[level_name.upper()] if level_name else _guess_level(body),
@@ -434,7 +608,7 @@ def _parse_timestamped(text: str) -> ParsedLine:
             line.level = Level.ERROR
     elif level_name is None and _PANIC.match(body):
         _mark_fatal(line, body)
-    line.classification = classify(text)
+    line.classification = classify_after(text, match.end())
     return line
 
 
@@ -462,7 +636,7 @@ def _parse_ruby_logger(text: str) -> ParsedLine:
         return _app_line(text)
     rid = match.group("rid").strip()
     return ParsedLine(
-        kind=LineKind.APP,
+        kind=_APP,
         text=text,
         request_id=rid if rid and re.fullmatch(_UUIDISH, rid) else None,
         level=_LEVELS.get(match.group("level"), Level.INFO if text[0] == "A" else None),
@@ -472,7 +646,7 @@ def _parse_ruby_logger(text: str) -> ParsedLine:
 
 
 def _app_line(text: str) -> ParsedLine:
-    line = ParsedLine(kind=LineKind.APP, text=text, level=_guess_level(text))
+    line = ParsedLine(kind=_APP, text=text, level=_guess_level(text))
     if _PANIC.match(text):
         _mark_fatal(line, text)
     elif _NODE_FAILURE.match(text):
@@ -595,7 +769,7 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
     if kind == "platform.start":
         trace = _trace_from_record(record)
         return line(
-            LineKind.START,
+            _START,
             version=_as_str(record.get("version")),
             report=Report(trace_id=trace) if trace else None,
         )
@@ -612,7 +786,7 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
             error_type=error_type,
             trace_id=_trace_from_record(record),
         )
-        return line(LineKind.REPORT, report=report, error_type=failure_type)
+        return line(_REPORT, report=report, error_type=failure_type)
     if kind == "platform.runtimeDone":
         report = Report(
             duration_ms=_as_float(metrics.get("durationMs")),
@@ -705,7 +879,7 @@ def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
         error_type = _as_str(message.get("errorType"))
     timestamp_value = data.get("timestamp", data.get("time"))
     line = ParsedLine(
-        kind=LineKind.APP,
+        kind=_APP,
         text=text,
         request_id=request_id,
         level=level,

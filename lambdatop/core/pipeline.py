@@ -22,6 +22,11 @@ from lambdatop.core.records import (
     ParsedLine,
 )
 
+# Read on every line: an enum member read from its class costs more than a global.
+_ERROR = Level.ERROR
+_FATAL = Level.FATAL
+_LOGS_DROPPED = LineKind.LOGS_DROPPED
+
 
 @dataclass(slots=True, frozen=True)
 class Finding:
@@ -59,25 +64,46 @@ class LogPipeline:
         return self.ingest_parsed(event, line)
 
     def ingest_parsed(self, event: LogEvent, line: ParsedLine) -> LogRecord:
-        timestamp = event.timestamp_ms
-        self.lines += 1
-        if self.first_ms is None or timestamp < self.first_ms:
-            self.first_ms = timestamp
-        if self.last_ms is None or timestamp > self.last_ms:
-            self.last_ms = timestamp
-        request_id = self.tracker.add(event, line)
-        level = line.level
-        if level is Level.ERROR or level is Level.FATAL:
-            self.error_lines += 1
-        if line.classification is not None or line.unhandled or line.kind is LineKind.LOGS_DROPPED:
-            finding = Finding(timestamp, event.stream, request_id, line)
-            if line.classification is not None:
-                self.findings[line.classification.family].append(finding)
-            if line.unhandled:
-                self.failures.append(finding)
-            if line.kind is LineKind.LOGS_DROPPED:
-                self.dropped.append(finding)
+        request_id = self.ingest_line(event.stream, event.timestamp_ms, line)
         return LogRecord(event=event, line=line, request_id=request_id)
+
+    def ingest_line(self, stream: str, timestamp: int, line: ParsedLine) -> str | None:
+        """`ingest_parsed` for an event known by its stream and time alone (no record built);
+        returns the request id the line was attributed to."""
+        self.lines += 1
+        first = self.first_ms
+        if first is None or timestamp < first:
+            self.first_ms = timestamp
+        last = self.last_ms
+        if last is None or timestamp > last:
+            self.last_ms = timestamp
+        request_id = self.tracker.add_line(stream, timestamp, line)
+        level = line.level
+        if level is _ERROR or level is _FATAL:
+            self.error_lines += 1
+        if line.classification is not None or line.unhandled or line.kind is _LOGS_DROPPED:
+            self.record(Finding(timestamp, stream, request_id, line))
+        return request_id
+
+    def record(self, finding: Finding) -> None:
+        """Keep a line that matters to the diagnosis where the checks look for it."""
+        line = finding.line
+        if line.classification is not None:
+            self.findings[line.classification.family].append(finding)
+        if line.unhandled:
+            self.failures.append(finding)
+        if line.kind is _LOGS_DROPPED:
+            self.dropped.append(finding)
+
+    def count_quiet(self, lines: int, first_ms: int, last_ms: int) -> None:
+        """Count lines left unparsed because they could change nothing else: each one vouched
+        for by `parse.quiet_request_id`, and of the request running in its stream (as
+        `tracker.running` said when its turn came). `first_ms` and `last_ms` bound their times."""
+        self.lines += lines
+        if self.first_ms is None or first_ms < self.first_ms:
+            self.first_ms = first_ms
+        if self.last_ms is None or last_ms > self.last_ms:
+            self.last_ms = last_ms
 
     def ingest_all(self, events: Iterable[LogEvent]) -> None:
         ingest = self.ingest
