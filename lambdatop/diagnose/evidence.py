@@ -55,9 +55,17 @@ class Evidence:
     inferred_timeout_s: float | None = None
     """The timeout a `Task timed out after N seconds` line reveals, when no configuration says."""
 
+    _reported: tuple[tuple[int, int], list[Invocation]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
     @property
     def reported(self) -> list[Invocation]:
-        return [inv for inv in self.invocations if inv.reported]
+        """The completed invocations; every check asks, so it is worked out once."""
+        key = (id(self.invocations), len(self.invocations))
+        if self._reported is None or self._reported[0] != key:
+            self._reported = (key, [inv for inv in self.invocations if inv.reported])
+        return self._reported[1]
 
     @property
     def timeout_s(self) -> float | None:
