@@ -172,7 +172,8 @@ _TRIGGER_RE = re.compile(_trie_pattern(_TRIGGERS))
 _ARN = re.compile(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
 _NOT_AUTHORIZED = re.compile(
     r"(?:is )?not authorized to perform:?\s*(?P<action>[\w-]+:[\w*]+)"
-    r"(?:\s+on\s+resource:?\s*[\"'`]?(?P<resource>[^\s\"'`,]+))?",
+    # The resource may be quoted, and the quotes escaped when the line is itself JSON.
+    r"(?:\s+on\s+resource:?\s*(?:\\?[\"'`])?(?P<resource>[^\s\"'`,\\]+))?",
     re.IGNORECASE,
 )
 _POLICY_ALLOWS = re.compile(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)

@@ -65,6 +65,19 @@ PERMISSION = [
         id="boto3-s3-quoted-resource",
     ),
     pytest.param(
+        '{"timestamp": "2026-03-02T09:14:55Z", "log_level": "ERROR", "errorMessage": "An error '
+        "occurred (AccessDenied) when calling the GetObject operation: User: "
+        f"{ROLE} is not authorized to perform: s3:GetObject on resource: "
+        '\\"arn:aws:s3:::acme-reports/2026/03/x.csv\\" because no identity-based policy allows '
+        'the s3:GetObject action", "errorType": "ClientError", "requestId": "r1"}',
+        {
+            "service": "s3",
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::acme-reports/2026/03/x.csv",
+        },
+        id="python-json-format-escaped-quotes",
+    ),
+    pytest.param(
         f"AccessDenied: User: {ROLE}\nis not authorized to perform: s3:GetObject on resource: "
         "arn:aws:s3:::bucket/key",
         {"service": "s3", "action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key"},
