@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 BACKFILL_S = 15 * 60
+TRACES_BEFORE_LOGS_S = 5.0
 BACKFILL_EVENTS = 50_000
 FOCUSED_LOG_INTERVAL = (1.0, 5.0)
 OTHER_LOG_INTERVAL = (5.0, 20.0)
@@ -235,6 +236,9 @@ class Monitor:
     ) -> Callable[[], Awaitable[float]]:
         async def tick() -> float:
             state.set_traces(await poller.poll())
+            if not poller.filter_expressions and state.tail_total == 0:
+                # Traces are told apart by the ids in the logs, which have not arrived yet.
+                return TRACES_BEFORE_LOGS_S
             return poller.interval_s
 
         return tick
