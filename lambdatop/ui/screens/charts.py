@@ -10,17 +10,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from lambdatop.core import metrics as m
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
+from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.panels import _from_logs, minute_series
 
 if TYPE_CHECKING:
-    from lambdatop.ui.app import LambdatopApp
+    pass
 
 MAX_ENVIRONMENTS = 6
 
@@ -52,7 +52,7 @@ def _time_axis(plt: Any, window_s: float) -> None:
     plt.xticks(ticks, [f"{t:.0f}" if t else "now" for t in ticks])
 
 
-class ChartsScreen(Screen[None]):
+class ChartsScreen(StoreScreen):
     BINDINGS = [Binding("escape,g", "app.pop_screen", "Back", id="charts_back")]
     DEFAULT_CSS = """
     ChartsScreen #charts-title {
@@ -66,15 +66,6 @@ class ChartsScreen(Screen[None]):
     def __init__(self, function: str) -> None:
         super().__init__()
         self.function = function
-        self._ready = False
-        """Composed: the refresh timer can fire between the push and the compose."""
-
-    @property
-    def lapp(self) -> LambdatopApp:
-        from lambdatop.ui.app import LambdatopApp
-
-        assert isinstance(self.app, LambdatopApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static("", id="charts-title", markup=False)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from lambdatop.core.summary import FunctionSummary
@@ -16,11 +15,12 @@ from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import FLEET_BINDINGS
 from lambdatop.ui.safe import safe
+from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES
 from lambdatop.ui.widgets.status import Banner, StatusLine
 
 if TYPE_CHECKING:
-    from lambdatop.ui.app import LambdatopApp
+    pass
 
 COLUMNS = (
     ("status", ""),
@@ -128,7 +128,7 @@ def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text]:
     ]
 
 
-class FleetScreen(Screen[None]):
+class FleetScreen(StoreScreen):
     BINDINGS = FLEET_BINDINGS
     DEFAULT_CSS = """
     FleetScreen #fleet-title {
@@ -146,18 +146,9 @@ class FleetScreen(Screen[None]):
         self.sort_mode = "trouble"
         self.rows: list[str] = []
         self.shown: dict[str, list[Text]] = {}
+        """The cells on screen, so a refresh only touches what changed."""
         self.drawn: dict[str, tuple[int, CheckStatus]] = {}
         """Which summary object and status each row was last drawn from."""
-        """The cells on screen, so a refresh only touches what changed."""
-        self._ready = False
-        """Composed, columns added: the refresh timer can fire before that."""
-
-    @property
-    def lapp(self) -> LambdatopApp:
-        from lambdatop.ui.app import LambdatopApp
-
-        assert isinstance(self.app, LambdatopApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static("", id="fleet-title", markup=False)

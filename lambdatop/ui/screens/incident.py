@@ -12,7 +12,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from lambdatop.core.timeutil import human_duration
@@ -20,6 +19,7 @@ from lambdatop.diagnose.model import CheckResult
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import INCIDENT_BINDINGS
 from lambdatop.ui.safe import safe
+from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisPanel
 from lambdatop.ui.widgets.log_view import LogView
 from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
@@ -27,7 +27,7 @@ from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 from lambdatop.ui.widgets.traces import TracesTable
 
 if TYPE_CHECKING:
-    from lambdatop.ui.app import LambdatopApp
+    pass
 
 
 def verdict(check: CheckResult | None) -> Text:
@@ -42,7 +42,7 @@ def verdict(check: CheckResult | None) -> Text:
     return text
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(StoreScreen):
     BINDINGS = INCIDENT_BINDINGS
     DEFAULT_CSS = """
     IncidentScreen #title-bar { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -78,14 +78,6 @@ class IncidentScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(name="incident")
         self.function: str | None = None
-        self._ready = False
-
-    @property
-    def lapp(self) -> LambdatopApp:
-        from lambdatop.ui.app import LambdatopApp
-
-        assert isinstance(self.app, LambdatopApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):

@@ -8,16 +8,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from lambdatop.core.records import TraceSegment, TraceSummary
 from lambdatop.core.timeutil import human_duration
 from lambdatop.ui.safe import safe
+from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.traces import trace_kind
 
 if TYPE_CHECKING:
-    from lambdatop.ui.app import LambdatopApp
+    pass
 
 NAME_WIDTH = 34
 
@@ -69,7 +69,7 @@ def waterfall(segments: list[TraceSegment], width: int) -> Text:
     return text
 
 
-class TraceScreen(Screen[None]):
+class TraceScreen(StoreScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="trace_back")]
     DEFAULT_CSS = """
     TraceScreen #trace-title {
@@ -83,15 +83,6 @@ class TraceScreen(Screen[None]):
         super().__init__()
         self.function = function
         self.trace_id = trace_id
-        self._ready = False
-        """Composed: the refresh timer can fire between the push and the compose."""
-
-    @property
-    def lapp(self) -> LambdatopApp:
-        from lambdatop.ui.app import LambdatopApp
-
-        assert isinstance(self.app, LambdatopApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static("", id="trace-title", markup=False)
