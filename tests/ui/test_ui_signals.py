@@ -1,0 +1,129 @@
+"""The monitor in a real terminal (a pseudo-terminal): it draws, and it exits cleanly on SIGTERM
+and when its terminal goes away (SIGHUP), restoring the terminal and leaving no process behind.
+The endpoint is a closed port, so the monitor runs with its 'unreachable' banner up."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DEADLINE_S = 30.0
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _spawn(tmp: Path) -> tuple[int, int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDATOP_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=str(tmp / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none"),
+        AWS_MAX_ATTEMPTS="1",
+        XDG_CONFIG_HOME=str(tmp),
+        TERM="xterm-256color",
+        COLUMNS="100",
+        LINES="30",
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become lambdatop
+        argv = [
+            sys.executable,
+            "-m",
+            "lambdatop",
+            "--endpoint-url",
+            f"http://127.0.0.1:{_closed_port()}",
+            "--region",
+            "us-east-1",
+        ]
+        os.execve(sys.executable, argv, env)
+    return pid, fd
+
+
+def _read_until(fd: int, wanted: bytes, deadline: float) -> bytes:
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if wanted in seen:
+            return seen
+    raise AssertionError(f"{wanted!r} never appeared; last output {seen[-500:]!r}")
+
+
+def _drain(fd: int, deadline: float) -> bytes:
+    """Everything the child writes until its side of the terminal closes."""
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child exited: its side of the pty is gone
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def _wait(pid: int, deadline: float) -> int:
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    raise AssertionError("lambdatop did not exit")
+
+
+@pytest.mark.parametrize("how", ["sigterm", "hangup"])
+def test_the_monitor_exits_cleanly_when_told_or_when_its_terminal_goes(
+    tmp_path: Path, how: str
+) -> None:
+    pid, fd = _spawn(tmp_path)
+    deadline = time.monotonic() + DEADLINE_S
+    try:
+        drawn = _read_until(fd, b"lambdatop", deadline)
+        assert b"\x1b[?1049h" in drawn, "the monitor draws on the alternate screen"
+        if how == "sigterm":
+            os.kill(pid, signal.SIGTERM)
+            rest = _drain(fd, deadline)
+            assert b"\x1b[?1049l" in rest, "the terminal is restored (alternate screen left)"
+            assert b"Traceback" not in rest
+        else:
+            os.close(fd)  # the terminal goes away: the kernel sends SIGHUP
+            fd = -1
+        code = _wait(pid, deadline)
+        assert code == 0, f"exit {code}"
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
