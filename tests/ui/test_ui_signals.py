@@ -4,6 +4,7 @@ The endpoint is a closed port, so the monitor runs with its 'unreachable' banner
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -119,11 +120,7 @@ def test_the_monitor_exits_cleanly_when_told_or_when_its_terminal_goes(
     finally:
         if fd >= 0:
             os.close(fd)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
