@@ -21,7 +21,6 @@ from moto.logs.models import LogEvent, LogStream
 from moto.xray.models import TraceSegment, xray_backends
 
 from lambdatop.demo.publisher import Publisher
-from lambdatop.demo.scenarios import ACCOUNT_ID, REGION
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +31,20 @@ class PruneReport:
 
 
 def prune_metric_data(cutoff: float) -> int:
-    """Drop metric data stamped before `cutoff` (epoch seconds); returns how many."""
-    backend = cloudwatch_backends[ACCOUNT_ID][REGION]
+    """Drop metric data stamped before `cutoff` (epoch seconds); returns how many.
+
+    Every account and region moto holds is trimmed: which account a request lands in is moto's
+    to decide (it follows the access key), and a missed one would grow for ever."""
     # moto stores metric timestamps as naive UTC datetimes
     limit = datetime.fromtimestamp(cutoff, UTC).replace(tzinfo=None)
-    kept = [datum for datum in backend.metric_data if _naive(datum.timestamp) >= limit]
-    dropped = len(backend.metric_data) - len(kept)
-    if dropped:
-        backend.metric_data = kept
+    dropped = 0
+    for _, _, found in cloudwatch_backends.iter_backends():
+        backend: Any = found
+        data = backend.metric_data
+        kept = [datum for datum in data if _naive(datum.timestamp) >= limit]
+        if len(kept) != len(data):
+            dropped += len(data) - len(kept)
+            backend.metric_data = kept
     return dropped
 
 
@@ -50,21 +55,24 @@ def _naive(moment: datetime) -> datetime:
 
 
 def prune_traces(cutoff: float) -> int:
-    """Drop traces that ended before `cutoff` (epoch seconds); returns how many."""
-    collection = xray_backends[ACCOUNT_ID][REGION]._segment_collection
-    traces = collection._traces
+    """Drop traces that ended before `cutoff` (epoch seconds), in every account and region."""
     # moto keeps trace dates as naive local-time datetimes (datetime.fromtimestamp)
     limit = datetime.fromtimestamp(cutoff)
-    kept = {
-        trace_id: trace
-        for trace_id, trace in traces.items()
-        if not trace["finished"] or trace["end_date"] >= limit
-    }
-    dropped = len(traces) - len(kept)
-    if dropped:
-        fresh: defaultdict[str, dict[str, Any]] = defaultdict(collection._new_trace_item)
-        fresh.update(kept)
-        collection._traces = fresh
+    dropped = 0
+    for _, _, found in xray_backends.iter_backends():
+        xray: Any = found
+        collection: Any = xray._segment_collection
+        traces = collection._traces
+        kept = {
+            trace_id: trace
+            for trace_id, trace in traces.items()
+            if not trace["finished"] or trace["end_date"] >= limit
+        }
+        if len(kept) != len(traces):
+            dropped += len(traces) - len(kept)
+            fresh: defaultdict[str, dict[str, Any]] = defaultdict(collection._new_trace_item)
+            fresh.update(kept)
+            collection._traces = fresh
     return dropped
 
 
