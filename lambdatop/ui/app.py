@@ -103,6 +103,8 @@ class LambdatopApp(App[int]):
         self._summaries: dict[str, tuple[tuple[int, int, float, int], FunctionSummary]] = {}
         self._budget = DIAGNOSES_PER_REFRESH
         self.fleet_screen = FleetScreen()
+        self.charts_screen: ChartsScreen | None = None
+        self.help_screen: HelpScreen | None = None
         self.incident_screen = IncidentScreen()
         self._repaint_timers: list[Timer] = []
 
@@ -269,7 +271,13 @@ class LambdatopApp(App[int]):
             self.push_screen(name)
 
     def show_charts(self, name: str) -> None:
-        self.push_screen(ChartsScreen(name))
+        """One charts screen, re-pointed at the function: built once, it opens at once."""
+        if self.charts_screen is None:
+            self.charts_screen = ChartsScreen(name)
+            self.install_screen(self.charts_screen, "charts")
+        else:
+            self.charts_screen.function = name
+        self.push_screen("charts")
 
     def show_trace(self, name: str, trace_id: str) -> None:
         self.push_screen(TraceScreen(name, trace_id))
@@ -292,8 +300,10 @@ class LambdatopApp(App[int]):
     # --- actions ---
 
     def action_help(self) -> None:
-        keymap = {binding_id: keys for binding_id, keys in self.keys.items()}
-        self.push_screen(HelpScreen(keymap))
+        if self.help_screen is None:
+            self.help_screen = HelpScreen(dict(self.keys))
+            self.install_screen(self.help_screen, "help")
+        self.push_screen("help")
 
     def _cycle(self, step: int) -> None:
         if not self.opened:

@@ -80,6 +80,9 @@ class ChartsScreen(StoreScreen):
         self._ready = True
         self.refresh_data()
 
+    def on_screen_resume(self) -> None:
+        self.refresh_data()  # perhaps re-pointed at another function while away
+
     def refresh_data(self) -> None:
         if not self._ready:
             return
