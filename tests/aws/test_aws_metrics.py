@@ -206,3 +206,25 @@ async def test_ticks_stamp_each_minute_once(moto: MotoAccount, aws: Aws) -> None
     points = store.functions["a"].metrics[m.INVOCATIONS].points
     assert sorted(points) == [int(minute.timestamp()) for minute in minutes]
     assert sum(points.values()) == sum(SEEDED["Invocations"])
+
+
+async def test_a_function_without_a_stream_source_is_asked_its_async_event_age(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    awsseed.function(moto, "mailer")
+    minutes = awsseed.minutes_back(3)
+    awsseed.metric(
+        moto, "AWS/Lambda", "AsyncEventAge", {"FunctionName": "mailer"}, [2e3, 9e4, 4e5], minutes
+    )
+    store = Store()
+    state = store.function("mailer")
+    state.config, state.event_sources = await function_details(aws, "mailer")
+    assert state.event_sources == []
+    requests = await watch_requests(aws)
+    await MetricsPoller(aws, store, {"mailer"}, lambda: 3600.0).tick()
+    names = Counter(
+        q["MetricStat"]["Metric"]["MetricName"] for q in requests.made[0]["MetricDataQueries"]
+    )
+    assert names["AsyncEventAge"] == 1
+    assert names["IteratorAge"] == 0
+    assert series(state.metrics[m.ASYNC_EVENT_AGE].points, minutes) == [2e3, 9e4, 4e5]

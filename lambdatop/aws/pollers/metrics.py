@@ -148,6 +148,16 @@ class MetricsPoller:
                     "Maximum",
                     dims,
                 )
+            elif state.event_sources is not None:
+                # No stream feeds it: asynchronous callers (S3, SNS, EventBridge) may, and their
+                # events can wait in Lambda's own queue.
+                basic.add(
+                    Target("function", name, m.ASYNC_EVENT_AGE),
+                    "AWS/Lambda",
+                    "AsyncEventAge",
+                    "Maximum",
+                    dims,
+                )
             for api_id, api in (state.apis or {}).items():
                 route = api.route
                 api_dims = (
