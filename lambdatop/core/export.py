@@ -7,7 +7,9 @@ Bytes in, events out. Malformed input raises `ExportError` with a message fit fo
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import re
 import zlib
@@ -172,7 +174,38 @@ def read_export(data: bytes) -> ExportedLogs:
                 raise ExportError(_json_error("malformed JSON", error)) from None
             return _from_lines(text)
         return _from_parsed_document(document, "json", raw=head)
+    csv_rows = _csv_rows(head)
+    if csv_rows is not None:
+        return _from_parsed_document(csv_rows, "csv")
     return _from_lines(text)
+
+
+_CSV_MESSAGE_COLUMNS = ("@message", "message")
+
+
+def _csv_rows(text: str) -> list[dict[str, str]] | None:
+    """A CSV download (the console's log events or Logs Insights table), when its header names
+    a message column; else None."""
+    header = text.split("\n", 1)[0].strip().lstrip("\ufeff")
+    names = [name.strip().strip('"').lower() for name in header.split(",")]
+    if len(names) < 2 or not any(column in names for column in _CSV_MESSAGE_COLUMNS):
+        return None
+    reader = csv.DictReader(io.StringIO(text))
+    rows: list[dict[str, str]] = []
+    for row in reader:
+        fields = {str(key).strip().lower(): value for key, value in row.items() if key}
+        message = fields.get("@message", fields.get("message"))
+        if message is None:
+            continue
+        stamp = fields.get("@timestamp", fields.get("timestamp"))
+        event: dict[str, str] = {"message": message}
+        if stamp:
+            event["timestamp"] = stamp
+        stream = fields.get("@logstream", fields.get("logstreamname"))
+        if stream:
+            event["logStreamName"] = stream
+        rows.append(event)
+    return rows
 
 
 # A JSON array, not a log line that starts with a bracket (`[ERROR]`, `[2026-03-02 ...]`).
@@ -259,6 +292,7 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
         and not isinstance(document["events"], list)
     ):
         raise ExportError('"events" is not a list of events: neither an export nor events')
+    document = _from_insights(document, out)
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         items: list[Any] = document["events"]
     elif isinstance(document, dict) and isinstance(document.get("logEvents"), list):
@@ -290,6 +324,52 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
             raise ExportError(f"event {index + 1} has no message (not a CloudWatch Logs event)")
         _add_envelope(out, item)
     return _finish(out)
+
+
+_INSIGHTS_KEYS = {
+    "@message": "message",
+    "@timestamp": "timestamp",
+    "@logStream": "logStreamName",
+    "@ingestionTime": "ingestionTime",
+}
+
+
+def _insights_row(item: Any, out: ExportedLogs) -> Any:
+    """A Logs Insights result row (`@message`, `@timestamp`, `@logStream`, `@log`) as an event."""
+    if not isinstance(item, dict) or "@message" not in item or "message" in item:
+        return item
+    row = {_INSIGHTS_KEYS[key]: value for key, value in item.items() if key in _INSIGHTS_KEYS}
+    group = item.get("@log")
+    if isinstance(group, str) and out.log_group is None:
+        # `123456789012:/aws/lambda/name`: the account, then the log group
+        out.log_group = clean(group.split(":", 1)[-1])
+    return row
+
+
+def _from_insights(document: Any, out: ExportedLogs) -> Any:
+    """Logs Insights answers as plain events: the console's JSON download (a list of rows) and
+    `aws logs get-query-results` (`{"results": [[{"field", "value"}, ...], ...]}`)."""
+    if isinstance(document, dict) and isinstance(document.get("results"), list):
+        rows = []
+        for result in document["results"]:
+            if isinstance(result, list):
+                rows.append(
+                    {
+                        str(cell.get("field")): cell.get("value")
+                        for cell in result
+                        if isinstance(cell, dict)
+                    }
+                )
+        document = rows
+    if (
+        isinstance(document, list)
+        and document
+        and isinstance(document[0], dict)
+        and "@message" in document[0]
+    ):
+        out.form = "insights"
+        return [_insights_row(item, out) for item in document]
+    return document
 
 
 _PLAIN_KEYS = frozenset({"logStreamName", "timestamp", "message", "ingestionTime", "eventId"})

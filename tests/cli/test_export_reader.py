@@ -92,3 +92,68 @@ def test_nul_bytes_and_invalid_utf8_inside_lines_are_data() -> None:
     data = logs.raw_text().encode().replace(b"order accepted", b"order \x00\xff accepted")
     exported = read_export(data)
     assert len(exported.events) == len(logs.events)
+
+
+def _insights_rows(logs: Logs) -> list[dict[str, str]]:
+    """The events as the Logs Insights console downloads them (`@` fields, UTC without a T)."""
+    from datetime import UTC, datetime
+
+    rows = []
+    for event in json.loads(logs.filter_log_events())["events"]:
+        stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC)
+        rows.append(
+            {
+                "@timestamp": stamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+                "@message": event["message"],
+                "@logStream": event["logStreamName"],
+                "@log": f"123456789012:/aws/lambda/{FUNCTION}",
+            }
+        )
+    return rows
+
+
+def test_a_logs_insights_download_names_its_function_and_keeps_times() -> None:
+    logs = small()
+    expected = json.loads(logs.filter_log_events())["events"]
+    exported = read_export(json.dumps(_insights_rows(logs)).encode())
+    assert exported.function_name == FUNCTION
+    assert [e.message for e in exported.events] == [e["message"] for e in expected]
+    assert [e.timestamp_ms for e in exported.events] == [e["timestamp"] for e in expected]
+    assert {e.stream for e in exported.events} == {e["logStreamName"] for e in expected}
+
+
+def test_get_query_results_rows_are_events() -> None:
+    rows = _insights_rows(small())
+    answer = {
+        "results": [
+            [{"field": key, "value": value} for key, value in row.items()]
+            + [{"field": "@ptr", "value": "CmAKJwoj"}]
+            for row in rows
+        ],
+        "status": "Complete",
+    }
+    exported = read_export(json.dumps(answer).encode())
+    assert [e.message for e in exported.events] == [row["@message"] for row in rows]
+
+
+def test_a_csv_download_with_a_message_column() -> None:
+    import csv
+    import io
+
+    events = json.loads(small().filter_log_events())["events"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["timestamp", "message"])
+    for event in events:
+        writer.writerow([event["timestamp"], event["message"]])
+    exported = read_export(buffer.getvalue().encode())
+    assert [e.message for e in exported.events] == [e["message"] for e in events]
+    assert [e.timestamp_ms for e in exported.events] == [e["timestamp"] for e in events]
+
+
+def test_a_log_line_that_merely_contains_commas_is_not_csv() -> None:
+    text = "START RequestId: r1 Version: $LATEST\nprocessed a, b, c message, done\n"
+    assert messages(text.encode()) == [
+        "START RequestId: r1 Version: $LATEST",
+        "processed a, b, c message, done",
+    ]
