@@ -99,9 +99,10 @@ def diagnose_parser() -> argparse.ArgumentParser:
                       from AWS for the window (read-only)
   --logs FILE         read exported logs instead (FILE '-' is stdin): the JSON of
                       `aws logs filter-log-events`, JSON Lines of its events (what
-                      `lambdatop tail --format jsonl` prints), or plain text, one event a line
-                      (raw, or as `aws logs tail` / `sam logs` print it). With --logs, FUNCTION
-                      and --region only fill in the suggested commands.
+                      `lambdatop tail --format jsonl` prints), Logs Insights results (JSON or
+                      CSV download, get-query-results), subscription records, or plain text,
+                      one event a line (raw, or as `aws logs tail` / `sam logs` print it). With
+                      --logs, FUNCTION and --region only fill in the suggested commands.
 
 window:
   --since is counted back from now for AWS, and from the newest event for --logs.
