@@ -205,6 +205,11 @@ def _restore_sigpipe() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    # Whatever the terminal's encoding, a character it cannot show never stops a report.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
     try:
         if args and args[0] == "diagnose":
             from lambdatop.commands.diagnose import run_diagnose

@@ -19,15 +19,23 @@ _ESCAPE_INTRODUCERS = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 # C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
 # reorder or hide text (bidi overrides and isolates, zero-width joiners are left alone).
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Lone surrogates (a JSON `\ud83d` without its pair) cannot be written as UTF-8 at all.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def clean(text: str) -> str:
-    """Remove escape sequences and control characters; keep tabs and newlines.
+    """Remove escape sequences and control characters; keep tabs and newlines. A lone
+    surrogate becomes U+FFFD.
 
     A carriage return becomes a newline: Node.js writes the newlines inside one message as `\\r`.
     """
-    if _CONTROLS.search(text) is None:
+    if _UNSAFE.search(text) is None:
         return text
+    if _SURROGATES.search(text) is not None:
+        text = _SURROGATES.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _ESCAPE_INTRODUCERS.search(text) is not None:
         text = _ESCAPES.sub("", text)

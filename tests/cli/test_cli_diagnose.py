@@ -487,3 +487,31 @@ def test_a_hostile_log_group_cannot_inject_into_suggested_commands(tmp_path: Pat
         assert ";" not in words
         if "--function-name" in words:
             assert words[words.index("--function-name") + 1] == name
+
+
+@pytest.mark.parametrize("form", ["text", "json", "markdown"])
+def test_a_lone_surrogate_in_a_json_export_is_shown_as_a_replacement(
+    tmp_path: Path, form: str
+) -> None:
+    """`\\ud83d` without its pair decodes to a character UTF-8 cannot hold: it must not stop
+    the report."""
+    events = [
+        {
+            "logStreamName": "s",
+            "timestamp": 1_772_442_890_512,
+            "message": "[ERROR] ValueError: bad \ud83d surrogate",
+            "eventId": "1",
+        },
+        {
+            "logStreamName": "s",
+            "timestamp": 1_772_442_890_513,
+            "message": "REPORT RequestId: r1\tDuration: 10.0 ms\tBilled Duration: 10 ms\t"
+            "Memory Size: 128 MB\tMax Memory Used: 60 MB\t",
+            "eventId": "2",
+        },
+    ]
+    path = tmp_path / "surrogate.json"
+    path.write_text(json.dumps({"events": events}), encoding="ascii")
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", form)
+    assert run.code == 1  # the unhandled ValueError failed the invocation
+    assert "bad \ufffd surrogate" in run.out

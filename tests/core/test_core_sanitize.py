@@ -105,3 +105,11 @@ def test_one_line(text: str, limit: int | None, expected: str) -> None:
 )
 def test_decode_never_raises(data: bytes, expected: str) -> None:
     assert decode(data) == expected
+
+
+def test_lone_surrogates_become_replacement_characters() -> None:
+    from lambdatop.core.sanitize import clean
+
+    cleaned = clean("pair 😀 then lone \ud83d and \udc00 end")
+    assert cleaned == "pair 😀 then lone \ufffd and \ufffd end"
+    cleaned.encode("utf-8")  # writable: no surrogate is left
