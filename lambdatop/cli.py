@@ -230,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_monitor(monitor_parser().parse_args(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bug of ours still ends in one line, not a traceback
+        detail = str(error).splitlines()[0][:200] if str(error) else ""
+        return fail(f"unexpected error ({type(error).__name__}: {detail}); please report it")
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:

@@ -153,6 +153,13 @@ _ENVELOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def read_export(data: bytes) -> ExportedLogs:
     """Events from an export, in each stream's order. Raises ExportError on malformed input."""
+    try:
+        return _read_export(data)
+    except RecursionError:
+        raise ExportError("JSON nested too deeply to be a log export") from None
+
+
+def _read_export(data: bytes) -> ExportedLogs:
     data = _uncompressed(data)
     text = decode(data).lstrip("\ufeff")
     head = text.lstrip()

@@ -515,3 +515,21 @@ def test_a_lone_surrogate_in_a_json_export_is_shown_as_a_replacement(
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", form)
     assert run.code == 1  # the unhandled ValueError failed the invocation
     assert "bad \ufffd surrogate" in run.out
+
+
+def test_json_nested_beyond_reason_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"a":' * 200_000, encoding="ascii")
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
+    assert run.code == 2
+    assert "nested too deeply" in run.err
+
+
+def test_a_log_line_nested_beyond_reason_is_kept_as_a_line(tmp_path: Path) -> None:
+    event = {"eventId": "1", "logStreamName": "s", "timestamp": 1_772_442_890_512}
+    event["message"] = '{"a":' * 100_000
+    path = tmp_path / "deep-line.json"
+    path.write_text(json.dumps({"events": [event]}), encoding="ascii")
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    assert run.code == 0
+    assert run.json["summary"]["invocations"] == 0
