@@ -236,7 +236,7 @@ class Monitor:
     ) -> Callable[[], Awaitable[float]]:
         async def tick() -> float:
             state.set_traces(await poller.poll())
-            if not poller.filter_expressions and state.tail_total == 0:
+            if poller.filtered_here and state.tail_total == 0:
                 # Traces are told apart by the ids in the logs, which have not arrived yet.
                 return TRACES_BEFORE_LOGS_S
             return poller.interval_s

@@ -389,3 +389,24 @@ async def test_stop_right_after_a_wake_up_ends_every_loop(
     done, _ = await asyncio.wait({stopping}, timeout=5)
     assert stopping in done, f"stop() hangs; loops still running: {monitor.alive()}"
     assert monitor.alive() == set()
+
+
+async def test_traces_told_apart_by_log_ids_are_asked_again_soon_until_the_logs_arrive(
+    moto: MotoAccount, monitor: Monitor
+) -> None:
+    # moto refuses filter expressions with a server error: its failures are picked out by the
+    # trace ids the REPORT lines carry. Asked before any log line has arrived, the answer is
+    # "none", and it must not stand for the next minute (the diagnosis would say "ok").
+    from lambdatop.aws.monitor import TRACES_BEFORE_LOGS_S
+    from lambdatop.aws.pollers.traces import TracesPoller
+
+    failed = seed_checkout(moto)
+    state = monitor.store.function("checkout")
+    poller = TracesPoller(
+        monitor.aws, "checkout", lambda: 3600.0, monitor.clock, known_ids=state.trace_ids
+    )
+    tick = monitor._trace_ticker(state, poller)
+    assert await tick() == TRACES_BEFORE_LOGS_S
+    assert poller.filtered_here
+    assert poller.filter_expressions  # one strike only so far
+    assert failed not in state.traces

@@ -144,6 +144,8 @@ class TracesPoller:
         shown it cannot: it rejected the expression, or failed only with it, twice in a row."""
         self._expression_strikes = 0
         self._read_since: float | None = None
+        self.filtered_here = False
+        """The last poll picked failures out here, by the trace ids the logs had carried."""
 
     async def poll(self) -> list[TraceSummary]:
         now = self.clock()
@@ -161,6 +163,7 @@ class TracesPoller:
             filter_expressions=self.filter_expressions,
             known_ids=self.known_ids() if self.known_ids else None,
         )
+        self.filtered_here = expression != EXPRESSION_USED
         # One server error may be a bad moment for X-Ray: only a pattern turns filtering off.
         if expression == EXPRESSION_USED:
             self._expression_strikes = 0
