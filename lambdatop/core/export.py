@@ -609,13 +609,17 @@ def _json_line(line: str, number: int) -> dict[str, Any] | None:
 
 def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
     """The prefix a tool put on every line, if one fits nearly all of a sample."""
-    sample = [line for line in lines[:400] if not line[:1].isspace()]
+    # Lines a tool prints without its prefix continue the event before: an indented stack
+    # frame, a REPORT line's XRAY line, a traceback's first and last lines. Most lines fit.
+    sample = [
+        line for line in lines[:400] if not line[:1].isspace() and not line.startswith("XRAY ")
+    ]
     if not sample:
         return None
     for _, pattern in _ENVELOPES:
         matches = [pattern.fullmatch(line) for line in sample]
         fitting = [match for match in matches if match is not None]
-        if len(fitting) < 0.9 * len(sample):
+        if len(fitting) < 0.6 * len(sample):
             continue
         # A raw log whose lines carry their own timestamps (Node.js, Python) must not lose them:
         # a tool's prefix shows because Lambda's platform lines then follow it.

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.timeutil import human_duration, to_epoch_ms
-from lambdatop.diagnose.format import ms, pct
+from lambdatop.diagnose.format import count, ms, pct
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Diagnosis, Plane, Step
 
 GLYPHS = {
@@ -85,7 +85,8 @@ def summary_lines(diagnosis: Diagnosis) -> list[str]:
         else "memory n/a"
     )
     return [
-        f"{s.invocations:,} invocations · {s.errors:,} failed ({pct(s.errors, s.invocations)})"
+        f"{count(s.invocations, 'invocation')}"
+        f" · {s.errors:,} failed ({pct(s.errors, s.invocations)})"
         f" · {s.timeouts:,} timed out · {s.out_of_memory:,} out of memory"
         f" · {s.cold_starts:,} cold ({pct(s.cold_starts, s.invocations)}) · {throttles}",
         f"duration p50 {ms(s.duration_ms.p50)} · p99 {ms(s.duration_ms.p99)}"

@@ -146,6 +146,9 @@ INPUTS = {
     "jsonl": lambda: incident().jsonl(),
     "raw-text": lambda: incident().raw_text(),
     "aws-logs-tail": lambda: incident().tail_text(),
+    # A traced function's REPORT events hold a second line, which the tools print unprefixed.
+    "aws-logs-tail-traced": lambda: incident().traced().tail_text(),
+    "sam-logs-traced": lambda: incident().traced().sam_text(),
     "cli-output-text": lambda: incident().cli_text(),
     "subscription-records": lambda: incident().subscription(),
     "subscription-firehose-gzip": concatenated_subscription_gzip,

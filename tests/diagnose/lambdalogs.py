@@ -317,6 +317,23 @@ class Logs:
             f"{iso_micro(e.timestamp_ms)} {e.stream} {e.message}\n" for e in self.ordered()
         )
 
+    def sam_text(self) -> str:
+        """As `sam logs` prints: `<stream> <ISO time> <message>`."""
+        return "".join(
+            f"{e.stream} {iso_micro(e.timestamp_ms)} {e.message}\n" for e in self.ordered()
+        )
+
+    def traced(self) -> Logs:
+        """These logs as an actively traced function writes them: each REPORT line followed,
+        in the same event, by its XRAY line."""
+        for number, event in enumerate(self.events):
+            if event.message.startswith("REPORT "):
+                event.message += (
+                    f"\nXRAY TraceId: 1-6b08e943-{number:024x}\tSegmentId: {number:016x}"
+                    "\tSampled: true\t"
+                )
+        return self
+
     def cli_text(self) -> str:
         """`aws logs filter-log-events --output text`."""
         return "".join(
