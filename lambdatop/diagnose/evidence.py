@@ -16,6 +16,7 @@ from lambdatop.core.records import (
     EventSource,
     FunctionConfig,
     Invocation,
+    Level,
     LineKind,
     MetricSeries,
     TraceSummary,
@@ -27,6 +28,9 @@ _TIMED_OUT_AFTER = re.compile(r"Task timed out after\s+(?P<secs>\d+(?:\.\d+)?)\s
 _ASSUMED_ROLE = re.compile(
     r"arn:(?P<partition>aws[\w-]*):sts::(?P<account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]{1,64})/"
 )
+
+
+_BELOW_ERROR = frozenset((Level.TRACE, Level.DEBUG, Level.INFO, Level.WARN))
 
 
 @dataclass(slots=True)
@@ -106,6 +110,19 @@ class Evidence:
 
     def family(self, family: ErrorFamily) -> list[Finding]:
         return self.findings.get(family, [])
+
+    def coped(self, found: list[Finding]) -> bool:
+        """Whether the function coped with these lines: each one logged below ERROR by an
+        invocation that then completed without failing (a retry, a fallback, the app's own
+        access rule). Such lines are a risk to watch, not a failure."""
+        if not found:
+            return False
+        ids = {f.request_id for f in found}
+        if None in ids or any(f.line.level not in _BELOW_ERROR for f in found):
+            return False
+        failed = {inv.request_id: inv.failed for inv in self.reported if inv.request_id in ids}
+        # An invocation that never completed may yet fail.
+        return len(failed) == len(ids) and not any(failed.values())
 
     def metric_total(self, key: str) -> float | None:
         if self.metrics is None or key not in self.metrics:

@@ -372,3 +372,34 @@ def test_connect_timeout_to_dynamodb_endpoint_points_at_its_vpc_endpoint() -> No
     assert result.status is FAIL
     has([result.title], "Connections to dynamodb time out from inside the VPC")
     has(result.next_steps, "com.amazonaws.eu-west-1.dynamodb to vpc-0f00ba47")
+
+
+@pytest.mark.parametrize(
+    ("check_id", "line"),
+    [
+        (
+            "connection_pool",
+            py(
+                "WARNING",
+                "QueuePool limit of size 5 overflow 10 reached, "
+                "connection timed out, timeout 30.00; retrying",
+            ),
+        ),
+        ("database", py("WARNING", "could not connect to server: Connection refused; retry 1/3")),
+        (
+            "vpc",
+            py(
+                "WARNING",
+                'Connect timeout on endpoint URL: "https://sqs.eu-west-1.amazonaws.com/"; retrying',
+            ),
+        ),
+    ],
+)
+def test_lines_the_function_coped_with_only_warn(check_id: str, line: str) -> None:
+    """Logged at WARNING by invocations that then succeeded: a retry worked. The same lines in
+    invocations that failed fail the check."""
+    coped = run(hit(line, invocations=30, vpc=IN_VPC, status="success")(), check_id)
+    assert coped.status is WARN, coped.title
+    has(coped.evidence, "handled: logged below ERROR, and every invocation concerned succeeded")
+    failed = run(hit(line, invocations=30, vpc=IN_VPC)(), check_id)
+    assert failed.status is FAIL, failed.title

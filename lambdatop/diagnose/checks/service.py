@@ -11,7 +11,7 @@ from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import count, memory_step, ms, pct, samples, timeout_step
+from lambdatop.diagnose.format import COPED, count, memory_step, ms, pct, samples, timeout_step
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -427,7 +427,8 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
             explicit.add(key)
     affected = {f.request_id for f in denials if f.request_id}
     failed = sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed)
-    result.status = CheckStatus.FAIL
+    coped = ev.coped(denials)
+    result.status = CheckStatus.WARN if coped else CheckStatus.FAIL
     (top_action, top_resource), _ = groups.most_common(1)[0]
     on = f" on {top_resource}" if top_resource else ""
     more = len(groups) - 1
@@ -443,6 +444,8 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.evidence.append(f"execution role {role}")
     for (action, resource), n in groups.most_common(3):
         result.evidence.append(f"{action}" + (f" on {resource}" if resource else "") + f" ×{n}")
+    if coped:
+        result.evidence.append(COPED)
     if explicit:
         result.evidence.append(
             "an explicit deny (SCP, resource or boundary policy): allowing it in the role "
@@ -553,7 +556,10 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.evidence.extend(samples(downstream))
         reported = len(ev.reported)
         share = len(affected) / reported if reported else 1.0
-        if share >= limits.family_ratio_fail:
+        coped = ev.coped(downstream)
+        if coped:
+            result.evidence.append(COPED)
+        if share >= limits.family_ratio_fail and not coped:
             status = CheckStatus.FAIL
         elif status is CheckStatus.OK:
             status = CheckStatus.WARN

@@ -12,7 +12,7 @@ from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import count, pct, samples
+from lambdatop.diagnose.format import COPED, count, pct, samples
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -27,8 +27,14 @@ def pool_size(signature: str) -> int | None:
     return int(match.group("size")) + int(match.group("overflow"))
 
 
-def _severity(ev: Evidence, found: list[Finding], limits: Thresholds) -> CheckStatus:
-    """Fail when a real share of invocations is hit; a stray line only warns."""
+def _severity(
+    ev: Evidence, found: list[Finding], limits: Thresholds, result: CheckResult
+) -> CheckStatus:
+    """Fail when a real share of invocations is hit; a stray line, or lines the function
+    coped with (said so in the evidence), only warn."""
+    if ev.coped(found):
+        result.evidence.append(COPED)
+        return CheckStatus.WARN
     affected = {f.request_id for f in found if f.request_id}
     reported = len(ev.reported)
     if not reported or not affected:
@@ -86,13 +92,13 @@ def check_connection_pool(ev: Evidence, limits: Thresholds) -> CheckResult:
     if not found:
         result.title = "No connection-pool exhaustion in the logs"
         return result
-    result.status = _severity(ev, found, limits)
+    result.status = _severity(ev, found, limits, result)
     signatures = Counter(f.classification.signature for f in found if f.classification)
     if pool:
         result.title = f"Connection pool exhausted: {signatures.most_common(1)[0][0]}"
     else:
         result.title = "The database refuses new connections: too many clients"
-    result.evidence = [_affected(ev, found)]
+    result.evidence.insert(0, _affected(ev, found))
     per_env = next((size for size in (pool_size(s) for s in signatures) if size), None)
     peak = ev.metric_peak(m.CONCURRENCY)
     streams = len({inv.stream for inv in ev.invocations if inv.stream})
@@ -164,7 +170,7 @@ def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
     if not found:
         result.title = "No database connectivity errors in the logs"
         return result
-    result.status = _severity(ev, found, limits)
+    result.status = _severity(ev, found, limits, result)
     endpoints = Counter(f.classification.endpoint or "" for f in found if f.classification)
     signatures = Counter(f.classification.signature for f in found if f.classification)
     top_endpoint = next((e for e, _ in endpoints.most_common() if e), None)
@@ -172,7 +178,7 @@ def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
     result.title = f"Database errors: {top_signature}" + (
         f" ({top_endpoint})" if top_endpoint else ""
     )
-    result.evidence = [_affected(ev, found)]
+    result.evidence.insert(0, _affected(ev, found))
     for signature, n in signatures.most_common(3):
         result.evidence.append(f"{signature} ×{n}")
     for endpoint, n in endpoints.most_common(2):
@@ -301,7 +307,7 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
     dns = [f for f in found if _signature_has(f, _DNS_WORDS)]
     result.evidence.insert(0, _affected(ev, found))
     if eni:
-        result.status = CheckStatus.FAIL
+        result.status = _severity(ev, eni, limits, result) if ev.coped(eni) else CheckStatus.FAIL
         signature = Counter(
             f.classification.signature for f in eni if f.classification
         ).most_common(1)[0][0]
@@ -327,7 +333,11 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
             else (unreachable[0].classification.service if unreachable[0].classification else "")
         ) or "the service"
         region = (aws_host.group("region") if aws_host else None) or ev.region or "<region>"
-        result.status = CheckStatus.FAIL if in_vpc is not False else _severity(ev, found, limits)
+        result.status = (
+            CheckStatus.FAIL
+            if in_vpc is not False and not ev.coped(found)
+            else _severity(ev, found, limits, result)
+        )
         where = "from inside the VPC" if in_vpc else "from the function"
         result.title = f"Connections to {service} time out {where}: no route to the AWS endpoint"
         result.evidence.append(f"{count(host_n, 'failed connection')} to {host}")
@@ -339,7 +349,7 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
         )
     elif dns:
-        result.status = _severity(ev, found, limits)
+        result.status = _severity(ev, found, limits, result)
         result.title = "DNS lookups fail"
         result.steps.append(
             Step(
@@ -348,7 +358,7 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
         )
     else:
-        result.status = _severity(ev, found, limits)
+        result.status = _severity(ev, found, limits, result)
         signature = Counter(
             f.classification.signature for f in found if f.classification
         ).most_common(1)[0][0]
