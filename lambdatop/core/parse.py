@@ -146,6 +146,11 @@ _RID_PREFIX = re.compile(
 )
 _OOM_FATAL = re.compile(r"^FATAL ERROR:.*out of memory", re.IGNORECASE)
 _PANIC = re.compile(r"^(?:panic: |fatal error: )")
+# The Java runtime reports an exception the handler threw as one event: `<message>: <class>`,
+# then the stack trace, which starts with the class again (`<class>: <message>` or `<class>`).
+_JAVA_UNHANDLED = re.compile(
+    r"\A[^\n]*: (?P<type>(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*)\r?\n(?P=type)(?=:|\r?\n|\Z)"
+)
 
 
 _WHOLE_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
@@ -658,6 +663,10 @@ def _app_line(text: str) -> ParsedLine:
         line.level = Level.WARN
     elif text.startswith("Unknown application error occurred"):
         return _runtime_exit_line(text)
+    elif (java := _JAVA_UNHANDLED.match(text)) is not None:
+        line.level = Level.ERROR
+        line.unhandled = True
+        line.error_type = java.group("type")
     elif _OOM_FATAL.match(text):
         # Node.js: `FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of
         # memory`. V8 aborts the process right after.

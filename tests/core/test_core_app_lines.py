@@ -484,9 +484,36 @@ JAVA = [
         "Class not found: com.acme.OrderHandler: java.lang.ClassNotFoundException\n"
         "java.lang.ClassNotFoundException: com.acme.OrderHandler\n"
         "\tat java.base/java.net.URLClassLoader.findClass(Unknown Source)",
-        {"unhandled": False},
+        {"unhandled": True, "error_type": "java.lang.ClassNotFoundException"},
         ErrorFamily.INIT,
         id="java-class-not-found",
+    ),
+    pytest.param(
+        "HikariPool-1 - Connection is not available, request timed out after 30000ms.:"
+        " java.sql.SQLTransientConnectionException\n"
+        "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available,"
+        " request timed out after 30000ms.\n"
+        "\tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)",
+        {
+            "level": Level.ERROR,
+            "unhandled": True,
+            "error_type": "java.sql.SQLTransientConnectionException",
+        },
+        ErrorFamily.CONNECTION_POOL,
+        id="java-runtime-unhandled",
+    ),
+    pytest.param(
+        "null: java.lang.NullPointerException\r\njava.lang.NullPointerException\r\n"
+        "\tat com.acme.Handler.handleRequest(Handler.java:21)",
+        {"unhandled": True, "error_type": "java.lang.NullPointerException"},
+        None,
+        id="java-runtime-unhandled-no-message",
+    ),
+    pytest.param(
+        "Loading settings: com.acme.config.Settings\ncom.acme.config.Settings loaded in 12 ms",
+        {"unhandled": False},
+        None,
+        id="java-class-name-after-colon-is-not-an-error",
     ),
     pytest.param(
         json.dumps(
