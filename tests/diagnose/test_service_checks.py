@@ -894,3 +894,27 @@ def test_commands_use_the_log_group_and_window() -> None:
     assert f"--log-group-name {LOG_GROUP}" in command
     assert f"--start-time {ev.start_ms} --end-time {ev.end_ms}" in command
     assert f"--region {REGION}" in command
+
+
+def test_a_secret_denied_by_name_is_allowed_by_its_arn() -> None:
+    """Secrets Manager names the secret as the caller did (`on resource: prod/api/key`): a
+    policy with that as its Resource is refused by IAM (MalformedPolicyDocument)."""
+    line = py(
+        "ERROR",
+        "An error occurred (AccessDeniedException) when calling the GetSecretValue operation: "
+        "User: arn:aws:sts::123456789012:assumed-role/api-role/api is not authorized to perform: "
+        "secretsmanager:GetSecretValue on resource: prod/api/key because no identity-based "
+        "policy allows the secretsmanager:GetSecretValue action",
+    )
+    ev = denials(line, repeat=2)()
+    ev.region = "eu-west-1"
+    result = run(ev, "permission")
+    assert result.status is FAIL
+    has(result.evidence, "secretsmanager:GetSecretValue on prod/api/key ×2")
+    document = next(s for s in result.commands if "put-role-policy" in s)
+    policy = json.loads(document.split("--policy-document ", 1)[1].strip("'"))
+    assert policy["Statement"][0]["Resource"] == (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/key-??????"
+    )
+    simulate = next(s for s in result.commands if "simulate-principal-policy" in s)
+    assert "--resource-arns" not in simulate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -396,12 +397,31 @@ def _monthly_saving(
     return per_window * (30 * 86400 / window_s)
 
 
-def _policy_resource(resource: str | None) -> str:
-    if not resource:
-        return "*"
+def _denied_resource(resource: str) -> str:
+    """What a denial is grouped by: an S3 object counts as its bucket's objects."""
     if resource.startswith("arn:aws:s3:::") and "/" in resource:
         return resource.split("/", 1)[0] + "/*"
     return resource
+
+
+def _policy_resource(resource: str, action: str, ev: Evidence) -> str:
+    """The Resource of a statement allowing `action` on what a denial named. A secret named
+    by name (Secrets Manager says `on resource: prod/db`) becomes its ARN, whose random suffix
+    `-??????` matches; any other bare name stays a placeholder to fill in, never a Resource IAM
+    would refuse."""
+    if not resource:
+        return "<resource-arn>"
+    if resource.startswith("arn:"):
+        return resource
+    role = _ROLE_ARN.match(ev.role_arn or "")
+    partition, account = (role.group(1), role.group(2)) if role else ("aws", "<account-id>")
+    if action.split(":", 1)[0].lower() == "secretsmanager":
+        region = ev.region or "<region>"
+        return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{resource}-??????"
+    return f"<ARN of {resource}>"
+
+
+_ROLE_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):role/")
 
 
 def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
@@ -421,7 +441,7 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
         c = finding.classification
         if c is None:
             continue
-        key = (c.action or c.signature, _policy_resource(c.resource) if c.resource else "")
+        key = (c.action or c.signature, _denied_resource(c.resource) if c.resource else "")
         groups[key] += 1
         if "explicit deny" in finding.line.text.lower():
             explicit.add(key)
@@ -454,9 +474,9 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     result.evidence.extend(samples(denials))
     for (action, resource), _ in groups.most_common(2):
         if ":" in action:
-            result.steps.append(cmd.simulate(action, resource or None))
+            result.steps.append(cmd.simulate(action, resource if ":" in resource else None))
     statements = [
-        {"Effect": "Allow", "Action": action, "Resource": resource or "<resource-arn>"}
+        {"Effect": "Allow", "Action": action, "Resource": _policy_resource(resource, action, ev)}
         for (action, resource), _ in groups.most_common(3)
         if ":" in action and (action, resource) not in explicit
     ]
