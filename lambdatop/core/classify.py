@@ -666,8 +666,11 @@ _RULES: tuple[Callable[[str, str], Classification | None], ...] = (
 
 
 def _endpoint(text: str, urls: bool = True) -> str | None:
-    """The first host (and port) the message names; URLs only where they can be the endpoint
-    (an AWS service's), not the documentation link of a database driver's error."""
+    """The host (and port) the message names; URLs only where they can be the endpoint (an
+    AWS service's), not the documentation link of a database driver's error. A driver's own
+    wording (`server on 'db.internal'`, `host "db" ... port 5432`) wins over a bare `name:port`
+    met earlier, which may be a logger's `function:line` (`get_conn:31`)."""
+    bare: str | None = None
     for match in _HOST_PORT.finditer(text):
         groups = match.groupdict()
         for host_key, port_key in _HOST_GROUPS:
@@ -676,11 +679,21 @@ def _endpoint(text: str, urls: bool = True) -> str | None:
                 continue
             if host_key == "uhost" and not urls:
                 break
-            if host_key == "host" and _SOURCE_FILE.search(host):
+            if host_key == "host" and (_SOURCE_FILE.search(host) or _CODE_NAME.fullmatch(host)):
                 break
             port = groups.get(port_key) if port_key else None
-            return f"{host}:{port}" if port else host
-    return None
+            endpoint = f"{host}:{port}" if port else host
+            if host_key != "host":
+                return endpoint
+            if bare is None:
+                bare = endpoint
+            break
+    return bare
+
+
+# `get_conn:31`, `handler:12`: a function and a line number, not a host (no dots; host names
+# hold no underscore).
+_CODE_NAME = re.compile(r"[A-Za-z][\w-]*_[\w-]*")
 
 
 def _is_database_endpoint(endpoint: str) -> bool:

@@ -489,6 +489,13 @@ DATABASES = [
         id="libpq-auth",
     ),
     pytest.param(
+        '{"level": "ERROR", "location": "get_conn:31", "message": "Database unavailable", '
+        '"exception": "pymysql.err.OperationalError: (2003, \\"Can\'t connect to MySQL server '
+        f"on '{RDS}' (timed out)\\\")\"}}",
+        {"endpoint": RDS, "signature": "Can't connect to MySQL server"},
+        id="powertools-location-is-not-the-endpoint",
+    ),
+    pytest.param(
         'psycopg2.OperationalError: connection to server at "db.internal" (10.0.1.5), port 5432 '
         "failed: FATAL:  sorry, too many clients already",
         {"endpoint": "db.internal:5432", "signature": "sorry, too many clients already"},

@@ -192,9 +192,10 @@ DATABASE = [
             ("10 lines in 10 invocations (3.3 % of 300)", "could not connect to server"),
             (
                 "--namespace AWS/RDS --metric-name DatabaseConnections "
-                "--dimensions Name=DBInstanceIdentifier,Value=orders-db",
+                "--dimensions Name=DBClusterIdentifier,Value=orders-db",
+                "the database could not be reached",
                 "security group",
-                "statement timeout",
+                "routes of the function's subnets",
             ),
         ),
         id="fail-rds-postgres-in-vpc",
@@ -403,3 +404,22 @@ def test_lines_the_function_coped_with_only_warn(check_id: str, line: str) -> No
     has(coped.evidence, "handled: logged below ERROR, and every invocation concerned succeeded")
     failed = run(hit(line, invocations=30, vpc=IN_VPC)(), check_id)
     assert failed.status is FAIL, failed.title
+
+
+def test_database_advice_follows_how_it_failed() -> None:
+    unreachable = run(hit(RDS_TIMEOUT, invocations=10)(), "database")
+    lacks(unreachable.next_steps, "slow queries")
+    auth = py(
+        "ERROR",
+        'connection to server at "db-1.c9x2.eu-west-1.rds.amazonaws.com" (10.0.3.17), port 5432 '
+        'failed: FATAL:  password authentication failed for user "app"',
+    )
+    refused = run(hit(auth, invocations=10)(), "database")
+    has(refused.next_steps, "was the secret rotated?")
+    lacks(refused.next_steps, "could not be reached")
+    has(refused.commands, "--dimensions Name=DBInstanceIdentifier,Value=db-1 ")
+    slow = py(
+        "ERROR", "psycopg2.errors.QueryCanceled: canceling statement due to statement timeout"
+    )
+    answered = run(hit(slow, invocations=10)(), "database")
+    has(answered.next_steps, "slow queries hold connections")

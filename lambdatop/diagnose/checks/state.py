@@ -143,10 +143,68 @@ def check_connection_pool(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
-def _rds_identifier(endpoint: str | None) -> str | None:
-    if endpoint and ".rds.amazonaws.com" in endpoint:
-        return endpoint.split(".", 1)[0]
-    return None
+def _rds_dimension(endpoint: str | None) -> str:
+    """The CloudWatch dimension of the RDS instance or Aurora cluster an endpoint names:
+    `db-1.abc.eu-west-1.rds.amazonaws.com` is instance db-1; `orders.cluster-abc...` and
+    `orders.cluster-ro-abc...` are cluster orders."""
+    host = (endpoint or "").rsplit(":", 1)[0] if endpoint and endpoint.count(":") == 1 else ""
+    if not host.endswith(".rds.amazonaws.com"):
+        return "Name=DBInstanceIdentifier,Value=<db-instance>"
+    name, rest = host.split(".", 1)
+    if rest.startswith(("cluster-", "cluster-ro-", "cluster-custom-")):
+        return f"Name=DBClusterIdentifier,Value={name}"
+    return f"Name=DBInstanceIdentifier,Value={name}"
+
+
+def _database_fixes(found: list[Finding], in_vpc: bool) -> list[Step]:
+    """What to do depends on how the database failed: it could not be reached, it refused the
+    credentials, or it answered too slowly."""
+    words = " ".join(f.classification.signature.lower() for f in found if f.classification)
+    fixes: list[Step] = []
+    if any(word in words for word in _UNREACHABLE_DB_WORDS):
+        fixes.append(
+            Step(
+                "Fix: the database could not be reached: check that it is up (a failover refuses "
+                "connections for 30-60 s), that the function's security group may reach its "
+                "port and the database's security group lets it in"
+                + (", and the routes of the function's subnets" if in_vpc else "")
+            )
+        )
+    if any(word in words for word in _AUTH_DB_WORDS):
+        fixes.append(
+            Step(
+                "Fix: the database refused the credentials: was the secret rotated? Check the "
+                "secret the function reads (and any copy cached across invocations) and the "
+                "user's grants"
+            )
+        )
+    if not fixes or any(word in words for word in _SLOW_DB_WORDS):
+        fixes.append(
+            Step(
+                "Fix: slow queries hold connections: add the missing index, or a statement "
+                "timeout shorter than the function's timeout"
+            )
+        )
+    return fixes
+
+
+_UNREACHABLE_DB_WORDS = (
+    "could not connect",
+    "can't connect",
+    "cannot connect",
+    "unable to connect",
+    "connect timeout",
+    "timed out",
+    "refused",
+    "unreachable",
+    "etimedout",
+    "no route",
+    "communications link failure",
+    "server has gone away",
+    "could not translate host",
+)
+_AUTH_DB_WORDS = ("password", "authentication", "access denied for user", "login failed")
+_SLOW_DB_WORDS = ("statement timeout", "deadlock", "lock wait", "canceling statement", "query")
 
 
 def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
@@ -185,30 +243,15 @@ def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
         if endpoint:
             result.evidence.append(f"endpoint {endpoint} ×{n}")
     result.evidence.extend(samples(found))
-    identifier = _rds_identifier(top_endpoint)
-    dimension = (
-        f"Name=DBInstanceIdentifier,Value={identifier}"
-        if identifier
-        else "Name=DBInstanceIdentifier,Value=<db-instance>"
-    )
+    dimension = _rds_dimension(top_endpoint)
     result.steps.append(
         cmd.metric("DatabaseConnections", ["Maximum"], namespace="AWS/RDS", dimension=dimension)
     )
     result.steps.append(
         cmd.metric("CPUUtilization", ["Maximum"], namespace="AWS/RDS", dimension=dimension)
     )
-    if ev.config is not None and ev.config.in_vpc:
-        result.steps.append(
-            Step(
-                "Check: the function's security group may reach the database port, and the "
-                "database's security group lets it in"
-            )
-        )
-    result.steps.append(
-        Step(
-            "Fix: slow queries hold connections: add the missing index, or a statement timeout "
-            "shorter than the function's timeout"
-        )
+    result.steps.extend(
+        _database_fixes(found, in_vpc=ev.config is not None and bool(ev.config.in_vpc))
     )
     return result
 
