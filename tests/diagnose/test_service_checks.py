@@ -918,3 +918,41 @@ def test_a_secret_denied_by_name_is_allowed_by_its_arn() -> None:
     )
     simulate = next(s for s in result.commands if "simulate-principal-policy" in s)
     assert "--resource-arns" not in simulate
+
+
+def test_a_runtime_heap_that_runs_out_below_the_memory_size_gets_its_own_fix() -> None:
+    logs = Logs()
+    logs.healthy(60, memory_mb=2048, used_mb=(250, 400))
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(
+            env,
+            memory_mb=2048,
+            used_mb=1108,
+            app=[
+                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
+            ],
+            status="error",
+            error_type="Runtime.ExitError",
+        )
+    result = run(evidence(logs), "memory")
+    assert result.status is FAIL
+    has(result.evidence, "the Node.js heap ran out at 1108 of 2048 MB")
+    has(result.next_steps, "NODE_OPTIONS to --max-old-space-size=1536")
+    lacks(result.commands, "--memory-size")
+
+
+def test_memory_that_buys_needed_cpu_is_not_called_over_provisioned() -> None:
+    """Less memory means less CPU: with timeouts, or a slow init, cutting it makes things
+    worse, and the report must not advise it next to 'more memory, more CPU'."""
+    slow = overprovisioned()
+    logs = Logs()
+    logs.healthy(300, memory_mb=1024, used_mb=(120, 150), duration_ms=(600.0, 1_000.0))
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(env, memory_mb=1024, used_mb=140, timeout_s=30.0)
+    result = run(evidence(logs), "memory")
+    assert result.status is OK
+    has(result.evidence, "memory also sets the CPU share and 3 invocations timed out: keep it")
+    lacks(result.commands, "--memory-size")
+    assert run(slow, "memory").status is WARN  # the same function without its timeouts

@@ -347,7 +347,14 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
                 "only delays the kill"
             )
         )
-    if oom or peak >= limits.memory_near_ratio * size:
+    heap = _heap_limit(ev) if oom and peak < limits.memory_near_ratio * size else None
+    if heap is not None:
+        result.evidence.append(
+            f"the {heap.runtime} heap ran out at {peak} of {size} MB: its own limit, not the"
+            " function's"
+        )
+        result.steps.append(Step(heap.fix(size)))
+    elif oom or peak >= limits.memory_near_ratio * size:
         wanted = memory_step(max(size * 1.5, peak * 1.3))
         result.steps.append(
             Step(f"Fix: raise memory from {size} MB to {wanted} MB (the peak was {peak} MB)")
@@ -356,10 +363,77 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _HeapLimit:
+    """A runtime whose own heap limit, below the function's memory, ran out."""
+
+    runtime: str
+    variable: str
+    option: str
+
+    def fix(self, size: int) -> str:
+        heap = memory_step(size * 0.75)
+        return (
+            f"Fix: raise the {self.runtime} heap limit, not the memory: set {self.variable} to"
+            f" {self.option.format(mb=heap)} (about 75 % of {size} MB) in the function's"
+            " environment variables (update-function-configuration --environment replaces them"
+            " all: pass the existing ones too)"
+        )
+
+
+_HEAP_LIMITS = (
+    (
+        ("javascript heap out of memory", "reached heap limit", "allocation failed"),
+        _HeapLimit("Node.js", "NODE_OPTIONS", "--max-old-space-size={mb}"),
+    ),
+    (
+        ("java heap space", "gc overhead limit exceeded", "metaspace"),
+        _HeapLimit("Java", "JAVA_TOOL_OPTIONS", "-Xmx{mb}m"),
+    ),
+)
+
+
+def _heap_limit(ev: Evidence) -> _HeapLimit | None:
+    """The runtime heap that ran out, when the out-of-memory lines say which."""
+    text = " ".join(
+        f.classification.signature.lower()
+        for f in ev.family(ErrorFamily.OUT_OF_MEMORY)
+        if f.classification
+    )
+    return next((heap for words, heap in _HEAP_LIMITS if any(w in text for w in words)), None)
+
+
+def _cpu_bound(ev: Evidence, limits: Thresholds) -> str | None:
+    """Why memory that looks too large may be buying CPU the function needs (memory sets the
+    CPU share): timeouts, a p99 near the timeout, or a slow init."""
+    reported = ev.reported
+    timeout_s = ev.timeout_s
+    timeouts = sum(1 for inv in reported if inv.status is Status.TIMEOUT)
+    if timeouts:
+        return f"{count(timeouts, 'invocation')} timed out"
+    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
+    p99 = percentiles(durations, 99)[0] if durations else None
+    if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
+        return f"p99 duration {ms(p99)} is close to the {timeout_s:g} s timeout"
+    inits = [inv.init_ms for inv in reported if inv.init_ms is not None]
+    init_p99 = percentiles(inits, 99)[0] if inits else None
+    if init_p99 is not None and init_p99 >= limits.init_slow_ms:
+        return f"init p99 {ms(init_p99)}"
+    return None
+
+
 def _overprovisioned(
     result: CheckResult, ev: Evidence, cmd: Commands, peak: int, size: int, limits: Thresholds
 ) -> CheckResult:
-    """Memory far above anything used: a waste worth acting on only if it costs real money."""
+    """Memory far above anything used: a waste worth acting on only if it costs real money,
+    and only if it is not buying CPU the function needs."""
+    busy = _cpu_bound(ev, limits)
+    if busy is not None:
+        result.title = f"Max memory used {peak} / {size} MB"
+        result.evidence.append(
+            f"more memory than it uses, but memory also sets the CPU share and {busy}: keep it"
+        )
+        return result
     suggested = memory_step(max(peak * 1.5, 128))
     saving = _monthly_saving(ev, ev.reported, size, suggested)
     if saving is not None and saving < limits.memory_saving_min_usd:
