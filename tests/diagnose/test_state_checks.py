@@ -423,3 +423,34 @@ def test_database_advice_follows_how_it_failed() -> None:
     )
     answered = run(hit(slow, invocations=10)(), "database")
     has(answered.next_steps, "slow queries hold connections")
+
+
+def test_the_vpc_headline_is_the_failure_that_hurts_not_a_handled_warning() -> None:
+    """A retried call's ENI error logged at WARN must not headline a report whose failures
+    are connection timeouts; each kind is counted."""
+    handled_eni = py(
+        "WARNING",
+        "downstream invoke failed, will retry: ENILimitReachedException: Lambda was not able to "
+        "create an ENI in the VPC of the Lambda function because the limit for Network "
+        "Interfaces has been reached.",
+    )
+    timeout = node(
+        "ERROR",
+        'Invoke Error \t{"errorType":"TimeoutError","errorMessage":"connect ETIMEDOUT '
+        '10.0.3.27:443","code":"ETIMEDOUT"}',
+    )
+    logs = Logs()
+    logs.healthy(100)
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(env, app=[handled_eni])
+    for _ in range(20):
+        logs.invoke(env, app=[timeout], status="error")
+    ev = evidence(logs)
+    ev.config = config(vpc=IN_VPC)
+    result = run(ev, "vpc")
+    assert result.status is FAIL
+    lacks([result.title], "cannot attach")
+    has([result.title], "ETIMEDOUT (10.0.3.27:443)")
+    has(result.evidence, "ETIMEDOUT ×20", "ENILimitReachedException ×5")
+    has(result.next_steps, "interface VPC endpoint")

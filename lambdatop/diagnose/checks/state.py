@@ -278,6 +278,47 @@ def _signature_has(finding: Finding, words: tuple[str, ...]) -> bool:
     return c is not None and any(word in c.signature.lower() for word in words)
 
 
+def _unreachable_endpoint(
+    result: CheckResult,
+    ev: Evidence,
+    unreachable: list[Finding],
+    found: list[Finding],
+    limits: Thresholds,
+    in_vpc: bool | None,
+) -> None:
+    """Connections to an AWS endpoint fail: from inside a VPC, a missing route (no VPC
+    endpoint, no NAT)."""
+    config = ev.config
+    hosts = Counter(
+        f.classification.endpoint or f.classification.service or ""
+        for f in unreachable
+        if f.classification
+    )
+    host, host_n = hosts.most_common(1)[0]
+    aws_host = _AWS_HOST.search(host)
+    service = (
+        aws_host.group("service")
+        if aws_host
+        else (unreachable[0].classification.service if unreachable[0].classification else "")
+    ) or "the service"
+    region = (aws_host.group("region") if aws_host else None) or ev.region or "<region>"
+    result.status = (
+        CheckStatus.FAIL
+        if in_vpc is not False and not ev.coped(found)
+        else _severity(ev, found, limits, result)
+    )
+    where = "from inside the VPC" if in_vpc else "from the function"
+    result.title = f"Connections to {service} time out {where}: no route to the AWS endpoint"
+    result.evidence.append(f"{count(host_n, 'failed connection')} to {host}")
+    vpc_id = config.vpc.vpc_id if config and config.vpc and config.vpc.vpc_id else "<vpc-id>"
+    result.steps.append(
+        Step(
+            f"Fix: add a VPC endpoint com.amazonaws.{region}.{service} to {vpc_id}, or route "
+            "the function's subnets through a NAT gateway"
+        )
+    )
+
+
 def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     config = ev.config
@@ -349,8 +390,21 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
     ]
     dns = [f for f in found if _signature_has(f, _DNS_WORDS)]
     result.evidence.insert(0, _affected(ev, found))
-    if eni:
-        result.status = _severity(ev, eni, limits, result) if ev.coped(eni) else CheckStatus.FAIL
+    signatures = Counter(f.classification.signature for f in found if f.classification)
+    if len(signatures) > 1:
+        result.evidence.extend(f"{sig} ×{n}" for sig, n in signatures.most_common(3))
+    # The headline is the kind of failure that hurts: lines the function coped with (a retried
+    # call's ENI error at WARN) give way to the ones that failed invocations.
+    # An ENI that cannot be attached comes first; otherwise the most common kind that hurts.
+    classified = {id(f) for f in (*eni, *unreachable, *dns)}
+    other = [f for f in found if id(f) not in classified]
+    kinds = [kind for kind in (eni, unreachable, dns, other) if kind]
+    hurting = [kind for kind in kinds if not ev.coped(kind)]
+    if hurting and hurting[0] is not eni:
+        hurting.sort(key=len, reverse=True)
+    lead = (hurting or kinds)[0]
+    if lead is eni:
+        result.status = CheckStatus.FAIL if hurting else _severity(ev, found, limits, result)
         signature = Counter(
             f.classification.signature for f in eni if f.classification
         ).most_common(1)[0][0]
@@ -362,36 +416,9 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
                 "account is at it"
             )
         )
-    elif unreachable:
-        hosts = Counter(
-            f.classification.endpoint or f.classification.service or ""
-            for f in unreachable
-            if f.classification
-        )
-        host, host_n = hosts.most_common(1)[0]
-        aws_host = _AWS_HOST.search(host)
-        service = (
-            aws_host.group("service")
-            if aws_host
-            else (unreachable[0].classification.service if unreachable[0].classification else "")
-        ) or "the service"
-        region = (aws_host.group("region") if aws_host else None) or ev.region or "<region>"
-        result.status = (
-            CheckStatus.FAIL
-            if in_vpc is not False and not ev.coped(found)
-            else _severity(ev, found, limits, result)
-        )
-        where = "from inside the VPC" if in_vpc else "from the function"
-        result.title = f"Connections to {service} time out {where}: no route to the AWS endpoint"
-        result.evidence.append(f"{count(host_n, 'failed connection')} to {host}")
-        vpc_id = config.vpc.vpc_id if config and config.vpc and config.vpc.vpc_id else "<vpc-id>"
-        result.steps.append(
-            Step(
-                f"Fix: add a VPC endpoint com.amazonaws.{region}.{service} to {vpc_id}, or route "
-                "the function's subnets through a NAT gateway"
-            )
-        )
-    elif dns:
+    elif lead is unreachable:
+        _unreachable_endpoint(result, ev, unreachable, found, limits, in_vpc)
+    elif lead is dns:
         result.status = _severity(ev, found, limits, result)
         result.title = "DNS lookups fail"
         result.steps.append(
@@ -402,9 +429,20 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
     else:
         result.status = _severity(ev, found, limits, result)
-        signature = Counter(
-            f.classification.signature for f in found if f.classification
-        ).most_common(1)[0][0]
-        result.title = f"Network errors: {signature}"
-    result.evidence.extend(samples(found))
+        lead_signature = Counter(f.classification.signature for f in lead if f.classification)
+        endpoints = Counter(f.classification.endpoint for f in lead if f.classification)
+        endpoint = next((e for e, _ in endpoints.most_common() if e), None)
+        result.title = f"Network errors: {lead_signature.most_common(1)[0][0]}" + (
+            f" ({endpoint}{', and others' if len(endpoints) > 1 else ''})" if endpoint else ""
+        )
+        if any(_signature_has(f, _CONNECT_WORDS) for f in lead):
+            result.steps.append(
+                Step(
+                    "Check: security groups and network ACLs let the function reach "
+                    f"{endpoint or 'the host'} (a private address on 443 is often an interface "
+                    "VPC endpoint, whose own security group must let the function in), and the "
+                    "host is up"
+                )
+            )
+    result.evidence.extend(samples(lead))
     return result
