@@ -179,6 +179,13 @@ _NOT_AUTHORIZED = re.compile(
 _POLICY_ALLOWS = re.compile(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)
 _OPERATION = re.compile(r"when calling the (?P<op>\w+) operation")
 _SDK_SERVICE = re.compile(r"\(Service:\s*(?P<service>[\w -]+?)\s*[,;)]")
+# Where an SDK's error class names its service: Ruby's `Aws::SES::Errors::Throttling`, Java's
+# `software.amazon.awssdk.services.dynamodb.` and `com.amazonaws.services.dynamodbv2.`.
+_SDK_CLASS_SERVICE = re.compile(
+    r"\bAws::(?P<ruby>\w+)::Errors::"
+    r"|\bsoftware\.amazon\.awssdk\.services\.(?P<java2>\w+)\."
+    r"|\bcom\.amazonaws\.services\.(?P<java1>\w+)\."
+)
 # Go SDK v2: `operation error DynamoDB: PutItem, https response error ...`.
 _GO_OPERATION = re.compile(r"operation error (?P<service>\w[\w ]{0,40}?): (?P<op>[A-Z]\w+)")
 # Java SDK v1/v2 exception classes and the JavaScript SDK v3 package in a stack trace.
@@ -773,6 +780,9 @@ def _service_of(
     sdk = _SDK_SERVICE.search(text)
     if sdk is not None:
         return _service_name(sdk.group("service").strip())
+    named = _SDK_CLASS_SERVICE.search(text)
+    if named is not None:
+        return _service_name(next(group for group in named.groups() if group))
     if resource:
         arn = _ARN.match(resource)
         if arn is not None:

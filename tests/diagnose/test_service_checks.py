@@ -956,3 +956,27 @@ def test_memory_that_buys_needed_cpu_is_not_called_over_provisioned() -> None:
     has(result.evidence, "memory also sets the CPU share and 3 invocations timed out: keep it")
     lacks(result.commands, "--memory-size")
     assert run(slow, "memory").status is WARN  # the same function without its timeouts
+
+
+def test_the_throttled_dependency_named_first_is_the_one_that_failed_invocations() -> None:
+    """S3 SlowDown retried to success in every invocation, and SES throttling logged at ERROR,
+    while DynamoDB's throttling is the error that ended the failed ones (Ruby's SDK names the
+    service in the error class)."""
+    s3 = "W, [{ts} #8]  WARN -- : Aws::S3::Errors::SlowDown: Please reduce your request rate."
+    ses = "E, [{ts} #8] ERROR -- : Aws::SES::Errors::Throttling: Maximum sending rate exceeded."
+    dynamo = (
+        '{"errorMessage": "The level of configured provisioned throughput for the table was '
+        'exceeded.", "errorType": "Function<Aws::DynamoDB::Errors::'
+        'ProvisionedThroughputExceededException>", "stackTrace": []}'
+    )
+    logs = Logs()
+    logs.healthy(100)
+    env = logs.stream()
+    for _ in range(10):
+        logs.invoke(env, app=[s3, s3])
+    for _ in range(6):
+        logs.invoke(env, app=[s3, ses, dynamo], status="error")
+    result = run(evidence(logs), "throttling")
+    assert result.status is FAIL
+    has([result.title], "dynamodb throttles this function's calls")
+    has(result.evidence, "from s3 ×26, ses ×6, dynamodb ×6")

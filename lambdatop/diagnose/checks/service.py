@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from lambdatop.core import metrics as m
+from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.commands import Commands
@@ -570,6 +571,21 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
+def _throttled_lead(ev: Evidence, downstream: list[Finding], services: Counter[str]) -> str:
+    """The dependency to name first: the one whose throttling was the error that ended
+    invocations, then the one seen in failed invocations (a throttled call retried to success
+    matters less), then the most frequent."""
+    failed = {inv.request_id for inv in ev.reported if inv.failed}
+    in_failed = {
+        (f.request_id, f.classification.service or "a dependency", f.line.unhandled)
+        for f in downstream
+        if f.classification is not None and f.request_id in failed
+    }
+    ended = Counter(service for _, service, unhandled in in_failed if unhandled)
+    hurt = Counter(service for _, service in {(rid, service) for rid, service, _ in in_failed})
+    return max(services, key=lambda name: (ended[name], hurt[name], services[name]))
+
+
 def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     result = CheckResult(
@@ -657,7 +673,9 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
             status = CheckStatus.FAIL
         elif status is CheckStatus.OK:
             status = CheckStatus.WARN
-        titles.append(f"{services.most_common(1)[0][0]} throttles this function's calls")
+        titles.append(
+            f"{_throttled_lead(ev, downstream, services)} throttles this function's calls"
+        )
         result.steps.append(
             Step(
                 "Fix: retry with exponential backoff and jitter; raise the dependency's limit "
