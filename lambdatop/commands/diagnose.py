@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
 from lambdatop.core.bulk import ingest_export, read_and_ingest
-from lambdatop.core.export import ExportedLogs, ExportError
+from lambdatop.core.export import ExportedLogs, ExportError, read_input
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.timeutil import parse_duration
 from lambdatop.diagnose.engine import diagnose
@@ -57,9 +57,11 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
 
 def _read_input(path: str) -> bytes:
+    """The input's bytes; raises OSError, or ExportError past `MAX_INPUT_BYTES`."""
     if path == "-":
-        return sys.stdin.buffer.read()
-    return Path(path).expanduser().read_bytes()
+        return read_input(sys.stdin.buffer)
+    with Path(path).expanduser().open("rb") as file:
+        return read_input(file)
 
 
 def _from_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds) -> int:
@@ -75,6 +77,8 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float, thresholds: Thresho
     except OSError as error:
         reason = error.strerror or str(error)
         return fail(f"cannot read {args.logs}: {reason}")
+    except ExportError as error:
+        return fail(f"{args.logs}: {error}")
     pipeline = _export_pipeline()
     try:
         exported = read_and_ingest(data, pipeline)
@@ -82,6 +86,11 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float, thresholds: Thresho
         return fail(f"{args.logs}: {error}")
     if len(exported) == 0:
         sys.stderr.write(f"lambdatop: {args.logs}: no log events in the input\n")
+    elif not _recognised(pipeline):
+        return fail(
+            f"{args.logs}: no Lambda log events recognised "
+            "(is this an export of a Lambda function's log group?)"
+        )
     evidence = _windowed(
         pipeline,
         exported,
@@ -90,6 +99,18 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float, thresholds: Thresho
         since_s=since_s,
     )
     return emit(diagnose(evidence, thresholds), args)
+
+
+def _recognised(pipeline: LogPipeline) -> bool:
+    """Whether the events held anything of Lambda's: a platform line or a runtime's line with a
+    request id (either opens an invocation) or a classified error. Anything else (a JSON file
+    of another kind, a CSV in another layout) would be reported as "nothing failing"."""
+    return bool(
+        pipeline.tracker.invocations
+        or pipeline.failures
+        or pipeline.dropped
+        or any(pipeline.findings.values())
+    )
 
 
 def evidence_from_export(

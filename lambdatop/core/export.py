@@ -1,22 +1,25 @@
-"""Read exported logs: what `aws logs filter-log-events` prints, JSON Lines of its events, and
-plain text with one event per line (raw, or as `aws logs tail`, `sam logs`, the CLI's text
-output and S3 exports prefix each line).
+"""Read exported logs: what `aws logs filter-log-events` prints, JSON Lines of its events,
+subscription records (as Firehose stores them, or base64-gzipped in the Lambda, Kinesis and
+Firehose events that carry them), Logs Insights results, and plain text with one event per line
+(raw, or as `aws logs tail`, `sam logs`, `awslogs get`, `lambdatop tail`, the CLI's text output
+and S3 exports prefix each line).
 
 Bytes in, events out. Malformed input raises `ExportError` with a message fit for a person.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
-import gzip
 import io
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, BinaryIO
 
 from lambdatop.core.parse import parse
 from lambdatop.core.records import LogEvent, ParsedLine
@@ -139,16 +142,40 @@ _PLATFORM_HEAD = re.compile(
     r"(?:START RequestId|END RequestId|REPORT RequestId|INIT_START|INIT_REPORT|RESTORE_START"
     r"|EXTENSION|TELEMETRY|\{\"time\")"
 )
+# `lambdatop tail`'s text: `09:14:55.120 a1b2c3 message`, the time of day and the end of the
+# stream's name; the message's further lines indented by 20 spaces, its tabs as two spaces.
+_LAMBDATOP_TAIL = re.compile(
+    r"(?P<tod>\d{2}:\d{2}:\d{2}\.\d{3}) (?P<stream>[0-9A-Za-z]{6}|-{6}) (?P<msg>.*)", re.S
+)
+_LAMBDATOP_TAIL_INDENT = " " * 20
 # Prefixes that tools put before each event's message; the first that fits a file is used.
 _ENVELOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("aws logs tail", re.compile(rf"(?P<ts>{_ISO})\s+(?P<stream>{_STREAM})\s(?P<msg>.*)", re.S)),
     ("sam logs", re.compile(rf"(?P<stream>{_STREAM})\s+(?P<ts>{_ISO})\s(?P<msg>.*)", re.S)),
+    (
+        "awslogs get",
+        re.compile(rf"(?P<group>/[^\s]+)\s+(?P<stream>{_STREAM})\s(?P<msg>.*)", re.S),
+    ),
+    ("lambdatop tail", _LAMBDATOP_TAIL),
     ("timestamped", re.compile(rf"(?P<ts>{_ISO})[ \t](?P<msg>.*)", re.S)),
     (
         "bracketed",
         re.compile(rf"\[(?P<ts>{_ISO})\]\s+(?:\((?P<stream>[^)]*)\)\s+)?(?P<msg>.*)", re.S),
     ),
 )
+
+
+MAX_INPUT_BYTES = 2 * 1024**3
+"""The most an export may hold, read or after decompression: beyond it, a mistake or a bomb."""
+_TOO_LARGE = "too large: more than 2 GiB"
+
+
+def read_input(stream: BinaryIO) -> bytes:
+    """All of `stream` (a file, a pipe), refused past MAX_INPUT_BYTES: `/dev/zero` never ends."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise ExportError(_TOO_LARGE)
+    return data
 
 
 def read_export(data: bytes) -> ExportedLogs:
@@ -161,12 +188,14 @@ def read_export(data: bytes) -> ExportedLogs:
 
 def _read_export(data: bytes) -> ExportedLogs:
     data = _uncompressed(data)
-    text = decode(data).lstrip("\ufeff")
+    text = _text(data).lstrip("\ufeff")
     head = text.lstrip()
     if not head:
         return ExportedLogs(form="text")
     if _looks_binary(head):
         raise ExportError("binary data, not logs (an archive or another file?)")
+    if head.startswith(_BASE64_GZIP):
+        return _read_export(_base64_lines(head))
     if _JSON_ARRAY.match(head):
         return _from_document(head, "json")
     if head[0] == "{":
@@ -194,14 +223,14 @@ def _csv_rows(text: str) -> list[dict[str, str]] | None:
     """A CSV download (the console's log events or Logs Insights table), when its header names
     a message column; else None."""
     header = text.split("\n", 1)[0].strip().lstrip("\ufeff")
-    names = [name.strip().strip('"').lower() for name in header.split(",")]
-    if len(names) < 2 or not any(column in names for column in _CSV_MESSAGE_COLUMNS):
+    delimiter = next((mark for mark in _CSV_DELIMITERS if _csv_header(header, mark)), None)
+    if delimiter is None:
         return None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     rows: list[dict[str, str]] = []
     for row in reader:
         fields = {str(key).strip().lower(): value for key, value in row.items() if key}
-        message = fields.get("@message", fields.get("message"))
+        message = fields.get("@message", fields.get("message")) or _report_line(fields)
         if message is None:
             continue
         stamp = fields.get("@timestamp", fields.get("timestamp"))
@@ -213,6 +242,18 @@ def _csv_rows(text: str) -> list[dict[str, str]] | None:
             event["logStreamName"] = stream
         rows.append(event)
     return rows
+
+
+_CSV_DELIMITERS = (",", ";", "\t")
+"""A comma, or what a spreadsheet saves with in locales where the comma is the decimal mark."""
+
+
+def _csv_header(header: str, delimiter: str) -> bool:
+    """Whether `header` names the columns of log events or of Logs Insights' REPORT fields."""
+    names = [name.strip().strip('"').lower() for name in header.split(delimiter)]
+    return len(names) >= 2 and (
+        any(column in names for column in _CSV_MESSAGE_COLUMNS) or _has_report_fields(names)
+    )
 
 
 # A JSON array, not a log line that starts with a bracket (`[ERROR]`, `[2026-03-02 ...]`).
@@ -227,10 +268,73 @@ def _uncompressed(data: bytes) -> bytes:
         raise ExportError("a zip archive, not logs: unzip it first")
     if data[:2] != _GZIP:
         return data
+    return _gunzip(data)
+
+
+_INFLATE_CHUNK = 16 * 1024 * 1024
+
+
+def _gunzip(data: bytes, limit: int | None = None) -> bytes:
+    """Every gzip member of `data`, inflated a chunk at a time so that a bomb is refused once
+    it passes `limit` (MAX_INPUT_BYTES), before it has taken the memory it asks for."""
+    limit = MAX_INPUT_BYTES if limit is None else limit
+    out = bytearray()
+    rest = data
+    while rest[:2] == _GZIP:
+        inflater = zlib.decompressobj(wbits=31)
+        pending = rest
+        try:
+            while not inflater.eof:
+                chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+                pending = inflater.unconsumed_tail
+                if not chunk and not pending:
+                    raise ExportError("gzip data that cannot be read: it ends too soon")
+                out += chunk
+                if len(out) > limit:
+                    raise ExportError(f"{_TOO_LARGE} after decompression")
+        except zlib.error as error:
+            raise ExportError(f"gzip data that cannot be read: {error}") from None
+        rest = inflater.unused_data
+    return bytes(out)
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _text(data: bytes) -> str:
+    """The bytes as text: UTF-8 unless a UTF-16 or UTF-32 byte order mark says otherwise (what
+    Windows PowerShell's `>` writes)."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    return decode(data)
+
+
+_BASE64_GZIP = "H4sI"
+"""How base64 of gzip data begins."""
+
+
+def _unpacked(data: str) -> bytes:
+    """A subscription record as Kinesis and Firehose carry it: base64 of gzip (or of JSON)."""
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:
-        raise ExportError(f"gzip data that cannot be read: {error}") from None
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ExportError("a record's data is not base64 (a damaged event?)") from None
+    return _gunzip(raw) if raw[:2] == _GZIP else raw
+
+
+def _base64_lines(text: str) -> bytes:
+    """One base64-gzipped subscription record a line (Kinesis or Firehose data saved as it
+    came): the records, one after another, as Firehose would have written them."""
+    unpacked = [_unpacked(line.strip()) for line in text.split("\n") if line.strip()]
+    if sum(map(len, unpacked)) > MAX_INPUT_BYTES:
+        raise ExportError(f"{_TOO_LARGE} after decompression")
+    return b"\n".join(unpacked)
 
 
 def _looks_binary(text: str) -> bool:
@@ -258,8 +362,16 @@ def _concatenated(text: str) -> list[Any] | None:
             index += 1
     if len(documents) < 2:
         return None
+    return _merged_pages(documents)
+
+
+def _merged_pages(documents: list[Any]) -> list[Any] | None:
+    """The events of several pages of `filter-log-events` (appended to one file, or gathered
+    into an array by `jq -s`) and of subscription records, in order; None if one is neither."""
     merged: list[Any] = []
     for document in documents:
+        if not isinstance(document, dict):
+            return None
         if isinstance(document.get("events"), list):
             merged.extend(document["events"])
         elif isinstance(document.get("logEvents"), list) or _is_envelope(document):
@@ -299,7 +411,9 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
         and not isinstance(document["events"], list)
     ):
         raise ExportError('"events" is not a list of events: neither an export nor events')
-    document = _from_insights(document, out)
+    document = _from_insights(_delivered_records(document), out)
+    if _is_pages(document):
+        document = _merged_pages(document)
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         items: list[Any] = document["events"]
     elif isinstance(document, dict) and isinstance(document.get("logEvents"), list):
@@ -333,6 +447,64 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
     return _finish(out)
 
 
+def _is_pages(document: Any) -> bool:
+    """A JSON array of `filter-log-events` answers, not of events."""
+    return (
+        isinstance(document, list)
+        and bool(document)
+        and isinstance(document[0], dict)
+        and isinstance(document[0].get("events"), list)
+        and "message" not in document[0]
+    )
+
+
+def _delivered_records(document: Any) -> Any:
+    """The subscription records inside the event a subscribed Lambda receives
+    (`{"awslogs": {"data": ...}}`), a Kinesis event (`Records[].kinesis.data`) or a Firehose
+    transformation event (`records[].data`), each base64 of gzip; else `document` as it is."""
+    if not isinstance(document, dict):
+        return document
+    awslogs = document.get("awslogs")
+    if isinstance(awslogs, dict) and isinstance(awslogs.get("data"), str):
+        payloads = [awslogs["data"]]
+    elif isinstance(document.get("Records"), list):
+        payloads = [
+            record["kinesis"]["data"]
+            for record in document["Records"]
+            if isinstance(record, dict)
+            and isinstance(record.get("kinesis"), dict)
+            and isinstance(record["kinesis"].get("data"), str)
+        ]
+    elif isinstance(document.get("records"), list):
+        payloads = [
+            record["data"]
+            for record in document["records"]
+            if isinstance(record, dict) and isinstance(record.get("data"), str)
+        ]
+    else:
+        return document
+    return _data_messages(payloads)
+
+
+def _data_messages(payloads: list[str]) -> list[Any]:
+    """The DATA_MESSAGE records the payloads hold (a CONTROL_MESSAGE only checks that the
+    destination is reachable)."""
+    records: list[Any] = []
+    size = 0
+    for number, payload in enumerate(payloads, start=1):
+        data = _unpacked(payload)
+        size += len(data)
+        if size > MAX_INPUT_BYTES:
+            raise ExportError(f"{_TOO_LARGE} after decompression")
+        try:
+            record = json.loads(_text(data))
+        except ValueError as error:
+            raise ExportError(_json_error(f"malformed JSON in record {number}", error)) from None
+        if isinstance(record, dict) and record.get("messageType") != "CONTROL_MESSAGE":
+            records.append(record)
+    return records
+
+
 _INSIGHTS_KEYS = {
     "@message": "message",
     "@timestamp": "timestamp",
@@ -341,11 +513,58 @@ _INSIGHTS_KEYS = {
 }
 
 
+# Logs Insights' fields of a REPORT line (lower case), its label there and its unit; Insights
+# gives memory in bytes (`1.28E8` for 128 MB).
+_REPORT_FIELDS = (
+    ("@duration", "Duration", "ms"),
+    ("@billedduration", "Billed Duration", "ms"),
+    ("@memorysize", "Memory Size", "MB"),
+    ("@maxmemoryused", "Max Memory Used", "MB"),
+    ("@initduration", "Init Duration", "ms"),
+)
+_BYTES_PER_MB = 1_000_000
+"""Insights' memory figures are the REPORT line's megabytes times a million."""
+
+
+def _has_report_fields(names: Iterable[str]) -> bool:
+    """A query's columns (lower case) that hold a REPORT line's request id and figures."""
+    names = set(names)
+    return "@requestid" in names and bool({"@duration", "@maxmemoryused"} & names)
+
+
+def _report_line(fields: dict[str, Any]) -> str | None:
+    """The REPORT line a Logs Insights row of parsed REPORT fields (lower-case names) stands
+    for, so that a query without `@message` is read as the lines it summarises; else None."""
+    if not _has_report_fields(fields) or not fields["@requestid"]:
+        return None
+    parts = [f"REPORT RequestId: {fields['@requestid']}"]
+    for name, label, unit in _REPORT_FIELDS:
+        try:
+            number = float(fields.get(name) or "")
+        except (TypeError, ValueError):
+            continue
+        if unit == "MB":
+            megabytes = number / _BYTES_PER_MB if number >= _BYTES_PER_MB else number
+            parts.append(f"{label}: {round(megabytes)} MB")
+        else:
+            parts.append(f"{label}: {number:.2f} ms")
+    return "\t".join(parts) + "\t"
+
+
+def _is_insights_row(item: Any) -> bool:
+    return isinstance(item, dict) and (
+        "@message" in item or _has_report_fields(key.lower() for key in item)
+    )
+
+
 def _insights_row(item: Any, out: ExportedLogs) -> Any:
-    """A Logs Insights result row (`@message`, `@timestamp`, `@logStream`, `@log`) as an event."""
-    if not isinstance(item, dict) or "@message" not in item or "message" in item:
+    """A Logs Insights result row (`@message`, `@timestamp`, `@logStream`, `@log`) as an event;
+    a row of parsed REPORT fields as its REPORT line."""
+    if not _is_insights_row(item) or "message" in item:
         return item
     row = {_INSIGHTS_KEYS[key]: value for key, value in item.items() if key in _INSIGHTS_KEYS}
+    if "message" not in row:
+        row["message"] = _report_line({key.lower(): value for key, value in item.items()})
     group = item.get("@log")
     if isinstance(group, str) and out.log_group is None:
         # `123456789012:/aws/lambda/name`: the account, then the log group
@@ -368,12 +587,7 @@ def _from_insights(document: Any, out: ExportedLogs) -> Any:
                     }
                 )
         document = rows
-    if (
-        isinstance(document, list)
-        and document
-        and isinstance(document[0], dict)
-        and "@message" in document[0]
-    ):
+    if isinstance(document, list) and document and _is_insights_row(document[0]):
         out.form = "insights"
         return [_insights_row(item, out) for item in document]
     return document
@@ -546,7 +760,7 @@ def _split_lines(text: str) -> Iterator[str]:
 
 
 def _from_lines(text: str) -> ExportedLogs:
-    lines = [line for line in _split_lines(text) if line.strip()]
+    lines = [_uncoloured(line) for line in _split_lines(text) if line.strip()]
     if lines and lines[0].startswith("EVENTS\t"):
         return _from_cli_text(lines)
     envelope = _detect_envelope(lines)
@@ -568,15 +782,17 @@ def _from_lines(text: str) -> ExportedLogs:
                 if messages:
                     # An untagged line continues the previous event's message.
                     message, stream, stamp = messages[-1]
+                    if envelope is _LAMBDATOP_TAIL:
+                        line = line.removeprefix(_LAMBDATOP_TAIL_INDENT)
                     messages[-1] = (message + "\n" + line, stream, stamp)
                     continue
                 messages.append((line, "", None))
                 continue
-            groups = match.groupdict()
-            messages.append((groups["msg"], groups.get("stream") or "", to_epoch_ms(groups["ts"])))
+            messages.append(_enveloped(match, out))
         else:
             messages.append((line, "", None))
     for message, stream, stamp in messages:
+        message = _rejoined_json(message)
         parsed = parse(message)
         if stamp is None:
             stamp = parsed.timestamp_ms
@@ -586,10 +802,72 @@ def _from_lines(text: str) -> ExportedLogs:
             )
         )
         out.parsed.append(parsed)
+    if envelope is _LAMBDATOP_TAIL:
+        _date_times_of_day(out)
     if any(p is None for p in out.parsed):
         return _finish(out)
     _fill_times(out)
     return out
+
+
+def _uncoloured(line: str) -> str:
+    """A line without the colours `aws logs tail --color on` or `sam logs` put around its
+    prefix (which would hide it), nor any other escape sequence."""
+    return clean(line) if "\x1b" in line or "\x9b" in line else line
+
+
+def _enveloped(match: re.Match[str], out: ExportedLogs) -> tuple[str, str, int | None]:
+    """The message, stream and time (epoch ms, or ms of the day for `lambdatop tail`) of a
+    prefixed line; `awslogs get` names the log group instead of a time."""
+    groups = match.groupdict()
+    group = groups.get("group")
+    if group is not None and out.log_group is None:
+        out.log_group = clean(group)
+    if groups.get("tod") is not None:
+        hours, minutes, seconds = groups["tod"].split(":")
+        stamp: int | None = round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
+    else:
+        stamp = to_epoch_ms(groups["ts"]) if groups.get("ts") else None
+    return groups["msg"], groups.get("stream") or "", stamp
+
+
+_DAY_MS = 86_400_000
+
+
+def _date_times_of_day(out: ExportedLogs) -> None:
+    """`lambdatop tail` prints the time of day only: the date comes from the first message
+    that carries its own timestamp (a runtime's line), and moves on at each midnight."""
+    day = next(
+        (
+            round((parsed.timestamp_ms - event.timestamp_ms) / _DAY_MS) * _DAY_MS
+            for event, parsed in zip(out.events, out.parsed, strict=True)
+            if parsed is not None and parsed.timestamp_ms is not None and event.timestamp_ms >= 0
+        ),
+        0,
+    )
+    previous = None
+    for event in out.events:
+        if event.timestamp_ms < 0:
+            continue
+        stamp = day + event.timestamp_ms
+        if previous is not None and stamp < previous - _DAY_MS // 2:
+            day += _DAY_MS
+            stamp += _DAY_MS
+        event.timestamp_ms = previous = stamp
+
+
+def _rejoined_json(message: str) -> str:
+    """A JSON-format event that the exporting tool pretty-printed over several lines (`aws logs
+    tail --format json`, `sam logs`) back on one line, as Lambda wrote it; else as it is."""
+    if not message.startswith("{") or "\n" not in message:
+        return message
+    try:
+        document = json.loads(message)
+    except (ValueError, RecursionError):
+        return message
+    if not isinstance(document, dict):
+        return message
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def _json_line(line: str, number: int) -> dict[str, Any] | None:
@@ -611,8 +889,11 @@ def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
     """The prefix a tool put on every line, if one fits nearly all of a sample."""
     # Lines a tool prints without its prefix continue the event before: an indented stack
     # frame, a REPORT line's XRAY line, a traceback's first and last lines. Most lines fit.
+    # So do the closing braces of a JSON event the tool pretty-printed.
     sample = [
-        line for line in lines[:400] if not line[:1].isspace() and not line.startswith("XRAY ")
+        line
+        for line in lines[:400]
+        if not line[:1].isspace() and not line.startswith(("XRAY ", "}"))
     ]
     if not sample:
         return None
@@ -623,31 +904,60 @@ def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
             continue
         # A raw log whose lines carry their own timestamps (Node.js, Python) must not lose them:
         # a tool's prefix shows because Lambda's platform lines then follow it.
-        platform = sum(1 for match in fitting if _PLATFORM_HEAD.match(match.group("msg")))
+        platform = sum(1 for match in fitting if _is_platform_head(match.group("msg")))
         raw_platform = sum(1 for line in sample if _PLATFORM_HEAD.match(line))
         if platform > 0 and raw_platform == 0:
             return pattern
     return None
 
 
+def _is_platform_head(message: str) -> bool:
+    """Lambda's platform line, or the first line of a JSON event a tool pretty-printed."""
+    return _PLATFORM_HEAD.match(message) is not None or message.rstrip() == "{"
+
+
+# The timestamp that ends an EVENTS row: epoch milliseconds after a tab, or alone on its line
+# when the message ended with a newline (as Lambda's do).
+_CLI_ROW_END = re.compile(r"(?:^|\t)\d{12,16}$")
+_CLI_TIME = re.compile(r"(?:\t|(?<=\n))(?P<ts>\d{12,16})\Z")
+
+
 def _from_cli_text(lines: list[str]) -> ExportedLogs:
-    """`aws logs filter-log-events --output text`: EVENTS, id, ingestion, stream, message, time."""
+    """`aws logs filter-log-events --output text`: EVENTS, id, ingestion, stream, message, time.
+    A message's newlines are printed as they are, so a row runs over lines until its time."""
     out = ExportedLogs(form="text")
+    row: list[str] = []
     for line in lines:
-        fields = line.split("\t")
-        if fields[0] != "EVENTS" or len(fields) < 6:
-            if out.events:
-                out.events[-1].message += "\n" + line
-            continue
-        stamp = to_epoch_ms(fields[-1].strip())
-        out.events.append(
-            LogEvent(
-                timestamp_ms=stamp if stamp is not None else -1,
-                message="\t".join(fields[4:-1]),
-                stream=fields[3],
-                event_id=fields[1],
-                ingestion_ms=to_epoch_ms(fields[2]),
-            )
-        )
-        out.parsed.append(None)
+        if line.startswith("EVENTS\t"):
+            if row:
+                _add_cli_row(out, "\n".join(row))  # no time: a truncated row
+            row = [line]
+        elif not row:
+            continue  # SEARCHEDLOGSTREAMS, NEXTTOKEN: not events
+        else:
+            row.append(line)
+        if _CLI_ROW_END.search(line) and (len(row) > 1 or line.count("\t") >= 5):
+            _add_cli_row(out, "\n".join(row))
+            row = []
+    if row:
+        _add_cli_row(out, "\n".join(row))
     return _finish(out)
+
+
+def _add_cli_row(out: ExportedLogs, row: str) -> None:
+    fields = row.split("\t", 4)
+    if len(fields) < 5:
+        return  # not even a message: nothing to read
+    _, event_id, ingestion, stream, rest = fields
+    time = _CLI_TIME.search(rest)
+    message = rest[: time.start()] if time is not None else rest
+    out.events.append(
+        LogEvent(
+            timestamp_ms=int(time.group("ts")) if time is not None else -1,
+            message=message,
+            stream=stream,
+            event_id=event_id,
+            ingestion_ms=to_epoch_ms(ingestion),
+        )
+    )
+    out.parsed.append(None)

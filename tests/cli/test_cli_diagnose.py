@@ -3,7 +3,9 @@ format, every output format, every exit code, and input written to hurt."""
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import os
 import pty
@@ -18,6 +20,8 @@ from pathlib import Path
 import pytest
 from expect import json_schema
 from lambdalogs import FUNCTION, Logs, node, py, py_unhandled
+
+from lambdatop.commands.tail import format_line
 
 ESC = "\x1b"
 # Control characters a report may never hold (newline is how it ends its lines).
@@ -138,6 +142,21 @@ def filter_log_events_pages() -> str:
     return json.dumps(first, indent=2) + "\n" + json.dumps(second, indent=2) + "\n"
 
 
+def semicolon_csv() -> str:
+    """The console's CSV download as a spreadsheet saves it where the comma is the decimal mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["@timestamp", "@message", "@logStream"])
+    for event in incident().ordered():
+        writer.writerow([event.timestamp_ms, event.message, event.stream])
+    return buffer.getvalue()
+
+
+def lambdatop_tail_text() -> str:
+    """What `lambdatop tail` prints (its own formatter), to be read back."""
+    return "".join(format_line(event, colour=False) + "\n" for event in incident().ordered())
+
+
 INPUTS = {
     "filter-log-events": lambda: incident().filter_log_events(),
     "filter-log-events-pretty": lambda: incident().filter_log_events(indent=4),
@@ -152,6 +171,16 @@ INPUTS = {
     "cli-output-text": lambda: incident().cli_text(),
     "subscription-records": lambda: incident().subscription(),
     "subscription-firehose-gzip": concatenated_subscription_gzip,
+    "subscription-kinesis-event": lambda: incident().kinesis_event(),
+    "subscription-firehose-transform-event": lambda: incident().firehose_transform_event(),
+    "subscription-base64-lines": lambda: incident().base64_records(),
+    "filter-log-events-pages-array": lambda: incident().filter_pages_array(),
+    "jsonl-utf16-powershell": lambda: b"\xff\xfe" + incident().jsonl().encode("utf-16-le"),
+    "csv-semicolons": lambda: semicolon_csv(),
+    "awslogs-get": lambda: incident().awslogs_get_text(),
+    "aws-logs-tail-coloured": lambda: incident().tail_text_coloured(),
+    "lambdatop-tail-text": lambda: lambdatop_tail_text(),
+    "cli-output-text-faithful": lambda: incident().cli_text_faithful(),
 }
 
 
@@ -179,7 +208,7 @@ def test_every_input_format_gives_the_same_diagnosis(tmp_path: Path, form: str) 
         logs_check = next(c for c in report["checks"] if c["id"] == "logs")  # type: ignore[attr-defined]
         assert logs_check["title"].startswith(f"{len(incident().events):,} log lines read")
     # Only a subscription record names its log group, and so the function.
-    named = form.startswith("subscription")
+    named = form.startswith(("subscription", "awslogs-get"))
     assert report["function"] == (FUNCTION if named else None)
 
 
@@ -352,6 +381,25 @@ BAD_USAGE = {
     ),
     "corrupt-gzip": (["diagnose", "--logs", "-"], gzip.compress(b"{}" * 500)[:15], "gzip"),
     "binary": (["diagnose", "--logs", "-"], bytes(range(256)) * 64, "binary data"),
+    "other-json": (["diagnose", "--logs", "-"], b'{"foo": 1}', "no Lambda log events recognised"),
+    "a-number": (["diagnose", "--logs", "-"], b"42\n", "no Lambda log events recognised"),
+    "null": (["diagnose", "--logs", "-"], b"null", "no Lambda log events recognised"),
+    "nested-arrays": (["diagnose", "--logs", "-"], b"[" * 5000, "no Lambda log events recognised"),
+    "csv-of-something-else": (
+        ["diagnose", "--logs", "-"],
+        b"name,price\nwidget,4.20\ngadget,7.00\n",
+        "no Lambda log events recognised",
+    ),
+    "bad-base64-record": (
+        ["diagnose", "--logs", "-"],
+        b'{"awslogs": {"data": "H4sI!!not base64!!"}}',
+        "not base64",
+    ),
+    "bad-gzip-record": (
+        ["diagnose", "--logs", "-"],
+        b'{"awslogs": {"data": "H4sIAAAAAAAAA3N0"}}',
+        "gzip data that cannot be read",
+    ),
 }
 
 
@@ -531,8 +579,63 @@ def test_json_nested_beyond_reason_is_refused_in_one_line(tmp_path: Path) -> Non
 def test_a_log_line_nested_beyond_reason_is_kept_as_a_line(tmp_path: Path) -> None:
     event = {"eventId": "1", "logStreamName": "s", "timestamp": 1_772_442_890_512}
     event["message"] = '{"a":' * 100_000
+    report = {"eventId": "2", "logStreamName": "s", "timestamp": 1_772_442_890_612}
+    report["message"] = (
+        "REPORT RequestId: r1\tDuration: 10.0 ms\tBilled Duration: 10 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 60 MB\t"
+    )
     path = tmp_path / "deep-line.json"
-    path.write_text(json.dumps({"events": [event]}), encoding="ascii")
+    path.write_text(json.dumps({"events": [event, report]}), encoding="ascii")
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
     assert run.code == 0
-    assert run.json["summary"]["invocations"] == 0
+    assert run.json["summary"]["invocations"] == 1
+
+
+# --- shapes read into the same events ----------------------------------------------------------
+
+
+def summary_of(tmp_path: Path, name: str, data: bytes) -> dict[str, object]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    assert run.code in (0, 1), run.err
+    summary = run.json["summary"]
+    assert isinstance(summary, dict)
+    return summary
+
+
+@pytest.mark.parametrize("shape", ["tail_json_pretty", "sam_json_pretty"])
+def test_json_events_pretty_printed_by_the_tool_are_one_event_each(
+    tmp_path: Path, shape: str
+) -> None:
+    logs = incident(json_format=True)
+    canonical = summary_of(tmp_path, "canonical.json", logs.filter_log_events().encode())
+    pretty = summary_of(tmp_path, "pretty.txt", getattr(logs, shape)().encode())
+    assert canonical["invocations"] == 210
+    assert pretty == canonical
+
+
+def test_the_lambda_subscription_event_of_one_stream(tmp_path: Path) -> None:
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(env)
+    logs.invoke(env, timeout_s=3.0)
+    summary = summary_of(tmp_path, "event.json", logs.awslogs_event().encode())
+    assert (summary["invocations"], summary["timeouts"]) == (6, 1)
+
+
+def test_logs_insights_report_fields_without_a_message_are_report_lines(tmp_path: Path) -> None:
+    logs = Logs()
+    logs.healthy(20, memory_mb=128, used_mb=(60, 90))
+    env = logs.stream()
+    for _ in range(2):
+        logs.invoke(env, memory_mb=128, used_mb=128)
+    path = tmp_path / "insights.csv"
+    path.write_text(logs.insights_report_fields_csv())
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    summary = run.json["summary"]
+    assert isinstance(summary, dict)
+    assert (summary["invocations"], summary["cold_starts"]) == (22, 4)
+    assert (summary["memory_size_mb"], summary["max_memory_used_mb"]) == (128, 128)
+    assert status_of(run, "memory") == "fail"

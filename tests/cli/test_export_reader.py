@@ -157,3 +157,29 @@ def test_a_log_line_that_merely_contains_commas_is_not_csv() -> None:
         "START RequestId: r1 Version: $LATEST",
         "processed a, b, c message, done",
     ]
+
+
+def test_a_gzip_bomb_is_refused_once_it_passes_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lambdatop.core.export as export
+
+    monkeypatch.setattr(export, "MAX_INPUT_BYTES", 1_000_000)
+    member = gzip.compress(b"order accepted\n" * 40_000)  # 600 KB
+    read_export(member)  # under the cap
+    with pytest.raises(ExportError, match="too large: more than 2 GiB after decompression"):
+        read_export(member + member)  # two members, 1.2 MB together
+
+
+def test_input_past_the_cap_is_refused_without_reading_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    import lambdatop.core.export as export
+
+    monkeypatch.setattr(export, "MAX_INPUT_BYTES", 1_000)
+    assert export.read_input(io.BytesIO(b"x" * 1_000)) == b"x" * 1_000
+    with pytest.raises(ExportError, match="too large: more than 2 GiB"):
+        export.read_input(io.BytesIO(b"\0" * 5_000))
+
+
+def test_a_truncated_gzip_member_is_refused() -> None:
+    with pytest.raises(ExportError, match="gzip data that cannot be read"):
+        read_export(gzip.compress(small().raw_text().encode())[:-30])

@@ -6,8 +6,11 @@ Shared by tests/diagnose and tests/cli (tests/conftest.py puts this folder on sy
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -361,6 +364,117 @@ class Logs:
             for stream, events in by_stream.items()
         ]
         return "".join(json.dumps(record) + "\n" for record in records)
+
+    # --- exports as other tools and services shape them -----------------------------------------
+
+    def _packed_records(self) -> list[str]:
+        """Each subscription record as Kinesis and Firehose carry it: base64 of gzip."""
+        return [
+            base64.b64encode(gzip.compress(line.encode())).decode()
+            for line in self.subscription().splitlines()
+        ]
+
+    def awslogs_event(self) -> str:
+        """The event a Lambda subscribed to the log group receives (one stream's record)."""
+        (record,) = self._packed_records()
+        return json.dumps({"awslogs": {"data": record}})
+
+    def kinesis_event(self) -> str:
+        """The event a Lambda reading the subscription's Kinesis stream receives."""
+        records = [
+            {"eventSource": "aws:kinesis", "kinesis": {"partitionKey": str(n), "data": data}}
+            for n, data in enumerate(self._packed_records())
+        ]
+        return json.dumps({"Records": records}, indent=2)
+
+    def firehose_transform_event(self) -> str:
+        """The event a Firehose transformation Lambda receives."""
+        records = [
+            {"recordId": str(n), "approximateArrivalTimestamp": T0, "data": data}
+            for n, data in enumerate(self._packed_records())
+        ]
+        return json.dumps({"invocationId": "i-1", "records": records}, indent=2)
+
+    def base64_records(self) -> str:
+        """One base64-gzipped subscription record a line, as saved from a stream."""
+        return "".join(record + "\n" for record in self._packed_records())
+
+    def filter_pages_array(self, pages: int = 3) -> str:
+        """Several pages of filter-log-events gathered by `jq -s`."""
+        events = [_event_json(e) for e in self.ordered()]
+        size = len(events) // pages + 1
+        answers = [
+            {"events": events[i : i + size], "nextToken": f"t{i}", "searchedLogStreams": []}
+            for i in range(0, len(events), size)
+        ]
+        return json.dumps(answers, indent=2)
+
+    def awslogs_get_text(self) -> str:
+        """As `awslogs get` prints: `<log group> <stream> <message>`, no time."""
+        return "".join(
+            f"/aws/lambda/{self.function} {e.stream} {e.message}\n" for e in self.ordered()
+        )
+
+    def tail_text_coloured(self) -> str:
+        """`aws logs tail --color on`: the time in green, the stream in cyan."""
+        return "".join(
+            f"\x1b[32m{iso_micro(e.timestamp_ms)}\x1b[0m \x1b[36m{e.stream}\x1b[0m {e.message}\n"
+            for e in self.ordered()
+        )
+
+    def tail_json_pretty(self, indent: int = 4) -> str:
+        """`aws logs tail --format json`: JSON-format events pretty-printed after the prefix."""
+        return "".join(
+            f"{iso_micro(e.timestamp_ms)} {e.stream} {_pretty(e.message, indent)}\n"
+            for e in self.ordered()
+        )
+
+    def sam_json_pretty(self) -> str:
+        """`sam logs` indents JSON-format events by 2."""
+        return "".join(
+            f"{e.stream} {iso_micro(e.timestamp_ms)} {_pretty(e.message, 2)}\n"
+            for e in self.ordered()
+        )
+
+    def cli_text_faithful(self) -> str:
+        """`--output text` as the CLI writes Lambda's messages, each ending in a newline: the
+        time lands on its own line."""
+        return "".join(
+            f"EVENTS\t{e.event_id}\t{e.ingestion_ms}\t{e.stream}\t{e.message.rstrip(chr(10))}\n"
+            f"\t{e.timestamp_ms}\n"
+            for e in self.ordered()
+        )
+
+    def insights_report_fields_csv(self) -> str:
+        """A Logs Insights query of REPORT fields (no `@message`), memory in bytes as there."""
+        rows = [
+            "@timestamp,@requestId,@duration,@billedDuration,@maxMemoryUsed,@memorySize,"
+            "@initDuration,@logStream"
+        ]
+        for e in self.ordered():
+            found = _REPORT_FIELDS.match(e.message)
+            if found is None:
+                continue
+            rid, duration, billed, size, used, init = found.groups()
+            stamp = datetime.fromtimestamp(e.timestamp_ms / 1000, UTC)
+            rows.append(
+                f"{stamp.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]},{rid},{duration},{billed},"
+                f"{int(used) * 1_000_000:.3E},{int(size) * 1_000_000:.3E},{init or ''},{e.stream}"
+            )
+        return "\n".join(rows) + "\n"
+
+
+_REPORT_FIELDS = re.compile(
+    r"REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms\tBilled Duration: (\d+) ms\t"
+    r"Memory Size: (\d+) MB\tMax Memory Used: (\d+) MB\t(?:Init Duration: ([\d.]+) ms)?"
+)
+
+
+def _pretty(message: str, indent: int) -> str:
+    try:
+        return json.dumps(json.loads(message), indent=indent)
+    except ValueError:
+        return message
 
 
 # --- what runtimes write ---------------------------------------------------------------------
