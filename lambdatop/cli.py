@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import NoReturn, TextIO, cast
 
 from lambdatop import __version__
 
@@ -105,7 +105,8 @@ def diagnose_parser() -> argparse.ArgumentParser:
                       --logs, FUNCTION and --region only fill in the suggested commands.
 
 window:
-  --since is counted back from now for AWS, and from the newest event for --logs.
+  --since is counted back from now for AWS, and from the newest event for --logs. A duration
+  takes a unit: 90s, 15m, 1.5h, 2d, or several: 1h30m, 2d12h (a bare 5 is refused).
 
 exit codes:
   0  no check failed     1  at least one check failed
@@ -121,7 +122,7 @@ examples:
     parser.add_argument("function", nargs="?", metavar="FUNCTION", help="the function")
     parser.add_argument("--logs", metavar="FILE", help="diagnose exported logs ('-' for stdin)")
     parser.add_argument(
-        "--since", default="1h", metavar="DURATION", help="window: 15m, 1h, 3h, 2d (default 1h)"
+        "--since", default="1h", metavar="DURATION", help="window: 15m, 1h30m, 2d (default 1h)"
     )
     parser.add_argument(
         "--format", choices=("text", "json", "markdown"), default="text", help="output format"
@@ -157,7 +158,10 @@ Ctrl-C ends --follow cleanly (exit 0)."""
     )
     parser.add_argument("function", metavar="FUNCTION", help="the function")
     parser.add_argument(
-        "--since", default="5m", metavar="DURATION", help="start this far back (default 5m)"
+        "--since",
+        default="5m",
+        metavar="DURATION",
+        help="start this far back: 90s, 15m, 1h30m (default 5m)",
     )
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
     parser.add_argument(
@@ -197,10 +201,46 @@ Ctrl-C stops it cleanly.""",
     return parser
 
 
-def _restore_sigpipe() -> None:
-    """Behave like a Unix tool when piped into `head`: stop quietly."""
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+class OutputLost(Exception):
+    """Standard output cannot take more (a reader that stopped, a full disk): not a bug of ours."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Output:
+    """Standard output whose write failures are known to be the output's: an OSError from
+    `write` is told apart from one of ours (which would be a bug) without guessing by errno."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise OutputLost(error) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise OutputLost(error) from error
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _guarded_output() -> Iterator[None]:
+    """sys.stdout as an `_Output` while a command runs (and as it was after, for callers)."""
+    original = sys.stdout
+    sys.stdout = cast(TextIO, _Output(original))
+    try:
+        yield
+    finally:
+        sys.stdout = original
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,34 +250,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
-    try:
-        if args and args[0] == "diagnose":
-            from lambdatop.commands.diagnose import run_diagnose
+    if sys.stdout is None:  # started with `>&-`: Python gives no stream at all
+        return fail("cannot write the output: standard output is closed")
+    with _guarded_output():
+        try:
+            code = _dispatch(args)
+            sys.stdout.flush()  # a full disk is said here, not at exit
+            return code
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        except OutputLost as lost:
+            return _output_lost(lost.error)
+        except Exception as error:  # noqa: BLE001 - a bug of ours still ends in one line
+            return fail(_unhandled(error))
 
-            _restore_sigpipe()
-            return run_diagnose(diagnose_parser().parse_args(args[1:]))
-        if args and args[0] == "tail":
-            from lambdatop.commands.tail import run_tail
 
-            _restore_sigpipe()
-            return run_tail(tail_parser().parse_args(args[1:]))
-        if args and args[0] == "demo":
-            from lambdatop.commands.demo import run_demo
+def _dispatch(args: list[str]) -> int:
+    """Parse the command line and run the command it names."""
+    if args and args[0] == "diagnose":
+        from lambdatop.commands.diagnose import run_diagnose
 
-            return run_demo(demo_parser().parse_args(args[1:]))
-        from lambdatop.commands.monitor import run_monitor
+        diagnose_args = diagnose_parser().parse_args(args[1:])
+        if diagnose_args.logs == "-" and sys.stdin is None:  # started with `<&-`
+            return fail("cannot read standard input: it is closed")
+        return run_diagnose(diagnose_args)
+    if args and args[0] == "tail":
+        from lambdatop.commands.tail import run_tail
 
-        return run_monitor(monitor_parser().parse_args(args))
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - a bug of ours still ends in one line, not a traceback
-        detail = str(error).splitlines()[0][:200] if str(error) else ""
-        return fail(f"unexpected error ({type(error).__name__}: {detail}); please report it")
+        return run_tail(tail_parser().parse_args(args[1:]))
+    if args and args[0] == "demo":
+        from lambdatop.commands.demo import run_demo
+
+        return run_demo(demo_parser().parse_args(args[1:]))
+    from lambdatop.commands.monitor import run_monitor
+
+    return run_monitor(monitor_parser().parse_args(args))
+
+
+def _output_lost(error: OSError) -> int:
+    """A reader that stopped (`| head -1`) had what it wanted: end quietly. Any other failure
+    (a full disk) is said in one line. Either way fd 1 now points at /dev/null, so the text
+    still buffered cannot fail again when Python flushes it at exit."""
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 1)
+    if isinstance(error, BrokenPipeError):
+        return EXIT_OK
+    return fail(f"cannot write the output: {error.strerror or error}")
+
+
+def _unhandled(error: Exception) -> str:
+    """The line for an error no command handled: AWS's own (a profile that does not exist, a
+    config file that does not parse) in the words `diagnose` uses; anything else is a bug."""
+    if "botocore" in sys.modules:  # else no AWS call ran, and the AWS layer is not imported
+        from lambdatop.aws.errors import describe, raised_by_aws
+
+        if raised_by_aws(error):
+            return describe(error).final
+    detail = str(error).splitlines()[0][:200] if str(error) else ""
+    return f"unexpected error ({type(error).__name__}: {detail}); please report it"
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
     """Print one clear line on stderr and return the exit code."""
-    sys.stderr.write(f"lambdatop: {message}\n")
+    if sys.stderr is not None:  # started with `2>&-`: the exit code still says it
+        sys.stderr.write(f"lambdatop: {message}\n")
     return code
 
 

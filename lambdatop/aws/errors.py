@@ -14,13 +14,20 @@ import aiohttp
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConfigNotFound,
+    ConfigParseError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     EndpointConnectionError,
+    InvalidConfigError,
+    InvalidEndpointConfigurationError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
     ReadTimeoutError,
+    UnknownCredentialError,
 )
 
 from lambdatop.core.sanitize import one_line
@@ -52,6 +59,21 @@ CREDENTIAL_CODES = frozenset(
         "AuthFailure",
         "MissingAuthenticationToken",
     }
+)
+# The AWS configuration itself is wrong: retrying cannot help until a person fixes it.
+CONFIG_ERRORS = (
+    ProfileNotFound,
+    ConfigNotFound,
+    ConfigParseError,
+    InvalidRegionError,
+    InvalidEndpointConfigurationError,
+)
+# Credentials were found but cannot be used (botocore words these well: say its words).
+UNUSABLE_CREDENTIAL_ERRORS = (
+    PartialCredentialsError,
+    CredentialRetrievalError,
+    UnknownCredentialError,
+    InvalidConfigError,  # a role's source_profile or credential_source that does not resolve
 )
 DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
@@ -107,14 +129,16 @@ def describe(error: BaseException, what: str = "") -> Trouble:
             detail = "" if code in ("", str(status)) else f" ({code})"
             return Trouble("server", f"{prefix}AWS answered HTTP {status}{detail}; retrying")
         return Trouble("other", f"{prefix}{code or 'error'}: {text}")
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+    if isinstance(error, NoCredentialsError):
         return Trouble(
             "credentials",
             f"{prefix}no AWS credentials found: set AWS_PROFILE or run `aws configure` / "
             "`aws sso login`",
         )
-    if isinstance(error, ProfileNotFound):
-        return Trouble("config", f"{prefix}{error}")
+    if isinstance(error, UNUSABLE_CREDENTIAL_ERRORS):
+        return Trouble("credentials", f"{prefix}{one_line(str(error), 200)}")
+    if isinstance(error, CONFIG_ERRORS):
+        return Trouble("config", f"{prefix}{one_line(str(error), 200)}")
     if isinstance(error, NoRegionError):
         return Trouble("config", f"{prefix}no AWS region: pass --region or set AWS_REGION")
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError | asyncio.TimeoutError):
@@ -135,6 +159,13 @@ def describe(error: BaseException, what: str = "") -> Trouble:
     if isinstance(error, BotoCoreError | OSError):
         return Trouble("unreachable", f"{prefix}{one_line(str(error), 200)}")
     return Trouble("other", f"{prefix}{name}: {one_line(str(error), 200)}")
+
+
+def raised_by_aws(error: BaseException) -> bool:
+    """Whether the SDK or its HTTP layer raised it, so `describe` words it rather than a bug
+    report: a command that did not expect it (a profile that does not exist, a config file
+    that does not parse) still ends in the line diagnose prints."""
+    return isinstance(error, BotoCoreError | ClientError | aiohttp.ClientError)
 
 
 def _endpoint(error: BaseException) -> str | None:

@@ -8,6 +8,7 @@ nothing that bypasses `call` can write either.
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore import xform_name
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, InvalidConfigError
 
 from lambdatop.aws.errors import THROTTLE_CODES, ReadOnlyViolation
 from lambdatop.aws.ledger import Ledger
@@ -24,7 +25,24 @@ from lambdatop.aws.pacing import TokenBucket, make_buckets
 from lambdatop.aws.policy import is_allowed
 
 DEFAULT_REGION = "us-east-1"
-DEFAULT_MAX_ATTEMPTS = 3
+
+
+@dataclass(slots=True, frozen=True)
+class Patience:
+    """How long to wait on AWS before a call fails: the worst case, an endpoint that accepts
+    the connection and never answers, costs `attempts * read_timeout` seconds."""
+
+    connect_timeout: float
+    read_timeout: float
+    attempts: int
+    """Attempts in all, the first included, unless AWS_MAX_ATTEMPTS or the profile says."""
+
+
+MONITORING = Patience(connect_timeout=5.0, read_timeout=20.0, attempts=3)
+"""The monitor polls again anyway and shows the outage meanwhile: a slow answer is worth it."""
+AT_THE_PROMPT = Patience(connect_timeout=5.0, read_timeout=10.0, attempts=2)
+"""`diagnose` and `tail`: a person waits at the prompt (at 3 a.m.): a dead endpoint fails in
+about 20 s, not a minute, and throttling or a 5xx still gets one retry."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -59,29 +77,39 @@ class Aws:
         ledger: Ledger | None = None,
         buckets: dict[str, TokenBucket] | None = None,
         *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
+        patience: Patience = MONITORING,
         max_attempts: int | None = None,
     ) -> None:
+        """Reads the AWS configuration: raises botocore's errors (ProfileNotFound,
+        ConfigParseError, ...) for `errors.describe` to word."""
+        quiet_sdk_logging()
         self.target = target
         self.ledger = ledger or Ledger()
         self.buckets = buckets if buckets is not None else make_buckets()
         self._session = AioSession(profile=target.profile) if target.profile else AioSession()
         if max_attempts is None:
-            # AWS_MAX_ATTEMPTS or the profile's max_attempts, as the AWS CLI honours them.
-            # Attempts in all, the first included (botocore's `max_attempts` counts retries).
-            configured = _positive_int(self._session.get_config_variable("max_attempts"))
-            max_attempts = configured or DEFAULT_MAX_ATTEMPTS
+            max_attempts = self._configured_attempts() or patience.attempts
         self._config = AioConfig(
             retries={"mode": "standard", "total_max_attempts": max_attempts},
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            connect_timeout=patience.connect_timeout,
+            read_timeout=patience.read_timeout,
             max_pool_connections=10,
             user_agent_extra="lambdatop",
         )
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
         self.region = target.region or self._session.get_config_variable("region") or DEFAULT_REGION
+
+    def _configured_attempts(self) -> int | None:
+        """AWS_MAX_ATTEMPTS or the profile's max_attempts, as the AWS CLI honours them.
+
+        Attempts in all, the first included (botocore's own `max_attempts` counts retries)."""
+        try:
+            return _positive_int(self._session.get_config_variable("max_attempts"))
+        except ValueError:  # botocore converts the text to int itself
+            raise InvalidConfigError(
+                error_msg="max_attempts (AWS_MAX_ATTEMPTS or the profile's) is not a whole number"
+            ) from None
 
     async def __aenter__(self) -> Aws:
         return self
@@ -141,6 +169,13 @@ class Aws:
             raise
         self.ledger.record_answer(service, operation, params)
         return response
+
+
+def quiet_sdk_logging() -> None:
+    """botocore and aiobotocore log retries and failed credential refreshes with tracebacks on
+    stderr; lambdatop says each failure itself, once, in one line (see errors.describe)."""
+    for name in ("botocore", "aiobotocore"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _positive_int(value: object) -> int | None:

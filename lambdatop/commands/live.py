@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from lambdatop.aws.errors import describe
 from lambdatop.aws.fetch import FetchError, fetch_window
-from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
 from lambdatop.cli import fail
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
@@ -38,7 +38,7 @@ def diagnose_live(
 async def _diagnose(
     target: AwsTarget, function: str, since_s: float, thresholds: Thresholds
 ) -> tuple[Diagnosis, list[str]]:
-    async with Aws(target) as aws:
+    async with Aws(target, patience=AT_THE_PROMPT) as aws:
         fetched = await fetch_window(aws, function, since_s)
     evidence = from_state(
         fetched.state, fetched.store, start_ms=fetched.start_ms, end_ms=fetched.end_ms

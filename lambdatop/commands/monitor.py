@@ -22,12 +22,10 @@ def _settings(args: argparse.Namespace) -> Settings | None:
         return None
 
 
-def _run_app(target: AwsTarget, functions: list[str], settings: Settings) -> int:
+def _run_app(aws: Aws, functions: list[str], settings: Settings) -> int:
     from lambdatop.ui.app import LambdatopApp
 
-    logging.getLogger("botocore").setLevel(logging.CRITICAL)
     store = Store(tail_lines=settings.tail_lines)
-    aws = Aws(target)
     monitor = Monitor(aws, store)
     app = LambdatopApp(
         store,
@@ -51,10 +49,11 @@ def run_monitor(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
+    # Before the terminal check: a bad profile is said in one line (by cli.main), terminal or not.
+    aws = Aws(AwsTarget.resolve(args.profile, args.region, args.endpoint_url))
     if not sys.stdout.isatty():
         return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
-    target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
-    return _run_app(target, list(args.functions), settings)
+    return _run_app(aws, list(args.functions), settings)
 
 
 def run_demo_monitor(args: argparse.Namespace) -> int:
@@ -90,7 +89,7 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", account.access_key_id)
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", account.secret_access_key)
         target = AwsTarget(profile=None, region=account.region, endpoint_url=account.endpoint_url)
-        return _run_app(target, functions, settings)
+        return _run_app(Aws(target), functions, settings)
     finally:
         sys.stderr = saved
         quiet.close()

@@ -16,7 +16,7 @@ from lambdatop.aws.errors import describe
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.inventory import function_details
 from lambdatop.aws.pollers.logs import LogTail
-from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
 from lambdatop.cli import EXIT_OK, EXIT_USAGE, colour_wanted, fail
 from lambdatop.core.parse import parse
 from lambdatop.core.records import Level, LogEvent
@@ -52,7 +52,7 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Aws(target) as aws:
+    async with Aws(target, patience=AT_THE_PROMPT) as aws:
         try:
             config, _ = await function_details(aws, args.function)
             group = config.effective_log_group

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
-_DURATION = re.compile(r"^\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|sec|m|min|h|hr|d|w)?\s*$")
+# Longest unit names first, so `5ms` is milliseconds and `5min` is not `5m` then `in`.
+_DURATION_PART = r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|min|sec|hr|s|m|h|d|w)\s*"
+_DURATION = re.compile(rf"(?:{_DURATION_PART})+")
+_PART = re.compile(_DURATION_PART)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _UNIT_SECONDS = {
     "ms": 0.001,
     "s": 1,
@@ -42,18 +47,23 @@ def to_epoch_ms(value: object) -> int | None:
 
 
 def parse_duration(text: str) -> float:
-    """`15m`, `1h`, `90s`, `2d`, `1.5h` (a bare number is minutes) as seconds.
+    """`15m`, `1h`, `90s`, `2d`, `1.5h` or compound `1h30m`, `2d 12h` as seconds.
 
-    Raises ValueError with a message fit for a person.
+    The one parser of every duration a person types (`--since`, the configured window). A bare
+    number is refused: `5` could be seconds, minutes or hours, and a wrong guess reads the wrong
+    window. Raises ValueError with a message fit for a person.
     """
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 90s or 2d)")
-    value = float(match.group("value"))
-    unit = match.group("unit") or "m"
-    seconds = value * _UNIT_SECONDS[unit]
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive: {text!r}")
+    body = text.strip()
+    if _NUMBER.fullmatch(body):
+        raise ValueError(f"{body} has no unit: give one, e.g. {body}m or {body}h")
+    if not _DURATION.fullmatch(body):
+        raise ValueError(f"not a duration: {text!r} (try 15m, 1h30m, 90s or 2d)")
+    seconds = sum(
+        float(part.group("value")) * _UNIT_SECONDS[part.group("unit")]
+        for part in _PART.finditer(body)
+    )
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"duration must be positive and finite: {text!r}")
     return seconds
 
 

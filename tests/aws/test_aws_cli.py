@@ -9,6 +9,7 @@ reads, and ends `--follow` cleanly on Ctrl-C.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import signal
@@ -133,11 +134,13 @@ def test_diagnose_decides_api_gateway_and_the_limits_from_configuration(
     assert timeout["status"] == "warn"
     assert re.search(r"p99 duration 9\.\d s of 10 s timeout", timeout["title"])
 
+    # Ten times the memory it uses, but that memory buys the CPU a function this close to its
+    # timeout needs: no advice to cut it next to the timeout's "more memory, more CPU".
     memory = found["memory"]
-    assert memory["status"] == "warn"
-    assert memory["title"].startswith("Over-provisioned: at most 1")
-    assert "of 3008 MB used" in memory["title"]
-    assert any("--memory-size" in step for step in memory["next_steps"])
+    assert memory["status"] == "ok"
+    assert memory["title"].startswith("Max memory used 1")
+    assert any("memory also sets the CPU share and p99 duration" in e for e in memory["evidence"])
+    assert not any("--memory-size" in step for step in memory["next_steps"])
 
     summary = json.loads(result.stdout)["summary"]
     assert (summary["timeout_s"], summary["memory_size_mb"]) == (10, 3008)
@@ -258,3 +261,26 @@ def test_tail_of_a_function_that_never_logged_says_so(moto: MotoAccount, form: s
     assert result.returncode == 0
     assert result.stdout == ""
     assert one_clear_line(result) == "lambdatop: log group /aws/lambda/silent does not exist"
+
+
+def test_tail_into_a_reader_that_left_ends_quietly(moto: MotoAccount) -> None:
+    """`lambdatop tail f | head -1`: once the reader has gone, tail stops, says nothing, exit 0."""
+    awsseed.function(moto, "checkout", memory_mb=512, timeout_s=30)
+    awsseed.invocations(
+        moto, "checkout", 25, durations_ms=(40, 90), memory_mb=512, used_mb=(90, 120), since_s=600
+    )
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [*LAMBDATOP, "tail", "checkout", "--since", "15m", "--endpoint-url", moto.url],
+            env=moto.env(),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (0, "")

@@ -11,16 +11,23 @@ from awsfakes import FakeClock, error, hook
 from awsmoto import MotoAccount
 from botocore.exceptions import (
     ClientError,
+    ConfigNotFound,
+    ConfigParseError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     EndpointConnectionError,
+    InvalidConfigError,
+    InvalidRegionError,
     NoCredentialsError,
+    PartialCredentialsError,
     ProfileNotFound,
     ReadTimeoutError,
+    SSOTokenLoadError,
 )
 
-from lambdatop.aws.errors import ReadOnlyViolation, describe
+from lambdatop.aws.errors import ReadOnlyViolation, describe, raised_by_aws
 from lambdatop.aws.pacing import Backoff, TokenBucket, make_buckets
-from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.aws.session import AT_THE_PROMPT, MONITORING, Aws, AwsTarget, Patience
 
 
 def test_target_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,3 +197,75 @@ def test_every_failure_becomes_one_line_for_a_person(
     assert not trouble.final.endswith(("retrying", "slowing down"))
     assert trouble.retry_soon == (kind in ("throttled", "unreachable", "timeout", "server"))
     assert describe(failure, "X-Ray").message.startswith("X-Ray: ")
+
+
+@pytest.mark.parametrize(
+    ("patience", "connect", "read", "attempts"),
+    [(MONITORING, 5.0, 20.0, 3), (AT_THE_PROMPT, 5.0, 10.0, 2)],
+)
+async def test_patience_sets_the_timeouts_and_attempts_of_every_client(
+    moto: MotoAccount,
+    monkeypatch: pytest.MonkeyPatch,
+    patience: Patience,
+    connect: float,
+    read: float,
+    attempts: int,
+) -> None:
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    async with Aws(moto.target(), patience=patience) as aws:
+        config = (await aws.client("lambda")).meta.config
+        assert (config.connect_timeout, config.read_timeout) == (connect, read)
+        assert config.retries == {"mode": "standard", "total_max_attempts": attempts}
+
+
+def test_a_dead_endpoint_costs_a_person_at_the_prompt_seconds_not_a_minute() -> None:
+    """An endpoint that accepts and never answers costs every attempt its full read timeout."""
+    assert AT_THE_PROMPT.attempts * AT_THE_PROMPT.read_timeout <= 20.0
+    assert AT_THE_PROMPT.attempts >= 2, "throttling and 5xx still get a retry"
+
+
+def test_max_attempts_that_is_not_a_number_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "lots")
+    with pytest.raises(InvalidConfigError) as raised:
+        Aws(AwsTarget(region="eu-west-1"))
+    assert describe(raised.value).final.startswith("max_attempts")
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "final"),
+    [
+        (
+            PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"),
+            "credentials",
+            "Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY",
+        ),
+        (
+            InvalidConfigError(error_msg='The source_profile "x" does not exist.'),
+            "credentials",
+            'The source_profile "x" does not exist.',
+        ),
+        (
+            CredentialRetrievalError(provider="custom-process", error_msg="exit 1"),
+            "credentials",
+            "Error when retrieving credentials from custom-process: exit 1",
+        ),
+        (SSOTokenLoadError(error_msg="no token"), "credentials", "SSOTokenLoadError: "),
+        (ConfigParseError(path="/c"), "config", "Unable to parse config file: /c"),
+        (ConfigNotFound(path="/c"), "config", "The specified config file (/c) could not be found"),
+        (InvalidRegionError(region_name="x!"), "config", "Provided region_name 'x!'"),
+    ],
+)
+def test_configuration_and_credential_failures_are_said_in_botocores_words(
+    failure: BaseException, kind: str, final: str
+) -> None:
+    trouble = describe(failure)
+    assert (trouble.kind, trouble.retry_soon) == (kind, False)
+    assert trouble.final.startswith(final)
+    assert raised_by_aws(failure)
+
+
+@pytest.mark.parametrize("failure", [ValueError("bug"), KeyError("bug"), OSError(28, "full")])
+def test_our_own_failures_are_not_taken_for_aws_ones(failure: BaseException) -> None:
+    assert not raised_by_aws(failure)

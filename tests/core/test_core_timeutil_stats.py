@@ -42,19 +42,34 @@ def test_to_epoch_ms(value: object, expected: int | None) -> None:
         pytest.param("90s", 90, id="seconds"),
         pytest.param("2d", 172800, id="days"),
         pytest.param("1.5h", 5400, id="fraction"),
-        pytest.param("30", 1800, id="bare-minutes"),
         pytest.param(" 5 min ", 300, id="spaced"),
         pytest.param("500ms", 0.5, id="millis"),
         pytest.param("1w", 604800, id="week"),
+        pytest.param("1h30m", 5400, id="compound"),
+        pytest.param("2d12h", 216000, id="days-and-hours"),
+        pytest.param("1h 30m 15s", 5415, id="compound-spaced"),
+        pytest.param("1m5s", 65, id="minutes-then-seconds"),
+        pytest.param("5min", 300, id="min-is-not-m-then-in"),
+        pytest.param("1.5h30m", 7200, id="fraction-in-compound"),
     ],
 )
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "soon", "-5m", "0m", "5 parsecs"])
+@pytest.mark.parametrize(
+    "text", ["", "soon", "-5m", "0m", "0h0m", "5 parsecs", "1h30", "h", "m5", "9" * 400 + "w"]
+)
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["5", " 30 ", "1.5"])
+def test_parse_duration_refuses_a_bare_number_and_suggests_a_unit(text: str) -> None:
+    """A bare number could be seconds, minutes or hours: guessing would read the wrong window."""
+    number = text.strip()
+    with pytest.raises(ValueError, match=rf"^{number} has no unit: give one, e.g. {number}m or "):
         parse_duration(text)
 
 
