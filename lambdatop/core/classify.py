@@ -167,8 +167,6 @@ def _trie_pattern(words: tuple[str, ...]) -> str:
     return build(trie)
 
 
-_TRIGGER_RE = re.compile(_trie_pattern(_TRIGGERS))
-
 _ARN = re.compile(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
 _NOT_AUTHORIZED = re.compile(
     r"(?:is )?not authorized to perform:?\s*(?P<action>[\w-]+:[\w*]+)"
@@ -509,6 +507,35 @@ _DB_SPECIFIC_RULE = _Guarded(_DB_SPECIFIC)
 _DB_GENERIC_RULE = _Guarded(_DB_GENERIC)
 _NETWORK_VPC_RULE = _Guarded(_NETWORK_VPC)
 _NETWORK_RULE = _Guarded(_NETWORK)
+_GUARDED_RULES = (
+    _OOM_RULE,
+    _INIT_RULE,
+    _PERMISSION_RULE,
+    _POOL_RULE,
+    _DB_SERVER_FULL_RULE,
+    _THROTTLE_RULE,
+    _DB_SPECIFIC_RULE,
+    _DB_GENERIC_RULE,
+    _NETWORK_VPC_RULE,
+    _NETWORK_RULE,
+)
+
+
+def _trigger_words() -> tuple[str, ...] | None:
+    """Words one of which every classified line holds: the hand-picked triggers and each rule's
+    own required words (so a rule can never match a line the quick test ruled out: a line's
+    family must not depend on whether its request id happens to hold `403`). None when a rule's
+    words cannot be told: then every line goes through the rules."""
+    words = set(_TRIGGERS)
+    for rule in _GUARDED_RULES:
+        if rule.words is None:
+            return None
+        words.update(rule.words)
+    return tuple(sorted(words))
+
+
+_TRIGGER_WORDS = _trigger_words()
+_TRIGGER_RE = re.compile(_trie_pattern(_TRIGGER_WORDS) if _TRIGGER_WORDS else "")
 
 
 def is_connection_limit(classification: Classification) -> bool:

@@ -469,6 +469,11 @@ POOLS = [
 
 DATABASES = [
     pytest.param(
+        "Error: Connection terminated due to connection timeout (db.example.com:5432)",
+        {"endpoint": "db.example.com:5432"},
+        id="node-postgres-connection-timeout",
+    ),
+    pytest.param(
         "psycopg2.OperationalError: could not connect to server: Connection timed out\n\tIs the "
         f'server running on host "{RDS}" (10.0.12.34) and accepting\n'
         "\tTCP/IP connections on port 5432?",
@@ -631,6 +636,7 @@ DATABASES = [
 ]
 
 NETWORK = [
+    pytest.param("[Errno 104] Connection reset by peer", {}, id="reset-by-peer"),
     pytest.param(
         "Lambda was not able to create an ENI in the VPC of the Lambda function because the limit "
         "for Network Interfaces has been reached. ENILimitReachedException",
@@ -766,6 +772,11 @@ NETWORK = [
 
 INIT_ERRORS = [
     pytest.param(
+        "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'aws-sdk' imported from "
+        "/var/task/index.mjs",
+        id="node-esm-package",
+    ),
+    pytest.param(
         "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': "
         "No module named 'requests'",
         id="py-import",
@@ -875,6 +886,20 @@ def test_error_families(text: str, fields: dict[str, Any], family: ErrorFamily) 
         assert got == want, f"{name}: got {got!r}, want {want!r} ({classification})"
     assert classification.signature
     assert classification.signature in text
+
+
+@pytest.mark.parametrize(("text", "fields", "family"), POSITIVE)
+def test_a_family_does_not_depend_on_the_request_id(
+    text: str, fields: dict[str, Any], family: ErrorFamily
+) -> None:
+    """The quick word test before the rules must pass every line a rule matches, whatever
+    else the line holds (a request id with `403` in it used to let some through)."""
+    line = f"2026-03-02T09:14:55.120Z\t4403c2a9-6d0b-4f7e-9a51-0c2d8e7b4a10\tERROR\t{text}"
+    plain = f"2026-03-02T09:14:55.120Z\t3f1c2a9e-6d0b-4f7e-9a51-0c2d8e7b4a10\tERROR\t{text}"
+    with_403, without = parse(line).classification, parse(plain).classification
+    assert with_403 is not None
+    assert without is not None, "classified only when the request id holds 403"
+    assert (with_403.family, with_403.signature) == (without.family, without.signature)
 
 
 @pytest.mark.parametrize(("text", "fields", "family"), POSITIVE)
