@@ -87,11 +87,15 @@ class Commands:
         period: int = 60,
     ) -> Step:
         dimension = dimension or f"Name=FunctionName,Value={self.function}"
-        plain = [s for s in statistics if not s.startswith("p")]
-        extended = [s for s in statistics if s.startswith("p")]
-        stats = f" --statistics {' '.join(plain)}" if plain else ""
+        # GetMetricStatistics takes statistics or percentiles, never both in one call: with a
+        # percentile asked for, the maximum is asked as p100 and the rest is left out.
+        wanted = list(statistics)
+        extended = [s for s in wanted if s.startswith("p")]
         if extended:
-            stats += f" --extended-statistics {' '.join(extended)}"
+            extended += ["p100"] if "Maximum" in wanted else []
+            stats = f" --extended-statistics {' '.join(extended)}"
+        else:
+            stats = f" --statistics {' '.join(wanted)}"
         return Step(
             f"aws cloudwatch get-metric-statistics --namespace {namespace}"
             f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window()}"

@@ -117,6 +117,9 @@ def filled_in(command: str, ev: Evidence) -> None:
             assert (start, end) == (str(ev.start_ms // 1000), str(ev.end_ms // 1000)), command
         elif words[1] == "cloudwatch":
             assert (start, end) == (iso(ev.start_ms), iso(ev.end_ms)), command
+    if words[1:3] == ["cloudwatch", "get-metric-statistics"]:
+        # The API takes statistics or percentiles, not both: such a command fails.
+        assert ("--statistics" in options) != ("--extended-statistics" in options), command
     if "--dimensions" in options and words[1] == "cloudwatch" and ev.function:
         dimension = options["--dimensions"]
         if dimension.startswith("Name=FunctionName"):

@@ -142,7 +142,7 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
         steps=[
             cmd.filter_logs('"Task timed out"'),
             cmd.metric("ConcurrentExecutions", ["Maximum", "Average"]),
-            cmd.metric("Duration", ["Average", "Maximum", "p99"]),
+            cmd.metric("Duration", ["p50", "p99", "Maximum"]),
         ],
     )
     if _unknown_without_invocations(result, ev):
