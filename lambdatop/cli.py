@@ -270,21 +270,44 @@ def _dispatch(args: list[str]) -> int:
     if args and args[0] == "diagnose":
         from lambdatop.commands.diagnose import run_diagnose
 
-        diagnose_args = diagnose_parser().parse_args(args[1:])
+        diagnose_args = _bare_functions(diagnose_parser().parse_args(args[1:]))
         if diagnose_args.logs == "-" and sys.stdin is None:  # started with `<&-`
             return fail("cannot read standard input: it is closed")
         return run_diagnose(diagnose_args)
     if args and args[0] == "tail":
         from lambdatop.commands.tail import run_tail
 
-        return run_tail(tail_parser().parse_args(args[1:]))
+        return run_tail(_bare_functions(tail_parser().parse_args(args[1:])))
     if args and args[0] == "demo":
         from lambdatop.commands.demo import run_demo
 
         return run_demo(demo_parser().parse_args(args[1:]))
     from lambdatop.commands.monitor import run_monitor
 
-    return run_monitor(monitor_parser().parse_args(args))
+    return run_monitor(_bare_functions(monitor_parser().parse_args(args)))
+
+
+def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
+    """FUNCTION as its bare name, whether typed as a name, `name:alias` or an ARN (whose
+    region is used when --region is not given): log groups and metrics are the function's."""
+    from lambdatop.core.names import function_ref
+
+    def bare(text: str) -> str:
+        ref = function_ref(text)
+        if ref.region and getattr(namespace, "region", None) is None:
+            namespace.region = ref.region
+        if ref.qualifier:
+            sys.stderr.write(
+                f"lambdatop: note: {ref.name}:{ref.qualifier}: logs and metrics are the"
+                f" function's, every version and alias: reading {ref.name}\n"
+            )
+        return ref.name
+
+    if getattr(namespace, "function", None):
+        namespace.function = bare(namespace.function)
+    if getattr(namespace, "functions", None):
+        namespace.functions = [bare(name) for name in namespace.functions]
+    return namespace
 
 
 def _output_lost(error: OSError) -> int:

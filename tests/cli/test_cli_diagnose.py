@@ -639,3 +639,29 @@ def test_logs_insights_report_fields_without_a_message_are_report_lines(tmp_path
     assert (summary["invocations"], summary["cold_starts"]) == (22, 4)
     assert (summary["memory_size_mb"], summary["max_memory_used_mb"]) == (128, 128)
     assert status_of(run, "memory") == "fail"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"arn:aws:lambda:ap-southeast-2:123456789012:function:{FUNCTION}:live",
+        f"arn:aws:lambda:ap-southeast-2:123456789012:function:{FUNCTION}",
+        f"{FUNCTION}:7",
+    ],
+)
+def test_a_function_typed_as_an_arn_or_with_a_qualifier_is_read_by_its_name(
+    tmp_path: Path, incident_file: Path, typed: str
+) -> None:
+    """Log groups and metrics are the function's: `/aws/lambda/name:live` names nothing."""
+    extra = [] if typed.startswith("arn:") else ["--region", "ap-southeast-2"]
+    run = lambdatop(
+        tmp_path, "diagnose", typed, *extra, "--logs", str(incident_file), "--format", "json"
+    )
+    assert run.code == 1, run.err
+    report = run.json
+    assert (report["function"], report["region"]) == (FUNCTION, "ap-southeast-2")
+    commands = [step for check in report["checks"] for step in check["next_steps"]]  # type: ignore[attr-defined,index]
+    assert any(f"--log-group-name /aws/lambda/{FUNCTION} " in step for step in commands)
+    assert any(f"Name=FunctionName,Value={FUNCTION} " in step for step in commands)
+    qualified = typed.endswith((":live", ":7"))
+    assert ("every version and alias" in run.err) is qualified
