@@ -817,8 +817,11 @@ def _parse_platform_json(text: str, kind: str, data: dict[str, Any]) -> ParsedLi
     if kind in ("platform.initReport", "platform.restoreReport"):
         duration = _as_float(metrics.get("durationMs"))
         restore = kind == "platform.restoreReport"
+        # Provisioned concurrency initialises ahead of any request: no caller waited on it, as
+        # the text format's REPORT lines (no Init Duration) say too.
+        ahead = record.get("initializationType") == "provisioned-concurrency"
         report = Report(
-            init_ms=None if restore else duration,
+            init_ms=None if restore or ahead else duration,
             restore_ms=duration if restore else None,
             status=status,
             error_type=error_type,

@@ -299,6 +299,20 @@ CASES = [
     pytest.param(
         platform(
             "initReport",
+            {
+                "initializationType": "provisioned-concurrency",
+                "phase": "init",
+                "status": "success",
+                "metrics": {"durationMs": 7000.0},
+            },
+        ),
+        {"kind": LineKind.INIT_REPORT, "unhandled": False},
+        {"init_ms": None, "status": "success"},
+        id="init-report-provisioned-concurrency-is-not-a-cold-start",
+    ),
+    pytest.param(
+        platform(
+            "initReport",
             {"initializationType": "on-demand", "phase": "init", "metrics": {"durationMs": 90}},
         ),
         {"kind": LineKind.INIT_REPORT, "unhandled": False},
