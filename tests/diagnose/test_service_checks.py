@@ -980,3 +980,35 @@ def test_the_throttled_dependency_named_first_is_the_one_that_failed_invocations
     assert result.status is FAIL
     has([result.title], "dynamodb throttles this function's calls")
     has(result.evidence, "from s3 ×26, ses ×6, dynamodb ×6")
+
+
+def test_an_init_that_times_out_again_when_re_run_is_one_failure_not_two() -> None:
+    """Init ran out of its 10 s; Lambda re-ran it inside the invocation, which hit the
+    function's 30 s timeout. One init failed the limit; the 30 s is not 'of the 10 s limit'."""
+    logs = Logs()
+    logs.healthy(40)
+    for _ in range(3):
+        env = logs.stream()
+        at = logs.clock_ms
+        logs.emit(env, at, "INIT_START Runtime Version: python:3.12.v38\tRuntime Version ARN: x")
+        logs.emit(
+            env, at + 10_000, "INIT_REPORT Init Duration: 10000.04 ms\tPhase: init\tStatus: timeout"
+        )
+        logs.clock_ms = at + 10_050
+        rid = logs.invoke(env, duration_ms=30_000.0, init_ms=None, timeout_s=30.0, report=False)
+        logs.emit(
+            env,
+            logs.clock_ms,
+            "INIT_REPORT Init Duration: 30000.40 ms\tPhase: invoke\tStatus: timeout",
+        )
+        logs.emit(
+            env,
+            logs.clock_ms + 1,
+            f"REPORT RequestId: {rid}\tDuration: 30000.00 ms\tBilled Duration: 30000 ms\t"
+            "Memory Size: 512 MB\tMax Memory Used: 140 MB\tStatus: timeout",
+        )
+    result = run(evidence(logs), "cold_start")
+    assert result.status is FAIL
+    has([result.title], "3 inits ran out of the 10 s init limit")
+    has(result.evidence, "3 inits re-run in an invocation also timed out")
+    lacks(result.evidence, "30.0 s of the 10 s init limit")

@@ -15,11 +15,16 @@ from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
 # The words a failure leaves in the log, for error types Lambda names but never prints.
+# What to search the logs for to find invocations that failed with an error type: the
+# words Lambda writes, where the type is a name of lambdatop's own or too common a word.
 _LOG_WORDS = {
     "Sandbox.Timedout": "Task timed out",
     "Runtime.OutOfMemory": "Runtime exited",
     "Runtime.ExitError": "Runtime exited",
+    "Init.timeout": "INIT_REPORT",
+    "Init.error": "INIT_REPORT",
 }
+_TOO_COMMON = frozenset(("Error", "Exception", "Unhandled", "error"))
 
 
 def _worse(a: CheckStatus, b: CheckStatus) -> CheckStatus:
@@ -270,7 +275,8 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             f"{len(failed):,} of {count(len(reported), 'invocation')} failed ({share}),"
             f" most with {top} (×{top_n})"
         )
-        result.steps.insert(0, cmd.filter_logs(f'"{_LOG_WORDS.get(top, top)}"'))
+        if top not in _TOO_COMMON:
+            result.steps.insert(0, cmd.filter_logs(f'"{_LOG_WORDS.get(top, top)}"'))
     else:
         result.title = "No failed invocations"
     if init:
