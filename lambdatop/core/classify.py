@@ -308,7 +308,9 @@ _DB_SPECIFIC = re.compile(
     r"|deadlock detected|Deadlock found|SSL connection has been closed unexpectedly"
     r"|Connection to [\w.-]+:\d+ refused|connection already closed"
     r"|MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError"
-    r"|Error \d+ connecting to|Connection to Redis|redis.*ECONNREFUSED",
+    r"|Error \d+ connecting to|Connection to Redis|redis.*ECONNREFUSED"
+    r"|ServerSelectionTimeoutError|Timeout connecting to server|Exception while connecting"
+    r"|NpgsqlException|MongoTimeoutError",
     re.IGNORECASE,
 )
 # The drivers' wrapper classes: a database failure, but they do not say which. The words that
@@ -335,7 +337,8 @@ _NETWORK = re.compile(
     r"|Connection refused|Network is unreachable|No route to host"
     r"|Could not connect to the endpoint URL|Unable to execute HTTP request|SdkClientException"
     r"|connection timeout|timed out connecting|Failed to connect to"
-    r"|Failed to establish a new connection))"
+    r"|Failed to establish a new connection"
+    r"|socket disconnected before secure TLS connection))"
     r"|(?P<read>\bECONNRESET\b|(?i:Read timeout on endpoint URL|ReadTimeoutError|Read timed out"
     r"|socket hang up|Connection reset by peer|SocketTimeoutException))"
 )

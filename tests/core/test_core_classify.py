@@ -469,6 +469,21 @@ POOLS = [
 
 DATABASES = [
     pytest.param(
+        "pymongo.errors.ServerSelectionTimeoutError: cluster0-shard-00-01.ab1cd.mongodb.net:27017:"
+        " timed out, Timeout: 30s",
+        {"endpoint": "cluster0-shard-00-01.ab1cd.mongodb.net:27017"},
+        id="pymongo-server-selection",
+    ),
+    pytest.param(
+        "redis.exceptions.TimeoutError: Timeout connecting to server", {}, id="redis-py-timeout"
+    ),
+    pytest.param(
+        "Npgsql.NpgsqlException (0x80004005): Exception while connecting\n ---> "
+        "System.TimeoutException: The operation has timed out.",
+        {},
+        id="npgsql-connecting",
+    ),
+    pytest.param(
         "Error: Connection terminated due to connection timeout (db.example.com:5432)",
         {"endpoint": "db.example.com:5432"},
         id="node-postgres-connection-timeout",
@@ -636,6 +651,11 @@ DATABASES = [
 ]
 
 NETWORK = [
+    pytest.param(
+        "Error: Client network socket disconnected before secure TLS connection was established",
+        {},
+        id="node-tls-disconnected",
+    ),
     pytest.param("[Errno 104] Connection reset by peer", {}, id="reset-by-peer"),
     pytest.param(
         "Lambda was not able to create an ENI in the VPC of the Lambda function because the limit "
