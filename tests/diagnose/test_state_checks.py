@@ -454,3 +454,17 @@ def test_the_vpc_headline_is_the_failure_that_hurts_not_a_handled_warning() -> N
     has([result.title], "ETIMEDOUT (10.0.3.27:443)")
     has(result.evidence, "ETIMEDOUT ×20", "ENILimitReachedException ×5")
     has(result.next_steps, "interface VPC endpoint")
+
+
+def test_a_cache_that_cannot_be_reached_gets_cache_advice_not_rds_advice() -> None:
+    redis = py(
+        "ERROR",
+        "redis.exceptions.ConnectionError: Error 110 connecting to "
+        "sessions.abc123.ng.0001.euw1.cache.amazonaws.com:6379. Connection timed out.",
+    )
+    result = run(hit(redis, invocations=10)(), "database")
+    assert result.status is FAIL
+    has(result.commands, "--namespace AWS/ElastiCache --metric-name CurrConnections")
+    lacks(result.commands, "AWS/RDS")
+    has(result.next_steps, "the database could not be reached")
+    lacks(result.next_steps, "slow queries")

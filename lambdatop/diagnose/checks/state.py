@@ -156,12 +156,14 @@ def _rds_dimension(endpoint: str | None) -> str:
     return f"Name=DBInstanceIdentifier,Value={name}"
 
 
-def _database_fixes(found: list[Finding], in_vpc: bool) -> list[Step]:
+def _database_fixes(found: list[Finding], in_vpc: bool, sql: bool = True) -> list[Step]:
     """What to do depends on how the database failed: it could not be reached, it refused the
     credentials, or it answered too slowly."""
     words = " ".join(f.classification.signature.lower() for f in found if f.classification)
     fixes: list[Step] = []
-    if any(word in words for word in _UNREACHABLE_DB_WORDS):
+    auth = any(word in words for word in _AUTH_DB_WORDS)
+    # A cache or document store has no slow queries to blame: its errors are reaching it.
+    if any(word in words for word in _UNREACHABLE_DB_WORDS) or (not sql and not auth):
         fixes.append(
             Step(
                 "Fix: the database could not be reached: check that it is up (a failover refuses "
@@ -170,7 +172,7 @@ def _database_fixes(found: list[Finding], in_vpc: bool) -> list[Step]:
                 + (", and the routes of the function's subnets" if in_vpc else "")
             )
         )
-    if any(word in words for word in _AUTH_DB_WORDS):
+    if auth:
         fixes.append(
             Step(
                 "Fix: the database refused the credentials: was the secret rotated? Check the "
@@ -178,7 +180,7 @@ def _database_fixes(found: list[Finding], in_vpc: bool) -> list[Step]:
                 "user's grants"
             )
         )
-    if not fixes or any(word in words for word in _SLOW_DB_WORDS):
+    if sql and (not fixes or any(word in words for word in _SLOW_DB_WORDS)):
         fixes.append(
             Step(
                 "Fix: slow queries hold connections: add the missing index, or a statement "
@@ -243,17 +245,38 @@ def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
         if endpoint:
             result.evidence.append(f"endpoint {endpoint} ×{n}")
     result.evidence.extend(samples(found))
-    dimension = _rds_dimension(top_endpoint)
-    result.steps.append(
-        cmd.metric("DatabaseConnections", ["Maximum"], namespace="AWS/RDS", dimension=dimension)
-    )
-    result.steps.append(
-        cmd.metric("CPUUtilization", ["Maximum"], namespace="AWS/RDS", dimension=dimension)
-    )
+    engine = _engine(found, top_endpoint)
+    if engine == "redis":
+        dimension = "Name=CacheClusterId,Value=<cache-cluster-id>"
+        for metric in ("CurrConnections", "EngineCPUUtilization"):
+            result.steps.append(
+                cmd.metric(metric, ["Maximum"], namespace="AWS/ElastiCache", dimension=dimension)
+            )
+    elif engine == "sql" or "docdb" in (top_endpoint or ""):
+        namespace = "AWS/DocDB" if engine == "mongo" else "AWS/RDS"
+        dimension = _rds_dimension(top_endpoint)
+        for metric in ("DatabaseConnections", "CPUUtilization"):
+            result.steps.append(
+                cmd.metric(metric, ["Maximum"], namespace=namespace, dimension=dimension)
+            )
     result.steps.extend(
-        _database_fixes(found, in_vpc=ev.config is not None and bool(ev.config.in_vpc))
+        _database_fixes(
+            found, in_vpc=ev.config is not None and bool(ev.config.in_vpc), sql=engine == "sql"
+        )
     )
     return result
+
+
+def _engine(found: list[Finding], endpoint: str | None) -> str:
+    """Which kind of database failed, for the metrics and the advice: `redis`, `mongo` or
+    `sql`, by the drivers' words and the endpoint's name and port."""
+    text = " ".join(f.classification.signature.lower() for f in found if f.classification)
+    host = (endpoint or "").lower()
+    if "redis" in text or "cache.amazonaws.com" in host or host.endswith(":6379"):
+        return "redis"
+    if "mongo" in text or "docdb" in host or "mongodb.net" in host or host.endswith(":27017"):
+        return "mongo"
+    return "sql"
 
 
 _AWS_HOST = re.compile(
