@@ -393,6 +393,8 @@ _HOST_PORT = re.compile(
     r"|\[[0-9a-fA-F:]+\]):(?P<port>\d{2,5})\b(?!:\d))"
     r"|(?:\bto (?P<chost>[A-Za-z0-9][\w.-]*) port (?P<cport>\d{2,5}))"
     r"|(?:(?:lookup|resolve host:?|ENOTFOUND|EAI_AGAIN|UnknownHostException:?) (?P<dhost>[\w.-]+))"
+    # Node.js errors serialised as JSON: `"host":"api.stripe.com"`, `"address":"10.0.1.5"`.
+    r"|(?:\\?\"(?:host|hostname|address)\\?\"\s*:\s*\\?\"(?P<jhost>[A-Za-z0-9][\w.-]*)\\?\")"
 )
 _HOST_GROUPS = (
     ("qhost", "qport"),
@@ -402,6 +404,7 @@ _HOST_GROUPS = (
     ("host", "port"),
     ("chost", "cport"),
     ("dhost", None),
+    ("jhost", None),
 )
 # `Handler.java:21`, `index.js:12`: a stack frame, not a host and port.
 _SOURCE_FILE = re.compile(r"\.(?:java|kt|scala|js|mjs|cjs|ts|py|go|rb|cs|fs|php|rs)$")
@@ -720,7 +723,7 @@ def _endpoint(text: str, urls: bool = True) -> str | None:
                 break
             port = groups.get(port_key) if port_key else None
             endpoint = f"{host}:{port}" if port else host
-            if host_key != "host":
+            if host_key not in ("host", "jhost"):
                 return endpoint
             if bare is None:
                 bare = endpoint

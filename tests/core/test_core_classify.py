@@ -652,6 +652,18 @@ DATABASES = [
 
 NETWORK = [
     pytest.param(
+        'Invoke Error \t{"errorType":"Error","errorMessage":"read ECONNRESET","code":"ECONNRESET",'
+        '"errno":-104,"syscall":"read","host":"api.stripe.com"}',
+        {"endpoint": "api.stripe.com"},
+        id="node-reset-host-in-json",
+    ),
+    pytest.param(
+        'Invoke Error \t{"errorType":"Error","errorMessage":"connect ETIMEDOUT 10.0.3.27:443",'
+        '"code":"ETIMEDOUT","syscall":"connect","address":"10.0.3.27","port":443}',
+        {"endpoint": "10.0.3.27:443"},
+        id="node-connect-address-in-json",
+    ),
+    pytest.param(
         "Error: Client network socket disconnected before secure TLS connection was established",
         {},
         id="node-tls-disconnected",

@@ -468,3 +468,14 @@ def test_a_cache_that_cannot_be_reached_gets_cache_advice_not_rds_advice() -> No
     lacks(result.commands, "AWS/RDS")
     has(result.next_steps, "the database could not be reached")
     lacks(result.next_steps, "slow queries")
+
+
+def test_resets_by_a_third_party_api_get_keep_alive_advice() -> None:
+    reset = node(
+        "ERROR",
+        'Invoke Error \t{"errorType":"Error","errorMessage":"read ECONNRESET",'
+        '"code":"ECONNRESET","syscall":"read","host":"api.stripe.com"}',
+    )
+    result = run(hit(reset, invocations=20)(), "vpc")
+    has([result.title], "ECONNRESET (api.stripe.com)")
+    has(result.next_steps, "api.stripe.com dropped connections the function reused")

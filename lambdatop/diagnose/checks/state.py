@@ -284,6 +284,8 @@ _AWS_HOST = re.compile(
 )
 # Failing to connect (not a slow answer) is what a missing route looks like.
 _CONNECT_WORDS = ("connect", "etimedout", "unable to execute http request", "unreachable")
+# The server ended a connection already made: not a route, a connection reused too long.
+_RESET_WORDS = ("econnreset", "socket hang up", "reset by peer")
 _DNS_WORDS = (
     "enotfound",
     "eai_again",
@@ -458,6 +460,15 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = f"Network errors: {lead_signature.most_common(1)[0][0]}" + (
             f" ({endpoint}{', and others' if len(endpoints) > 1 else ''})" if endpoint else ""
         )
+        if any(_signature_has(f, _RESET_WORDS) for f in lead):
+            result.steps.append(
+                Step(
+                    f"Fix: {endpoint or 'the server'} dropped connections the function reused: "
+                    "retry idempotent calls, and let keep-alive sockets close before the server's "
+                    "idle timeout (an environment frozen between invocations wakes with sockets "
+                    "the server has already closed)"
+                )
+            )
         if any(_signature_has(f, _CONNECT_WORDS) for f in lead):
             result.steps.append(
                 Step(
