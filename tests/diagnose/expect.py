@@ -85,17 +85,18 @@ def well_formed(result: CheckResult, ev: Evidence) -> None:
     samples = [item for item in result.evidence if item.startswith("›")]
     assert len(samples) <= 3, f"{result.id}: more than three sample lines"
     for command in result.commands:
-        filled_in(command, ev)
+        filled_in(command, ev, named=" ".join(result.evidence))
 
 
-def filled_in(command: str, ev: Evidence) -> None:
-    """A suggested command names this function, log group, region and window; it parses as
-    shell words (no unbalanced quotes)."""
+def filled_in(command: str, ev: Evidence, named: str = "") -> None:
+    """A suggested command names this function (or another the evidence `named`, such as
+    the function it invokes), log group, region and window; it parses as shell words."""
     words = shlex.split(command)
     assert words[0] == "aws", command
     options = _options(words)
     if "--function-name" in options and ev.function:
-        assert options["--function-name"] == ev.function, command
+        name = options["--function-name"]
+        assert name == ev.function or f" {name} " in f" {named} ", command
     if "--log-group-name" in options:
         assert options["--log-group-name"] == ev.log_group, command
     if ev.region and words[1] not in ("iam",):

@@ -1012,3 +1012,18 @@ def test_an_init_that_times_out_again_when_re_run_is_one_failure_not_two() -> No
     has([result.title], "3 inits ran out of the 10 s init limit")
     has(result.evidence, "3 inits re-run in an invocation also timed out")
     lacks(result.evidence, "30.0 s of the 10 s init limit")
+
+
+def test_a_throttled_invoke_points_at_the_invoked_function() -> None:
+    throttled = py_unhandled(
+        "TooManyRequestsException",
+        "An error occurred (TooManyRequestsException) when calling the Invoke operation "
+        '(reached max retries: 4): Rate Exceeded.\n  File "/var/task/app.py", line 27, in '
+        "handler\n    lam.invoke(FunctionName='worker-fn', Payload=json.dumps(job))",
+    )
+    result = run(denials(throttled, repeat=5)(), "throttling")
+    assert result.status is FAIL
+    has(result.evidence, "calls to worker-fn were throttled")
+    assert result.commands[0].startswith(
+        "aws lambda get-function-concurrency --function-name worker-fn"
+    )

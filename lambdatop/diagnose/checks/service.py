@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -589,6 +590,20 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
+_INVOKED = re.compile(
+    r"FunctionName\W{0,3}[=:]\s*\W{0,2}(?P<name>[\w-]+)|:function:(?P<arn>[\w-]+)"
+)
+
+
+def _invoked_function(found: list[Finding]) -> str | None:
+    """The function a throttled Invoke was calling, where the line names it."""
+    for finding in found:
+        match = _INVOKED.search(finding.line.text)
+        if match is not None:
+            return match.group("name") or match.group("arn")
+    return None
+
+
 def _throttled_lead(ev: Evidence, downstream: list[Finding], services: Counter[str]) -> str:
     """The dependency to name first: the one whose throttling was the error that ended
     invocations, then the one seen in failed invocations (a throttled call retried to success
@@ -694,10 +709,27 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
         titles.append(
             f"{_throttled_lead(ev, downstream, services)} throttles this function's calls"
         )
+        invoked = [
+            f for f in downstream if f.classification and f.classification.service == "lambda"
+        ]
+        if invoked:
+            callee = _invoked_function(invoked)
+            result.evidence.append(
+                f"calls to {callee or 'another function'} were throttled: that function is at its"
+                " concurrency limit, not this one"
+            )
+            result.steps.insert(
+                0,
+                cmd.lambda_call(
+                    "get-function-concurrency",
+                    f" --function-name {shlex.quote(callee or '<invoked-function>')}",
+                ),
+            )
         result.steps.append(
             Step(
                 "Fix: retry with exponential backoff and jitter; raise the dependency's limit "
-                "(DynamoDB on-demand, Kinesis shards, API quotas)"
+                "(DynamoDB on-demand, Kinesis shards, API quotas, the invoked function's "
+                "reserved concurrency)"
             )
         )
     if ev.metrics is None and not downstream:
