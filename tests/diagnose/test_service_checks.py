@@ -1027,3 +1027,33 @@ def test_a_throttled_invoke_points_at_the_invoked_function() -> None:
     assert result.commands[0].startswith(
         "aws lambda get-function-concurrency --function-name worker-fn"
     )
+
+
+REFUSED = node("ERROR", "Error: connect ECONNREFUSED 10.0.3.41:5432")
+
+
+def _outage(together: bool) -> Evidence:
+    """Timeouts that print nothing of their cause, and database errors from other invocations
+    in a burst of minutes: the timeouts in the same minutes (an outage), or spread over the
+    window's hours, away from the burst."""
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(10):
+        logs.healthy(20, gap_ms=20_000)
+        if not together:
+            logs.invoke(env, timeout_s=3.0, gap_ms=2_000)
+    for _ in range(10):
+        if together:
+            logs.invoke(env, timeout_s=3.0, gap_ms=2_000)
+        logs.invoke(env, app=[REFUSED], status="error", gap_ms=2_000)
+    logs.healthy(100, gap_ms=20_000)
+    return evidence(logs)
+
+
+def test_timeouts_in_the_minutes_of_a_database_outage_are_its_symptom() -> None:
+    linked = run(_outage(together=True), "timeout")
+    assert "database" in linked.caused_by
+    has(linked.evidence, "10 of the 10 timeouts came in the minutes the function logged database")
+    lacks(linked.next_steps, "more memory means more CPU")
+    apart = run(_outage(together=False), "timeout")
+    assert "database" not in apart.caused_by

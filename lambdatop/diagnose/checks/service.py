@@ -6,6 +6,7 @@ import re
 import shlex
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from lambdatop.core import metrics as m
@@ -207,6 +208,7 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
                     f"{family.value.replace('_', ' ')} errors: a slow dependency, not the "
                     "timeout, is the cause"
                 )
+        _same_minutes(ev, timed_out, result)
         result.evidence.extend(samples(f for f in ev.failures if f.line.kind is LineKind.TIMEOUT))
         result.steps.append(cmd.traces())
         result.steps.append(
@@ -237,6 +239,43 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
     if not timeout_s:
         result.evidence.append("timeout setting unknown: closeness to it not judged")
     return result
+
+
+_OUTAGE_MARGIN_MS = 60_000
+"""Timeouts this close to a dependency's errors count as the same outage."""
+
+
+def _same_minutes(ev: Evidence, timed_out: list[Invocation], result: CheckResult) -> None:
+    """A dependency failing in the same minutes as the timeouts explains them even when the
+    timed-out invocations printed nothing of it (they hung until killed while others were
+    refused): most of the timeouts inside the span of its errors link the two, if that span
+    is a burst (at most half the window) and holds at least twice its share of them."""
+    if ev.start_ms is None or ev.end_ms is None or ev.end_ms <= ev.start_ms:
+        return
+    window = ev.end_ms - ev.start_ms
+    for family in _WAITED_ON:
+        check = _CHECK_OF_FAMILY[family]
+        found = ev.family(family)
+        if check in result.caused_by or len(found) < 3:
+            continue
+        first = min(f.timestamp_ms for f in found) - _OUTAGE_MARGIN_MS
+        last = max(f.timestamp_ms for f in found) + _OUTAGE_MARGIN_MS
+        during = sum(
+            1 for inv in timed_out if inv.end_ms is not None and first <= inv.end_ms <= last
+        )
+        coverage = min(1.0, (last - first) / window)
+        share = during / len(timed_out)
+        if during >= 3 and coverage <= 0.5 and share >= max(0.5, 2 * coverage):
+            result.caused_by.append(check)
+            span = f"{_clock(first + _OUTAGE_MARGIN_MS)}–{_clock(last - _OUTAGE_MARGIN_MS)}"
+            result.evidence.append(
+                f"{during:,} of the {len(timed_out):,} timeouts came in the minutes the function"
+                f" logged {family.value.replace('_', ' ')} errors ({span} UTC): one outage"
+            )
+
+
+def _clock(ms_: int) -> str:
+    return datetime.fromtimestamp(ms_ / 1000, UTC).strftime("%H:%M")
 
 
 def _raise_timeout(cmd: Commands, p99_ms: float, behind_api: bool) -> Step:
