@@ -54,6 +54,9 @@ class LogPipeline:
         """Lines that report an invocation failed (unhandled errors, crashes, timeouts)."""
         self.dropped: deque[Finding] = deque(maxlen=max_findings)
         """`platform.logsDropped` events: Lambda could not ship every line."""
+        self.errors: deque[Finding] = deque(maxlen=max_findings)
+        """Lines at ERROR or FATAL level that no family claims and that did not end their
+        invocation: errors the function logged, perhaps handled."""
         self.lines = 0
         self.error_lines = 0
         self.first_ms: int | None = None
@@ -79,9 +82,10 @@ class LogPipeline:
             self.last_ms = timestamp
         request_id = self.tracker.add_line(stream, timestamp, line)
         level = line.level
-        if level is _ERROR or level is _FATAL:
+        error = level is _ERROR or level is _FATAL
+        if error:
             self.error_lines += 1
-        if line.classification is not None or line.unhandled or line.kind is _LOGS_DROPPED:
+        if error or line.classification is not None or line.unhandled or line.kind is _LOGS_DROPPED:
             self.record(Finding(timestamp, stream, request_id, line))
         return request_id
 
@@ -94,6 +98,10 @@ class LogPipeline:
             self.failures.append(finding)
         if line.kind is _LOGS_DROPPED:
             self.dropped.append(finding)
+        elif line.classification is None and not line.unhandled:
+            level = line.level
+            if level is _ERROR or level is _FATAL:
+                self.errors.append(finding)
 
     def count_quiet(self, lines: int, first_ms: int, last_ms: int) -> None:
         """Count lines left unparsed because they could change nothing else: each one vouched

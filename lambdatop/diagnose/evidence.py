@@ -45,6 +45,8 @@ class Evidence:
     findings: dict[ErrorFamily, list[Finding]] = field(default_factory=dict)
     failures: list[Finding] = field(default_factory=list)
     dropped: list[Finding] = field(default_factory=list)
+    logged_errors: list[Finding] = field(default_factory=list)
+    """ERROR lines of no family that did not end their invocation (see LogPipeline.errors)."""
     lines: int = 0
     error_lines: int = 0
     gaps: int = 0
@@ -180,6 +182,7 @@ def from_pipeline(
         findings=findings,
         failures=failures,
         dropped=[f for f in pipeline.dropped if inside(f.timestamp_ms)],
+        logged_errors=[f for f in pipeline.errors if inside(f.timestamp_ms)],
         lines=pipeline.lines,
         error_lines=pipeline.error_lines,
         logs_read=logs_read,

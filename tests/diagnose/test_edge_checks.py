@@ -305,7 +305,33 @@ def metrics_only(errors: float, invocations: float) -> Callable[[], Evidence]:
     return build
 
 
+def handled_errors() -> Evidence:
+    """A queue consumer whose batches partly fail: each failed record is logged at ERROR and
+    returned for retry, and the invocation succeeds."""
+    logs = Logs()
+    logs.healthy(100)
+    env = logs.stream()
+    line = (
+        '{"level": "ERROR", "location": "failure_handler:283", "message": "Record processing '
+        'exception: ValueError(\'order_id missing in payload\')", "function_request_id": '
+        '"{rid}"}'
+    )
+    for _ in range(8):
+        logs.invoke(env, app=[line])
+    return evidence(logs)
+
+
 INVOCATION_ERRORS = [
+    pytest.param(
+        Case(
+            handled_errors,
+            WARN,
+            ("8 invocations logged errors but succeeded (7.4 %)",),
+            ("8 lines at ERROR level in 8 invocations that did not fail", "order_id missing"),
+            ("--filter-pattern '\"ERROR\"'",),
+        ),
+        id="warn-errors-handled",
+    ),
     pytest.param(
         Case(lambda: evidence(Logs()), UNKNOWN, ("No completed invocations",)), id="unknown"
     ),

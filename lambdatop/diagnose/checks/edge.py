@@ -279,6 +279,8 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             result.steps.insert(0, cmd.filter_logs(f'"{_LOG_WORDS.get(top, top)}"'))
     else:
         result.title = "No failed invocations"
+    if result.status is CheckStatus.OK:
+        _handled_errors(ev, result, limits, cmd)
     if init:
         result.status = CheckStatus.FAIL
         signature = Counter(
@@ -300,6 +302,28 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
         )
     return result
+
+
+def _handled_errors(ev: Evidence, result: CheckResult, limits: Thresholds, cmd: Commands) -> None:
+    """Invocations that succeeded while logging errors (a batch's failed records returned for
+    retry, a fallback taken): not failures, but a share worth a warning."""
+    succeeded = {inv.request_id for inv in ev.reported if not inv.failed}
+    logged = [f for f in ev.logged_errors if f.request_id in succeeded]
+    affected = {f.request_id for f in logged}
+    if not succeeded or len(affected) / len(succeeded) < limits.error_rate_warn:
+        return
+    share = pct(len(affected), len(succeeded))
+    result.status = CheckStatus.WARN
+    result.title = (
+        f"{count(len(affected), 'invocation')} logged errors but succeeded ({share}):"
+        " handled, or hidden from the Errors metric"
+    )
+    result.evidence.append(
+        f"{count(len(logged), 'line')} at ERROR level in {count(len(affected), 'invocation')}"
+        " that did not fail (a batch's failed records are retried, a caller got a fallback)"
+    )
+    result.evidence.extend(samples(logged))
+    result.steps.insert(0, cmd.filter_logs('"ERROR"'))
 
 
 def _error_name(status: Status, error_type: str | None) -> str:
