@@ -247,3 +247,22 @@ async def test_a_refresh_between_opening_a_screen_and_composing_it_is_harmless(
             await settle(pilot)
         assert app.incident_screen.function == ENCODER
     # leaving run_test tears the screens down with the timers still running: no error either
+
+
+async def test_no_color_shows_every_screen_in_monochrome(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR=1 (read when the app starts) renders through Textual's monochrome filter,
+    which every piece of text must survive: opening a function used to end the app."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(functions=["no-lines-yet"])  # an empty log's placeholder first
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert "no log lines yet" in screen_text(app)
+        for key in ("w", "t", "d", "g", "escape", "escape", "question_mark", "escape", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.is_running, key
+        assert "payment-processor" in screen_text(app)  # the fleet
+        assert app.return_code in (None, 0)

@@ -52,6 +52,17 @@ def _time_axis(plt: Any, window_s: float) -> None:
     plt.xticks(ticks, [f"{t:.0f}" if t else "now" for t in ticks])
 
 
+class Chart(PlotextPlot):
+    """A plotext chart that never takes the app down: plotext fails on some degenerate data
+    (a labelled series with no points, in its legend code); such a chart says so instead."""
+
+    def render(self) -> Any:
+        try:
+            return super().render()
+        except Exception:  # noqa: BLE001 - any plotext failure is one chart's, not the app's
+            return Text("nothing to chart yet", style="dim italic")
+
+
 class ChartsScreen(StoreScreen):
     BINDINGS = [Binding("escape,g", "app.pop_screen", "Back", id="charts_back")]
     DEFAULT_CSS = """
@@ -70,10 +81,10 @@ class ChartsScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Static("", id="charts-title", markup=False)
         with Grid():
-            yield PlotextPlot(id="chart-duration")
-            yield PlotextPlot(id="chart-memory")
-            yield PlotextPlot(id="chart-traffic")
-            yield PlotextPlot(id="chart-cold")
+            yield Chart(id="chart-duration")
+            yield Chart(id="chart-memory")
+            yield Chart(id="chart-traffic")
+            yield Chart(id="chart-cold")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -109,15 +120,17 @@ class ChartsScreen(StoreScreen):
         return minute_series(_from_logs(invocations, fallback), since, end)
 
     def _duration(self, state: FunctionState, now: float, window: float) -> None:
-        plot = self.query_one("#chart-duration", PlotextPlot)
+        plot = self.query_one("#chart-duration", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, "p99", now, window)]
         p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, "p50", now, window)]
         x = _minutes_axis(len(p99))
-        plt.plot(*_known(x, p99), label="p99", color="red")
-        plt.plot(*_known(x, p50), label="p50", color="green")
+        for values, label, color in ((p99, "p99", "red"), (p50, "p50", "green")):
+            xs, ys = _known(x, values)
+            if xs:  # plotext fails on a labelled series with no points
+                plt.plot(xs, ys, label=label, color=color)
         timeout = state.config.timeout_s if state.config else None
         if timeout:
             plt.hline(timeout, color="orange")
@@ -129,7 +142,7 @@ class ChartsScreen(StoreScreen):
         plot.refresh()
 
     def _memory(self, state: FunctionState, now: float, window: float) -> None:
-        plot = self.query_one("#chart-memory", PlotextPlot)
+        plot = self.query_one("#chart-memory", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -158,7 +171,7 @@ class ChartsScreen(StoreScreen):
         plot.refresh()
 
     def _traffic(self, state: FunctionState, now: float, window: float) -> None:
-        plot = self.query_one("#chart-traffic", PlotextPlot)
+        plot = self.query_one("#chart-traffic", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -183,7 +196,7 @@ class ChartsScreen(StoreScreen):
         plot.refresh()
 
     def _cold(self, state: FunctionState, now: float, window: float) -> None:
-        plot = self.query_one("#chart-cold", PlotextPlot)
+        plot = self.query_one("#chart-cold", Chart)
         plt: Any = plot.plt  # plotext's inferred types miss `yside="right"`
         plt.clear_data()
         plt.clear_figure()

@@ -378,10 +378,17 @@ class LogView(ScrollView, can_focus=True):
         self._widest = 0
         self._append_visible(range(len(self.entries)))
 
+    @property
+    def _fold_width(self) -> int:
+        """Where wrapped lines fold: the width less the vertical scrollbar's columns, which a
+        long log nearly always shows (else their characters hide behind it)."""
+        width = self._width or self.size.width
+        return max(width - self.styles.scrollbar_size_vertical, 20)
+
     def _append_visible(self, indexes: range) -> None:
         pattern = self._pattern
         width = self._width or self.size.width
-        wrap_width = max(width, 20) if self.wrap else 0
+        wrap_width = self._fold_width if self.wrap else 0
         for index in indexes:
             hit = pattern is not None and pattern.search(self.entries[index].line.text) is not None
             if hit:
@@ -454,7 +461,7 @@ class LogView(ScrollView, can_focus=True):
             return record.line.text.replace("\t", "  ").split("\n")
 
     def _strips(self, entry: int) -> list[Strip]:
-        width = max(self._width or self.size.width, 20)
+        width = self._fold_width
         current = 0 <= self.match_index < len(self.matches) and (
             self.matches[self.match_index] == entry
         )
@@ -510,9 +517,10 @@ class LogView(ScrollView, can_focus=True):
             message = "no log group yet: the function has not logged (or logs elsewhere)"
         else:
             message = "no log lines yet"
-        text = Text(message, style="dim italic")
+        text = Text(message, style="dim italic", end="")
         strip = Strip(text.render(self.app.console), cell_len(message))
-        return strip.crop_extend(0, width, self.rich_style)
+        # Every segment styled: Textual's monochrome filter (NO_COLOR) fails on one without.
+        return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
 
     def plain_lines(self) -> list[str]:
         """The plain text of every shown line (what a person can scroll to)."""
