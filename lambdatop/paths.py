@@ -20,3 +20,9 @@ def settings_customised() -> bool:
     if any(key.startswith("LAMBDATOP_") and key != "LAMBDATOP_CONFIG" for key in os.environ):
         return True
     return config_path().is_file()
+
+
+def state_dir() -> Path:
+    """`$XDG_STATE_HOME/lambdatop` (usually `~/.local/state/lambdatop`): logs of our own."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "lambdatop"

@@ -9,7 +9,7 @@ import sys
 
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.session import Aws, AwsTarget
-from lambdatop.cli import EXIT_OK, fail
+from lambdatop.cli import EXIT_OK, EXIT_USAGE, fail
 from lambdatop.config import ConfigError, Settings, load_settings
 from lambdatop.core.store import Store
 
@@ -38,9 +38,35 @@ def _run_app(aws: Aws, functions: list[str], settings: Settings) -> int:
         theme=settings.theme,
     )
     result = app.run()
+    if app.crash is not None:
+        return _crashed(app.crash)
     if app.return_code:
         return app.return_code
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _crashed(error: BaseException) -> int:
+    """One line for the user, the traceback in a file for the bug report."""
+    import traceback
+
+    from lambdatop.paths import state_dir
+
+    where = state_dir() / "crash.log"
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        where.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        kept = f"; the traceback is in {where}"
+    except OSError:
+        kept = ""
+    detail = str(error).splitlines()[0][:200] if str(error) else ""
+    # The terminal's own stderr: the demo silences sys.stderr while the app runs.
+    stream = sys.__stderr__ or sys.stderr
+    if stream is not None:
+        stream.write(
+            f"lambdatop: the monitor stopped on an internal error ({type(error).__name__}:"
+            f" {detail}){kept}; please report it\n"
+        )
+    return EXIT_USAGE
 
 
 def run_monitor(args: argparse.Namespace) -> int:

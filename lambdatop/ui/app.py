@@ -149,6 +149,19 @@ class LambdatopApp(App[int]):
             self.set_interval(1 / LOG_FPS, self._poll_log),
         ]
 
+    crash: BaseException | None = None
+    """An error no handler caught: the app stops, and the command says so in one line."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Stop without printing Textual's traceback on the user's terminal: the command
+        prints one line and keeps the traceback in a file (see commands/monitor.py)."""
+        self._close_messages_no_wait()
+
     def exit(
         self, result: int | None = None, return_code: int = 0, message: object | None = None
     ) -> None:

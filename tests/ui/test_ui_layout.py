@@ -266,3 +266,22 @@ async def test_no_color_shows_every_screen_in_monochrome(
             assert app.is_running, key
         assert "payment-processor" in screen_text(app)  # the fleet
         assert app.return_code in (None, 0)
+
+
+async def test_an_error_no_handler_caught_stops_the_app_without_a_traceback_on_screen(
+    make_app: AppFactory,
+) -> None:
+    """The command then prints one line (commands/monitor.py); Textual's traceback, which
+    would land on the user's terminal, is not rendered."""
+    app = make_app(functions=[PAYMENTS])
+
+    async def run_into_a_bug() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.call_later(lambda: 1 / 0)
+            await settle(pilot)
+
+    with pytest.raises(ZeroDivisionError):  # the test harness re-raises it
+        await run_into_a_bug()
+    assert isinstance(app.crash, ZeroDivisionError)
+    assert app._exit_renderables == []
