@@ -207,6 +207,11 @@ class Store:
         health.failures += 1
         self.touch()
 
+    def missing(self, name: str) -> bool:
+        """AWS said the function does not exist (a misspelt name, another region)."""
+        health = self.health.get(f"config:{name}")
+        return health is not None and health.error_kind == "missing" and name not in self.inventory
+
     def banner(self, now_s: float) -> str | None:
         """One line for the worst trouble, with when it is retried; None when all is well."""
         troubles = self.troubles()

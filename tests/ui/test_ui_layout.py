@@ -9,6 +9,7 @@ from uitools import screen_lines, screen_text, settle
 
 from lambdatop.core.store import Store
 from lambdatop.diagnose.model import CheckStatus
+from lambdatop.ui.screens.fleet import FleetScreen
 from lambdatop.ui.widgets.diagnosis import DiagnosisPanel
 from lambdatop.ui.widgets.log_view import LogView
 from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
@@ -285,3 +286,26 @@ async def test_an_error_no_handler_caught_stops_the_app_without_a_traceback_on_s
         await run_into_a_bug()
     assert isinstance(app.crash, ZeroDivisionError)
     assert app._exit_renderables == []
+
+
+async def test_a_function_aws_does_not_know_says_not_found_and_is_no_fleet_row(
+    make_app: AppFactory, store: Store
+) -> None:
+    store.record_failure(
+        "config:nosuchfn",
+        "missing",
+        "nosuchfn: not found: Function not found: arn:aws:lambda:eu-west-1:123:function:nosuchfn",
+        0.0,
+    )
+    app = make_app(functions=["nosuchfn"])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert "nosuchfn · not found in eu-west-1: check the name or --region" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        fleet = app.screen
+        assert isinstance(fleet, FleetScreen)
+        rows = fleet.rows  # the fleet's functions, in order
+        assert PAYMENTS in rows
+        assert "nosuchfn" not in rows
+        assert "⚠ nosuchfn: not found" in screen_text(app)  # the banner still says why

@@ -177,7 +177,9 @@ class FleetScreen(StoreScreen):
         app = self.lapp
         store = app.store
         now = app.clock()
-        names = set(store.inventory) | set(store.functions)
+        # A function AWS says does not exist (a misspelt name on the command line) is no row:
+        # its incident view says "not found".
+        names = set(store.inventory) | {n for n in store.functions if not store.missing(n)}
         term = self.term.lower()
         summaries = [app.summary(name, now) for name in names if not term or term in name.lower()]
         # Diagnoses are budgeted per refresh: spend the budget on the worst-looking first.

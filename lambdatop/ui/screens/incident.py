@@ -217,6 +217,9 @@ class IncidentScreen(StoreScreen):
             log_format = config.log_format or state.log_format_seen or "Text"
             parts.append(f"{safe(log_format)} logs")
             text.append(" · " + " · ".join(parts))
+        elif self.lapp.store.missing(name):
+            region = self.lapp.store.region or "this region"
+            text.append(f" · not found in {safe(region)}: check the name or --region", "bold red")
         else:
             text.append(" · configuration loading…", "dim")
         return text
