@@ -280,6 +280,17 @@ class MetricSeries:
         values = self.values(since_s)
         return max(values) if values else None
 
+    def rate_per_min(self, now_s: float, minutes: int = 5, lag_minutes: int = 3) -> float:
+        """The mean per minute over the last `minutes` settled minutes: the minute under way
+        is partial, and CloudWatch publishes a minute up to `lag_minutes` late, so the span
+        ends at the newest complete minute that has a datapoint (or at the lag's end)."""
+        current = int(now_s) - int(now_s) % 60
+        settled = current - lag_minutes * 60
+        newest = max((t for t in self.points if t < current), default=None)
+        end = max(newest, settled) if newest is not None else settled
+        start = end - (minutes - 1) * 60
+        return sum(v for t, v in self.points.items() if start <= t <= end) / minutes
+
 
 @dataclass(slots=True, frozen=True)
 class TraceSummary:

@@ -62,11 +62,9 @@ def summarise(
         reserved=config.reserved_concurrency if config else None,
     )
     since_s = int(now_s - window_s)
-    recent_s = int(now_s - 5 * 60)
     series = state.metrics
     if m.INVOCATIONS in series:
-        recent = series[m.INVOCATIONS].values(recent_s)
-        summary.invocations_per_min = sum(recent) / 5 if recent else 0.0
+        summary.invocations_per_min = series[m.INVOCATIONS].rate_per_min(now_s)
         invocations = series[m.INVOCATIONS].total(since_s)
         if m.ERRORS in series:
             errors = series[m.ERRORS].total(since_s)

@@ -235,8 +235,9 @@ def trace_id(rng: random.Random, at_s: float) -> str:
 
 
 def minutes(count: int = 60) -> list[int]:
-    """The minute stamps of the last `count` minutes, oldest first, ending at NOW's minute."""
-    last = int(NOW) - int(NOW) % MINUTE
+    """The minute stamps of the last `count` complete minutes, oldest first: CloudWatch's
+    newest datapoint is the minute before NOW's (the minute under way is incomplete)."""
+    last = int(NOW) - int(NOW) % MINUTE - MINUTE
     return [last - MINUTE * (count - 1 - i) for i in range(count)]
 
 
@@ -578,7 +579,7 @@ def _notifier(store: Store) -> None:
     state = store.function(NOTIFIER)
     set_series(state, m.INVOCATIONS, ramp(rng, 300, 600))
     set_series(state, m.ERRORS, [0.0] * 60)
-    set_series(state, m.THROTTLES, [0.0] * 40 + ramp(rng, 0, 240)[40:])
+    set_series(state, m.THROTTLES, [0.0] * 40 + ramp(rng, 0, 200)[40:])
     set_series(state, m.DURATION_P50, ramp(rng, 850, 900))
     set_series(state, m.DURATION_P99, ramp(rng, 1_900, 2_400))
     set_series(state, m.CONCURRENCY, [min(10.0, v) for v in ramp(rng, 4, 10)])

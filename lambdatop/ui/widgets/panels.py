@@ -22,12 +22,24 @@ from lambdatop.ui.safe import safe
 MINUTE = 60
 
 
+CLOUDWATCH_LAG_MINUTES = 3
+"""CloudWatch publishes a minute's datapoint a minute or three after it ends."""
+
+
 def minute_series(
-    values: dict[int, float], since_s: int, now_s: int, fill: float = 0.0, total: bool = False
+    values: dict[int, float],
+    since_s: int,
+    now_s: int,
+    fill: float = 0.0,
+    total: bool = False,
+    lag_minutes: int = 0,
 ) -> list[float]:
-    """One value a minute from `since_s` to now, missing minutes filled. Points off the minute
-    (some backends keep the datum's own timestamp) land in their minute: summed for counts,
-    else the largest."""
+    """One value a minute from `since_s` to the last complete minute, missing minutes filled.
+    The minute under way is left out (its count is partial), and so are up to `lag_minutes`
+    trailing minutes with no datapoint yet: not yet published is not zero, and drawn as zero
+    every chart would end in a drop that never happened. Points off the minute (some backends
+    keep the datum's own timestamp) land in their minute: summed for counts, else the
+    largest."""
     start = since_s - since_s % MINUTE
     buckets: dict[int, float] = {}
     for stamp, value in values.items():
@@ -36,7 +48,12 @@ def minute_series(
             buckets[minute] = buckets[minute] + value if total else max(buckets[minute], value)
         else:
             buckets[minute] = value
-    return [buckets.get(stamp, fill) for stamp in range(start, now_s - now_s % MINUTE + 1, MINUTE)]
+    end = now_s - now_s % MINUTE - MINUTE  # the last complete minute
+    for _ in range(lag_minutes):
+        if end < start or end in buckets:
+            break
+        end -= MINUTE
+    return [buckets.get(stamp, fill) for stamp in range(start, end + 1, MINUTE)]
 
 
 def _from_logs(invocations: list[Invocation], what: str) -> dict[int, float]:
@@ -142,7 +159,14 @@ class MetricsPanel(Vertical):
         def points(key: str, fallback: str) -> tuple[list[float], str]:
             counted = key in (m.INVOCATIONS, m.ERRORS, m.THROTTLES)
             if key in series and series[key].points:
-                return minute_series(series[key].points, since, now, total=counted), "CloudWatch"
+                cloudwatch = minute_series(
+                    series[key].points,
+                    since,
+                    now,
+                    total=counted,
+                    lag_minutes=CLOUDWATCH_LAG_MINUTES,
+                )
+                return cloudwatch, "CloudWatch"
             return minute_series(_from_logs(logs, fallback), since, now, total=counted), "logs"
 
         invocations, source = points(m.INVOCATIONS, "invocations")
@@ -170,7 +194,13 @@ class MetricsPanel(Vertical):
             errors,
         )
         throttles = (
-            minute_series(series[m.THROTTLES].points, since, now, total=True)
+            minute_series(
+                series[m.THROTTLES].points,
+                since,
+                now,
+                total=True,
+                lag_minutes=CLOUDWATCH_LAG_MINUTES,
+            )
             if m.THROTTLES in series
             else []
         )
@@ -185,7 +215,9 @@ class MetricsPanel(Vertical):
             throttles,
         )
         concurrency = (
-            minute_series(series[m.CONCURRENCY].points, since, now)
+            minute_series(
+                series[m.CONCURRENCY].points, since, now, lag_minutes=CLOUDWATCH_LAG_MINUTES
+            )
             if m.CONCURRENCY in series
             else []
         )
