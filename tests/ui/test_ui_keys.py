@@ -287,6 +287,32 @@ async def test_space_pauses_counting_new_lines_and_resumes_following(
         assert "paused" not in screen_text(app)
 
 
+async def test_a_paused_log_stays_paused_where_it_was_across_a_function_switch(
+    make_app: AppFactory, store: Store
+) -> None:
+    app = make_app(functions=[ENCODER, PAYMENTS])
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert app.incident_screen.function == PAYMENTS
+        log = app.incident_screen.query_one(LogView)
+        log.scroll_to(y=10, animate=False, immediate=True)
+        await pilot.press("space")
+        await settle(pilot)
+        reading = (log.plain_lines(), log.scroll_y)
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.incident_screen.function == ENCODER
+        assert log.follow  # the other function's log follows as it did
+        more_lines(store, 5)
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.incident_screen.function == PAYMENTS
+        assert not log.follow
+        assert (log.plain_lines(), log.scroll_y) == reading
+        assert log.waiting == 5
+        assert "paused · 5 new" in screen_text(app)
+
+
 async def test_following_log_shows_new_lines_as_they_arrive(
     make_app: AppFactory, store: Store
 ) -> None:

@@ -274,13 +274,29 @@ class LogView(ScrollView, can_focus=True):
         self._pattern: re.Pattern[str] | None = None
         self._cache: OrderedDict[tuple[int, int, bool], list[Strip]] = OrderedDict()
         self._width = 0
+        self._paused: dict[str, tuple[list[LogRecord], int, float]] = {}
+        """Per function left while paused: its lines as shown, the tail count they stop at,
+        and where it was scrolled to."""
         self._widest = 0
 
     # --- data ---
 
     def point_at(self, state: FunctionState | None) -> None:
-        """Show another function's tail (re-using this widget)."""
+        """Show another function's tail (re-using this widget). A paused log stays paused
+        where it was read when its function is shown again (tab away and back)."""
+        if self.state is not None and not self.follow:
+            self._paused[self.state.name] = (self.entries, self.seen_total, self.scroll_y)
         self.state = state
+        saved = self._paused.pop(state.name, None) if state is not None else None
+        if saved is not None:
+            self.entries, self.seen_total, scroll_y = saved
+            self.waiting = 0
+            self.follow = False
+            self._rebuild()
+            self._update_subtitle()
+            self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False, immediate=True)
+            self.poll()  # counts what arrived meanwhile
+            return
         self.entries = list(state.tail) if state is not None else []
         self.seen_total = state.tail_total if state is not None else 0
         self.waiting = 0
