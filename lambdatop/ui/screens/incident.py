@@ -314,7 +314,14 @@ class IncidentScreen(StoreScreen):
             self.notify("No command for this check", severity="warning")
             return
         self.app.copy_to_clipboard(command)
-        self.notify(command, title="Copied to the clipboard", timeout=4, markup=False)
+        # OSC 52 asks the terminal to take it; whether it did cannot be known (tmux needs
+        # `set -g set-clipboard on`), so the command is shown in full to select by hand too.
+        self.notify(
+            command,
+            title="Sent to the clipboard (if the terminal accepts OSC 52)",
+            timeout=6,
+            markup=False,
+        )
 
     def on_data_table_row_selected(self, event: TracesTable.RowSelected) -> None:
         if not isinstance(event.data_table, TracesTable) or self.function is None:
