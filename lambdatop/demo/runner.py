@@ -32,7 +32,8 @@ def connection_help(account: SimulatedAccount) -> list[str]:
         f"Simulated AWS account {account.account_id} listening on {url} (region {REGION})",
         f"Functions: {', '.join(account.function_names)}",
         "",
-        "From another terminal, either pass the flags:",
+        "From another terminal, either pass the flags (the account takes any credentials;"
+        " with none configured, export the two keys below first):",
         f"  lambdatop {flags}",
         f"  lambdatop diagnose {first} {flags}",
         f"  lambdatop tail {first} --follow {flags}",
