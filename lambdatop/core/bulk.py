@@ -196,6 +196,7 @@ class _ShardResult:
     first_ms: int | None
     last_ms: int | None
     inherited_failures: int
+    json_logs: bool
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Across the pipe, each invocation as the tuple of its fields: pickling slotted
@@ -204,7 +205,15 @@ class _ShardResult:
         return _unpickle_result, (fields, *(getattr(self, name) for name in _RESULT_REST))
 
 
-_RESULT_REST = ("marks", "lines", "error_lines", "first_ms", "last_ms", "inherited_failures")
+_RESULT_REST = (
+    "marks",
+    "lines",
+    "error_lines",
+    "first_ms",
+    "last_ms",
+    "inherited_failures",
+    "json_logs",
+)
 
 
 def _unpickle_result(fields: list[tuple[Any, ...]], *rest: Any) -> _ShardResult:
@@ -223,6 +232,7 @@ def _run_shard(pipeline: LogPipeline, columns: Columns, side: set[str]) -> _Shar
         first_ms=shard.first_ms,
         last_ms=shard.last_ms,
         inherited_failures=shard.tracker.inherited_failures,
+        json_logs=shard.json_logs,
     )
 
 
@@ -300,6 +310,7 @@ def _merge(pipeline: LogPipeline, results: tuple[_ShardResult, ...]) -> bool:
         pipeline.record(finding)
     pipeline.lines = sum(result.lines for result in results)
     pipeline.error_lines = sum(result.error_lines for result in results)
+    pipeline.json_logs = any(result.json_logs for result in results)
     firsts = [result.first_ms for result in results if result.first_ms is not None]
     lasts = [result.last_ms for result in results if result.last_ms is not None]
     pipeline.first_ms = min(firsts) if firsts else None

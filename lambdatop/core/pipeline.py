@@ -26,6 +26,7 @@ from lambdatop.core.records import (
 _ERROR = Level.ERROR
 _FATAL = Level.FATAL
 _LOGS_DROPPED = LineKind.LOGS_DROPPED
+_REPORT = LineKind.REPORT
 
 
 @dataclass(slots=True, frozen=True)
@@ -57,6 +58,9 @@ class LogPipeline:
         self.errors: deque[Finding] = deque(maxlen=max_findings)
         """Lines at ERROR or FATAL level that no family claims and that did not end their
         invocation: errors the function logged, perhaps handled."""
+        self.json_logs = False
+        """A REPORT came as a JSON `platform.report` event: the function uses the JSON log
+        format (searches for its REPORT fields are written differently)."""
         self.lines = 0
         self.error_lines = 0
         self.first_ms: int | None = None
@@ -81,6 +85,8 @@ class LogPipeline:
         if last is None or timestamp > last:
             self.last_ms = timestamp
         request_id = self.tracker.add_line(stream, timestamp, line)
+        if line.kind is _REPORT and not self.json_logs and line.text[:1] == "{":
+            self.json_logs = True
         level = line.level
         error = level is _ERROR or level is _FATAL
         if error:

@@ -28,6 +28,7 @@ class Commands:
         self.log_group = evidence.log_group
         self.start_ms = evidence.start_ms
         self.end_ms = evidence.end_ms
+        self.json_logs = evidence.json_logs
         self.role_arn = evidence.role_arn
         self.role = self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
 
@@ -68,6 +69,16 @@ class Commands:
             f" --filter-pattern {_q(pattern)}{self._ms_window()}{self._region()}",
             command=True,
         )
+
+    def filter_reports(self, text: str, json: str) -> Step:
+        """A search of the REPORT lines: `text` for the text log format, `json` (a JSON
+        filter pattern on `platform.report` events) for the JSON one."""
+        return self.filter_logs(json if self.json_logs else text)
+
+    def insights_reports(self, text: str, json: str) -> Step:
+        """A Logs Insights query of the REPORT fields: `@initDuration`, `@maxMemoryUsed`...
+        exist only for the text format; JSON `platform.report` events hold `record.metrics`."""
+        return self.insights(json if self.json_logs else text)
 
     def insights(self, query: str) -> Step:
         return Step(

@@ -52,6 +52,8 @@ class Evidence:
     gaps: int = 0
     """Places the live tail marked as possibly missing lines."""
     logs_read: bool = True
+    json_logs: bool = False
+    """The function logs in the JSON format: REPORT fields are searched as `platform.report`."""
     metrics: dict[str, MetricSeries] | None = None
     account_metrics: dict[str, MetricSeries] | None = None
     account_concurrency_limit: int | None = None
@@ -186,6 +188,7 @@ def from_pipeline(
         lines=pipeline.lines,
         error_lines=pipeline.error_lines,
         logs_read=logs_read,
+        json_logs=pipeline.json_logs or (config is not None and config.log_format == "JSON"),
     )
     evidence.inferred_timeout_s = _timeout_from_lines(failures)
     return evidence

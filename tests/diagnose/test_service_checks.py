@@ -1057,3 +1057,20 @@ def test_timeouts_in_the_minutes_of_a_database_outage_are_its_symptom() -> None:
     lacks(linked.next_steps, "more memory means more CPU")
     apart = run(_outage(together=False), "timeout")
     assert "database" not in apart.caused_by
+
+
+@pytest.mark.parametrize("json_format", [False, True])
+def test_searches_of_report_fields_are_written_for_the_log_format(json_format: bool) -> None:
+    """`"Max Memory Used"` and `@maxMemoryUsed` find nothing in the JSON log format, whose
+    REPORT is a `platform.report` event."""
+    logs = Logs(json_format=json_format)
+    logs.healthy(40)
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(env, timeout_s=3.0, init_ms=900.0)
+    ev = evidence(logs)
+    commands = [c for check in ("cold_start", "timeout", "memory") for c in run(ev, check).commands]
+    text_only = ('"Init Duration"', '"Max Memory Used"', '"Task timed out"', '@type = "REPORT"')
+    json_only = ("$.record.metrics.initDurationMs", '$.record.status = "timeout"', "record.metrics")
+    assert any(word in c for c in commands for word in json_only) is json_format
+    assert any(word in c for c in commands for word in text_only) is not json_format

@@ -39,11 +39,14 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
         CheckStatus.OK,
         "",
         steps=[
-            cmd.filter_logs('"Init Duration"'),
-            cmd.insights(
+            cmd.filter_reports('"Init Duration"', "{ $.record.metrics.initDurationMs > 0 }"),
+            cmd.insights_reports(
                 'fields @timestamp, @initDuration | filter @type = "REPORT"'
                 " | stats count(@initDuration) as cold, count(*) as total,"
-                " avg(@initDuration), max(@initDuration) by bin(5m)"
+                " avg(@initDuration), max(@initDuration) by bin(5m)",
+                "fields @timestamp, record.metrics.initDurationMs as init"
+                ' | filter type = "platform.report"'
+                " | stats count(init) as cold, count(*) as total, avg(init), max(init) by bin(5m)",
             ),
             cmd.function_config(
                 "{CodeSize: CodeSize, MemorySize: MemorySize, VpcConfig: VpcConfig}"
@@ -160,7 +163,7 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
         CheckStatus.OK,
         "",
         steps=[
-            cmd.filter_logs('"Task timed out"'),
+            cmd.filter_reports('"Task timed out"', '{ $.record.status = "timeout" }'),
             cmd.metric("ConcurrentExecutions", ["Maximum", "Average"]),
             cmd.metric("Duration", ["p50", "p99", "Maximum"]),
         ],
@@ -337,11 +340,14 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         CheckStatus.OK,
         "",
         steps=[
-            cmd.filter_logs('"Max Memory Used"'),
-            cmd.insights(
+            cmd.filter_reports('"Max Memory Used"', '{ $.type = "platform.report" }'),
+            cmd.insights_reports(
                 "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB,"
                 ' @memorySize/1000000 as sizeMB | filter @type = "REPORT"'
-                " | stats max(usedMB) by @logStream, bin(5m)"
+                " | stats max(usedMB) by @logStream, bin(5m)",
+                "fields @timestamp, @logStream, record.metrics.maxMemoryUsedMB as usedMB,"
+                ' record.metrics.memorySizeMB as sizeMB | filter type = "platform.report"'
+                " | stats max(usedMB) by @logStream, bin(5m)",
             ),
         ],
     )
