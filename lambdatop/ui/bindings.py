@@ -39,6 +39,7 @@ APP_BINDINGS: list[BindingType] = [
         "widen",
         "Wider",
         key_display="+",
+        show=False,  # the status line shows the window and says `+/-`; the footer is full
         id="widen",
         tooltip="Widen the time window: 15m → 1h → 3h → 12h",
     ),
@@ -47,6 +48,7 @@ APP_BINDINGS: list[BindingType] = [
         "narrow",
         "Narrower",
         key_display="-",
+        show=False,
         id="narrow",
         tooltip="Narrow the time window: 12h → 3h → 1h → 15m",
     ),

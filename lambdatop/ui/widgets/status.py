@@ -67,7 +67,7 @@ class StatusLine(Horizontal):
         where = store.endpoint_url or (store.profile or "default profile")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{safe(where)} · {safe(store.region or '?')}", "bold")
-        text.append(f" · window {window}")
+        text.append(f" · window {window} (+/-)")
         text.append(f" · {store.api_calls:,} API calls · ~${store.cost_usd:.4f}")
         if extra:
             text.append(f" · {extra}")
