@@ -257,12 +257,16 @@ _DEFAULT_ERROR_TYPE = {
 }
 
 
+_LAMBDA_TYPES = ("Sandbox.", "Runtime.", "Init.", "Function.")
+
+
 def _ending(status_word: str | None, error_type: str | None) -> Status | None:
     """How a phase ended, from the platform's status word and error type."""
     if error_type:
         if "OutOfMemory" in error_type:
             return Status.OUT_OF_MEMORY
-        if "Timedout" in error_type or "TimedOut" in error_type:
+        # Lambda's own `Sandbox.Timedout`; an application's `PoolTimedOut` is an error.
+        if error_type.startswith(_LAMBDA_TYPES) and error_type.lower().endswith(".timedout"):
             return Status.TIMEOUT
         if "ExitError" in error_type and status_word != "success":
             return Status.CRASHED

@@ -167,6 +167,18 @@ SESSIONS = [
             start(),
             end(),
             report_line(
+                RID, "1500.00", "1500", 128, 60, "Status: error", "Error Type: PoolTimedOut"
+            ),
+        ],
+        {"status": S.ERROR, "error_type": "PoolTimedOut"},
+        set(),
+        id="an-application-error-type-saying-timedout-is-an-error-not-a-timeout",
+    ),
+    pytest.param(
+        [
+            start(),
+            end(),
+            report_line(
                 RID, "812.30", "813", 128, 128, "Status: error", "Error Type: Runtime.OutOfMemory"
             ),
         ],
