@@ -105,7 +105,8 @@ def diagnose_parser() -> argparse.ArgumentParser:
                       --logs, FUNCTION and --region only fill in the suggested commands.
 
 window:
-  --since is counted back from now for AWS, and from the newest event for --logs. A duration
+  --since is counted back from now for AWS (default 1h), and from the newest event for
+  --logs (default: the whole export; a note says what a shorter window leaves out). A duration
   takes a unit: 90s, 15m, 1.5h, 2d, or several: 1h30m, 2d12h (a bare 5 is refused).
 
 exit codes:
@@ -122,7 +123,9 @@ examples:
     parser.add_argument("function", nargs="?", metavar="FUNCTION", help="the function")
     parser.add_argument("--logs", metavar="FILE", help="diagnose exported logs ('-' for stdin)")
     parser.add_argument(
-        "--since", default="1h", metavar="DURATION", help="window: 15m, 1h30m, 2d (default 1h)"
+        "--since",
+        metavar="DURATION",
+        help="window: 15m, 1h30m, 2d (default: the last 1h from AWS; all of a --logs export)",
     )
     parser.add_argument(
         "--format", choices=("text", "json", "markdown"), default="text", help="output format"

@@ -13,9 +13,10 @@ from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
 from lambdatop.core.bulk import ingest_export, read_and_ingest
 from lambdatop.core.export import ExportedLogs, ExportError, read_input
 from lambdatop.core.pipeline import LogPipeline
-from lambdatop.core.timeutil import parse_duration
+from lambdatop.core.timeutil import human_duration, parse_duration
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import Evidence, from_pipeline
+from lambdatop.diagnose.format import count
 from lambdatop.diagnose.model import Diagnosis
 from lambdatop.diagnose.render import to_json, to_markdown, to_text
 from lambdatop.diagnose.thresholds import Thresholds
@@ -33,9 +34,13 @@ def load_thresholds() -> Thresholds:
     return load_settings().thresholds
 
 
+AWS_WINDOW_S = 3600.0
+"""`diagnose FUNCTION` reads the last hour unless --since says otherwise."""
+
+
 def run_diagnose(args: argparse.Namespace) -> int:
     try:
-        since_s = parse_duration(args.since)
+        since_s = parse_duration(args.since) if args.since is not None else None
     except ValueError as error:
         return fail(f"--since: {error}")
     try:
@@ -52,7 +57,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
         if error.name != "lambdatop.commands.live":
             raise
         return fail("reading a function from AWS is not in this build yet: use --logs FILE")
-    code: int = diagnose_live(args, since_s, thresholds, emit)
+    code: int = diagnose_live(args, since_s or AWS_WINDOW_S, thresholds, emit)
     return code
 
 
@@ -64,14 +69,14 @@ def _read_input(path: str) -> bytes:
         return read_input(file)
 
 
-def _from_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds) -> int:
+def _from_logs(args: argparse.Namespace, since_s: float | None, thresholds: Thresholds) -> int:
     with _collector_paused():
         # Everything read is freed (by reference counting) when `_diagnose_logs` returns,
         # before the collector is back: it never walks the millions of objects of a big file.
         return _diagnose_logs(args, since_s, thresholds)
 
 
-def _diagnose_logs(args: argparse.Namespace, since_s: float, thresholds: Thresholds) -> int:
+def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: Thresholds) -> int:
     try:
         data = _read_input(args.logs)
     except OSError as error:
@@ -98,7 +103,31 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float, thresholds: Thresho
         region=args.region,
         since_s=since_s,
     )
+    _say_what_the_window_leaves_out(pipeline, evidence, args.since)
     return emit(diagnose(evidence, thresholds), args)
+
+
+def _say_what_the_window_leaves_out(
+    pipeline: LogPipeline, evidence: Evidence, since: str | None
+) -> None:
+    """A --since shorter than the export diagnoses its end only: say what was left out, so an
+    incident early in the file is not missed unknowingly."""
+    start = evidence.start_ms
+    first = pipeline.first_ms
+    if since is None or start is None or first is None or start <= first:
+        return
+    before = [
+        inv
+        for inv in pipeline.tracker.invocations.values()
+        if inv.reported and (inv.end_ms or inv.start_ms or start) < start
+    ]
+    failed = sum(1 for inv in before if inv.failed)
+    span = human_duration((start - first) / 1000)
+    sys.stderr.write(
+        f"lambdatop: note: --since {since} leaves out the export's first {span}"
+        f" ({count(len(before), 'invocation')}, {failed:,} failed); without --since the whole"
+        " export is diagnosed\n"
+    )
 
 
 def _recognised(pipeline: LogPipeline) -> bool:
@@ -118,10 +147,11 @@ def evidence_from_export(
     *,
     function: str | None,
     region: str | None,
-    since_s: float,
+    since_s: float | None,
     ingest: Callable[[LogPipeline, ExportedLogs], None] = ingest_export,
 ) -> Evidence:
-    """Parse, group and window exported events: the window ends at the newest event.
+    """Parse, group and window exported events: the window ends at the newest event and goes
+    back `since_s`, or to the oldest when None.
 
     `ingest` feeds the events to the pipeline; `bulk.ingest_every_line` is the plain way the
     default is held to."""
@@ -142,12 +172,13 @@ def _windowed(
     *,
     function: str | None,
     region: str | None,
-    since_s: float,
+    since_s: float | None,
 ) -> Evidence:
     start_ms = end_ms = None
     if exported.has_time and pipeline.last_ms is not None:
         end_ms = pipeline.last_ms
-        start_ms = max(end_ms - int(since_s * 1000), pipeline.first_ms or end_ms)
+        first = pipeline.first_ms or end_ms
+        start_ms = first if since_s is None else max(end_ms - int(since_s * 1000), first)
     return from_pipeline(
         pipeline, function=function, region=region, start_ms=start_ms, end_ms=end_ms
     )

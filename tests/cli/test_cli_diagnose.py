@@ -665,3 +665,28 @@ def test_a_function_typed_as_an_arn_or_with_a_qualifier_is_read_by_its_name(
     assert any(f"Name=FunctionName,Value={FUNCTION} " in step for step in commands)
     qualified = typed.endswith((":live", ":7"))
     assert ("every version and alias" in run.err) is qualified
+
+
+def test_an_export_is_diagnosed_whole_and_a_shorter_window_says_what_it_leaves_out(
+    tmp_path: Path,
+) -> None:
+    """Timeouts early in a four-hour export, quiet since: the default reads it all; --since
+    1h reads the last hour and says it left the failures out."""
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(10):
+        logs.invoke(env, timeout_s=10.0)
+    logs.healthy(200, gap_ms=60_000)
+    path = tmp_path / "long.json"
+    path.write_text(logs.filter_log_events())
+    whole = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    assert whole.code == 1
+    assert whole.json["summary"]["timeouts"] == 10  # type: ignore[index]
+    assert whole.err == ""
+    recent = lambdatop(
+        tmp_path, "diagnose", "--logs", str(path), "--since", "1h", "--format", "json"
+    )
+    assert recent.code == 0
+    assert recent.json["summary"]["timeouts"] == 0  # type: ignore[index]
+    assert "--since 1h leaves out the export's first 2.4 h" in recent.err
+    assert "10 failed" in recent.err
