@@ -116,17 +116,29 @@ class Evidence:
         return self.findings.get(family, [])
 
     def coped(self, found: list[Finding]) -> bool:
-        """Whether the function coped with these lines: each one logged below ERROR by an
-        invocation that then completed without failing (a retry, a fallback, the app's own
-        access rule). Such lines are a risk to watch, not a failure."""
-        if not found:
+        """Whether the function coped with these lines: none hurt an invocation. A line hurts
+        unless it was logged below ERROR by an invocation that then completed without failing
+        (a retry, a fallback, the app's own access rule), or logged before its invocation began
+        (init, an extension starting) by one that then succeeded, or outside every invocation
+        while none failed. Such lines are a risk to watch, not a failure."""
+        if not found or not self.reported:
             return False
-        ids = {f.request_id for f in found}
-        if None in ids or any(f.line.level not in _BELOW_ERROR for f in found):
-            return False
-        failed = {inv.request_id: inv.failed for inv in self.reported if inv.request_id in ids}
-        # An invocation that never completed may yet fail.
-        return len(failed) == len(ids) and not any(failed.values())
+        by_id = {inv.request_id: inv for inv in self.reported}
+        anything_failed: bool | None = None
+        for finding in found:
+            if finding.request_id is None:
+                if anything_failed is None:
+                    anything_failed = any(inv.failed for inv in self.reported)
+                if anything_failed:
+                    return False
+                continue
+            inv = by_id.get(finding.request_id)
+            if inv is None or inv.failed:
+                return False  # an invocation that never completed may yet fail
+            before_start = inv.start_ms is not None and finding.timestamp_ms < inv.start_ms
+            if finding.line.level not in _BELOW_ERROR and not before_start:
+                return False
+        return True
 
     def metric_total(self, key: str) -> float | None:
         if self.metrics is None or key not in self.metrics:

@@ -66,6 +66,8 @@ class CheckResult:
     caused_by: list[str] = field(default_factory=list)
     """Checks whose findings explain this one (timeouts waiting on an exhausted pool): the
     report sends the reader to those first."""
+    leads: bool = False
+    """Upstream of every other failure (a deploy that cannot start): the report starts here."""
 
     @property
     def next_steps(self) -> list[str]:

@@ -104,7 +104,7 @@ def start_with(diagnosis: Diagnosis) -> tuple[str, str | None] | None:
     # The control plane summarises (metrics show the throttles the throttling check explains):
     # start where a cause is named, if any is.
     causes = [c for c in failing if c.plane is not Plane.CONTROL]
-    first = (causes or failing)[0]
+    first = next((c for c in failing if c.leads), None) or (causes or failing)[0]
     failing_ids = {c.id for c in failing}
     cause = next((c for c in first.caused_by if c in failing_ids), None)
     return (cause, first.id) if cause else (first.id, None)
@@ -117,6 +117,8 @@ def verdict(diagnosis: Diagnosis) -> str:
     if failing and first is not None:
         begin, explains = first
         why = f" (the {explains} failures follow from it)" if explains else ""
+        if any(c.id == begin and c.leads for c in diagnosis.checks):
+            why = " (the code cannot start: nothing else can be judged until it does)"
         return (
             f"{len(failing)} check{'s' if len(failing) > 1 else ''} failing: "
             f"{', '.join(failing)}. Start with {begin}{why}."

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 from expect import config, well_formed
-from lambdalogs import T0, Logs, evidence, metrics, py_unhandled
+from lambdalogs import T0, Logs, evidence, metrics, py, py_unhandled
 
 from lambdatop.core.records import EventSource
 from lambdatop.diagnose import engine
 from lambdatop.diagnose.engine import CHECK_IDS, diagnose, summarise
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane
+from lambdatop.diagnose.render import start_with, verdict
+from lambdatop.diagnose.thresholds import Thresholds
 
 FLOWCHART = (
     ("logs", "control"),
@@ -186,3 +188,25 @@ def test_metrics_before_the_window_are_not_counted() -> None:
     diagnosis = diagnose(ev)
     assert diagnosis.summary.throttles == 0
     assert diagnosis.check("throttling").status is CheckStatus.OK
+
+
+def test_a_deploy_that_cannot_start_leads_the_report() -> None:
+    """Every invocation fails to initialise (a missing module), and the network lines its
+    attempts print fail the vpc check too: the report starts with the init error."""
+    logs = Logs()
+    logs.healthy(5)
+    for _ in range(12):
+        env = logs.stream()
+        logs.invoke(
+            env,
+            app=[
+                "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': "
+                "No module named 'requests'",
+                py("ERROR", "getaddrinfo EAI_AGAIN telemetry.internal"),
+            ],
+            status="error",
+            error_type="Runtime.ImportModuleError",
+        )
+    report = diagnose(evidence(logs), Thresholds())
+    assert start_with(report) == ("invocation_errors", None)
+    assert "the code cannot start" in verdict(report)

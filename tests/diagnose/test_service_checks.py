@@ -628,7 +628,7 @@ PERMISSION = [
             ("Access denied:",),
             (
                 "3 denials in 3 invocations, 0 of which failed",
-                "handled: logged below ERROR, and every invocation concerned succeeded",
+                "handled: logged below ERROR or outside the handler",
             ),
         ),
         id="warn-handled-at-info",
@@ -734,7 +734,7 @@ THROTTLING = [
             ("dynamodb throttles this function's calls",),
             (
                 "downstream throttling: 5 lines in 5 invocations from dynamodb ×5",
-                "handled: logged below ERROR, and every invocation concerned succeeded",
+                "handled: logged below ERROR or outside the handler",
             ),
         ),
         id="warn-downstream-retried",
