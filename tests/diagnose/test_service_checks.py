@@ -1074,3 +1074,37 @@ def test_searches_of_report_fields_are_written_for_the_log_format(json_format: b
     json_only = ("$.record.metrics.initDurationMs", '$.record.status = "timeout"', "record.metrics")
     assert any(word in c for c in commands for word in json_only) is json_format
     assert any(word in c for c in commands for word in text_only) is not json_format
+
+
+def test_memory_raised_after_it_ran_out_is_judged_at_the_new_size() -> None:
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(10):
+        logs.invoke(
+            env, memory_mb=128, used_mb=128, status="error", error_type="Runtime.OutOfMemory"
+        )
+    env = logs.stream()
+    for _ in range(30):
+        logs.invoke(env, memory_mb=1024, used_mb=300)
+    result = run(evidence(logs), "memory")
+    assert result.status is WARN
+    has(
+        [result.title],
+        "10 invocations ran out of memory at 128 MB; none since it was raised to 1024 MB",
+    )
+    has(result.evidence, "memory size changed from 128 to 1024 MB at")
+    lacks(result.commands, "--memory-size")
+
+
+def test_an_export_mixing_memory_sizes_judges_each_invocation_at_its_own_size() -> None:
+    """A shared log group: a 128 MB and a 1024 MB function in turn. 900 MB used by the big one
+    is not '703 % of 128 MB'."""
+    logs = Logs()
+    small, big = logs.stream(), logs.stream("7")
+    for _ in range(20):
+        logs.invoke(small, memory_mb=128, used_mb=70)
+        logs.invoke(big, memory_mb=1024, used_mb=900)
+    result = run(evidence(logs), "memory")
+    lacks([result.title, *result.evidence], "/ 128 MB (7")
+    has([result.title], "900 / 1024 MB")
+    has(result.evidence, "several memory sizes (128, 1024 MB) in turn")

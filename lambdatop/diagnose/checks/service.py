@@ -361,12 +361,48 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = "No memory figures in the REPORT lines"
         return result
     oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY]
+    changed = _size_change(reported, size)
+    if changed is not None:
+        before, at, interleaved = changed
+        if interleaved:
+            # Judge the size whose invocations came closest to it, with its own figures.
+            groups: dict[int, list[Invocation]] = defaultdict(list)
+            for inv in reported:
+                if inv.memory_size_mb and inv.max_memory_mb is not None:
+                    groups[inv.memory_size_mb].append(inv)
+            size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
+            reported = groups[size]
+            used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
+            oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY] or oom
+            result.evidence.append(
+                f"REPORT lines give several memory sizes ({', '.join(map(str, sorted(groups)))}"
+                f" MB) in turn: the export may mix functions or versions; judged at {size} MB,"
+                " the closest to its limit"
+            )
+        else:
+            result.evidence.append(f"memory size changed from {before} to {size} MB at {at}")
+            since_change = [inv for inv in reported if inv.memory_size_mb == size]
+            if oom and not any(inv.status is Status.OUT_OF_MEMORY for inv in since_change):
+                result.status = CheckStatus.WARN
+                result.title = (
+                    f"{count(len(oom), 'invocation')} ran out of memory at {before} MB;"
+                    f" none since it was raised to {size} MB at {at}"
+                )
+                result.evidence.extend(samples(ev.family(ErrorFamily.OUT_OF_MEMORY)))
+                return result
+            reported = since_change  # judge the size in force now
+            used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
+            oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY]
+            if not used:
+                result.title = f"Memory size changed to {size} MB at {at}; no REPORT since"
+                return result
     peak = max(used)
     p50, p99 = percentiles([float(u) for u in used], 50, 99)
-    result.evidence = [
+    result.evidence.insert(
+        0,
         f"max memory used {peak} / {size} MB ({pct(peak, size)});"
-        f" p50 {p50 or 0:.0f} MB, p99 {p99 or 0:.0f} MB"
-    ]
+        f" p50 {p50 or 0:.0f} MB, p99 {p99 or 0:.0f} MB",
+    )
     leaks = _leaks(reported, size, limits)
     for leak in leaks[:2]:
         left = (size - leak.last_mb) / leak.per_invocation_mb
@@ -379,7 +415,8 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.evidence.append(f"{len(leaks) - 2} more environments grow the same way")
     if oom:
         result.status = CheckStatus.FAIL
-        result.title = f"{count(len(oom), 'invocation')} ran out of memory at {size} MB"
+        at_size = Counter(inv.memory_size_mb or size for inv in oom).most_common(1)[0][0]
+        result.title = f"{count(len(oom), 'invocation')} ran out of memory at {at_size} MB"
         result.evidence.insert(
             0,
             f"{len(oom):,} of {count(len(reported), 'invocation')} ran out of memory"
@@ -426,6 +463,27 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
         result.steps.append(cmd.update(f"--memory-size {wanted}"))
     return result
+
+
+def _size_change(reported: list[Invocation], size: int) -> tuple[int, str, bool] | None:
+    """When the REPORT lines give more than one memory size: the size before the one in force
+    now, when the change came (HH:MM UTC), and whether sizes alternate (several functions or
+    versions in one export) rather than change once (a configuration change)."""
+    ordered = sorted(
+        (inv for inv in reported if inv.memory_size_mb),
+        key=lambda inv: inv.start_ms or inv.end_ms or 0,
+    )
+    runs = [inv for prev, inv in pairwise(ordered) if inv.memory_size_mb != prev.memory_size_mb]
+    if not runs:
+        return None
+    first_new = runs[-1]
+    before = next(
+        inv.memory_size_mb
+        for inv in reversed(ordered[: ordered.index(first_new)])
+        if inv.memory_size_mb
+    )
+    at = _clock(first_new.start_ms or first_new.end_ms or 0)
+    return int(before or 0), at, len(runs) > 1 or first_new.memory_size_mb != size
 
 
 @dataclass(frozen=True, slots=True)
