@@ -89,6 +89,17 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
         exported = read_and_ingest(data, pipeline)
     except ExportError as error:
         return fail(f"{args.logs}: {error}")
+    if len(exported.log_groups) > 1:
+        # One report over several functions would blame one for the others' failures.
+        groups = ", ".join(
+            f"{group} ({events:,} events)" for group, events in exported.log_groups.most_common(4)
+        )
+        more = len(exported.log_groups) - 4
+        return fail(
+            f"{args.logs}: the export holds {len(exported.log_groups)} log groups: {groups}"
+            + (f" and {more} more" if more > 0 else "")
+            + "; diagnose one function at a time (in Logs Insights: filter @log like /name/)"
+        )
     if len(exported) == 0:
         sys.stderr.write(f"lambdatop: {args.logs}: no log events in the input\n")
     elif not _recognised(pipeline):
@@ -103,6 +114,7 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
         region=args.region,
         since_s=since_s,
     )
+    evidence.log_group_name = exported.log_group
     _say_what_the_window_leaves_out(pipeline, evidence, args.since)
     return emit(diagnose(evidence, thresholds), args)
 

@@ -16,6 +16,7 @@ import io
 import json
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -66,7 +67,7 @@ class EventColumns:
 class ExportedLogs:
     """The events of an export, in each stream's order, kept as LogEvents or as columns."""
 
-    __slots__ = ("_events", "columns", "form", "has_time", "log_group", "parsed")
+    __slots__ = ("_events", "columns", "form", "has_time", "log_group", "log_groups", "parsed")
 
     def __init__(self, form: str = "text") -> None:
         self._events: list[LogEvent] | None = []
@@ -77,6 +78,9 @@ class ExportedLogs:
         self.has_time = True
         """False when the input carries no timestamps at all: no time window can be applied."""
         self.log_group: str | None = None
+        self.log_groups: Counter[str] = Counter()
+        """Events per log group, where the export names it (Insights' `@log`, subscription
+        records, `awslogs get`): more than one means several functions' logs."""
         self.form = form
         """`json`, `jsonl`, `subscription` or `text`, for messages."""
 
@@ -127,6 +131,13 @@ class ExportedLogs:
             [event.message for event in events],
             self.parsed,
         )
+
+    def saw_group(self, group: str, events: int = 1) -> None:
+        """`events` events of this log group (the first group named is the export's)."""
+        group = clean(group)
+        if self.log_group is None:
+            self.log_group = group
+        self.log_groups[group] += events
 
     @property
     def function_name(self) -> str | None:
@@ -212,7 +223,11 @@ def _read_export(data: bytes) -> ExportedLogs:
         return _from_parsed_document(document, "json", raw=head)
     csv_rows = _csv_rows(head)
     if csv_rows is not None:
-        return _from_parsed_document(csv_rows, "csv")
+        exported = _from_parsed_document(csv_rows, "csv")
+        for row in csv_rows:
+            if "@log" in row:
+                exported.saw_group(row["@log"].split(":", 1)[-1])
+        return exported
     return _from_lines(text)
 
 
@@ -240,6 +255,9 @@ def _csv_rows(text: str) -> list[dict[str, str]] | None:
         stream = fields.get("@logstream", fields.get("logstreamname"))
         if stream:
             event["logStreamName"] = stream
+        group = fields.get("@log")
+        if group:
+            event["@log"] = group
         rows.append(event)
     return rows
 
@@ -560,15 +578,15 @@ def _is_insights_row(item: Any) -> bool:
 def _insights_row(item: Any, out: ExportedLogs) -> Any:
     """A Logs Insights result row (`@message`, `@timestamp`, `@logStream`, `@log`) as an event;
     a row of parsed REPORT fields as its REPORT line."""
+    group = item.get("@log") if isinstance(item, dict) else None
+    if isinstance(group, str) and group:
+        # `123456789012:/aws/lambda/name`: the account, then the log group
+        out.saw_group(group.split(":", 1)[-1])
     if not _is_insights_row(item) or "message" in item:
         return item
     row = {_INSIGHTS_KEYS[key]: value for key, value in item.items() if key in _INSIGHTS_KEYS}
     if "message" not in row:
         row["message"] = _report_line({key.lower(): value for key, value in item.items()})
-    group = item.get("@log")
-    if isinstance(group, str) and out.log_group is None:
-        # `123456789012:/aws/lambda/name`: the account, then the log group
-        out.log_group = clean(group.split(":", 1)[-1])
     return row
 
 
@@ -690,8 +708,9 @@ def _add_subscription(out: ExportedLogs, item: dict[str, Any]) -> None:
     """A CloudWatch Logs subscription record (Firehose, Kinesis): `logEvents` of one stream."""
     out.form = "subscription"
     group = item.get("logGroup")
+    events = item.get("logEvents") or []
     if isinstance(group, str):
-        out.log_group = clean(group)
+        out.saw_group(group, len(events) if isinstance(events, list) else 1)
     stream = clean(str(item.get("logStream") or ""))
     for event in item.get("logEvents") or []:
         if isinstance(event, dict) and "message" in event:
@@ -821,8 +840,8 @@ def _enveloped(match: re.Match[str], out: ExportedLogs) -> tuple[str, str, int |
     prefixed line; `awslogs get` names the log group instead of a time."""
     groups = match.groupdict()
     group = groups.get("group")
-    if group is not None and out.log_group is None:
-        out.log_group = clean(group)
+    if group is not None:
+        out.saw_group(group)
     if groups.get("tod") is not None:
         hours, minutes, seconds = groups["tod"].split(":")
         stamp: int | None = round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)

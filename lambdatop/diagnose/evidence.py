@@ -88,10 +88,16 @@ class Evidence:
         sizes = [inv.memory_size_mb for inv in self.invocations if inv.memory_size_mb]
         return sizes[-1] if sizes else None
 
+    log_group_name: str | None = None
+    """The log group an export named (Insights' `@log`, a subscription record), which may be
+    a custom one (LoggingConfig.LogGroup) rather than `/aws/lambda/<function>`."""
+
     @property
     def log_group(self) -> str:
         if self.config is not None:
             return self.config.effective_log_group
+        if self.log_group_name:
+            return self.log_group_name
         return f"/aws/lambda/{self.function or '<function>'}"
 
     @property

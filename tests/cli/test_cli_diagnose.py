@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -690,3 +691,58 @@ def test_an_export_is_diagnosed_whole_and_a_shorter_window_says_what_it_leaves_o
     assert recent.json["summary"]["timeouts"] == 0  # type: ignore[index]
     assert "--since 1h leaves out the export's first 2.4 h" in recent.err
     assert "10 failed" in recent.err
+
+
+def _insights_csv(groups: dict[str, Logs]) -> str:
+    """A Logs Insights CSV download of `@timestamp,@message,@logStream,@log` rows."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["@timestamp", "@message", "@logStream", "@log"])
+    for group, logs in groups.items():
+        for event in logs.ordered():
+            stamp = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC)
+            writer.writerow(
+                [
+                    stamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+                    event.message,
+                    event.stream,
+                    f"123456789012:{group}",
+                ]
+            )
+    return out.getvalue()
+
+
+def test_an_export_of_several_functions_is_refused_with_their_names(tmp_path: Path) -> None:
+    """One report over two functions would blame one for the other's failures."""
+    healthy, failing = Logs(), Logs()
+    healthy.healthy(30)
+    failing.healthy(10)
+    env = failing.stream()
+    for _ in range(8):
+        failing.invoke(env, timeout_s=3.0)
+    path = tmp_path / "insights.csv"
+    path.write_text(_insights_csv({"/aws/lambda/orders": healthy, "/aws/lambda/payments": failing}))
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
+    assert run.code == 2
+    assert run.out == ""
+    assert "holds 2 log groups: /aws/lambda/orders" in run.err
+    assert "/aws/lambda/payments" in run.err
+    assert len(run.err.strip().splitlines()) == 1
+
+
+def test_a_custom_log_group_named_by_the_export_is_the_one_the_commands_search(
+    tmp_path: Path,
+) -> None:
+    logs = Logs()
+    logs.healthy(10)
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(env, timeout_s=3.0)
+    path = tmp_path / "insights.csv"
+    path.write_text(_insights_csv({"/shared/app-logs": logs}))
+    run = lambdatop(tmp_path, "diagnose", "payments", "--logs", str(path), "--format", "json")
+    assert run.code == 1, run.err
+    commands = [step for check in run.json["checks"] for step in check["next_steps"]]  # type: ignore[attr-defined,index]
+    searches = [step for step in commands if "--log-group-name" in step]
+    assert searches
+    assert all("--log-group-name /shared/app-logs " in step for step in searches)
