@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from _pytest.mark import ParameterSet
 from expect import FAIL, OK, UNKNOWN, WARN, Case, config, has, logs_not_read, run, table
-from lambdalogs import T0, Logs, evidence, metrics
+from lambdalogs import T0, Logs, evidence, metrics, py
 
 from lambdatop.core.records import TraceSummary
 from lambdatop.diagnose.evidence import Evidence
@@ -266,3 +266,18 @@ def test_control_check(check_id: str, case: Case) -> None:
 )
 def test_tables_reach_every_status(cases: list[ParameterSet], statuses: set[object]) -> None:
     assert {p.values[0].status for p in cases} == statuses  # type: ignore[union-attr]
+
+
+def test_invocations_that_started_and_never_reported_are_said() -> None:
+    """Twelve requests started in the export's last ten minutes and none has ended: hung (the
+    timeout is unknown), or the export was cut; either way a person must know."""
+    logs = Logs()
+    logs.healthy(30)
+    env = logs.stream()
+    for _ in range(12):
+        logs.invoke(env, report=False, app=[py("INFO", "calling the ledger")], gap_ms=50_000)
+    logs.healthy(3, gap_ms=30_000)
+    result = run(evidence(logs), "logs")
+    assert result.status is WARN
+    has([result.title], "12 invocations have not finished")
+    has(result.evidence, "12 invocations started with no REPORT by the newest line")

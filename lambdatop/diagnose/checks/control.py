@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from lambdatop.core import metrics as m
+from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import count, ms, pct, samples
@@ -67,6 +68,19 @@ def check_logs(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.evidence.extend(samples(ev.dropped))
     if ev.gaps:
         problems.append(f"the tail was interrupted {count(ev.gaps, 'time')}")
+    unfinished = _unfinished(ev)
+    if unfinished:
+        longest = max(unfinished)
+        result.evidence.append(
+            f"{count(len(unfinished), 'invocation')} started with no REPORT by the newest line"
+            f" (the oldest {human_duration(longest / 1000)} before it): still running, or hung"
+        )
+        timeout_ms = (ev.timeout_s or 0) * 1000
+        if len(unfinished) >= 3 and (not timeout_ms or longest > timeout_ms):
+            problems.append(
+                f"{count(len(unfinished), 'invocation')} have not finished"
+                + (" (past the timeout: their lines are missing)" if timeout_ms else "")
+            )
     if reported == 0 and ev.lines > 0:
         problems.append("no REPORT lines")
         result.evidence.append(
@@ -79,6 +93,25 @@ def check_logs(ev: Evidence, limits: Thresholds) -> CheckResult:
     else:
         result.title = f"{ev.lines:,} log lines read, {count(reported, 'invocation')} complete"
     return result
+
+
+_UNFINISHED_AFTER_MS = 60_000
+"""An invocation started this long before the newest line should have reported by then."""
+
+
+def _unfinished(ev: Evidence) -> list[int]:
+    """How long before the newest line each invocation that never reported started, for those
+    that started more than a minute before it."""
+    newest = ev.end_ms
+    if newest is None:
+        return []
+    return [
+        newest - inv.start_ms
+        for inv in ev.invocations
+        if not inv.reported
+        and inv.start_ms is not None
+        and newest - inv.start_ms > _UNFINISHED_AFTER_MS
+    ]
 
 
 def check_metrics(ev: Evidence, limits: Thresholds) -> CheckResult:
