@@ -380,7 +380,7 @@ _OOM = re.compile(
     r"|java\.lang\.OutOfMemoryError|OutOfMemoryError|OutOfMemoryException|\b\w*MemoryError\b"
     r"|fatal error: runtime: out of memory|NoMemoryError|failed to allocate memory"
     r"|Cannot allocate memory|signal: killed|std::bad_alloc|out of memory"
-    r"|Unable to allocate [\d.]+ ?[KMGTP]i?B",
+    r"|Unable to allocate [\d.]+ ?[KMGTP]i?B|Allowed memory size of \d+ bytes exhausted",
     re.IGNORECASE,
 )
 

@@ -600,15 +600,12 @@ def _parse_timestamped(text: str) -> ParsedLine:
         timestamp_ms=timestamp_ms,
     )
     if _NODE_FAILURE.match(body):
-        error_type = _JSON_ERROR_TYPE.search(body)
-        line.error_type = error_type.group("type") if error_type else "Error"
-        line.unhandled = True
-        line.level = Level.ERROR
+        _mark_invoke_error(line, body)
     elif level_name is None and body.startswith("{"):
         # Go's `log` prefix before the runtime's `{"errorMessage", "errorType"}` dump.
-        error_type = _JSON_ERROR_TYPE.search(body[:2000])
+        error_type = _json_error_type(body[:2000])
         if error_type is not None and '"errorMessage"' in body:
-            line.error_type = error_type.group("type")
+            line.error_type = error_type
             line.unhandled = True
             line.level = Level.ERROR
     elif level_name is None and _PANIC.match(body):
@@ -628,10 +625,7 @@ def _parse_rid_prefixed(text: str, match: re.Match[str]) -> ParsedLine:
     if level_name is not None:
         line.level = _LEVELS[level_name.upper()]
     if _NODE_FAILURE.match(body):
-        error_type = _JSON_ERROR_TYPE.search(body)
-        line.error_type = error_type.group("type") if error_type else "Error"
-        line.unhandled = True
-        line.level = Level.ERROR
+        _mark_invoke_error(line, body)
     return line
 
 
@@ -655,10 +649,7 @@ def _app_line(text: str) -> ParsedLine:
     if _PANIC.match(text):
         _mark_fatal(line, text)
     elif _NODE_FAILURE.match(text):
-        error_type = _JSON_ERROR_TYPE.search(text)
-        line.error_type = error_type.group("type") if error_type else "Error"
-        line.unhandled = True
-        line.level = Level.ERROR
+        _mark_invoke_error(line, text)
     elif text.startswith("LAMBDA_WARNING: Unhandled exception"):
         line.level = Level.WARN
     elif text.startswith("Unknown application error occurred"):
@@ -675,6 +666,30 @@ def _app_line(text: str) -> ParsedLine:
         line.error_type = "Runtime.OutOfMemory"
     line.classification = classify(text)
     return line
+
+
+def _json_error_type(text: str) -> str | None:
+    """The `errorType` of a runtime's JSON error dump, its JSON escapes undone (a PHP class
+    name's backslashes come doubled)."""
+    found = _JSON_ERROR_TYPE.search(text)
+    if found is None:
+        return None
+    raw = found.group("type")
+    if "\\" not in raw:
+        return raw
+    try:
+        decoded = json.loads(f'"{raw}"')
+    except ValueError:
+        return raw
+    return decoded if isinstance(decoded, str) else raw
+
+
+def _mark_invoke_error(line: ParsedLine, body: str) -> None:
+    """Node.js's and other runtimes' `Invoke Error {...}` / `Uncaught Exception {...}`: the
+    invocation failed with the dump's error type."""
+    line.error_type = _json_error_type(body) or "Error"
+    line.unhandled = True
+    line.level = Level.ERROR
 
 
 def _mark_fatal(line: ParsedLine, body: str) -> None:

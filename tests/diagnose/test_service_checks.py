@@ -1108,3 +1108,32 @@ def test_an_export_mixing_memory_sizes_judges_each_invocation_at_its_own_size() 
     lacks([result.title, *result.evidence], "/ 128 MB (7")
     has([result.title], "900 / 1024 MB")
     has(result.evidence, "several memory sizes (128, 1024 MB) in turn")
+
+
+def test_php_running_out_of_its_memory_limit_is_told_apart_from_the_function_s_memory() -> None:
+    """Bref: PHP's memory_limit (128 MB) is exhausted while the function has 1024 MB; Lambda
+    reports the invocation as a FastCGI failure, not as out of memory."""
+    logs = Logs()
+    logs.healthy(15, memory_mb=1024, used_mb=(180, 210))
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(
+            env,
+            memory_mb=1024,
+            used_mb=210,
+            app=[
+                "Fatal error: Allowed memory size of 134217728 bytes exhausted (tried to "
+                "allocate 20480 bytes) in /var/task/vendor/league/csv/src/Reader.php on line 330",
+                node_invoke_error("Bref\\Runtime\\FastCgiCommunicationFailed", "FastCGI"),
+            ],
+            status="error",
+        )
+    ev = evidence(logs)
+    memory = run(ev, "memory")
+    assert memory.status is FAIL
+    has([memory.title], "5 invocations ran out of the PHP memory_limit")
+    has(memory.next_steps, "set memory_limit to 768M")
+    lacks(memory.commands, "--memory-size")
+    errors = run(ev, "invocation_errors")
+    # the error type as the runtime named it, its JSON escapes undone
+    assert "Bref\\Runtime\\FastCgiCommunicationFailed ×5" in errors.evidence

@@ -360,7 +360,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.status = CheckStatus.UNKNOWN
         result.title = "No memory figures in the REPORT lines"
         return result
-    oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY]
+    oom = [inv for inv in reported if _ran_out(inv)]
     changed = _size_change(reported, size)
     if changed is not None:
         before, at, interleaved = changed
@@ -373,7 +373,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
             size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
             reported = groups[size]
             used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
-            oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY] or oom
+            oom = [inv for inv in reported if _ran_out(inv)] or oom
             result.evidence.append(
                 f"REPORT lines give several memory sizes ({', '.join(map(str, sorted(groups)))}"
                 f" MB) in turn: the export may mix functions or versions; judged at {size} MB,"
@@ -382,7 +382,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         else:
             result.evidence.append(f"memory size changed from {before} to {size} MB at {at}")
             since_change = [inv for inv in reported if inv.memory_size_mb == size]
-            if oom and not any(inv.status is Status.OUT_OF_MEMORY for inv in since_change):
+            if oom and not any(_ran_out(inv) for inv in since_change):
                 result.status = CheckStatus.WARN
                 result.title = (
                     f"{count(len(oom), 'invocation')} ran out of memory at {before} MB;"
@@ -392,7 +392,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
                 return result
             reported = since_change  # judge the size in force now
             used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
-            oom = [inv for inv in reported if inv.status is Status.OUT_OF_MEMORY]
+            oom = [inv for inv in reported if _ran_out(inv)]
             if not used:
                 result.title = f"Memory size changed to {size} MB at {at}; no REPORT since"
                 return result
@@ -451,9 +451,10 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
     heap = _heap_limit(ev) if oom and peak < limits.memory_near_ratio * size else None
     if heap is not None:
+        result.title = f"{count(len(oom), 'invocation')} ran out of the {heap.runtime} {heap.noun}"
         result.evidence.append(
-            f"the {heap.runtime} heap ran out at {peak} of {size} MB: its own limit, not the"
-            " function's"
+            f"the {heap.runtime} {heap.noun} ran out at {peak} of {size} MB: its own limit, not"
+            " the function's"
         )
         result.steps.append(Step(heap.fix(size)))
     elif oom or peak >= limits.memory_near_ratio * size:
@@ -463,6 +464,14 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
         result.steps.append(cmd.update(f"--memory-size {wanted}"))
     return result
+
+
+def _ran_out(inv: Invocation) -> bool:
+    """Out of memory: Lambda's own verdict, or a failed invocation that logged running out of
+    a runtime's memory (PHP's memory_limit, a heap) under another error type."""
+    return inv.status is Status.OUT_OF_MEMORY or (
+        inv.failed and ErrorFamily.OUT_OF_MEMORY in inv.families
+    )
 
 
 def _size_change(reported: list[Invocation], size: int) -> tuple[int, str, bool] | None:
@@ -493,14 +502,18 @@ class _HeapLimit:
     runtime: str
     variable: str
     option: str
+    noun: str = "heap"
+    where: str = (
+        "in the function's environment variables (update-function-configuration --environment"
+        " replaces them all: pass the existing ones too)"
+    )
 
     def fix(self, size: int) -> str:
         heap = memory_step(size * 0.75)
         return (
-            f"Fix: raise the {self.runtime} heap limit, not the memory: set {self.variable} to"
-            f" {self.option.format(mb=heap)} (about 75 % of {size} MB) in the function's"
-            " environment variables (update-function-configuration --environment replaces them"
-            " all: pass the existing ones too)"
+            f"Fix: raise the {self.runtime} {self.noun}, not the function's memory: set"
+            f" {self.variable} to {self.option.format(mb=heap)} (about 75 % of {size} MB)"
+            f" {self.where}"
         )
 
 
@@ -512,6 +525,16 @@ _HEAP_LIMITS = (
     (
         ("java heap space", "gc overhead limit exceeded", "metaspace"),
         _HeapLimit("Java", "JAVA_TOOL_OPTIONS", "-Xmx{mb}m"),
+    ),
+    (
+        ("allowed memory size of",),
+        _HeapLimit(
+            "PHP",
+            "memory_limit",
+            "{mb}M",
+            noun="memory_limit",
+            where="in an .ini file the runtime reads (Bref: php/conf.d/*.ini in the package)",
+        ),
     ),
 )
 
