@@ -422,3 +422,26 @@ def test_failed_init_counts_once_per_invocation() -> None:
     failed = [inv for inv in ev.reported if inv.failed]
     assert len(failed) == 3
     assert {inv.error_type for inv in failed} == {"Runtime.ImportModuleError"}
+
+
+def test_an_image_built_for_the_other_architecture_is_named_as_the_cause() -> None:
+    logs = Logs()
+    for _ in range(6):
+        env = logs.stream()
+        logs.emit(
+            env,
+            logs.clock_ms,
+            "IMAGE\tLaunch error: fork/exec /lambda-entrypoint.sh: exec format error\t"
+            "Entrypoint: [/lambda-entrypoint.sh]",
+        )
+        logs.emit(
+            env,
+            logs.clock_ms + 2,
+            "INIT_REPORT Init Duration: 1.74 ms\tPhase: init\tStatus: error\t"
+            "Error Type: Runtime.InvalidEntrypoint",
+        )
+        logs.clock_ms += 10
+        logs.invoke(env, status="error", error_type="Runtime.InvalidEntrypoint")
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    has(result.next_steps, "built for the other architecture")

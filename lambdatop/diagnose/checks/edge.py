@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from lambdatop.core import metrics as m
+from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Status
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import human_duration
@@ -298,13 +299,39 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
             result.evidence.insert(first_sample, f"function last modified {modified}")
         result.steps.append(cmd.lambda_function("list-versions-by-function"))
-        result.steps.append(
-            Step(
-                "Fix: roll back to the last good version (point the alias at it), then check the "
-                "package contents and the handler setting"
-            )
-        )
+        result.steps.append(_deploy_fix(init))
     return result
+
+
+# What a deploy's own words point at, beyond rolling back.
+_DEPLOY_CAUSES = (
+    (
+        "exec format error",
+        "the image or binary was built for the other architecture: rebuild it for the"
+        " function's (`get-function-configuration --query Architectures`), or switch the"
+        " function to the image's",
+    ),
+    (
+        "command not found",
+        "the bootstrap calls a program the runtime does not have: bundle it, or use a layer",
+    ),
+    (
+        "permission denied",
+        "a file in the package is not executable or readable: chmod 755 the bootstrap and"
+        " binaries before zipping",
+    ),
+)
+
+
+def _deploy_fix(init: list[Finding]) -> Step:
+    text = " ".join(f.line.text.lower() for f in init[:50])
+    cause = next((fix for words, fix in _DEPLOY_CAUSES if words in text), None)
+    if cause is None:
+        return Step(
+            "Fix: roll back to the last good version (point the alias at it), then check the "
+            "package contents and the handler setting"
+        )
+    return Step(f"Fix: {cause}; meanwhile, roll back to the last good version (the alias)")
 
 
 def _handled_errors(ev: Evidence, result: CheckResult, limits: Thresholds, cmd: Commands) -> None:
