@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from textual.app import App, ScreenStackError
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -371,6 +372,22 @@ class LambdatopApp(App[int]):
 
     def action_narrow(self) -> None:
         self._set_window(-1)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, with lambdatop's own snapshot (an SVG and the diagnosis
+        in a new folder) in place of Textual's screenshot, and the keys worth finding by name."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand(
+            "Snapshot",
+            "Save an SVG of the screen and the diagnosis as Markdown (s)",
+            self.action_snapshot,
+        )
+        yield SystemCommand("Refresh", "Poll AWS now (r)", self.action_refresh)
+        yield SystemCommand("Wider window", "15m → 1h → 3h → 12h (+)", self.action_widen)
+        yield SystemCommand("Narrower window", "12h → 3h → 1h → 15m (-)", self.action_narrow)
+        yield SystemCommand("Help", "Every key (?)", self.action_help)
 
     def action_snapshot(self) -> None:
         stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")

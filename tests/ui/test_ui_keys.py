@@ -544,6 +544,27 @@ async def test_ctrl_p_finds_a_function_by_fuzzy_name_and_opens_it(make_app: AppF
         assert app.incident_screen.function == ENCODER
 
 
+async def test_the_palette_finds_lambdatop_s_snapshot_not_textual_s_screenshot(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app(functions=[PAYMENTS])
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"snap")
+        await wait_until(pilot, lambda: "Snapshot" in screen_text(app))
+        assert "Screenshot" not in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: saved(tmp_path, "screen.svg"))
+        assert saved(tmp_path, "diagnosis.md")
+
+
+def saved(folder: Path, name: str) -> bool:
+    """A snapshot folder holds this file."""
+    return any(folder.glob(f"lambdatop-snapshot-*/{name}"))
+
+
 async def test_ctrl_p_from_the_charts_opens_the_function_without_stacking_screens(
     make_app: AppFactory,
 ) -> None:
