@@ -350,6 +350,13 @@ class LambdatopApp(App[int]):
     def action_jump(self, number: int) -> None:
         if 1 <= number <= len(self.pinned):
             self.open_function(self.pinned[number - 1])
+        else:
+            pinned = len(self.pinned)
+            self.notify(
+                f"No function pinned at {number} ({pinned} pinned; p pins the one on screen)",
+                timeout=3,
+                markup=False,
+            )
 
     def action_refresh(self) -> None:
         if self.backend is not None:

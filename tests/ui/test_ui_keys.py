@@ -148,9 +148,10 @@ async def test_p_pins_and_number_keys_jump_to_pinned_functions(make_app: AppFact
         assert app.incident_screen.function == ENCODER
         await pilot.press("2")
         assert app.incident_screen.function == PAYMENTS
-        await pilot.press("3")  # nothing pinned there: nothing happens
+        await pilot.press("3")  # nothing pinned there: it says so, and stays
         assert app.incident_screen.function == PAYMENTS
         await settle(pilot)
+        assert any("No function pinned at 3" in str(n.message) for n in app._notifications)
         assert f"pinned 1:{ENCODER} 2:{PAYMENTS}" in screen_text(app)
         await pilot.press("p")  # unpins
         assert app.pinned == [ENCODER]
