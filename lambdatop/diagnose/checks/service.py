@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import shlex
 from collections import Counter, defaultdict
@@ -244,37 +245,50 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
-_OUTAGE_MARGIN_MS = 60_000
-"""Timeouts this close to a dependency's errors count as the same outage."""
+_NEAR_BEFORE_MS = 120_000
+_NEAR_AFTER_MS = 60_000
+"""A dependency error this close to an invocation's end (before, or just after) is near it."""
 
 
 def _same_minutes(ev: Evidence, timed_out: list[Invocation], result: CheckResult) -> None:
     """A dependency failing in the same minutes as the timeouts explains them even when the
     timed-out invocations printed nothing of it (they hung until killed while others were
-    refused): most of the timeouts inside the span of its errors link the two, if that span
-    is a burst (at most half the window) and holds at least twice its share of them."""
-    if ev.start_ms is None or ev.end_ms is None or ev.end_ms <= ev.start_ms:
-        return
-    window = ev.end_ms - ev.start_ms
+    refused). Linked when most timeouts end near its errors, and timeouts are near them at
+    least twice as often as the invocations that succeeded (errors all day long near
+    everything prove nothing)."""
+    succeeded = [inv for inv in ev.reported if inv.status is Status.SUCCESS]
     for family in _WAITED_ON:
         check = _CHECK_OF_FAMILY[family]
         found = ev.family(family)
         if check in result.caused_by or len(found) < 3:
             continue
-        first = min(f.timestamp_ms for f in found) - _OUTAGE_MARGIN_MS
-        last = max(f.timestamp_ms for f in found) + _OUTAGE_MARGIN_MS
-        during = sum(
-            1 for inv in timed_out if inv.end_ms is not None and first <= inv.end_ms <= last
-        )
-        coverage = min(1.0, (last - first) / window)
-        share = during / len(timed_out)
-        if during >= 3 and coverage <= 0.5 and share >= max(0.5, 2 * coverage):
+        stamps = sorted(f.timestamp_ms for f in found)
+        near_timeouts = _near(stamps, timed_out)
+        share = near_timeouts / len(timed_out)
+        baseline = _near(stamps, succeeded) / len(succeeded) if succeeded else 0.0
+        # A pool or a database that does not answer makes requests wait until killed: with
+        # nearly every timeout amid its errors, it is the suspect even if they never stop.
+        waits = family in (ErrorFamily.CONNECTION_POOL, ErrorFamily.DATABASE) and share >= 0.9
+        if near_timeouts >= 3 and share >= 0.5 and (share >= 2 * baseline or waits):
             result.caused_by.append(check)
-            span = f"{_clock(first + _OUTAGE_MARGIN_MS)}–{_clock(last - _OUTAGE_MARGIN_MS)}"
             result.evidence.append(
-                f"{during:,} of the {len(timed_out):,} timeouts came in the minutes the function"
-                f" logged {family.value.replace('_', ' ')} errors ({span} UTC): one outage"
+                f"{near_timeouts:,} of the {len(timed_out):,} timeouts came within minutes of"
+                f" {family.value.replace('_', ' ')} errors ({baseline:.0%} of the invocations"
+                " that succeeded did): the timed-out requests were most likely waiting on it"
             )
+
+
+def _near(stamps: list[int], invocations: list[Invocation]) -> int:
+    """How many of the invocations ended near one of the (sorted) timestamps."""
+    near = 0
+    for inv in invocations:
+        end = inv.end_ms
+        if end is None:
+            continue
+        index = bisect.bisect_left(stamps, end - _NEAR_BEFORE_MS)
+        if index < len(stamps) and stamps[index] <= end + _NEAR_AFTER_MS:
+            near += 1
+    return near
 
 
 def _clock(ms_: int) -> str:
