@@ -173,6 +173,12 @@ class MetricsPanel(Vertical):
         stamp = f", {age}" if age and source == "CloudWatch" else ""
         errors, _ = points(m.ERRORS, "errors")
         total_inv, total_err = sum(invocations), sum(errors)
+        if source == "CloudWatch":
+            # The window's totals as the diagnosis counts them (every datapoint since the
+            # window's start), not the settled minutes the sparkline draws.
+            total_inv = series[m.INVOCATIONS].total(since)
+            if m.ERRORS in series:
+                total_err = series[m.ERRORS].total(since)
         current = latest(invocations) or 0.0
         self.query_one("#spark-invocations", SparkRow).show(
             _figure(
