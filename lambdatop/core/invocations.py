@@ -196,6 +196,8 @@ class InvocationTracker:
             _raise(invocation, *ending)
         elif kind is LineKind.RUNTIME_DONE and report is not None and report.status == "success":
             self._clear_init_failure(invocation)
+        if kind is LineKind.RUNTIME_DONE and report is not None:
+            invocation.runtime_ms = report.duration_ms
 
     def _apply_report(self, invocation: Invocation, timestamp_ms: int, report: Report) -> None:
         invocation.reported = True

@@ -159,6 +159,9 @@ class Invocation:
     reported: bool = False
     """A REPORT line or `platform.report` event was seen: the invocation is complete."""
     families: set[ErrorFamily] = field(default_factory=set)
+    runtime_ms: float | None = None
+    """The handler's own time (`platform.runtimeDone`, JSON log format only): the rest of the
+    duration is extensions finishing after it returned."""
 
     @property
     def cold(self) -> bool:

@@ -91,6 +91,7 @@ class Logs:
         request_id: str | None = None,
         report: bool = True,
         legacy: bool = False,
+        handler_ms: float | None = None,
     ) -> str:
         """One request in `stream`: (init), START, the application's lines, (timeout), END, REPORT.
 
@@ -119,7 +120,7 @@ class Logs:
         if timeout_s is not None:
             self.emit(stream, end, f"{iso(end)} {rid} Task timed out after {timeout_s:.2f} seconds")
         if report:
-            self.emit(stream, end, self._end(rid, status, error_type))
+            self.emit(stream, end, self._end(rid, status, error_type, handler_ms))
             self.emit(
                 stream,
                 end,
@@ -190,11 +191,18 @@ class Logs:
             )
         return f"START RequestId: {rid} Version: $LATEST"
 
-    def _end(self, rid: str, status: str | None, error_type: str | None) -> str:
+    def _end(
+        self, rid: str, status: str | None, error_type: str | None, handler_ms: float | None = None
+    ) -> str:
         if self.json_format:
-            record: dict[str, object] = {"requestId": rid, "status": status or "success"}
-            if error_type:
+            # With `handler_ms`, the handler returned in that time; the invocation's status
+            # (its REPORT's) came after it, from an extension.
+            done = "success" if handler_ms is not None else status or "success"
+            record: dict[str, object] = {"requestId": rid, "status": done}
+            if error_type and handler_ms is None:
                 record["errorType"] = error_type
+            if handler_ms is not None:
+                record["metrics"] = {"durationMs": handler_ms, "producedBytes": 120}
             return json.dumps(
                 {"time": iso(self.clock_ms), "type": "platform.runtimeDone", "record": record}
             )

@@ -1137,3 +1137,18 @@ def test_php_running_out_of_its_memory_limit_is_told_apart_from_the_function_s_m
     errors = run(ev, "invocation_errors")
     # the error type as the runtime named it, its JSON escapes undone
     assert "Bref\\Runtime\\FastCgiCommunicationFailed ×5" in errors.evidence
+
+
+def test_timeouts_after_the_handler_returned_point_at_an_extension() -> None:
+    """JSON log format: `platform.runtimeDone` says the handler returned in 45 ms, the REPORT
+    says the invocation timed out at 3 s: an extension held it; the handler is not the suspect."""
+    logs = Logs(json_format=True)
+    logs.healthy(15)
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(env, duration_ms=3_000.0, status="timeout", handler_ms=45.0)
+    result = run(evidence(logs), "timeout")
+    assert result.status is FAIL
+    has(result.evidence, "5 of them had returned in 45 ms (platform.runtimeDone, p50)")
+    has(result.next_steps, "find the extension (a layer) that does not finish")
+    lacks(result.next_steps, "more memory means more CPU", "what the timed-out invocations wait on")

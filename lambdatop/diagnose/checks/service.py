@@ -213,8 +213,11 @@ def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
                     "timeout, is the cause"
                 )
         _same_minutes(ev, timed_out, result)
+        held = _extension_held(timed_out, result)
         result.evidence.extend(samples(f for f in ev.failures if f.line.kind is LineKind.TIMEOUT))
         result.steps.append(cmd.traces())
+        if held:  # the handler had finished: nothing of it to speed up
+            return result
         result.steps.append(
             Step(
                 "Fix: find what the timed-out invocations wait on (traces, database, downstream "
@@ -276,6 +279,32 @@ def _same_minutes(ev: Evidence, timed_out: list[Invocation], result: CheckResult
                 f" {family.value.replace('_', ' ')} errors ({baseline:.0%} of the invocations"
                 " that succeeded did): the timed-out requests were most likely waiting on it"
             )
+
+
+def _extension_held(timed_out: list[Invocation], result: CheckResult) -> bool:
+    """Timeouts after the handler had returned (`platform.runtimeDone` long before the end):
+    an extension kept the invocation open, and the handler is not the one to look at. True
+    when that explains every timeout."""
+    returned = [
+        inv
+        for inv in timed_out
+        if inv.runtime_ms is not None and inv.duration_ms and inv.runtime_ms < 0.5 * inv.duration_ms
+    ]
+    if not returned:
+        return False
+    handler = percentiles([inv.runtime_ms or 0.0 for inv in returned], 50)[0]
+    result.evidence.append(
+        f"{len(returned):,} of them had returned in {ms(handler)} (platform.runtimeDone, p50):"
+        " an extension kept the invocation open until the timeout"
+    )
+    result.steps.append(
+        Step(
+            "Fix: find the extension (a layer) that does not finish after the handler returns:"
+            " its flush to a backend it cannot reach, or its call for the next event; update,"
+            " reconfigure or remove it"
+        )
+    )
+    return len(returned) == len(timed_out)
 
 
 def _near(stamps: list[int], invocations: list[Invocation]) -> int:
