@@ -134,7 +134,9 @@ class ExportedLogs:
 
     def saw_group(self, group: str, events: int = 1) -> None:
         """`events` events of this log group (the first group named is the export's)."""
-        group = clean(group)
+        group = clean(group).strip()
+        if not group:
+            return
         if self.log_group is None:
             self.log_group = group
         self.log_groups[group] += events
@@ -408,7 +410,13 @@ def _is_json_object(line: str) -> bool:
 
 def _json_error(what: str, error: ValueError) -> str:
     if isinstance(error, json.JSONDecodeError):
-        return f"{what}: {error.msg} at line {error.lineno} column {error.colno}"
+        # `error.msg` may end in "at" ("Unterminated string starting at"): the place follows.
+        where = f"line {error.lineno} column {error.colno}"
+        return (
+            f"{what}: {error.msg} {where}"
+            if error.msg.endswith(" at")
+            else (f"{what}: {error.msg} at {where}")
+        )
     return f"{what}: {error}"
 
 
@@ -707,9 +715,11 @@ def _add_envelope(out: ExportedLogs, item: dict[str, Any]) -> None:
 def _add_subscription(out: ExportedLogs, item: dict[str, Any]) -> None:
     """A CloudWatch Logs subscription record (Firehose, Kinesis): `logEvents` of one stream."""
     out.form = "subscription"
+    if item.get("messageType") == "CONTROL_MESSAGE":
+        return  # CloudWatch's check that the destination is reachable: no function's logs
     group = item.get("logGroup")
     events = item.get("logEvents") or []
-    if isinstance(group, str):
+    if isinstance(group, str) and group:
         out.saw_group(group, len(events) if isinstance(events, list) else 1)
     stream = clean(str(item.get("logStream") or ""))
     for event in item.get("logEvents") or []:

@@ -104,6 +104,14 @@ def start_with(diagnosis: Diagnosis) -> tuple[str, str | None] | None:
     # The control plane summarises (metrics show the throttles the throttling check explains):
     # start where a cause is named, if any is.
     causes = [c for c in failing if c.plane is not Plane.CONTROL]
+    if not causes:
+        # Only the control plane fails (metrics, traces summarise what others explain): a
+        # warning that names a cause is the place to start.
+        causes = [
+            c
+            for c in diagnosis.checks
+            if c.status is CheckStatus.WARN and c.plane is not Plane.CONTROL
+        ]
     first = next((c for c in failing if c.leads), None) or (causes or failing)[0]
     failing_ids = {c.id for c in failing}
     cause = next((c for c in first.caused_by if c in failing_ids), None)

@@ -133,6 +133,23 @@ def concatenated_subscription_gzip() -> bytes:
     return gzip.compress(incident().subscription().replace("\n", "").encode())
 
 
+CONTROL_MESSAGE = json.dumps(
+    {
+        "messageType": "CONTROL_MESSAGE",
+        "owner": "CloudwatchLogs",
+        "logGroup": "",
+        "logStream": "",
+        "subscriptionFilters": [],
+        "logEvents": [{"id": "", "timestamp": 1772442000000, "message": "CWL CONTROL MESSAGE"}],
+    }
+)
+
+
+def subscription_with_control_message() -> str:
+    """Firehose delivers CloudWatch's reachability check among the data records."""
+    return CONTROL_MESSAGE + "\n" + incident().subscription()
+
+
 def filter_log_events_pages() -> str:
     """Two runs of filter-log-events appended to one file, the second overlapping the first."""
     data = json.loads(incident().filter_log_events())
@@ -172,6 +189,7 @@ INPUTS = {
     "cli-output-text": lambda: incident().cli_text(),
     "subscription-records": lambda: incident().subscription(),
     "subscription-firehose-gzip": concatenated_subscription_gzip,
+    "subscription-with-control-message": subscription_with_control_message,
     "subscription-kinesis-event": lambda: incident().kinesis_event(),
     "subscription-firehose-transform-event": lambda: incident().firehose_transform_event(),
     "subscription-base64-lines": lambda: incident().base64_records(),
