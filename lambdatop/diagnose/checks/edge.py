@@ -288,9 +288,12 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             f.classification.signature for f in init if f.classification
         ).most_common(1)[0][0]
         result.title = f"Deploy or init error: {signature}"
-        # Most failures are the init's: nothing else can be judged until the code starts.
+        # Most invocations fail, and most of those failed in init: nothing else can be judged
+        # until the code starts.
         hit = {f.request_id for f in init} & {inv.request_id for inv in failed}
-        result.leads = 2 * max(len(hit), len(init) if not hit else 0) >= len(failed)
+        result.leads = (
+            bool(hit) and 2 * len(hit) >= len(failed) and 2 * len(failed) >= len(reported)
+        )
         modified = ev.config.last_modified if ev.config else None
         if modified:
             first_sample = next(

@@ -269,9 +269,10 @@ def _same_minutes(ev: Evidence, timed_out: list[Invocation], result: CheckResult
         near_timeouts = _near(stamps, timed_out)
         share = near_timeouts / len(timed_out)
         baseline = _near(stamps, succeeded) / len(succeeded) if succeeded else 0.0
-        # A pool or a database that does not answer makes requests wait until killed: with
-        # nearly every timeout amid its errors, it is the suspect even if they never stop.
-        waits = family in (ErrorFamily.CONNECTION_POOL, ErrorFamily.DATABASE) and share >= 0.9
+        # A pool, a database or an endpoint that does not answer makes requests wait until
+        # killed: with nearly every timeout amid its errors, it is the suspect even if they
+        # never stop.
+        waits = family is not ErrorFamily.THROTTLING and share >= 0.9
         if near_timeouts >= 3 and share >= 0.5 and (share >= 2 * baseline or waits):
             result.caused_by.append(check)
             result.evidence.append(
