@@ -167,7 +167,11 @@ _ENVELOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sam logs", re.compile(rf"(?P<stream>{_STREAM})\s+(?P<ts>{_ISO})\s(?P<msg>.*)", re.S)),
     (
         "awslogs get",
-        re.compile(rf"(?P<group>/[^\s]+)\s+(?P<stream>{_STREAM})\s(?P<msg>.*)", re.S),
+        # with --timestamp, the event's time after the stream
+        re.compile(
+            rf"(?P<group>/[^\s]+)\s+(?P<stream>{_STREAM})\s(?:(?P<ts>{_ISO})\s)?(?P<msg>.*)",
+            re.S,
+        ),
     ),
     ("lambdatop tail", _LAMBDATOP_TAIL),
     ("timestamped", re.compile(rf"(?P<ts>{_ISO})[ \t](?P<msg>.*)", re.S)),

@@ -197,6 +197,7 @@ INPUTS = {
     "jsonl-utf16-powershell": lambda: b"\xff\xfe" + incident().jsonl().encode("utf-16-le"),
     "csv-semicolons": lambda: semicolon_csv(),
     "awslogs-get": lambda: incident().awslogs_get_text(),
+    "awslogs-get-timestamp": lambda: incident().awslogs_get_text(timestamp=True),
     "aws-logs-tail-coloured": lambda: incident().tail_text_coloured(),
     "lambdatop-tail-text": lambda: lambdatop_tail_text(),
     "cli-output-text-faithful": lambda: incident().cli_text_faithful(),

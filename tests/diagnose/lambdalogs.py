@@ -417,10 +417,14 @@ class Logs:
         ]
         return json.dumps(answers, indent=2)
 
-    def awslogs_get_text(self) -> str:
-        """As `awslogs get` prints: `<log group> <stream> <message>`, no time."""
+    def awslogs_get_text(self, timestamp: bool = False) -> str:
+        """As `awslogs get` prints: `<log group> <stream> <message>`, and with --timestamp
+        the event's time before the message."""
         return "".join(
-            f"/aws/lambda/{self.function} {e.stream} {e.message}\n" for e in self.ordered()
+            f"/aws/lambda/{self.function} {e.stream} "
+            + (f"{iso(e.timestamp_ms)} " if timestamp else "")
+            + f"{e.message}\n"
+            for e in self.ordered()
         )
 
     def tail_text_coloured(self) -> str:
