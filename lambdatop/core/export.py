@@ -490,7 +490,8 @@ def _is_pages(document: Any) -> bool:
 
 def _delivered_records(document: Any) -> Any:
     """The subscription records inside the event a subscribed Lambda receives
-    (`{"awslogs": {"data": ...}}`), a Kinesis event (`Records[].kinesis.data`) or a Firehose
+    (`{"awslogs": {"data": ...}}`), a Kinesis event (`Records[].kinesis.data`), the output of
+    `aws kinesis get-records` (`Records[].Data`) or a Firehose
     transformation event (`records[].data`), each base64 of gzip; else `document` as it is."""
     if not isinstance(document, dict):
         return document
@@ -498,13 +499,8 @@ def _delivered_records(document: Any) -> Any:
     if isinstance(awslogs, dict) and isinstance(awslogs.get("data"), str):
         payloads = [awslogs["data"]]
     elif isinstance(document.get("Records"), list):
-        payloads = [
-            record["kinesis"]["data"]
-            for record in document["Records"]
-            if isinstance(record, dict)
-            and isinstance(record.get("kinesis"), dict)
-            and isinstance(record["kinesis"].get("data"), str)
-        ]
+        found = (_kinesis_data(record) for record in document["Records"])
+        payloads = [data for data in found if data is not None]
     elif isinstance(document.get("records"), list):
         payloads = [
             record["data"]
@@ -514,6 +510,15 @@ def _delivered_records(document: Any) -> Any:
     else:
         return document
     return _data_messages(payloads)
+
+
+def _kinesis_data(record: Any) -> str | None:
+    """A Kinesis event record's `kinesis.data`, or `aws kinesis get-records`' own `Data`."""
+    if not isinstance(record, dict):
+        return None
+    kinesis = record.get("kinesis")
+    data = kinesis.get("data") if isinstance(kinesis, dict) else record.get("Data")
+    return data if isinstance(data, str) else None
 
 
 def _data_messages(payloads: list[str]) -> list[Any]:

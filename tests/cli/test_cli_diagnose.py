@@ -191,6 +191,7 @@ INPUTS = {
     "subscription-firehose-gzip": concatenated_subscription_gzip,
     "subscription-with-control-message": subscription_with_control_message,
     "subscription-kinesis-event": lambda: incident().kinesis_event(),
+    "subscription-kinesis-get-records": lambda: incident().kinesis_get_records(),
     "subscription-firehose-transform-event": lambda: incident().firehose_transform_event(),
     "subscription-base64-lines": lambda: incident().base64_records(),
     "filter-log-events-pages-array": lambda: incident().filter_pages_array(),

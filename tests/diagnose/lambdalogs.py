@@ -395,6 +395,14 @@ class Logs:
         ]
         return json.dumps({"Records": records}, indent=2)
 
+    def kinesis_get_records(self) -> str:
+        """What `aws kinesis get-records` prints for the subscription's stream."""
+        records = [
+            {"SequenceNumber": str(n), "PartitionKey": str(n), "Data": data}
+            for n, data in enumerate(self._packed_records())
+        ]
+        return json.dumps({"Records": records, "MillisBehindLatest": 0}, indent=4)
+
     def firehose_transform_event(self) -> str:
         """The event a Firehose transformation Lambda receives."""
         records = [
