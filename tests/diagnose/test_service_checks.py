@@ -980,6 +980,7 @@ def test_the_throttled_dependency_named_first_is_the_one_that_failed_invocations
     assert result.status is FAIL
     has([result.title], "dynamodb throttles this function's calls")
     has(result.evidence, "from s3 ×26, ses ×6, dynamodb ×6")
+    lacks(result.commands, "get-account-settings", "get-function-concurrency")  # not Lambda's
 
 
 def test_an_init_that_times_out_again_when_re_run_is_one_failure_not_two() -> None:

@@ -902,6 +902,14 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
                 "reserved concurrency)"
             )
         )
+    lambda_throttles = ev.metric_total(m.THROTTLES)
+    if downstream and not lambda_throttles:
+        # The dependencies throttle, not Lambda: its own concurrency is beside the point.
+        own = (
+            f"get-function-concurrency --function-name {cmd.fn}",
+            "get-account-settings",
+        )
+        result.steps = [step for step in result.steps if not any(o in step.text for o in own)]
     if ev.metrics is None and not downstream:
         result.status = CheckStatus.UNKNOWN
         result.title = (
