@@ -548,6 +548,13 @@ APP_AUTHZ = py(
     "INFO",
     "audit: user 8812 denied access to profile 1200311 (AccessDenied: not owner) -> 403",
 )
+CACHED_SECRET = py(
+    "WARNING",
+    "GetSecretValue failed, using the cached secret: An error occurred (AccessDeniedException) "
+    "when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/"
+    "api-role/api is not authorized to perform: secretsmanager:GetSecretValue on resource: "
+    "prod/api/key",
+)
 RETRIED_THROTTLE = py(
     "WARNING",
     "An error occurred (ProvisionedThroughputExceededException) when calling the PutItem "
@@ -624,14 +631,23 @@ PERMISSION = [
     pytest.param(
         Case(
             coped_with(APP_AUTHZ),
+            OK,
+            ("No IAM access denied",),
+            ("3 lines of the application's own access decisions",),
+        ),
+        id="ok-the-application-s-own-denials",
+    ),
+    pytest.param(
+        Case(
+            coped_with(CACHED_SECRET),
             WARN,
-            ("Access denied:",),
+            ("Access denied: secretsmanager:GetSecretValue",),
             (
                 "3 denials in 3 invocations, 0 of which failed",
                 "handled: logged below ERROR or outside the handler",
             ),
         ),
-        id="warn-handled-at-info",
+        id="warn-handled-iam-denial",
     ),
 ]
 
