@@ -728,6 +728,10 @@ def _parse_json(text: str) -> ParsedLine:
     kind = data.get("type")
     if isinstance(kind, str) and kind.startswith("platform."):
         return _parse_platform_json(text, kind, data)
+    if kind == "Performance" and "used_memory_max" in data:
+        # Lambda Insights' own record of an invocation (log group /aws/lambda-insights): a
+        # metric, not a line the function logged; it opens no invocation.
+        return ParsedLine(kind=LineKind.PLATFORM, text=text)
     return _parse_json_app(text, data)
 
 

@@ -493,3 +493,23 @@ def test_timed_out_runtime_done_is_a_timeout_finding() -> None:
     line = parse(platform("runtimeDone", {"requestId": RID, "status": "timeout"}))
     assert line.classification is not None
     assert line.classification.family is ErrorFamily.TIMEOUT
+
+
+def test_a_lambda_insights_performance_record_opens_no_invocation() -> None:
+    """Lambda Insights writes one of these per invocation to /aws/lambda-insights: a metric
+    with a request id, not a line the function logged (an export of them alone would read as
+    invocations that never finished)."""
+    record = json.dumps(
+        {
+            "type": "Performance",
+            "function_name": "orders",
+            "request_id": "d76d4330-f144-4bea-b0c1-1fdecb91ce37",
+            "duration": 60.0,
+            "memory_utilization": 97,
+            "total_memory": 512,
+            "used_memory_max": 497,
+        }
+    )
+    line = parse(record)
+    assert line.kind is LineKind.PLATFORM
+    assert line.request_id is None
