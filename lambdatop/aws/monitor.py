@@ -30,6 +30,8 @@ Clock = Callable[[], float]
 
 BACKFILL_S = 15 * 60
 TRACES_BEFORE_LOGS_S = 5.0
+TRACES_EARLY_POLLS = 12
+"""At most this many quick re-asks while a function's first logs arrive (emulators only)."""
 BACKFILL_EVENTS = 50_000
 FOCUSED_LOG_INTERVAL = (1.0, 5.0)
 OTHER_LOG_INTERVAL = (5.0, 20.0)
@@ -234,10 +236,17 @@ class Monitor:
     def _trace_ticker(
         self, state: FunctionState, poller: TracesPoller
     ) -> Callable[[], Awaitable[float]]:
+        soon = TRACES_EARLY_POLLS
+
         async def tick() -> float:
+            nonlocal soon
+            known = len(state.trace_ids())
             state.set_traces(await poller.poll())
-            if poller.filtered_here and state.tail_total == 0:
-                # Traces are told apart by the ids in the logs, which have not arrived yet.
+            # Traces are told apart by the ids the logs carry: while the first logs are still
+            # arriving (none yet, or more ids since the ask), ask again shortly.
+            arriving = state.tail_total == 0 or len(state.trace_ids()) > known
+            if poller.filtered_here and soon > 0 and arriving:
+                soon -= 1
                 return TRACES_BEFORE_LOGS_S
             return poller.interval_s
 
