@@ -49,10 +49,11 @@ def count(n: float, noun: str) -> str:
 
 
 def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]:
-    """Up to `limit` distinct sample lines, sanitised, one line each."""
+    """Up to `limit` distinct sample lines, sanitised, one line each: the newest, as they
+    were logged (an incident under way shows its latest lines, not the window's first)."""
     seen: set[str] = set()
     out: list[str] = []
-    for finding in findings:
+    for finding in reversed(list(findings)):
         text = one_line(finding.line.text, SAMPLE_WIDTH)
         key = text[:120]
         if key in seen:
@@ -61,6 +62,7 @@ def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]
         out.append(f"› {text}")
         if len(out) >= limit:
             break
+    out.reverse()  # oldest of them first, as a log reads
     return out
 
 

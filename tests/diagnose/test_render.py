@@ -194,3 +194,20 @@ def test_verdict_starts_past_the_control_plane() -> None:
     diagnosis = diagnose(ev)
     assert diagnosis.check("metrics").status is CheckStatus.FAIL
     assert verdict(diagnosis).endswith("Start with throttling.")
+
+
+def test_sample_lines_are_the_newest_distinct_ones_in_log_order() -> None:
+    from lambdatop.core.parse import parse
+    from lambdatop.core.pipeline import Finding
+    from lambdatop.diagnose.format import samples
+
+    found = [
+        Finding(1_000 * n, "s", None, parse(f"[ERROR] TimeoutError: attempt {n}"))
+        for n in range(1, 8)
+    ]
+    found.append(Finding(9_000, "s", None, parse("[ERROR] TimeoutError: attempt 7")))  # again
+    assert samples(found) == [
+        "› [ERROR] TimeoutError: attempt 5",
+        "› [ERROR] TimeoutError: attempt 6",
+        "› [ERROR] TimeoutError: attempt 7",
+    ]
