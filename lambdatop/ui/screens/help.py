@@ -30,6 +30,7 @@ def help_text(keymap: dict[str, str]) -> Group:
         table = Table.grid(padding=(0, 2))
         table.add_column(min_width=12, style="bold cyan", no_wrap=True)
         table.add_column()
+        table.add_column(style="dim", no_wrap=True)  # the id a config file's [keys] remaps
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
@@ -40,12 +41,17 @@ def help_text(keymap: dict[str, str]) -> Group:
                 keys, description = "1-9", "Jump to pinned function 1-9"
             else:
                 description = binding.tooltip or binding.description or binding.action
-            table.add_row(Text(f"  {keys}"), Text(description))
+            remap = "jump_1..9" if binding.id == "jump_1" else binding.id or ""
+            table.add_row(Text(f"  {keys}"), Text(description), Text(remap))
         if group == "Anywhere":
-            table.add_row(Text("  ctrl+p"), Text("Command palette: find a function by name"))
+            table.add_row(Text("  ctrl+p"), Text("Command palette: find a function by name"), "")
         parts.append(table)
     parts.append(
-        Text("\nKeys can be changed in the config file's [keys] table (see the README).", "dim")
+        Text(
+            "\nKeys can be changed in the config file's [keys] table by the ids on the right"
+            " (see the README).",
+            "dim",
+        )
     )
     return Group(*parts)
 
@@ -57,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 84; max-width: 100%; height: auto; max-height: 90%;
+        width: 108; max-width: 100%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
