@@ -67,6 +67,8 @@ class FunctionState:
         self.metrics: dict[str, MetricSeries] = {}
         self.traces: OrderedDict[str, TraceSummary] = OrderedDict()
         self.traces_read = False
+        self.traces_capped = False
+        """More failed traces were seen than are kept: counts of them are "at least"."""
         """X-Ray was asked at least once (an empty `traces` then means none failed)."""
         self.trace_details: OrderedDict[str, list[TraceSegment]] = OrderedDict()
         self.event_sources: list[EventSource] | None = None
@@ -115,6 +117,8 @@ class FunctionState:
         self.traces_read = True
         for trace in traces:
             self.traces[trace.trace_id] = trace
+        if len(self.traces) > keep:
+            self.traces_capped = True  # the newest `keep` are kept: there were more
         ordered = sorted(self.traces.values(), key=lambda t: t.start_s)[-keep:]
         self.traces = OrderedDict((t.trace_id, t) for t in ordered)
         self.version += 1

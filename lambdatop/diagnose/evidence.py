@@ -58,6 +58,8 @@ class Evidence:
     account_metrics: dict[str, MetricSeries] | None = None
     account_concurrency_limit: int | None = None
     traces: list[TraceSummary] | None = None
+    traces_capped: bool = False
+    """More failed traces existed than were kept: the count is a floor."""
     event_sources: list[EventSource] | None = None
     apis: list[ApiState] | None = None
     inferred_timeout_s: float | None = None
@@ -238,6 +240,7 @@ def from_state(
         if state.traces_read
         else None
     )
+    evidence.traces_capped = state.traces_capped
     evidence.event_sources = state.event_sources
     evidence.apis = list(state.apis.values()) if state.apis is not None else None
     evidence.gaps = _gaps(state, start_ms)

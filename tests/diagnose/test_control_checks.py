@@ -281,3 +281,20 @@ def test_invocations_that_started_and_never_reported_are_said() -> None:
     assert result.status is WARN
     has([result.title], "12 invocations have not finished")
     has(result.evidence, "12 invocations started with no REPORT by the newest line")
+
+
+def test_a_trace_count_at_the_cap_says_there_were_more() -> None:
+    from lambdatop.core.records import TraceSummary
+    from lambdatop.core.store import FunctionState
+
+    state = FunctionState("checkout")
+    state.set_traces(
+        [TraceSummary(f"1-{n:08x}-{n:024x}", float(n), fault=True) for n in range(250)]
+    )
+    assert len(state.traces) == 200
+    assert state.traces_capped
+    ev = evidence(Logs())
+    ev.traces = list(state.traces.values())
+    ev.traces_capped = state.traces_capped
+    result = run(ev, "traces")
+    has([result.title], "200 failed traces in the window (the newest; there were more)")

@@ -200,5 +200,7 @@ def check_traces(ev: Evidence, limits: Thresholds) -> CheckResult:
     newest = max(ev.traces, key=lambda t: t.start_s)
     result.steps.append(cmd.trace(newest.trace_id))
     result.status = CheckStatus.FAIL if faults else CheckStatus.WARN
-    result.title = f"{count(len(ev.traces), 'failed trace')} in the window"
+    result.title = f"{count(len(ev.traces), 'failed trace')} in the window" + (
+        " (the newest; there were more)" if ev.traces_capped else ""
+    )
     return result

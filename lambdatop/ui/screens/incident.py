@@ -164,6 +164,7 @@ class IncidentScreen(StoreScreen):
             state.traces_read,
             source_age(store, f"traces:{function}", now),
             state.config.tracing if state.config else None,
+            capped=state.traces_capped,
         )
         panel = self.query_one(DiagnosisPanel)
         panel.show(diagnosis)

@@ -49,6 +49,7 @@ class TracesTable(DataTable[Text]):
         available: bool,
         age: str,
         tracing: str | None = None,
+        capped: bool = False,
     ) -> None:
         """Newest first. Every cell is plain data (a DataTable reads a `str` cell as markup)."""
         ordered = sorted(traces, key=lambda t: t.start_s, reverse=True)[:200]
@@ -81,7 +82,8 @@ class TracesTable(DataTable[Text]):
         elif not available:
             subtitle = "X-Ray not read yet (or tracing is off)"
         elif ordered:
-            subtitle = f"{len(ordered)} failed traces · enter opens · {age}"
+            more = "+" if capped else ""  # the newest are kept; there were more
+            subtitle = f"{len(ordered)}{more} failed traces · enter opens · {age}"
         else:
             subtitle = f"no failed traces in the window · {age}"
         self.border_subtitle = Text(subtitle)
