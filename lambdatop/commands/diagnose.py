@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
 from lambdatop.core.bulk import ingest_export, read_and_ingest
-from lambdatop.core.export import ExportedLogs, ExportError, read_input
+from lambdatop.core.export import ExportedLogs, ExportError, read_export, read_input
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.timeutil import human_duration, parse_duration
 from lambdatop.diagnose.engine import diagnose
@@ -90,16 +90,18 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
     except ExportError as error:
         return fail(f"{args.logs}: {error}")
     if len(exported.log_groups) > 1:
-        # One report over several functions would blame one for the others' failures.
-        groups = ", ".join(
-            f"{group} ({events:,} events)" for group, events in exported.log_groups.most_common(4)
+        # One report over several functions would blame one for the others' failures: only
+        # the named function's group is read, or none.
+        group = _function_group(args.function, exported)
+        if group is None:
+            return fail(f"{args.logs}: {_several_groups(exported, args.function)}")
+        sys.stderr.write(
+            f"lambdatop: note: the export holds {len(exported.log_groups)} log groups:"
+            f" reading {group} only\n"
         )
-        more = len(exported.log_groups) - 4
-        return fail(
-            f"{args.logs}: the export holds {len(exported.log_groups)} log groups: {groups}"
-            + (f" and {more} more" if more > 0 else "")
-            + "; diagnose one function at a time (in Logs Insights: filter @log like /name/)"
-        )
+        exported = read_export(data, group=group)
+        pipeline = _export_pipeline()
+        ingest_export(pipeline, exported)
     if len(exported) == 0:
         sys.stderr.write(f"lambdatop: {args.logs}: no log events in the input\n")
     elif not _recognised(pipeline):
@@ -117,6 +119,32 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
     evidence.log_group_name = exported.log_group
     _say_what_the_window_leaves_out(pipeline, evidence, args.since)
     return emit(diagnose(evidence, thresholds), args)
+
+
+def _function_group(function: str | None, exported: ExportedLogs) -> str | None:
+    """The log group of the export that is `function`'s: `/aws/lambda/NAME`, or a custom
+    group named as such."""
+    if not function:
+        return None
+    for group in (f"/aws/lambda/{function}", function):
+        if group in exported.log_groups:
+            return group
+    return None
+
+
+def _several_groups(exported: ExportedLogs, function: str | None) -> str:
+    groups = exported.log_groups
+    listed = ", ".join(f"{group} ({events:,} events)" for group, events in groups.most_common(4))
+    more = f" and {len(groups) - 4} more" if len(groups) > 4 else ""
+    if function:
+        return (
+            f"no log group of {function} among the export's {len(groups)}: {listed}{more};"
+            " name the function whose group it is"
+        )
+    return (
+        f"the export holds {len(groups)} log groups: {listed}{more}; name the function to"
+        " diagnose: lambdatop diagnose NAME --logs FILE"
+    )
 
 
 def _say_what_the_window_leaves_out(

@@ -18,6 +18,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -67,7 +68,16 @@ class EventColumns:
 class ExportedLogs:
     """The events of an export, in each stream's order, kept as LogEvents or as columns."""
 
-    __slots__ = ("_events", "columns", "form", "has_time", "log_group", "log_groups", "parsed")
+    __slots__ = (
+        "_events",
+        "columns",
+        "form",
+        "has_time",
+        "log_group",
+        "log_groups",
+        "only_group",
+        "parsed",
+    )
 
     def __init__(self, form: str = "text") -> None:
         self._events: list[LogEvent] | None = []
@@ -83,6 +93,8 @@ class ExportedLogs:
         records, `awslogs get`): more than one means several functions' logs."""
         self.form = form
         """`json`, `jsonl`, `subscription` or `text`, for messages."""
+        self.only_group = _ONLY_GROUP.get()
+        """The log group whose events are kept (`read_export(..., group=)`), or None for all."""
 
     @property
     def events(self) -> list[LogEvent]:
@@ -132,14 +144,18 @@ class ExportedLogs:
             self.parsed,
         )
 
-    def saw_group(self, group: str, events: int = 1) -> None:
-        """`events` events of this log group (the first group named is the export's)."""
+    def saw_group(self, group: str, events: int = 1) -> bool:
+        """`events` events of this log group (the first group named and kept is the export's);
+        whether they are kept."""
         group = clean(group).strip()
         if not group:
-            return
+            return self.only_group is None
+        self.log_groups[group] += events
+        if self.only_group is not None and group != self.only_group:
+            return False
         if self.log_group is None:
             self.log_group = group
-        self.log_groups[group] += events
+        return True
 
     @property
     def function_name(self) -> str | None:
@@ -195,12 +211,20 @@ def read_input(stream: BinaryIO) -> bytes:
     return data
 
 
-def read_export(data: bytes) -> ExportedLogs:
-    """Events from an export, in each stream's order. Raises ExportError on malformed input."""
+_ONLY_GROUP: ContextVar[str | None] = ContextVar("only_group", default=None)
+
+
+def read_export(data: bytes, *, group: str | None = None) -> ExportedLogs:
+    """Events from an export, in each stream's order; of one log group only when `group` is
+    given and the export names its events' groups (`log_groups` still counts every group's).
+    Raises ExportError on malformed input."""
+    token = _ONLY_GROUP.set(group)
     try:
         return _read_export(data)
     except RecursionError:
         raise ExportError("JSON nested too deeply to be a log export") from None
+    finally:
+        _ONLY_GROUP.reset(token)
 
 
 def _read_export(data: bytes) -> ExportedLogs:
@@ -229,11 +253,7 @@ def _read_export(data: bytes) -> ExportedLogs:
         return _from_parsed_document(document, "json", raw=head)
     csv_rows = _csv_rows(head)
     if csv_rows is not None:
-        exported = _from_parsed_document(csv_rows, "csv")
-        for row in csv_rows:
-            if "@log" in row:
-                exported.saw_group(row["@log"].split(":", 1)[-1])
-        return exported
+        return _from_parsed_document(csv_rows, "csv")
     return _from_lines(text)
 
 
@@ -594,11 +614,11 @@ def _is_insights_row(item: Any) -> bool:
 
 def _insights_row(item: Any, out: ExportedLogs) -> Any:
     """A Logs Insights result row (`@message`, `@timestamp`, `@logStream`, `@log`) as an event;
-    a row of parsed REPORT fields as its REPORT line."""
+    a row of parsed REPORT fields as its REPORT line; None for a row of a log group not kept."""
     group = item.get("@log") if isinstance(item, dict) else None
-    if isinstance(group, str) and group:
-        # `123456789012:/aws/lambda/name`: the account, then the log group
-        out.saw_group(group.split(":", 1)[-1])
+    # `123456789012:/aws/lambda/name`: the account, then the log group
+    if isinstance(group, str) and group and not out.saw_group(group.split(":", 1)[-1]):
+        return None
     if not _is_insights_row(item) or "message" in item:
         return item
     row = {_INSIGHTS_KEYS[key]: value for key, value in item.items() if key in _INSIGHTS_KEYS}
@@ -624,7 +644,8 @@ def _from_insights(document: Any, out: ExportedLogs) -> Any:
         document = rows
     if isinstance(document, list) and document and _is_insights_row(document[0]):
         out.form = "insights"
-        return [_insights_row(item, out) for item in document]
+        kept = [_insights_row(item, out) for item in document]
+        return [row for row in kept if row is not None]
     return document
 
 
@@ -701,6 +722,9 @@ def _is_envelope(item: dict[str, Any]) -> bool:
 
 
 def _add_envelope(out: ExportedLogs, item: dict[str, Any]) -> None:
+    group = item.get("@log")  # a CSV download's `123456789012:/aws/lambda/name`
+    if isinstance(group, str) and group and not out.saw_group(group.split(":", 1)[-1]):
+        return
     message = item.get("message")
     if not isinstance(message, str):
         message = json.dumps(message) if message is not None else ""
@@ -728,8 +752,9 @@ def _add_subscription(out: ExportedLogs, item: dict[str, Any]) -> None:
         return  # CloudWatch's check that the destination is reachable: no function's logs
     group = item.get("logGroup")
     events = item.get("logEvents") or []
-    if isinstance(group, str) and group:
-        out.saw_group(group, len(events) if isinstance(events, list) else 1)
+    size = len(events) if isinstance(events, list) else 1
+    if isinstance(group, str) and group and not out.saw_group(group, size):
+        return
     stream = clean(str(item.get("logStream") or ""))
     for event in item.get("logEvents") or []:
         if isinstance(event, dict) and "message" in event:
@@ -804,6 +829,7 @@ def _from_lines(text: str) -> ExportedLogs:
     envelope = _detect_envelope(lines)
     out = ExportedLogs(form="jsonl" if lines and lines[0].lstrip().startswith("{") else "text")
     messages: list[tuple[str, str, int | None]] = []
+    skipping = False  # the lines of an event of a log group not kept
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
         if stripped.startswith("{"):
@@ -816,7 +842,13 @@ def _from_lines(text: str) -> ExportedLogs:
                 continue
         if envelope is not None:
             match = envelope.fullmatch(line)
-            if match is None:
+            if match is not None:
+                enveloped = _enveloped(match, out)
+                skipping = enveloped is None
+                if enveloped is not None:
+                    messages.append(enveloped)
+                continue
+            if not skipping:
                 if messages:
                     # An untagged line continues the previous event's message.
                     message, stream, stamp = messages[-1]
@@ -825,8 +857,6 @@ def _from_lines(text: str) -> ExportedLogs:
                     messages[-1] = (message + "\n" + line, stream, stamp)
                     continue
                 messages.append((line, "", None))
-                continue
-            messages.append(_enveloped(match, out))
         else:
             messages.append((line, "", None))
     for message, stream, stamp in messages:
@@ -854,13 +884,13 @@ def _uncoloured(line: str) -> str:
     return clean(line) if "\x1b" in line or "\x9b" in line else line
 
 
-def _enveloped(match: re.Match[str], out: ExportedLogs) -> tuple[str, str, int | None]:
+def _enveloped(match: re.Match[str], out: ExportedLogs) -> tuple[str, str, int | None] | None:
     """The message, stream and time (epoch ms, or ms of the day for `lambdatop tail`) of a
-    prefixed line; `awslogs get` names the log group instead of a time."""
+    prefixed line, or None for a log group not kept: `awslogs get` names the log group."""
     groups = match.groupdict()
     group = groups.get("group")
-    if group is not None:
-        out.saw_group(group)
+    if group is not None and not out.saw_group(group):
+        return None
     if groups.get("tod") is not None:
         hours, minutes, seconds = groups["tod"].split(":")
         stamp: int | None = round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)

@@ -13,6 +13,7 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -732,22 +733,63 @@ def _insights_csv(groups: dict[str, Logs]) -> str:
     return out.getvalue()
 
 
-def test_an_export_of_several_functions_is_refused_with_their_names(tmp_path: Path) -> None:
-    """One report over two functions would blame one for the other's failures."""
-    healthy, failing = Logs(), Logs()
+def _two_functions() -> tuple[Logs, Logs]:
+    """`orders`, healthy (30 invocations), and `payments`, timing out (8 of 18)."""
+    healthy, failing = Logs(function="orders"), Logs(function="payments", seed=11)
     healthy.healthy(30)
     failing.healthy(10)
     env = failing.stream()
     for _ in range(8):
         failing.invoke(env, timeout_s=3.0)
+    return healthy, failing
+
+
+_SEVERAL_GROUPS: dict[str, Callable[[Logs, Logs], str]] = {
+    "insights-csv": lambda a, b: _insights_csv(
+        {f"/aws/lambda/{a.function}": a, f"/aws/lambda/{b.function}": b}
+    ),
+    "subscription": lambda a, b: a.subscription() + b.subscription(),
+    "awslogs-get": lambda a, b: a.awslogs_get_text() + b.awslogs_get_text(timestamp=False),
+}
+
+
+def test_an_export_of_several_functions_is_refused_with_their_names(tmp_path: Path) -> None:
+    """One report over two functions would blame one for the other's failures: without a
+    FUNCTION to pick one, the export is refused, naming its groups and what to type."""
     path = tmp_path / "insights.csv"
-    path.write_text(_insights_csv({"/aws/lambda/orders": healthy, "/aws/lambda/payments": failing}))
+    path.write_text(_SEVERAL_GROUPS["insights-csv"](*_two_functions()))
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
     assert run.code == 2
     assert run.out == ""
-    assert "holds 2 log groups: /aws/lambda/orders" in run.err
+    assert "holds 2 log groups: /aws/lambda/orders (" in run.err
     assert "/aws/lambda/payments" in run.err
-    assert len(run.err.strip().splitlines()) == 1
+    assert "lambdatop diagnose NAME --logs FILE" in run.err
+
+
+@pytest.mark.parametrize("form", sorted(_SEVERAL_GROUPS))
+def test_naming_the_function_diagnoses_its_log_group_alone(tmp_path: Path, form: str) -> None:
+    path = tmp_path / "several.log"
+    path.write_text(_SEVERAL_GROUPS[form](*_two_functions()))
+    failing = lambdatop(tmp_path, "diagnose", "payments", "--logs", str(path), "--format", "json")
+    assert failing.code == 1
+    assert "reading /aws/lambda/payments only" in failing.err
+    summary = failing.json["summary"]
+    assert (summary["invocations"], summary["timeouts"]) == (18, 8)
+    assert status_of(failing, "timeout") == "fail"
+    steps = [step for check in failing.json["checks"] for step in check["next_steps"]]  # type: ignore[attr-defined,index]
+    assert any("/aws/lambda/payments" in step for step in steps)
+    assert not any("/aws/lambda/orders" in step for step in steps)
+    healthy = lambdatop(tmp_path, "diagnose", "orders", "--logs", str(path), "--format", "json")
+    assert healthy.code == 0
+    assert (healthy.json["summary"]["invocations"], healthy.json["summary"]["timeouts"]) == (30, 0)
+
+
+def test_a_function_whose_group_is_not_in_the_export_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "several.jsonl"
+    path.write_text(_SEVERAL_GROUPS["subscription"](*_two_functions()))
+    run = lambdatop(tmp_path, "diagnose", "billing", "--logs", str(path))
+    assert run.code == 2
+    assert "no log group of billing among the export's 2: /aws/lambda/" in run.err
 
 
 def test_a_custom_log_group_named_by_the_export_is_the_one_the_commands_search(
