@@ -102,7 +102,8 @@ def diagnose_parser() -> argparse.ArgumentParser:
                       `lambdatop tail --format jsonl` prints), Logs Insights results (JSON or
                       CSV download, get-query-results), subscription records, or plain text,
                       one event a line (raw, or as `aws logs tail` / `sam logs` print it). With
-                      --logs, FUNCTION and --region only fill in the suggested commands.
+                      --logs, FUNCTION picks its log group from an export of several, and
+                      with --region fills in the suggested commands.
 
 window:
   --since is counted back from now for AWS (default 1h), and from the newest event for
