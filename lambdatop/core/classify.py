@@ -14,8 +14,18 @@ from typing import Any
 
 from lambdatop.core.records import Classification, ErrorFamily
 
-# Signatures live early in a line; a 256 KB line is not scanned to its end.
-_SCAN_LIMIT = 8192
+# Signatures live early in a line, or at its end: the message after a Python traceback, the
+# root cause in Java's last `Caused by:`. A 256 KB line is scanned at its head and its tail.
+_SCAN_HEAD = 8192
+_SCAN_TAIL = 8192
+
+
+def _scanned(text: str) -> str:
+    """What of a line is searched for a signature: all of it, or its head and its tail."""
+    if len(text) <= _SCAN_HEAD + _SCAN_TAIL:
+        return text
+    return text[:_SCAN_HEAD] + "\n" + text[-_SCAN_TAIL:]
+
 
 _TRIGGERS = (
     # permission
@@ -392,7 +402,9 @@ _HOST_PORT = re.compile(
     r"|(?:(?<![\w.:/-])(?P<host>\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)*"
     r"|\[[0-9a-fA-F:]+\]):(?P<port>\d{2,5})\b(?!:\d))"
     r"|(?:\bto (?P<chost>[A-Za-z0-9][\w.-]*) port (?P<cport>\d{2,5}))"
-    r"|(?:(?:lookup|resolve host:?|ENOTFOUND|EAI_AGAIN|UnknownHostException:?) (?P<dhost>[\w.-]+))"
+    # Go's resolver: `lookup db.internal on 10.0.0.2:53: no such host` (not `lookup failed`)
+    r"|(?:(?:lookup(?= [\w.-]+(?: on |: (?:no such host|server misbehaving|i/o timeout)))"
+    r"|resolve host:?|ENOTFOUND|EAI_AGAIN|UnknownHostException:?) (?P<dhost>[\w.-]+))"
     # Node.js errors serialised as JSON: `"host":"api.stripe.com"`, `"address":"10.0.1.5"`.
     r"|(?:\\?\"(?:host|hostname|address)\\?\"\s*:\s*\\?\"(?P<jhost>[A-Za-z0-9][\w.-]*)\\?\")"
 )
@@ -551,7 +563,7 @@ def is_connection_limit(classification: Classification) -> bool:
 
 def classify(text: str) -> Classification | None:
     """The error family a line belongs to, or None for the ordinary lines."""
-    head = text[:_SCAN_LIMIT]
+    head = _scanned(text)
     lowered = head.lower()
     if _TRIGGER_RE.search(lowered) is None:
         return None
@@ -564,7 +576,7 @@ def classify(text: str) -> Classification | None:
 
 def may_classify(text: str) -> bool:
     """False when no family can match anywhere in `text`: the cheap half of `classify`."""
-    return _TRIGGER_RE.search(text[:_SCAN_LIMIT].lower()) is not None
+    return _TRIGGER_RE.search(_scanned(text).lower()) is not None
 
 
 def classify_after(text: str, start: int) -> Classification | None:
@@ -579,9 +591,9 @@ def classify_after(text: str, start: int) -> Classification | None:
     and the prefix is two thirds of a short line.
     """
     prefix = text[:start]
-    if " " in prefix or "403" in prefix:
+    if " " in prefix or "403" in prefix or start > _SCAN_HEAD:
         return classify(text)
-    if _TRIGGER_RE.search(text[start:_SCAN_LIMIT].lower()) is None:
+    if _TRIGGER_RE.search(_scanned(text)[start:].lower()) is None:
         return None
     return classify(text)
 

@@ -1057,6 +1057,26 @@ def test_connection_limit_is_the_databases_not_the_pools(text: str, limit: bool)
     assert is_connection_limit(classification) is limit
 
 
+@pytest.mark.parametrize(
+    ("text", "endpoint"),
+    [
+        ("dial tcp: lookup orders-db.internal on 10.0.0.2:53: no such host", "orders-db.internal"),
+        ("dial tcp: lookup orders-db: no such host", "orders-db"),
+        (
+            "order lookup failed: HikariPool-1 - Connection is not available, request timed out"
+            " after 30004ms.",
+            None,
+        ),
+    ],
+)
+def test_a_lookup_names_a_host_only_as_the_resolver_says_it(
+    text: str, endpoint: str | None
+) -> None:
+    classification = classify(text)
+    assert classification is not None
+    assert classification.endpoint == endpoint
+
+
 def test_signature_is_found_early_in_a_huge_line() -> None:
     text = "AccessDeniedException: nope " + "x" * 1_000_000
     classification = classify(text)
@@ -1064,8 +1084,59 @@ def test_signature_is_found_early_in_a_huge_line() -> None:
     assert classification.family is P
 
 
-def test_signature_beyond_the_scan_limit_is_ignored() -> None:
-    assert classify("x" * 20_000 + " AccessDeniedException") is None
+_FRAMES = "".join(
+    f'\n  File "/var/task/vendor/sqlalchemy/pool/impl{n}.py", line {n}, in _do_get\n'
+    f"    return self._create_connection_{n}()"
+    for n in range(120)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        pytest.param(
+            "[ERROR]\t2026-03-02T09:15:01.120Z\tc0ffee00-1111-4222-8333-444455556666\torder lookup"
+            " failed\nTraceback (most recent call last):"
+            + _FRAMES
+            + "\nsqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached,"
+            " connection timed out, timeout 30.00",
+            POOL,
+            id="python-traceback-message-last",
+        ),
+        pytest.param(
+            "org.springframework.transaction.CannotCreateTransactionException: Could not open JPA"
+            " EntityManager for transaction"
+            + "".join(
+                f"\n\tat com.example.orders.Service{n}.call(Service{n}.java:{n})"
+                for n in range(150)
+            )
+            + "\nCaused by: java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is"
+            " not available, request timed out after 30004ms."
+            + "".join(
+                f"\n\tat com.zaxxer.hikari.pool.HikariPool{n}.getConnection(HikariPool.java:{n})"
+                for n in range(40)
+            )
+            + "\n\t... 42 more",
+            POOL,
+            id="java-root-cause-last",
+        ),
+    ],
+)
+def test_signature_at_the_end_of_a_long_stack_trace_is_found(
+    text: str, family: ErrorFamily
+) -> None:
+    """The message of a Python traceback comes last, and so does Java's root cause: a long
+    trace (8 KB and more is ordinary) is searched at its tail as well as its head."""
+    assert len(text) > 9000
+    classification = classify(text)
+    assert classification is not None
+    assert classification.family is family
+    assert parse(text).classification == classification
+
+
+def test_signature_in_the_middle_of_a_huge_line_is_not_searched() -> None:
+    """A 1 MB line is searched at its head and tail only: the cost of a line is bounded."""
+    assert classify("x" * 500_000 + " AccessDeniedException " + "y" * 500_000) is None
 
 
 @pytest.mark.parametrize(
