@@ -125,7 +125,8 @@ class Evidence:
 
     def coped(self, found: list[Finding]) -> bool:
         """Whether the function coped with these lines: none hurt an invocation. A line hurts
-        unless it was logged below ERROR by an invocation that then completed without failing
+        unless it was logged below ERROR, or with no level at all (Go's `log`, a `print`), by an
+        invocation that then completed without failing
         (a retry, a fallback, the app's own access rule), or logged before its invocation began
         (init, an extension starting) by one that then succeeded, or outside every invocation
         while none failed. Such lines are a risk to watch, not a failure."""
@@ -144,7 +145,8 @@ class Evidence:
             if inv is None or inv.failed:
                 return False  # an invocation that never completed may yet fail
             before_start = inv.start_ms is not None and finding.timestamp_ms < inv.start_ms
-            if finding.line.level not in _BELOW_ERROR and not before_start:
+            level = finding.line.level
+            if level is not None and level not in _BELOW_ERROR and not before_start:
                 return False
         return True
 

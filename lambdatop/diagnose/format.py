@@ -10,8 +10,8 @@ from lambdatop.core.sanitize import one_line
 
 SAMPLE_LIMIT = 3
 COPED = (
-    "handled: logged below ERROR or outside the handler (init, an extension), and every"
-    " invocation concerned succeeded"
+    "handled: logged below ERROR, with no level, or outside the handler (init, an extension),"
+    " and every invocation concerned succeeded"
 )
 """Evidence for lines the function coped with (`Evidence.coped`): why they only warn."""
 SAMPLE_WIDTH = 240

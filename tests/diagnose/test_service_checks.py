@@ -644,10 +644,23 @@ PERMISSION = [
             ("Access denied: secretsmanager:GetSecretValue",),
             (
                 "3 denials in 3 invocations, 0 of which failed",
-                "handled: logged below ERROR or outside the handler",
+                "handled: logged below ERROR, with no level, or outside the handler",
             ),
         ),
         id="warn-handled-iam-denial",
+    ),
+    pytest.param(
+        Case(
+            coped_with(
+                "2026/03/02 09:15:01 override not readable (operation error S3: GetObject, "
+                "https response error StatusCode: 403, api error AccessDenied: Access Denied),"
+                " using defaults"
+            ),
+            WARN,
+            ("Access denied: s3:GetObject",),
+            ("handled: logged below ERROR, with no level, or outside the handler",),
+        ),
+        id="warn-handled-denial-logged-with-no-level",
     ),
 ]
 
@@ -750,7 +763,7 @@ THROTTLING = [
             ("dynamodb throttles this function's calls",),
             (
                 "downstream throttling: 5 lines in 5 invocations from dynamodb ×5",
-                "handled: logged below ERROR or outside the handler",
+                "handled: logged below ERROR, with no level, or outside the handler",
             ),
         ),
         id="warn-downstream-retried",
