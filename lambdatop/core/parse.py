@@ -267,7 +267,11 @@ def quiet_request_id(message: str) -> str | None:
     if end is not None:
         return end
     body = match.group("body")
-    if "403" in message[: match.start("body")] or may_classify(body):
+    if (
+        "403" in message[: match.start("body")]
+        or may_classify(body)
+        or _UNDELIVERED.search(body, 0, 300) is not None
+    ):
         return None
     node = match.group("node")
     if node is not None and (
@@ -572,6 +576,8 @@ def _parse_bracket_level(text: str) -> ParsedLine:
         if head is not None and (traceback or _EXCEPTION_NAME.search(head.group("type"))):
             line.error_type = head.group("type")
             line.unhandled = True
+        elif _UNDELIVERED.search(body, 0, 300) is not None:
+            _mark_undelivered(line)
     line.classification = classify_after(text, match.end())
     return line
 
@@ -601,6 +607,8 @@ def _parse_timestamped(text: str) -> ParsedLine:
     )
     if _NODE_FAILURE.match(body):
         _mark_invoke_error(line, body)
+    elif _UNDELIVERED.search(body, 0, 300) is not None:
+        _mark_undelivered(line)
     elif level_name is None and body.startswith("{"):
         # Go's `log` prefix before the runtime's `{"errorMessage", "errorType"}` dump.
         error_type = _json_error_type(body[:2000])
@@ -654,6 +662,8 @@ def _app_line(text: str) -> ParsedLine:
         line.level = Level.WARN
     elif text.startswith("Unknown application error occurred"):
         return _runtime_exit_line(text)
+    elif _UNDELIVERED.search(text, 0, 300) is not None:
+        _mark_undelivered(line)
     elif (java := _JAVA_UNHANDLED.match(text)) is not None:
         line.level = Level.ERROR
         line.unhandled = True
@@ -690,6 +700,22 @@ def _mark_invoke_error(line: ParsedLine, body: str) -> None:
     line.error_type = _json_error_type(body) or "Error"
     line.unhandled = True
     line.level = Level.ERROR
+
+
+# The runtime could not hand the function's result back: over the 6 MB response limit (Node.js's
+# runtime says so with the Runtime API's 413; the API names it `Function.ResponseSizeTooLarge`).
+_UNDELIVERED = re.compile(
+    r"Failed to post handler success response\. Http response code: 413"
+    r"|Response payload size (?:\(\d+ bytes\) )?exceeded maximum allowed payload size"
+    r"|Function\.ResponseSizeTooLarge"
+)
+
+
+def _mark_undelivered(line: ParsedLine) -> None:
+    """The invocation failed: its caller got an error instead of the result."""
+    line.level = Level.ERROR
+    line.unhandled = True
+    line.error_type = "Function.ResponseSizeTooLarge"
 
 
 def _mark_fatal(line: ParsedLine, body: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.sanitize import one_line
@@ -74,3 +75,8 @@ def memory_step(mb: float) -> int:
 def timeout_step(seconds_needed: float) -> int:
     """A timeout in whole seconds within Lambda's 1-900 s."""
     return int(min(max(1, math.ceil(seconds_needed)), 900))
+
+
+def clock(epoch_ms: int) -> str:
+    """The time of day (UTC) of an event, as the report's window is given."""
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%H:%M")

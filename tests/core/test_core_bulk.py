@@ -502,6 +502,8 @@ TRICKY_BODIES = [
     "QueuePool limit of size 5 overflow 10 reached",
     "ECONNREFUSED 10.0.0.1:5432",
     "(403) when calling",
+    "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+    "LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413.",
     " ",
     "\u2003",
     " \u2003 x",

@@ -445,3 +445,79 @@ def test_an_image_built_for_the_other_architecture_is_named_as_the_cause() -> No
     result = run(evidence(logs), "invocation_errors")
     assert result.status is FAIL
     has(result.next_steps, "built for the other architecture")
+
+
+def test_an_init_that_timed_out_and_then_served_is_no_deploy_error() -> None:
+    """`Phase: init Status: timeout`, then the init run again in the invocation's time
+    (`Phase: invoke`) succeeds: nobody failed, nothing to roll back."""
+    logs = Logs()
+    env = logs.stream()
+    logs.emit(
+        env, logs.clock_ms, "INIT_REPORT Init Duration: 9999.71 ms\tPhase: init\tStatus: timeout"
+    )
+    logs.clock_ms += 10_010
+    logs.emit(
+        env, logs.clock_ms, "INIT_REPORT Init Duration: 4210.10 ms\tPhase: invoke\tStatus: success"
+    )
+    logs.clock_ms += 10
+    for _ in range(5):
+        logs.invoke(env)
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is WARN, result.title
+    has([result.title], "Init error, recovered: init phase timed out")
+    has(result.evidence, "the invocations that followed succeeded")
+    lacks(result.next_steps, "roll back")
+
+
+def test_a_few_init_failures_beside_the_main_error_do_not_take_over() -> None:
+    """Two invocations of a bad version failed in init, then twenty fail with the throttled
+    table: the title, samples and advice are the table's; the init failures are said."""
+    logs = Logs()
+    for _ in range(2):
+        env = logs.stream()
+        logs.emit(
+            env,
+            logs.clock_ms,
+            "INIT_REPORT Init Duration: 212.40 ms\tPhase: init\tStatus: error\t"
+            "Error Type: Runtime.ImportModuleError",
+        )
+        logs.clock_ms += 10
+        logs.invoke(env, status="error", error_type="Runtime.ImportModuleError")
+    env = logs.stream()
+    throttled = py_unhandled(
+        "ProvisionedThroughputExceededException",
+        "An error occurred (ProvisionedThroughputExceededException) when calling the PutItem "
+        "operation: The level of configured provisioned throughput for the table was exceeded.",
+    )
+    for _ in range(20):
+        logs.invoke(env)
+        logs.invoke(env, app=[throttled], status="error", error_type="Unhandled")
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    assert not result.title.startswith("Deploy or init error"), result.title
+    has(result.evidence, "also 2 invocations failed in init (Runtime.ImportModuleError)")
+    lacks(result.next_steps, "roll back")
+    samples = [item for item in result.evidence if item.startswith("›")]
+    assert any("ProvisionedThroughputExceeded" in item for item in samples), samples
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[ERROR] [1795662032400] LAMBDA_RUNTIME Failed to post handler success response. Http"
+        " response code: 413.",
+        "2026-03-02T09:15:01.120Z\t{rid}\tERROR\tResponse payload size exceeded maximum allowed"
+        " payload size (6291556 bytes).",
+    ],
+)
+def test_a_result_over_the_response_limit_failed_the_invocation(line: str) -> None:
+    logs = Logs()
+    logs.healthy(12)
+    env = logs.stream()
+    for _ in range(8):
+        logs.invoke(env, app=[line], duration_ms=2400.0)
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    has([result.title], "8 of 20 invocations failed", "Function.ResponseSizeTooLarge")
+    has(result.next_steps, "6 MB response limit", "presigned URL")
+    has(result.commands, "Failed to post handler success response")

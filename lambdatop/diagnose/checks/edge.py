@@ -11,7 +11,7 @@ from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import count, ms, pct, samples
+from lambdatop.diagnose.format import clock, count, ms, pct, samples
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -25,7 +25,38 @@ _LOG_WORDS = {
     "Init.timeout": "INIT_REPORT",
     "Init.error": "INIT_REPORT",
 }
+# The same in JSON-format logs, where the platform's events carry the status.
+_JSON_PATTERNS = {
+    "Sandbox.Timedout": '{ $.record.status = "timeout" }',
+    "Runtime.OutOfMemory": '{ $.record.errorType = "Runtime.OutOfMemory" }',
+    "Runtime.ExitError": '{ $.record.errorType = "Runtime.ExitError" }',
+    "Init.timeout": '{ $.type = "platform.initReport" && $.record.status = "timeout" }',
+    "Init.error": '{ $.type = "platform.initReport" && $.record.status = "error" }',
+}
 _TOO_COMMON = frozenset(("Error", "Exception", "Unhandled", "error"))
+# Error types whose words in the log are several: a filter pattern of alternatives.
+_PATTERNS = {
+    "Function.ResponseSizeTooLarge": (
+        '?"Failed to post handler success response" ?"exceeded maximum allowed payload size"'
+        ' ?"ResponseSizeTooLarge"'
+    ),
+}
+# What to do about an error type whose cause is Lambda's limit, not the code.
+_TYPE_FIXES = {
+    "Function.ResponseSizeTooLarge": (
+        "Fix: the result is over Lambda's 6 MB response limit, and the caller got an error"
+        " (API Gateway a 502 or 413): return a pointer instead (put the body in S3 and return"
+        " a presigned URL), compress it, page it, or stream the response"
+    ),
+}
+
+
+def _failure_search(cmd: Commands, error_type: str) -> Step:
+    """The search for the invocations that failed with `error_type`."""
+    if error_type in _PATTERNS:
+        return cmd.filter_logs(_PATTERNS[error_type])
+    text = f'"{_LOG_WORDS.get(error_type, error_type)}"'
+    return cmd.filter_reports(text, _JSON_PATTERNS.get(error_type, text))
 
 
 def _worse(a: CheckStatus, b: CheckStatus) -> CheckStatus:
@@ -265,7 +296,12 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
     for name, n in types.most_common(4):
         result.evidence.append(f"{name} ×{n}")
     init = ev.family(ErrorFamily.INIT)
-    result.evidence.extend(samples(init or ev.failures))
+    # The init errors that failed invocations; an init that failed and was retried in the
+    # invocation's own time (`Phase: invoke`) and then served it hurt nobody.
+    hit: set[str | None] = {inv.request_id for inv in failed if ErrorFamily.INIT in inv.families}
+    hit |= {f.request_id for f in init} & {inv.request_id for inv in failed}
+    init_led = bool(hit) and 2 * len(hit) >= len(failed)
+    result.evidence.extend(samples(init if init_led else ev.failures or init))
     if rate >= limits.error_rate_fail:
         result.status = CheckStatus.FAIL
     elif rate >= limits.error_rate_warn:
@@ -277,23 +313,25 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             f" most with {top} (×{top_n})"
         )
         if top not in _TOO_COMMON:
-            result.steps.insert(0, cmd.filter_logs(f'"{_LOG_WORDS.get(top, top)}"'))
+            result.steps.insert(0, _failure_search(cmd, top))
+        if top in _TYPE_FIXES:
+            result.steps.append(Step(_TYPE_FIXES[top]))
     else:
         result.title = "No failed invocations"
     if result.status is CheckStatus.OK:
         _handled_errors(ev, result, limits, cmd)
     if init:
-        result.status = CheckStatus.FAIL
         signature = Counter(
             f.classification.signature for f in init if f.classification
         ).most_common(1)[0][0]
+        if not init_led:
+            _init_aside(ev, result, init, hit, signature)
+            return result
+        result.status = CheckStatus.FAIL
         result.title = f"Deploy or init error: {signature}"
         # Most invocations fail, and most of those failed in init: nothing else can be judged
         # until the code starts.
-        hit = {f.request_id for f in init} & {inv.request_id for inv in failed}
-        result.leads = (
-            bool(hit) and 2 * len(hit) >= len(failed) and 2 * len(failed) >= len(reported)
-        )
+        result.leads = 2 * len(failed) >= len(reported)
         modified = ev.config.last_modified if ev.config else None
         if modified:
             first_sample = next(
@@ -304,6 +342,32 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.steps.append(cmd.lambda_function("list-versions-by-function"))
         result.steps.append(_deploy_fix(init))
     return result
+
+
+def _init_aside(
+    ev: Evidence, result: CheckResult, init: list[Finding], hit: set[str | None], signature: str
+) -> None:
+    """Init errors that are not what the invocations fail with: the few that failed in init
+    (a bad version already rolled back), or none (an init that timed out and succeeded when
+    run again): said, and warned of, but no rollback advised."""
+    last = max(f.timestamp_ms for f in init)
+    when = clock(last)
+    if hit:
+        result.evidence.insert(
+            1,
+            f"also {count(len(hit), 'invocation')} failed in init ({signature}), the last at"
+            f" {when}",
+        )
+    else:
+        result.evidence.insert(
+            1,
+            f"init error, then served: {signature} ({count(len(init), 'line')}, the last at"
+            f" {when}); the invocations that followed succeeded",
+        )
+        if result.status is CheckStatus.OK:
+            result.title = f"Init error, recovered: {signature}"
+    if result.status is CheckStatus.OK:
+        result.status = CheckStatus.WARN
 
 
 # What a deploy's own words point at, beyond rolling back.
@@ -317,6 +381,12 @@ _DEPLOY_CAUSES = (
     (
         "command not found",
         "the bootstrap calls a program the runtime does not have: bundle it, or use a layer",
+    ),
+    (
+        "launcherror",
+        "an extension (a layer) failed to start: check the function's layers"
+        " (`get-function-configuration --query Layers`) and the extension's own settings (its"
+        " API key, its environment variables), or remove the layer",
     ),
     (
         "permission denied",

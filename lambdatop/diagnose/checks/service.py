@@ -7,7 +7,6 @@ import re
 import shlex
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from itertools import pairwise
 
 from lambdatop.core import metrics as m
@@ -16,7 +15,16 @@ from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import COPED, count, memory_step, ms, pct, samples, timeout_step
+from lambdatop.diagnose.format import (
+    COPED,
+    clock,
+    count,
+    memory_step,
+    ms,
+    pct,
+    samples,
+    timeout_step,
+)
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -321,10 +329,6 @@ def _near(stamps: list[int], invocations: list[Invocation]) -> int:
     return near
 
 
-def _clock(ms_: int) -> str:
-    return datetime.fromtimestamp(ms_ / 1000, UTC).strftime("%H:%M")
-
-
 def _raise_timeout(cmd: Commands, p99_ms: float, behind_api: bool) -> Step:
     """A timeout with half as much again as the p99 needs; behind API Gateway, nothing past 29 s
     helps (it answers 504 at 29 s)."""
@@ -535,7 +539,7 @@ def _size_change(reported: list[Invocation], size: int) -> tuple[int, str, bool]
         for inv in reversed(ordered[: ordered.index(first_new)])
         if inv.memory_size_mb
     )
-    at = _clock(first_new.start_ms or first_new.end_ms or 0)
+    at = clock(first_new.start_ms or first_new.end_ms or 0)
     return int(before or 0), at, len(runs) > 1 or first_new.memory_size_mb != size
 
 
