@@ -915,6 +915,13 @@ def _json_level(data: dict[str, Any]) -> tuple[Level | None, bool]:
     if value is None:
         value = data.get("levelname", data.get("severity", data.get("lvl")))
     if value is None:
+        # Elastic Common Schema (log4j2's EcsLayout and JsonTemplateLayout, ecs-logging):
+        # `"log.level"`, or `"log": {"level"}`.
+        value = data.get("log.level")
+        nested = data.get("log")
+        if value is None and isinstance(nested, dict):
+            value = nested.get("level")
+    if value is None:
         return None, by_log_level
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _NUMERIC_LEVELS.get(int(value)), by_log_level

@@ -171,6 +171,33 @@ PYTHON_JSON = [
     pytest.param(
         json.dumps(
             {
+                "@timestamp": TS,
+                "log.level": "ERROR",
+                "message": "order lookup failed",
+                "ecs.version": "1.2.0",
+                "error.type": "java.lang.NullPointerException",
+                "AWSRequestId": RID,
+            }
+        ),
+        {"level": Level.ERROR},
+        None,
+        id="ecs-log-level-dotted",
+    ),
+    pytest.param(
+        json.dumps(
+            {
+                "@timestamp": TS,
+                "log": {"level": "warn", "logger": "orders"},
+                "message": "retrying",
+            }
+        ),
+        {"level": Level.WARN},
+        None,
+        id="ecs-log-level-nested",
+    ),
+    pytest.param(
+        json.dumps(
+            {
                 "timestamp": TS,
                 "level": "INFO",
                 "message": "Processed 12 records",
