@@ -59,7 +59,7 @@ class Commands:
     def _seconds_window(self) -> str:
         if self.start_ms is None or self.end_ms is None:
             return " --start-time <epoch-seconds> --end-time <epoch-seconds>"
-        return f" --start-time {self.start_ms // 1000} --end-time {self.end_ms // 1000}"
+        return f" --start-time {self.start_ms // 1000} --end-time {_seconds_up(self.end_ms)}"
 
     # --- logs ---
 
@@ -178,7 +178,7 @@ class Commands:
         if self.start_ms is None or self.end_ms is None:
             window = " --start-time <start> --end-time <end>"
         else:
-            window = f" --start-time {self.start_ms // 1000} --end-time {self.end_ms // 1000}"
+            window = f" --start-time {self.start_ms // 1000} --end-time {_seconds_up(self.end_ms)}"
         return Step(
             "aws xray get-trace-summaries --time-range-type TimeRangeByStartTime"
             f"{window} --filter-expression {_q(expression)}{self._region()}",
@@ -201,3 +201,9 @@ class Commands:
             command=True,
             changes=True,
         )
+
+
+def _seconds_up(epoch_ms: int) -> int:
+    """A window's end in whole seconds, rounded up: the newest events (often the newest
+    failures) stay inside it."""
+    return -(-epoch_ms // 1000)

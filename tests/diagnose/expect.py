@@ -115,7 +115,9 @@ def filled_in(command: str, ev: Evidence, named: str = "") -> None:
         if words[1:3] == ["logs", "filter-log-events"]:
             assert (start, end) == (str(ev.start_ms), str(ev.end_ms)), command
         elif words[1:3] in (["logs", "start-query"], ["xray", "get-trace-summaries"]):
-            assert (start, end) == (str(ev.start_ms // 1000), str(ev.end_ms // 1000)), command
+            # whole seconds that hold the window: its end rounded up
+            end_s = -(-ev.end_ms // 1000)
+            assert (start, end) == (str(ev.start_ms // 1000), str(end_s)), command
         elif words[1] == "cloudwatch":
             assert (start, end) == (iso(ev.start_ms), iso(ev.end_ms)), command
     if words[1:3] == ["cloudwatch", "get-metric-statistics"]:
