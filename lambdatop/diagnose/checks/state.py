@@ -220,7 +220,9 @@ def check_database(ev: Evidence, limits: Thresholds) -> CheckResult:
             cmd.insights(
                 "fields @timestamp, @message | filter @message like "
                 "/(?i)(could not connect|connection refused|timed out|too many|lost connection|"
-                "statement timeout|deadlock)/ | stats count() by bin(1m)"
+                "econnrefused|etimedout|econnreset|communications link failure|"
+                "server closed the connection|authentication failed|no such host|"
+                "serverselection|statement timeout|deadlock)/ | stats count() by bin(1m)"
             )
         ],
     )
