@@ -68,6 +68,15 @@ def cold_share(cold: int, warm_each: int, init_ms: float, count: int | None = No
     return evidence(logs)
 
 
+def scheduled(init_ms: float, every_min: int) -> Evidence:
+    """A schedule: one invocation every `every_min` minutes, each in a new environment."""
+    logs = Logs()
+    for _ in range(24):
+        logs.invoke(logs.stream(), init_ms=init_ms, duration_ms=900.0)
+        logs.clock_ms += every_min * 60_000
+    return evidence(logs)
+
+
 def init_timed_out() -> Evidence:
     """The init phase ran out of its 10 s; Lambda retried it inside the first invoke."""
     logs = Logs()
@@ -142,9 +151,29 @@ COLD_START = [
             FAIL,
             ("Cold-start storm", "50 %", "init p99 4."),
             ("30 of 60 invocations started cold", "init p50 4."),
-            ('"Init Duration"', "CodeSize"),
+            ('?"Init Duration" ?"Restore Duration"', "CodeSize"),
         ),
         id="fail-storm",
+    ),
+    pytest.param(
+        Case(
+            lambda: scheduled(init_ms=3_800.0, every_min=10),
+            WARN,
+            ("100 % of invocations started cold", "10 min apart", "reclaimed"),
+            ("median gap between invocations 10 min", "nothing to fix"),
+            (),
+        ),
+        id="warn-every-invocation-cold-minutes-apart",
+    ),
+    pytest.param(
+        Case(
+            lambda: scheduled(init_ms=3_800.0, every_min=1),
+            FAIL,
+            ("Cold-start storm",),
+            (),
+            (),
+        ),
+        id="fail-every-invocation-cold-a-minute-apart",
     ),
     pytest.param(
         Case(

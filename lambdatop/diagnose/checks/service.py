@@ -13,6 +13,7 @@ from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
+from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import (
@@ -48,7 +49,10 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
         CheckStatus.OK,
         "",
         steps=[
-            cmd.filter_reports('"Init Duration"', "{ $.record.metrics.initDurationMs > 0 }"),
+            cmd.filter_reports(
+                '?"Init Duration" ?"Restore Duration"',
+                "{ $.record.metrics.initDurationMs > 0 || $.record.metrics.restoreDurationMs > 0 }",
+            ),
             cmd.insights_reports(
                 'fields @timestamp, @initDuration | filter @type = "REPORT"'
                 " | stats count(@initDuration) as cold, count(*) as total,"
@@ -96,6 +100,17 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.evidence.append(
             f"{count(len(restores), 'SnapStart restore')} counted as cold starts"
         )
+        result.steps[1] = cmd.insights_reports(
+            'fields @timestamp, @initDuration | filter @type = "REPORT"'
+            r" | parse @message /Restore Duration: (?<restore>[\d.]+)/"
+            " | stats count(@initDuration) as cold, count(restore) as restored, count(*) as"
+            " total, max(@initDuration), max(restore) by bin(5m)",
+            "fields @timestamp, record.metrics.initDurationMs as init,"
+            " record.metrics.restoreDurationMs as restore"
+            ' | filter type = "platform.report"'
+            " | stats count(init) as cold, count(restore) as restored, count(*) as total,"
+            " max(init), max(restore) by bin(5m)",
+        )
     config = ev.config
     if config is not None:
         if config.in_vpc:
@@ -120,6 +135,18 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
             f"{count(len(init_failures), 'init')} ran out of the 10 s init limit"
             if init_failures
             else f"{count(len(reinits), 'init')} re-run in an invocation timed out"
+        )
+    elif share >= limits.cold_start_ratio_fail and slow and (idle := _idle_gap_ms(reported)):
+        # Invocations minutes apart find their environment reclaimed: cold by nature (a
+        # schedule, a quiet API), not a burst outgrowing the warm environments.
+        result.status = CheckStatus.WARN
+        result.title = (
+            f"{cold_share} of invocations started cold (init p99 {ms(p99)}): they come"
+            f" {human_duration(idle / 1000)} apart, and idle environments are reclaimed"
+        )
+        result.evidence.append(
+            f"median gap between invocations {human_duration(idle / 1000)}: each finds its"
+            " environment gone; if nobody waits on it (a schedule), nothing to fix"
         )
     elif share >= limits.cold_start_ratio_fail and slow:
         result.status = CheckStatus.FAIL
@@ -152,6 +179,22 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
         )
     return result
+
+
+_IDLE_GAP_MS = 5 * 60_000
+"""Lambda keeps an idle environment for minutes, not more: invocations further apart than
+this start cold whatever is done inside the function."""
+
+
+def _idle_gap_ms(reported: list[Invocation]) -> int | None:
+    """The median gap between invocations when it is long enough that each finds its
+    environment reclaimed, else None."""
+    starts = sorted(inv.start_ms for inv in reported if inv.start_ms is not None)
+    gaps = sorted(b - a for a, b in pairwise(starts))
+    if not gaps:
+        return None
+    median = gaps[len(gaps) // 2]
+    return median if median >= _IDLE_GAP_MS else None
 
 
 # Dependency errors that explain why an invocation ran out of time, and the check of each.
