@@ -521,3 +521,22 @@ def test_a_result_over_the_response_limit_failed_the_invocation(line: str) -> No
     has([result.title], "8 of 20 invocations failed", "Function.ResponseSizeTooLarge")
     has(result.next_steps, "6 MB response limit", "presigned URL")
     has(result.commands, "Failed to post handler success response")
+
+
+def test_logs_alone_warn_of_invocations_an_api_would_have_cut_off() -> None:
+    """Logs do not say what invokes the function; invocations past 29 s are the 504s of an API
+    in front, so they warn, with the command that shows whether an API invokes it."""
+    logs = Logs()
+    logs.healthy(20)
+    env = logs.stream()
+    for _ in range(10):
+        logs.invoke(env, duration_ms=36_100.0)
+    long = run(evidence(logs), "api_gateway")
+    assert long.status is WARN
+    has([long.title], "10 invocations ran past 29 s", "504")
+    has(long.evidence, "10 of 30 invocations ran 29 s or longer (33 %)")
+    has(long.commands, "aws lambda get-policy --function-name")
+    has(long.next_steps, "Function URL or response streaming")
+    short = run(evidence(healthy_logs(30)), "api_gateway")
+    assert short.status is UNKNOWN
+    has([short.title], "not read (logs only)")

@@ -147,12 +147,47 @@ def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
+_API_LIMIT_MS = 29_000
+"""A REST API gives up on its integration at 29 s (an HTTP API at 30 s)."""
+
+
+def _past_an_api_s_limit(ev: Evidence, result: CheckResult, cmd: Commands) -> None:
+    """Logs alone do not say what invokes the function; invocations past 29 s are what an API
+    in front would have answered with a 504 while the function ran on: worth a warning, and
+    the command that shows whether an API invokes it."""
+    durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
+    over = sum(1 for d in durations if d >= _API_LIMIT_MS)
+    if not over:
+        return
+    result.status = CheckStatus.WARN
+    result.title = (
+        f"{count(over, 'invocation')} ran past 29 s: behind API Gateway, their callers got a"
+        " 504 while the function ran on"
+    )
+    result.evidence.append(
+        f"{over:,} of {count(len(durations), 'invocation')} ran 29 s or longer"
+        f" ({pct(over, len(durations))}); max {ms(max(durations))}"
+    )
+    result.steps.append(
+        Step("Check: does an API invoke the function? (an apigateway.amazonaws.com principal)")
+    )
+    result.steps.append(cmd.lambda_function("get-policy"))
+    result.steps.append(
+        Step(
+            "Fix: if an API invokes it, answer within 29 s (hand long work to a queue or Step"
+            " Functions and return 202), or use a Function URL or response streaming, which"
+            " have no 29 s limit"
+        )
+    )
+
+
 def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     result = CheckResult("api_gateway", Plane.EDGE, CheckStatus.OK, "")
     if ev.apis is None:
         result.status = CheckStatus.UNKNOWN
         result.title = "API Gateway integrations were not read (logs only)"
+        _past_an_api_s_limit(ev, result, cmd)
         return result
     if not ev.apis:
         result.title = "Not behind API Gateway"
