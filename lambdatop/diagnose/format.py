@@ -55,7 +55,7 @@ def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]
     seen: set[str] = set()
     out: list[str] = []
     for finding in reversed(list(findings)):
-        text = one_line(finding.line.text, SAMPLE_WIDTH)
+        text = _sample_text(finding)
         key = text[:120]
         if key in seen:
             continue
@@ -65,6 +65,29 @@ def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]
             break
     out.reverse()  # oldest of them first, as a log reads
     return out
+
+
+_HEAD_WIDTH = 100
+_BEFORE_SIGNATURE = 30
+
+
+def _sample_text(finding: Finding) -> str:
+    """A line as one display line; when what it was classified by lies past what fits (the
+    message after a long traceback, a JSON log's `exception` field), the line's start and
+    then the words that matched."""
+    raw = finding.line.text
+    text = one_line(raw, SAMPLE_WIDTH)
+    classification = finding.line.classification
+    if classification is None or not text.endswith("…"):
+        return text
+    at = raw.find(classification.signature)
+    if at < 0 or one_line(classification.signature) in text[:-1]:
+        return text
+    head = one_line(raw, _HEAD_WIDTH).removesuffix("…")
+    start = max(at - _BEFORE_SIGNATURE, 0)
+    start = max(raw.rfind(" ", start, at), raw.rfind("\n", start, at), start - 1) + 1
+    context = one_line(raw[start:], SAMPLE_WIDTH - len(head) - 3)
+    return f"{head} … {context}"
 
 
 def memory_step(mb: float) -> int:

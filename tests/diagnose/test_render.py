@@ -211,3 +211,27 @@ def test_sample_lines_are_the_newest_distinct_ones_in_log_order() -> None:
         "› [ERROR] TimeoutError: attempt 6",
         "› [ERROR] TimeoutError: attempt 7",
     ]
+
+
+def test_a_sample_of_a_long_line_shows_the_words_it_was_classified_by() -> None:
+    """The message after a long traceback, or a JSON log's `exception` field, is past what a
+    sample line holds: the sample shows the line's start and then the words that matched."""
+    from lambdatop.core.parse import parse
+    from lambdatop.core.pipeline import Finding
+    from lambdatop.diagnose.format import SAMPLE_WIDTH, samples
+
+    frames = "".join(f'\n  File "/var/task/lib/pool{n}.py", line {n}, in get' for n in range(40))
+    line = parse(
+        "[ERROR]\t2026-03-02T09:15:01.120Z\tc0ffee00-1111-4222-8333-444455556666\torder lookup"
+        " failed\nTraceback (most recent call last):" + frames + "\nsqlalchemy.exc.TimeoutError:"
+        " QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00"
+    )
+    (sample,) = samples([Finding(1_000, "s", line.request_id, line)])
+    assert sample.startswith("› [ERROR]  2026-03-02T09:15:01.120Z  c0ffee00-")
+    assert "order lookup failed" in sample
+    assert "QueuePool limit of size 5 overflow 10 reached" in sample
+    assert len(sample) <= SAMPLE_WIDTH + 2
+    short = parse("[ERROR] QueuePool limit of size 5 overflow 10 reached")
+    assert samples([Finding(1_000, "s", None, short)]) == [
+        "› [ERROR] QueuePool limit of size 5 overflow 10 reached"
+    ]
