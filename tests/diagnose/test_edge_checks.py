@@ -540,3 +540,34 @@ def test_logs_alone_warn_of_invocations_an_api_would_have_cut_off() -> None:
     short = run(evidence(healthy_logs(30)), "api_gateway")
     assert short.status is UNKNOWN
     has([short.title], "not read (logs only)")
+
+
+def test_a_restore_that_failed_on_a_stale_connection_points_at_the_after_restore_hook() -> None:
+    logs = Logs()
+    for _ in range(4):
+        env = logs.stream("7")
+        logs.invoke(env, restore_ms=410.0)
+        logs.invoke(env)
+    env = logs.stream("7")
+    logs.emit(env, logs.clock_ms, "RESTORE_START Runtime Version: python:3.12.v38")
+    logs.emit(
+        env,
+        logs.clock_ms + 1_900,
+        '[ERROR] OperationalError: connection to server at "orders-db.cluster-abc.eu-west-1.rds'
+        '.amazonaws.com" (10.0.3.7), port 5432 failed: Connection timed out\nTraceback (most'
+        ' recent call last):\n  File "/var/task/app.py", line 12, in reconnect',
+    )
+    logs.emit(
+        env,
+        logs.clock_ms + 2_003,
+        "RESTORE_REPORT Restore Duration: 2003.10 ms\tStatus: error\tError Type: Runtime.Unknown",
+    )
+    logs.clock_ms += 2_010
+    logs.invoke(env, status="error", error_type="Runtime.Unknown")
+    ev = evidence(logs)
+    errors = run(ev, "invocation_errors")
+    has([errors.title], "SnapStart restore error")
+    has(errors.next_steps, "after-restore hook")
+    database = run(ev, "database")
+    assert database.status is FAIL, database.evidence
+    has(database.evidence, "1 line in 1 invocation")

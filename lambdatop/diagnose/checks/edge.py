@@ -363,7 +363,9 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             _init_aside(ev, result, init, hit, signature)
             return result
         result.status = CheckStatus.FAIL
-        result.title = f"Deploy or init error: {signature}"
+        restores = all(f.line.text.startswith("RESTORE_") for f in init)
+        kind = "SnapStart restore error" if restores else "Deploy or init error"
+        result.title = f"{kind}: {signature}"
         # Most invocations fail, and most of those failed in init: nothing else can be judged
         # until the code starts.
         result.leads = 2 * len(failed) >= len(reported)
@@ -407,6 +409,13 @@ def _init_aside(
 
 # What a deploy's own words point at, beyond rolling back.
 _DEPLOY_CAUSES = (
+    (
+        "restore_report",
+        "a SnapStart restore failed: what the snapshot held went stale (connections, credentials,"
+        " random seeds); reopen connections and refresh them in an after-restore hook"
+        " (Python `@register_after_restore`, Java CRaC `afterRestore`, .NET"
+        " `RegisterAfterRestore`), and keep the hook within the 10 s restore limit",
+    ),
     (
         "exec format error",
         "the image or binary was built for the other architecture: rebuild it for the"

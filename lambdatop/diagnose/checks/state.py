@@ -35,7 +35,7 @@ def _severity(
     if ev.coped(found):
         result.evidence.append(COPED)
         return CheckStatus.WARN
-    affected = {f.request_id for f in found if f.request_id}
+    affected = _affected_ids(ev, found)
     reported = len(ev.reported)
     if not reported or not affected:
         return CheckStatus.FAIL if len(found) >= 3 else CheckStatus.WARN
@@ -46,8 +46,22 @@ def _severity(
     )
 
 
-def _affected(ev: Evidence, found: list[Finding]) -> str:
+def _affected_ids(ev: Evidence, found: list[Finding]) -> set[str]:
+    """The invocations these lines hurt: their own, and those whose init or restore logged
+    them (such lines come before any request id, and the invocation inherits them)."""
     affected = {f.request_id for f in found if f.request_id}
+    families = {f.line.classification.family for f in found if f.line.classification}
+    if any(f.request_id is None for f in found):
+        affected |= {
+            inv.request_id
+            for inv in ev.reported
+            if inv.failed and inv.cold and not families.isdisjoint(inv.families)
+        }
+    return affected
+
+
+def _affected(ev: Evidence, found: list[Finding]) -> str:
+    affected = _affected_ids(ev, found)
     reported = len(ev.reported)
     if not affected:
         return f"{count(len(found), 'line')}"
