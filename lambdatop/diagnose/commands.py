@@ -7,7 +7,10 @@ for the user to run after reading them; lambdatop itself never changes an accoun
 from __future__ import annotations
 
 import json
+import math
+import re
 import shlex
+import time
 from collections.abc import Iterable
 
 from lambdatop.core.timeutil import iso
@@ -53,12 +56,12 @@ class Commands:
     def _iso_window(self) -> str:
         start, end = iso(self.start_ms), iso(self.end_ms)
         if start is None or end is None:
-            return " --start-time <start> --end-time <end>"
+            return " --start-time '<start>' --end-time '<end>'"
         return f" --start-time {start} --end-time {end}"
 
     def _seconds_window(self) -> str:
         if self.start_ms is None or self.end_ms is None:
-            return " --start-time <epoch-seconds> --end-time <epoch-seconds>"
+            return " --start-time '<epoch-seconds>' --end-time '<epoch-seconds>'"
         return f" --start-time {self.start_ms // 1000} --end-time {_seconds_up(self.end_ms)}"
 
     # --- logs ---
@@ -107,12 +110,23 @@ class Commands:
             stats = f" --extended-statistics {' '.join(extended)}"
         else:
             stats = f" --statistics {' '.join(wanted)}"
+        period = self._period(period)
         return Step(
             f"aws cloudwatch get-metric-statistics --namespace {namespace}"
             f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window()}"
             f" --period {period}{stats}{self._region()}",
             command=True,
         )
+
+    def _period(self, wanted: int) -> int:
+        """A period CloudWatch accepts for the window: at most 1,440 data points a call, and
+        the coarser periods it keeps older data at (5 min past 15 days, 1 h past 63)."""
+        if self.start_ms is None or self.end_ms is None:
+            return wanted
+        period = max(wanted, math.ceil((self.end_ms - self.start_ms) / 1000 / 1440 / 60) * 60)
+        age_days = (time.time() * 1000 - self.start_ms) / 86_400_000
+        step = 3600 if age_days > 63 else 300 if age_days > 15 else 60
+        return math.ceil(period / step) * step
 
     # --- configuration ---
 
@@ -145,8 +159,11 @@ class Commands:
             {"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")
         )
         role = _q(self.role or "<execution-role>")
+        # A policy of the same name is replaced: each grant gets its own, named by its actions.
+        actions = sorted({s["Action"].replace(":", "-") for s in statements if s.get("Action")})
+        name = _POLICY_NAME_UNSAFE.sub("", "-".join(["lambdatop-allow", *actions]))[:128]
         return Step(
-            f"aws iam put-role-policy --role-name {role} --policy-name lambdatop-allow"
+            f"aws iam put-role-policy --role-name {role} --policy-name {_q(name)}"
             f" --policy-document {_q(document)}",
             command=True,
             changes=True,
@@ -176,7 +193,7 @@ class Commands:
     def traces(self) -> Step:
         expression = f'service("{self.function}") AND (error = true OR fault = true)'
         if self.start_ms is None or self.end_ms is None:
-            window = " --start-time <start> --end-time <end>"
+            window = " --start-time '<start>' --end-time '<end>'"
         else:
             window = f" --start-time {self.start_ms // 1000} --end-time {_seconds_up(self.end_ms)}"
         return Step(
@@ -207,3 +224,7 @@ def _seconds_up(epoch_ms: int) -> int:
     """A window's end in whole seconds, rounded up: the newest events (often the newest
     failures) stay inside it."""
     return -(-epoch_ms // 1000)
+
+
+_POLICY_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
+"""What an IAM policy name may not hold."""

@@ -501,3 +501,31 @@ def test_errors_an_extension_logs_during_init_only_warn_when_every_invocation_su
     result = run(evidence(logs), "vpc")
     assert result.status is WARN, result.title
     has(result.evidence, "handled: logged below ERROR, with no level, or outside the handler")
+
+
+@pytest.mark.parametrize(
+    ("line", "dimension"),
+    [
+        (
+            py(
+                "ERROR",
+                "pymysql.err.OperationalError: (2003, \"Can't connect to MySQL server on"
+                " 'db-1.c9x2abc.eu-west-1.rds.amazonaws.com' (timed out)\")",
+            ),
+            "Name=DBInstanceIdentifier,Value=db-1",
+        ),
+        (
+            py(
+                "ERROR",
+                "pymongo.errors.ServerSelectionTimeoutError: orders.cluster-xyz.eu-west-1.docdb"
+                ".amazonaws.com:27017: timed out",
+            ),
+            "Name=DBClusterIdentifier,Value=orders",
+        ),
+    ],
+)
+def test_database_metrics_name_the_instance_or_cluster_the_driver_named(
+    line: str, dimension: str
+) -> None:
+    result = run(hit(line, invocations=10)(), "database")
+    has(result.commands, dimension)

@@ -55,7 +55,9 @@ def _failure_search(cmd: Commands, error_type: str) -> Step:
     """The search for the invocations that failed with `error_type`."""
     if error_type in _PATTERNS:
         return cmd.filter_logs(_PATTERNS[error_type])
-    text = f'"{_LOG_WORDS.get(error_type, error_type)}"'
+    words = _LOG_WORDS.get(error_type, error_type)
+    # A filter pattern's quoted term cannot hold a quote: search the longest piece without.
+    text = f'"{max(words.split(chr(34)), key=len)}"'
     return cmd.filter_reports(text, _JSON_PATTERNS.get(error_type, text))
 
 
@@ -226,8 +228,10 @@ def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
             if route.kind == "REST"
             else f"Name=ApiId,Value={route.api_id}"
         )
+        # REST APIs publish 5XXError by ApiName; HTTP APIs 5xx by ApiId.
+        five_xx = "5XXError" if route.kind == "REST" else "5xx"
         result.steps.append(
-            cmd.metric("5XXError", ["Sum"], namespace="AWS/ApiGateway", dimension=dimension)
+            cmd.metric(five_xx, ["Sum"], namespace="AWS/ApiGateway", dimension=dimension)
         )
         result.steps.append(
             cmd.metric(

@@ -158,11 +158,12 @@ def check_connection_pool(ev: Evidence, limits: Thresholds) -> CheckResult:
 
 
 def _rds_dimension(endpoint: str | None) -> str:
-    """The CloudWatch dimension of the RDS instance or Aurora cluster an endpoint names:
+    """The CloudWatch dimension of the RDS instance or Aurora (or DocumentDB) cluster an
+    endpoint names, with or without its port:
     `db-1.abc.eu-west-1.rds.amazonaws.com` is instance db-1; `orders.cluster-abc...` and
     `orders.cluster-ro-abc...` are cluster orders."""
-    host = (endpoint or "").rsplit(":", 1)[0] if endpoint and endpoint.count(":") == 1 else ""
-    if not host.endswith(".rds.amazonaws.com"):
+    host = (endpoint or "").rsplit(":", 1)[0] if (endpoint or "").count(":") == 1 else endpoint
+    if not host or not host.endswith((".rds.amazonaws.com", ".docdb.amazonaws.com")):
         return "Name=DBInstanceIdentifier,Value=<db-instance>"
     name, rest = host.split(".", 1)
     if rest.startswith(("cluster-", "cluster-ro-", "cluster-custom-")):
