@@ -16,7 +16,9 @@ from lambdatop.core.store import Store
 
 def _settings(args: argparse.Namespace) -> Settings | None:
     try:
-        return load_settings(refresh=args.refresh, window=args.window)
+        # `lambdatop demo` has neither option: the settings file's or the defaults then.
+        refresh, window = getattr(args, "refresh", None), getattr(args, "window", None)
+        return load_settings(refresh=refresh, window=window)
     except ConfigError as error:
         fail(str(error))
         return None

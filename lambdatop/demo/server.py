@@ -6,6 +6,7 @@ simulated account owns the process's moto state while it runs.
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 
@@ -34,6 +35,9 @@ class MotoServer:
         # traceback of each emulator bug (moto cannot answer some requests, e.g. percentiles:
         # the client gets its 500 and says so in one line). None of it is for our stderr.
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+        if self._requested_port and not port_is_free(self._requested_port):
+            # The server's thread would fail to bind and `start()` wait for it for ever.
+            raise OSError(errno.EADDRINUSE, f"port {self._requested_port} is in use")
         server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._requested_port, verbose=False)
         server.start()
         self._server = server

@@ -273,3 +273,22 @@ def test_a_silent_endpoint_fails_diagnose_and_tail_within_their_budget(
     for run in runs:
         assert (run.code, run.one_line, run.out) == (2, "lambdatop: AWS did not answer in time", "")
     assert elapsed < 40, f"{elapsed:.0f} s: a dead endpoint should not cost a minute"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["demo", "--no-ui"], id="served-alone"),
+        pytest.param(["demo"], id="with-the-monitor"),
+    ],
+)
+def test_a_demo_port_in_use_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    """Before, the emulator's thread failed to bind and the command waited for it for ever
+    (and the monitor's way in stopped on options `demo` does not have)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = lambdatop(tmp_path, *command, "--port", str(port))
+    assert run.code == 2
+    assert run.one_line == f"lambdatop: cannot start the simulated account: port {port} is in use"
