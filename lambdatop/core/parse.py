@@ -116,6 +116,7 @@ _ERROR_TYPE_HEAD = re.compile(r"(?P<type>[A-Za-z_][\w.$]*(?:<[\w.:]+>)?)(?::(?:\
 _EXCEPTION_NAME = re.compile(
     r"(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Fault|Iteration)(?:<|$)|\.|^Exception"
 )
+_DOTNET_UNHANDLED = re.compile(r"(?P<type>[A-Z]\w*(?:\.[A-Z]\w*)+(?:`\d+)?): ")
 _JSON_ERROR_TYPE = re.compile(r'"errorType"\s*:\s*"(?P<type>[^"]{1,200})"')
 _NODE_FAILURE = re.compile(r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection)\b")
 _TIMEOUT_AFTER_TS = re.compile(rf"{_ISO}\s+(?:(?P<rid>[^\s:]+)\s+)?(?:Error: )?Task timed out")
@@ -609,6 +610,11 @@ def _parse_timestamped(text: str) -> ParsedLine:
         _mark_invoke_error(line, body)
     elif _UNDELIVERED.search(body, 0, 300) is not None:
         _mark_undelivered(line)
+    elif level_name == "fail" and (dotnet := _DOTNET_UNHANDLED.match(body)) is not None:
+        # .NET's runtime writes the exception that ended an invocation at its `fail` level,
+        # the exception's `ToString()` first: `System.ApplicationException: message`.
+        line.unhandled = True
+        line.error_type = dotnet.group("type")
     elif level_name is None and body.startswith("{"):
         # Go's `log` prefix before the runtime's `{"errorMessage", "errorType"}` dump.
         error_type = _json_error_type(body[:2000])
@@ -958,6 +964,8 @@ def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
             or by_log_level
             or bool(_NODE_FAILURE.match(message_text))
             or isinstance(message, dict)
+            # .NET's JSON format: the ending exception with `"message": null`, its frames a list
+            or (message is None and "message" in data and isinstance(data.get("stackTrace"), list))
         )
         if unhandled:
             line.unhandled = True

@@ -669,10 +669,38 @@ GO_RUBY_DOTNET_CUSTOM = [
         id="dotnet-info",
     ),
     pytest.param(
-        f"{TS}\t{RID}\tfail\tSystem.InvalidOperationException: order is closed",
-        {"request_id": RID, "level": Level.ERROR},
+        f"{TS}\t{RID}\tfail\tSystem.InvalidOperationException: order is closed\n   at"
+        " Orders.Function.Handle(Order order) in /src/Function.cs:line 42",
+        {
+            "request_id": RID,
+            "level": Level.ERROR,
+            "unhandled": True,
+            "error_type": "System.InvalidOperationException",
+        },
         None,
-        id="dotnet-fail",
+        id="dotnet-unhandled-fail",
+    ),
+    pytest.param(
+        f"{TS}\t{RID}\tfail\tOrder 12 could not be charged: System.TimeoutException: late",
+        {"request_id": RID, "level": Level.ERROR, "unhandled": False},
+        None,
+        id="dotnet-logged-fail",
+    ),
+    pytest.param(
+        json.dumps(
+            {
+                "timestamp": TS,
+                "level": "Error",
+                "requestId": RID,
+                "message": None,
+                "errorType": "System.ApplicationException",
+                "errorMessage": "Application goes bad",
+                "stackTrace": ["System.ApplicationException: Application goes bad", "at X()"],
+            }
+        ),
+        {"level": Level.ERROR, "unhandled": True, "error_type": "System.ApplicationException"},
+        None,
+        id="dotnet-json-unhandled",
     ),
     pytest.param(
         f"{TS}\t{RID}\tcrit\tSystem.OutOfMemoryException: Exception of type "

@@ -484,7 +484,8 @@ SESSIONS += [
                 RID, "20.00", "20", 256, 90, "Status: error", "Error Type: Runtime.Unknown"
             ),
         ],
-        {"status": S.ERROR, "error_type": "Runtime.Unknown"},
+        # the exception the runtime logged names the error better than the REPORT's
+        {"status": S.ERROR, "error_type": "System.InvalidOperationException"},
         set(),
         id="dotnet-report-status",
     ),
