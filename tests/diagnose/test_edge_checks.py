@@ -573,3 +573,22 @@ def test_a_restore_that_failed_on_a_stale_connection_points_at_the_after_restore
     database = run(ev, "database")
     assert database.status is FAIL, database.evidence
     has(database.evidence, "1 line in 1 invocation")
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [("Unauthorized", WARN), ("cannot read the price table", FAIL)],
+)
+def test_a_generic_error_type_is_named_by_its_message(message: str, status: object) -> None:
+    """`Error` alone says nothing; a Lambda authorizer throws `Error("Unauthorized")` to answer
+    401, which denies a caller and is no fault of the code."""
+    logs = Logs()
+    logs.healthy(32)
+    env = logs.stream()
+    for _ in range(8):
+        logs.invoke(
+            env, app=[node_invoke_error("Error", message)], status="error", error_type="Error"
+        )
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is status
+    has([result.title], f'most with Error("{message}") (×8)')

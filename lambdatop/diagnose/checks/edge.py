@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
-from lambdatop.core.records import ErrorFamily, Status
+from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.commands import Commands
@@ -347,10 +349,21 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.status = CheckStatus.WARN
     if failed:
         top, top_n = types.most_common(1)[0]
+        message = _common_message(ev, failed, top) if top in _TOO_COMMON else None
+        named = f'{top}("{message}")' if message else top
         result.title = (
             f"{len(failed):,} of {count(len(reported), 'invocation')} failed ({share}),"
-            f" most with {top} (×{top_n})"
+            f" most with {named} (×{top_n})"
         )
+        if message == "Unauthorized" and top_n == len(failed):
+            # An API Gateway Lambda authorizer answers 401 by throwing exactly this.
+            result.evidence.insert(
+                1,
+                'a Lambda authorizer throws "Unauthorized" to answer 401: these are callers'
+                " denied (an expired or missing token), not the code failing",
+            )
+            if result.status is CheckStatus.FAIL:
+                result.status = CheckStatus.WARN
         if top not in _TOO_COMMON:
             result.steps.insert(0, _failure_search(cmd, top))
         if top in _TYPE_FIXES:
@@ -475,6 +488,29 @@ def _handled_errors(ev: Evidence, result: CheckResult, limits: Thresholds, cmd: 
     )
     result.evidence.extend(samples(logged))
     result.steps.insert(0, cmd.filter_logs('"ERROR"'))
+
+
+_ERROR_MESSAGE = re.compile(r'"errorMessage"\s*:\s*"(?P<message>(?:[^"\\]|\\.){1,120})"')
+
+
+def _common_message(ev: Evidence, failed: list[Invocation], error_type: str) -> str | None:
+    """The message most of the failures of a generic error type (`Error`, `Exception`) carry,
+    when one does: `Error("Unauthorized")` says more than `Error`."""
+    ids = {inv.request_id for inv in failed if inv.error_type == error_type}
+    messages: Counter[str] = Counter()
+    for finding in ev.failures:
+        if finding.request_id not in ids or finding.line.error_type != error_type:
+            continue
+        text = finding.line.text[:4000]
+        found = _ERROR_MESSAGE.search(text)
+        if found is not None:
+            messages[one_line(found.group("message"), 80)] += 1
+        elif (at := text.find(f"{error_type}: ")) >= 0:
+            messages[one_line(text[at + len(error_type) + 2 :].split("\n", 1)[0], 80)] += 1
+    if not messages:
+        return None
+    message, n = messages.most_common(1)[0]
+    return message if message and 2 * n > len(ids) else None
 
 
 def _error_name(status: Status, error_type: str | None) -> str:
