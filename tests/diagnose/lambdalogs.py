@@ -40,6 +40,8 @@ class Logs:
     json_format: bool = False
     """`LoggingConfig.LogFormat: JSON`: platform events as `platform.*` objects."""
     seed: int = 7
+    version: str = "$LATEST"
+    """The version START lines name (a deploy changes it between invocations)."""
     events: list[LogEvent] = field(default_factory=list)
     clock_ms: int = 0
     _rng: random.Random = field(init=False)
@@ -186,10 +188,10 @@ class Logs:
                 {
                     "time": iso(self.clock_ms),
                     "type": "platform.start",
-                    "record": {"requestId": rid, "version": "$LATEST"},
+                    "record": {"requestId": rid, "version": self.version},
                 }
             )
-        return f"START RequestId: {rid} Version: $LATEST"
+        return f"START RequestId: {rid} Version: {self.version}"
 
     def _end(
         self, rid: str, status: str | None, error_type: str | None, handler_ms: float | None = None

@@ -592,3 +592,39 @@ def test_a_generic_error_type_is_named_by_its_message(message: str, status: obje
     result = run(evidence(logs), "invocation_errors")
     assert result.status is status
     has([result.title], f'most with Error("{message}") (×8)')
+
+
+def test_errors_that_began_with_a_new_version_name_it_and_the_rollback() -> None:
+    logs = Logs(version="11")
+    env = logs.stream("11")
+    for _ in range(20):
+        logs.invoke(env)
+    logs.version = "12"
+    env = logs.stream("12")
+    crash = node_invoke_error("TypeError", "Cannot read properties of undefined (reading 'x')")
+    for _ in range(20):
+        logs.invoke(env, app=[crash], status="error", error_type="TypeError")
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    has([result.title], "Errors began with version 12 at", "20 of 20 failed since, 0 of 20 before")
+    has(
+        result.commands,
+        "update-alias --function-name checkout-api --name '<alias>' --function-version 11",
+    )
+
+
+def test_failures_that_stopped_with_more_memory_only_warn() -> None:
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(10):
+        logs.invoke(env, memory_mb=256, used_mb=120)
+    for _ in range(5):
+        logs.invoke(
+            env, memory_mb=256, used_mb=256, status="error", error_type="Runtime.OutOfMemory"
+        )
+    env = logs.stream()
+    for _ in range(15):
+        logs.invoke(env, memory_mb=1024, used_mb=300)
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is WARN
+    has([result.title], "5 failed before memory 256 → 1024 MB at", "none of the 15 since")

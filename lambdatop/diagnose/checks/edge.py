@@ -368,6 +368,7 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             result.steps.insert(0, _failure_search(cmd, top))
         if top in _TYPE_FIXES:
             result.steps.append(Step(_TYPE_FIXES[top]))
+        _since_a_change(result, reported, limits, cmd)
     else:
         result.title = "No failed invocations"
     if result.status is CheckStatus.OK:
@@ -488,6 +489,70 @@ def _handled_errors(ev: Evidence, result: CheckResult, limits: Thresholds, cmd: 
     )
     result.evidence.extend(samples(logged))
     result.steps.insert(0, cmd.filter_logs('"ERROR"'))
+
+
+_MIN_SIDE = 5
+"""Invocations needed on each side of a change to compare them."""
+
+
+def _since_a_change(
+    result: CheckResult, reported: list[Invocation], limits: Thresholds, cmd: Commands
+) -> None:
+    """Failures that began with a new version or memory size (a deploy that broke it), or that
+    stopped with one (fixed already): said in the title, with the rollback or the all-clear."""
+    ordered = sorted(reported, key=lambda inv: inv.start_ms or inv.end_ms or 0)
+    changes = [
+        i
+        for i in range(1, len(ordered))
+        if (ordered[i].version, ordered[i].memory_size_mb)
+        != (ordered[i - 1].version, ordered[i - 1].memory_size_mb)
+    ]
+    if len(changes) != 1:
+        return  # none, or versions alternating (weighted aliases, several functions)
+    before, after = ordered[: changes[0]], ordered[changes[0] :]
+    if len(before) < _MIN_SIDE or len(after) < _MIN_SIDE:
+        return
+    old, new = before[-1], after[0]
+    if old.version != new.version:
+        what = f"version {new.version}" if new.version else "a new version"
+    elif old.memory_size_mb and new.memory_size_mb:
+        what = f"memory {old.memory_size_mb} → {new.memory_size_mb} MB"
+    else:
+        return
+    at = clock(new.start_ms or new.end_ms or 0)
+    failed_before = sum(1 for inv in before if inv.failed)
+    failed_after = sum(1 for inv in after if inv.failed)
+    rate_before, rate_after = failed_before / len(before), failed_after / len(after)
+    if failed_before and not failed_after:
+        result.title = (
+            f"{failed_before:,} failed before {what} at {at}; none of the {len(after):,} since"
+        )
+        result.evidence.insert(1, f"failures stopped with {what} at {at}")
+        if result.status is CheckStatus.FAIL:
+            result.status = CheckStatus.WARN
+        return
+    if rate_after >= limits.error_rate_fail and rate_before < min(
+        limits.error_rate_warn, rate_after / 4
+    ):
+        result.title = (
+            f"Errors began with {what} at {at}: {failed_after:,} of {len(after):,} failed since,"
+            f" {failed_before:,} of {len(before):,} before"
+        )
+        result.evidence.insert(1, f"errors began with {what} at {at}")
+        if old.version != new.version and old.version and old.version != "$LATEST":
+            result.steps.append(
+                cmd.lambda_function(
+                    "update-alias",
+                    f" --name '<alias>' --function-version {old.version}",
+                    changes=True,
+                )
+            )
+        elif old.version == new.version and old.memory_size_mb:
+            result.steps.append(cmd.update(f"--memory-size {old.memory_size_mb}"))
+        else:
+            result.steps.append(
+                Step("Fix: roll back to what ran before (the previous version or deployment)")
+            )
 
 
 _ERROR_MESSAGE = re.compile(r'"errorMessage"\s*:\s*"(?P<message>(?:[^"\\]|\\.){1,120})"')
