@@ -628,3 +628,16 @@ def test_failures_that_stopped_with_more_memory_only_warn() -> None:
     result = run(evidence(logs), "invocation_errors")
     assert result.status is WARN
     has([result.title], "5 failed before memory 256 → 1024 MB at", "none of the 15 since")
+
+
+def test_failures_that_come_only_with_cold_starts_say_so() -> None:
+    logs = Logs()
+    crash = py_unhandled("ReadTimeoutError", "Read timeout on endpoint URL: appconfigdata")
+    for _ in range(6):
+        env = logs.stream()
+        logs.invoke(env, init_ms=900.0, app=[crash], status="error", error_type="ReadTimeoutError")
+        for _ in range(5):
+            logs.invoke(env)
+    result = run(evidence(logs), "invocation_errors")
+    has(result.evidence, "every failure was a cold start (6 of 6); of 30 warm invocations, none")
+    has(result.next_steps, "what the first invocation of an environment does")

@@ -369,6 +369,7 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
         if top in _TYPE_FIXES:
             result.steps.append(Step(_TYPE_FIXES[top]))
         _since_a_change(result, reported, limits, cmd)
+        _cold_only(result, reported, failed)
     else:
         result.title = "No failed invocations"
     if result.status is CheckStatus.OK:
@@ -489,6 +490,25 @@ def _handled_errors(ev: Evidence, result: CheckResult, limits: Thresholds, cmd: 
     )
     result.evidence.extend(samples(logged))
     result.steps.insert(0, cmd.filter_logs('"ERROR"'))
+
+
+def _cold_only(result: CheckResult, reported: list[Invocation], failed: list[Invocation]) -> None:
+    """Failures that come only with a cold start point at what the init sets up."""
+    warm = [inv for inv in reported if not inv.cold]
+    if len(failed) < 3 or len(warm) < _MIN_SIDE or any(not inv.cold for inv in failed):
+        return
+    result.evidence.insert(
+        1,
+        f"every failure was a cold start ({len(failed):,} of {len(failed):,}); of"
+        f" {count(len(warm), 'warm invocation')}, none failed",
+    )
+    result.steps.append(
+        Step(
+            "Fix: look at what the first invocation of an environment does that later ones do"
+            " not: config or secrets fetched at start, connections opened, caches warmed (give"
+            " them retries and timeouts that fit inside the function's)"
+        )
+    )
 
 
 _MIN_SIDE = 5
