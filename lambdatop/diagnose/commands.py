@@ -45,6 +45,10 @@ class Commands:
     def _region(self) -> str:
         return f" --region {_q(self.region)}" if self.region else ""
 
+    def region_option(self) -> str:
+        """` --region R` for a command built elsewhere, or nothing."""
+        return self._region()
+
     def _ms_window(self) -> str:
         parts = ""
         if self.start_ms is not None:

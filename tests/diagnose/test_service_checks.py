@@ -1211,3 +1211,29 @@ def test_timeouts_after_the_handler_returned_point_at_an_extension() -> None:
     has(result.evidence, "5 of them had returned in 45 ms (platform.runtimeDone, p50)")
     has(result.next_steps, "find the extension (a layer) that does not finish")
     lacks(result.next_steps, "more memory means more CPU", "what the timed-out invocations wait on")
+
+
+def test_a_throttled_table_gets_its_own_metrics_and_settings() -> None:
+    """The table's limit was hit, not Lambda's: its throttle metrics and billing mode."""
+    throttled = py_unhandled(
+        "ThrottlingException",
+        "An error occurred (ThrottlingException) when calling the PutItem operation: Throughput"
+        " exceeds the current capacity of your table or index. arn:aws:dynamodb:eu-west-1:"
+        "123456789012:table/orders",
+    )
+    logs = Logs()
+    logs.healthy(20)
+    env = logs.stream()
+    for _ in range(20):
+        logs.invoke(env, app=[throttled], status="error", error_type="ThrottlingException")
+    result = run(evidence(logs), "throttling")
+    assert result.status is FAIL
+    has(
+        result.commands,
+        "--namespace AWS/DynamoDB --metric-name WriteThrottleEvents --dimensions"
+        " Name=TableName,Value=orders ",
+        "aws dynamodb describe-table --table-name orders --query",
+    )
+    assert result.commands[0].startswith(
+        "aws cloudwatch get-metric-statistics --namespace AWS/DynamoDB"
+    )

@@ -845,6 +845,65 @@ def _throttled_lead(ev: Evidence, downstream: list[Finding], services: Counter[s
     return max(services, key=lambda name: (ended[name], hurt[name], services[name]))
 
 
+_TABLE = re.compile(
+    r"table/(?P<name>[\w.-]{3,255})|TableName[\"']?\s*[:=]\s*[\"']?(?P<key>[\w.-]{3,255})"
+)
+_STREAM = re.compile(r"\bin stream (?P<name>[\w.-]{1,128})|:stream/(?P<arn>[\w.-]{1,128})")
+
+
+def _named(pattern: re.Pattern[str], found: list[Finding]) -> str | None:
+    """The name most of these lines give (a table, a stream), if any does."""
+    names: Counter[str] = Counter()
+    for finding in found:
+        match = pattern.search(finding.line.text[:4000])
+        if match is not None:
+            names[next(group for group in match.groups() if group)] += 1
+    return names.most_common(1)[0][0] if names else None
+
+
+def _throttled_dependency_steps(
+    cmd: Commands, downstream: list[Finding], services: Counter[str]
+) -> list[Step]:
+    """The throttled dependency's own metrics: its limit, not Lambda's, is what was hit."""
+    steps: list[Step] = []
+    if "dynamodb" in services:
+        found = [
+            f for f in downstream if f.classification and f.classification.service == "dynamodb"
+        ]
+        table = _named(_TABLE, found) or "<table>"
+        for metric in ("WriteThrottleEvents", "ReadThrottleEvents"):
+            steps.append(
+                cmd.metric(
+                    metric,
+                    ["Sum"],
+                    namespace="AWS/DynamoDB",
+                    dimension=f"Name=TableName,Value={table}",
+                )
+            )
+        steps.append(
+            Step(
+                f"aws dynamodb describe-table --table-name {shlex.quote(table)} --query"
+                " 'Table.{Billing: BillingModeSummary, Throughput: ProvisionedThroughput}'"
+                f"{cmd.region_option()}",
+                command=True,
+            )
+        )
+    if "kinesis" in services:
+        found = [
+            f for f in downstream if f.classification and f.classification.service == "kinesis"
+        ]
+        stream = _named(_STREAM, found) or "<stream>"
+        steps.append(
+            cmd.metric(
+                "WriteProvisionedThroughputExceeded",
+                ["Sum"],
+                namespace="AWS/Kinesis",
+                dimension=f"Name=StreamName,Value={stream}",
+            )
+        )
+    return steps
+
+
 def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     result = CheckResult(
@@ -951,6 +1010,7 @@ def check_throttling(ev: Evidence, limits: Thresholds) -> CheckResult:
                     f" --function-name {shlex.quote(callee or '<invoked-function>')}",
                 ),
             )
+        result.steps[:0] = _throttled_dependency_steps(cmd, downstream, services)
         result.steps.append(
             Step(
                 "Fix: retry with exponential backoff and jitter; raise the dependency's limit "
