@@ -535,7 +535,7 @@ def test_logs_alone_warn_of_invocations_an_api_would_have_cut_off() -> None:
         logs.invoke(env, duration_ms=36_100.0)
     long = run(evidence(logs), "api_gateway")
     assert long.status is WARN
-    has([long.title], "10 invocations ran past 29 s", "504")
+    has([long.title], "10 invocations ran past 29 s: if an API invokes the function", "504")
     has(long.evidence, "10 of 30 invocations ran 29 s or longer (33 %)")
     has(long.commands, "aws lambda get-policy --function-name")
     has(long.next_steps, "Function URL or response streaming")

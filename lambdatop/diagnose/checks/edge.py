@@ -165,8 +165,8 @@ def _past_an_api_s_limit(ev: Evidence, result: CheckResult, cmd: Commands) -> No
         return
     result.status = CheckStatus.WARN
     result.title = (
-        f"{count(over, 'invocation')} ran past 29 s: behind API Gateway, their callers got a"
-        " 504 while the function ran on"
+        f"{count(over, 'invocation')} ran past 29 s: if an API invokes the function, those"
+        " callers got a 504"
     )
     result.evidence.append(
         f"{over:,} of {count(len(durations), 'invocation')} ran 29 s or longer"
