@@ -4,6 +4,11 @@ A line with a request id belongs to that request. A line without one (a stack tr
 panic, a print during init) belongs to the invocation running in its log stream at that moment:
 each stream is one execution environment, which runs one request at a time. Lines written while
 an environment initialises belong to the first invocation it then serves (the cold start).
+
+An environment that runs several requests at once (Lambda Managed Instances, multi-concurrency)
+shows as an earlier request writing after a later one started. In such a stream, while more
+than one request is open, a line without a request id could be any one's: it is kept,
+attributed to none.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ class _PendingInit:
     invocation failed, so a REPORT without one means it succeeded."""
 
 
+_LONGEST_INVOCATION_MS = 900_000
+"""Lambda's longest timeout (15 minutes)."""
+
+
 class InvocationTracker:
     """Assembles invocations from lines fed in each stream's order. Bounded in memory."""
 
@@ -63,6 +72,10 @@ class InvocationTracker:
         """Invocations whose failure so far is only their init phase's, and whether their
         REPORT will say `Status:` on failure. The platform's own verdict can clear it: an init
         that failed once is retried when the invocation starts, and may succeed."""
+        self._open: dict[str, set[str]] = {}
+        """The requests of each stream that started and have not reported yet."""
+        self._concurrent: set[str] = set()
+        """Streams seen running requests at once: an earlier one wrote after a later began."""
         self._max_invocations = max_invocations
         self._max_streams = max_streams
         self.inherited_failures = 0
@@ -87,6 +100,8 @@ class InvocationTracker:
         if kind is _INIT_START or kind is _RESTORE_START:
             # A new environment: nothing before this belongs to what follows.
             self._current.pop(stream, None)
+            self._open.pop(stream, None)
+            self._concurrent.discard(stream)
             self._pending[stream] = _PendingInit()
             self._trim()
             return None
@@ -99,16 +114,31 @@ class InvocationTracker:
             if request_id is None:
                 self._note_init(stream, line)
                 return None
+            if stream in self._concurrent:
+                request_id = self._sole_running(stream, timestamp_ms, request_id)
+                if request_id is None:
+                    return None  # any of the requests running at once could have written it
         invocation = self.invocations.get(request_id)
         if invocation is None:
-            invocation = self._open(request_id, stream, timestamp_ms)
+            invocation = self._begin(request_id, stream, timestamp_ms)
         if kind is _START:
             invocation.start_ms = timestamp_ms
             invocation.version = line.version or invocation.version
             current[stream] = request_id
             current.move_to_end(stream)
-        elif line.request_id is not None and request_id != current.get(stream):
+            running = self._open.get(stream)
+            if running is None:
+                running = self._open[stream] = set()
+                self._trim()
+            running.add(request_id)
+        elif line.request_id is not None and request_id != (latest := current.get(stream)):
+            running = self._open.get(stream)
+            if running is not None and request_id in running and latest in running:
+                # An earlier request still writing after a later one started: they overlap.
+                self._concurrent.add(stream)
             current[stream] = request_id
+        if kind is _REPORT and (running := self._open.get(stream)) is not None:
+            running.discard(request_id)
         if (
             line.classification is None
             and line.report is None
@@ -121,7 +151,24 @@ class InvocationTracker:
         self._apply(invocation, timestamp_ms, line)
         return request_id
 
-    def _open(self, request_id: str, stream: str, timestamp_ms: int) -> Invocation:
+    def _sole_running(self, stream: str, timestamp_ms: int, latest: str) -> str | None:
+        """In a stream that runs requests at once, the one request running now, if only one
+        is (else None); `latest` (the last to write) when none is known to run. A request whose
+        REPORT never came stops counting after the longest a Lambda invocation runs."""
+        running = self._open.get(stream)
+        if not running:
+            return latest
+        invocations = self.invocations
+        for request_id in list(running):
+            invocation = invocations.get(request_id)
+            start = invocation.start_ms if invocation is not None else None
+            if start is None or timestamp_ms - start > _LONGEST_INVOCATION_MS:
+                running.discard(request_id)
+        if len(running) > 1:
+            return None
+        return next(iter(running), latest)
+
+    def _begin(self, request_id: str, stream: str, timestamp_ms: int) -> Invocation:
         invocation = Invocation(request_id=request_id, stream=stream, start_ms=timestamp_ms)
         pending = self._pending.pop(stream, None)
         if pending is not None:
@@ -143,6 +190,9 @@ class InvocationTracker:
     def _trim(self) -> None:
         if len(self._current) > self._max_streams:
             self._current.popitem(last=False)
+        if len(self._open) > self._max_streams:
+            self._concurrent.discard(next(iter(self._open)))
+            self._open.pop(next(iter(self._open)))
         if len(self._pending) > self._max_streams:
             self._pending.pop(next(iter(self._pending)))
         if len(self._init_failed) > self._max_streams:

@@ -997,3 +997,55 @@ def test_a_start_event_without_request_id_changes_nothing() -> None:
     assert records[2].request_id == RID
     assert invocation.start_ms == TS_MS
     assert invocation.status is S.SUCCESS
+
+
+DENIED_NO_RID = (
+    "[ERROR] ClientError: An error occurred (AccessDenied) when calling the GetObject operation:"
+    ' Access Denied\nTraceback (most recent call last):\n  File "/var/task/app.py", line 9'
+)
+
+
+def test_requests_running_at_once_in_one_environment_keep_a_line_without_id_unattributed() -> None:
+    """Lambda Managed Instances run several requests in one environment: once an earlier
+    request writes after a later one started, a line without a request id could be either's."""
+    pipeline = run(
+        [
+            start(RID),
+            start(RID2),
+            py("processing order 1", RID),  # RID writes after RID2 started: they overlap
+            DENIED_NO_RID,
+            end(RID2),
+            report_line(
+                RID2, "60.00", "61", 512, 90, "Status: error", "Error Type: Runtime.Unknown"
+            ),
+            end(RID),
+            report_line(RID, "70.00", "70", 512, 90),
+        ]
+    )
+    invocations = pipeline.tracker.invocations
+    assert invocations[RID].status is S.SUCCESS
+    assert invocations[RID2].status is S.ERROR
+    (finding,) = pipeline.findings[F.PERMISSION]
+    assert finding.request_id is None
+    # once one of them reported, the stream runs one request: lines are its again
+    later = run(
+        [
+            start(RID),
+            start(RID2),
+            py("processing order 1", RID),
+            end(RID),
+            report_line(RID, "70.00", "70", 512, 90),
+            PY_TRACEBACK,
+            end(RID2),
+            report_line(RID2, "60.00", "61", 512, 90),
+        ]
+    )
+    assert later.tracker.invocations[RID2].status is S.ERROR
+
+
+def test_a_start_without_its_report_alone_is_no_sign_of_requests_at_once() -> None:
+    """An export filtered to START and ERROR lines has no REPORTs: the error still belongs to
+    the request running in its stream."""
+    pipeline = run([start(RID), start(RID2), PY_TRACEBACK])
+    (finding,) = pipeline.failures
+    assert finding.request_id == RID2

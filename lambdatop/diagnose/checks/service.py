@@ -776,8 +776,12 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
         f" (+{count(more, 'other action')})" if more else ""
     )
     result.evidence = [
-        f"{count(len(denials), 'denial')} in {count(len(affected), 'invocation')}"
-        + (f", {failed:,} of which failed" if affected else "")
+        f"{count(len(denials), 'denial')}"
+        + (
+            f" in {count(len(affected), 'invocation')}, {failed:,} of which failed"
+            if affected
+            else ", tied to no invocation (logged without a request id)"
+        )
     ]
     role = cmd.role
     if role:
