@@ -197,6 +197,7 @@ class _ShardResult:
     last_ms: int | None
     inherited_failures: int
     json_logs: bool
+    records: dict[str, set[str]]
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Across the pipe, each invocation as the tuple of its fields: pickling slotted
@@ -213,6 +214,7 @@ _RESULT_REST = (
     "last_ms",
     "inherited_failures",
     "json_logs",
+    "records",
 )
 
 
@@ -233,6 +235,7 @@ def _run_shard(pipeline: LogPipeline, columns: Columns, side: set[str]) -> _Shar
         last_ms=shard.last_ms,
         inherited_failures=shard.tracker.inherited_failures,
         json_logs=shard.json_logs,
+        records=shard.records,
     )
 
 
@@ -311,6 +314,9 @@ def _merge(pipeline: LogPipeline, results: tuple[_ShardResult, ...]) -> bool:
     pipeline.lines = sum(result.lines for result in results)
     pipeline.error_lines = sum(result.error_lines for result in results)
     pipeline.json_logs = any(result.json_logs for result in results)
+    for result in results:
+        for record, named in result.records.items():
+            pipeline.records.setdefault(record, set()).update(named)
     firsts = [result.first_ms for result in results if result.first_ms is not None]
     lasts = [result.last_ms for result in results if result.last_ms is not None]
     pipeline.first_ms = min(firsts) if firsts else None

@@ -272,6 +272,7 @@ def quiet_request_id(message: str) -> str | None:
         "403" in message[: match.start("body")]
         or may_classify(body)
         or _UNDELIVERED.search(body, 0, 300) is not None
+        or names_a_record(body)
     ):
         return None
     node = match.group("node")
@@ -292,9 +293,23 @@ def _quiet_json(message: str) -> str | None:
     if "403" in match.group("ts") or "403" in request_id:
         return None
     for string in match.group("message", "text", "logger"):
-        if string is not None and may_classify(string):
+        if string is not None and (may_classify(string) or names_a_record(string)):
             return None
     return request_id
+
+
+# An event source's record, named in a line: an SQS message, a Kinesis or DynamoDB stream
+# record. The same record in many failed invocations is a poison message.
+_RECORD_WORDS = ("essageId", "equenceNumber", "eventID")
+RECORD_ID = re.compile(
+    r"(?P<key>[mM]essageId|[sS]equenceNumber|eventID)\\?[\"']?\s*[=:]\s*\\?[\"']?"
+    r"(?P<id>[0-9A-Za-z][0-9A-Za-z-]{7,127})"
+)
+
+
+def names_a_record(text: str) -> bool:
+    """Whether the line may name an event source's record (the pipeline keeps which)."""
+    return any(word in text for word in _RECORD_WORDS)
 
 
 # --- text platform lines --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lambdatop.core.invocations import InvocationTracker
-from lambdatop.core.parse import parse
+from lambdatop.core.parse import RECORD_ID, names_a_record, parse
 from lambdatop.core.records import (
     Classification,
     ErrorFamily,
@@ -27,6 +27,11 @@ _ERROR = Level.ERROR
 _FATAL = Level.FATAL
 _LOGS_DROPPED = LineKind.LOGS_DROPPED
 _REPORT = LineKind.REPORT
+_APP = LineKind.APP
+_RECORD_SCAN = 20_000
+"""How far into a line record ids are looked for (a printed batch of 10 SQS messages)."""
+_MAX_RECORDS = 200_000
+_MAX_NAMING = 100
 
 
 @dataclass(slots=True, frozen=True)
@@ -61,6 +66,9 @@ class LogPipeline:
         self.json_logs = False
         """A REPORT came as a JSON `platform.report` event: the function uses the JSON log
         format (searches for its REPORT fields are written differently)."""
+        self.records: dict[str, set[str]] = {}
+        """Event source records (SQS message ids, stream sequence numbers) named in lines, and
+        the invocations that named each: one in many failed invocations is a poison message."""
         self.lines = 0
         self.error_lines = 0
         self.first_ms: int | None = None
@@ -93,7 +101,21 @@ class LogPipeline:
             self.error_lines += 1
         if error or line.classification is not None or line.unhandled or line.kind is _LOGS_DROPPED:
             self.record(Finding(timestamp, stream, request_id, line))
+        if request_id is not None and line.kind is _APP and names_a_record(line.text):
+            self._note_records(line.text, request_id)
         return request_id
+
+    def _note_records(self, text: str, request_id: str) -> None:
+        records = self.records
+        for match in RECORD_ID.finditer(text, 0, _RECORD_SCAN):
+            key = f"{match.group('key').lower()}={match.group('id')}"
+            named = records.get(key)
+            if named is None:
+                if len(records) >= _MAX_RECORDS:
+                    continue
+                named = records[key] = set()
+            if len(named) < _MAX_NAMING:
+                named.add(request_id)
 
     def record(self, finding: Finding) -> None:
         """Keep a line that matters to the diagnosis where the checks look for it."""

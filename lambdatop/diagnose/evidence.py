@@ -62,6 +62,8 @@ class Evidence:
     """More failed traces existed than were kept: the count is a floor."""
     event_sources: list[EventSource] | None = None
     apis: list[ApiState] | None = None
+    records: dict[str, set[str]] = field(default_factory=dict)
+    """Event source records the lines named (`messageid=...`), and the invocations naming each."""
     inferred_timeout_s: float | None = None
     """The timeout a `Task timed out after N seconds` line reveals, when no configuration says."""
 
@@ -211,6 +213,7 @@ def from_pipeline(
         error_lines=pipeline.error_lines,
         logs_read=logs_read,
         json_logs=pipeline.json_logs or (config is not None and config.log_format == "JSON"),
+        records=pipeline.records,
     )
     evidence.inferred_timeout_s = _timeout_from_lines(failures)
     return evidence

@@ -239,6 +239,29 @@ def ordinary_lines_out_of_place() -> list[Event]:
     return _interleave(streams, seed=5)
 
 
+def queue_consumer() -> list[Event]:
+    """An SQS consumer in two environments: each invocation names its messages; one message
+    fails every delivery, in both environments (the halves' records must be joined)."""
+    report = "REPORT RequestId: {}\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB"
+    report += "\tMax Memory Used: 60 MB\t"
+    poison = "5f3c9a1e-2b7d-4e0a-9c6f-8d1b2a3c4e5f"
+    streams: dict[str, list[str]] = {STREAM_A: [], STREAM_B: []}
+    for n in range(12):
+        rid = str(uuid.UUID(int=100 + n, version=4))
+        message = poison if n % 3 == 0 else str(uuid.UUID(int=900 + n, version=4))
+        lines = streams[STREAM_A if n % 2 else STREAM_B]
+        lines += [
+            f"START RequestId: {rid} Version: $LATEST",
+            f"[INFO]\t2026-03-02T09:14:55.120Z\t{rid}\tprocessing messageId={message}\n",
+            f'{{"timestamp": "2026-03-02T09:14:55Z", "level": "INFO", "requestId": "{rid}",'
+            f' "message": "deleting messageId: {message}"}}',
+        ]
+        if message == poison:
+            lines.append("[ERROR] KeyError: 'sku'\nTraceback (most recent call last):\n")
+        lines += [f"END RequestId: {rid}\n", report.format(rid)]
+    return _interleave(streams, seed=9)
+
+
 def bench(count: int = 4000) -> list[Event]:
     return list(bench_corpus.events(count, seed=2))
 
@@ -249,6 +272,7 @@ SCENARIOS: dict[str, Callable[[], list[Event]]] = {
     "incident-text": lambda: incident(json_format=False),
     "incident-json": lambda: incident(json_format=True),
     "out-of-place": ordinary_lines_out_of_place,
+    "queue-consumer": queue_consumer,
 }
 
 
@@ -276,6 +300,7 @@ def same_evidence(fast: Evidence, plain: Evidence) -> None:
     assert fast.findings == plain.findings
     assert fast.failures == plain.failures
     assert fast.dropped == plain.dropped
+    assert fast.records == plain.records
     assert (fast.lines, fast.error_lines) == (plain.lines, plain.error_lines)
     assert (fast.start_ms, fast.end_ms) == (plain.start_ms, plain.end_ms)
     assert to_json(diagnose(fast)) == to_json(diagnose(plain))
@@ -502,6 +527,7 @@ TRICKY_BODIES = [
     "QueuePool limit of size 5 overflow 10 reached",
     "ECONNREFUSED 10.0.0.1:5432",
     "(403) when calling",
+    "processing messageId=5f3c9a1e-2b7d-4e0a-9c6f-8d1b2a3c4e5f",
     "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
     "LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413.",
     " ",

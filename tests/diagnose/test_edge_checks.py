@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from _pytest.mark import ParameterSet
 from expect import FAIL, OK, UNKNOWN, WARN, Case, config, has, lacks, run, table, with_config
-from lambdalogs import Logs, evidence, metrics, node_invoke_error, py_unhandled, series
+from lambdalogs import Logs, evidence, metrics, node, node_invoke_error, py, py_unhandled, series
 
 from lambdatop.core import metrics as m
 from lambdatop.core.records import ApiRoute, EventSource
@@ -641,3 +641,64 @@ def test_failures_that_come_only_with_cold_starts_say_so() -> None:
     result = run(evidence(logs), "invocation_errors")
     has(result.evidence, "every failure was a cold start (6 of 6); of 30 warm invocations, none")
     has(result.next_steps, "what the first invocation of an environment does")
+
+
+POISON_ID = "5f3c9a1e-2b7d-4e0a-9c6f-8d1b2a3c4e5f"
+
+
+def _consumer(poisoned: int, line: str = "[INFO]\t{ts}\t{rid}\tprocessing messageId={id}") -> Logs:
+    """An SQS consumer: each invocation names its message; `poisoned` deliveries of one
+    message fail."""
+    logs = Logs()
+    env = logs.stream()
+    for n in range(24):
+        bad = n % 3 == 0 and n // 3 < poisoned
+        message = POISON_ID if bad else f"00000000-0000-4000-8000-{n:012d}"
+        app = [line.replace("{id}", message)]
+        if bad:
+            logs.invoke(env, app=[*app, py_unhandled("KeyError", "'sku'")], status="error")
+        else:
+            logs.invoke(env, app=app)
+    return logs
+
+
+def test_one_message_failing_every_delivery_is_a_poison_message() -> None:
+    result = run(evidence(_consumer(poisoned=5)), "event_source")
+    assert result.status is FAIL
+    has([result.title], f"A poison SQS message: messageId {POISON_ID} failed 5 of 5 deliveries")
+    has(result.next_steps, "redrive policy", "ReportBatchItemFailures")
+
+
+def test_a_stream_record_failing_every_retry_blocks_its_shard() -> None:
+    sequence = "49654212345678901234567890123456789012345678901234567890"
+    logs = Logs()
+    env = logs.stream()
+    failing = node("ERROR", f"Failed to deserialize record sequenceNumber={sequence}")
+    for _ in range(6):
+        logs.invoke(env, app=[failing], status="error", error_type="JsonParseException")
+    result = run(evidence(logs), "event_source")
+    assert result.status is FAIL
+    has([result.title], "A poison stream record: sequenceNumber 4965")
+    has(result.next_steps, "--bisect-batch-on-function-error", "--maximum-retry-attempts")
+
+
+def test_messages_each_seen_once_say_nothing_of_the_source() -> None:
+    result = run(evidence(_consumer(poisoned=0)), "event_source")
+    assert result.status is UNKNOWN
+    has([result.title], "not read (logs only)")
+
+
+def test_a_message_delivered_again_while_still_running_points_at_the_visibility_timeout() -> None:
+    logs = Logs()
+    first, second = logs.stream(), logs.stream()
+    message = "processing messageId=d78e1dec-f977-4359-aca9-a372eb7b00e0"
+    started = logs.clock_ms
+    logs.invoke(first, app=[py("INFO", message)], duration_ms=52_000.0, gap_ms=0)
+    logs.clock_ms = started + 45_000
+    logs.invoke(second, app=[py("INFO", message)], duration_ms=40.0)
+    logs.clock_ms = started + 60_000
+    logs.healthy(10)
+    result = run(evidence(logs), "event_source")
+    assert result.status is WARN
+    has([result.title], "delivered again while still being processed")
+    has(result.next_steps, "at least 6 times the function's timeout")

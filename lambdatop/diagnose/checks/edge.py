@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
@@ -68,6 +69,110 @@ def _worse(a: CheckStatus, b: CheckStatus) -> CheckStatus:
     return a if order.index(a) >= order.index(b) else b
 
 
+_POISON_MIN = 3
+"""Failed deliveries of one record that make it a poison message."""
+_KEY_NAMES = {"messageid": "messageId", "sequencenumber": "sequenceNumber", "eventid": "eventID"}
+_SOURCE_OF_KEY = {
+    "messageid": "SQS message",
+    "sequencenumber": "stream record",
+    "eventid": "DynamoDB stream record",
+}
+
+
+def _records_in_the_logs(ev: Evidence, result: CheckResult, cmd: Commands) -> None:
+    """What the logs say of the event source: one record failing every delivery (a poison
+    message, or a shard blocked behind it), and messages delivered again while still being
+    processed (a visibility timeout shorter than the function's run)."""
+    if not ev.records:
+        return
+    by_id = {inv.request_id: inv for inv in ev.reported}
+    poison: list[tuple[str, int, int]] = []
+    redelivered: list[str] = []
+    for record, named in ev.records.items():
+        deliveries = [by_id[rid] for rid in named if rid in by_id]
+        if len(deliveries) < 2:
+            continue
+        failed = sum(1 for inv in deliveries if inv.failed)
+        if failed >= _POISON_MIN and 2 * failed >= len(deliveries):
+            poison.append((record, failed, len(deliveries)))
+        elif record.startswith("messageid=") and _overlap(deliveries):
+            redelivered.append(record)
+    if poison:
+        poison.sort(key=lambda item: -item[1])
+        record, failed, delivered = poison[0]
+        key, _, value = record.partition("=")
+        what = _SOURCE_OF_KEY.get(key, "record")
+        name = _KEY_NAMES.get(key, key)
+        result.status = CheckStatus.FAIL
+        result.title = (
+            f"A poison {what}: {name} {value[:40]} failed {failed} of {delivered} deliveries"
+            + (f" (+{count(len(poison) - 1, 'other record')})" if len(poison) > 1 else "")
+        )
+        result.evidence.append(
+            f"{count(len(poison), 'record')} failed on 3 or more deliveries each; retried, they"
+            + (
+                " hold up their shard's later records"
+                if key != "messageid"
+                else " come back until the queue's maxReceiveCount sends them to a dead-letter"
+                " queue"
+            )
+        )
+        result.evidence.append(f"{name} {value}: {failed} failed of {delivered}")
+        if key == "messageid":
+            result.steps.append(
+                Step(
+                    "Fix: give the queue a redrive policy (maxReceiveCount 3 to 5) to a"
+                    " dead-letter queue, and report batch item failures"
+                    " (--function-response-types ReportBatchItemFailures) so one bad message"
+                    " does not fail its batch"
+                )
+            )
+        else:
+            result.steps.append(
+                cmd.lambda_call(
+                    "update-event-source-mapping",
+                    " --uuid '<mapping-uuid>' --bisect-batch-on-function-error"
+                    " --maximum-retry-attempts 3 --destination-config"
+                    " 'OnFailure={Destination=<queue-or-topic-arn>}'",
+                    changes=True,
+                )
+            )
+    if redelivered:
+        if result.status is CheckStatus.UNKNOWN:
+            result.status = CheckStatus.WARN
+            result.title = (
+                f"{count(len(redelivered), 'SQS message')} delivered again while still being"
+                " processed: the visibility timeout is shorter than the function's run"
+            )
+        result.evidence.append(
+            f"{count(len(redelivered), 'message')} delivered to a second invocation before the"
+            f" first finished (e.g. {redelivered[0].partition('=')[2]})"
+        )
+        result.steps.append(
+            Step(
+                "aws sqs get-queue-attributes --queue-url '<queue-url>' --attribute-names"
+                f" VisibilityTimeout RedrivePolicy{cmd.region_option()}",
+                command=True,
+            )
+        )
+        result.steps.append(
+            Step(
+                "Fix: set the queue's visibility timeout to at least 6 times the function's"
+                " timeout (AWS's advice for Lambda consumers)"
+            )
+        )
+
+
+def _overlap(deliveries: list[Invocation]) -> bool:
+    """Whether one delivery began before an earlier one ended."""
+    spans = sorted(
+        (inv.start_ms, inv.end_ms)
+        for inv in deliveries
+        if inv.start_ms is not None and inv.end_ms is not None
+    )
+    return any(later[0] < earlier[1] for earlier, later in pairwise(spans))
+
+
 def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     result = CheckResult(
@@ -80,6 +185,7 @@ def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
     if ev.event_sources is None:
         result.status = CheckStatus.UNKNOWN
         result.title = "Event source mappings were not read (logs only)"
+        _records_in_the_logs(ev, result, cmd)
         return result
     async_age = ev.metric_peak(m.ASYNC_EVENT_AGE)
     if not ev.event_sources:
@@ -159,6 +265,8 @@ def _past_an_api_s_limit(ev: Evidence, result: CheckResult, cmd: Commands) -> No
     """Logs alone do not say what invokes the function; invocations past 29 s are what an API
     in front would have answered with a 504 while the function ran on: worth a warning, and
     the command that shows whether an API invokes it."""
+    if ev.records:
+        return  # the function reads a queue or a stream (its lines name the records)
     durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
     over = sum(1 for d in durations if d >= _API_LIMIT_MS)
     if not over:
