@@ -121,7 +121,14 @@ class InvocationTracker:
         invocation = self.invocations.get(request_id)
         if invocation is None:
             invocation = self._begin(request_id, stream, timestamp_ms)
-        if kind is _START:
+        if kind is _START and invocation.reported:
+            # The same request again, complete once already: an asynchronous retry. Its first
+            # run's start stays; its REPORT tells the retry's outcome.
+            invocation.attempts += 1
+            self._pending.pop(stream, None)  # its environment's init is the retry's
+            current[stream] = request_id
+            current.move_to_end(stream)
+        elif kind is _START:
             invocation.start_ms = timestamp_ms
             invocation.version = line.version or invocation.version
             current[stream] = request_id
@@ -250,6 +257,15 @@ class InvocationTracker:
             invocation.runtime_ms = report.duration_ms
 
     def _apply_report(self, invocation: Invocation, timestamp_ms: int, report: Report) -> None:
+        if invocation.reported and invocation.failed:
+            # A retry's REPORT after a failed run: the failed run's figures are what the
+            # diagnosis needs (a timeout's duration, not the retry's); a failed retry adds to
+            # the failure, a successful one leaves it on record.
+            status = _ending(report.status, report.error_type)
+            if status is not None and status is not Status.SUCCESS:
+                _raise(invocation, status, report.error_type)
+            invocation.end_ms = timestamp_ms
+            return
         invocation.reported = True
         invocation.end_ms = timestamp_ms
         invocation.duration_ms = report.duration_ms

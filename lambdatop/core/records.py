@@ -162,6 +162,9 @@ class Invocation:
     runtime_ms: float | None = None
     """The handler's own time (`platform.runtimeDone`, JSON log format only): the rest of the
     duration is extensions finishing after it returned."""
+    attempts: int = 1
+    """Runs of this request id: Lambda retries a failed asynchronous invocation under the same
+    id, often in another environment."""
 
     @property
     def cold(self) -> bool:

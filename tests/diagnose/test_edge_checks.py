@@ -702,3 +702,17 @@ def test_a_message_delivered_again_while_still_running_points_at_the_visibility_
     assert result.status is WARN
     has([result.title], "delivered again while still being processed")
     has(result.next_steps, "at least 6 times the function's timeout")
+
+
+def test_requests_run_again_under_the_same_id_are_called_retries() -> None:
+    logs = Logs()
+    logs.healthy(20)
+    crash = py_unhandled("ValueError", "order total mismatch")
+    for _ in range(2):
+        rid = logs.request_id()
+        for _ in range(3):  # the event, then Lambda's two retries
+            logs.invoke(logs.stream(), request_id=rid, app=[crash], status="error")
+    result = run(evidence(logs), "invocation_errors")
+    has(result.evidence, "2 requests ran again under the same id (asynchronous retries, 6 runs)")
+    has(result.commands, "aws lambda get-function-event-invoke-config --function-name")
+    has(result.next_steps, "on-failure destination")

@@ -478,6 +478,7 @@ def check_invocation_errors(ev: Evidence, limits: Thresholds) -> CheckResult:
             result.steps.append(Step(_TYPE_FIXES[top]))
         _since_a_change(result, reported, limits, cmd)
         _cold_only(result, reported, failed)
+        _retried(result, reported, cmd)
     else:
         result.title = "No failed invocations"
     if result.status is CheckStatus.OK:
@@ -598,6 +599,26 @@ def _handled_errors(ev: Evidence, result: CheckResult, limits: Thresholds, cmd: 
     )
     result.evidence.extend(samples(logged))
     result.steps.insert(0, cmd.filter_logs('"ERROR"'))
+
+
+def _retried(result: CheckResult, reported: list[Invocation], cmd: Commands) -> None:
+    """Requests that ran again under the same id: Lambda's retries of asynchronous events."""
+    retried = [inv for inv in reported if inv.attempts > 1]
+    if not retried:
+        return
+    failed = sum(1 for inv in retried if inv.failed)
+    result.evidence.insert(
+        1,
+        f"{count(len(retried), 'request')} ran again under the same id (asynchronous retries,"
+        f" {sum(inv.attempts for inv in retried):,} runs); {failed:,} of them failed a run",
+    )
+    result.steps.append(cmd.lambda_function("get-function-event-invoke-config"))
+    result.steps.append(
+        Step(
+            "Fix: give asynchronous events an on-failure destination (or a dead-letter queue)"
+            " so an event that fails every retry is kept, not dropped"
+        )
+    )
 
 
 def _cold_only(result: CheckResult, reported: list[Invocation], failed: list[Invocation]) -> None:
