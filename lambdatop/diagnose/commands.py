@@ -34,6 +34,7 @@ class Commands:
         self.json_logs = evidence.json_logs
         self.role_arn = evidence.role_arn
         self.role = self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
+        self.role_from_config = evidence.config is not None and bool(evidence.config.role_arn)
 
     @property
     def fn(self) -> str:
@@ -187,6 +188,13 @@ class Commands:
 
     def simulate(self, action: str, resource: str | None) -> Step:
         source = _q(self.role_arn or "<execution-role-arn>")
+        if self.role and not self.role_from_config:
+            # A denial names the role without its path (`/service-role/` for the console's
+            # roles): IAM says the whole ARN.
+            source = (
+                f'"$(aws iam get-role --role-name {_q(self.role)} --query Role.Arn --output text)"'
+            )
+
         resources = f" --resource-arns {_q(resource)}" if resource else ""
         return Step(
             f"aws iam simulate-principal-policy --policy-source-arn {source}"

@@ -611,9 +611,11 @@ PERMISSION = [
                 "dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:123456789012:table/orders ×3",
             ),
             (
-                "aws iam simulate-principal-policy --policy-source-arn "
-                "arn:aws:iam::123456789012:role/checkout-api-role --action-names dynamodb:GetItem "
-                "--resource-arns arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+                # the role's path is not in the denial: IAM gives the whole ARN
+                'aws iam simulate-principal-policy --policy-source-arn "$(aws iam get-role'
+                ' --role-name checkout-api-role --query Role.Arn --output text)" --action-names'
+                " dynamodb:GetItem --resource-arns"
+                " arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
                 "aws iam list-attached-role-policies --role-name checkout-api-role",
                 "put-role-policy --role-name checkout-api-role",
             ),
