@@ -56,7 +56,8 @@ class Monitor:
         self.rng = rng or random.Random()
         self.watched: set[str] = set()
         self.focus: str | None = None
-        self._wake = asyncio.Event()
+        self._wakes: dict[str, asyncio.Event] = {}
+        """Each polling loop's wake-up, by its key: `r` wakes all, a focus change one."""
         self._stopping = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
@@ -82,15 +83,16 @@ class Monitor:
             )
             self._spawn(f"traces:{name}", traces.source, self._trace_ticker(state, traces))
             self._spawn(f"config:{name}", f"config:{name}", self._detail_once(name))
-            self.refresh_now()
+            self._wake_up("metrics")  # its charts come with the next metrics read
         return state
 
     def set_focus(self, name: str | None) -> None:
-        """The function on screen gets the fastest log polling."""
+        """The function on screen gets the fastest log polling. Only its own log poll is
+        hurried: switching between opened functions costs no other function's calls."""
         self.focus = name
         if name is not None:
             self.watch(name)
-        self.refresh_now()
+            self._wake_up(f"logs:{name}")
 
     def set_window(self, seconds: float) -> None:
         self.window_s = seconds
@@ -98,8 +100,14 @@ class Monitor:
 
     def refresh_now(self) -> None:
         """Wake every poller now (the `r` key)."""
-        woken, self._wake = self._wake, asyncio.Event()
-        woken.set()
+        self._wake_up(*self._wakes)
+
+    def _wake_up(self, *keys: str) -> None:
+        for key in keys:
+            woken = self._wakes.get(key)
+            if woken is not None:
+                self._wakes[key] = asyncio.Event()
+                woken.set()
 
     async def open_trace(self, name: str, trace_id: str) -> None:
         """Fetch one trace's segments for the waterfall; trouble lands in the store."""
@@ -143,12 +151,17 @@ class Monitor:
     def _spawn(self, key: str, source: str, tick: Callable[[], Awaitable[float | None]]) -> None:
         if key in self._tasks and not self._tasks[key].done():
             return
-        self._tasks[key] = asyncio.create_task(self._loop(source, tick), name=f"lambdatop:{key}")
+        self._wakes.setdefault(key, asyncio.Event())
+        self._tasks[key] = asyncio.create_task(
+            self._loop(key, source, tick), name=f"lambdatop:{key}"
+        )
 
-    async def _loop(self, source: str, tick: Callable[[], Awaitable[float | None]]) -> None:
+    async def _loop(
+        self, key: str, source: str, tick: Callable[[], Awaitable[float | None]]
+    ) -> None:
         backoff = Backoff(rng=self.rng)
         while True:
-            wake = self._wake
+            wake = self._wakes[key]
             delay: float | None
             try:
                 delay = await tick()

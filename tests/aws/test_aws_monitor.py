@@ -410,3 +410,26 @@ async def test_traces_told_apart_by_log_ids_are_asked_again_soon_until_the_logs_
     assert poller.filtered_here
     assert poller.filter_expressions  # one strike only so far
     assert failed not in state.traces
+
+
+async def test_switching_functions_hurries_only_the_focused_function_s_log_poll(
+    moto: MotoAccount, monitor: Monitor, aws: Aws
+) -> None:
+    """A focus change wakes the log poll of the function on screen, not every poller of every
+    opened function: switching back and forth costs no metric, trace or listing calls."""
+    seed_checkout(moto)
+    awsseed.function(moto, "orders", timeout_s=10)
+    faults = Faults(aws, moto.url)
+    await faults.install()
+    begin(monitor)
+    monitor.watch("orders")
+    await filled(monitor)
+    await until(lambda: monitor.store.source("logs:orders").last_ok_s is not None, what="orders")
+    before = Counter(faults.attempts)
+    for name in ("orders", "checkout", "orders"):
+        polls = faults.count("logs")
+        monitor.set_focus(name)
+        await until(lambda polls=polls: faults.count("logs") > polls, what=f"{name}'s log poll")
+    after = faults.attempts - before
+    assert after, "the focused log polls were counted"
+    assert {key.split(".")[0] for key in after} == {"cloudwatch-logs"}, after
