@@ -187,6 +187,7 @@ async def test_first_tick_reads_the_window_later_ones_the_lookback(
     assert requests.functions(2) == {"quick", "idle"}
     assert covers(0, 3 * 3600)
     assert covers(1, 3 * 3600)
+    assert covers(2, 3 * 3600), "the fleet's rows total the window too"
     await slow.tick()
     assert len(requests.made) == 5
     assert covers(3, 900 + 120), "the timeout + 2 minutes: Lambda metrics fill in late"

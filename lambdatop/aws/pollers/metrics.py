@@ -120,6 +120,8 @@ class MetricsPoller:
         self.ticks = 0
         self._filled: set[str] = set()
         self._fleet_read: set[str] = set()
+        self._fleet_filled: set[str] = set()
+        self._fleet_window = 0.0
         self._filled_window = 0.0
 
     def _lookback_s(self, names: list[str]) -> float:
@@ -209,13 +211,19 @@ class MetricsPoller:
                 )
             else:
                 self.store.record_ok("metrics:percentiles")
-        # The fleet's few series every few minutes, and at once for functions just listed.
+        # The fleet's few series every few minutes, and at once for functions just listed. The
+        # first read (and one after the window widens) covers the whole window, as the rows'
+        # totals do; later ones the minutes still filling in.
         listed = set(self.store.inventory) - self.watched
-        if self.ticks % self.fleet_every == 0 or listed - self._fleet_read:
+        fleet_fill = bool(listed - self._fleet_filled) or window > self._fleet_window
+        if self.ticks % self.fleet_every == 0 or listed - self._fleet_read or fleet_fill:
             fleet = self.fleet_queries()
             if fleet.queries:
-                await self._fetch(fleet, now - FLEET_LOOKBACK_S, now)
+                back_fleet = max(window, FLEET_LOOKBACK_S) if fleet_fill else FLEET_LOOKBACK_S
+                await self._fetch(fleet, now - back_fleet, now)
             self._fleet_read = listed
+            self._fleet_filled |= listed
+            self._fleet_window = max(self._fleet_window, window)
         self.ticks += 1
         if not self.store.inventory_complete:
             return LISTING_RETRY_S  # the fleet's rows follow as soon as the functions are listed
