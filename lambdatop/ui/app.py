@@ -58,6 +58,8 @@ def headline(diagnosis: Diagnosis) -> CheckStatus:
 @dataclass(slots=True)
 class _Cached:
     version: int
+    minute: int
+    """The window slides each minute, as the header's figures do: a diagnosis is made again."""
     at: float
     logs_read: bool
     """Opening a function makes its (empty) logs evidence: a diagnosis made before is stale."""
@@ -225,7 +227,10 @@ class LambdatopApp(App[int]):
         if (
             cached is not None
             and cached.logs_read == logs_read
-            and (cached.version == state.version or now - cached.at < DIAGNOSIS_EVERY_S)
+            and (
+                (cached.version == state.version and cached.minute == int(now // 60))
+                or now - cached.at < DIAGNOSIS_EVERY_S
+            )
         ):
             return cached.value
         evidence = from_state(
@@ -236,7 +241,7 @@ class LambdatopApp(App[int]):
             logs_read=logs_read,
         )
         result = diagnose(evidence, self.thresholds)
-        self._diagnoses[name] = _Cached(state.version, now, logs_read, result)
+        self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result)
         return result
 
     def worst_status(self, name: str) -> CheckStatus:
@@ -245,7 +250,10 @@ class LambdatopApp(App[int]):
         state = self.store.functions.get(name)
         if state is None:
             return CheckStatus.UNKNOWN
-        if cached is None or cached.version != state.version:
+        if cached is None or (cached.version, cached.minute) != (
+            state.version,
+            int(self.clock() // 60),
+        ):
             if self._budget <= 0:
                 return headline(cached.value) if cached is not None else CheckStatus.UNKNOWN
             self._budget -= 1

@@ -309,3 +309,19 @@ async def test_a_function_aws_does_not_know_says_not_found_and_is_no_fleet_row(
         assert PAYMENTS in rows
         assert "nosuchfn" not in rows
         assert "⚠ nosuchfn: not found" in screen_text(app)  # the banner still says why
+
+
+async def test_the_diagnosis_slides_with_the_window_as_the_header_does(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    """No new data (an endpoint down), but the minutes pass: the header's window moves on, and
+    the diagnosis must count the same window, not the one it was made on."""
+    app = make_app(functions=[PAYMENTS])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        before = app.diagnosis(PAYMENTS)
+        assert before is not None
+        clock.advance(30 * 60)  # half the 1 h window has slid past, no new data
+        after = app.diagnosis(PAYMENTS)
+        assert after is not None
+        assert before.check("metrics").title != after.check("metrics").title
