@@ -693,6 +693,22 @@ PERMISSION = [
         ),
         id="warn-handled-denial-logged-with-no-level",
     ),
+    pytest.param(
+        Case(
+            coped_with(
+                node(
+                    "WARN",
+                    "custom template s3://acme-templates/c-0/invoice.hbs unavailable, using"
+                    " default: AccessDenied: Access Denied\n    at throwDefaultError (/var/runtime/"
+                    "node_modules/@smithy/smithy-client/dist-cjs/index.js:840:20)",
+                )
+            ),
+            WARN,
+            ("Access denied: AccessDenied",),
+            ("handled: logged below ERROR",),
+        ),
+        id="warn-handled-sdk-denial-naming-no-action",
+    ),
 ]
 
 

@@ -735,6 +735,14 @@ def _policy_resource(resource: str, action: str, ev: Evidence) -> str:
 _ROLE_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):role/")
 
 
+# An AWS service's own denial, in its SDK's words: S3's `Access Denied`, a service's
+# `AccessDeniedException`, botocore's `An error occurred (...)`, the SDKs' frames.
+_AWS_DENIAL = re.compile(
+    r"AccessDeniedException|Access Denied\b|An error occurred \(|throwDefaultError|smithy"
+    r"|botocore|aws-sdk|api error |is not authorized to perform"
+)
+
+
 def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     result = CheckResult("permission", Plane.SERVICE, CheckStatus.OK, "", steps=cmd.role_policies())
@@ -759,7 +767,8 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     affected = {f.request_id for f in denials if f.request_id}
     failed = sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed)
     coped = ev.coped(denials)
-    if coped and not any(":" in action for action, _ in groups):
+    aws_said = any(_AWS_DENIAL.search(f.line.text[:4000]) for f in denials)
+    if coped and not aws_said and not any(":" in action for action, _ in groups):
         # No IAM action named and nothing failed: the application's own access rule at work
         # (`user 8812 denied access to profile -> 403`), not the execution role's.
         result.title = "No IAM access denied"
