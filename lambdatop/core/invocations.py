@@ -57,6 +57,10 @@ class _PendingInit:
     invocation failed, so a REPORT without one means it succeeded."""
 
 
+_RETRY_AFTER_MS = 1_000
+"""A START of a request that already reported, this long after its end, is Lambda's retry (a
+minute or more later, as a rule); sooner, it is the same line again (overlapping exports) or
+an export's order within a millisecond."""
 _LONGEST_INVOCATION_MS = 900_000
 """Lambda's longest timeout (15 minutes)."""
 
@@ -121,7 +125,11 @@ class InvocationTracker:
         invocation = self.invocations.get(request_id)
         if invocation is None:
             invocation = self._begin(request_id, stream, timestamp_ms)
-        if kind is _START and invocation.reported:
+        if (
+            kind is _START
+            and invocation.reported
+            and timestamp_ms >= (invocation.end_ms or 0) + _RETRY_AFTER_MS
+        ):
             # The same request again, complete once already: an asynchronous retry. Its first
             # run's start stays; its REPORT tells the retry's outcome.
             invocation.attempts += 1
@@ -140,8 +148,17 @@ class InvocationTracker:
             running.add(request_id)
         elif line.request_id is not None and request_id != (latest := current.get(stream)):
             running = self._open.get(stream)
-            if running is not None and request_id in running and latest in running:
-                # An earlier request still writing after a later one started: they overlap.
+            if (
+                kind is _APP
+                and running is not None
+                and request_id in running
+                and latest in running
+                and (later := self.invocations.get(latest or "")) is not None
+                and later.start_ms is not None
+                and timestamp_ms > later.start_ms
+            ):
+                # An earlier request's own line after a later one started (not an END or
+                # REPORT of the same millisecond, as an export may order them): they overlap.
                 self._concurrent.add(stream)
             current[stream] = request_id
         if kind is _REPORT and (running := self._open.get(stream)) is not None:
@@ -312,6 +329,7 @@ class InvocationTracker:
 
 # Looked up on every line: an enum member read from its class costs more than a global.
 _START = LineKind.START
+_APP = LineKind.APP
 _REPORT = LineKind.REPORT
 _TIMEOUT = LineKind.TIMEOUT
 _RUNTIME_EXIT = LineKind.RUNTIME_EXIT

@@ -1052,26 +1052,41 @@ def test_a_start_without_its_report_alone_is_no_sign_of_requests_at_once() -> No
 
 
 def test_an_asynchronous_retry_under_the_same_id_keeps_the_failed_run() -> None:
-    """Lambda retries a failed asynchronous event under the same request id, often in a new
-    environment: the timeout's 15 s stay the invocation's, not the retry's 120 ms cold run,
-    and the retry's init is no later request's cold start."""
+    """Lambda retries a failed asynchronous event under the same request id a minute later,
+    often in a new environment: the timeout's 15 s stay the invocation's, not the retry's
+    120 ms cold run, and the retry's init is no later request's cold start."""
     timed_out = f"{TS} {RID} Task timed out after 15.00 seconds"
-    pipeline = run(
-        [
-            (STREAM_A, start(RID)),
-            (STREAM_A, timed_out),
-            (STREAM_A, end(RID)),
-            (STREAM_A, report_line(RID, "15000.00", "15000", 256, 80, "Status: timeout")),
-            (STREAM_B, INIT_START),
-            (STREAM_B, start(RID)),
-            (STREAM_B, end(RID)),
-            (STREAM_B, report_line(RID, "120.00", "120", 256, 80, "Init Duration: 800.00 ms")),
-            (STREAM_B, start(RID2)),
-            (STREAM_B, end(RID2)),
-            (STREAM_B, report_line(RID2, "100.00", "100", 256, 80)),
-        ]
+    first = [
+        (STREAM_A, start(RID)),
+        (STREAM_A, timed_out),
+        (STREAM_A, end(RID)),
+        (STREAM_A, report_line(RID, "15000.00", "15000", 256, 80, "Status: timeout")),
+    ]
+    retry = [
+        (STREAM_B, INIT_START),
+        (STREAM_B, start(RID)),
+        (STREAM_B, end(RID)),
+        (STREAM_B, report_line(RID, "120.00", "120", 256, 80, "Init Duration: 800.00 ms")),
+        (STREAM_B, start(RID2)),
+        (STREAM_B, end(RID2)),
+        (STREAM_B, report_line(RID2, "100.00", "100", 256, 80)),
+    ]
+    pipeline = LogPipeline()
+    pipeline.ingest_all(events(first) + events(retry, start_ms=TS_MS + 60_000))
+    invocation = pipeline.tracker.invocations[RID]
+    assert (invocation.status, invocation.duration_ms, invocation.attempts) == (
+        S.TIMEOUT,
+        15000.0,
+        2,
     )
-    first = pipeline.tracker.invocations[RID]
-    assert (first.status, first.duration_ms, first.attempts) == (S.TIMEOUT, 15000.0, 2)
-    assert first.init_ms is None
+    assert invocation.init_ms is None
     assert not pipeline.tracker.invocations[RID2].cold
+
+
+def test_the_same_lines_twice_are_no_retry() -> None:
+    """Overlapping exports without event ids repeat an invocation's lines at once."""
+    once = [start(RID), PY_TRACEBACK, end(RID), report_line(RID, "20.00", "20", 256, 80)]
+    pipeline = LogPipeline()
+    pipeline.ingest_all(events(once) + events(once))
+    invocation = pipeline.tracker.invocations[RID]
+    assert (invocation.status, invocation.attempts) == (S.ERROR, 1)

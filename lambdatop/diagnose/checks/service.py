@@ -13,7 +13,6 @@ from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
-from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import (
@@ -136,17 +135,24 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
             if init_failures
             else f"{count(len(reinits), 'init')} re-run in an invocation timed out"
         )
-    elif share >= limits.cold_start_ratio_fail and slow and (idle := _idle_gap_ms(reported)):
+    elif (
+        share >= limits.cold_start_ratio_fail
+        and slow
+        and (idle := _after_idle(reported)) * 2 > len(cold)
+        and (len(cold) - idle) / len(reported) < limits.cold_start_ratio_fail
+    ):
         # Invocations minutes apart find their environment reclaimed: cold by nature (a
-        # schedule, a quiet API), not a burst outgrowing the warm environments.
+        # schedule, a quiet API), not a burst outgrowing the warm environments. A burst
+        # after a quiet night is still a storm: only the cold starts after idling are excused.
         result.status = CheckStatus.WARN
         result.title = (
-            f"{cold_share} of invocations started cold (init p99 {ms(p99)}): they come"
-            f" {human_duration(idle / 1000)} apart, and idle environments are reclaimed"
+            f"{cold_share} of invocations started cold (init p99 {ms(p99)}): most came"
+            " minutes after the one before, and idle environments are reclaimed"
         )
         result.evidence.append(
-            f"median gap between invocations {human_duration(idle / 1000)}: each finds its"
-            " environment gone; if nobody waits on it (a schedule), nothing to fix"
+            f"{idle:,} of the {len(cold):,} cold starts came 5 min or more after the invocation"
+            " before: each found its environment gone; if nobody waits on them (a schedule),"
+            " nothing to fix"
         )
     elif share >= limits.cold_start_ratio_fail and slow:
         result.status = CheckStatus.FAIL
@@ -186,15 +192,17 @@ _IDLE_GAP_MS = 5 * 60_000
 this start cold whatever is done inside the function."""
 
 
-def _idle_gap_ms(reported: list[Invocation]) -> int | None:
-    """The median gap between invocations when it is long enough that each finds its
-    environment reclaimed, else None."""
-    starts = sorted(inv.start_ms for inv in reported if inv.start_ms is not None)
-    gaps = sorted(b - a for a, b in pairwise(starts))
-    if not gaps:
-        return None
-    median = gaps[len(gaps) // 2]
-    return median if median >= _IDLE_GAP_MS else None
+def _after_idle(reported: list[Invocation]) -> int:
+    """The cold starts that came `_IDLE_GAP_MS` or more after the invocation before them (the
+    first of the window counts as one): their environments were reclaimed while idle."""
+    ordered = sorted(
+        (inv for inv in reported if inv.start_ms is not None), key=lambda inv: inv.start_ms or 0
+    )
+    idle = 1 if ordered and ordered[0].cold else 0
+    for before, inv in pairwise(ordered):
+        if inv.cold and (inv.start_ms or 0) - (before.start_ms or 0) >= _IDLE_GAP_MS:
+            idle += 1
+    return idle
 
 
 # Dependency errors that explain why an invocation ran out of time, and the check of each.
