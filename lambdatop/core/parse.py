@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from lambdatop.core.classify import classify, classify_after, may_classify
@@ -300,11 +301,28 @@ def _quiet_json(message: str) -> str | None:
 
 # An event source's record, named in a line: an SQS message, a Kinesis or DynamoDB stream
 # record. The same record in many failed invocations is a poison message.
-_RECORD_WORDS = ("essageId", "equenceNumber", "eventID")
+_RECORD_WORDS = ("messageId", "sequenceNumber", "eventID")
+# The event's own field names (an SNS or SQS API answer says `MessageId`, a producer's Kinesis
+# answer `SequenceNumber`); ids of their shapes: an SQS message id is a UUID, a stream's
+# sequence number 20 digits or more, a DynamoDB stream's event id 32 hex digits.
 RECORD_ID = re.compile(
-    r"(?P<key>[mM]essageId|[sS]equenceNumber|eventID)\\?[\"']?\s*[=:]\s*\\?[\"']?"
-    r"(?P<id>[0-9A-Za-z][0-9A-Za-z-]{7,127})"
+    r"(?<![A-Za-z_])(?:(?P<key>messageId)\\?[\"']?\s*[=:]\s*\\?[\"']?"
+    r"(?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+    r"|(?P<key2>sequenceNumber)\\?[\"']?\s*[=:]\s*\\?[\"']?(?P<id2>\d{20,})"
+    r"|(?P<key3>eventID)\\?[\"']?\s*[=:]\s*\\?[\"']?(?P<id3>[0-9a-fA-F]{32}))(?![\w-])"
 )
+
+
+def record_keys(text: str, end: int) -> Iterator[str]:
+    """The records the first `end` characters name, as `messageid=<id>`, `sequencenumber=<n>`
+    or `eventid=<hex>`."""
+    for match in RECORD_ID.finditer(text, 0, end):
+        for key, value in (match.group("key", "id"), match.group("key2", "id2")):
+            if key:
+                yield f"{key.lower()}={value}"
+                break
+        else:
+            yield f"eventid={match.group('id3')}"
 
 
 def names_a_record(text: str) -> bool:

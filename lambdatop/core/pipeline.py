@@ -6,12 +6,13 @@ bounded memory: invocations, and for each error family the most recent lines tha
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lambdatop.core.invocations import InvocationTracker
-from lambdatop.core.parse import RECORD_ID, names_a_record, parse
+from lambdatop.core.parse import names_a_record, parse, record_keys
 from lambdatop.core.records import (
     Classification,
     ErrorFamily,
@@ -30,6 +31,8 @@ _REPORT = LineKind.REPORT
 _APP = LineKind.APP
 _RECORD_SCAN = 20_000
 """How far into a line record ids are looked for (a printed batch of 10 SQS messages)."""
+_SQS_CONTEXT = re.compile(r"(?i)sqs|receive_?count|receipt_?handle|queue|batch")
+"""Words by which a line naming a messageId shows it is about a queue's message."""
 _MAX_RECORDS = 200_000
 _MAX_NAMING = 100
 
@@ -107,8 +110,9 @@ class LogPipeline:
 
     def _note_records(self, text: str, request_id: str) -> None:
         records = self.records
-        for match in RECORD_ID.finditer(text, 0, _RECORD_SCAN):
-            key = f"{match.group('key').lower()}={match.group('id')}"
+        for key in record_keys(text, _RECORD_SCAN):
+            if key.startswith("messageid=") and not _SQS_CONTEXT.search(text, 0, _RECORD_SCAN):
+                continue  # a UUID named messageId (an idempotency key) is no queue's message
             named = records.get(key)
             if named is None:
                 if len(records) >= _MAX_RECORDS:

@@ -252,9 +252,10 @@ def queue_consumer() -> list[Event]:
         lines = streams[STREAM_A if n % 2 else STREAM_B]
         lines += [
             f"START RequestId: {rid} Version: $LATEST",
-            f"[INFO]\t2026-03-02T09:14:55.120Z\t{rid}\tprocessing messageId={message}\n",
+            f"[INFO]\t2026-03-02T09:14:55.120Z\t{rid}\tprocessing messageId={message}"
+            " from queue orders\n",
             f'{{"timestamp": "2026-03-02T09:14:55Z", "level": "INFO", "requestId": "{rid}",'
-            f' "message": "deleting messageId: {message}"}}',
+            f' "message": "deleting messageId: {message} (sqs)"}}',
         ]
         if message == poison:
             lines.append("[ERROR] KeyError: 'sku'\nTraceback (most recent call last):\n")

@@ -646,7 +646,9 @@ def test_failures_that_come_only_with_cold_starts_say_so() -> None:
 POISON_ID = "5f3c9a1e-2b7d-4e0a-9c6f-8d1b2a3c4e5f"
 
 
-def _consumer(poisoned: int, line: str = "[INFO]\t{ts}\t{rid}\tprocessing messageId={id}") -> Logs:
+def _consumer(
+    poisoned: int, line: str = "[INFO]\t{ts}\t{rid}\tprocessing messageId={id} receiveCount=1"
+) -> Logs:
     """An SQS consumer: each invocation names its message; `poisoned` deliveries of one
     message fail."""
     logs = Logs()
@@ -691,7 +693,7 @@ def test_messages_each_seen_once_say_nothing_of_the_source() -> None:
 def test_a_message_delivered_again_while_still_running_points_at_the_visibility_timeout() -> None:
     logs = Logs()
     first, second = logs.stream(), logs.stream()
-    message = "processing messageId=d78e1dec-f977-4359-aca9-a372eb7b00e0"
+    message = "processing SQS messageId=d78e1dec-f977-4359-aca9-a372eb7b00e0"
     started = logs.clock_ms
     logs.invoke(first, app=[py("INFO", message)], duration_ms=52_000.0, gap_ms=0)
     logs.clock_ms = started + 45_000
@@ -716,3 +718,63 @@ def test_requests_run_again_under_the_same_id_are_called_retries() -> None:
     has(result.evidence, "2 requests ran again under the same id (asynchronous retries, 6 runs)")
     has(result.commands, "aws lambda get-function-event-invoke-config --function-name")
     has(result.next_steps, "on-failure destination")
+
+
+def _deliveries(logs: Logs, message: str, runs: int, *, fail: int, line: str | None = None) -> None:
+    """`runs` deliveries of one SQS message in their own environment, the first `fail` failing."""
+    for n in range(runs):
+        app = [py("INFO", line or f"processing messageId={message} receiveCount={n + 1}")]
+        if n < fail:
+            logs.invoke(
+                logs.stream(), app=[*app, py_unhandled("PartnerApiError", "503")], status="error"
+            )
+        else:
+            logs.invoke(logs.stream(), app=app)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["every-message-failing", "failed-then-succeeded", "not-a-queue-s-id", "not-an-id"],
+)
+def test_what_is_no_poison_message(case: str) -> None:
+    """An outage fails every message alike; a message that went through on its fourth try was
+    not poison; an idempotency key or `messageId: undefined` names no queue's message."""
+    logs = Logs()
+    if case == "every-message-failing":
+        for n in range(6):
+            _deliveries(logs, f"00000000-0000-4000-8000-{n:012d}", 4, fail=4)
+    elif case == "failed-then-succeeded":
+        _deliveries(logs, POISON_ID, 4, fail=3)
+        logs.healthy(20)
+    elif case == "not-a-queue-s-id":
+        _deliveries(logs, POISON_ID, 4, fail=4, line=f"idempotency check messageId={POISON_ID}")
+        logs.healthy(20)
+    else:
+        _deliveries(logs, POISON_ID, 4, fail=4, line="received messageId: undefined from queue")
+        logs.healthy(20)
+    result = run(evidence(logs), "event_source")
+    assert result.status is UNKNOWN, result.title
+
+
+def test_of_a_batch_failing_whole_the_message_the_error_names_is_the_poison() -> None:
+    batch = [f"a8f1e2d3-0000-4000-8000-0000000bcc0{n}" for n in range(5)]
+    logs = Logs()
+    logs.healthy(20)
+    for _ in range(3):
+        logs.invoke(
+            logs.stream(),
+            app=[
+                py("INFO", "received batch of 5: " + ", ".join(f"messageId={m}" for m in batch)),
+                py_unhandled(
+                    "JSONDecodeError", f"Expecting value while decoding messageId={batch[4]}"
+                ),
+            ],
+            status="error",
+        )
+    result = run(evidence(logs), "event_source")
+    assert result.status is FAIL
+    has(
+        [result.title],
+        f"messageId {batch[4]} failed 3 of 3",
+        "the 4 others of its batch, the error names it",
+    )

@@ -7,6 +7,7 @@ from collections import Counter
 from itertools import pairwise
 
 from lambdatop.core import metrics as m
+from lambdatop.core.parse import record_keys
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, Status
 from lambdatop.core.sanitize import one_line
@@ -88,25 +89,41 @@ def _records_in_the_logs(ev: Evidence, result: CheckResult, cmd: Commands) -> No
     by_id = {inv.request_id: inv for inv in ev.reported}
     poison: list[tuple[str, int, int]] = []
     redelivered: list[str] = []
+    succeeded = 0  # records with a delivery that succeeded
     for record, named in ev.records.items():
         deliveries = [by_id[rid] for rid in named if rid in by_id]
+        failed = sum(1 for inv in deliveries if inv.failed)
+        if failed < len(deliveries):
+            succeeded += 1
         if len(deliveries) < 2:
             continue
-        failed = sum(1 for inv in deliveries if inv.failed)
-        if failed >= _POISON_MIN and 2 * failed >= len(deliveries):
+        if failed >= _POISON_MIN and failed == len(deliveries):
             poison.append((record, failed, len(deliveries)))
         elif record.startswith("messageid=") and _overlap(deliveries):
             redelivered.append(record)
-    if poison:
+    # A poison record fails where others pass, or alone blocks its shard (one batch retried,
+    # or a few); when many records each fail every delivery, something they all need is
+    # failing (invocation_errors says what).
+    batches = {frozenset(ev.records[record]) for record, _, _ in poison}
+    if poison and (len(batches) <= 2 or succeeded >= 2 * len(poison)):
         poison.sort(key=lambda item: -item[1])
-        record, failed, delivered = poison[0]
+        (record, failed, delivered), named_by_error = _the_one_named(ev, poison)
         key, _, value = record.partition("=")
         what = _SOURCE_OF_KEY.get(key, "record")
         name = _KEY_NAMES.get(key, key)
         result.status = CheckStatus.FAIL
+        batch = ev.records[record]
+        mates = sum(1 for other, _, _ in poison if other != record and ev.records[other] == batch)
+        others = len(poison) - 1 - mates
         result.title = (
             f"A poison {what}: {name} {value[:40]} failed {failed} of {delivered} deliveries"
-            + (f" (+{count(len(poison) - 1, 'other record')})" if len(poison) > 1 else "")
+            + (
+                f" (with the {mates} others of its batch"
+                + (", the error names it)" if named_by_error else ": one of them)")
+                if mates
+                else ""
+            )
+            + (f" (+{count(others, 'other record')})" if others else "")
         )
         result.evidence.append(
             f"{count(len(poison), 'record')} failed on 3 or more deliveries each; retried, they"
@@ -161,6 +178,23 @@ def _records_in_the_logs(ev: Evidence, result: CheckResult, cmd: Commands) -> No
                 " timeout (AWS's advice for Lambda consumers)"
             )
         )
+
+
+def _the_one_named(
+    ev: Evidence, poison: list[tuple[str, int, int]]
+) -> tuple[tuple[str, int, int], bool]:
+    """Of records that fail together (a batch retried whole), the one the error lines name,
+    and whether one did."""
+    first = poison[0]
+    together = [item for item in poison if ev.records[item[0]] == ev.records[first[0]]]
+    if len(together) == 1:
+        return first, False
+    wanted = {item[0] for item in together}
+    for finding in [*ev.failures, *ev.logged_errors]:
+        for record in record_keys(finding.line.text, 4000):
+            if record in wanted:
+                return next(item for item in together if item[0] == record), True
+    return first, False
 
 
 def _overlap(deliveries: list[Invocation]) -> bool:
