@@ -778,3 +778,29 @@ def test_of_a_batch_failing_whole_the_message_the_error_names_is_the_poison() ->
         f"messageId {batch[4]} failed 3 of 3",
         "the 4 others of its batch, the error names it",
     )
+
+
+def test_a_change_is_not_blamed_or_credited_on_too_little() -> None:
+    """One failure after a deploy is no deploy gone wrong; five quiet invocations after a
+    change that came at a 25 % failure rate are no fix."""
+    logs = Logs(version="7")
+    env = logs.stream("7")
+    for _ in range(6):
+        logs.invoke(env)
+    logs.version = "8"
+    env = logs.stream("8")
+    logs.invoke(env, app=[py_unhandled("InternalServerError", "try again")], status="error")
+    for _ in range(5):
+        logs.invoke(env)
+    blamed = run(evidence(logs), "invocation_errors")
+    assert not blamed.title.startswith("Errors began"), blamed.title
+    logs = Logs()
+    env = logs.stream()
+    for n in range(40):
+        logs.invoke(env, memory_mb=512, timeout_s=30.0 if n % 4 == 0 else None)
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(env, memory_mb=1024)
+    credited = run(evidence(logs), "invocation_errors")
+    assert credited.status is FAIL, credited.title
+    assert "none of the 5 since" not in credited.title

@@ -706,7 +706,13 @@ def _since_a_change(
     failed_before = sum(1 for inv in before if inv.failed)
     failed_after = sum(1 for inv in after if inv.failed)
     rate_before, rate_after = failed_before / len(before), failed_after / len(after)
-    if failed_before and not failed_after:
+    tail = before[-max(_MIN_SIDE, len(before) // 4) :]
+    if (
+        failed_before
+        and not failed_after
+        and any(inv.failed for inv in tail)  # still failing when the change came
+        and (1 - rate_before) ** len(after) < 0.05  # no failure since is not luck
+    ):
         result.title = (
             f"{failed_before:,} failed before {what} at {at}; none of the {len(after):,} since"
         )
@@ -714,14 +720,19 @@ def _since_a_change(
         if result.status is CheckStatus.FAIL:
             result.status = CheckStatus.WARN
         return
-    if rate_after >= limits.error_rate_fail and rate_before < min(
-        limits.error_rate_warn, rate_after / 4
-    ):
+    calm_before = rate_before < min(limits.error_rate_warn, rate_after / 4)
+    if rate_after >= limits.error_rate_fail and calm_before and failed_after >= _POISON_MIN:
         result.title = (
             f"Errors began with {what} at {at}: {failed_after:,} of {len(after):,} failed since,"
             f" {failed_before:,} of {len(before):,} before"
         )
         result.evidence.insert(1, f"errors began with {what} at {at}")
+        result.steps.append(
+            Step(
+                f"Check: a dependency failing since {at} would look the same: do the errors"
+                " name one?"
+            )
+        )
         if old.version != new.version and old.version and old.version != "$LATEST":
             result.steps.append(
                 cmd.lambda_function(
