@@ -188,9 +188,23 @@ async def test_slash_filters_the_fleet_as_you_type_and_escape_clears(
         assert app.pinned == []  # `p` typed into the filter is a letter, not the pin key
         assert "1 of 7 functions" in screen_text(app)
         assert "filter “rep”" in screen_text(app)
-        await pilot.press("enter", "escape")
+        await pilot.press("backspace")  # "re": two left
+        await pilot.press("enter")  # keeps the filter, back in the table
+        assert isinstance(app.focused, DataTable)
+        assert len(fleet_names(app)) > 1
+        await pilot.press("escape")
         assert fleet_names(app) == everyone
         assert isinstance(app.focused, DataTable)
+
+
+async def test_enter_in_the_filter_opens_the_one_function_left(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "r", "e", "p", "enter")
+        await settle(pilot)
+        assert app.screen is app.incident_screen
+        assert EXPORTER in app.opened
 
 
 async def test_slash_highlights_the_log_with_a_match_count_and_n_moves(
