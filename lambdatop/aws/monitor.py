@@ -34,7 +34,10 @@ TRACES_EARLY_POLLS = 12
 """At most this many quick re-asks while a function's first logs arrive (emulators only)."""
 BACKFILL_EVENTS = 50_000
 FOCUSED_LOG_INTERVAL = (1.0, 5.0)
-OTHER_LOG_INTERVAL = (5.0, 20.0)
+OTHER_LOG_INTERVAL = (15.0, 60.0)
+"""An opened function off screen keeps following, slower: a focus change catches it up."""
+OTHER_TRACES_SLOWER = 3
+"""An opened function off screen asks for traces this many times less often."""
 
 
 class Monitor:
@@ -93,6 +96,10 @@ class Monitor:
         if name is not None:
             self.watch(name)
             self._wake_up(f"logs:{name}")
+            traces = self.store.health.get(f"traces:{name}")
+            last = traces.last_ok_s if traces is not None else None
+            if last is not None and self.clock() - last >= TracesPoller.interval_s:
+                self._wake_up(f"traces:{name}")  # read less often while off screen
 
     def set_window(self, seconds: float) -> None:
         self.window_s = seconds
@@ -261,6 +268,8 @@ class Monitor:
             if poller.filtered_here and soon > 0 and arriving:
                 soon -= 1
                 return TRACES_BEFORE_LOGS_S
+            if self.focus != state.name:
+                return poller.interval_s * OTHER_TRACES_SLOWER
             return poller.interval_s
 
         return tick

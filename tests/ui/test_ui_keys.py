@@ -197,14 +197,20 @@ async def test_slash_filters_the_fleet_as_you_type_and_escape_clears(
         assert isinstance(app.focused, DataTable)
 
 
-async def test_enter_in_the_filter_opens_the_one_function_left(make_app: AppFactory) -> None:
+async def test_enter_in_the_filter_then_enter_opens_the_first_match(
+    make_app: AppFactory,
+) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
+        await pilot.press("down", "down", "down")  # the cursor was elsewhere before filtering
         await pilot.press("slash", "r", "e", "p", "enter")
         await settle(pilot)
+        assert app.screen is app.fleet_screen
+        await pilot.press("enter")
+        await settle(pilot)
         assert app.screen is app.incident_screen
-        assert EXPORTER in app.opened
+        assert app.opened == [EXPORTER]
 
 
 async def test_slash_highlights_the_log_with_a_match_count_and_n_moves(

@@ -280,12 +280,12 @@ class FleetScreen(StoreScreen):
         self.refresh_data()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter keeps the filter and goes back to the table; with one function left, opens
-        it (as k9s does)."""
+        """Enter keeps the filter and goes back to the table, on its first match (as k9s
+        does): enter again opens it."""
         table = self.query_one("#fleet", DataTable)
         table.focus()
-        if self.term and table.row_count == 1:
-            self.action_open()
+        if table.row_count:
+            table.move_cursor(row=0)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#fleet-filter", Input)
