@@ -828,7 +828,9 @@ def _from_lines(text: str) -> ExportedLogs:
         return _from_cli_text(lines)
     envelope = _detect_envelope(lines)
     out = ExportedLogs(form="jsonl" if lines and lines[0].lstrip().startswith("{") else "text")
-    messages: list[tuple[str, str, int | None]] = []
+    # Each event's lines, joined once at the end: a traceback of 40,000 frames is 40,000
+    # continuation lines, and joining each to the growing message would copy it every time.
+    messages: list[tuple[list[str], str, int | None]] = []
     skipping = False  # the lines of an event of a log group not kept
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
@@ -846,21 +848,21 @@ def _from_lines(text: str) -> ExportedLogs:
                 enveloped = _enveloped(match, out)
                 skipping = enveloped is None
                 if enveloped is not None:
-                    messages.append(enveloped)
+                    first, stream, stamp = enveloped
+                    messages.append(([first], stream, stamp))
                 continue
             if not skipping:
                 if messages:
                     # An untagged line continues the previous event's message.
-                    message, stream, stamp = messages[-1]
                     if envelope is _LAMBDATOP_TAIL:
                         line = line.removeprefix(_LAMBDATOP_TAIL_INDENT)
-                    messages[-1] = (message + "\n" + line, stream, stamp)
+                    messages[-1][0].append(line)
                     continue
-                messages.append((line, "", None))
+                messages.append(([line], "", None))
         else:
-            messages.append((line, "", None))
-    for message, stream, stamp in messages:
-        message = _rejoined_json(message)
+            messages.append(([line], "", None))
+    for parts, stream, stamp in messages:
+        message = _rejoined_json("\n".join(parts))
         parsed = parse(message)
         if stamp is None:
             stamp = parsed.timestamp_ms

@@ -61,6 +61,9 @@ _RETRY_AFTER_MS = 1_000
 """A START of a request that already reported, this long after its end, is Lambda's retry (a
 minute or more later, as a rule); sooner, it is the same line again (overlapping exports) or
 an export's order within a millisecond."""
+_MAX_AT_ONCE = 256
+"""The most requests a stream is taken to run at once (a Managed Instances environment runs
+dozens): beyond, REPORTs are missing, and the oldest starts are forgotten."""
 _LONGEST_INVOCATION_MS = 900_000
 """Lambda's longest timeout (15 minutes)."""
 
@@ -76,7 +79,7 @@ class InvocationTracker:
         """Invocations whose failure so far is only their init phase's, and whether their
         REPORT will say `Status:` on failure. The platform's own verdict can clear it: an init
         that failed once is retried when the invocation starts, and may succeed."""
-        self._open: dict[str, set[str]] = {}
+        self._open: dict[str, dict[str, int]] = {}
         """The requests of each stream that started and have not reported yet."""
         self._concurrent: set[str] = set()
         """Streams seen running requests at once: an earlier one wrote after a later began."""
@@ -143,9 +146,11 @@ class InvocationTracker:
             current.move_to_end(stream)
             running = self._open.get(stream)
             if running is None:
-                running = self._open[stream] = set()
+                running = self._open[stream] = {}
                 self._trim()
-            running.add(request_id)
+            running[request_id] = timestamp_ms
+            if len(running) > _MAX_AT_ONCE:
+                del running[next(iter(running))]  # REPORTs missing: forget the oldest
         elif line.request_id is not None and request_id != (latest := current.get(stream)):
             running = self._open.get(stream)
             if (
@@ -162,7 +167,7 @@ class InvocationTracker:
                 self._concurrent.add(stream)
             current[stream] = request_id
         if kind is _REPORT and (running := self._open.get(stream)) is not None:
-            running.discard(request_id)
+            running.pop(request_id, None)
         if (
             line.classification is None
             and line.report is None
@@ -182,12 +187,12 @@ class InvocationTracker:
         running = self._open.get(stream)
         if not running:
             return latest
-        invocations = self.invocations
-        for request_id in list(running):
-            invocation = invocations.get(request_id)
-            start = invocation.start_ms if invocation is not None else None
-            if start is None or timestamp_ms - start > _LONGEST_INVOCATION_MS:
-                running.discard(request_id)
+        # Requests are kept in the order they started: the stale ones are the first.
+        while running:
+            request_id, start = next(iter(running.items()))
+            if timestamp_ms - start <= _LONGEST_INVOCATION_MS:
+                break
+            del running[request_id]
         if len(running) > 1:
             return None
         return next(iter(running), latest)

@@ -1090,3 +1090,15 @@ def test_the_same_lines_twice_are_no_retry() -> None:
     pipeline.ingest_all(events(once) + events(once))
     invocation = pipeline.tracker.invocations[RID]
     assert (invocation.status, invocation.attempts) == (S.ERROR, 1)
+
+
+def test_requests_whose_report_never_came_stop_counting_as_running() -> None:
+    """In an environment running requests at once, a request that never reported (an export
+    filtered to START and ERROR) is not running 15 minutes later: a line without a request id
+    then belongs to the one request that is."""
+    overlap = [start(RID), start(RID2), py("still on order 1", RID)]
+    later = [start(RID3), PY_TRACEBACK]
+    pipeline = LogPipeline()
+    pipeline.ingest_all(events(overlap) + events(later, start_ms=TS_MS + 16 * 60_000))
+    (failure,) = pipeline.failures
+    assert failure.request_id == RID3
