@@ -202,8 +202,9 @@ def evidence_from_export(
 
 
 def _export_pipeline() -> LogPipeline:
-    """A pipeline that keeps everything an export holds."""
-    return LogPipeline(max_invocations=10_000_000, max_findings=100_000)
+    """A pipeline that keeps everything an export holds: every invocation, and the running
+    request of every stream (an export of a burst can hold tens of thousands at once)."""
+    return LogPipeline(max_invocations=10_000_000, max_findings=100_000, max_streams=10_000_000)
 
 
 def _windowed(

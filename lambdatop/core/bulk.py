@@ -174,7 +174,8 @@ class _Shard(LogPipeline):
     export, so that the merge can record them all in the export's order."""
 
     def __init__(self, pipeline: LogPipeline) -> None:
-        super().__init__(max_invocations=pipeline.tracker.limits[0])
+        max_invocations, max_streams = pipeline.tracker.limits
+        super().__init__(max_invocations=max_invocations, max_streams=max_streams)
         self.position = 0
         self.marks: list[tuple[int, Finding]] = []
 

@@ -54,8 +54,10 @@ class Finding:
 class LogPipeline:
     """Parses and groups log events, keeping a bounded record of what went wrong."""
 
-    def __init__(self, max_invocations: int = 50_000, max_findings: int = 5_000) -> None:
-        self.tracker = InvocationTracker(max_invocations=max_invocations)
+    def __init__(
+        self, max_invocations: int = 50_000, max_findings: int = 5_000, max_streams: int = 5_000
+    ) -> None:
+        self.tracker = InvocationTracker(max_invocations=max_invocations, max_streams=max_streams)
         self.findings: dict[ErrorFamily, deque[Finding]] = {
             family: deque(maxlen=max_findings) for family in ErrorFamily
         }

@@ -808,3 +808,48 @@ def test_a_custom_log_group_named_by_the_export_is_the_one_the_commands_search(
     searches = [step for step in commands if "--log-group-name" in step]
     assert searches
     assert all("--log-group-name /shared/app-logs " in step for step in searches)
+
+
+def test_an_export_of_thousands_of_environments_at_once_attributes_every_error(
+    tmp_path: Path,
+) -> None:
+    """A burst of 6,000 environments, each running one request when its unhandled error (a
+    line without a request id) comes: every one failed, none inherits another's."""
+    events = []
+    streams = [f"2026/03/02/[$LATEST]{n:032x}" for n in range(6_000)]
+    rids = [f"{n:08x}-0000-4000-8000-000000000000" for n in range(6_000)]
+    clock = 1_772_442_000_000
+    for stream, rid in zip(streams, rids, strict=True):
+        events.append((stream, clock, f"START RequestId: {rid} Version: $LATEST\n"))
+    for n, (stream, rid) in enumerate(zip(streams, rids, strict=True)):
+        if n % 2 == 0:
+            events.append(
+                (
+                    stream,
+                    clock + 10,
+                    "[ERROR] KeyError: 'sku'\nTraceback (most recent call last):\n",
+                )
+            )
+        events.append((stream, clock + 20, f"END RequestId: {rid}\n"))
+        events.append(
+            (
+                stream,
+                clock + 20,
+                f"REPORT RequestId: {rid}\tDuration: 20.00 ms\tBilled Duration: 20 ms\t"
+                "Memory Size: 128 MB\tMax Memory Used: 60 MB\t\n",
+            )
+        )
+    path = tmp_path / "burst.json"
+    path.write_text(
+        json.dumps(
+            {
+                "events": [
+                    {"logStreamName": s, "timestamp": t, "message": m, "eventId": str(i)}
+                    for i, (s, t, m) in enumerate(events)
+                ]
+            }
+        )
+    )
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    summary = run.json["summary"]
+    assert (summary["invocations"], summary["errors"]) == (6_000, 3_000)
