@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +12,14 @@ from pathlib import Path
 
 from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
 from lambdatop.core.bulk import ingest_export, read_and_ingest
-from lambdatop.core.export import ExportedLogs, ExportError, read_export, read_input
+from lambdatop.core.export import (
+    MAX_INPUT_BYTES,
+    TOO_LARGE,
+    ExportedLogs,
+    ExportError,
+    read_export,
+    read_input,
+)
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.timeutil import human_duration, parse_duration
 from lambdatop.diagnose.engine import diagnose
@@ -66,6 +74,8 @@ def _read_input(path: str) -> bytes:
     if path == "-":
         return read_input(sys.stdin.buffer)
     with Path(path).expanduser().open("rb") as file:
+        if os.fstat(file.fileno()).st_size > MAX_INPUT_BYTES:
+            raise ExportError(TOO_LARGE)  # said before reading 2 GiB for nothing
         return read_input(file)
 
 

@@ -200,14 +200,14 @@ _ENVELOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 MAX_INPUT_BYTES = 2 * 1024**3
 """The most an export may hold, read or after decompression: beyond it, a mistake or a bomb."""
-_TOO_LARGE = "too large: more than 2 GiB"
+TOO_LARGE = "too large: more than 2 GiB"
 
 
 def read_input(stream: BinaryIO) -> bytes:
     """All of `stream` (a file, a pipe), refused past MAX_INPUT_BYTES: `/dev/zero` never ends."""
     data = stream.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
-        raise ExportError(_TOO_LARGE)
+        raise ExportError(TOO_LARGE)
     return data
 
 
@@ -335,7 +335,7 @@ def _gunzip(data: bytes, limit: int | None = None) -> bytes:
                     raise ExportError("gzip data that cannot be read: it ends too soon")
                 out += chunk
                 if len(out) > limit:
-                    raise ExportError(f"{_TOO_LARGE} after decompression")
+                    raise ExportError(f"{TOO_LARGE} after decompression")
         except zlib.error as error:
             raise ExportError(f"gzip data that cannot be read: {error}") from None
         rest = inflater.unused_data
@@ -377,7 +377,7 @@ def _base64_lines(text: str) -> bytes:
     came): the records, one after another, as Firehose would have written them."""
     unpacked = [_unpacked(line.strip()) for line in text.split("\n") if line.strip()]
     if sum(map(len, unpacked)) > MAX_INPUT_BYTES:
-        raise ExportError(f"{_TOO_LARGE} after decompression")
+        raise ExportError(f"{TOO_LARGE} after decompression")
     return b"\n".join(unpacked)
 
 
@@ -550,7 +550,7 @@ def _data_messages(payloads: list[str]) -> list[Any]:
         data = _unpacked(payload)
         size += len(data)
         if size > MAX_INPUT_BYTES:
-            raise ExportError(f"{_TOO_LARGE} after decompression")
+            raise ExportError(f"{TOO_LARGE} after decompression")
         try:
             record = json.loads(_text(data))
         except ValueError as error:

@@ -853,3 +853,13 @@ def test_an_export_of_thousands_of_environments_at_once_attributes_every_error(
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
     summary = run.json["summary"]
     assert (summary["invocations"], summary["errors"]) == (6_000, 3_000)
+
+
+def test_a_file_over_2_gib_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A sparse file: reading it would take 2 GiB of memory for nothing."""
+    path = tmp_path / "huge.json"
+    with path.open("wb") as file:
+        file.truncate(2 * 1024**3 + 1)
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
+    assert run.code == 2
+    assert run.err == f"lambdatop: {path}: too large: more than 2 GiB\n"
