@@ -804,3 +804,13 @@ def test_a_change_is_not_blamed_or_credited_on_too_little() -> None:
     credited = run(evidence(logs), "invocation_errors")
     assert credited.status is FAIL, credited.title
     assert "none of the 5 since" not in credited.title
+
+
+def test_timeouts_alone_past_29_s_are_the_timeout_check_s_story() -> None:
+    logs = Logs()
+    logs.healthy(20)
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(env, timeout_s=30.0)
+    result = run(evidence(logs), "api_gateway")
+    assert result.status is UNKNOWN
