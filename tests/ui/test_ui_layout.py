@@ -325,3 +325,14 @@ async def test_the_diagnosis_slides_with_the_window_as_the_header_does(
         after = app.diagnosis(PAYMENTS)
         assert after is not None
         assert before.check("metrics").title != after.check("metrics").title
+
+
+async def test_the_fleet_says_how_old_its_figures_are(make_app: AppFactory, clock: Clock) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert "metrics 4 s old" in screen_text(app)
+        clock.advance(120)
+        app.refresh_screens()
+        await settle(pilot)
+        assert "metrics 2 min old" in screen_text(app)

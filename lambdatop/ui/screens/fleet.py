@@ -17,7 +17,7 @@ from lambdatop.ui.bindings import FLEET_BINDINGS
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES
-from lambdatop.ui.widgets.status import Banner, StatusLine
+from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 
 if TYPE_CHECKING:
     pass
@@ -210,6 +210,7 @@ class FleetScreen(StoreScreen):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f"lambdatop · {shown} functions{loading}", "bold")
         title.append(f" · sorted by {self.sort_mode} (o)")
+        title.append(f" · metrics {source_age(store, 'metrics', now)}")
         if term:
             title.append(f" · filter “{safe(self.term)}” (escape clears)")
         self.query_one("#fleet-title", Static).update(title)
