@@ -147,7 +147,8 @@ _RID_PREFIX = re.compile(
     rf"(?P<rid>{_UUIDISH})[ \t]+(?:(?P<level>(?i:{_LEVEL_NAMES}|trce|dbug|fail|crit))(?:[ \t]+|$))?"
 )
 _OOM_FATAL = re.compile(r"^FATAL ERROR:.*out of memory", re.IGNORECASE)
-_PANIC = re.compile(r"^(?:panic: |fatal error: )")
+# Go's `panic: ` and `fatal error: `; Rust's `thread 'main' panicked at src/x.rs:61:38:`.
+_PANIC = re.compile(r"^(?:panic: |fatal error: |thread '[^'\n]{0,100}' panicked at )")
 # The Java runtime reports an exception the handler threw as one event: `<message>: <class>`,
 # then the stack trace, which starts with the class again (`<class>: <message>` or `<class>`).
 _JAVA_UNHANDLED = re.compile(
@@ -701,6 +702,11 @@ def _app_line(text: str) -> ParsedLine:
         line.level = Level.WARN
     elif text.startswith("Unknown application error occurred"):
         return _runtime_exit_line(text)
+    elif "PHP Fatal error:" in text[:200]:
+        # PHP-FPM (Bref) passes the script's fatal error on as a NOTICE: the request got a 500.
+        line.level = Level.FATAL
+        line.unhandled = True
+        line.error_type = "PHP.FatalError"
     elif _UNDELIVERED.search(text, 0, 300) is not None:
         _mark_undelivered(line)
     elif (java := _JAVA_UNHANDLED.match(text)) is not None:
@@ -758,10 +764,12 @@ def _mark_undelivered(line: ParsedLine) -> None:
 
 
 def _mark_fatal(line: ParsedLine, body: str) -> None:
-    """Go's `panic: ...` and `fatal error: ...` end the process."""
+    """Go's `panic: ...` and `fatal error: ...` end the process (Lambda says
+    `Runtime.ExitError`); a Rust panic fails the invocation, whether `lambda_runtime` caught it
+    or it ended the process."""
     line.level = Level.FATAL
     line.unhandled = True
-    line.error_type = "Runtime.ExitError" if body.startswith("panic") else "Runtime.Fatal"
+    line.error_type = "Rust.Panic" if body.startswith("thread") else "Runtime.ExitError"
 
 
 def _guess_level(text: str) -> Level | None:

@@ -175,6 +175,14 @@ class Invocation:
     def failed(self) -> bool:
         return self.status in FAILED_STATUSES
 
+    @property
+    def ran_out_of_memory(self) -> bool:
+        """Lambda's own verdict, or a failed invocation that logged running out of a runtime's
+        memory (PHP's memory_limit, a Java or Node.js heap) under another error type."""
+        return self.status is Status.OUT_OF_MEMORY or (
+            self.status in FAILED_STATUSES and ErrorFamily.OUT_OF_MEMORY in self.families
+        )
+
 
 FAILED_STATUSES = frozenset({Status.ERROR, Status.TIMEOUT, Status.OUT_OF_MEMORY, Status.CRASHED})
 

@@ -98,7 +98,7 @@ def summarise(evidence: Evidence) -> Summary:
         errors=sum(1 for inv in reported if inv.failed),
         cold_starts=sum(1 for inv in reported if inv.cold),
         timeouts=sum(1 for inv in reported if inv.status is Status.TIMEOUT),
-        out_of_memory=sum(1 for inv in reported if inv.status is Status.OUT_OF_MEMORY),
+        out_of_memory=sum(1 for inv in reported if inv.ran_out_of_memory),
         throttles=None if throttles is None else int(throttles),
         duration_ms=Percentiles(d50, d99, dmax),
         init_duration_ms=Percentiles(i50, i99, imax),

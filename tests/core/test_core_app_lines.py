@@ -581,9 +581,24 @@ GO_RUBY_DOTNET_CUSTOM = [
     ),
     pytest.param(
         "fatal error: runtime: out of memory",
-        {"level": Level.FATAL, "unhandled": True},
+        # Lambda names it Runtime.ExitError: a search for that finds the invocations
+        {"level": Level.FATAL, "unhandled": True, "error_type": "Runtime.ExitError"},
         ErrorFamily.OUT_OF_MEMORY,
         id="go-oom",
+    ),
+    pytest.param(
+        "thread 'main' panicked at src/tenant.rs:61:38:\ncalled `Result::unwrap()` on an `Err`"
+        ' value: Missing("tenant")\nnote: run with `RUST_BACKTRACE=1` to display a backtrace',
+        {"level": Level.FATAL, "unhandled": True, "error_type": "Rust.Panic"},
+        None,
+        id="rust-panic",
+    ),
+    pytest.param(
+        "NOTICE: PHP message: PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted"
+        " (tried to allocate 20480 bytes) in /var/task/src/Report.php on line 88",
+        {"level": Level.FATAL, "unhandled": True, "error_type": "PHP.FatalError"},
+        ErrorFamily.OUT_OF_MEMORY,
+        id="php-fpm-fatal-memory-limit",
     ),
     pytest.param(
         'time="2026-03-02T09:14:55Z" level=error msg="put item failed" error="AccessDenied"',

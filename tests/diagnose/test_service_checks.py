@@ -1012,7 +1012,26 @@ def test_a_secret_denied_by_name_is_allowed_by_its_arn() -> None:
     assert "--resource-arns" not in simulate
 
 
-def test_a_runtime_heap_that_runs_out_below_the_memory_size_gets_its_own_fix() -> None:
+@pytest.mark.parametrize(
+    ("line", "runtime", "fix"),
+    [
+        (
+            "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            "Node.js",
+            "NODE_OPTIONS to --max-old-space-size=1536",
+        ),
+        (
+            # the signature is the class; the words that name the heap come after it
+            'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n\tat'
+            " com.example.Report.render(Report.java:88)",
+            "Java",
+            "JAVA_TOOL_OPTIONS to -Xmx1536m",
+        ),
+    ],
+)
+def test_a_runtime_heap_that_runs_out_below_the_memory_size_gets_its_own_fix(
+    line: str, runtime: str, fix: str
+) -> None:
     logs = Logs()
     logs.healthy(60, memory_mb=2048, used_mb=(250, 400))
     env = logs.stream()
@@ -1021,17 +1040,17 @@ def test_a_runtime_heap_that_runs_out_below_the_memory_size_gets_its_own_fix() -
             env,
             memory_mb=2048,
             used_mb=1108,
-            app=[
-                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
-            ],
+            app=[line],
             status="error",
             error_type="Runtime.ExitError",
         )
-    result = run(evidence(logs), "memory")
+    ev = evidence(logs)
+    result = run(ev, "memory")
     assert result.status is FAIL
-    has(result.evidence, "the Node.js heap ran out at 1108 of 2048 MB")
-    has(result.next_steps, "NODE_OPTIONS to --max-old-space-size=1536")
+    has(result.evidence, f"the {runtime} heap ran out at 1108 of 2048 MB")
+    has(result.next_steps, fix)
     lacks(result.commands, "--memory-size")
+    assert summarise(ev).out_of_memory == 3  # the summary counts what the check counts
 
 
 def test_memory_that_buys_needed_cpu_is_not_called_over_provisioned() -> None:

@@ -24,6 +24,8 @@ from lambdatop.diagnose.thresholds import Thresholds
 # words Lambda writes, where the type is a name of lambdatop's own or too common a word.
 _LOG_WORDS = {
     "Sandbox.Timedout": "Task timed out",
+    "Rust.Panic": "panicked at",
+    "PHP.FatalError": "PHP Fatal error",
     "Runtime.OutOfMemory": "Runtime exited",
     "Runtime.ExitError": "Runtime exited",
     "Init.timeout": "INIT_REPORT",

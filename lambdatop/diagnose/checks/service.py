@@ -459,7 +459,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.status = CheckStatus.UNKNOWN
         result.title = "No memory figures in the REPORT lines"
         return result
-    oom = [inv for inv in reported if _ran_out(inv)]
+    oom = [inv for inv in reported if inv.ran_out_of_memory]
     changed = _size_change(reported, size)
     if changed is not None:
         before, at, interleaved = changed
@@ -472,7 +472,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
             size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
             reported = groups[size]
             used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
-            oom = [inv for inv in reported if _ran_out(inv)] or oom
+            oom = [inv for inv in reported if inv.ran_out_of_memory] or oom
             result.evidence.append(
                 f"REPORT lines give several memory sizes ({', '.join(map(str, sorted(groups)))}"
                 f" MB) in turn: the export may mix functions or versions; judged at {size} MB,"
@@ -481,7 +481,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
         else:
             result.evidence.append(f"memory size changed from {before} to {size} MB at {at}")
             since_change = [inv for inv in reported if inv.memory_size_mb == size]
-            if oom and not any(_ran_out(inv) for inv in since_change):
+            if oom and not any(inv.ran_out_of_memory for inv in since_change):
                 result.status = CheckStatus.WARN
                 result.title = (
                     f"{count(len(oom), 'invocation')} ran out of memory at {before} MB;"
@@ -491,7 +491,7 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
                 return result
             reported = since_change  # judge the size in force now
             used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
-            oom = [inv for inv in reported if _ran_out(inv)]
+            oom = [inv for inv in reported if inv.ran_out_of_memory]
             if not used:
                 result.title = f"Memory size changed to {size} MB at {at}; no REPORT since"
                 return result
@@ -565,14 +565,6 @@ def check_memory(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
-def _ran_out(inv: Invocation) -> bool:
-    """Out of memory: Lambda's own verdict, or a failed invocation that logged running out of
-    a runtime's memory (PHP's memory_limit, a heap) under another error type."""
-    return inv.status is Status.OUT_OF_MEMORY or (
-        inv.failed and ErrorFamily.OUT_OF_MEMORY in inv.families
-    )
-
-
 def _size_change(reported: list[Invocation], size: int) -> tuple[int, str, bool] | None:
     """When the REPORT lines give more than one memory size: the size before the one in force
     now, when the change came (HH:MM UTC), and whether sizes alternate (several functions or
@@ -641,7 +633,7 @@ _HEAP_LIMITS = (
 def _heap_limit(ev: Evidence) -> _HeapLimit | None:
     """The runtime heap that ran out, when the out-of-memory lines say which."""
     text = " ".join(
-        f.classification.signature.lower()
+        f"{f.classification.signature} {f.line.text[:400]}".lower()
         for f in ev.family(ErrorFamily.OUT_OF_MEMORY)
         if f.classification
     )
