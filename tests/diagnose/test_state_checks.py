@@ -500,7 +500,7 @@ def test_errors_an_extension_logs_during_init_only_warn_when_every_invocation_su
         logs.invoke(env, init_ms=390.0)
     result = run(evidence(logs), "vpc")
     assert result.status is WARN, result.title
-    has(result.evidence, "handled: logged below ERROR, with no level, or outside the handler")
+    has([result.title], "Traces or metrics not delivered")  # a collector's, not the function's
 
 
 @pytest.mark.parametrize(
@@ -529,3 +529,25 @@ def test_database_metrics_name_the_instance_or_cluster_the_driver_named(
 ) -> None:
     result = run(hit(line, invocations=10)(), "database")
     has(result.commands, dimension)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        py(
+            "ERROR",
+            "Failed to send segment to daemon at 169.254.79.129:2000: [Errno 111] Connection"
+            " refused",
+        ),
+        '{"level":"error","msg":"Exporting failed. Dropping data.","error":"rpc error: code ='
+        ' Unavailable desc = connection error: dial tcp 10.20.4.17:4317: i/o timeout"}',
+    ],
+)
+def test_telemetry_that_cannot_be_delivered_is_no_vpc_failure(line: str) -> None:
+    """The X-Ray daemon (link-local, run only with active tracing) or a collector out of reach
+    loses traces; the function's own work goes on."""
+    result = run(hit(line, invocations=30, status="success")(), "vpc")
+    assert result.status is WARN
+    has([result.title], "Traces or metrics not delivered")
+    has(result.next_steps, "Mode=Active")
+    lacks(result.next_steps, "security groups")

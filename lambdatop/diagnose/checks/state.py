@@ -361,6 +361,43 @@ def _unreachable_endpoint(
     )
 
 
+_TELEMETRY_WORDS = re.compile(
+    r"Failed to send segment|X-?Ray daemon|Exporting failed|otlp|OTLP|opentelemetry"
+    r"|otel[-_ ]?collector",
+    re.IGNORECASE,
+)
+
+
+def _telemetry(finding: Finding) -> bool:
+    """A line about traces or metrics that could not be delivered, not the function's work."""
+    endpoint = finding.classification.endpoint if finding.classification else None
+    host, _, port = (endpoint or "").rpartition(":")
+    if (host or endpoint or "").startswith("169.254.") or port in ("2000", "4317", "4318"):
+        return True
+    return _TELEMETRY_WORDS.search(finding.line.text[:2000]) is not None
+
+
+def _telemetry_lost(
+    result: CheckResult, ev: Evidence, telemetry: list[Finding], cmd: Commands
+) -> CheckResult:
+    result.status = CheckStatus.WARN
+    result.title = (
+        "Traces or metrics not delivered: the X-Ray daemon or a telemetry collector is out of"
+        " reach"
+    )
+    result.evidence.append(f"{count(len(telemetry), 'line')}; the function's own work is not hurt")
+    result.evidence.extend(samples(telemetry))
+    result.steps.append(cmd.function_config("TracingConfig"))
+    result.steps.append(
+        Step(
+            "Fix: the X-Ray SDK sends to a daemon Lambda runs only with active tracing: turn it"
+            " on (--tracing-config Mode=Active) or drop the SDK's instrumentation; for an"
+            " OpenTelemetry collector, check its endpoint and the path to it"
+        )
+    )
+    return result
+
+
 def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
     cmd = Commands(ev)
     config = ev.config
@@ -368,6 +405,11 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         "vpc", Plane.STATE, CheckStatus.OK, "", steps=[cmd.function_config("VpcConfig")]
     )
     found = ev.family(ErrorFamily.NETWORK)
+    telemetry = [f for f in found if _telemetry(f)]
+    if telemetry:
+        # The X-Ray daemon (Lambda's link-local 169.254.79.129:2000) or an OpenTelemetry
+        # collector out of reach drops traces: no VPC trouble, and the function's work goes on.
+        found = [f for f in found if not _telemetry(f)]
     in_vpc = config.in_vpc if config is not None else None
     if config is not None and config.vpc is not None and config.in_vpc:
         vpc = config.vpc
@@ -399,6 +441,8 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
             )
     elif config is not None:
         result.evidence.append("not in a VPC")
+    if not found and telemetry:
+        return _telemetry_lost(result, ev, telemetry, cmd)
     if not found:
         if (not ev.logs_read or not ev.lines) and config is None:
             result.status = CheckStatus.UNKNOWN
