@@ -814,3 +814,20 @@ def test_timeouts_alone_past_29_s_are_the_timeout_check_s_story() -> None:
         logs.invoke(env, timeout_s=30.0)
     result = run(evidence(logs), "api_gateway")
     assert result.status is UNKNOWN
+
+
+def test_an_init_that_timed_out_before_invocations_that_timed_out_says_so() -> None:
+    logs = Logs()
+    for _ in range(3):
+        env = logs.stream()
+        logs.emit(
+            env,
+            logs.clock_ms,
+            "INIT_REPORT Init Duration: 9999.71 ms\tPhase: init\tStatus: timeout",
+        )
+        logs.clock_ms += 10_010
+        logs.invoke(env, timeout_s=15.0)
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    has(result.evidence, "the invocations that followed failed too: the init ran again inside them")
+    lacks(result.evidence, "succeeded")

@@ -560,6 +560,13 @@ def _init_aside(
             f"also {count(len(hit), 'invocation')} failed in init ({signature}), the last at"
             f" {when}",
         )
+    elif _next_failed(ev, init):
+        result.evidence.insert(
+            1,
+            f"init error: {signature} ({count(len(init), 'line')}, the last at {when}); the"
+            " invocations that followed failed too: the init ran again inside them, against"
+            " their timeout",
+        )
     else:
         result.evidence.insert(
             1,
@@ -570,6 +577,24 @@ def _init_aside(
             result.title = f"Init error, recovered: {signature}"
     if result.status is CheckStatus.OK:
         result.status = CheckStatus.WARN
+
+
+def _next_failed(ev: Evidence, init: list[Finding]) -> bool:
+    """Whether most init errors were followed, in their environment, by an invocation that
+    failed."""
+    by_stream: dict[str, list[Invocation]] = {}
+    for inv in ev.reported:
+        by_stream.setdefault(inv.stream, []).append(inv)
+    failed = 0
+    for finding in init:
+        after = [
+            inv
+            for inv in by_stream.get(finding.stream, [])
+            if (inv.end_ms or 0) >= finding.timestamp_ms
+        ]
+        first = min(after, key=lambda inv: inv.start_ms or inv.end_ms or 0, default=None)
+        failed += first is not None and first.failed
+    return 2 * failed > len(init)
 
 
 # What a deploy's own words point at, beyond rolling back.

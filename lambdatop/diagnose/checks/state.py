@@ -382,8 +382,7 @@ def _telemetry_lost(
 ) -> CheckResult:
     result.status = CheckStatus.WARN
     result.title = (
-        "Traces or metrics not delivered: the X-Ray daemon or a telemetry collector is out of"
-        " reach"
+        "Traces or metrics not delivered: the X-Ray daemon or a telemetry collector is out of reach"
     )
     result.evidence.append(f"{count(len(telemetry), 'line')}; the function's own work is not hurt")
     result.evidence.extend(samples(telemetry))
