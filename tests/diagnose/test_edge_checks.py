@@ -826,6 +826,11 @@ def test_an_init_that_timed_out_before_invocations_that_timed_out_says_so() -> N
             "INIT_REPORT Init Duration: 9999.71 ms\tPhase: init\tStatus: timeout",
         )
         logs.clock_ms += 10_010
+        # Lambda runs the init again inside the invocation: a second INIT_START
+        logs.emit(
+            env, logs.clock_ms, "INIT_START Runtime Version: java:21.v22\tRuntime Version ARN: x"
+        )
+        logs.clock_ms += 5
         logs.invoke(env, timeout_s=15.0)
     result = run(evidence(logs), "invocation_errors")
     assert result.status is FAIL
