@@ -717,6 +717,25 @@ _RULES: tuple[Callable[[str, str], Classification | None], ...] = (
 )
 
 
+_DOCUMENTATION_HOSTS = frozenset(
+    (
+        "curl.haxx.se",
+        "curl.se",
+        "sqlalche.me",
+        "docs.aws.amazon.com",
+        "aws.amazon.com",
+        "www.postgresql.org",
+        "dev.mysql.com",
+        "nodejs.org",
+        "github.com",
+        "stackoverflow.com",
+        "docs.guzzlephp.org",
+    )
+)
+"""Hosts of the documentation links error messages carry (cURL's `see https://curl.haxx.se/...`),
+never the endpoint that failed."""
+
+
 def _endpoint(text: str, urls: bool = True) -> str | None:
     """The host (and port) the message names; URLs only where they can be the endpoint (an
     AWS service's), not the documentation link of a database driver's error. A driver's own
@@ -729,8 +748,8 @@ def _endpoint(text: str, urls: bool = True) -> str | None:
             host = groups.get(host_key)
             if not host:
                 continue
-            if host_key == "uhost" and not urls:
-                break
+            if host_key == "uhost" and (not urls or host.lower() in _DOCUMENTATION_HOSTS):
+                break  # a driver's or library's link to its documentation
             if host_key == "host" and (_SOURCE_FILE.search(host) or _CODE_NAME.fullmatch(host)):
                 break
             port = groups.get(port_key) if port_key else None

@@ -1067,9 +1067,15 @@ def test_connection_limit_is_the_databases_not_the_pools(text: str, limit: bool)
             " after 30004ms.",
             None,
         ),
+        (
+            "GuzzleHttp\\Exception\\ConnectException: cURL error 28: Connection timed out after"
+            " 10001 milliseconds (see https://curl.haxx.se/libcurl/c/libcurl-errors.html) for"
+            " https://api.stripe.com/v1/charges",
+            "api.stripe.com",
+        ),
     ],
 )
-def test_a_lookup_names_a_host_only_as_the_resolver_says_it(
+def test_the_host_is_the_one_that_failed_not_a_word_or_a_documentation_link(
     text: str, endpoint: str | None
 ) -> None:
     classification = classify(text)
