@@ -836,3 +836,20 @@ def test_an_init_that_timed_out_before_invocations_that_timed_out_says_so() -> N
     assert result.status is FAIL
     has(result.evidence, "the invocations that followed failed too: the init ran again inside them")
     lacks(result.evidence, "succeeded")
+
+
+def test_a_canary_version_failing_beside_a_healthy_one_is_named() -> None:
+    """A weighted alias sends a share of traffic to version 8: its failures, and none on 7."""
+    logs = Logs()
+    old, new = logs.stream("7"), logs.stream("8")
+    crash = py_unhandled("KeyError", "'currency'")
+    for n in range(12):
+        logs.version = "7"
+        logs.invoke(old)
+        if n % 2 == 0:
+            logs.version = "8"
+            logs.invoke(new, app=[crash], status="error", error_type="KeyError")
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    has([result.title], "Errors only on version 8: 6 of 6 failed (version 7: 0 of 12)")
+    has(result.commands, "--function-version 7 --routing-config")

@@ -683,6 +683,47 @@ def _retried(result: CheckResult, reported: list[Invocation], cmd: Commands) -> 
     )
 
 
+def _one_version_failing(
+    result: CheckResult, ordered: list[Invocation], limits: Thresholds, cmd: Commands
+) -> None:
+    """Versions served side by side (a weighted alias shifting traffic): the failures all on
+    one of them say which to take out of the alias."""
+    by_version: dict[str, list[Invocation]] = {}
+    for inv in ordered:
+        if inv.version:
+            by_version.setdefault(inv.version, []).append(inv)
+    if len(by_version) < 2 or any(len(runs) < _MIN_SIDE for runs in by_version.values()):
+        return
+    rates = {v: sum(1 for inv in runs if inv.failed) / len(runs) for v, runs in by_version.items()}
+    bad = [v for v, rate in rates.items() if rate >= limits.error_rate_fail]
+    if len(bad) != 1:
+        return
+    version = bad[0]
+    failed = sum(1 for inv in by_version[version] if inv.failed)
+    calm = all(rate < limits.error_rate_warn for v, rate in rates.items() if v != version)
+    if failed < _POISON_MIN or not calm:
+        return
+    others = ", ".join(
+        f"version {v}: {sum(1 for inv in runs if inv.failed)} of {len(runs)}"
+        for v, runs in by_version.items()
+        if v != version
+    )
+    result.title = (
+        f"Errors only on version {version}: {failed} of {len(by_version[version])} failed"
+        f" ({others})"
+    )
+    result.evidence.insert(1, f"versions served side by side; the failures are version {version}'s")
+    good = next(v for v in by_version if v != version)
+    result.steps.append(
+        cmd.lambda_function(
+            "update-alias",
+            f" --name '<alias>' --function-version {good}"
+            " --routing-config '{\"AdditionalVersionWeights\": {}}'",
+            changes=True,
+        )
+    )
+
+
 def _cold_only(result: CheckResult, reported: list[Invocation], failed: list[Invocation]) -> None:
     """Failures that come only with a cold start point at what the init sets up."""
     warm = [inv for inv in reported if not inv.cold]
@@ -718,8 +759,11 @@ def _since_a_change(
         if (ordered[i].version, ordered[i].memory_size_mb)
         != (ordered[i - 1].version, ordered[i - 1].memory_size_mb)
     ]
-    if len(changes) != 1:
-        return  # none, or versions alternating (weighted aliases, several functions)
+    if len(changes) > 1:
+        _one_version_failing(result, ordered, limits, cmd)  # a weighted alias's canary
+        return
+    if not changes:
+        return
     before, after = ordered[: changes[0]], ordered[changes[0] :]
     if len(before) < _MIN_SIDE or len(after) < _MIN_SIDE:
         return
