@@ -172,9 +172,15 @@ METRICS = [
 ]
 
 
-def traces(*found: TraceSummary, tracing: str | None = None) -> Callable[[], Evidence]:
+def traces(
+    *found: TraceSummary, tracing: str | None = None, invocations: int = 100, failed: int = 10
+) -> Callable[[], Evidence]:
     def build() -> Evidence:
-        ev = evidence(healthy())
+        logs = healthy(invocations)
+        env = logs.stream()
+        for _ in range(failed):
+            logs.invoke(env, status="error", error_type="TimeoutError")
+        ev = evidence(logs)
         ev.traces = list(found)
         if tracing is not None:
             ev.config = config(tracing=tracing)
@@ -239,6 +245,20 @@ TRACES = [
             ("aws xray batch-get-traces --trace-ids 1-69a55b03-", "get-trace-summaries"),
         ),
         id="fail-faults",
+    ),
+    pytest.param(
+        Case(
+            traces(
+                trace(1, fault=True, http_status=502, duration_s=29.1, root_cause="RDS: timeout"),
+                trace(2, fault=True, http_status=502, duration_s=12.0, root_cause="RDS: timeout"),
+                invocations=2_000,
+                failed=2,
+            ),
+            WARN,
+            ("2 failed traces in the window",),
+            ("2 traces with faults (5xx)",),
+        ),
+        id="warn-two-faults-among-thousands",
     ),
 ]
 

@@ -729,6 +729,8 @@ def _cold_only(result: CheckResult, reported: list[Invocation], failed: list[Inv
     warm = [inv for inv in reported if not inv.cold]
     if len(failed) < 3 or len(warm) < _MIN_SIDE or any(not inv.cold for inv in failed):
         return
+    if any(ErrorFamily.INIT in inv.families for inv in failed):
+        return  # an init that fails never serves warm: the deploy is the story
     result.evidence.insert(
         1,
         f"every failure was a cold start ({len(failed):,} of {len(failed):,}); of"

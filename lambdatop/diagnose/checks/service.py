@@ -652,6 +652,11 @@ def _cpu_bound(ev: Evidence, limits: Thresholds) -> str | None:
     p99 = percentiles(durations, 99)[0] if durations else None
     if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
         return f"p99 duration {ms(p99)} is close to the {timeout_s:g} s timeout"
+    if ev.apis and p99 is not None:
+        # An API in front gives up sooner than the function's own timeout.
+        limit_ms = min(float(api.route.integration_timeout_ms) for api in ev.apis)
+        if p99 >= limits.timeout_near_ratio * limit_ms:
+            return f"p99 duration {ms(p99)} is close to API Gateway's {ms(limit_ms)}"
     inits = [inv.init_ms for inv in reported if inv.init_ms is not None]
     init_p99 = percentiles(inits, 99)[0] if inits else None
     if init_p99 is not None and init_p99 >= limits.init_slow_ms:
