@@ -1290,3 +1290,16 @@ def test_a_throttled_table_gets_its_own_metrics_and_settings() -> None:
     assert result.commands[0].startswith(
         "aws cloudwatch get-metric-statistics --namespace AWS/DynamoDB"
     )
+
+
+def test_memory_is_not_cut_for_a_function_near_its_api_s_limit() -> None:
+    """p99 near API Gateway's 29 s: cutting memory cuts CPU and makes the 504s worse."""
+    logs = Logs()
+    logs.healthy(300, memory_mb=1024, used_mb=(120, 150), duration_ms=(20_000.0, 28_000.0))
+    ev = evidence(logs)
+    ev.config = config(timeout_s=60.0, memory_mb=1024)
+    ev.apis = [ApiState(ApiRoute("a1b2c3", "orders", "REST"))]
+    result = run(ev, "memory")
+    assert result.status is OK, result.title
+    has(result.evidence, "close to API Gateway's 29.0 s")
+    lacks(result.commands, "--memory-size")
