@@ -551,3 +551,15 @@ def test_telemetry_that_cannot_be_delivered_is_no_vpc_failure(line: str) -> None
     has([result.title], "Traces or metrics not delivered")
     has(result.next_steps, "Mode=Active")
     lacks(result.next_steps, "security groups")
+
+
+def test_a_database_out_of_connection_slots_gets_connection_advice_not_reachability() -> None:
+    full = py_unhandled(
+        "psycopg2.OperationalError",
+        'connection to server at "db-1.c9x2.eu-west-1.rds.amazonaws.com" (10.0.3.17), port 5432'
+        " failed: FATAL:  sorry, too many clients already",
+    )
+    result = run(hit(full, invocations=20)(), "database")
+    assert result.status is FAIL
+    has(result.next_steps, "out of connection slots", "RDS Proxy")
+    lacks(result.next_steps, "could not be reached")

@@ -176,6 +176,20 @@ def _database_fixes(found: list[Finding], in_vpc: bool, sql: bool = True) -> lis
     credentials, or it answered too slowly."""
     words = " ".join(f.classification.signature.lower() for f in found if f.classification)
     fixes: list[Step] = []
+    full = [f for f in found if f.classification and is_connection_limit(f.classification)]
+    if 2 * len(full) >= len(found):
+        # Mostly "too many clients": the database is reached and full; more reachability
+        # checks are beside the point.
+        fixes.append(
+            Step(
+                "Fix: the database is out of connection slots: every environment's pool"
+                " together is too many; put RDS Proxy in front, shrink each pool (1-2"
+                " connections per environment), or cap the function's reserved concurrency"
+            )
+        )
+        words = " ".join(
+            f.classification.signature.lower() for f in found if f.classification and f not in full
+        )
     auth = any(word in words for word in _AUTH_DB_WORDS)
     # A cache or document store has no slow queries to blame: its errors are reaching it.
     if any(word in words for word in _UNREACHABLE_DB_WORDS) or (not sql and not auth):
