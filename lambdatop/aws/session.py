@@ -17,14 +17,12 @@ from typing import Any
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore import xform_name
-from botocore.exceptions import ClientError, InvalidConfigError
+from botocore.exceptions import ClientError, InvalidConfigError, NoRegionError
 
 from lambdatop.aws.errors import THROTTLE_CODES, ReadOnlyViolation
 from lambdatop.aws.ledger import Ledger
 from lambdatop.aws.pacing import TokenBucket, make_buckets
 from lambdatop.aws.policy import is_allowed
-
-DEFAULT_REGION = "us-east-1"
 
 
 @dataclass(slots=True, frozen=True)
@@ -98,7 +96,11 @@ class Aws:
         )
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
-        self.region = target.region or self._session.get_config_variable("region") or DEFAULT_REGION
+        region = target.region or self._session.get_config_variable("region")
+        if not region:
+            # As the AWS CLI: reading another region's account without a word would mislead.
+            raise NoRegionError()
+        self.region: str = region
 
     def _configured_attempts(self) -> int | None:
         """AWS_MAX_ATTEMPTS or the profile's max_attempts, as the AWS CLI honours them.

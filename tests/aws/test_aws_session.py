@@ -19,6 +19,7 @@ from botocore.exceptions import (
     InvalidConfigError,
     InvalidRegionError,
     NoCredentialsError,
+    NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
     ReadTimeoutError,
@@ -66,12 +67,16 @@ async def test_attempts_follow_aws_max_attempts(
         assert client.meta.config.read_timeout == 20.0
 
 
-async def test_region_from_the_environment_else_us_east_1(
+async def test_region_from_the_flag_or_the_environment_else_an_error(
     moto: MotoAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """As the AWS CLI: no region anywhere is an error, not another region read silently."""
     assert Aws(AwsTarget()).region == "us-east-1"  # the fixture's AWS_DEFAULT_REGION
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    assert Aws(AwsTarget()).region == "us-east-1"
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    with pytest.raises(NoRegionError):
+        Aws(AwsTarget())
     assert Aws(AwsTarget(region="eu-west-3")).region == "eu-west-3"
 
 

@@ -292,3 +292,14 @@ def test_a_demo_port_in_use_is_one_line(tmp_path: Path, command: list[str]) -> N
         run = lambdatop(tmp_path, *command, "--port", str(port))
     assert run.code == 2
     assert run.one_line == f"lambdatop: cannot start the simulated account: port {port} is in use"
+
+
+@pytest.mark.parametrize("command", [["diagnose", "f"], ["tail", "f"], ["f"]])
+def test_no_region_anywhere_is_one_line_as_the_aws_cli_says_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Another region's account read without a word would mislead at 3 a.m."""
+    env = clean_env(tmp_path, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y")
+    run = lambdatop(tmp_path, *command, env=env, stdin=subprocess.DEVNULL)
+    assert run.code == 2
+    assert run.one_line == "lambdatop: no AWS region: pass --region or set AWS_REGION"
