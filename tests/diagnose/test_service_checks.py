@@ -1303,3 +1303,17 @@ def test_memory_is_not_cut_for_a_function_near_its_api_s_limit() -> None:
     assert result.status is OK, result.title
     has(result.evidence, "close to API Gateway's 29.0 s")
     lacks(result.commands, "--memory-size")
+
+
+def test_the_saving_is_the_same_whatever_window_is_asked() -> None:
+    """Half an hour of traffic read through a 2 h window is still half an hour's traffic."""
+    logs = Logs()
+    logs.healthy(300, memory_mb=1024, used_mb=(120, 150), duration_ms=(600.0, 1_000.0))
+    savings = []
+    for hours in (1, 2):
+        ev = evidence(logs)
+        assert ev.end_ms is not None
+        ev.start_ms = ev.end_ms - hours * 3_600_000
+        result = run(ev, "memory")
+        savings.append(next(e for e in result.evidence if "saves about" in e))
+    assert savings[0] == savings[1]
