@@ -99,7 +99,9 @@ async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None
         return await call
     except Exception as error:  # noqa: BLE001 - optional sources never stop the report
         trouble: Trouble = describe(error, what)
-        if trouble.kind in ("credentials", "unreachable", "timeout"):
+        # The logs were read: AWS answers. One slow source (a week of metrics) is a note on
+        # the report, not the end of it.
+        if trouble.kind in ("credentials", "unreachable"):
             raise FetchError(trouble.final) from None
         fetched.notes.append(trouble.final)
         return None

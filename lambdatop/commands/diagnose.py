@@ -43,6 +43,7 @@ def load_thresholds() -> Thresholds:
 
 
 AWS_WINDOW_S = 3600.0
+LONGEST_SINCE_S = 455 * 86400.0
 """`diagnose FUNCTION` reads the last hour unless --since says otherwise."""
 
 
@@ -59,6 +60,8 @@ def run_diagnose(args: argparse.Namespace) -> int:
         return _from_logs(args, since_s, thresholds)
     if not args.function:
         return fail("name a FUNCTION to read from AWS, or give --logs FILE (see --help)")
+    if since_s is not None and since_s > LONGEST_SINCE_S:
+        return fail("--since: at most 455d from AWS (what CloudWatch keeps of metrics)")
     try:
         from lambdatop.commands.live import diagnose_live
     except ModuleNotFoundError as error:

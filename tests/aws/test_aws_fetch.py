@@ -10,7 +10,7 @@ import awsseed
 import pytest
 from awsfakes import error, hook, response
 from awsmoto import MotoAccount
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from lambdatop.aws.fetch import FetchError, fetch_window
 from lambdatop.aws.session import Aws
@@ -69,3 +69,19 @@ async def test_unreachable_aws_stops_the_report_with_one_line(moto: MotoAccount,
 async def test_unknown_function(moto: MotoAccount, aws: Aws) -> None:
     with pytest.raises(FetchError, match="function 'ghost' not found in us-east-1"):
         await fetch_window(aws, "ghost", 3600)
+
+
+async def test_one_slow_source_is_a_note_not_the_end_of_the_report(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """A week of metrics that does not come back in time: the logs were read, AWS answers."""
+    awsseed.function(moto, "checkout")
+
+    def slow(**_: Any) -> None:
+        raise ReadTimeoutError(endpoint_url="http://127.0.0.1/monitoring")
+
+    await hook(aws, "cloudwatch", "before-send", slow)
+    fetched = await fetch_window(aws, "checkout", 7 * 86400)
+    assert any(
+        n.startswith("CloudWatch metrics: AWS did not answer in time") for n in fetched.notes
+    )

@@ -303,3 +303,13 @@ def test_no_region_anywhere_is_one_line_as_the_aws_cli_says_it(
     run = lambdatop(tmp_path, *command, env=env, stdin=subprocess.DEVNULL)
     assert run.code == 2
     assert run.one_line == "lambdatop: no AWS region: pass --region or set AWS_REGION"
+
+
+def test_a_window_longer_than_cloudwatch_keeps_is_refused(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, AWS_REGION="eu-west-1")
+    run = lambdatop(tmp_path, "diagnose", "f", "--since", "5000000000000000000d", env=env)
+    assert run.code == 2
+    assert (
+        run.one_line
+        == "lambdatop: --since: at most 455d from AWS (what CloudWatch keeps of metrics)"
+    )
