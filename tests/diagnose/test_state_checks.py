@@ -563,3 +563,23 @@ def test_a_database_out_of_connection_slots_gets_connection_advice_not_reachabil
     assert result.status is FAIL
     has(result.next_steps, "out of connection slots", "RDS Proxy")
     lacks(result.next_steps, "could not be reached")
+
+
+def test_an_eni_error_does_not_hide_an_endpoint_out_of_reach() -> None:
+    sqs = py(
+        "ERROR",
+        'Connect timeout on endpoint URL: "https://sqs.eu-west-1.amazonaws.com/"',
+    )
+    logs = Logs()
+    logs.healthy(100)
+    env = logs.stream()
+    for _ in range(5):
+        logs.invoke(env, app=[ENI_LIMIT], status="error")
+    for _ in range(15):
+        logs.invoke(env, app=[sqs], status="error")
+    ev = evidence(logs)
+    ev.config = config(vpc=IN_VPC)
+    result = run(ev, "vpc")
+    has([result.title], "Lambda cannot attach to the VPC")
+    has(result.evidence, "also: Connections to sqs time out")
+    has(result.next_steps, "com.amazonaws.eu-west-1.sqs")

@@ -515,6 +515,12 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
                 "account is at it"
             )
         )
+        if unreachable and not ev.coped(unreachable):
+            # Both at once: the endpoint out of reach has its own cause and fix.
+            also = CheckResult("vpc", Plane.STATE, CheckStatus.OK, "")
+            _unreachable_endpoint(also, ev, unreachable, unreachable, limits, in_vpc)
+            result.evidence.insert(1, f"also: {also.title}")
+            result.steps.extend(step for step in also.steps if step not in result.steps)
     elif lead is unreachable:
         _unreachable_endpoint(result, ev, unreachable, found, limits, in_vpc)
     elif lead is dns:
