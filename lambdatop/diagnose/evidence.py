@@ -25,7 +25,7 @@ from lambdatop.core.store import ApiState, FunctionState, Store
 
 _TIMED_OUT_AFTER = re.compile(r"Task timed out after\s+(?P<secs>\d+(?:\.\d+)?)\s*seconds")
 # `User: arn:aws:sts::123456789012:assumed-role/<role>/<session> is not authorized ...`
-_ASSUMED_ROLE = re.compile(
+ASSUMED_ROLE = re.compile(
     r"arn:(?P<partition>aws[\w-]*):sts::(?P<account>\d{12}):assumed-role/(?P<role>[\w+=,.@-]{1,64})/"
 )
 
@@ -110,7 +110,7 @@ class Evidence:
         if self.config is not None and self.config.role_arn:
             return self.config.role_arn
         for finding in self.family(ErrorFamily.PERMISSION):
-            match = _ASSUMED_ROLE.search(finding.line.text)
+            match = ASSUMED_ROLE.search(finding.line.text)
             if match is not None:
                 return (
                     f"arn:{match.group('partition')}:iam::{match.group('account')}"

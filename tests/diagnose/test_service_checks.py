@@ -609,6 +609,13 @@ RETRIED_THROTTLE = py(
 
 def denial_with_config() -> Evidence:
     ev = denials(S3_DENIED)()
+    ev.config = config(role_arn="arn:aws:iam::123456789012:role/service-role/checkout-api-role")
+    return ev
+
+
+def denial_of_an_assumed_role() -> Evidence:
+    """The code assumed another role (a cross-account reader), and that role was denied."""
+    ev = denials(S3_DENIED)()
     ev.config = config(role_arn="arn:aws:iam::123456789012:role/service-role/checkout-prod")
     return ev
 
@@ -657,13 +664,23 @@ PERMISSION = [
             denial_with_config,
             FAIL,
             ("Access denied: s3:GetObject on arn:aws:s3:::invoices-eu/*",),
-            ("execution role checkout-prod",),
+            ("execution role checkout-api-role",),
             (
-                "--policy-source-arn arn:aws:iam::123456789012:role/service-role/checkout-prod",
-                "--role-name checkout-prod",
+                "--policy-source-arn arn:aws:iam::123456789012:role/service-role/checkout-api-role",
+                "--role-name checkout-api-role",
             ),
         ),
         id="fail-role-from-configuration",
+    ),
+    pytest.param(
+        Case(
+            denial_of_an_assumed_role,
+            FAIL,
+            ("Access denied: s3:GetObject",),
+            ("denied principal: role checkout-api-role, not the execution role checkout-prod",),
+            ("put-role-policy --role-name checkout-api-role",),
+        ),
+        id="fail-a-role-the-code-assumed",
     ),
     pytest.param(
         Case(

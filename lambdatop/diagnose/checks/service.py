@@ -14,7 +14,7 @@ from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.commands import Commands
-from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.evidence import ASSUMED_ROLE, Evidence
 from lambdatop.diagnose.format import (
     COPED,
     clock,
@@ -804,7 +804,22 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
         )
     ]
     role = cmd.role
-    if role:
+    denied = Counter(
+        m.group("role")
+        for f in denials
+        if (m := ASSUMED_ROLE.search(f.line.text[:4000])) is not None
+    )
+    if role and denied and role not in denied:
+        # The principal denied is a role the code assumed, not the execution role: the grant
+        # belongs to it.
+        other = denied.most_common(1)[0][0]
+        result.evidence.append(
+            f"denied principal: role {other}, not the execution role {role} (the code assumed"
+            " it): the grant belongs to it"
+        )
+        cmd.role, cmd.role_from_config = other, False
+        role = other
+    elif role:
         result.evidence.append(f"execution role {role}")
     for (action, resource), n in groups.most_common(3):
         result.evidence.append(f"{action}" + (f" on {resource}" if resource else "") + f" ×{n}")
@@ -827,7 +842,7 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     if statements:
         grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
         result.steps.append(
-            Step(f"Fix: allow the execution role {role or '<execution-role>'}: {grants}")
+            Step(f"Fix: allow the role {role or '<execution-role>'}: {grants}")
         )
         result.steps.append(cmd.allow(statements))
     if explicit:
