@@ -841,9 +841,7 @@ def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
     ]
     if statements:
         grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
-        result.steps.append(
-            Step(f"Fix: allow the role {role or '<execution-role>'}: {grants}")
-        )
+        result.steps.append(Step(f"Fix: allow the role {role or '<execution-role>'}: {grants}"))
         result.steps.append(cmd.allow(statements))
     if explicit:
         result.steps.append(
