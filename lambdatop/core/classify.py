@@ -335,6 +335,8 @@ _NETWORK_VPC = re.compile(
     r"|(?:create|attach|delete) (?:an |the )?(?:ENI|elastic network interface|network interface)",
     re.IGNORECASE,
 )
+# Lambda's own words when the function's EFS file system cannot be mounted or used.
+_NETWORK_EFS = re.compile(r"EFSMount[A-Za-z]{0,40}|EFSIOException", re.IGNORECASE)
 # The errno codes as Node.js and Go spell them, whole words (`ResourceNotFoundException` holds
 # `eNotFound`); the class names and phrases in any case.
 _NETWORK = re.compile(
@@ -524,6 +526,7 @@ _THROTTLE_RULE = _Guarded(_THROTTLE)
 _DB_SPECIFIC_RULE = _Guarded(_DB_SPECIFIC)
 _DB_GENERIC_RULE = _Guarded(_DB_GENERIC)
 _NETWORK_VPC_RULE = _Guarded(_NETWORK_VPC)
+_NETWORK_EFS_RULE = _Guarded(_NETWORK_EFS)
 _NETWORK_RULE = _Guarded(_NETWORK)
 _GUARDED_RULES = (
     _OOM_RULE,
@@ -535,6 +538,7 @@ _GUARDED_RULES = (
     _DB_SPECIFIC_RULE,
     _DB_GENERIC_RULE,
     _NETWORK_VPC_RULE,
+    _NETWORK_EFS_RULE,
     _NETWORK_RULE,
 )
 
@@ -693,6 +697,9 @@ def _network(text: str, lowered: str) -> Classification | None:
     vpc = _NETWORK_VPC_RULE.search(text, lowered)
     if vpc is not None:
         return Classification(ErrorFamily.NETWORK, vpc.group(), service="ec2")
+    efs = _NETWORK_EFS_RULE.search(text, lowered)
+    if efs is not None:
+        return Classification(ErrorFamily.NETWORK, efs.group(), service="efs")
     match = _NETWORK_RULE.search(text, lowered)
     if match is None:
         return None

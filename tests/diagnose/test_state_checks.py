@@ -583,3 +583,20 @@ def test_an_eni_error_does_not_hide_an_endpoint_out_of_reach() -> None:
     has([result.title], "Lambda cannot attach to the VPC")
     has(result.evidence, "also: Connections to sqs time out")
     has(result.next_steps, "com.amazonaws.eu-west-1.sqs")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RequestId: {rid} Error: EFSMountConnectivityException: The function couldn't connect to"
+        " the Amazon EFS file system with access point arn:aws:elasticfilesystem:eu-west-1:"
+        "123456789012:access-point/fsap-0a1b2c3d.",
+        "RequestId: {rid} Error: EFSIOException: An input/output error occurred",
+    ],
+)
+def test_an_efs_file_system_out_of_reach_gets_its_own_checks(line: str) -> None:
+    result = run(hit(line, invocations=10, vpc=IN_VPC)(), "vpc")
+    assert result.status is FAIL
+    has([result.title], "The function cannot use its EFS file system")
+    has(result.commands, "aws efs describe-mount-targets", "--query FileSystemConfigs")
+    has(result.next_steps, "NFS (TCP 2049)")

@@ -480,11 +480,12 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
         result.title = "No VPC or network errors" + (" (not in a VPC)" if in_vpc is False else "")
         return result
     eni = [f for f in found if f.classification and f.classification.service == "ec2"]
+    efs = [f for f in found if f.classification and f.classification.service == "efs"]
     unreachable = [
         f
         for f in found
         if f.classification
-        and f.classification.service not in (None, "ec2")
+        and f.classification.service not in (None, "ec2", "efs")
         and _signature_has(f, _CONNECT_WORDS)
     ]
     dns = [f for f in found if _signature_has(f, _DNS_WORDS)]
@@ -495,9 +496,9 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
     # The headline is the kind of failure that hurts: lines the function coped with (a retried
     # call's ENI error at WARN) give way to the ones that failed invocations.
     # An ENI that cannot be attached comes first; otherwise the most common kind that hurts.
-    classified = {id(f) for f in (*eni, *unreachable, *dns)}
+    classified = {id(f) for f in (*eni, *efs, *unreachable, *dns)}
     other = [f for f in found if id(f) not in classified]
-    kinds = [kind for kind in (eni, unreachable, dns, other) if kind]
+    kinds = [kind for kind in (eni, efs, unreachable, dns, other) if kind]
     hurting = [kind for kind in kinds if not ev.coped(kind)]
     if hurting and hurting[0] is not eni:
         hurting.sort(key=len, reverse=True)
@@ -521,6 +522,30 @@ def check_vpc(ev: Evidence, limits: Thresholds) -> CheckResult:
             _unreachable_endpoint(also, ev, unreachable, unreachable, limits, in_vpc)
             result.evidence.insert(1, f"also: {also.title}")
             result.steps.extend(step for step in also.steps if step not in result.steps)
+    elif lead is efs:
+        result.status = _severity(ev, found, limits, result)
+        signature = Counter(
+            f.classification.signature for f in efs if f.classification
+        ).most_common(1)[0][0]
+        result.title = f"The function cannot use its EFS file system: {signature}"
+        result.steps.append(cmd.function_config("FileSystemConfigs"))
+        result.steps.append(
+            Step(
+                "aws efs describe-mount-targets --file-system-id '<fs-id>'" + cmd.region_option(),
+                command=True,
+            )
+        )
+        result.steps.append(
+            cmd.ec2("describe-security-groups", " --group-ids '<function-and-mount-target-sgs>'")
+        )
+        result.steps.append(
+            Step(
+                "Fix: allow NFS (TCP 2049) from the function's security group into the mount"
+                " targets', and have a mount target in every Availability Zone of the"
+                " function's subnets; an EFSIOException under load is the file system's"
+                " throughput (burst credits): raise it or switch to elastic throughput"
+            )
+        )
     elif lead is unreachable:
         _unreachable_endpoint(result, ev, unreachable, found, limits, in_vpc)
     elif lead is dns:
