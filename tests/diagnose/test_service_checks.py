@@ -193,6 +193,15 @@ COLD_START = [
     ),
     pytest.param(
         Case(
+            lambda: cold_share(cold=3, warm_each=60, init_ms=9_500.0),
+            FAIL,
+            ("at the 10 s init limit",),
+            ("run again inside the invocation",),
+        ),
+        id="fail-init-at-the-10-s-limit",
+    ),
+    pytest.param(
+        Case(
             init_timed_out,
             FAIL,
             ("1 init ran out of the 10 s init limit",),

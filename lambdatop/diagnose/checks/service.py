@@ -157,6 +157,14 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
     elif share >= limits.cold_start_ratio_fail and slow:
         result.status = CheckStatus.FAIL
         result.title = f"Cold-start storm: {cold_share} of invocations cold, init p99 {ms(p99)}"
+    elif p99 is not None and _INIT_LIMIT_MS * 0.9 <= p99 <= _INIT_LIMIT_MS:
+        # One slower start and the init times out: Lambda then runs it again inside the
+        # invocation, against the function's own timeout.
+        result.status = CheckStatus.FAIL
+        result.title = f"Init p99 {ms(p99)}: at the 10 s init limit"
+        result.evidence.append(
+            "an init past 10 s is cut off and run again inside the invocation, against its timeout"
+        )
     elif slow or (
         share >= limits.cold_start_ratio_warn
         and p99 is not None
@@ -187,6 +195,8 @@ def check_cold_start(ev: Evidence, limits: Thresholds) -> CheckResult:
     return result
 
 
+_INIT_LIMIT_MS = 10_000.0
+"""Lambda's limit on an on-demand init."""
 _IDLE_GAP_MS = 5 * 60_000
 """Lambda keeps an idle environment for minutes, not more: invocations further apart than
 this start cold whatever is done inside the function."""
