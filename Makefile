@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck layers unit bench screenshots clean
+.PHONY: demo test lint typecheck layers unit bench screenshots golden golden-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m bench.screenshots
+
+# Golden diagnoses, for reshaping the diagnosis without changing a byte of what it says:
+# `make golden` records at the starting commit, `make golden-check` compares today's engine.
+GOLDEN ?= .golden
+
+golden: $(STAMP)
+	rm -rf $(GOLDEN)
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -p tests.golden.plugin --golden-record $(GOLDEN) tests/diagnose tests/core tests/cli
+
+golden-check: $(STAMP)
+	$(BIN)/python -m tests.golden.check $(GOLDEN)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
