@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from lambdatop.core import metrics as m
 from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import iso
-from lambdatop.diagnose.checks.control import check_logs, check_metrics, check_traces
+from lambdatop.diagnose.checks import logs, metrics, traces
+from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
     check_api_gateway,
     check_event_source,
@@ -34,40 +35,42 @@ from lambdatop.diagnose.model import (
 )
 from lambdatop.diagnose.thresholds import Thresholds
 
-Check = Callable[[Evidence, Thresholds], CheckResult]
-
-CHECKS: tuple[tuple[str, Plane, Check], ...] = (
-    ("logs", Plane.CONTROL, check_logs),
-    ("metrics", Plane.CONTROL, check_metrics),
-    ("traces", Plane.CONTROL, check_traces),
-    ("cold_start", Plane.SERVICE, check_cold_start),
-    ("timeout", Plane.SERVICE, check_timeout),
-    ("memory", Plane.SERVICE, check_memory),
-    ("permission", Plane.SERVICE, check_permission),
-    ("throttling", Plane.SERVICE, check_throttling),
-    ("connection_pool", Plane.STATE, check_connection_pool),
-    ("database", Plane.STATE, check_database),
-    ("vpc", Plane.STATE, check_vpc),
-    ("event_source", Plane.EDGE, check_event_source),
-    ("api_gateway", Plane.EDGE, check_api_gateway),
-    ("invocation_errors", Plane.EDGE, check_invocation_errors),
+CHECKS: tuple[Check[Any], ...] = (
+    # control plane: are the logs, metrics and traces there, and what do they say at a glance
+    Check("logs", Plane.CONTROL, logs.measure, logs.verdict, logs.advise),
+    Check("metrics", Plane.CONTROL, metrics.measure, metrics.verdict, metrics.advise),
+    Check("traces", Plane.CONTROL, traces.measure, traces.verdict, traces.advise),
+    # service plane: cold starts, timeouts, memory, permissions, throttling
+    legacy("cold_start", Plane.SERVICE, check_cold_start),
+    legacy("timeout", Plane.SERVICE, check_timeout),
+    legacy("memory", Plane.SERVICE, check_memory),
+    legacy("permission", Plane.SERVICE, check_permission),
+    legacy("throttling", Plane.SERVICE, check_throttling),
+    # state plane: connection pools, databases, the network
+    legacy("connection_pool", Plane.STATE, check_connection_pool),
+    legacy("database", Plane.STATE, check_database),
+    legacy("vpc", Plane.STATE, check_vpc),
+    # edge plane: event sources, API Gateway, the invocation's own errors
+    legacy("event_source", Plane.EDGE, check_event_source),
+    legacy("api_gateway", Plane.EDGE, check_api_gateway),
+    legacy("invocation_errors", Plane.EDGE, check_invocation_errors),
 )
-"""The flowchart, in order: control, service, state, edge."""
+"""The flowchart, declared once: each check's id, plane and place, in the guide's order."""
 
-CHECK_IDS = tuple(check_id for check_id, _, _ in CHECKS)
+CHECK_IDS = tuple(check.id for check in CHECKS)
 
 
 def diagnose(evidence: Evidence, thresholds: Thresholds | None = None) -> Diagnosis:
     """Run every check. A check that breaks reports `unknown`; the others still run."""
     limits = thresholds or Thresholds()
     results: list[CheckResult] = []
-    for check_id, plane, check in CHECKS:
+    for check in CHECKS:
         try:
-            result = check(evidence, limits)
+            result = check.run(evidence, limits)
         except Exception as error:  # noqa: BLE001 - one broken check must not hide the rest
             result = CheckResult(
-                check_id,
-                plane,
+                check.id,
+                check.plane,
                 CheckStatus.UNKNOWN,
                 f"check could not run: {one_line(type(error).__name__ + ': ' + str(error), 160)}",
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from expect import config, well_formed
 from lambdalogs import T0, Logs, evidence, metrics, py, py_unhandled
@@ -10,7 +12,7 @@ from lambdatop.core.records import EventSource
 from lambdatop.diagnose import engine
 from lambdatop.diagnose.engine import CHECK_IDS, diagnose, summarise
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane
+from lambdatop.diagnose.model import CheckStatus
 from lambdatop.diagnose.render import start_with, verdict
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -152,11 +154,11 @@ def test_the_window_keeps_only_its_invocations() -> None:
 def test_a_broken_check_says_unknown_and_the_rest_still_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(ev: Evidence, limits: object) -> CheckResult:
+    def broken(ev: Evidence, limits: object) -> object:
         raise ZeroDivisionError("division by zero")
 
     checks = list(engine.CHECKS)
-    checks[5] = ("memory", Plane.SERVICE, broken)
+    checks[5] = dataclasses.replace(checks[5], measure=broken)
     monkeypatch.setattr(engine, "CHECKS", tuple(checks))
     diagnosis = diagnose(evidence(healthy_function()))
     memory = diagnosis.check("memory")

@@ -1,0 +1,91 @@
+"""What a check is: three small functions, each with one job.
+
+    measure(evidence, thresholds) -> Figures       the numbers the check decides on: a small
+                                                   frozen dataclass, built from logs, metrics,
+                                                   traces and configuration
+    verdict(figures, thresholds)  -> Verdict       a flat decision: status and title from the
+                                                   figures alone (testable with hand-built
+                                                   figures, no logs needed)
+    advise(figures, verdict, evidence) -> Advice   evidence lines and next steps; the guide's
+                                                   fixed prose lives beside it as data
+
+The engine declares every check once, with its id, plane and place in the flowchart
+(`lambdatop.diagnose.engine.CHECKS`); a check never states its own id or plane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Generic, TypeVar
+
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+Figures = TypeVar("Figures")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a check concludes from its figures."""
+
+    status: CheckStatus
+    title: str
+    reason: Enum | None = None
+    """Which branch of the decision was taken, when the advice depends on it (the check's own
+    enum: a cold-start storm and cold starts after idling are both warnings, advised apart)."""
+    caused_by: tuple[str, ...] = ()
+    """Checks whose findings explain this one (timeouts waiting on an exhausted pool)."""
+    leads: bool = False
+    """Upstream of every other failure (a deploy that cannot start): the report starts here."""
+
+
+@dataclass(slots=True)
+class Advice:
+    """What the engineer reads under the title: the evidence, then what to run or change."""
+
+    evidence: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Check(Generic[Figures]):
+    """One box of the flowchart: its id, its plane, and its three parts."""
+
+    id: str
+    plane: Plane
+    measure: Callable[[Evidence, Thresholds], Figures]
+    verdict: Callable[[Figures, Thresholds], Verdict]
+    advise: Callable[[Figures, Verdict, Evidence], Advice]
+
+    def run(self, evidence: Evidence, thresholds: Thresholds) -> CheckResult:
+        figures = self.measure(evidence, thresholds)
+        verdict = self.verdict(figures, thresholds)
+        advice = self.advise(figures, verdict, evidence)
+        return CheckResult(
+            self.id,
+            self.plane,
+            verdict.status,
+            verdict.title,
+            evidence=advice.evidence,
+            steps=advice.steps,
+            caused_by=list(verdict.caused_by),
+            leads=verdict.leads,
+        )
+
+
+def legacy(
+    check_id: str, plane: Plane, run: Callable[[Evidence, Thresholds], CheckResult]
+) -> Check[CheckResult]:
+    """A check not yet split into its three parts, run whole (to be removed once every check
+    is reshaped)."""
+
+    def verdict(result: CheckResult, _: Thresholds) -> Verdict:
+        return Verdict(result.status, result.title, None, tuple(result.caused_by), result.leads)
+
+    def advise(result: CheckResult, _: Verdict, __: Evidence) -> Advice:
+        return Advice(result.evidence, result.steps)
+
+    return Check(check_id, plane, run, verdict, advise)

@@ -1,0 +1,155 @@
+"""Control plane, first box: are the function's logs there, and complete?"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lambdatop.core import metrics as m
+from lambdatop.core.timeutil import human_duration
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import count, samples
+from lambdatop.diagnose.model import CheckStatus
+from lambdatop.diagnose.thresholds import Thresholds
+
+ERRORS_BY_5_MIN = (
+    "fields @timestamp, @message | filter @message like /(?i)(error|exception|timed out)/"
+    " | stats count() by bin(5m)"
+)
+NO_LINES = (
+    "the execution role may lack logs:CreateLogStream / logs:PutLogEvents, or "
+    "LoggingConfig points elsewhere"
+)
+DROPPED = (
+    "platform.logsDropped: the function logged faster than Lambda could ship, so "
+    "counts from these logs are low"
+)
+NO_REPORTS = (
+    "without REPORT lines there are no durations or memory figures: the system log "
+    "level (LoggingConfig.SystemLogLevel) may hide them, or the export filtered them out"
+)
+UNFINISHED_AFTER_MS = 60_000
+"""An invocation started this long before the newest line should have reported by then."""
+UNFINISHED_TO_WARN = 3
+
+_DROPPED_RECORDS = re.compile(r'"droppedRecords"\s*:\s*(\d+)')
+
+
+@dataclass(frozen=True, slots=True)
+class LogFigures:
+    read: bool
+    invoked: float | None
+    """Invocations CloudWatch counted in the window (None: metrics not read)."""
+    lines: int
+    error_lines: int
+    reported: int
+    environments: int
+    dropped_times: int
+    dropped_records: int
+    gaps: int
+    unfinished: int
+    """Invocations started over a minute before the newest line, with no REPORT by then."""
+    oldest_unfinished_ms: int
+    timeout_ms: float
+
+
+def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
+    unfinished = _unfinished(ev)
+    return LogFigures(
+        read=ev.logs_read,
+        invoked=ev.metric_total(m.INVOCATIONS),
+        lines=ev.lines,
+        error_lines=ev.error_lines,
+        reported=len(ev.reported),
+        environments=len({inv.stream for inv in ev.invocations if inv.stream}),
+        dropped_times=len(ev.dropped),
+        dropped_records=sum(_dropped_records(f.line.text) for f in ev.dropped),
+        gaps=ev.gaps,
+        unfinished=len(unfinished),
+        oldest_unfinished_ms=max(unfinished, default=0),
+        timeout_ms=(ev.timeout_s or 0) * 1000,
+    )
+
+
+def verdict(f: LogFigures, limits: Thresholds) -> Verdict:
+    if not f.read:
+        return Verdict(CheckStatus.UNKNOWN, "Logs were not read")
+    if f.lines == 0:
+        if f.invoked:
+            title = f"{count(f.invoked, 'invocation')} in CloudWatch but no log lines"
+            return Verdict(CheckStatus.WARN, title)
+        return Verdict(CheckStatus.UNKNOWN, "No log events in the window")
+    problems = _problems(f)
+    if problems:
+        return Verdict(CheckStatus.WARN, "Logs incomplete: " + "; ".join(problems))
+    return Verdict(
+        CheckStatus.OK, f"{f.lines:,} log lines read, {count(f.reported, 'invocation')} complete"
+    )
+
+
+def _problems(f: LogFigures) -> list[str]:
+    problems: list[str] = []
+    if f.dropped_times:
+        lost = f" ({count(f.dropped_records, 'record')} lost)" if f.dropped_records else ""
+        problems.append(f"Lambda dropped log lines {count(f.dropped_times, 'time')}{lost}")
+    if f.gaps:
+        problems.append(f"the tail was interrupted {count(f.gaps, 'time')}")
+    if f.unfinished >= UNFINISHED_TO_WARN and (
+        not f.timeout_ms or f.oldest_unfinished_ms > f.timeout_ms
+    ):
+        problems.append(
+            f"{count(f.unfinished, 'invocation')} have not finished"
+            + (" (past the timeout: their lines are missing)" if f.timeout_ms else "")
+        )
+    if f.reported == 0:
+        problems.append("no REPORT lines")
+    return problems
+
+
+def advise(f: LogFigures, _: Verdict, ev: Evidence) -> Advice:
+    cmd = Commands(ev)
+    advice = Advice(steps=[cmd.insights(ERRORS_BY_5_MIN)])
+    if not f.read or f.lines == 0:
+        if f.read and f.invoked:
+            advice.evidence = [f"log group {ev.log_group} has no events in the window", NO_LINES]
+            advice.steps.insert(0, cmd.function_config("LoggingConfig"))
+        return advice
+    across = f" across {count(f.environments, 'execution environment')}" if f.environments else ""
+    advice.evidence = [
+        f"{f.lines:,} lines, {count(f.reported, 'completed invocation')}{across}",
+        f"{f.error_lines:,} lines at ERROR or FATAL level",
+    ]
+    if f.dropped_times:
+        advice.evidence.append(DROPPED)
+        advice.evidence.extend(samples(ev.dropped))
+    if f.unfinished:
+        advice.evidence.append(
+            f"{count(f.unfinished, 'invocation')} started with no REPORT by the newest line"
+            f" (the oldest {human_duration(f.oldest_unfinished_ms / 1000)} before it):"
+            " still running, or hung"
+        )
+    if f.reported == 0:
+        advice.evidence.append(NO_REPORTS)
+    return advice
+
+
+def _dropped_records(text: str) -> int:
+    match = _DROPPED_RECORDS.search(text)
+    return int(match.group(1)) if match else 0
+
+
+def _unfinished(ev: Evidence) -> list[int]:
+    """How long before the newest line each invocation that never reported started, for those
+    that started more than a minute before it."""
+    newest = ev.end_ms
+    if newest is None:
+        return []
+    return [
+        newest - inv.start_ms
+        for inv in ev.invocations
+        if not inv.reported
+        and inv.start_ms is not None
+        and newest - inv.start_ms > UNFINISHED_AFTER_MS
+    ]

@@ -1,0 +1,90 @@
+"""Control plane: what CloudWatch's own metrics say at a glance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambdatop.core import metrics as m
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import ms, pct
+from lambdatop.diagnose.model import CheckStatus
+from lambdatop.diagnose.thresholds import Thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class MetricFigures:
+    read: bool
+    invocations: float = 0.0
+    errors: float = 0.0
+    throttles: float = 0.0
+    duration_max_ms: float | None = None
+    concurrency_peak: float | None = None
+    timeout_s: float | None = None
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.invocations if self.invocations else 0.0
+
+    @property
+    def throttle_rate(self) -> float:
+        """Of the requests Lambda received: those it ran and those it turned away."""
+        asked = self.invocations + self.throttles
+        return self.throttles / asked if asked else 0.0
+
+
+def measure(ev: Evidence, limits: Thresholds) -> MetricFigures:
+    if ev.metrics is None:
+        return MetricFigures(read=False)
+    return MetricFigures(
+        read=True,
+        invocations=ev.metric_total(m.INVOCATIONS) or 0.0,
+        errors=ev.metric_total(m.ERRORS) or 0.0,
+        throttles=ev.metric_total(m.THROTTLES) or 0.0,
+        duration_max_ms=ev.metric_peak(m.DURATION_MAX),
+        concurrency_peak=ev.metric_peak(m.CONCURRENCY),
+        timeout_s=ev.timeout_s,
+    )
+
+
+def verdict(f: MetricFigures, limits: Thresholds) -> Verdict:
+    if not f.read:
+        return Verdict(CheckStatus.UNKNOWN, "CloudWatch metrics were not read (logs only)")
+    if f.error_rate >= limits.error_rate_fail or f.throttle_rate >= limits.throttle_ratio_fail:
+        status = CheckStatus.FAIL
+    elif f.error_rate >= limits.error_rate_warn or f.throttles > 0:
+        status = CheckStatus.WARN
+    else:
+        status = CheckStatus.OK
+    if f.invocations == 0 and f.throttles == 0:
+        return Verdict(status, "No invocations in CloudWatch metrics for the window")
+    return Verdict(
+        status,
+        f"{f.invocations:,.0f} invocations, {pct(f.errors, f.invocations)} errors,"
+        f" {f.throttles:,.0f} throttles",
+    )
+
+
+def advise(f: MetricFigures, _: Verdict, ev: Evidence) -> Advice:
+    cmd = Commands(ev)
+    advice = Advice(
+        steps=[
+            cmd.metric("Invocations", ["Sum"]),
+            cmd.metric("Errors", ["Sum"]),
+            cmd.metric("Duration", ["Average", "Maximum"]),
+        ]
+    )
+    if not f.read:
+        return advice
+    advice.evidence = [
+        f"Invocations {f.invocations:,.0f}, Errors {f.errors:,.0f}"
+        f" ({pct(f.errors, f.invocations)}),"
+        f" Throttles {f.throttles:,.0f} ({pct(f.throttles, f.invocations + f.throttles)})",
+    ]
+    if f.duration_max_ms is not None:
+        limit = f" of {f.timeout_s:g} s timeout" if f.timeout_s else ""
+        advice.evidence.append(f"Duration maximum {ms(f.duration_max_ms)}{limit}")
+    if f.concurrency_peak is not None:
+        advice.evidence.append(f"ConcurrentExecutions peak {f.concurrency_peak:,.0f}")
+    return advice
