@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pty
-import select
 import signal
 import socket
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from ptyterm import drain, read_until, spawn, wait
 
 DEADLINE_S = 30.0
 
@@ -38,64 +36,8 @@ def _spawn(tmp: Path) -> tuple[int, int]:
         COLUMNS="100",
         LINES="30",
     )
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become lambdatop
-        argv = [
-            sys.executable,
-            "-m",
-            "lambdatop",
-            "--endpoint-url",
-            f"http://127.0.0.1:{_closed_port()}",
-            "--region",
-            "us-east-1",
-        ]
-        os.execve(sys.executable, argv, env)
-    return pid, fd
-
-
-def _read_until(fd: int, wanted: bytes, deadline: float) -> bytes:
-    seen = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if wanted in seen:
-            return seen
-    raise AssertionError(f"{wanted!r} never appeared; last output {seen[-500:]!r}")
-
-
-def _drain(fd: int, deadline: float) -> bytes:
-    """Everything the child writes until its side of the terminal closes."""
-    seen = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the child exited: its side of the pty is gone
-            break
-        if not chunk:
-            break
-        seen += chunk
-    return seen
-
-
-def _wait(pid: int, deadline: float) -> int:
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    raise AssertionError("lambdatop did not exit")
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    return spawn(["--endpoint-url", endpoint, "--region", "us-east-1"], env)
 
 
 @pytest.mark.parametrize("how", ["sigterm", "hangup"])
@@ -105,17 +47,17 @@ def test_the_monitor_exits_cleanly_when_told_or_when_its_terminal_goes(
     pid, fd = _spawn(tmp_path)
     deadline = time.monotonic() + DEADLINE_S
     try:
-        drawn = _read_until(fd, b"lambdatop", deadline)
+        drawn = read_until(fd, b"lambdatop", deadline)
         assert b"\x1b[?1049h" in drawn, "the monitor draws on the alternate screen"
         if how == "sigterm":
             os.kill(pid, signal.SIGTERM)
-            rest = _drain(fd, deadline)
+            rest = drain(fd, deadline)
             assert b"\x1b[?1049l" in rest, "the terminal is restored (alternate screen left)"
             assert b"Traceback" not in rest
         else:
             os.close(fd)  # the terminal goes away: the kernel sends SIGHUP
             fd = -1
-        code = _wait(pid, deadline)
+        code = wait(pid, deadline)
         assert code == 0, f"exit {code}"
     finally:
         if fd >= 0:
