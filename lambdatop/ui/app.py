@@ -172,6 +172,12 @@ class LambdatopApp(App[int]):
         turn a clean quit into a traceback."""
         for timer in self._repaint_timers:
             timer.stop()
+        # Textual's driver re-enters application mode on SIGCONT (the resume after ctrl+z).
+        # The kernel sends SIGCONT right after SIGHUP when the terminal closes: once leaving, a
+        # SIGCONT must only continue the process, or teardown races a second start (a writer
+        # thread on a dead terminal, the terminal left in application mode).
+        with contextlib.suppress(ValueError):  # signal.signal works in the main thread only
+            signal.signal(signal.SIGCONT, signal.SIG_DFL)
         super().exit(result, return_code, message)  # type: ignore[arg-type]
 
     async def on_unmount(self) -> None:

@@ -1,0 +1,128 @@
+"""Closing the terminal or signalling the monitor while AWS requests hang (an endpoint that
+accepts connections and never answers): lambdatop exits within two seconds, restores the
+terminal, and never leaves a process behind. SIGHUP is followed by SIGCONT, as the kernel sends
+it to a stopped-or-orphaned process group when its terminal goes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ptyterm import drain, read_until, spawn, wait
+
+START_DEADLINE_S = 60.0
+EXIT_WITHIN_S = 2.0
+
+
+@pytest.fixture
+def hanging_endpoint() -> Iterator[str]:
+    """An HTTP endpoint on 127.0.0.1 that accepts every connection and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+def _start(tmp: Path, endpoint: str) -> tuple[int, int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDATOP_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=str(tmp / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none"),
+        XDG_CONFIG_HOME=str(tmp),
+        TERM="xterm-256color",
+        COLUMNS="100",
+        LINES="30",
+    )
+    return spawn(["--endpoint-url", endpoint, "--region", "us-east-1"], env)
+
+
+def _restored(output: bytes) -> bool:
+    """Application mode left for good: the alternate screen left after it was last entered,
+    line wrap back on and bracketed paste off."""
+    left = output.rfind(b"\x1b[?1049l")
+    return (
+        left > output.rfind(b"\x1b[?1049h")
+        and output.rfind(b"\x1b[?7h") > output.rfind(b"\x1b[?7l")
+        and output.rfind(b"\x1b[?2004l") >= output.rfind(b"\x1b[?2004h")
+    )
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [
+        pytest.param((signal.SIGTERM,), id="sigterm"),
+        pytest.param((signal.SIGINT,), id="sigint"),
+        pytest.param((signal.SIGHUP,), id="sighup"),
+        pytest.param((signal.SIGHUP, signal.SIGCONT), id="sighup-then-sigcont"),
+    ],
+)
+def test_a_signal_while_requests_hang_exits_fast_and_restores_the_terminal(
+    tmp_path: Path, hanging_endpoint: str, signals: tuple[signal.Signals, ...]
+) -> None:
+    pid, fd = _start(tmp_path, hanging_endpoint)
+    try:
+        read_until(fd, b"lambdatop", time.monotonic() + START_DEADLINE_S)
+        first, *then = signals
+        os.kill(pid, first)
+        deadline = time.monotonic() + EXIT_WITHIN_S
+        rest = b""
+        for sig in then:  # once teardown has begun (the alternate screen left)
+            rest = read_until(fd, b"\x1b[?1049l", deadline)
+            os.kill(pid, sig)
+        rest += drain(fd, deadline + 1.0)
+        code = wait(pid, deadline)
+        assert code == 0, f"exit {code}"
+        assert _restored(rest), "the terminal is left in application mode"
+        assert b"Traceback" not in rest
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def test_closing_the_terminal_while_requests_hang_leaves_no_process(
+    tmp_path: Path, hanging_endpoint: str
+) -> None:
+    pid, fd = _start(tmp_path, hanging_endpoint)
+    try:
+        read_until(fd, b"lambdatop", time.monotonic() + START_DEADLINE_S)
+        os.close(fd)  # the terminal goes: the kernel sends SIGHUP (and SIGCONT)
+        fd = -1
+        assert wait(pid, time.monotonic() + EXIT_WITHIN_S) == 0
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
