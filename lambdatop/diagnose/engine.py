@@ -9,7 +9,7 @@ from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import iso
-from lambdatop.diagnose.checks import logs, metrics, traces
+from lambdatop.diagnose.checks import cold_start, logs, metrics, traces
 from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
     check_api_gateway,
@@ -17,7 +17,6 @@ from lambdatop.diagnose.checks.edge import (
     check_invocation_errors,
 )
 from lambdatop.diagnose.checks.service import (
-    check_cold_start,
     check_memory,
     check_permission,
     check_throttling,
@@ -41,7 +40,7 @@ CHECKS: tuple[Check[Any], ...] = (
     Check("metrics", Plane.CONTROL, metrics.measure, metrics.verdict, metrics.advise),
     Check("traces", Plane.CONTROL, traces.measure, traces.verdict, traces.advise),
     # service plane: cold starts, timeouts, memory, permissions, throttling
-    legacy("cold_start", Plane.SERVICE, check_cold_start),
+    Check("cold_start", Plane.SERVICE, cold_start.measure, cold_start.verdict, cold_start.advise),
     legacy("timeout", Plane.SERVICE, check_timeout),
     legacy("memory", Plane.SERVICE, check_memory),
     legacy("permission", Plane.SERVICE, check_permission),
