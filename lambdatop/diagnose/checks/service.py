@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 import shlex
 from collections import Counter, defaultdict
@@ -11,7 +10,7 @@ from itertools import pairwise
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
-from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
+from lambdatop.core.records import ErrorFamily, Invocation, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import ASSUMED_ROLE, Evidence
@@ -23,7 +22,6 @@ from lambdatop.diagnose.format import (
     ms,
     pct,
     samples,
-    timeout_step,
 )
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
@@ -38,193 +36,6 @@ def _unknown_without_invocations(result: CheckResult, ev: Evidence) -> bool:
     result.status = CheckStatus.UNKNOWN
     result.title = "No completed invocations in the window" if ev.logs_read else "Logs not read"
     return True
-
-
-# Dependency errors that explain why an invocation ran out of time, and the check of each.
-_CHECK_OF_FAMILY = {
-    ErrorFamily.CONNECTION_POOL: "connection_pool",
-    ErrorFamily.DATABASE: "database",
-    ErrorFamily.NETWORK: "vpc",
-    ErrorFamily.THROTTLING: "throttling",
-}
-_WAITED_ON = tuple(_CHECK_OF_FAMILY)
-
-
-def check_timeout(ev: Evidence, limits: Thresholds) -> CheckResult:
-    cmd = Commands(ev)
-    result = CheckResult(
-        "timeout",
-        Plane.SERVICE,
-        CheckStatus.OK,
-        "",
-        steps=[
-            cmd.filter_reports('"Task timed out"', '{ $.record.status = "timeout" }'),
-            cmd.metric("ConcurrentExecutions", ["Maximum", "Average"]),
-            cmd.metric("Duration", ["p50", "p99", "Maximum"]),
-        ],
-    )
-    if _unknown_without_invocations(result, ev):
-        return result
-    reported = ev.reported
-    timed_out = [inv for inv in reported if inv.status is Status.TIMEOUT]
-    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
-    ok_durations = [
-        inv.duration_ms
-        for inv in reported
-        if inv.duration_ms is not None and inv.status is Status.SUCCESS
-    ]
-    p50, p99, peak = percentiles(durations, 50, 99, 100)
-    timeout_s = ev.timeout_s
-    limit = f" of {timeout_s:g} s timeout" if timeout_s else ""
-    result.evidence = [f"duration p50 {ms(p50)}, p99 {ms(p99)}{limit}, max {ms(peak)}"]
-    behind_api = bool(ev.apis)
-    if timed_out:
-        share = pct(len(timed_out), len(reported))
-        result.status = CheckStatus.FAIL
-        at = f" at {timeout_s:g} s" if timeout_s else ""
-        result.title = f"{count(len(timed_out), 'invocation')} timed out{at} ({share})"
-        result.evidence.insert(
-            0, f"{len(timed_out):,} of {count(len(reported), 'invocation')} timed out{at}"
-        )
-        cold = sum(1 for inv in timed_out if inv.cold)
-        if cold:
-            result.evidence.append(
-                f"{cold:,} of them were cold starts (init counts against the timeout)"
-            )
-        for family in _WAITED_ON:
-            waited = sum(1 for inv in timed_out if family in inv.families)
-            if waited:
-                result.caused_by.append(_CHECK_OF_FAMILY[family])
-                if len(timed_out) == 1:
-                    which = "the timed-out invocation"
-                elif waited == len(timed_out):
-                    which = f"all {len(timed_out):,} timed-out invocations"
-                else:
-                    which = f"{waited:,} of the {len(timed_out):,} timed-out invocations"
-                result.evidence.append(
-                    f"{which} also logged "
-                    f"{family.value.replace('_', ' ')} errors: a slow dependency, not the "
-                    "timeout, is the cause"
-                )
-        _same_minutes(ev, timed_out, result)
-        held = _extension_held(timed_out, result)
-        result.evidence.extend(samples(f for f in ev.failures if f.line.kind is LineKind.TIMEOUT))
-        result.steps.append(cmd.traces())
-        if held:  # the handler had finished: nothing of it to speed up
-            return result
-        result.steps.append(
-            Step(
-                "Fix: find what the timed-out invocations wait on (traces, database, downstream "
-                "calls); raising the timeout only moves the wall"
-            )
-        )
-        if ok_durations and timeout_s:
-            ok_p99 = percentiles(ok_durations, 99)[0] or 0.0
-            if ok_p99 / 1000 > 0.5 * timeout_s:
-                result.steps.append(_raise_timeout(cmd, ok_p99, behind_api))
-        memory = ev.memory_size_mb
-        if memory is not None and memory < 1769 and not result.caused_by:
-            result.steps.append(
-                Step(
-                    f"Fix: more memory means more CPU: try {memory_step(memory * 2)} MB "
-                    f"(now {memory} MB) if the work is CPU-bound"
-                )
-            )
-        return result
-    if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
-        result.status = CheckStatus.WARN
-        result.title = f"p99 duration {ms(p99)}{limit}: close to timing out"
-        result.steps.append(_raise_timeout(cmd, p99, behind_api))
-        return result
-    result.title = "No timeouts" + (f"; p99 {ms(p99)}{limit}" if p99 is not None else "")
-    if not timeout_s:
-        result.evidence.append("timeout setting unknown: closeness to it not judged")
-    return result
-
-
-_NEAR_BEFORE_MS = 120_000
-_NEAR_AFTER_MS = 60_000
-"""A dependency error this close to an invocation's end (before, or just after) is near it."""
-
-
-def _same_minutes(ev: Evidence, timed_out: list[Invocation], result: CheckResult) -> None:
-    """A dependency failing in the same minutes as the timeouts explains them even when the
-    timed-out invocations printed nothing of it (they hung until killed while others were
-    refused). Linked when most timeouts end near its errors, and timeouts are near them at
-    least twice as often as the invocations that succeeded (errors all day long near
-    everything prove nothing)."""
-    succeeded = [inv for inv in ev.reported if inv.status is Status.SUCCESS]
-    for family in _WAITED_ON:
-        check = _CHECK_OF_FAMILY[family]
-        found = ev.family(family)
-        if check in result.caused_by or len(found) < 3:
-            continue
-        stamps = sorted(f.timestamp_ms for f in found)
-        near_timeouts = _near(stamps, timed_out)
-        share = near_timeouts / len(timed_out)
-        baseline = _near(stamps, succeeded) / len(succeeded) if succeeded else 0.0
-        # A pool, a database or an endpoint that does not answer makes requests wait until
-        # killed: with nearly every timeout amid its errors, it is the suspect even if they
-        # never stop.
-        waits = family is not ErrorFamily.THROTTLING and share >= 0.9
-        if near_timeouts >= 3 and share >= 0.5 and (share >= 2 * baseline or waits):
-            result.caused_by.append(check)
-            result.evidence.append(
-                f"{near_timeouts:,} of the {len(timed_out):,} timeouts came within minutes of"
-                f" {family.value.replace('_', ' ')} errors ({baseline:.0%} of the invocations"
-                " that succeeded did): the timed-out requests were most likely waiting on it"
-            )
-
-
-def _extension_held(timed_out: list[Invocation], result: CheckResult) -> bool:
-    """Timeouts after the handler had returned (`platform.runtimeDone` long before the end):
-    an extension kept the invocation open, and the handler is not the one to look at. True
-    when that explains every timeout."""
-    returned = [
-        inv
-        for inv in timed_out
-        if inv.runtime_ms is not None and inv.duration_ms and inv.runtime_ms < 0.5 * inv.duration_ms
-    ]
-    if not returned:
-        return False
-    handler = percentiles([inv.runtime_ms or 0.0 for inv in returned], 50)[0]
-    result.evidence.append(
-        f"{len(returned):,} of them had returned in {ms(handler)} (platform.runtimeDone, p50):"
-        " an extension kept the invocation open until the timeout"
-    )
-    result.steps.append(
-        Step(
-            "Fix: find the extension (a layer) that does not finish after the handler returns:"
-            " its flush to a backend it cannot reach, or its call for the next event; update,"
-            " reconfigure or remove it"
-        )
-    )
-    return len(returned) == len(timed_out)
-
-
-def _near(stamps: list[int], invocations: list[Invocation]) -> int:
-    """How many of the invocations ended near one of the (sorted) timestamps."""
-    near = 0
-    for inv in invocations:
-        end = inv.end_ms
-        if end is None:
-            continue
-        index = bisect.bisect_left(stamps, end - _NEAR_BEFORE_MS)
-        if index < len(stamps) and stamps[index] <= end + _NEAR_AFTER_MS:
-            near += 1
-    return near
-
-
-def _raise_timeout(cmd: Commands, p99_ms: float, behind_api: bool) -> Step:
-    """A timeout with half as much again as the p99 needs; behind API Gateway, nothing past 29 s
-    helps (it answers 504 at 29 s)."""
-    wanted = timeout_step(p99_ms / 1000 * 1.5)
-    if behind_api and wanted > 29:
-        return Step(
-            f"Fix: p99 {ms(p99_ms)} leaves no room behind API Gateway's 29 s: make the request "
-            "path faster or move the slow work off it; a longer timeout will not help"
-        )
-    return cmd.update(f"--timeout {wanted}")
 
 
 @dataclass(slots=True)
