@@ -9,7 +9,7 @@ from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import iso
-from lambdatop.diagnose.checks import cold_start, logs, metrics, timeout, traces
+from lambdatop.diagnose.checks import cold_start, logs, memory, metrics, timeout, traces
 from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
     check_api_gateway,
@@ -17,7 +17,6 @@ from lambdatop.diagnose.checks.edge import (
     check_invocation_errors,
 )
 from lambdatop.diagnose.checks.service import (
-    check_memory,
     check_permission,
     check_throttling,
 )
@@ -41,7 +40,7 @@ CHECKS: tuple[Check[Any], ...] = (
     # service plane: cold starts, timeouts, memory, permissions, throttling
     Check("cold_start", Plane.SERVICE, cold_start.measure, cold_start.verdict, cold_start.advise),
     Check("timeout", Plane.SERVICE, timeout.measure, timeout.verdict, timeout.advise),
-    legacy("memory", Plane.SERVICE, check_memory),
+    Check("memory", Plane.SERVICE, memory.measure, memory.verdict, memory.advise),
     legacy("permission", Plane.SERVICE, check_permission),
     legacy("throttling", Plane.SERVICE, check_throttling),
     # state plane: connection pools, databases, the network

@@ -55,6 +55,37 @@ class Step:
         return self.changes or self.text.startswith("Fix:")
 
 
+@dataclass(frozen=True, slots=True)
+class MemoryGrowth:
+    """An execution environment whose memory climbs invocation after invocation: a leak."""
+
+    stream: str
+    """The environment's log stream."""
+    first_mb: int
+    last_mb: int
+    size_mb: int
+    """The memory size it grows towards."""
+    invocations: int
+    per_invocation_mb: float
+    """The least-squares slope of max memory used over its invocations (always above 0)."""
+
+    @property
+    def invocations_left(self) -> float:
+        """Invocations until it reaches the limit, at this rate."""
+        return (self.size_mb - self.last_mb) / self.per_invocation_mb
+
+    def describe(self, stream: str | None = None) -> str:
+        """`environment <stream>: 283 → 410 / 512 MB over 12 invocations (+11.5 MB each, ...)`,
+        naming the stream as given (the TUI shortens it)."""
+        left = self.invocations_left
+        return (
+            f"environment {self.stream if stream is None else stream}: {self.first_mb} →"
+            f" {self.last_mb} / {self.size_mb} MB over {self.invocations} invocations"
+            f" (+{self.per_invocation_mb:.1f} MB each"
+            + (f", at the limit in ~{left:.0f} more)" if left >= 1 else ", at the limit)")
+        )
+
+
 @dataclass(slots=True)
 class CheckResult:
     id: str
@@ -68,6 +99,9 @@ class CheckResult:
     report sends the reader to those first."""
     leads: bool = False
     """Upstream of every other failure (a deploy that cannot start): the report starts here."""
+    growth: tuple[MemoryGrowth, ...] = ()
+    """Execution environments whose memory climbs (the memory check), the most grown first: for
+    the TUI to draw. The reports say it in the evidence's words and leave this out."""
 
     @property
     def next_steps(self) -> list[str]:

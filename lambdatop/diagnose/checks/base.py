@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
+from lambdatop.diagnose.model import CheckResult, CheckStatus, MemoryGrowth, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
 Figures = TypeVar("Figures")
@@ -48,6 +48,8 @@ class Advice:
 
     evidence: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    growth: tuple[MemoryGrowth, ...] = ()
+    """Environments whose memory climbs, as data beside the evidence's words (the memory check)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class Check(Generic[Figures]):
             steps=advice.steps,
             caused_by=list(verdict.caused_by),
             leads=verdict.leads,
+            growth=advice.growth,
         )
 
 

@@ -1,0 +1,463 @@
+"""Service plane: memory against the function's size: out of memory, leaks, close to the
+limit, or far more than it uses."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from enum import Enum
+from itertools import pairwise
+
+from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.stats import percentiles, slope
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.checks.common import no_invocations
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import clock, count, memory_step, ms, pct, samples
+from lambdatop.diagnose.model import CheckStatus, MemoryGrowth, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+GB_SECOND_USD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+"""Lambda's price per GB-second of duration (us-east-1, first tier), by architecture."""
+OVERPROVISIONED_FROM_MB = 256
+"""Below this, a smaller size saves too little to mention."""
+GROWTH_SHOWN = 2
+"""Environments whose growth the evidence spells out; the rest are counted."""
+CLIMBS = 0.7
+"""A leak rises (or holds) from at least this share of one invocation to the next."""
+GIVES_BACK = 0.25
+"""A leak gives back at most this share of what it gains (a sawtooth is a workload)."""
+
+MEMORY_REPORTS = ('"Max Memory Used"', '{ $.type = "platform.report" }')
+MEMORY_BY_STREAM = (
+    "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB,"
+    ' @memorySize/1000000 as sizeMB | filter @type = "REPORT"'
+    " | stats max(usedMB) by @logStream, bin(5m)",
+    "fields @timestamp, @logStream, record.metrics.maxMemoryUsedMB as usedMB,"
+    ' record.metrics.memorySizeMB as sizeMB | filter type = "platform.report"'
+    " | stats max(usedMB) by @logStream, bin(5m)",
+)
+FIX_LEAK = Step(
+    "Fix: memory grows inside each warm environment: release per-invocation state "
+    "(caches, HTTP/DB connection pools, globals) between invocations; raising memory "
+    "only delays the kill"
+)
+HEAP_ENVIRONMENT = (
+    "in the function's environment variables (update-function-configuration --environment"
+    " replaces them all: pass the existing ones too)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HeapLimit:
+    """A runtime whose own heap limit, below the function's memory, ran out."""
+
+    runtime: str
+    variable: str
+    option: str
+    noun: str = "heap"
+    where: str = HEAP_ENVIRONMENT
+
+    def fix(self, size: int) -> str:
+        heap = memory_step(size * 0.75)
+        return (
+            f"Fix: raise the {self.runtime} {self.noun}, not the function's memory: set"
+            f" {self.variable} to {self.option.format(mb=heap)} (about 75 % of {size} MB)"
+            f" {self.where}"
+        )
+
+
+HEAP_LIMITS = (
+    (
+        ("javascript heap out of memory", "reached heap limit", "allocation failed"),
+        HeapLimit("Node.js", "NODE_OPTIONS", "--max-old-space-size={mb}"),
+    ),
+    (
+        ("java heap space", "gc overhead limit exceeded", "metaspace"),
+        HeapLimit("Java", "JAVA_TOOL_OPTIONS", "-Xmx{mb}m"),
+    ),
+    (
+        ("allowed memory size of",),
+        HeapLimit(
+            "PHP",
+            "memory_limit",
+            "{mb}M",
+            noun="memory_limit",
+            where="in an .ini file the runtime reads (Bref: php/conf.d/*.ini in the package)",
+        ),
+    ),
+)
+"""Words of an out-of-memory line, and the runtime heap they say ran out."""
+
+
+class Reason(Enum):
+    RAISED_SINCE = "ran out of memory before the size was raised, not since"
+    NO_REPORT_SINCE = "the size changed and no invocation has reported since"
+    OUT_OF_MEMORY = "invocations ran out of the function's memory"
+    HEAP = "invocations ran out of a runtime heap below the function's memory"
+    LEAK = "memory grows inside warm environments"
+    LEAK_NEAR_LIMIT = "memory grows inside warm environments, already close to the limit"
+    NEAR_LIMIT = "max memory used close to the limit"
+    BUYS_CPU = "more memory than used, but it buys CPU the function needs"
+    SMALL_SAVING = "more memory than used, but a smaller size saves little"
+    OVERPROVISIONED = "far more memory than used"
+
+
+@dataclass(frozen=True, slots=True)
+class SizeChange:
+    """The REPORT lines give more than one memory size."""
+
+    before_mb: int
+    """The size before the one in force now."""
+    at: str
+    """When it changed (HH:MM UTC)."""
+    interleaved: bool
+    """Sizes alternate (several functions or versions in one export) rather than change once."""
+    sizes: tuple[int, ...] = ()
+    """The sizes that alternate, when they do."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryFigures:
+    logs_read: bool
+    invocations: int
+    """Completed invocations at the size judged."""
+    size_mb: int | None = None
+    """The size judged: the one in force now, or of alternating sizes the closest to its limit."""
+    peak_mb: int | None = None
+    p50_mb: float | None = None
+    p99_mb: float | None = None
+    out_of_memory: int = 0
+    out_of_memory_at_mb: int | None = None
+    """The size most of them ran out at."""
+    change: SizeChange | None = None
+    raised_since: int = 0
+    """Invocations that ran out of memory before the size was raised, when none has since."""
+    growth: tuple[MemoryGrowth, ...] = ()
+    heap: HeapLimit | None = None
+    """The runtime heap the out-of-memory lines say ran out."""
+    buys_cpu: str | None = None
+    """Why memory that looks too large may be buying CPU the function needs."""
+    suggested_mb: int = 128
+    """A size 1.5 × the peak would fit in."""
+    monthly_saving_usd: float | None = None
+    """What `suggested_mb` would save a month at the window's traffic."""
+
+
+def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
+    reported = ev.reported
+    size = ev.memory_size_mb
+    if size is None or not any(inv.max_memory_mb is not None for inv in reported):
+        return MemoryFigures(ev.logs_read, len(reported), size)
+    oom = [inv for inv in reported if inv.ran_out_of_memory]
+    size, judged, oom, change = _judged(reported, size, oom)
+    raised = change is not None and not change.interleaved
+    raised_since = len(oom) if raised and not any(inv.ran_out_of_memory for inv in judged) else 0
+    used = [inv.max_memory_mb for inv in judged if inv.max_memory_mb is not None]
+    if raised_since or not used:
+        return MemoryFigures(
+            ev.logs_read, len(judged), size, change=change, raised_since=raised_since
+        )
+    peak = max(used)
+    p50, p99 = percentiles([float(u) for u in used], 50, 99)
+    suggested = memory_step(max(peak * 1.5, 128))
+    return MemoryFigures(
+        logs_read=ev.logs_read,
+        invocations=len(judged),
+        size_mb=size,
+        peak_mb=peak,
+        p50_mb=p50,
+        p99_mb=p99,
+        out_of_memory=len(oom),
+        out_of_memory_at_mb=Counter(inv.memory_size_mb or size for inv in oom).most_common(1)[0][0]
+        if oom
+        else None,
+        change=change,
+        growth=_growth(judged, size, limits),
+        heap=_heap_limit(ev) if oom else None,
+        buys_cpu=_buys_cpu(ev, limits),
+        suggested_mb=suggested,
+        monthly_saving_usd=_monthly_saving(ev, ev.reported, size, suggested),
+    )
+
+
+def verdict(f: MemoryFigures, limits: Thresholds) -> Verdict:
+    if not f.invocations and not f.raised_since:
+        return no_invocations(f.logs_read)
+    if f.size_mb is None or (f.peak_mb is None and f.change is None):
+        return Verdict(CheckStatus.UNKNOWN, "No memory figures in the REPORT lines")
+    size, change = f.size_mb, f.change
+    if change is not None and f.raised_since:
+        title = (
+            f"{count(f.raised_since, 'invocation')} ran out of memory at {change.before_mb} MB;"
+            f" none since it was raised to {size} MB at {change.at}"
+        )
+        return Verdict(CheckStatus.WARN, title, Reason.RAISED_SINCE)
+    if change is not None and f.peak_mb is None:
+        title = f"Memory size changed to {size} MB at {change.at}; no REPORT since"
+        return Verdict(CheckStatus.OK, title, Reason.NO_REPORT_SINCE)
+    peak = f.peak_mb or 0
+    near = peak >= limits.memory_near_ratio * size
+    if f.out_of_memory:
+        ran_out = count(f.out_of_memory, "invocation")
+        if f.heap is not None and not near:
+            title = f"{ran_out} ran out of the {f.heap.runtime} {f.heap.noun}"
+            return Verdict(CheckStatus.FAIL, title, Reason.HEAP)
+        title = f"{ran_out} ran out of memory at {f.out_of_memory_at_mb} MB"
+        return Verdict(CheckStatus.FAIL, title, Reason.OUT_OF_MEMORY)
+    if f.growth:
+        title = (
+            f"Memory grows in {count(len(f.growth), 'execution environment')}"
+            f" ({f.growth[0].first_mb} → {f.growth[0].last_mb} / {size} MB): a leak"
+        )
+        return Verdict(CheckStatus.WARN, title, Reason.LEAK_NEAR_LIMIT if near else Reason.LEAK)
+    if near:
+        title = f"Max memory used {peak} / {size} MB: close to the limit"
+        return Verdict(CheckStatus.WARN, title, Reason.NEAR_LIMIT)
+    if _far_more_than_used(f, limits):
+        return _overprovisioned(f, limits)
+    return Verdict(CheckStatus.OK, f"Max memory used {peak} / {size} MB")
+
+
+def _far_more_than_used(f: MemoryFigures, limits: Thresholds) -> bool:
+    size, peak = f.size_mb or 0, f.peak_mb or 0
+    return (
+        size >= OVERPROVISIONED_FROM_MB
+        and peak <= limits.memory_overprovisioned_ratio * size
+        and f.invocations >= limits.min_invocations_for_ratio
+    )
+
+
+def _overprovisioned(f: MemoryFigures, limits: Thresholds) -> Verdict:
+    """Memory far above anything used: a waste worth acting on only if it costs real money,
+    and only if it is not buying CPU the function needs."""
+    used = f"Max memory used {f.peak_mb} / {f.size_mb} MB"
+    if f.buys_cpu is not None:
+        return Verdict(CheckStatus.OK, used, Reason.BUYS_CPU)
+    saving = f.monthly_saving_usd
+    if saving is not None and saving < limits.memory_saving_min_usd:
+        return Verdict(CheckStatus.OK, used, Reason.SMALL_SAVING)
+    title = f"Over-provisioned: at most {f.peak_mb} of {f.size_mb} MB used" + (
+        f"; {f.suggested_mb} MB saves about ${saving:,.0f} a month" if saving is not None else ""
+    )
+    return Verdict(CheckStatus.WARN, title, Reason.OVERPROVISIONED)
+
+
+def advise(f: MemoryFigures, decided: Verdict, ev: Evidence) -> Advice:
+    cmd = Commands(ev)
+    steps = [cmd.filter_reports(*MEMORY_REPORTS), cmd.insights_reports(*MEMORY_BY_STREAM)]
+    if decided.status is CheckStatus.UNKNOWN or f.size_mb is None:
+        return Advice(steps=steps)
+    changed = [_change_line(f.change, f.size_mb)] if f.change is not None else []
+    if decided.reason is Reason.RAISED_SINCE:
+        return Advice(changed + samples(ev.family(ErrorFamily.OUT_OF_MEMORY)), steps)
+    if decided.reason is Reason.NO_REPORT_SINCE:
+        return Advice(changed, steps)
+    evidence = [_used_line(f), *changed, *_growth_lines(f.growth)]
+    if f.out_of_memory:
+        evidence.insert(
+            0,
+            f"{f.out_of_memory:,} of {count(f.invocations, 'invocation')} ran out of memory"
+            f" ({pct(f.out_of_memory, f.invocations)})",
+        )
+        evidence.extend(samples(ev.family(ErrorFamily.OUT_OF_MEMORY)))
+    more, fixes = _reasoned(f, decided, cmd)
+    return Advice(evidence + more, steps + fixes, f.growth)
+
+
+def _reasoned(f: MemoryFigures, decided: Verdict, cmd: Commands) -> tuple[list[str], list[Step]]:
+    """The evidence and fixes that depend on the branch the verdict took."""
+    size, peak, suggested = f.size_mb or 0, f.peak_mb or 0, f.suggested_mb
+    saving = f.monthly_saving_usd
+    reason = decided.reason
+    if reason is Reason.BUYS_CPU:
+        keep = f"more memory than it uses, but memory also sets the CPU share and {f.buys_cpu}"
+        return [f"{keep}: keep it"], []
+    if reason is Reason.SMALL_SAVING:
+        return [
+            f"{suggested} MB would do, but saves only about ${saving or 0:,.2f} a month at this "
+            "window's traffic"
+        ], []
+    if reason is Reason.OVERPROVISIONED:
+        fixes = [
+            Step(f"Fix: set {suggested} MB, then watch duration: less memory also means less CPU"),
+            cmd.update(f"--memory-size {suggested}"),
+        ]
+        if saving is None:
+            return [], fixes
+        return [
+            f"setting {suggested} MB (1.5 × the peak) saves about ${saving:,.2f} a month at this "
+            "window's traffic"
+        ], fixes
+    if decided.status is CheckStatus.OK:
+        return [], []
+    fixes = [FIX_LEAK] if f.growth else []
+    if reason is Reason.HEAP and f.heap is not None:
+        ran_out = f"the {f.heap.runtime} {f.heap.noun} ran out at {peak} of {size} MB"
+        return [f"{ran_out}: its own limit, not the function's"], [*fixes, Step(f.heap.fix(size))]
+    if reason in (Reason.OUT_OF_MEMORY, Reason.LEAK_NEAR_LIMIT, Reason.NEAR_LIMIT):
+        wanted = memory_step(max(size * 1.5, peak * 1.3))
+        fixes.append(
+            Step(f"Fix: raise memory from {size} MB to {wanted} MB (the peak was {peak} MB)")
+        )
+        fixes.append(cmd.update(f"--memory-size {wanted}"))
+    return [], fixes
+
+
+def _used_line(f: MemoryFigures) -> str:
+    return (
+        f"max memory used {f.peak_mb} / {f.size_mb} MB ({pct(f.peak_mb or 0, f.size_mb or 0)});"
+        f" p50 {f.p50_mb or 0:.0f} MB, p99 {f.p99_mb or 0:.0f} MB"
+    )
+
+
+def _change_line(change: SizeChange, size: int) -> str:
+    if change.interleaved:
+        return (
+            f"REPORT lines give several memory sizes ({', '.join(map(str, change.sizes))}"
+            f" MB) in turn: the export may mix functions or versions; judged at {size} MB,"
+            " the closest to its limit"
+        )
+    return f"memory size changed from {change.before_mb} to {size} MB at {change.at}"
+
+
+def _growth_lines(growth: tuple[MemoryGrowth, ...]) -> list[str]:
+    lines = [environment.describe() for environment in growth[:GROWTH_SHOWN]]
+    if len(growth) > GROWTH_SHOWN:
+        lines.append(f"{len(growth) - GROWTH_SHOWN} more environments grow the same way")
+    return lines
+
+
+def _judged(
+    reported: list[Invocation], size: int, oom: list[Invocation]
+) -> tuple[int, list[Invocation], list[Invocation], SizeChange | None]:
+    """The size to judge, its invocations, those that ran out of memory, and how the sizes
+    changed: the size in force now after a change; of alternating sizes, the one whose
+    invocations came closest to it, with its own figures."""
+    change = _size_change(reported, size)
+    if change is None:
+        return size, reported, oom, None
+    if change.interleaved:
+        groups: dict[int, list[Invocation]] = defaultdict(list)
+        for inv in reported:
+            if inv.memory_size_mb and inv.max_memory_mb is not None:
+                groups[inv.memory_size_mb].append(inv)
+        size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
+        judged = groups[size]
+        ran_out = [inv for inv in judged if inv.ran_out_of_memory] or oom
+        return size, judged, ran_out, replace(change, sizes=tuple(sorted(groups)))
+    since_change = [inv for inv in reported if inv.memory_size_mb == size]
+    if oom and not any(inv.ran_out_of_memory for inv in since_change):
+        return size, since_change, oom, change  # raised since: judged by what ran out before
+    return size, since_change, [inv for inv in since_change if inv.ran_out_of_memory], change
+
+
+def _size_change(reported: list[Invocation], size: int) -> SizeChange | None:
+    """When the REPORT lines give more than one memory size: the size before the one in force
+    now, when the change came, and whether sizes alternate rather than change once."""
+    ordered = sorted(
+        (inv for inv in reported if inv.memory_size_mb),
+        key=lambda inv: inv.start_ms or inv.end_ms or 0,
+    )
+    runs = [inv for prev, inv in pairwise(ordered) if inv.memory_size_mb != prev.memory_size_mb]
+    if not runs:
+        return None
+    first_new = runs[-1]
+    before = next(
+        inv.memory_size_mb
+        for inv in reversed(ordered[: ordered.index(first_new)])
+        if inv.memory_size_mb
+    )
+    at = clock(first_new.start_ms or first_new.end_ms or 0)
+    return SizeChange(int(before or 0), at, len(runs) > 1 or first_new.memory_size_mb != size)
+
+
+def _growth(
+    reported: list[Invocation], size_mb: int, limits: Thresholds
+) -> tuple[MemoryGrowth, ...]:
+    """Execution environments whose memory keeps growing invocation after invocation, the
+    most grown first."""
+    by_stream: dict[str, list[Invocation]] = defaultdict(list)
+    for inv in reported:
+        if inv.max_memory_mb is not None and inv.stream:
+            by_stream[inv.stream].append(inv)
+    leaks: list[MemoryGrowth] = []
+    for stream, invs in by_stream.items():
+        if len(invs) < limits.memory_leak_min_invocations:
+            continue
+        invs.sort(key=lambda inv: inv.start_ms or 0)
+        used = [float(inv.max_memory_mb or 0) for inv in invs]
+        rate = slope([float(i) for i in range(len(used))], used)
+        if rate is not None and rate > 0 and _climbs(used, size_mb, limits):
+            leaks.append(
+                MemoryGrowth(stream, int(used[0]), int(used[-1]), size_mb, len(used), rate)
+            )
+    leaks.sort(key=lambda leak: leak.last_mb - leak.first_mb, reverse=True)
+    return tuple(leaks)
+
+
+def _climbs(used: list[float], size_mb: int, limits: Thresholds) -> bool:
+    """A leak climbs: what it gives back on the way is small beside what it gains (a sawtooth
+    that returns to its floor is a workload, not a leak)."""
+    growth = used[-1] - used[0]
+    rises = sum(1 for a, b in pairwise(used) if b >= a)
+    given_back = sum(a - b for a, b in pairwise(used) if b < a)
+    return (
+        growth >= limits.memory_leak_growth_ratio * size_mb
+        and rises >= CLIMBS * (len(used) - 1)
+        and given_back <= GIVES_BACK * growth
+    )
+
+
+def _heap_limit(ev: Evidence) -> HeapLimit | None:
+    """The runtime heap that ran out, when the out-of-memory lines say which."""
+    text = " ".join(
+        f"{f.classification.signature} {f.line.text[:400]}".lower()
+        for f in ev.family(ErrorFamily.OUT_OF_MEMORY)
+        if f.classification
+    )
+    return next((heap for words, heap in HEAP_LIMITS if any(w in text for w in words)), None)
+
+
+def _buys_cpu(ev: Evidence, limits: Thresholds) -> str | None:
+    """Why memory that looks too large may be buying CPU the function needs (memory sets the
+    CPU share): timeouts, a p99 near the timeout, or a slow init."""
+    reported = ev.reported
+    timeout_s = ev.timeout_s
+    timeouts = sum(1 for inv in reported if inv.status is Status.TIMEOUT)
+    if timeouts:
+        return f"{count(timeouts, 'invocation')} timed out"
+    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
+    p99 = percentiles(durations, 99)[0] if durations else None
+    if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
+        return f"p99 duration {ms(p99)} is close to the {timeout_s:g} s timeout"
+    if ev.apis and p99 is not None:
+        # An API in front gives up sooner than the function's own timeout.
+        limit_ms = min(float(api.route.integration_timeout_ms) for api in ev.apis)
+        if p99 >= limits.timeout_near_ratio * limit_ms:
+            return f"p99 duration {ms(p99)} is close to API Gateway's {ms(limit_ms)}"
+    inits = [inv.init_ms for inv in reported if inv.init_ms is not None]
+    init_p99 = percentiles(inits, 99)[0] if inits else None
+    if init_p99 is not None and init_p99 >= limits.init_slow_ms:
+        return f"init p99 {ms(init_p99)}"
+    return None
+
+
+def _monthly_saving(
+    ev: Evidence, reported: list[Invocation], size: int, suggested: int
+) -> float | None:
+    if ev.start_ms is None or ev.end_ms is None or ev.end_ms <= ev.start_ms:
+        return None
+    billed_s = sum((inv.billed_ms or inv.duration_ms or 0.0) for inv in reported) / 1000
+    arch = ev.config.architectures[0] if ev.config and ev.config.architectures else "x86_64"
+    price = GB_SECOND_USD.get(arch, GB_SECOND_USD["x86_64"])
+    # The span the invocations cover, not the window asked for: a 2 h window over 30 minutes
+    # of data would otherwise spread the same traffic four times thinner.
+    starts = [inv.start_ms for inv in reported if inv.start_ms is not None]
+    ends = [inv.end_ms for inv in reported if inv.end_ms is not None]
+    span_s = (ev.end_ms - ev.start_ms) / 1000
+    if starts and ends and max(ends) - min(starts) >= 60_000:
+        span_s = min(span_s, (max(ends) - min(starts)) / 1000)
+    per_span = billed_s * (size - suggested) / 1024 * price
+    return per_span * (30 * 86400 / span_s)
