@@ -3,8 +3,6 @@ memory and cold-start figures. Every number carries its unit and its limit."""
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,8 +13,9 @@ from lambdatop.core.records import Invocation
 from lambdatop.core.stats import percentiles
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
+from lambdatop.diagnose.checks.memory import GROWTH_SHOWN
 from lambdatop.diagnose.format import ms
-from lambdatop.diagnose.model import Diagnosis
+from lambdatop.diagnose.model import Diagnosis, MemoryGrowth
 from lambdatop.ui.safe import safe
 
 MINUTE = 60
@@ -287,13 +286,10 @@ def memory_bar(used: int | None, size: int | None, width: int = 24) -> Text:
     return text
 
 
-_ENVIRONMENT = re.compile(r"^environment (\S+?): ")
-
-
-def short_environment(line: str) -> str:
-    """`environment 2026/03/02/[$LATEST]7bab…c6ad3: 283 → …` with the stream cut to its last six
-    characters, as the log view's stream column and the memory chart's legend show it."""
-    return _ENVIRONMENT.sub(lambda m: f"environment …{m.group(1)[-6:]}: ", line, count=1)
+def growth_line(growth: MemoryGrowth) -> str:
+    """`environment …c6ad3: 283 → …`: the stream cut to its last six characters, as the log
+    view's stream column and the memory chart's legend show it."""
+    return safe(growth.describe(f"…{safe(growth.stream)[-6:]}"))
 
 
 class MemoryPanel(Static):
@@ -322,9 +318,8 @@ class MemoryPanel(Static):
         if oom:
             text.append(f"  ✖ {oom} out of memory", "bold red")
         if diagnosis is not None:
-            for line in diagnosis.check("memory").evidence:
-                if line.startswith("environment "):
-                    text.append(f"\n            ↗ {short_environment(safe(line))}", "yellow")
+            for growth in diagnosis.check("memory").growth[:GROWTH_SHOWN]:
+                text.append(f"\n            ↗ {growth_line(growth)}", "yellow")
         cold = [inv for inv in invocations if inv.cold]
         inits = [inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0 for inv in cold]
         p50, p99 = percentiles(inits, 50, 99)
