@@ -9,7 +9,15 @@ from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import iso
-from lambdatop.diagnose.checks import cold_start, logs, memory, metrics, timeout, traces
+from lambdatop.diagnose.checks import (
+    cold_start,
+    logs,
+    memory,
+    metrics,
+    permission,
+    timeout,
+    traces,
+)
 from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
     check_api_gateway,
@@ -17,7 +25,6 @@ from lambdatop.diagnose.checks.edge import (
     check_invocation_errors,
 )
 from lambdatop.diagnose.checks.service import (
-    check_permission,
     check_throttling,
 )
 from lambdatop.diagnose.checks.state import check_connection_pool, check_database, check_vpc
@@ -41,7 +48,7 @@ CHECKS: tuple[Check[Any], ...] = (
     Check("cold_start", Plane.SERVICE, cold_start.measure, cold_start.verdict, cold_start.advise),
     Check("timeout", Plane.SERVICE, timeout.measure, timeout.verdict, timeout.advise),
     Check("memory", Plane.SERVICE, memory.measure, memory.verdict, memory.advise),
-    legacy("permission", Plane.SERVICE, check_permission),
+    Check("permission", Plane.SERVICE, permission.measure, permission.verdict, permission.advise),
     legacy("throttling", Plane.SERVICE, check_throttling),
     # state plane: connection pools, databases, the network
     legacy("connection_pool", Plane.STATE, check_connection_pool),

@@ -10,7 +10,7 @@ from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily
 from lambdatop.diagnose.commands import Commands
-from lambdatop.diagnose.evidence import ASSUMED_ROLE, Evidence
+from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import (
     COPED,
     count,
@@ -27,140 +27,6 @@ def _unknown_without_invocations(result: CheckResult, ev: Evidence) -> bool:
     result.status = CheckStatus.UNKNOWN
     result.title = "No completed invocations in the window" if ev.logs_read else "Logs not read"
     return True
-
-
-def _denied_resource(resource: str) -> str:
-    """What a denial is grouped by: an S3 object counts as its bucket's objects."""
-    if resource.startswith("arn:aws:s3:::") and "/" in resource:
-        return resource.split("/", 1)[0] + "/*"
-    return resource
-
-
-def _policy_resource(resource: str, action: str, ev: Evidence) -> str:
-    """The Resource of a statement allowing `action` on what a denial named. A secret named
-    by name (Secrets Manager says `on resource: prod/db`) becomes its ARN, whose random suffix
-    `-??????` matches; any other bare name stays a placeholder to fill in, never a Resource IAM
-    would refuse."""
-    if not resource:
-        return "<resource-arn>"
-    if resource.startswith("arn:"):
-        return resource
-    role = _ROLE_ARN.match(ev.role_arn or "")
-    partition, account = (role.group(1), role.group(2)) if role else ("aws", "<account-id>")
-    if action.split(":", 1)[0].lower() == "secretsmanager":
-        region = ev.region or "<region>"
-        return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{resource}-??????"
-    return f"<ARN of {resource}>"
-
-
-_ROLE_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):role/")
-
-
-# An AWS service's own denial, in its SDK's words: S3's `Access Denied`, a service's
-# `AccessDeniedException`, botocore's `An error occurred (...)`, the SDKs' frames.
-_AWS_DENIAL = re.compile(
-    r"AccessDeniedException|Access Denied\b|An error occurred \(|throwDefaultError|smithy"
-    r"|botocore|aws-sdk|api error |is not authorized to perform"
-)
-
-
-def check_permission(ev: Evidence, limits: Thresholds) -> CheckResult:
-    cmd = Commands(ev)
-    result = CheckResult("permission", Plane.SERVICE, CheckStatus.OK, "", steps=cmd.role_policies())
-    if not ev.logs_read or not ev.lines:
-        result.status = CheckStatus.UNKNOWN
-        result.title = "Logs not read" if not ev.logs_read else "No log lines in the window"
-        return result
-    denials = ev.family(ErrorFamily.PERMISSION)
-    if not denials:
-        result.title = "No access denied in the logs"
-        return result
-    groups: Counter[tuple[str, str]] = Counter()
-    explicit: set[tuple[str, str]] = set()
-    for finding in denials:
-        c = finding.classification
-        if c is None:
-            continue
-        key = (c.action or c.signature, _denied_resource(c.resource) if c.resource else "")
-        groups[key] += 1
-        if "explicit deny" in finding.line.text.lower():
-            explicit.add(key)
-    affected = {f.request_id for f in denials if f.request_id}
-    failed = sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed)
-    coped = ev.coped(denials)
-    aws_said = any(_AWS_DENIAL.search(f.line.text[:4000]) for f in denials)
-    if coped and not aws_said and not any(":" in action for action, _ in groups):
-        # No IAM action named and nothing failed: the application's own access rule at work
-        # (`user 8812 denied access to profile -> 403`), not the execution role's.
-        result.title = "No IAM access denied"
-        result.evidence = [
-            f"{count(len(denials), 'line')} of the application's own access decisions (no IAM"
-            " action named, every invocation concerned succeeded)"
-        ]
-        return result
-    result.status = CheckStatus.WARN if coped else CheckStatus.FAIL
-    (top_action, top_resource), _ = groups.most_common(1)[0]
-    on = f" on {top_resource}" if top_resource else ""
-    more = len(groups) - 1
-    result.title = f"Access denied: {top_action}{on}" + (
-        f" (+{count(more, 'other action')})" if more else ""
-    )
-    result.evidence = [
-        f"{count(len(denials), 'denial')}"
-        + (
-            f" in {count(len(affected), 'invocation')}, {failed:,} of which failed"
-            if affected
-            else ", tied to no invocation (logged without a request id)"
-        )
-    ]
-    role = cmd.role
-    denied = Counter(
-        m.group("role")
-        for f in denials
-        if (m := ASSUMED_ROLE.search(f.line.text[:4000])) is not None
-    )
-    if role and denied and role not in denied:
-        # The principal denied is a role the code assumed, not the execution role: the grant
-        # belongs to it.
-        other = denied.most_common(1)[0][0]
-        result.evidence.append(
-            f"denied principal: role {other}, not the execution role {role} (the code assumed"
-            " it): the grant belongs to it"
-        )
-        cmd.role, cmd.role_from_config = other, False
-        role = other
-    elif role:
-        result.evidence.append(f"execution role {role}")
-    for (action, resource), n in groups.most_common(3):
-        result.evidence.append(f"{action}" + (f" on {resource}" if resource else "") + f" ×{n}")
-    if coped:
-        result.evidence.append(COPED)
-    if explicit:
-        result.evidence.append(
-            "an explicit deny (SCP, resource or boundary policy): allowing it in the role "
-            "will not help"
-        )
-    result.evidence.extend(samples(denials))
-    for (action, resource), _ in groups.most_common(2):
-        if ":" in action:
-            result.steps.append(cmd.simulate(action, resource if ":" in resource else None))
-    statements = [
-        {"Effect": "Allow", "Action": action, "Resource": _policy_resource(resource, action, ev)}
-        for (action, resource), _ in groups.most_common(3)
-        if ":" in action and (action, resource) not in explicit
-    ]
-    if statements:
-        grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
-        result.steps.append(Step(f"Fix: allow the role {role or '<execution-role>'}: {grants}"))
-        result.steps.append(cmd.allow(statements))
-    if explicit:
-        result.steps.append(
-            Step(
-                "Fix: find the explicit deny: the account's SCPs, the role's permissions "
-                "boundary, or the resource's own policy (bucket, key or queue policy)"
-            )
-        )
-    return result
 
 
 _INVOKED = re.compile(

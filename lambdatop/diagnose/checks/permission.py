@@ -1,0 +1,233 @@
+"""Service plane: access denied, to the execution role or a role the code assumed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from enum import Enum
+
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.records import ErrorFamily
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import ASSUMED_ROLE, Evidence
+from lambdatop.diagnose.format import COPED, count, samples
+from lambdatop.diagnose.model import CheckStatus, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+AWS_DENIAL = re.compile(
+    r"AccessDeniedException|Access Denied\b|An error occurred \(|throwDefaultError|smithy"
+    r"|botocore|aws-sdk|api error |is not authorized to perform"
+)
+"""An AWS service's own denial, in its SDK's words: S3's `Access Denied`, a service's
+`AccessDeniedException`, botocore's `An error occurred (...)`, the SDKs' frames."""
+ROLE_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):role/")
+READ_CHARS = 4000
+"""How much of a denial's line is searched for the service's words and the role."""
+SIMULATED = 2
+"""Denied actions to simulate against the role."""
+LISTED = 3
+"""Denied actions listed in the evidence and granted in the fix."""
+
+EXPLICIT = (
+    "an explicit deny (SCP, resource or boundary policy): allowing it in the role will not help"
+)
+FIX_EXPLICIT = Step(
+    "Fix: find the explicit deny: the account's SCPs, the role's permissions "
+    "boundary, or the resource's own policy (bucket, key or queue policy)"
+)
+APPLICATION_RULE = (
+    " of the application's own access decisions (no IAM action named, every invocation"
+    " concerned succeeded)"
+)
+
+
+class Reason(Enum):
+    NONE_DENIED = "no denial in the logs"
+    APPLICATION_RULE = "the application's own access rule, not IAM"
+    DENIED = "IAM denied an action"
+
+
+@dataclass(frozen=True, slots=True)
+class Denied:
+    """One action denied on one resource (an S3 object counts as its bucket's objects)."""
+
+    action: str
+    """The IAM action (`s3:GetObject`), else what the line said."""
+    resource: str
+    times: int
+    explicit: bool = False
+    """An explicit deny (SCP, resource or boundary policy): a grant in the role will not help."""
+
+    @property
+    def iam(self) -> bool:
+        """An IAM action (`service:Action`), which can be simulated and granted."""
+        return ":" in self.action
+
+    def __str__(self) -> str:
+        return self.action + (f" on {self.resource}" if self.resource else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionFigures:
+    logs_read: bool
+    lines: int
+    denials: int = 0
+    """Lines denying access."""
+    denied: tuple[Denied, ...] = ()
+    """What was denied, the most often first."""
+    invocations: int = 0
+    """Invocations that logged a denial."""
+    failed: int = 0
+    """Of those, the invocations that failed."""
+    coped: bool = False
+    aws_said: bool = False
+    """A line is an AWS service's own denial, in its SDK's words."""
+    execution_role: str | None = None
+    assumed_role: str | None = None
+    """The role denied, when it is not the execution role but one the code assumed."""
+
+
+def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
+    denials = ev.family(ErrorFamily.PERMISSION)
+    if not denials:
+        return PermissionFigures(ev.logs_read, ev.lines)
+    affected = {f.request_id for f in denials if f.request_id}
+    execution_role = Commands(ev).role
+    denied_roles = Counter(
+        match.group("role")
+        for f in denials
+        if (match := ASSUMED_ROLE.search(f.line.text[:READ_CHARS])) is not None
+    )
+    assumed = execution_role and denied_roles and execution_role not in denied_roles
+    return PermissionFigures(
+        logs_read=ev.logs_read,
+        lines=ev.lines,
+        denials=len(denials),
+        denied=_denied(denials),
+        invocations=len(affected),
+        failed=sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed),
+        coped=ev.coped(denials),
+        aws_said=any(AWS_DENIAL.search(f.line.text[:READ_CHARS]) for f in denials),
+        execution_role=execution_role,
+        assumed_role=denied_roles.most_common(1)[0][0] if assumed else None,
+    )
+
+
+def verdict(f: PermissionFigures, limits: Thresholds) -> Verdict:
+    if not f.logs_read:
+        return Verdict(CheckStatus.UNKNOWN, "Logs not read")
+    if not f.lines:
+        return Verdict(CheckStatus.UNKNOWN, "No log lines in the window")
+    if not f.denials:
+        return Verdict(CheckStatus.OK, "No access denied in the logs", Reason.NONE_DENIED)
+    if f.coped and not f.aws_said and not any(d.iam for d in f.denied):
+        # No IAM action named and nothing failed: the application's own access rule at work
+        # (`user 8812 denied access to profile -> 403`), not the execution role's.
+        return Verdict(CheckStatus.OK, "No IAM access denied", Reason.APPLICATION_RULE)
+    top, more = f.denied[0], len(f.denied) - 1
+    title = f"Access denied: {top}" + (f" (+{count(more, 'other action')})" if more else "")
+    return Verdict(CheckStatus.WARN if f.coped else CheckStatus.FAIL, title, Reason.DENIED)
+
+
+def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
+    cmd = Commands(ev)
+    steps = cmd.role_policies()
+    if decided.reason is Reason.APPLICATION_RULE:
+        return Advice([f"{count(f.denials, 'line')}{APPLICATION_RULE}"], steps)
+    if decided.reason is not Reason.DENIED:
+        return Advice(steps=steps)
+    evidence = [
+        f"{count(f.denials, 'denial')}"
+        + (
+            f" in {count(f.invocations, 'invocation')}, {f.failed:,} of which failed"
+            if f.invocations
+            else ", tied to no invocation (logged without a request id)"
+        )
+    ]
+    role = f.execution_role
+    if f.assumed_role is not None:
+        # The principal denied is a role the code assumed, not the execution role: the grant
+        # belongs to it.
+        evidence.append(
+            f"denied principal: role {f.assumed_role}, not the execution role {role} (the code"
+            " assumed it): the grant belongs to it"
+        )
+        cmd.role, cmd.role_from_config = f.assumed_role, False
+        role = f.assumed_role
+    elif role:
+        evidence.append(f"execution role {role}")
+    evidence.extend(f"{d} ×{d.times}" for d in f.denied[:LISTED])
+    if f.coped:
+        evidence.append(COPED)
+    explicit = any(d.explicit for d in f.denied)
+    if explicit:
+        evidence.append(EXPLICIT)
+    evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
+    steps.extend(_grants(f, cmd, ev, role))
+    if explicit:
+        steps.append(FIX_EXPLICIT)
+    return Advice(evidence, steps)
+
+
+def _grants(f: PermissionFigures, cmd: Commands, ev: Evidence, role: str | None) -> list[Step]:
+    """Simulate the denied IAM actions against the role, then allow those not explicitly
+    denied."""
+    steps = [
+        cmd.simulate(d.action, d.resource if ":" in d.resource else None)
+        for d in f.denied[:SIMULATED]
+        if d.iam
+    ]
+    statements = [
+        {"Effect": "Allow", "Action": d.action, "Resource": _policy_resource(d, ev)}
+        for d in f.denied[:LISTED]
+        if d.iam and not d.explicit
+    ]
+    if statements:
+        grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
+        steps.append(Step(f"Fix: allow the role {role or '<execution-role>'}: {grants}"))
+        steps.append(cmd.allow(statements))
+    return steps
+
+
+def _denied(denials: list[Finding]) -> tuple[Denied, ...]:
+    groups: Counter[tuple[str, str]] = Counter()
+    explicit: set[tuple[str, str]] = set()
+    for finding in denials:
+        c = finding.classification
+        if c is None:
+            continue
+        key = (c.action or c.signature, _denied_resource(c.resource) if c.resource else "")
+        groups[key] += 1
+        if "explicit deny" in finding.line.text.lower():
+            explicit.add(key)
+    return tuple(
+        Denied(action, resource, times, (action, resource) in explicit)
+        for (action, resource), times in groups.most_common()
+    )
+
+
+def _denied_resource(resource: str) -> str:
+    """What a denial is grouped by: an S3 object counts as its bucket's objects."""
+    if resource.startswith("arn:aws:s3:::") and "/" in resource:
+        return resource.split("/", 1)[0] + "/*"
+    return resource
+
+
+def _policy_resource(denied: Denied, ev: Evidence) -> str:
+    """The Resource of a statement allowing the action on what a denial named. A secret named
+    by name (Secrets Manager says `on resource: prod/db`) becomes its ARN, whose random suffix
+    `-??????` matches; any other bare name stays a placeholder to fill in, never a Resource IAM
+    would refuse."""
+    resource = denied.resource
+    if not resource:
+        return "<resource-arn>"
+    if resource.startswith("arn:"):
+        return resource
+    role = ROLE_ARN.match(ev.role_arn or "")
+    partition, account = (role.group(1), role.group(2)) if role else ("aws", "<account-id>")
+    if denied.action.split(":", 1)[0].lower() == "secretsmanager":
+        region = ev.region or "<region>"
+        return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{resource}-??????"
+    return f"<ARN of {resource}>"
