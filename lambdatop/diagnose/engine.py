@@ -15,6 +15,7 @@ from lambdatop.diagnose.checks import (
     memory,
     metrics,
     permission,
+    throttling,
     timeout,
     traces,
 )
@@ -23,9 +24,6 @@ from lambdatop.diagnose.checks.edge import (
     check_api_gateway,
     check_event_source,
     check_invocation_errors,
-)
-from lambdatop.diagnose.checks.service import (
-    check_throttling,
 )
 from lambdatop.diagnose.checks.state import check_connection_pool, check_database, check_vpc
 from lambdatop.diagnose.evidence import Evidence
@@ -49,7 +47,7 @@ CHECKS: tuple[Check[Any], ...] = (
     Check("timeout", Plane.SERVICE, timeout.measure, timeout.verdict, timeout.advise),
     Check("memory", Plane.SERVICE, memory.measure, memory.verdict, memory.advise),
     Check("permission", Plane.SERVICE, permission.measure, permission.verdict, permission.advise),
-    legacy("throttling", Plane.SERVICE, check_throttling),
+    Check("throttling", Plane.SERVICE, throttling.measure, throttling.verdict, throttling.advise),
     # state plane: connection pools, databases, the network
     legacy("connection_pool", Plane.STATE, check_connection_pool),
     legacy("database", Plane.STATE, check_database),
