@@ -150,10 +150,11 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
     size = ev.memory_size_mb
     if size is None or not any(inv.max_memory_mb is not None for inv in reported):
         return MemoryFigures(ev.logs_read, len(reported), size)
-    oom = [inv for inv in reported if inv.ran_out_of_memory]
-    size, judged, oom, change = _judged(reported, size, oom)
-    raised = change is not None and not change.interleaved
-    raised_since = len(oom) if raised and not any(inv.ran_out_of_memory for inv in judged) else 0
+    size, judged, change = _judged(reported, size)
+    ran_out = [inv for inv in judged if inv.ran_out_of_memory]
+    oom = ran_out or [inv for inv in reported if inv.ran_out_of_memory]
+    # Raised once, and none has run out since: judged by those that ran out before.
+    raised_since = len(oom) if change is not None and not change.interleaved and not ran_out else 0
     used = [inv.max_memory_mb for inv in judged if inv.max_memory_mb is not None]
     if raised_since or not used:
         return MemoryFigures(
@@ -162,6 +163,7 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
     peak = max(used)
     p50, p99 = percentiles([float(u) for u in used], 50, 99)
     suggested = memory_step(max(peak * 1.5, 128))
+    sizes_ran_out = Counter(inv.memory_size_mb or size for inv in oom)
     return MemoryFigures(
         logs_read=ev.logs_read,
         invocations=len(judged),
@@ -170,9 +172,7 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
         p50_mb=p50,
         p99_mb=p99,
         out_of_memory=len(oom),
-        out_of_memory_at_mb=Counter(inv.memory_size_mb or size for inv in oom).most_common(1)[0][0]
-        if oom
-        else None,
+        out_of_memory_at_mb=sizes_ran_out.most_common(1)[0][0] if oom else None,
         change=change,
         growth=_growth(judged, size, limits),
         heap=_heap_limit(ev) if oom else None,
@@ -330,27 +330,21 @@ def _growth_lines(growth: tuple[MemoryGrowth, ...]) -> list[str]:
 
 
 def _judged(
-    reported: list[Invocation], size: int, oom: list[Invocation]
-) -> tuple[int, list[Invocation], list[Invocation], SizeChange | None]:
-    """The size to judge, its invocations, those that ran out of memory, and how the sizes
-    changed: the size in force now after a change; of alternating sizes, the one whose
-    invocations came closest to it, with its own figures."""
+    reported: list[Invocation], size: int
+) -> tuple[int, list[Invocation], SizeChange | None]:
+    """The size to judge, its invocations, and how the sizes changed: after a change, the size
+    in force now; of alternating sizes, the one whose invocations came closest to it."""
     change = _size_change(reported, size)
     if change is None:
-        return size, reported, oom, None
-    if change.interleaved:
-        groups: dict[int, list[Invocation]] = defaultdict(list)
-        for inv in reported:
-            if inv.memory_size_mb and inv.max_memory_mb is not None:
-                groups[inv.memory_size_mb].append(inv)
-        size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
-        judged = groups[size]
-        ran_out = [inv for inv in judged if inv.ran_out_of_memory] or oom
-        return size, judged, ran_out, replace(change, sizes=tuple(sorted(groups)))
-    since_change = [inv for inv in reported if inv.memory_size_mb == size]
-    if oom and not any(inv.ran_out_of_memory for inv in since_change):
-        return size, since_change, oom, change  # raised since: judged by what ran out before
-    return size, since_change, [inv for inv in since_change if inv.ran_out_of_memory], change
+        return size, reported, None
+    if not change.interleaved:
+        return size, [inv for inv in reported if inv.memory_size_mb == size], change
+    groups: dict[int, list[Invocation]] = defaultdict(list)
+    for inv in reported:
+        if inv.memory_size_mb and inv.max_memory_mb is not None:
+            groups[inv.memory_size_mb].append(inv)
+    size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
+    return size, groups[size], replace(change, sizes=tuple(sorted(groups)))
 
 
 def _size_change(reported: list[Invocation], size: int) -> SizeChange | None:
