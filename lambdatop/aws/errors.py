@@ -2,7 +2,22 @@
 
 Every exception an AWS call can raise becomes a `Trouble`: a kind the monitor reacts to
 (throttled calls slow down, credential and network problems wait and retry) and one line for
-the banner.
+the banner. The kinds (`ErrorKind`, lambdatop/core/sources.py) and what makes each:
+
+    ErrorKind
+    ├── passing (retried soon)
+    │   ├── THROTTLED     ClientError with a THROTTLE_CODES code, or HTTP 429
+    │   ├── UNREACHABLE   EndpointConnectionError, aiohttp.ClientError, ConnectionError; any other
+    │   │                 BotoCoreError or OSError
+    │   ├── TIMEOUT       ConnectTimeoutError, ReadTimeoutError, asyncio.TimeoutError
+    │   └── SERVER        ClientError with HTTP 5xx
+    ├── lasting (a person has to act)
+    │   ├── CREDENTIALS   ClientError with a CREDENTIAL_CODES code; NoCredentialsError;
+    │   │                 UNUSABLE_CREDENTIAL_ERRORS; an SSO token error
+    │   ├── CONFIG        CONFIG_ERRORS; NoRegionError
+    │   └── DENIED        ClientError with a DENIED_CODES code
+    ├── MISSING           ClientError ResourceNotFoundException / NotFoundException, or HTTP 404
+    └── OTHER             any other ClientError; ReadOnlyViolation; anything else
 """
 
 from __future__ import annotations
@@ -31,6 +46,7 @@ from botocore.exceptions import (
 )
 
 from lambdatop.core.sanitize import one_line
+from lambdatop.core.sources import ErrorKind
 
 THROTTLE_CODES = frozenset(
     {
@@ -86,14 +102,12 @@ class ReadOnlyViolation(RuntimeError):
 
 @dataclass(slots=True, frozen=True)
 class Trouble:
-    kind: str
-    """`throttled`, `credentials`, `unreachable`, `timeout`, `server`, `denied`, `missing`,
-    `config`, `other`."""
+    kind: ErrorKind
     message: str
 
     @property
     def retry_soon(self) -> bool:
-        return self.kind in ("throttled", "unreachable", "timeout", "server")
+        return self.kind.passing
 
     @property
     def final(self) -> str:
@@ -114,51 +128,53 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         text = one_line(str(info.get("Message") or code or error), 200)
         if code in THROTTLE_CODES or status == 429:
             return Trouble(
-                "throttled", f"{prefix}throttled by AWS ({code or status}); slowing down"
+                ErrorKind.THROTTLED, f"{prefix}throttled by AWS ({code or status}); slowing down"
             )
         if code in CREDENTIAL_CODES:
             return Trouble(
-                "credentials",
+                ErrorKind.CREDENTIALS,
                 f"{prefix}credentials rejected ({code}): refresh them (aws sso login, or new keys)",
             )
         if code in DENIED_CODES:
-            return Trouble("denied", f"{prefix}access denied ({code}): {text}")
+            return Trouble(ErrorKind.DENIED, f"{prefix}access denied ({code}): {text}")
         if code in ("ResourceNotFoundException", "NotFoundException") or status == 404:
-            return Trouble("missing", f"{prefix}not found: {text}")
+            return Trouble(ErrorKind.MISSING, f"{prefix}not found: {text}")
         if status >= 500:
             detail = "" if code in ("", str(status)) else f" ({code})"
-            return Trouble("server", f"{prefix}AWS answered HTTP {status}{detail}; retrying")
-        return Trouble("other", f"{prefix}{code or 'error'}: {text}")
+            return Trouble(
+                ErrorKind.SERVER, f"{prefix}AWS answered HTTP {status}{detail}; retrying"
+            )
+        return Trouble(ErrorKind.OTHER, f"{prefix}{code or 'error'}: {text}")
     if isinstance(error, NoCredentialsError):
         return Trouble(
-            "credentials",
+            ErrorKind.CREDENTIALS,
             f"{prefix}no AWS credentials found: set AWS_PROFILE or run `aws configure` / "
             "`aws sso login`",
         )
     if isinstance(error, UNUSABLE_CREDENTIAL_ERRORS):
-        return Trouble("credentials", f"{prefix}{one_line(str(error), 200)}")
+        return Trouble(ErrorKind.CREDENTIALS, f"{prefix}{one_line(str(error), 200)}")
     if isinstance(error, CONFIG_ERRORS):
-        return Trouble("config", f"{prefix}{one_line(str(error), 200)}")
+        return Trouble(ErrorKind.CONFIG, f"{prefix}{one_line(str(error), 200)}")
     if isinstance(error, NoRegionError):
-        return Trouble("config", f"{prefix}no AWS region: pass --region or set AWS_REGION")
+        return Trouble(ErrorKind.CONFIG, f"{prefix}no AWS region: pass --region or set AWS_REGION")
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError | asyncio.TimeoutError):
-        return Trouble("timeout", f"{prefix}AWS did not answer in time; retrying")
+        return Trouble(ErrorKind.TIMEOUT, f"{prefix}AWS did not answer in time; retrying")
     if isinstance(error, EndpointConnectionError | aiohttp.ClientError | ConnectionError):
         where = _endpoint(error)
         return Trouble(
-            "unreachable",
+            ErrorKind.UNREACHABLE,
             f"{prefix}cannot reach the AWS endpoint{f' {where}' if where else ''}; retrying",
         )
     if isinstance(error, ReadOnlyViolation):
-        return Trouble("other", f"{prefix}{error}")
+        return Trouble(ErrorKind.OTHER, f"{prefix}{error}")
     name = type(error).__name__
     if "Token" in name or "SSO" in name:
         return Trouble(
-            "credentials", f"{prefix}{name}: the SSO session expired: run `aws sso login`"
+            ErrorKind.CREDENTIALS, f"{prefix}{name}: the SSO session expired: run `aws sso login`"
         )
     if isinstance(error, BotoCoreError | OSError):
-        return Trouble("unreachable", f"{prefix}{one_line(str(error), 200)}")
-    return Trouble("other", f"{prefix}{name}: {one_line(str(error), 200)}")
+        return Trouble(ErrorKind.UNREACHABLE, f"{prefix}{one_line(str(error), 200)}")
+    return Trouble(ErrorKind.OTHER, f"{prefix}{name}: {one_line(str(error), 200)}")
 
 
 def raised_by_aws(error: BaseException) -> bool:

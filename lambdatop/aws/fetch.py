@@ -14,6 +14,7 @@ from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
+from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, FunctionState, Store
 
 Clock = Callable[[], float]
@@ -49,7 +50,7 @@ async def fetch_window(
         config, sources = await function_details(aws, function)
     except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
         trouble = describe(error)
-        if trouble.kind == "missing":
+        if trouble.kind is ErrorKind.MISSING:
             raise FetchError(f"function {function!r} not found in {aws.region}") from None
         raise FetchError(trouble.final) from None
     state.config = config
@@ -80,7 +81,7 @@ async def fetch_window(
     metrics = MetricsPoller(aws, store, {function}, lambda: since_s, clock)
     if await _optional(fetched, "CloudWatch metrics", metrics.tick()) is None:
         state.metrics.clear()
-    if "metrics:percentiles" in store.health and store.health["metrics:percentiles"].error:
+    if PERCENTILES in store.health and store.health[PERCENTILES].error:
         fetched.notes.append("duration percentiles unavailable from CloudWatch")
 
     traces = await _optional(
@@ -101,7 +102,7 @@ async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None
         trouble: Trouble = describe(error, what)
         # The logs were read: AWS answers. One slow source (a week of metrics) is a note on
         # the report, not the end of it.
-        if trouble.kind in ("credentials", "unreachable"):
+        if trouble.kind in (ErrorKind.CREDENTIALS, ErrorKind.UNREACHABLE):
             raise FetchError(trouble.final) from None
         fetched.notes.append(trouble.final)
         return None

@@ -22,6 +22,7 @@ from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
+from lambdatop.core.sources import INVENTORY, METRICS, SourceKey
 from lambdatop.core.store import FunctionState, Store
 from lambdatop.core.timeutil import human_duration
 
@@ -59,10 +60,10 @@ class Monitor:
         self.rng = rng or random.Random()
         self.watched: set[str] = set()
         self.focus: str | None = None
-        self._wakes: dict[str, asyncio.Event] = {}
+        self._wakes: dict[SourceKey, asyncio.Event] = {}
         """Each polling loop's wake-up, by its key: `r` wakes all, a focus change one."""
         self._stopping = False
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[SourceKey, asyncio.Task[None]] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
         self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
         store.region = aws.region
@@ -72,21 +73,21 @@ class Monitor:
     # --- control ---
 
     def start(self) -> None:
-        self._spawn("inventory", self._inventory.source, self._inventory.tick)
-        self._spawn("metrics", self._metrics.source, self._metrics.tick)
+        self._spawn(INVENTORY, self._inventory.tick)
+        self._spawn(METRICS, self._metrics.tick)
 
     def watch(self, name: str) -> FunctionState:
         """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
         state = self.store.function(name)
         if name not in self.watched:
             self.watched.add(name)
-            self._spawn(f"logs:{name}", f"logs:{name}", self._log_ticker(state))
+            self._spawn(SourceKey.logs(name), self._log_ticker(state))
             traces = TracesPoller(
                 self.aws, name, lambda: self.window_s, self.clock, known_ids=state.trace_ids
             )
-            self._spawn(f"traces:{name}", traces.source, self._trace_ticker(state, traces))
-            self._spawn(f"config:{name}", f"config:{name}", self._detail_once(name))
-            self._wake_up("metrics")  # its charts come with the next metrics read
+            self._spawn(SourceKey.traces(name), self._trace_ticker(state, traces))
+            self._spawn(SourceKey.config(name), self._detail_once(name))
+            self._wake_up(METRICS)  # its charts come with the next metrics read
         return state
 
     def set_focus(self, name: str | None) -> None:
@@ -95,11 +96,11 @@ class Monitor:
         self.focus = name
         if name is not None:
             self.watch(name)
-            self._wake_up(f"logs:{name}")
-            traces = self.store.health.get(f"traces:{name}")
+            self._wake_up(SourceKey.logs(name))
+            traces = self.store.health.get(SourceKey.traces(name))
             last = traces.last_ok_s if traces is not None else None
             if last is not None and self.clock() - last >= TracesPoller.interval_s:
-                self._wake_up(f"traces:{name}")  # read less often while off screen
+                self._wake_up(SourceKey.traces(name))  # read less often while off screen
 
     def set_window(self, seconds: float) -> None:
         self.window_s = seconds
@@ -109,7 +110,7 @@ class Monitor:
         """Wake every poller now (the `r` key)."""
         self._wake_up(*self._wakes)
 
-    def _wake_up(self, *keys: str) -> None:
+    def _wake_up(self, *keys: SourceKey) -> None:
         for key in keys:
             woken = self._wakes.get(key)
             if woken is not None:
@@ -125,13 +126,13 @@ class Monitor:
             segments = await trace_detail(self.aws, trace_id)
         except Exception as error:  # noqa: BLE001 - shown as the source's trouble
             trouble = describe(error, "X-Ray")
-            self.store.record_failure(f"trace:{trace_id}", trouble.kind, trouble.message, 0.0)
+            self.store.record_failure(SourceKey.trace(trace_id), trouble.kind, trouble.message, 0.0)
             return
         state.set_trace_detail(trace_id, segments)
-        self.store.record_ok(f"trace:{trace_id}")
+        self.store.record_ok(SourceKey.trace(trace_id))
         self._sync_ledger()
 
-    def alive(self) -> set[str]:
+    def alive(self) -> set[SourceKey]:
         """The polling loops still running (a loop ends only when its job is done, e.g. a
         function's one-off configuration read; trouble never ends one)."""
         return {key for key, task in self._tasks.items() if not task.done()}
@@ -155,20 +156,19 @@ class Monitor:
 
     # --- loops ---
 
-    def _spawn(self, key: str, source: str, tick: Callable[[], Awaitable[float | None]]) -> None:
-        if key in self._tasks and not self._tasks[key].done():
+    def _spawn(self, source: SourceKey, tick: Callable[[], Awaitable[float | None]]) -> None:
+        """One polling loop per source: its health is recorded under the same key."""
+        if source in self._tasks and not self._tasks[source].done():
             return
-        self._wakes.setdefault(key, asyncio.Event())
-        self._tasks[key] = asyncio.create_task(
-            self._loop(key, source, tick), name=f"lambdatop:{key}"
+        self._wakes.setdefault(source, asyncio.Event())
+        self._tasks[source] = asyncio.create_task(
+            self._loop(source, tick), name=f"lambdatop:{source}"
         )
 
-    async def _loop(
-        self, key: str, source: str, tick: Callable[[], Awaitable[float | None]]
-    ) -> None:
+    async def _loop(self, source: SourceKey, tick: Callable[[], Awaitable[float | None]]) -> None:
         backoff = Backoff(rng=self.rng)
         while True:
-            wake = self._wakes[key]
+            wake = self._wakes[source]
             delay: float | None
             try:
                 delay = await tick()

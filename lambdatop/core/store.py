@@ -25,22 +25,21 @@ from lambdatop.core.records import (
     TraceSummary,
 )
 from lambdatop.core.sanitize import one_line
+from lambdatop.core.sources import BANNER_ORDER, ErrorKind, SourceKey
 
 Clock = Callable[[], float]
-OPTIONAL_SOURCES = ("metrics:percentiles", "apigateway", "trace:")
 
 
 @dataclass(slots=True)
 class SourceHealth:
     """How one data source (inventory, metrics, logs of a function, traces) is faring."""
 
-    name: str
+    key: SourceKey
     last_ok_s: float | None = None
     last_attempt_s: float | None = None
     error: str | None = None
     """One line for a person, e.g. `throttled by CloudWatch Logs (ThrottlingException)`."""
-    error_kind: str | None = None
-    """`throttled`, `credentials`, `unreachable`, `timeout`, `server`, `denied`, `other`."""
+    error_kind: ErrorKind | None = None
     next_retry_s: float | None = None
     failures: int = 0
 
@@ -67,15 +66,15 @@ class FunctionState:
         self.metrics: dict[str, MetricSeries] = {}
         self.traces: OrderedDict[str, TraceSummary] = OrderedDict()
         self.traces_read = False
+        """X-Ray was asked at least once (an empty `traces` then means none failed)."""
         self.traces_capped = False
         """More failed traces were seen than are kept: counts of them are "at least"."""
-        """X-Ray was asked at least once (an empty `traces` then means none failed)."""
         self.trace_details: OrderedDict[str, list[TraceSegment]] = OrderedDict()
         self.event_sources: list[EventSource] | None = None
         self.log_group_missing = False
+        """The log group does not exist (yet): the function never logged, or logs elsewhere."""
         self.log_format_seen: str | None = None
         """`Text` or `JSON`, as the platform lines show it (emulators drop LoggingConfig)."""
-        """The log group does not exist (yet): the function never logged, or logs elsewhere."""
         self.apis: dict[str, ApiState] | None = None
         self.version = 0
 
@@ -153,7 +152,7 @@ class Store:
         self.account_concurrency_limit: int | None = None
         self.account_unreserved_limit: int | None = None
         self.account_metrics: dict[str, MetricSeries] = {}
-        self.health: dict[str, SourceHealth] = {}
+        self.health: dict[SourceKey, SourceHealth] = {}
         self.api_calls = 0
         self.cost_usd = 0.0
         self.profile: str | None = None
@@ -185,14 +184,14 @@ class Store:
                 state.config = self.inventory[name]
         self.touch()
 
-    def source(self, name: str) -> SourceHealth:
-        health = self.health.get(name)
+    def source(self, key: SourceKey) -> SourceHealth:
+        health = self.health.get(key)
         if health is None:
-            health = self.health[name] = SourceHealth(name)
+            health = self.health[key] = SourceHealth(key)
         return health
 
-    def record_ok(self, name: str) -> None:
-        health = self.source(name)
+    def record_ok(self, key: SourceKey) -> None:
+        health = self.source(key)
         now = self.clock()
         health.last_ok_s = now
         health.last_attempt_s = now
@@ -202,8 +201,10 @@ class Store:
         health.failures = 0
         self.touch()
 
-    def record_failure(self, name: str, kind: str, message: str, next_retry_s: float) -> None:
-        health = self.source(name)
+    def record_failure(
+        self, key: SourceKey, kind: ErrorKind, message: str, next_retry_s: float
+    ) -> None:
+        health = self.source(key)
         health.last_attempt_s = self.clock()
         health.error = one_line(message, 300)
         health.error_kind = kind
@@ -213,8 +214,9 @@ class Store:
 
     def missing(self, name: str) -> bool:
         """AWS said the function does not exist (a misspelt name, another region)."""
-        health = self.health.get(f"config:{name}")
-        return health is not None and health.error_kind == "missing" and name not in self.inventory
+        health = self.health.get(SourceKey.config(name))
+        missing = health is not None and health.error_kind is ErrorKind.MISSING
+        return missing and name not in self.inventory
 
     def banner(self, now_s: float) -> str | None:
         """One line for the worst trouble, with when it is retried; None when all is well."""
@@ -234,7 +236,10 @@ class Store:
         failing = [
             h
             for h in self.health.values()
-            if h.error is not None and (include_optional or not h.name.startswith(OPTIONAL_SOURCES))
+            if h.error is not None and (include_optional or not h.key.optional)
         ]
-        order = {"credentials": 0, "unreachable": 1, "denied": 2, "throttled": 3}
-        return sorted(failing, key=lambda h: (order.get(h.error_kind or "", 9), h.name))
+        order = {kind: rank for rank, kind in enumerate(BANNER_ORDER)}
+        return sorted(
+            failing,
+            key=lambda h: (order.get(h.error_kind, 9) if h.error_kind else 9, str(h.key)),
+        )

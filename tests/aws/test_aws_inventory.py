@@ -20,6 +20,7 @@ from lambdatop.aws.pollers.inventory import (
     list_functions,
 )
 from lambdatop.aws.session import Aws
+from lambdatop.core.sources import APIGATEWAY, SourceKey
 from lambdatop.core.store import Store
 
 
@@ -163,8 +164,8 @@ async def test_inventory_poller_fills_the_store(moto: MotoAccount, aws: Aws) -> 
     assert len(state.event_sources) == 1
     assert state.apis is not None
     assert list(state.apis) == [api_id]
-    assert store.health["config:checkout"].error is None
-    assert store.health["apigateway"].error is None
+    assert store.health[SourceKey.config("checkout")].error is None
+    assert store.health[APIGATEWAY].error is None
     # Details are cached: a second detail() of the same function costs nothing.
     calls = aws.ledger.total_calls
     await poller.detail({"checkout"})

@@ -19,6 +19,7 @@ from lambdatop.aws.pollers.inventory import function_details, list_functions
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
+from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, Store
 
 
@@ -86,8 +87,8 @@ async def test_one_request_for_all_watched_functions_and_percentiles_apart(
         assert (
             not state.metrics.get(m.DURATION_P99, None) or not state.metrics[m.DURATION_P99].points
         )
-    health = store.health["metrics:percentiles"]
-    assert health.error_kind == "server"
+    health = store.health[PERCENTILES]
+    assert health.error_kind is ErrorKind.SERVER
     assert health.error is not None
     assert "percentiles" in health.error
     assert health.next_retry_s is not None
@@ -127,7 +128,7 @@ async def test_percentiles_land_when_the_backend_answers_them(moto: MotoAccount,
     assert series(state.metrics[m.DURATION_P99].points, minutes) == [400.0, 500.0, 600.0]
     assert series(state.metrics[m.DURATION_P50].points, minutes) == [100.0, 110.0, 120.0]
     assert series(state.metrics[m.INVOCATIONS].points, minutes) == SEEDED["Invocations"]
-    assert store.health["metrics:percentiles"].error is None
+    assert store.health[PERCENTILES].error is None
 
 
 async def test_stream_source_and_api_metrics_join_the_same_request(

@@ -25,12 +25,14 @@ from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.pacing import make_buckets
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
+from lambdatop.core.sources import APIGATEWAY, INVENTORY, METRICS, PERCENTILES, ErrorKind, SourceKey
 from lambdatop.core.store import SourceHealth, Store
 
 SERVICES = ("lambda", "logs", "cloudwatch", "xray", "apigateway", "apigatewayv2")
 SERVICE_IDS = {"logs": "cloudwatch-logs", "apigateway": "api-gateway"}
 """botocore's event names spell some services by their service id."""
-LOOPS = {"inventory", "metrics", "logs:checkout", "traces:checkout"}
+LOGS = SourceKey.logs("checkout")
+LOOPS = {INVENTORY, METRICS, LOGS, SourceKey.traces("checkout")}
 
 
 class Faults:
@@ -179,16 +181,14 @@ async def test_monitor_fills_the_store_and_follows_new_data(
     monitor.refresh_now()
     await until(lambda: failed in state.traces, what="the failed trace")
     assert state.traces[failed].fault
-    for source in ("inventory", "metrics", "logs:checkout", "traces:checkout", "apigateway"):
+    for source in (*LOOPS, APIGATEWAY):
         assert store.health[source].error is None, source
         assert store.health[source].age_s(clock()) == 0
     # moto refuses percentiles: the only trouble, an optional one, so no banner.
-    await until(lambda: "metrics:percentiles" in store.health, what="the percentiles request")
+    await until(lambda: PERCENTILES in store.health, what="the percentiles request")
     assert store.banner(clock()) is None
-    assert [h.name for h in store.troubles(include_optional=True)] == ["metrics:percentiles"]
-    assert (
-        store.health["metrics:percentiles"].error == "percentiles: AWS answered HTTP 500; retrying"
-    )
+    assert [h.key for h in store.troubles(include_optional=True)] == [PERCENTILES]
+    assert store.health[PERCENTILES].error == "percentiles: AWS answered HTTP 500; retrying"
     # A new invocation shows after a refresh, once.
     report = new_invocation(moto, seed=11)
     monitor.refresh_now()
@@ -219,11 +219,11 @@ async def test_throttling_slows_the_poller_without_a_retry_storm(
         waits: list[tuple[int, float]] = []
         for failures in (1, 2, 3):
             await until(
-                lambda n=failures: store.source("logs:checkout").failures >= n,
+                lambda n=failures: store.source(LOGS).failures >= n,
                 what=f"failure {failures}",
             )
-            health = store.health["logs:checkout"]
-            assert health.error_kind == "throttled"
+            health = store.health[LOGS]
+            assert health.error_kind is ErrorKind.THROTTLED
             assert soon(health)
             assert health.next_retry_s is not None
             waits.append((health.failures, health.next_retry_s - clock()))
@@ -233,12 +233,12 @@ async def test_throttling_slows_the_poller_without_a_retry_storm(
         assert [n for n, _ in waits] == [1, 2, 3]
         assert waits[0][1] < waits[2][1]
         # Each failed poll made one call, which botocore tried twice: no storm.
-        await until(lambda: store.source("logs:checkout").failures >= 4, what="failure 4")
+        await until(lambda: store.source(LOGS).failures >= 4, what="failure 4")
         seen = faults.count("logs")
         for _ in range(50):
             await asyncio.sleep(0)
         assert faults.count("logs") == seen, "nothing is sent while the poller waits"
-        assert seen == 2 * store.source("logs:checkout").failures
+        assert seen == 2 * store.source(LOGS).failures
         # The service's pace dropped: DescribeLogStreams is what was throttled.
         assert describe.rate < describe.base_rate / 4
         banner = store.banner(clock())
@@ -250,7 +250,7 @@ async def test_throttling_slows_the_poller_without_a_retry_storm(
         report = new_invocation(moto, seed=12)
         clock.advance(61)
         monitor.refresh_now()
-        await until(lambda: store.health["logs:checkout"].error is None, what="recovery")
+        await until(lambda: store.health[LOGS].error is None, what="recovery")
         await until(lambda: report in tail_messages(store), what="the new REPORT line")
         assert describe.rate == 2 * slowest
         assert monitor.alive() >= LOOPS
@@ -269,12 +269,12 @@ async def test_server_errors_and_timeouts_are_retried_and_recovered(
     store = monitor.store
     await until(
         lambda: (
-            store.source("inventory").error_kind == "server"
-            and store.source("metrics").error_kind == "server"
+            store.source(INVENTORY).error_kind is ErrorKind.SERVER
+            and store.source(METRICS).error_kind is ErrorKind.SERVER
         ),
         what="server errors recorded",
     )
-    for source in ("inventory", "metrics"):
+    for source in (INVENTORY, METRICS):
         health = store.health[source]
         assert health.error is not None
         assert "HTTP 503 (ServiceUnavailableException)" in health.error
@@ -284,12 +284,14 @@ async def test_server_errors_and_timeouts_are_retried_and_recovered(
     monitor.refresh_now()
     await until(
         lambda: (
-            store.source("traces:checkout").error_kind == "timeout"
-            and store.source("logs:checkout").error_kind == "timeout"
+            store.source(SourceKey.traces("checkout")).error_kind is ErrorKind.TIMEOUT
+            and store.source(LOGS).error_kind is ErrorKind.TIMEOUT
         ),
         what="timeouts recorded",
     )
-    assert store.health["traces:checkout"].error == "AWS did not answer in time; retrying"
+    assert (
+        store.health[SourceKey.traces("checkout")].error == "AWS did not answer in time; retrying"
+    )
     assert monitor.alive() >= LOOPS
     faults.set(None)
     monitor.refresh_now()
@@ -309,7 +311,7 @@ async def test_expired_token_says_credentials_and_waits_before_retrying(
     begin(monitor)
     store = monitor.store
     await until(
-        lambda: all(store.source(s).error_kind == "credentials" for s in LOOPS),
+        lambda: all(store.source(s).error_kind is ErrorKind.CREDENTIALS for s in LOOPS),
         what="every source to fail on credentials",
     )
     banner = store.banner(clock())
@@ -341,7 +343,7 @@ async def test_endpoint_down_then_up(
     faults.set("down")
     monitor.refresh_now()
     await until(
-        lambda: all(store.source(s).error_kind == "unreachable" for s in LOOPS),
+        lambda: all(store.source(s).error_kind is ErrorKind.UNREACHABLE for s in LOOPS),
         what="every source to see the endpoint down",
     )
     banner = store.banner(clock())
@@ -424,7 +426,9 @@ async def test_switching_functions_hurries_only_the_focused_function_s_log_poll(
     begin(monitor)
     monitor.watch("orders")
     await filled(monitor)
-    await until(lambda: monitor.store.source("logs:orders").last_ok_s is not None, what="orders")
+    await until(
+        lambda: monitor.store.source(SourceKey.logs("orders")).last_ok_s is not None, what="orders"
+    )
     before = Counter(faults.attempts)
     for name in ("orders", "checkout", "orders"):
         polls = faults.count("logs")

@@ -10,6 +10,7 @@ from uidata import HOSTILE, HOSTILE_NAME, build_store
 from uifakes import AppFactory
 from uitools import assert_no_control, screen_text, settle, wait_until
 
+from lambdatop.core.sources import METRICS, ErrorKind
 from lambdatop.core.store import Store
 from lambdatop.ui.screens.trace import TraceScreen
 from lambdatop.ui.widgets.diagnosis import DiagnosisPanel
@@ -130,7 +131,7 @@ async def test_the_palette_lists_a_markup_name_literally(make_app: AppFactory) -
 
 async def test_a_hostile_banner_message_is_literal(make_app: AppFactory, store: Store) -> None:
     store.record_failure(
-        "metrics", "other", "boom [bold red]x[/] \x1b]52;c;cHduZWQ=\x07 [/]", next_retry_s=0.0
+        METRICS, ErrorKind.OTHER, "boom [bold red]x[/] \x1b]52;c;cHduZWQ=\x07 [/]", next_retry_s=0.0
     )
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:

@@ -7,6 +7,7 @@ from uidata import ENCODER, EXPORTER, NOTIFIER, NOW, PAYMENTS, build_store
 from uifakes import AppFactory, Clock
 from uitools import screen_lines, screen_text, settle
 
+from lambdatop.core.sources import INVENTORY, METRICS, ErrorKind, SourceKey
 from lambdatop.core.store import Store
 from lambdatop.diagnose.model import CheckStatus
 from lambdatop.ui.screens.fleet import FleetScreen
@@ -26,8 +27,8 @@ async def test_a_failing_source_shows_a_banner_with_the_retry_countdown_until_it
         banner = app.incident_screen.query_one(Banner)
         assert not banner.display
         store.record_failure(
-            f"logs:{PAYMENTS}",
-            "credentials",
+            SourceKey.logs(PAYMENTS),
+            ErrorKind.CREDENTIALS,
             "credentials expired (ExpiredTokenException): refresh them, lambdatop retries",
             next_retry_s=NOW + 30,
         )
@@ -41,7 +42,7 @@ async def test_a_failing_source_shows_a_banner_with_the_retry_countdown_until_it
         await settle(pilot)
         assert "(retry in 18 s)" in screen_text(app)
         assert "failing" in str(app.incident_screen.query_one(LogView).border_title)
-        store.record_ok(f"logs:{PAYMENTS}")
+        store.record_ok(SourceKey.logs(PAYMENTS))
         app.refresh_screens()
         await settle(pilot)
         assert not banner.display
@@ -51,8 +52,8 @@ async def test_a_failing_source_shows_a_banner_with_the_retry_countdown_until_it
 async def test_the_fleet_shows_the_banner_too_and_counts_every_trouble(
     make_app: AppFactory, store: Store
 ) -> None:
-    store.record_failure("inventory", "unreachable", "endpoint unreachable", NOW + 5)
-    store.record_failure("metrics", "throttled", "throttled by CloudWatch", NOW + 40)
+    store.record_failure(INVENTORY, ErrorKind.UNREACHABLE, "endpoint unreachable", NOW + 5)
+    store.record_failure(METRICS, ErrorKind.THROTTLED, "throttled by CloudWatch", NOW + 40)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
@@ -292,8 +293,8 @@ async def test_a_function_aws_does_not_know_says_not_found_and_is_no_fleet_row(
     make_app: AppFactory, store: Store
 ) -> None:
     store.record_failure(
-        "config:nosuchfn",
-        "missing",
+        SourceKey.config("nosuchfn"),
+        ErrorKind.MISSING,
         "nosuchfn: not found: Function not found: arn:aws:lambda:eu-west-1:123:function:nosuchfn",
         0.0,
     )

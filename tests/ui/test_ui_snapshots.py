@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 from uidata import ENCODER, EXPORTER, HOSTILE, NOTIFIER, NOW, PAYMENTS, build_store
 from uifakes import AppFactory
 
+from lambdatop.core.sources import ErrorKind, SourceKey
 from lambdatop.ui.app import LambdatopApp
 
 WIDE = (160, 45)
@@ -77,8 +78,8 @@ def test_incident_with_a_failing_source(snap_compare: SnapCompare, make_app: App
         app = pilot.app
         assert isinstance(app, LambdatopApp)
         app.store.record_failure(
-            f"logs:{ENCODER}",
-            "credentials",
+            SourceKey.logs(ENCODER),
+            ErrorKind.CREDENTIALS,
             "credentials expired (ExpiredTokenException): run `aws sso login`",
             next_retry_s=NOW + 25,
         )

@@ -20,6 +20,7 @@ from lambdatop.core.records import (
     TraceSummary,
     VpcConfig,
 )
+from lambdatop.core.sources import INVENTORY, METRICS, SourceKey
 from lambdatop.core.store import FunctionState, Store
 
 NOW = 1_772_443_800.0
@@ -665,9 +666,9 @@ def build_store(*, hostile: bool = False, filler: int = 0) -> Store:
         _hostile(store)
     if filler:
         healthy_filler(store, filler)
-    for source in ("inventory", "metrics"):
+    for source in (INVENTORY, METRICS):
         store.record_ok(source)
     for name in list(store.functions):
-        store.record_ok(f"logs:{name}")
-        store.record_ok(f"traces:{name}")
+        store.record_ok(SourceKey.logs(name))
+        store.record_ok(SourceKey.traces(name))
     return store

@@ -13,9 +13,15 @@ from lambdatop.aws import convert
 from lambdatop.aws.errors import describe
 from lambdatop.aws.session import Aws
 from lambdatop.core.records import ApiRoute, FunctionConfig
+from lambdatop.core.sources import APIGATEWAY, ErrorKind, SourceKey
 from lambdatop.core.store import ApiState, Store
 
 MAX_APIS = 60
+
+
+def _stops_the_read(kind: ErrorKind) -> bool:
+    """Trouble the whole read fails on (to be retried), not one optional detail's."""
+    return kind.cuts_off_aws or kind is ErrorKind.THROTTLED
 
 
 async def list_functions(aws: Aws) -> list[FunctionConfig]:
@@ -39,7 +45,7 @@ async def account_limits(aws: Aws) -> tuple[int | None, int | None]:
     try:
         response = await aws.call("lambda", "GetAccountSettings")
     except Exception as error:
-        if describe(error).kind in ("credentials", "unreachable", "timeout", "throttled"):
+        if _stops_the_read(describe(error).kind):
             raise
         return None, None
     limit = response.get("AccountLimit") or {}
@@ -56,7 +62,7 @@ async def function_details(aws: Aws, name: str) -> tuple[FunctionConfig, list[An
         reserved = concurrency.get("ReservedConcurrentExecutions")
         config.reserved_concurrency = int(reserved) if reserved is not None else None
     except Exception as error:
-        if describe(error).kind in ("credentials", "unreachable", "timeout", "throttled"):
+        if _stops_the_read(describe(error).kind):
             raise
     sources: list[Any] = []
     marker: str | None = None
@@ -116,7 +122,6 @@ async def api_routes(aws: Aws) -> dict[str, list[ApiRoute]]:
 class InventoryPoller:
     """Lists the region's functions; details the watched ones. Every few minutes."""
 
-    source = "inventory"
     interval_s = 300.0
 
     def __init__(self, aws: Aws, store: Store, watched: set[str]) -> None:
@@ -143,21 +148,23 @@ class InventoryPoller:
             routes = await api_routes(self.aws)
         except Exception as error:
             trouble = describe(error, "API Gateway")
-            if trouble.kind in ("credentials", "unreachable", "timeout"):
+            if trouble.kind.cuts_off_aws:
                 raise
             routes = {}
-            self.store.record_failure("apigateway", trouble.kind, trouble.message, 0.0)
+            self.store.record_failure(APIGATEWAY, trouble.kind, trouble.message, 0.0)
         else:
-            self.store.record_ok("apigateway")
+            self.store.record_ok(APIGATEWAY)
         for name in sorted(todo):
             state = self.store.function(name)
             try:
                 config, sources = await function_details(self.aws, name)
             except Exception as error:
                 trouble = describe(error, name)
-                if trouble.kind in ("credentials", "unreachable", "timeout", "throttled"):
+                if _stops_the_read(trouble.kind):
                     raise
-                self.store.record_failure(f"config:{name}", trouble.kind, trouble.message, 0.0)
+                self.store.record_failure(
+                    SourceKey.config(name), trouble.kind, trouble.message, 0.0
+                )
                 continue
             state.config = config
             self.store.inventory[name] = config
@@ -169,4 +176,4 @@ class InventoryPoller:
             }
             state.version += 1
             self._detailed.add(name)
-            self.store.record_ok(f"config:{name}")
+            self.store.record_ok(SourceKey.config(name))

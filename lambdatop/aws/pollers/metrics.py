@@ -19,6 +19,7 @@ from lambdatop.aws.errors import describe
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
 from lambdatop.core.records import MetricSeries
+from lambdatop.core.sources import PERCENTILES
 from lambdatop.core.store import Store
 
 Clock = Callable[[], float]
@@ -100,7 +101,6 @@ def _query(
 class MetricsPoller:
     """Every minute for the watched functions; every five for the rest of the fleet."""
 
-    source = "metrics"
     interval_s = 60.0
     fleet_every = 5
 
@@ -204,13 +204,13 @@ class MetricsPoller:
                 await self._fetch(pct, now - back, now)
             except Exception as error:
                 trouble = describe(error, "percentiles")
-                if trouble.kind in ("credentials", "unreachable", "timeout"):
+                if trouble.kind.cuts_off_aws:
                     raise
                 self.store.record_failure(
-                    "metrics:percentiles", trouble.kind, trouble.message, now + self.interval_s
+                    PERCENTILES, trouble.kind, trouble.message, now + self.interval_s
                 )
             else:
-                self.store.record_ok("metrics:percentiles")
+                self.store.record_ok(PERCENTILES)
         # The fleet's few series every few minutes, and at once for functions just listed. The
         # first read (and one after the window widens) covers the whole window, as the rows'
         # totals do; later ones the minutes still filling in.

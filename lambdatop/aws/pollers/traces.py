@@ -138,7 +138,6 @@ class TracesPoller:
         self.function = function
         self.window_s = window_s
         self.clock = clock
-        self.source = f"traces:{function}"
         self.filter_expressions = True
         """Ask X-Ray to filter (it scans and bills only failures); off once the backend has
         shown it cannot: it rejected the expression, or failed only with it, twice in a row."""

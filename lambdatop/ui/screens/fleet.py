@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input, Static
 
+from lambdatop.core.sources import METRICS
 from lambdatop.core.summary import FunctionSummary
 from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
@@ -210,7 +211,7 @@ class FleetScreen(StoreScreen):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f"lambdatop · {shown} functions{loading}", "bold")
         title.append(f" · sorted by {self.sort_mode} (o)")
-        title.append(f" · metrics {source_age(store, 'metrics', now)}")
+        title.append(f" · metrics {source_age(store, METRICS, now)}")
         if term:
             title.append(f" · filter “{safe(self.term)}” (escape clears)")
         self.query_one("#fleet-title", Static).update(title)

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
+from lambdatop.core.sources import METRICS, SourceKey
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.model import CheckResult
 from lambdatop.diagnose.render import GLYPHS
@@ -155,14 +156,14 @@ class IncidentScreen(StoreScreen):
             store.account_concurrency_limit,
             now,
             app.window_s,
-            source_age(store, "metrics", now),
+            source_age(store, METRICS, now),
         )
         self.query_one(MemoryPanel).show(state, diagnosis, now, app.window_s)
         self.query_one(TracesTable).show(
             list(state.traces.values()),
             now,
             state.traces_read,
-            source_age(store, f"traces:{function}", now),
+            source_age(store, SourceKey.traces(function), now),
             state.config.tracing if state.config else None,
             capped=state.traces_capped,
         )
@@ -184,7 +185,7 @@ class IncidentScreen(StoreScreen):
         title = f"Log · {safe(group)}"
         if state.log_group_missing:
             title += " (no such log group yet)"
-        title += f" · times UTC · {source_age(store, f'logs:{function}', now)}"
+        title += f" · times UTC · {source_age(store, SourceKey.logs(function), now)}"
         # A str border title is markup (and textual.markup.escape misses `[ERROR]`): use Text.
         log.border_title = Text(title)
 
@@ -235,7 +236,7 @@ class IncidentScreen(StoreScreen):
         # The live sources; one-shot reads (the configuration) would only ever grow older.
         ages = [
             health.age_s(now)
-            for key in (f"logs:{name}", "metrics")
+            for key in (SourceKey.logs(name), METRICS)
             if (health := store.health.get(key)) is not None
         ]
         known = [a for a in ages if a is not None]

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from lambdatop.core.records import TraceSegment, TraceSummary
+from lambdatop.core.sources import SourceKey
 from lambdatop.core.timeutil import human_duration
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
@@ -123,7 +124,7 @@ class TraceScreen(StoreScreen):
         )
         body = self.query_one("#waterfall", Static)
         if segments is None:
-            trouble = self.lapp.store.health.get(f"trace:{self.trace_id}")
+            trouble = self.lapp.store.health.get(SourceKey.trace(self.trace_id))
             if trouble is not None and trouble.error:
                 body.update(Text(f"Could not load the trace: {safe(trouble.error)}", "red"))
             elif self.lapp.backend is None:

@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from lambdatop.core.sources import SourceKey
 from lambdatop.core.store import Store
 from lambdatop.core.timeutil import human_duration
 from lambdatop.ui.safe import safe
 
 
-def source_age(store: Store, source: str, now_s: float) -> str:
+def source_age(store: Store, source: SourceKey, now_s: float) -> str:
     """How old one source's data is, for a pane's border: `4 s old`, `not read yet`."""
     health = store.health.get(source)
     if health is None or health.last_ok_s is None:

@@ -1,0 +1,130 @@
+"""Where the store's data comes from, and how reading it fails: the types the pollers, the store
+and the UI share where they meet.
+
+A source is a kind and, for the per-function and per-trace ones, a name:
+
+    SourceKey
+    ├── inventory                 every function in the region (ListFunctions)
+    ├── metrics                   the fleet's and the opened functions' CloudWatch series
+    ├── percentiles ⁺             duration p50 / p99 (an extra request: often denied, never vital)
+    ├── apigateway ⁺              the API Gateway routes in front of the opened functions
+    ├── config:<function>         one function's configuration, read once when it is opened
+    ├── logs:<function>           one opened function's log tail
+    ├── traces:<function>         one opened function's failed X-Ray traces
+    └── trace:<trace id> ⁺        one trace's segments, read when its waterfall opens
+
+    ⁺ optional: its trouble does not raise the banner; what it feeds says it is unavailable.
+
+`str(key)` is the name a person (and a log line) reads: `logs:checkout`, `metrics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    INVENTORY = "inventory"
+    METRICS = "metrics"
+    PERCENTILES = "metrics:percentiles"
+    APIGATEWAY = "apigateway"
+    CONFIG = "config"
+    LOGS = "logs"
+    TRACES = "traces"
+    TRACE = "trace"
+
+
+OPTIONAL_KINDS = frozenset({SourceKind.PERCENTILES, SourceKind.APIGATEWAY, SourceKind.TRACE})
+"""Extras whose trouble never raises the banner (see the module docstring)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceKey:
+    """One data source's key in the store's health table: build it with the constructors."""
+
+    kind: SourceKind
+    name: str = ""
+    """The function (config, logs, traces) or the trace id (trace); empty for the others."""
+
+    @classmethod
+    def config(cls, function: str) -> SourceKey:
+        return cls(SourceKind.CONFIG, function)
+
+    @classmethod
+    def logs(cls, function: str) -> SourceKey:
+        return cls(SourceKind.LOGS, function)
+
+    @classmethod
+    def traces(cls, function: str) -> SourceKey:
+        return cls(SourceKind.TRACES, function)
+
+    @classmethod
+    def trace(cls, trace_id: str) -> SourceKey:
+        return cls(SourceKind.TRACE, trace_id)
+
+    @property
+    def optional(self) -> bool:
+        return self.kind in OPTIONAL_KINDS
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}" if self.name else str(self.kind)
+
+
+INVENTORY = SourceKey(SourceKind.INVENTORY)
+METRICS = SourceKey(SourceKind.METRICS)
+PERCENTILES = SourceKey(SourceKind.PERCENTILES)
+APIGATEWAY = SourceKey(SourceKind.APIGATEWAY)
+
+
+class ErrorKind(StrEnum):
+    """What kind of trouble a failed read is: what the monitor does about it, and what the
+    banner puts first. Which AWS exceptions make which kind is drawn in lambdatop/aws/errors.py.
+
+        ErrorKind
+        ├── passing: retried soon, with backoff
+        │   ├── THROTTLED     AWS asked us to slow down (a 429, a *Throttl* code)
+        │   ├── UNREACHABLE   no connection to the endpoint (network, DNS, proxy)
+        │   ├── TIMEOUT       connected, but no answer in time
+        │   └── SERVER        AWS answered 5xx
+        ├── lasting: retried slowly; a person has to act
+        │   ├── CREDENTIALS   none found, expired or rejected (aws sso login)
+        │   ├── CONFIG        the AWS configuration is wrong (profile, region, endpoint)
+        │   └── DENIED        the credentials lack a permission
+        ├── MISSING           the thing read does not exist (a misspelt function, no log group)
+        └── OTHER             anything else, worded as AWS worded it
+    """
+
+    THROTTLED = "throttled"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    SERVER = "server"
+    CREDENTIALS = "credentials"
+    CONFIG = "config"
+    DENIED = "denied"
+    MISSING = "missing"
+    OTHER = "other"
+
+    @property
+    def passing(self) -> bool:
+        """Likely gone by the next try: retry soon (with backoff)."""
+        return self in _PASSING
+
+    @property
+    def cuts_off_aws(self) -> bool:
+        """Every call would fail the same way (no credentials, no network): an optional read
+        that meets it raises rather than noting it, so the caller's own trouble says so."""
+        return self in _CUTS_OFF_AWS
+
+
+_PASSING = frozenset(
+    {ErrorKind.THROTTLED, ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER}
+)
+_CUTS_OFF_AWS = frozenset({ErrorKind.CREDENTIALS, ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT})
+BANNER_ORDER = (
+    ErrorKind.CREDENTIALS,
+    ErrorKind.UNREACHABLE,
+    ErrorKind.DENIED,
+    ErrorKind.THROTTLED,
+)
+"""The banner's worst trouble first: nothing works without credentials or a network."""
