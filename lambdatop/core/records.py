@@ -172,6 +172,14 @@ class Invocation:
         return self.init_ms is not None or self.restore_ms is not None
 
     @property
+    def cold_start_ms(self) -> float | None:
+        """How long the cold start took: the REPORT's `Init Duration`, else (SnapStart, which
+        has none) its `Restore Duration`; None on a warm start. A present `Init Duration:
+        0.00 ms` is a measured init, not a missing one: Lambda writes the field only on a cold
+        start, so presence, not a non-zero value, is what marks it."""
+        return self.init_ms if self.init_ms is not None else self.restore_ms
+
+    @property
     def failed(self) -> bool:
         return self.status in FAILED_STATUSES
 

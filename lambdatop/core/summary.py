@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lambdatop.core import metrics as m
 from lambdatop.core.records import FunctionConfig, Invocation
+from lambdatop.core.series import from_cloudwatch
 from lambdatop.core.stats import percentiles
 from lambdatop.core.store import FunctionState
 
@@ -52,7 +53,8 @@ def recent_invocations(state: FunctionState, since_ms: int) -> list[Invocation]:
 def summarise(
     state: FunctionState, config: FunctionConfig | None, now_s: float, window_s: float
 ) -> FunctionSummary:
-    """Metrics where CloudWatch has them, the function's own REPORT lines otherwise."""
+    """Metrics where CloudWatch has them, the function's own REPORT lines otherwise (the rule
+    of `series.from_cloudwatch`)."""
     config = config or state.config
     summary = FunctionSummary(
         name=state.name,
@@ -63,19 +65,22 @@ def summarise(
     )
     since_s = int(now_s - window_s)
     series = state.metrics
-    if m.INVOCATIONS in series:
-        summary.invocations_per_min = series[m.INVOCATIONS].rate_per_min(now_s)
-        invocations = series[m.INVOCATIONS].total(since_s)
+    invocations_seen = recent_invocations(state, int(since_s * 1000))
+    reported = bool(invocations_seen)
+    invocations = from_cloudwatch(series, m.INVOCATIONS, reported)
+    if invocations is not None:
+        summary.invocations_per_min = invocations.rate_per_min(now_s)
+        total = invocations.total(since_s)
         if m.ERRORS in series:
             errors = series[m.ERRORS].total(since_s)
-            summary.error_pct = 100 * errors / invocations if invocations else 0.0
-        if m.THROTTLES in series:
-            summary.throttles = series[m.THROTTLES].total(since_s)
+            summary.error_pct = 100 * errors / total if total else 0.0
+    if m.THROTTLES in series:  # CloudWatch's alone: a throttled request writes no REPORT line
+        summary.throttles = series[m.THROTTLES].total(since_s)
     if m.CONCURRENCY in series:
         summary.concurrency = series[m.CONCURRENCY].latest()
-    if m.DURATION_P99 in series and series[m.DURATION_P99].points:
-        summary.p99_ms = series[m.DURATION_P99].peak(since_s)
-    invocations_seen = recent_invocations(state, int(since_s * 1000))
+    p99 = from_cloudwatch(series, m.DURATION_P99, reported)
+    if p99 is not None:
+        summary.p99_ms = p99.peak(since_s)
     if invocations_seen:
         durations = [inv.duration_ms for inv in invocations_seen if inv.duration_ms is not None]
         if summary.p99_ms is None and durations:

@@ -91,9 +91,7 @@ def summarise(evidence: Evidence) -> Summary:
     """The headline numbers: counted over completed invocations (those with a REPORT)."""
     reported = evidence.reported
     durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
-    inits = [
-        inv.init_ms if inv.init_ms is not None else inv.restore_ms for inv in reported if inv.cold
-    ]
+    inits = [inv.cold_start_ms for inv in reported if inv.cold]
     used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
     d50, d99, dmax = percentiles(durations, 50, 99, 100)
     i50, i99, imax = percentiles([v for v in inits if v is not None], 50, 99, 100)

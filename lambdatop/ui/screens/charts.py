@@ -14,10 +14,15 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from lambdatop.core import metrics as m
+from lambdatop.core.series import (
+    CLOUDWATCH_LAG_MINUTES,
+    counted_from_reports,
+    minute_series,
+    per_minute,
+)
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
 from lambdatop.ui.screens.base import StoreScreen
-from lambdatop.ui.widgets.panels import _from_logs, minute_series
 
 if TYPE_CHECKING:
     pass
@@ -25,9 +30,11 @@ if TYPE_CHECKING:
 MAX_ENVIRONMENTS = 6
 
 
-def _minutes_axis(count: int) -> list[float]:
-    """Minutes relative to now: -59 … 0."""
-    return [float(i - count + 1) for i in range(count)]
+def _minutes_axis(count: int, now: float, window: float) -> list[float]:
+    """Minutes relative to now of a series' values, the window's last complete minute at 0: a
+    series CloudWatch has not published to the end yet stops short of it, where it belongs."""
+    span = len(minute_series({}, int(now - window), int(now)))
+    return [float(i - span + 1) for i in range(count)]
 
 
 def _known(x: list[float], y: list[float]) -> tuple[list[float], list[float]]:
@@ -109,26 +116,20 @@ class ChartsScreen(StoreScreen):
         self._traffic(state, now, window)
         self._cold(state, now, window)
 
-    def _series(
-        self, state: FunctionState, key: str, fallback: str, now: float, window: float
-    ) -> list[float]:
+    def _series(self, state: FunctionState, key: str, now: float, window: float) -> list[float]:
         since, end = int(now - window), int(now)
-        counted = key in (m.INVOCATIONS, m.ERRORS, m.THROTTLES)
-        if key in state.metrics and state.metrics[key].points:
-            return minute_series(state.metrics[key].points, since, end, total=counted)
-        invocations = recent_invocations(state, since * 1000)
-        return minute_series(_from_logs(invocations, fallback), since, end)
+        reported = recent_invocations(state, since * 1000)
+        return per_minute(state.metrics, key, reported, since, end).values
 
     def _duration(self, state: FunctionState, now: float, window: float) -> None:
         plot = self.query_one("#chart-duration", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, "p99", now, window)]
-        p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, "p50", now, window)]
-        x = _minutes_axis(len(p99))
+        p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, now, window)]
+        p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, now, window)]
         for values, label, color in ((p99, "p99", "red"), (p50, "p50", "green")):
-            xs, ys = _known(x, values)
+            xs, ys = _known(_minutes_axis(len(values), now, window), values)
             if xs:  # plotext fails on a labelled series with no points
                 plt.plot(xs, ys, label=label, color=color)
         timeout = state.config.timeout_s if state.config else None
@@ -175,19 +176,28 @@ class ChartsScreen(StoreScreen):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        invocations = self._series(state, m.INVOCATIONS, "invocations", now, window)
-        errors = self._series(state, m.ERRORS, "errors", now, window)
-        x = _minutes_axis(len(invocations))
-        plt.plot(x, invocations, label="invocations", color="cyan")
-        plt.plot(x, errors, label="errors", color="red")
+        invocations = self._series(state, m.INVOCATIONS, now, window)
+        errors = self._series(state, m.ERRORS, now, window)
+        for values, label, color in (
+            (invocations, "invocations", "cyan"),
+            (errors, "errors", "red"),
+        ):
+            plt.plot(_minutes_axis(len(values), now, window), values, label=label, color=color)
         title = "Invocations, errors and throttles per minute"
         if m.THROTTLES in state.metrics:
             throttles = minute_series(
-                state.metrics[m.THROTTLES].points, int(now - window), int(now), total=True
+                state.metrics[m.THROTTLES].points,
+                int(now - window),
+                int(now),
+                total=True,
+                lag_minutes=CLOUDWATCH_LAG_MINUTES,
             )
             if any(throttles):
                 plt.plot(
-                    _minutes_axis(len(throttles)), throttles, label="throttles", color="orange"
+                    _minutes_axis(len(throttles), now, window),
+                    throttles,
+                    label="throttles",
+                    color="orange",
                 )
             else:
                 title += " · no throttles"
@@ -201,12 +211,12 @@ class ChartsScreen(StoreScreen):
         plt.clear_data()
         plt.clear_figure()
         invocations = recent_invocations(state, int((now - window) * 1000))
-        cold = minute_series(_from_logs(invocations, "cold"), int(now - window), int(now))
-        plt.bar(_minutes_axis(len(cold)), cold, label="cold starts", color="blue")
+        cold = minute_series(counted_from_reports(invocations, "cold"), int(now - window), int(now))
+        plt.bar(_minutes_axis(len(cold), now, window), cold, label="cold starts", color="blue")
         inits = [
-            (((inv.start_ms or 0) / 1000 - now) / 60, (inv.init_ms or inv.restore_ms or 0.0) / 1000)
+            (((inv.start_ms or 0) / 1000 - now) / 60, inv.cold_start_ms / 1000)
             for inv in invocations
-            if inv.cold
+            if inv.cold_start_ms is not None
         ]
         if inits:
             # seconds on their own axis (right), never on the count's

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
 from lambdatop.core import metrics as m
-from lambdatop.core.records import Invocation
+from lambdatop.core.series import CLOUDWATCH_LAG_MINUTES, Source, minute_series, per_minute
 from lambdatop.core.stats import percentiles
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
@@ -17,67 +17,6 @@ from lambdatop.diagnose.checks.memory import GROWTH_SHOWN
 from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import Diagnosis, MemoryGrowth
 from lambdatop.ui.safe import safe
-
-MINUTE = 60
-
-
-CLOUDWATCH_LAG_MINUTES = 3
-"""CloudWatch publishes a minute's datapoint a minute or three after it ends."""
-
-
-def minute_series(
-    values: dict[int, float],
-    since_s: int,
-    now_s: int,
-    fill: float = 0.0,
-    total: bool = False,
-    lag_minutes: int = 0,
-) -> list[float]:
-    """One value a minute from `since_s` to the last complete minute, missing minutes filled.
-    The minute under way is left out (its count is partial), and so are up to `lag_minutes`
-    trailing minutes with no datapoint yet: not yet published is not zero, and drawn as zero
-    every chart would end in a drop that never happened. Points off the minute (some backends
-    keep the datum's own timestamp) land in their minute: summed for counts, else the
-    largest."""
-    start = since_s - since_s % MINUTE
-    buckets: dict[int, float] = {}
-    for stamp, value in values.items():
-        minute = stamp - stamp % MINUTE
-        if minute in buckets:
-            buckets[minute] = buckets[minute] + value if total else max(buckets[minute], value)
-        else:
-            buckets[minute] = value
-    end = now_s - now_s % MINUTE - MINUTE  # the last complete minute
-    for _ in range(lag_minutes):
-        if end < start or end in buckets:
-            break
-        end -= MINUTE
-    return [buckets.get(stamp, fill) for stamp in range(start, end + 1, MINUTE)]
-
-
-def _from_logs(invocations: list[Invocation], what: str) -> dict[int, float]:
-    buckets: dict[int, list[Invocation]] = {}
-    for inv in invocations:
-        stamp = int((inv.start_ms or inv.end_ms or 0) / 1000)
-        buckets.setdefault(stamp - stamp % MINUTE, []).append(inv)
-    out: dict[int, float] = {}
-    for stamp, group in buckets.items():
-        if what == "invocations":
-            out[stamp] = float(len(group))
-        elif what == "errors":
-            out[stamp] = float(sum(1 for inv in group if inv.failed))
-        elif what in ("p50", "p99"):
-            durations = [inv.duration_ms for inv in group if inv.duration_ms is not None]
-            value = percentiles(durations, 50 if what == "p50" else 99)[0]
-            if value is not None:
-                out[stamp] = value
-        elif what == "memory":
-            used = [inv.max_memory_mb for inv in group if inv.max_memory_mb is not None]
-            if used:
-                out[stamp] = float(max(used))
-        elif what == "cold":
-            out[stamp] = float(sum(1 for inv in group if inv.cold))
-    return out
 
 
 class SparkRow(Vertical):
@@ -155,24 +94,15 @@ class MetricsPanel(Vertical):
         logs = recent_invocations(state, since * 1000)
         config = state.config
 
-        def points(key: str, fallback: str) -> tuple[list[float], str]:
-            counted = key in (m.INVOCATIONS, m.ERRORS, m.THROTTLES)
-            if key in series and series[key].points:
-                cloudwatch = minute_series(
-                    series[key].points,
-                    since,
-                    now,
-                    total=counted,
-                    lag_minutes=CLOUDWATCH_LAG_MINUTES,
-                )
-                return cloudwatch, "CloudWatch"
-            return minute_series(_from_logs(logs, fallback), since, now, total=counted), "logs"
+        def points(key: str) -> tuple[list[float], Source]:
+            found = per_minute(series, key, logs, since, now)
+            return found.values, found.source
 
-        invocations, source = points(m.INVOCATIONS, "invocations")
-        stamp = f", {age}" if age and source == "CloudWatch" else ""
-        errors, _ = points(m.ERRORS, "errors")
+        invocations, source = points(m.INVOCATIONS)
+        stamp = f", {age}" if age and source is Source.CLOUDWATCH else ""
+        errors, _ = points(m.ERRORS)
         total_inv, total_err = sum(invocations), sum(errors)
-        if source == "CloudWatch":
+        if source is Source.CLOUDWATCH:
             # The window's totals as the diagnosis counts them (every datapoint since the
             # window's start), not the settled minutes the sparkline draws.
             total_inv = series[m.INVOCATIONS].total(since)
@@ -249,8 +179,8 @@ class MetricsPanel(Vertical):
             ),
             concurrency,
         )
-        p99, source = points(m.DURATION_P99, "p99")
-        p50, _ = points(m.DURATION_P50, "p50")
+        p99, _ = points(m.DURATION_P99)
+        p50, _ = points(m.DURATION_P50)
         if not any(p99) and m.DURATION_MAX in series:
             p99 = minute_series(series[m.DURATION_MAX].points, since, now)
             label = "max"
@@ -321,7 +251,7 @@ class MemoryPanel(Static):
             for growth in diagnosis.check("memory").growth[:GROWTH_SHOWN]:
                 text.append(f"\n            ↗ {growth_line(growth)}", "yellow")
         cold = [inv for inv in invocations if inv.cold]
-        inits = [inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0 for inv in cold]
+        inits = [inv.cold_start_ms for inv in cold if inv.cold_start_ms is not None]
         p50, p99 = percentiles(inits, 50, 99)
         text.append("\nCold starts ", "bold")
         share = 100 * len(cold) / len(invocations) if invocations else 0.0
