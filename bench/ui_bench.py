@@ -145,7 +145,7 @@ def showing(function: str) -> Predicate:
         return (
             screen is incident
             and incident.function == function
-            and log.state is app.store.functions.get(function)
+            and log.state is app.model.store.functions.get(function)
         )
 
     return check

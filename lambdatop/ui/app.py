@@ -8,7 +8,6 @@ import contextlib
 import signal
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,52 +17,22 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from lambdatop.core.store import Store
-from lambdatop.core.summary import FunctionSummary, summarise
-from lambdatop.core.timeutil import parse_duration
-from lambdatop.diagnose.engine import diagnose
-from lambdatop.diagnose.evidence import from_state
-from lambdatop.diagnose.model import CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import to_markdown
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.ui.backend import Backend
 from lambdatop.ui.bindings import APP_BINDINGS
+from lambdatop.ui.messages import OpenFunction, ShowCharts, ShowFleet, ShowTrace
+from lambdatop.ui.model import MAX_PINNED, UiModel
 from lambdatop.ui.palette import FunctionSwitcher
 from lambdatop.ui.safe import safe
+from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.screens.charts import ChartsScreen
 from lambdatop.ui.screens.fleet import FleetScreen
 from lambdatop.ui.screens.help import HelpScreen
 from lambdatop.ui.screens.incident import IncidentScreen
 from lambdatop.ui.screens.trace import TraceScreen
 
-WINDOWS = ("15m", "1h", "3h", "12h")
 LOG_FPS = 10
-DIAGNOSIS_EVERY_S = 2.0
-DIAGNOSES_PER_REFRESH = 40
-"""The fleet re-diagnoses at most this many changed functions a refresh, so 2,000 stay smooth."""
-
-
-def headline(diagnosis: Diagnosis) -> CheckStatus:
-    """The fleet's status: fail, else warn, else ok; unknown when nothing could be told (no
-    logs, metrics or traces read yet: a configuration alone does not make a function healthy)."""
-    sources = [check for check in diagnosis.checks if check.plane is Plane.CONTROL]
-    if sources and all(check.status is CheckStatus.UNKNOWN for check in sources):
-        return CheckStatus.UNKNOWN
-    statuses = {check.status for check in diagnosis.checks}
-    for status in (CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.OK):
-        if status in statuses:
-            return status
-    return CheckStatus.UNKNOWN
-
-
-@dataclass(slots=True)
-class _Cached:
-    version: int
-    minute: int
-    """The window slides each minute, as the header's figures do: a diagnosis is made again."""
-    at: float
-    logs_read: bool
-    """Opening a function makes its (empty) logs evidence: a diagnosis made before is stale."""
-    value: Diagnosis
 
 
 class LambdatopApp(App[int]):
@@ -89,26 +58,21 @@ class LambdatopApp(App[int]):
         snapshot_dir: Path | None = None,
     ) -> None:
         super().__init__()
-        self.store = store
+        self.model = UiModel(
+            store, clock=clock, window=window, thresholds=thresholds, live=backend is not None
+        )
+        """What every screen reads; the app alone changes it."""
         self.backend = backend
         self.initial = list(functions)
         self.refresh_s = refresh_s
-        self.window = window if window in WINDOWS else "1h"
-        self.thresholds = thresholds or Thresholds()
         self.keys = dict(keys or {})
         self.theme_name = theme
-        self.clock = clock
         self.snapshot_dir = snapshot_dir or Path.cwd()
-        self.opened: list[str] = []
-        self.pinned: list[str] = []
         self._seen_version = -1
-        self._diagnoses: dict[str, _Cached] = {}
-        self._summaries: dict[str, tuple[tuple[int, int, float, int], FunctionSummary]] = {}
-        self._budget = DIAGNOSES_PER_REFRESH
-        self.fleet_screen = FleetScreen()
+        self.fleet_screen = FleetScreen(self.model)
         self.charts_screen: ChartsScreen | None = None
         self.help_screen: HelpScreen | None = None
-        self.incident_screen = IncidentScreen()
+        self.incident_screen = IncidentScreen(self.model)
         self._repaint_timers: list[Timer] = []
 
     NAVIGATION = frozenset({"next_function", "previous_function", "pin", "jump", "refresh"})
@@ -120,10 +84,6 @@ class LambdatopApp(App[int]):
             if not isinstance(base, Screen) or base.is_modal:
                 return False
         return True
-
-    @property
-    def window_s(self) -> float:
-        return parse_duration(self.window)
 
     # --- life ---
 
@@ -143,7 +103,7 @@ class LambdatopApp(App[int]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.exit)
         if self.backend is not None:
-            self.backend.set_window(self.window_s)
+            self.backend.set_window(self.model.window_s)
             self.backend.start()
         for name in self.initial:
             self.open_function(name)
@@ -187,15 +147,14 @@ class LambdatopApp(App[int]):
 
     def refresh_screens(self, force: bool = False) -> None:
         """Repaint the screen on show when the store moved (or ages ticked)."""
-        version = self.store.version
+        version = self.model.store.version
         changed = version != self._seen_version
         self._seen_version = version
-        self._budget = DIAGNOSES_PER_REFRESH
+        self.model.new_refresh()
         screen = self._top_screen()
-        refresh = getattr(screen, "refresh_data", None)
         # Ages and retry countdowns move even when the data does not: repaint every tick.
-        if callable(refresh) and (changed or force or screen is not None):
-            refresh()
+        if isinstance(screen, StoreScreen) and (changed or force or screen is not None):
+            screen.refresh_data()
 
     def _poll_log(self) -> None:
         if self._top_screen() is self.incident_screen:
@@ -208,74 +167,26 @@ class LambdatopApp(App[int]):
         except ScreenStackError:
             return None
 
-    # --- model for the screens ---
-
-    def summary(self, name: str, now: float) -> FunctionSummary:
-        """The fleet row's figures, recomputed only when the function's data, its
-        configuration, the window or the minute changed (2,000 rows stay cheap)."""
-        state = self.store.function(name)
-        config = self.store.inventory.get(name)
-        key = (state.version, id(config), self.window_s, int(now // 60))
-        cached = self._summaries.get(name)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        summary = summarise(state, config, now, self.window_s)
-        self._summaries[name] = (key, summary)
-        return summary
-
-    def diagnosis(self, name: str) -> Diagnosis | None:
-        state = self.store.functions.get(name)
-        if state is None:
-            return None
-        now = self.clock()
-        logs_read = name in self.opened or bool(state.tail)
-        cached = self._diagnoses.get(name)
-        if (
-            cached is not None
-            and cached.logs_read == logs_read
-            and (
-                (cached.version == state.version and cached.minute == int(now // 60))
-                or now - cached.at < DIAGNOSIS_EVERY_S
-            )
-        ):
-            return cached.value
-        evidence = from_state(
-            state,
-            self.store,
-            start_ms=int((now - self.window_s) * 1000),
-            end_ms=int(now * 1000),
-            logs_read=logs_read,
-        )
-        result = diagnose(evidence, self.thresholds)
-        self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result)
-        return result
-
-    def worst_status(self, name: str) -> CheckStatus:
-        """The fleet's status column: cached diagnoses, a few refreshed each tick."""
-        cached = self._diagnoses.get(name)
-        state = self.store.functions.get(name)
-        if state is None:
-            return CheckStatus.UNKNOWN
-        if cached is None or (cached.version, cached.minute) != (
-            state.version,
-            int(self.clock() // 60),
-        ):
-            if self._budget <= 0:
-                return headline(cached.value) if cached is not None else CheckStatus.UNKNOWN
-            self._budget -= 1
-            found = self.diagnosis(name)
-            return headline(found) if found is not None else CheckStatus.UNKNOWN
-        return headline(cached.value)
-
     # --- navigation ---
 
+    def on_open_function(self, message: OpenFunction) -> None:
+        self.open_function(message.name)
+
+    def on_show_fleet(self, message: ShowFleet) -> None:
+        self.show_fleet()
+
+    def on_show_charts(self, message: ShowCharts) -> None:
+        self.show_charts(message.function)
+
+    def on_show_trace(self, message: ShowTrace) -> None:
+        self.show_trace(message.function, message.trace_id)
+
     def open_function(self, name: str) -> None:
-        if name not in self.opened:
-            self.opened.append(name)
+        self.model.open(name)
         if self.backend is not None:
             self.backend.set_focus(name)
         else:
-            self.store.function(name)
+            self.model.store.function(name)
         self.incident_screen.show_function(name)
         self._surface(self.incident_screen, "incident")
 
@@ -301,14 +212,14 @@ class LambdatopApp(App[int]):
     def show_charts(self, name: str) -> None:
         """One charts screen, re-pointed at the function: built once, it opens at once."""
         if self.charts_screen is None:
-            self.charts_screen = ChartsScreen(name)
+            self.charts_screen = ChartsScreen(self.model, name)
             self.install_screen(self.charts_screen, "charts")
         else:
             self.charts_screen.function = name
         self.push_screen("charts")
 
     def show_trace(self, name: str, trace_id: str) -> None:
-        self.push_screen(TraceScreen(name, trace_id))
+        self.push_screen(TraceScreen(self.model, name, trace_id))
         if self.backend is not None:
             backend = self.backend
 
@@ -334,11 +245,12 @@ class LambdatopApp(App[int]):
         self.push_screen("help")
 
     def _cycle(self, step: int) -> None:
-        if not self.opened:
+        opened = self.model.opened
+        if not opened:
             return
         current = self.incident_screen.function if self.screen is self.incident_screen else None
-        index = self.opened.index(current) if current in self.opened else -step
-        self.open_function(self.opened[(index + step) % len(self.opened)])
+        index = opened.index(current) if current in opened else -step
+        self.open_function(opened[(index + step) % len(opened)])
 
     def action_next_function(self) -> None:
         self._cycle(1)
@@ -350,22 +262,23 @@ class LambdatopApp(App[int]):
         name = self.current_function()
         if name is None:
             return
-        if name in self.pinned:
-            self.pinned.remove(name)
+        pinned = self.model.pinned
+        if name in pinned:
+            pinned.remove(name)
             self.notify(f"Unpinned {safe(name)}", markup=False)
-        elif len(self.pinned) >= 9:
+        elif len(pinned) >= MAX_PINNED:
             self.notify("Nine functions are pinned already: unpin one first", severity="warning")
             return
         else:
-            self.pinned.append(name)
-            self.notify(f"Pinned {safe(name)} as {len(self.pinned)}", markup=False)
+            pinned.append(name)
+            self.notify(f"Pinned {safe(name)} as {len(pinned)}", markup=False)
         self.refresh_screens(force=True)
 
     def action_jump(self, number: int) -> None:
-        if 1 <= number <= len(self.pinned):
-            self.open_function(self.pinned[number - 1])
+        if 1 <= number <= len(self.model.pinned):
+            self.open_function(self.model.pinned[number - 1])
         else:
-            pinned = len(self.pinned)
+            pinned = len(self.model.pinned)
             self.notify(
                 f"No function pinned at {number} ({pinned} pinned; p pins the one on screen)",
                 timeout=3,
@@ -375,18 +288,16 @@ class LambdatopApp(App[int]):
     def action_refresh(self) -> None:
         if self.backend is not None:
             self.backend.refresh_now()
-        self._diagnoses.clear()
+        self.model.forget_diagnoses()
         self.refresh_screens(force=True)
         self.notify("Refreshing now", timeout=1.5)
 
     def _set_window(self, step: int) -> None:
-        index = min(max(WINDOWS.index(self.window) + step, 0), len(WINDOWS) - 1)
-        self.window = WINDOWS[index]
+        self.model.step_window(step)
         if self.backend is not None:
-            self.backend.set_window(self.window_s)
-        self._diagnoses.clear()
+            self.backend.set_window(self.model.window_s)
         self.refresh_screens(force=True)
-        self.notify(f"Window {self.window}", timeout=1.5)
+        self.notify(f"Window {self.model.window}", timeout=1.5)
 
     def action_widen(self) -> None:
         self._set_window(1)
@@ -411,13 +322,13 @@ class LambdatopApp(App[int]):
         yield SystemCommand("Help", "Every key (?)", self.action_help)
 
     def action_snapshot(self) -> None:
-        stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.fromtimestamp(self.model.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
         folder = self.snapshot_dir / f"lambdatop-snapshot-{stamp}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.save_screenshot(filename="screen.svg", path=str(folder))
             name = self.current_function()
-            diagnosis = self.diagnosis(name) if name else None
+            diagnosis = self.model.diagnosis(name) if name else None
             if diagnosis is not None:
                 (folder / "diagnosis.md").write_text(to_markdown(diagnosis), encoding="utf-8")
         except OSError as error:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
+from lambdatop.ui.messages import OpenFunction
+from lambdatop.ui.model import HasModel, UiModel
 from lambdatop.ui.safe import safe
-
-if TYPE_CHECKING:
-    from lambdatop.ui.app import LambdatopApp
-
 
 PROMPT = "Open "
 
@@ -31,17 +28,22 @@ def literal_highlight(matcher: Matcher, name: str) -> Content:
 
 
 class FunctionSwitcher(Provider):
+    @property
+    def model(self) -> UiModel:
+        app = self.app
+        # Textual builds providers itself: the model comes through the app that owns it.
+        assert isinstance(app, HasModel), "the function switcher needs lambdatop's app"
+        return app.model
+
     def _names(self) -> list[str]:
-        app: LambdatopApp = self.app  # type: ignore[assignment]
-        return sorted(set(app.store.inventory) | set(app.store.functions))
+        store = self.model.store
+        return sorted(set(store.inventory) | set(store.functions))
 
     def _open(self, name: str) -> None:
-        app: LambdatopApp = self.app  # type: ignore[assignment]
-        app.open_function(name)
+        self.app.post_message(OpenFunction(name))
 
     async def discover(self) -> Hits:
-        app: LambdatopApp = self.app  # type: ignore[assignment]
-        for name in reversed(app.opened[-10:]):
+        for name in reversed(self.model.opened[-10:]):
             shown = PROMPT + safe(name)
             yield DiscoveryHit(Content(shown), partial(self._open, name), text=shown)
 

@@ -143,7 +143,7 @@ async def test_p_pins_and_number_keys_jump_to_pinned_functions(make_app: AppFact
         await pilot.press("p")  # pins video-encoder as 1
         await pilot.press("tab")  # payment-processor
         await pilot.press("p")  # pins it as 2
-        assert app.pinned == [ENCODER, PAYMENTS]
+        assert app.model.pinned == [ENCODER, PAYMENTS]
         await pilot.press("1")
         assert app.incident_screen.function == ENCODER
         await pilot.press("2")
@@ -154,7 +154,7 @@ async def test_p_pins_and_number_keys_jump_to_pinned_functions(make_app: AppFact
         assert any("No function pinned at 3" in str(n.message) for n in app._notifications)
         assert f"pinned 1:{ENCODER} 2:{PAYMENTS}" in screen_text(app)
         await pilot.press("p")  # unpins
-        assert app.pinned == [ENCODER]
+        assert app.model.pinned == [ENCODER]
 
 
 async def test_p_pins_the_selected_row_in_the_fleet(make_app: AppFactory) -> None:
@@ -162,7 +162,7 @@ async def test_p_pins_the_selected_row_in_the_fleet(make_app: AppFactory) -> Non
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("p")
-        assert app.pinned == [PAYMENTS]
+        assert app.model.pinned == [PAYMENTS]
         await pilot.press("1")
         await settle(pilot)
         assert app.screen is app.incident_screen
@@ -185,7 +185,7 @@ async def test_slash_filters_the_fleet_as_you_type_and_escape_clears(
         assert fleet_names(app) == [ENCODER]
         await pilot.press("backspace", "backspace", "backspace", "r", "e", "p")
         assert fleet_names(app) == [EXPORTER]
-        assert app.pinned == []  # `p` typed into the filter is a letter, not the pin key
+        assert app.model.pinned == []  # `p` typed into the filter is a letter, not the pin key
         assert "1 of 7 functions" in screen_text(app)
         assert "filter “rep”" in screen_text(app)
         await pilot.press("backspace")  # "re": two left
@@ -210,7 +210,7 @@ async def test_enter_in_the_filter_then_enter_opens_the_first_match(
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.incident_screen
-        assert app.opened == [EXPORTER]
+        assert app.model.opened == [EXPORTER]
 
 
 async def test_slash_highlights_the_log_with_a_match_count_and_n_moves(
@@ -502,7 +502,7 @@ async def test_plus_and_minus_change_the_window_and_the_backend_hears_it(
         seen = []
         for key in ("plus", "plus", "plus", "minus", "minus", "minus", "minus"):
             await pilot.press(key)
-            seen.append(app.window)
+            seen.append(app.model.window)
         assert seen == ["3h", "12h", "12h", "3h", "1h", "15m", "15m"]
         assert [c[1] for c in backend.named("set_window")] == [
             3600.0,
@@ -640,9 +640,9 @@ async def test_keys_remapped_in_the_settings_keymap_work(make_app: AppFactory) -
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("p")
-        assert app.pinned == []
+        assert app.model.pinned == []
         await pilot.press("P")
-        assert app.pinned == [PAYMENTS]
+        assert app.model.pinned == [PAYMENTS]
         await pilot.press("G")
         await settle(pilot)
         assert isinstance(app.screen, ChartsScreen)
@@ -684,7 +684,7 @@ async def test_navigation_keys_do_nothing_behind_the_help_screen(make_app: AppFa
         await pilot.press("question_mark", "tab", "plus")
         assert isinstance(app.screen, HelpScreen)
         assert app.incident_screen.function == ENCODER
-        assert app.window == "1h"
+        assert app.model.window == "1h"
 
 
 async def test_ages_in_the_panes_follow_the_clock(make_app: AppFactory, clock: Clock) -> None:
@@ -697,7 +697,7 @@ async def test_ages_in_the_panes_follow_the_clock(make_app: AppFactory, clock: C
         await settle(pilot)
         shown = screen_text(app)
         assert "data 64 s old" in shown
-        newest = max(t.start_s for t in app.store.function(PAYMENTS).traces.values())
+        newest = max(t.start_s for t in app.model.store.function(PAYMENTS).traces.values())
         table = app.incident_screen.query_one(TracesTable)
         assert table.get_row_at(0)[0].plain == human_duration(NOW + 60 - newest)
         assert human_duration(NOW + 60 - newest) in shown

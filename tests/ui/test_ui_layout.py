@@ -217,13 +217,13 @@ async def test_opening_a_function_diagnoses_it_again_with_its_logs(make_app: App
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         # the fleet diagnosed the throttled function without reading its logs...
-        before = app.diagnosis(NOTIFIER)
+        before = app.model.diagnosis(NOTIFIER)
         assert before is not None
         assert before.check("logs").status is CheckStatus.UNKNOWN
         app.open_function(NOTIFIER)
         await settle(pilot)
         # ...opened, its (empty) tail is evidence: no lines for 22,872 invocations is a warning
-        after = app.diagnosis(NOTIFIER)
+        after = app.model.diagnosis(NOTIFIER)
         assert after is not None
         assert after.check("logs").status is CheckStatus.WARN
         assert "22,872 invocations in CloudWatch but no" in screen_text(app)
@@ -320,10 +320,10 @@ async def test_the_diagnosis_slides_with_the_window_as_the_header_does(
     app = make_app(functions=[PAYMENTS])
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        before = app.diagnosis(PAYMENTS)
+        before = app.model.diagnosis(PAYMENTS)
         assert before is not None
         clock.advance(30 * 60)  # half the 1 h window has slid past, no new data
-        after = app.diagnosis(PAYMENTS)
+        after = app.model.diagnosis(PAYMENTS)
         assert after is not None
         assert before.check("metrics").title != after.check("metrics").title
 

@@ -77,7 +77,7 @@ def test_incident_with_a_failing_source(snap_compare: SnapCompare, make_app: App
     async def expire_the_credentials(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, LambdatopApp)
-        app.store.record_failure(
+        app.model.store.record_failure(
             SourceKey.logs(ENCODER),
             ErrorKind.CREDENTIALS,
             "credentials expired (ExpiredTokenException): run `aws sso login`",

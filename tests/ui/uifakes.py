@@ -8,7 +8,7 @@ from typing import Any
 from uidata import NOW
 
 from lambdatop.core.records import TraceSegment
-from lambdatop.core.store import FunctionState, Store
+from lambdatop.core.store import Store
 from lambdatop.ui.app import LambdatopApp
 
 
@@ -38,10 +38,6 @@ class RecordingBackend:
 
     def start(self) -> None:
         self.calls.append(("start",))
-
-    def watch(self, name: str) -> FunctionState:
-        self.calls.append(("watch", name))
-        return self.store.function(name)
 
     def set_focus(self, name: str | None) -> None:
         self.calls.append(("set_focus", name))

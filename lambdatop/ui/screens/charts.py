@@ -4,7 +4,7 @@ against the limit (the picture of a leak), invocations/errors/throttles, cold st
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,10 +22,8 @@ from lambdatop.core.series import (
 )
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
+from lambdatop.ui.model import UiModel
 from lambdatop.ui.screens.base import StoreScreen
-
-if TYPE_CHECKING:
-    pass
 
 MAX_ENVIRONMENTS = 6
 
@@ -81,8 +79,8 @@ class ChartsScreen(StoreScreen):
     ChartsScreen PlotextPlot { border: round $primary-darken-2; }
     """
 
-    def __init__(self, function: str) -> None:
-        super().__init__()
+    def __init__(self, model: UiModel, function: str) -> None:
+        super().__init__(model)
         self.function = function
 
     def compose(self) -> ComposeResult:
@@ -101,15 +99,15 @@ class ChartsScreen(StoreScreen):
     def on_screen_resume(self) -> None:
         self.refresh_data()  # perhaps re-pointed at another function while away
 
-    def refresh_data(self) -> None:
-        if not self._ready:
-            return
-        app = self.lapp
-        state = app.store.function(self.function)
-        now = app.clock()
-        window = app.window_s
+    def repaint(self) -> None:
+        model = self.model
+        state = model.store.function(self.function)
+        now = model.clock()
+        window = model.window_s
         self.query_one("#charts-title", Static).update(
-            Text(f"{self.function} · charts over the last {app.window} (minutes from now)", "bold")
+            Text(
+                f"{self.function} · charts over the last {model.window} (minutes from now)", "bold"
+            )
         )
         self._duration(state, now, window)
         self._memory(state, now, window)

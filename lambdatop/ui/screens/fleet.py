@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,13 +15,12 @@ from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import FLEET_BINDINGS
+from lambdatop.ui.messages import OpenFunction
+from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
-
-if TYPE_CHECKING:
-    pass
 
 COLUMNS = (
     ("status", ""),
@@ -141,8 +140,8 @@ class FleetScreen(StoreScreen):
     FleetScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self) -> None:
-        super().__init__(name="fleet")
+    def __init__(self, model: UiModel) -> None:
+        super().__init__(model, name="fleet")
         self.term = ""
         self.sort_mode = "trouble"
         self.rows: list[str] = []
@@ -172,21 +171,19 @@ class FleetScreen(StoreScreen):
             self.refresh_data()
             self.query_one("#fleet", DataTable).focus()
 
-    def refresh_data(self) -> None:
-        if not self._ready:
-            return
-        app = self.lapp
-        store = app.store
-        now = app.clock()
+    def repaint(self) -> None:
+        model = self.model
+        store = model.store
+        now = model.clock()
         # A function AWS says does not exist (a misspelt name on the command line) is no row:
         # its incident view says "not found".
         names = set(store.inventory) | {n for n in store.functions if not store.missing(n)}
         term = self.term.lower()
-        summaries = [app.summary(name, now) for name in names if not term or term in name.lower()]
+        summaries = [model.summary(name, now) for name in names if not term or term in name.lower()]
         # Diagnoses are budgeted per refresh: spend the budget on the worst-looking first.
-        summaries.sort(key=lambda summary: -failing_per_min(summary, app.window_s))
-        rows = [(summary, app.worst_status(summary.name)) for summary in summaries]
-        rows.sort(key=_sort_key(self.sort_mode, app.window_s))
+        summaries.sort(key=lambda summary: -failing_per_min(summary, model.window_s))
+        rows = [(summary, model.worst_status(summary.name)) for summary in summaries]
+        rows.sort(key=_sort_key(self.sort_mode, model.window_s))
         table: DataTable[Text] = self.query_one("#fleet", DataTable)
         order = [summary.name for summary, _ in rows]
         selected = self.selected_name()
@@ -216,7 +213,7 @@ class FleetScreen(StoreScreen):
             title.append(f" · filter “{safe(self.term)}” (escape clears)")
         self.query_one("#fleet-title", Static).update(title)
         self.query_one("#banner", Banner).show(store, now)
-        self.query_one("#status", StatusLine).show(store, app.window)
+        self.query_one("#status", StatusLine).show(store, model.window)
 
     def _reorder(
         self,
@@ -258,7 +255,7 @@ class FleetScreen(StoreScreen):
     def action_open(self) -> None:
         name = self.selected_name()
         if name is not None:
-            self.lapp.open_function(name)
+            self.post_message(OpenFunction(name))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()

@@ -6,12 +6,9 @@ state, so nothing is rebuilt or re-fetched that the store already holds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
 from lambdatop.core.sources import METRICS, SourceKey
@@ -19,6 +16,8 @@ from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.model import CheckResult
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import INCIDENT_BINDINGS
+from lambdatop.ui.messages import ShowCharts, ShowFleet, ShowTrace
+from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisPanel
@@ -26,9 +25,6 @@ from lambdatop.ui.widgets.log_view import LogView
 from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 from lambdatop.ui.widgets.traces import TracesTable
-
-if TYPE_CHECKING:
-    pass
 
 
 def verdict(check: CheckResult | None) -> Text:
@@ -76,8 +72,8 @@ class IncidentScreen(StoreScreen):
     IncidentScreen.-narrow.-side DiagnosisPanel > OptionList { max-height: 50%; }
     """
 
-    def __init__(self) -> None:
-        super().__init__(name="incident")
+    def __init__(self, model: UiModel) -> None:
+        super().__init__(model, name="incident")
         self.function: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -126,7 +122,7 @@ class IncidentScreen(StoreScreen):
         self.function = name
         if not self._ready:
             return  # on_mount shows it
-        state = self.lapp.store.function(name)
+        state = self.model.store.function(name)
         log = self.query_one(LogView)
         log.point_at(state)
         log.focus()
@@ -134,20 +130,15 @@ class IncidentScreen(StoreScreen):
         self.query_one(DiagnosisPanel).reset()
         self.refresh_data()
 
-    def refresh_data(self) -> None:
-        if self.function is None or not self._ready:
+    def repaint(self) -> None:
+        function = self.function
+        if function is None:
             return
-        try:
-            self._refresh_data(self.function)
-        except NoMatches:
-            return  # the app is shutting down and the widgets are gone
-
-    def _refresh_data(self, function: str) -> None:
-        app = self.lapp
-        store = app.store
+        model = self.model
+        store = model.store
         state = store.function(function)
-        now = app.clock()
-        diagnosis = app.diagnosis(function)
+        now = model.clock()
+        diagnosis = model.diagnosis(function)
         self.query_one("#incident-title", Static).update(self._title())
         self.query_one("#incident-where", Static).update(self._where(now))
         self.query_one("#banner", Banner).show(store, now)
@@ -155,10 +146,10 @@ class IncidentScreen(StoreScreen):
             state,
             store.account_concurrency_limit,
             now,
-            app.window_s,
+            model.window_s,
             source_age(store, METRICS, now),
         )
-        self.query_one(MemoryPanel).show(state, diagnosis, now, app.window_s)
+        self.query_one(MemoryPanel).show(state, diagnosis, now, model.window_s)
         self.query_one(TracesTable).show(
             list(state.traces.values()),
             now,
@@ -170,14 +161,14 @@ class IncidentScreen(StoreScreen):
         panel = self.query_one(DiagnosisPanel)
         panel.show(diagnosis)
         self.query_one("#verdict", Static).update(verdict(panel.selected()))
-        pinned = app.pinned
+        pinned = model.pinned
         position = ""
-        if function in app.opened:
-            position = f"{app.opened.index(function) + 1}/{len(app.opened)} opened"
+        if function in model.opened:
+            position = f"{model.opened.index(function) + 1}/{len(model.opened)} opened"
         pins = " ".join(f"{i + 1}:{safe(name, 30)}" for i, name in enumerate(pinned[:9]))
         self.query_one("#status", StatusLine).show(
             store,
-            app.window,
+            model.window,
             " · ".join(p for p in (position, f"pinned {pins}" if pins else "") if p),
         )
         log = self.query_one(LogView)
@@ -195,13 +186,11 @@ class IncidentScreen(StoreScreen):
         for log in self.query(LogView):
             log.poll()
 
-    def on_unmount(self) -> None:
-        self._ready = False
-
     def _title(self) -> Text:
         """The function and its configuration; it gives way (ellipsis) before `_where` does."""
         name = self.function or "?"
-        state = self.lapp.store.function(name)
+        store = self.model.store
+        state = store.function(name)
         config = state.config
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(safe(name), "bold")
@@ -219,8 +208,8 @@ class IncidentScreen(StoreScreen):
             log_format = config.log_format or state.log_format_seen or "Text"
             parts.append(f"{safe(log_format)} logs")
             text.append(" · " + " · ".join(parts))
-        elif self.lapp.store.missing(name):
-            region = self.lapp.store.region or "this region"
+        elif store.missing(name):
+            region = store.region or "this region"
             text.append(f" · not found in {safe(region)}: check the name or --region", "bold red")
         else:
             text.append(" · configuration loading…", "dim")
@@ -228,9 +217,8 @@ class IncidentScreen(StoreScreen):
 
     def _where(self, now: float) -> Text:
         """Where the data comes from and how old it is: always on screen."""
-        app = self.lapp
         name = self.function or "?"
-        store = app.store
+        store = self.model.store
         text = Text(no_wrap=True)
         text.append(f"{safe(store.profile or 'default')}/{safe(store.region or '?')}")
         # The live sources; one-shot reads (the configuration) would only ever grow older.
@@ -260,7 +248,7 @@ class IncidentScreen(StoreScreen):
             self.remove_class("-side", "-traces")
             self.query_one(LogView).focus()
             return
-        self.lapp.show_fleet()
+        self.post_message(ShowFleet())
 
     def action_filter(self) -> None:
         box = self.query_one("#log-filter", Input)
@@ -308,7 +296,7 @@ class IncidentScreen(StoreScreen):
 
     def action_charts(self) -> None:
         if self.function is not None:
-            self.lapp.show_charts(self.function)
+            self.post_message(ShowCharts(self.function))
 
     def action_copy(self) -> None:
         command = self.query_one(DiagnosisPanel).next_command()
@@ -330,4 +318,4 @@ class IncidentScreen(StoreScreen):
             return
         trace = event.data_table.selected_trace()
         if trace is not None:
-            self.lapp.show_trace(self.function, trace.trace_id)
+            self.post_message(ShowTrace(self.function, trace.trace_id))

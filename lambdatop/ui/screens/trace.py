@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,12 +11,10 @@ from textual.widgets import Footer, Static
 from lambdatop.core.records import TraceSegment, TraceSummary
 from lambdatop.core.sources import SourceKey
 from lambdatop.core.timeutil import human_duration
+from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.traces import trace_kind
-
-if TYPE_CHECKING:
-    pass
 
 NAME_WIDTH = 34
 
@@ -80,8 +76,8 @@ class TraceScreen(StoreScreen):
     TraceScreen VerticalScroll { height: 1fr; padding: 0 1; }
     """
 
-    def __init__(self, function: str, trace_id: str) -> None:
-        super().__init__()
+    def __init__(self, model: UiModel, function: str, trace_id: str) -> None:
+        super().__init__(model)
         self.function = function
         self.trace_id = trace_id
 
@@ -114,20 +110,19 @@ class TraceScreen(StoreScreen):
             text.append(" · " + " · ".join(parts))
         return text
 
-    def refresh_data(self) -> None:
-        if not self._ready:
-            return
-        state = self.lapp.store.function(self.function)
+    def repaint(self) -> None:
+        store = self.model.store
+        state = store.function(self.function)
         segments = state.trace_details.get(self.trace_id)
         self.query_one("#trace-title", Static).update(
-            self._title(state.traces.get(self.trace_id), segments, self.lapp.clock())
+            self._title(state.traces.get(self.trace_id), segments, self.model.clock())
         )
         body = self.query_one("#waterfall", Static)
         if segments is None:
-            trouble = self.lapp.store.health.get(SourceKey.trace(self.trace_id))
+            trouble = store.health.get(SourceKey.trace(self.trace_id))
             if trouble is not None and trouble.error:
                 body.update(Text(f"Could not load the trace: {safe(trouble.error)}", "red"))
-            elif self.lapp.backend is None:
+            elif not self.model.live:
                 body.update(Text("This trace's segments were not loaded.", "dim"))
             return
         body.update(waterfall(segments, self.size.width - 2))

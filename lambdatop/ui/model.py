@@ -1,0 +1,168 @@
+"""What the monitor's screens read: the store, the clock, the window, the opened and pinned
+functions, and the caches that keep 2,000 fleet rows cheap.
+
+The app owns one model and hands it to every screen it builds; a screen reads it, and asks the
+app for anything else by posting a message (lambdatop/ui/messages.py). Nothing here draws.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from lambdatop.core.store import Store
+from lambdatop.core.summary import FunctionSummary, summarise
+from lambdatop.core.timeutil import parse_duration
+from lambdatop.diagnose.engine import diagnose
+from lambdatop.diagnose.evidence import from_state
+from lambdatop.diagnose.model import CheckStatus, Diagnosis, Plane
+from lambdatop.diagnose.thresholds import Thresholds
+
+WINDOWS = ("15m", "1h", "3h", "12h")
+DEFAULT_WINDOW = "1h"
+DIAGNOSIS_EVERY_S = 2.0
+"""A function whose data keeps moving is diagnosed again at most this often."""
+DIAGNOSES_PER_REFRESH = 40
+"""The fleet re-diagnoses at most this many changed functions a refresh, so 2,000 stay smooth."""
+MAX_PINNED = 9
+"""Pins are reached with the keys 1 to 9."""
+
+
+def headline(diagnosis: Diagnosis) -> CheckStatus:
+    """The fleet's status: fail, else warn, else ok; unknown when nothing could be told (no
+    logs, metrics or traces read yet: a configuration alone does not make a function healthy)."""
+    sources = [check for check in diagnosis.checks if check.plane is Plane.CONTROL]
+    if sources and all(check.status is CheckStatus.UNKNOWN for check in sources):
+        return CheckStatus.UNKNOWN
+    statuses = {check.status for check in diagnosis.checks}
+    for status in (CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.OK):
+        if status in statuses:
+            return status
+    return CheckStatus.UNKNOWN
+
+
+@dataclass(slots=True)
+class _Cached:
+    version: int
+    minute: int
+    """The window slides each minute, as the header's figures do: a diagnosis is made again."""
+    at: float
+    logs_read: bool
+    """Opening a function makes its (empty) logs evidence: a diagnosis made before is stale."""
+    value: Diagnosis
+
+
+class UiModel:
+    """The screens' shared state; the app changes it, the screens read it."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        window: str = DEFAULT_WINDOW,
+        thresholds: Thresholds | None = None,
+        live: bool = False,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.window = window if window in WINDOWS else DEFAULT_WINDOW
+        self.thresholds = thresholds or Thresholds()
+        self.live = live
+        """A backend fills the store (else it is a fixed snapshot: nothing more will come)."""
+        self.opened: list[str] = []
+        """Functions opened this session, in the order they were first opened."""
+        self.pinned: list[str] = []
+        """Functions pinned to the keys 1-9, in order."""
+        self._diagnoses: dict[str, _Cached] = {}
+        self._summaries: dict[str, tuple[tuple[int, int, float, int], FunctionSummary]] = {}
+        self._budget = DIAGNOSES_PER_REFRESH
+
+    @property
+    def window_s(self) -> float:
+        return parse_duration(self.window)
+
+    def open(self, name: str) -> None:
+        if name not in self.opened:
+            self.opened.append(name)
+
+    def step_window(self, step: int) -> None:
+        """Widen (+1) or narrow (-1) the window, within 15m … 12h."""
+        index = min(max(WINDOWS.index(self.window) + step, 0), len(WINDOWS) - 1)
+        self.window = WINDOWS[index]
+        self.forget_diagnoses()
+
+    def forget_diagnoses(self) -> None:
+        """The next look diagnoses again (a new window, `r`)."""
+        self._diagnoses.clear()
+
+    def new_refresh(self) -> None:
+        """A refresh begins: the fleet may diagnose a few more functions."""
+        self._budget = DIAGNOSES_PER_REFRESH
+
+    def summary(self, name: str, now: float) -> FunctionSummary:
+        """The fleet row's figures, recomputed only when the function's data, its
+        configuration, the window or the minute changed (2,000 rows stay cheap)."""
+        state = self.store.function(name)
+        config = self.store.inventory.get(name)
+        key = (state.version, id(config), self.window_s, int(now // 60))
+        cached = self._summaries.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        summary = summarise(state, config, now, self.window_s)
+        self._summaries[name] = (key, summary)
+        return summary
+
+    def diagnosis(self, name: str) -> Diagnosis | None:
+        state = self.store.functions.get(name)
+        if state is None:
+            return None
+        now = self.clock()
+        logs_read = name in self.opened or bool(state.tail)
+        cached = self._diagnoses.get(name)
+        if (
+            cached is not None
+            and cached.logs_read == logs_read
+            and (
+                (cached.version == state.version and cached.minute == int(now // 60))
+                or now - cached.at < DIAGNOSIS_EVERY_S
+            )
+        ):
+            return cached.value
+        evidence = from_state(
+            state,
+            self.store,
+            start_ms=int((now - self.window_s) * 1000),
+            end_ms=int(now * 1000),
+            logs_read=logs_read,
+        )
+        result = diagnose(evidence, self.thresholds)
+        self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result)
+        return result
+
+    def worst_status(self, name: str) -> CheckStatus:
+        """The fleet's status column: cached diagnoses, a few refreshed each tick."""
+        cached = self._diagnoses.get(name)
+        state = self.store.functions.get(name)
+        if state is None:
+            return CheckStatus.UNKNOWN
+        if cached is None or (cached.version, cached.minute) != (
+            state.version,
+            int(self.clock() // 60),
+        ):
+            if self._budget <= 0:
+                return headline(cached.value) if cached is not None else CheckStatus.UNKNOWN
+            self._budget -= 1
+            found = self.diagnosis(name)
+            return headline(found) if found is not None else CheckStatus.UNKNOWN
+        return headline(cached.value)
+
+
+@runtime_checkable
+class HasModel(Protocol):
+    """An app that owns a model: how a part Textual builds itself (a command palette provider)
+    reaches it without importing the app, which imports every screen."""
+
+    model: UiModel
