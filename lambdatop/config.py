@@ -25,11 +25,9 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from lambdatop.core.timeutil import parse_duration
+from lambdatop.core.timeutil import WINDOWS, parse_duration
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.paths import config_path
-
-WINDOWS = ("15m", "1h", "3h", "12h")
 
 
 class ConfigError(ValueError):
@@ -64,6 +62,8 @@ class Settings(BaseSettings):
     window: str = "1h"
     """The time window of charts and the diagnosis: 15m, 1h, 3h or 12h."""
     theme: str = "textual-dark"
+    """A Textual theme by name; the monitor names an unknown one and the themes it knows, and
+    keeps textual-dark (the themes are Textual's to list: it is not loaded to read a config)."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key bindings by action id, e.g. `pin = "P"`."""
     thresholds: Thresholds = Field(default_factory=Thresholds)

@@ -61,6 +61,10 @@ def ingest_export(
         _ingest(pipeline, columns, range(len(columns[0])))
 
 
+_BYTES_PER_EVENT = 200
+"""About the least an event takes in an export (raw text takes less, and is read alone)."""
+
+
 def read_and_ingest(
     data: bytes, pipeline: LogPipeline, *, parallel_min: int = PARALLEL_MIN_EVENTS
 ) -> ExportedLogs:
@@ -95,10 +99,6 @@ def read_and_ingest(
     if theirs is None or not _merge(pipeline, (mine, theirs)):
         _ingest(pipeline, columns, range(len(columns[0])))
     return exported
-
-
-_BYTES_PER_EVENT = 200
-"""About the least an event takes in an export (raw text takes less, and is read alone)."""
 
 
 def _read_and_run_half(
@@ -186,6 +186,18 @@ class _Shard(LogPipeline):
 _INVOCATION_FIELDS = attrgetter(*Invocation.__slots__)
 
 
+_RESULT_REST = (
+    "marks",
+    "lines",
+    "error_lines",
+    "first_ms",
+    "last_ms",
+    "inherited_failures",
+    "json_logs",
+    "records",
+)
+
+
 @dataclass(slots=True)
 class _ShardResult:
     """What one process found."""
@@ -205,18 +217,6 @@ class _ShardResult:
         # objects one by one is several times slower.
         fields = list(map(_INVOCATION_FIELDS, self.invocations))
         return _unpickle_result, (fields, *(getattr(self, name) for name in _RESULT_REST))
-
-
-_RESULT_REST = (
-    "marks",
-    "lines",
-    "error_lines",
-    "first_ms",
-    "last_ms",
-    "inherited_failures",
-    "json_logs",
-    "records",
-)
 
 
 def _unpickle_result(fields: list[tuple[Any, ...]], *rest: Any) -> _ShardResult:

@@ -27,6 +27,22 @@ from lambdatop.core.records import (
 )
 
 # Which ending wins when lines disagree: the most specific cause.
+# Looked up on every line: an enum member read from its class costs more than a global.
+_START = LineKind.START
+_APP = LineKind.APP
+_REPORT = LineKind.REPORT
+_TIMEOUT = LineKind.TIMEOUT
+_RUNTIME_EXIT = LineKind.RUNTIME_EXIT
+_INIT_START = LineKind.INIT_START
+_RESTORE_START = LineKind.RESTORE_START
+
+_DEFAULT_ERROR_TYPE = {
+    Status.TIMEOUT: "Sandbox.Timedout",
+    Status.OUT_OF_MEMORY: "Runtime.OutOfMemory",
+    Status.CRASHED: "Runtime.ExitError",
+}
+
+
 _RANK = {
     Status.RUNNING: 0,
     Status.SUCCESS: 1,
@@ -330,22 +346,6 @@ class InvocationTracker:
         if self._init_failed.pop(invocation.request_id, None) is not None:
             invocation.status = Status.RUNNING
             invocation.error_type = None
-
-
-# Looked up on every line: an enum member read from its class costs more than a global.
-_START = LineKind.START
-_APP = LineKind.APP
-_REPORT = LineKind.REPORT
-_TIMEOUT = LineKind.TIMEOUT
-_RUNTIME_EXIT = LineKind.RUNTIME_EXIT
-_INIT_START = LineKind.INIT_START
-_RESTORE_START = LineKind.RESTORE_START
-
-_DEFAULT_ERROR_TYPE = {
-    Status.TIMEOUT: "Sandbox.Timedout",
-    Status.OUT_OF_MEMORY: "Runtime.OutOfMemory",
-    Status.CRASHED: "Runtime.ExitError",
-}
 
 
 _LAMBDA_TYPES = ("Sandbox.", "Runtime.", "Init.", "Function.")

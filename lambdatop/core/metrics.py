@@ -16,7 +16,6 @@ DURATION_P99 = "Duration:p99"
 CONCURRENCY = "ConcurrentExecutions"
 ITERATOR_AGE = "IteratorAge"
 ASYNC_EVENT_AGE = "AsyncEventAge"
-DEAD_LETTER_ERRORS = "DeadLetterErrors"
 
 ACCOUNT_CONCURRENCY = "ConcurrentExecutions"
 ACCOUNT_UNRESERVED = "UnreservedConcurrentExecutions"
@@ -26,14 +25,3 @@ API_5XX = "5XXError"
 API_4XX = "4XXError"
 API_LATENCY = "Latency:Maximum"
 API_INTEGRATION_LATENCY = "IntegrationLatency:Maximum"
-API_INTEGRATION_LATENCY_AVG = "IntegrationLatency:Average"
-
-FUNCTION_SERIES = (
-    INVOCATIONS,
-    ERRORS,
-    THROTTLES,
-    DURATION_AVG,
-    DURATION_MAX,
-    CONCURRENCY,
-)
-PERCENTILE_SERIES = (DURATION_P50, DURATION_P99)

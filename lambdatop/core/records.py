@@ -138,6 +138,9 @@ class LogRecord:
     """The invocation the line belongs to, by its own request id or by its stream's order."""
 
 
+FAILED_STATUSES = frozenset({Status.ERROR, Status.TIMEOUT, Status.OUT_OF_MEMORY, Status.CRASHED})
+
+
 @dataclass(slots=True)
 class Invocation:
     """One request, assembled from the lines of its execution environment."""
@@ -190,9 +193,6 @@ class Invocation:
         return self.status is Status.OUT_OF_MEMORY or (
             self.status in FAILED_STATUSES and ErrorFamily.OUT_OF_MEMORY in self.families
         )
-
-
-FAILED_STATUSES = frozenset({Status.ERROR, Status.TIMEOUT, Status.OUT_OF_MEMORY, Status.CRASHED})
 
 
 @dataclass(slots=True, frozen=True)

@@ -108,19 +108,20 @@ class ErrorKind(StrEnum):
     @property
     def passing(self) -> bool:
         """Likely gone by the next try: retry soon (with backoff)."""
-        return self in _PASSING
+        return self in (
+            ErrorKind.THROTTLED,
+            ErrorKind.UNREACHABLE,
+            ErrorKind.TIMEOUT,
+            ErrorKind.SERVER,
+        )
 
     @property
     def cuts_off_aws(self) -> bool:
         """Every call would fail the same way (no credentials, no network): an optional read
         that meets it raises rather than noting it, so the caller's own trouble says so."""
-        return self in _CUTS_OFF_AWS
+        return self in (ErrorKind.CREDENTIALS, ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT)
 
 
-_PASSING = frozenset(
-    {ErrorKind.THROTTLED, ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.SERVER}
-)
-_CUTS_OFF_AWS = frozenset({ErrorKind.CREDENTIALS, ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT})
 BANNER_ORDER = (
     ErrorKind.CREDENTIALS,
     ErrorKind.UNREACHABLE,

@@ -6,6 +6,9 @@ import math
 import re
 from datetime import UTC, datetime
 
+WINDOWS = ("15m", "1h", "3h", "12h")
+"""The time windows the monitor offers (`+` and `-` step through them) and the config accepts."""
+
 # Longest unit names first, so `5ms` is milliseconds and `5min` is not `5m` then `in`.
 _DURATION_PART = r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|min|sec|hr|s|m|h|d|w)\s*"
 _DURATION = re.compile(rf"(?:{_DURATION_PART})+")

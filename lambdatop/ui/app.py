@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import RenderableType
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.screen import Screen
 from textual.timer import Timer
@@ -33,6 +34,15 @@ from lambdatop.ui.screens.incident import IncidentScreen
 from lambdatop.ui.screens.trace import TraceScreen
 
 LOG_FPS = 10
+DEFAULT_THEME = "textual-dark"
+
+
+def unknown_theme(name: str, themes: Iterable[str]) -> str:
+    """One line for a `theme` setting that names no theme: the bad value and the good ones."""
+    return (
+        f"Unknown theme {name!r} (the `theme` setting): using {DEFAULT_THEME}."
+        f" Themes: {', '.join(themes)}"
+    )
 
 
 class LambdatopApp(App[int]):
@@ -53,7 +63,7 @@ class LambdatopApp(App[int]):
         window: str = "1h",
         thresholds: Thresholds | None = None,
         keys: dict[str, str] | None = None,
-        theme: str = "textual-dark",
+        theme: str = DEFAULT_THEME,
         clock: Callable[[], float] = time.time,
         snapshot_dir: Path | None = None,
     ) -> None:
@@ -88,8 +98,15 @@ class LambdatopApp(App[int]):
     # --- life ---
 
     async def on_mount(self) -> None:
-        with contextlib.suppress(Exception):
+        if self.theme_name in self.available_themes:
             self.theme = self.theme_name
+        else:
+            self.notify(
+                unknown_theme(self.theme_name, sorted(self.available_themes)),
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
         if self.keys:
             self.set_keymap(self.keys)
         self.install_screen(self.fleet_screen, "fleet")
@@ -115,18 +132,24 @@ class LambdatopApp(App[int]):
     crash: BaseException | None = None
     """An error no handler caught: the app stops, and the command says so in one line."""
 
+    # Textual has no public hook for an exception no handler caught: this private one is the
+    # only place to keep it for the one-line report.
     def _handle_exception(self, error: Exception) -> None:
         if self.crash is None:
             self.crash = error
         super()._handle_exception(error)
 
+    # Private too, for want of a public way to replace the traceback Textual prints on exit.
     def _fatal_error(self) -> None:
         """Stop without printing Textual's traceback on the user's terminal: the command
         prints one line and keeps the traceback in a file (see commands/monitor.py)."""
-        self._close_messages_no_wait()
+        self.panic()  # with nothing to show: it only closes the app, as Textual's own does
 
     def exit(
-        self, result: int | None = None, return_code: int = 0, message: object | None = None
+        self,
+        result: int | None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
     ) -> None:
         """Stop repainting first: a refresh firing while the screens are being torn down would
         turn a clean quit into a traceback."""
@@ -138,7 +161,7 @@ class LambdatopApp(App[int]):
         # thread on a dead terminal, the terminal left in application mode).
         with contextlib.suppress(ValueError):  # signal.signal works in the main thread only
             signal.signal(signal.SIGCONT, signal.SIG_DFL)
-        super().exit(result, return_code, message)  # type: ignore[arg-type]
+        super().exit(result, return_code, message)
 
     async def on_unmount(self) -> None:
         if self.backend is not None:

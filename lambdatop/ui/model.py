@@ -14,13 +14,12 @@ from typing import Protocol, runtime_checkable
 
 from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary, summarise
-from lambdatop.core.timeutil import parse_duration
+from lambdatop.core.timeutil import WINDOWS, parse_duration
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
 from lambdatop.diagnose.model import CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.thresholds import Thresholds
 
-WINDOWS = ("15m", "1h", "3h", "12h")
 DEFAULT_WINDOW = "1h"
 DIAGNOSIS_EVERY_S = 2.0
 """A function whose data keeps moving is diagnosed again at most this often."""

@@ -551,6 +551,29 @@ async def test_s_reports_a_folder_it_cannot_write(make_app: AppFactory, tmp_path
 # --- palette, switching, keymap -----------------------------------------------------------------
 
 
+async def test_a_misspelt_theme_is_named_with_the_valid_ones_and_the_default_is_used(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(theme="drakula")
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: "Unknown theme 'drakula'" in screen_text(app))
+        toast = [line for line in screen_text(app).splitlines() if "▌" in line]
+        words = " ".join(line.split("▌", 1)[1].strip() for line in toast).split()
+        assert "textual-dark." in words[: words.index("Themes:")]  # what it uses instead
+        assert "dracula," in words[words.index("Themes:") :]  # the one meant is listed
+        assert app.theme == "textual-dark"
+        assert app.screen is app.fleet_screen
+
+
+async def test_a_known_theme_is_used_without_a_word(make_app: AppFactory) -> None:
+    app = make_app(theme="dracula")
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        assert app.theme == "dracula"
+        assert "Unknown theme" not in screen_text(app)
+
+
 async def test_ctrl_p_finds_a_function_by_fuzzy_name_and_opens_it(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:

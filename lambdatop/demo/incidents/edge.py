@@ -121,10 +121,6 @@ class StreamFallingBehind(Incident):
         )
 
 
-API_TIMEOUT_MS = 29000.0
-"""API Gateway's default (and, for REST APIs, maximum without a quota raise) integration timeout."""
-
-
 class SlowBehindApi(Incident):
     """checkout-api: an inventory lock makes requests run 29-35 s; the function succeeds but
     API Gateway has already answered 504 at 29 s."""

@@ -19,17 +19,9 @@ def python_frames(*frames: tuple[str, int, str, str]) -> tuple[str, ...]:
     )
 
 
-def node_frames(*frames: str) -> tuple[str, ...]:
-    return tuple(f"    at {frame}" for frame in frames)
-
-
 def java_frames(*frames: str) -> tuple[str, ...]:
     return tuple(frames)
 
 
 def jitter(rng: random.Random, low: float, high: float) -> float:
     return rng.uniform(low, high)
-
-
-def lerp(low: float, high: float, fraction: float) -> float:
-    return low + (high - low) * fraction
