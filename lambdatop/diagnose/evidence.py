@@ -162,11 +162,6 @@ class Evidence:
             return None
         return self.metrics[key].peak(self.start_s)
 
-    def metric_values(self, key: str) -> list[float]:
-        if self.metrics is None or key not in self.metrics:
-            return []
-        return self.metrics[key].values(self.start_s)
-
 
 def from_pipeline(
     pipeline: LogPipeline,

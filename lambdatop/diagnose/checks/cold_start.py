@@ -102,7 +102,7 @@ class ColdStartFigures:
 def measure(ev: Evidence, limits: Thresholds) -> ColdStartFigures:
     reported = ev.reported
     cold = [inv for inv in reported if inv.cold]
-    p50, p99, peak = percentiles([_init_ms(inv) for inv in cold], 50, 99, 100)
+    p50, p99, peak = percentiles([(inv.cold_start_ms or 0.0) for inv in cold], 50, 99, 100)
     init_failures, reinits = _init_timeouts(ev)
     return ColdStartFigures(
         logs_read=ev.logs_read,
@@ -236,10 +236,6 @@ def _fixes(ev: Evidence, cmd: Commands) -> list[Step]:
         fixes.append(cmd.update(SNAPSTART))
     fixes.append(FIX_INIT)
     return fixes
-
-
-def _init_ms(inv: Invocation) -> float:
-    return inv.init_ms if inv.init_ms is not None else inv.restore_ms or 0.0
 
 
 def _init_timeouts(ev: Evidence) -> tuple[list[Finding], list[Finding]]:
