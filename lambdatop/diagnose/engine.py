@@ -11,6 +11,7 @@ from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import iso
 from lambdatop.diagnose.checks import (
     cold_start,
+    connection_pool,
     logs,
     memory,
     metrics,
@@ -25,7 +26,7 @@ from lambdatop.diagnose.checks.edge import (
     check_event_source,
     check_invocation_errors,
 )
-from lambdatop.diagnose.checks.state import check_connection_pool, check_database, check_vpc
+from lambdatop.diagnose.checks.state import check_database, check_vpc
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import (
     CheckResult,
@@ -49,7 +50,13 @@ CHECKS: tuple[Check[Any], ...] = (
     Check("permission", Plane.SERVICE, permission.measure, permission.verdict, permission.advise),
     Check("throttling", Plane.SERVICE, throttling.measure, throttling.verdict, throttling.advise),
     # state plane: connection pools, databases, the network
-    legacy("connection_pool", Plane.STATE, check_connection_pool),
+    Check(
+        "connection_pool",
+        Plane.STATE,
+        connection_pool.measure,
+        connection_pool.verdict,
+        connection_pool.advise,
+    ),
     legacy("database", Plane.STATE, check_database),
     legacy("vpc", Plane.STATE, check_vpc),
     # edge plane: event sources, API Gateway, the invocation's own errors

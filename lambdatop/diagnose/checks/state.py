@@ -6,7 +6,6 @@ import re
 import shlex
 from collections import Counter
 
-from lambdatop.core import metrics as m
 from lambdatop.core.classify import is_connection_limit
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily
@@ -15,16 +14,6 @@ from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import COPED, count, pct, samples
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
-
-_POOL_SIZE = re.compile(r"size (?P<size>\d+) overflow (?P<overflow>\d+)")
-
-
-def pool_size(signature: str) -> int | None:
-    """`QueuePool limit of size 5 overflow 10` allows 15 connections per environment."""
-    match = _POOL_SIZE.search(signature)
-    if match is None:
-        return None
-    return int(match.group("size")) + int(match.group("overflow"))
 
 
 def _severity(
@@ -77,84 +66,6 @@ def _logs_unread(result: CheckResult, ev: Evidence) -> bool:
     result.status = CheckStatus.UNKNOWN
     result.title = "Logs not read" if not ev.logs_read else "No log lines in the window"
     return True
-
-
-def check_connection_pool(ev: Evidence, limits: Thresholds) -> CheckResult:
-    cmd = Commands(ev)
-    result = CheckResult(
-        "connection_pool",
-        Plane.STATE,
-        CheckStatus.OK,
-        "",
-        steps=[
-            cmd.insights(
-                "fields @timestamp, @logStream, @message | filter @message like "
-                "/(?i)(pool|too many (connections|clients)|connection is not available)/"
-                " | stats count() by bin(1m)"
-            )
-        ],
-    )
-    if _logs_unread(result, ev):
-        return result
-    pool = ev.family(ErrorFamily.CONNECTION_POOL)
-    server_full = [
-        f
-        for f in ev.family(ErrorFamily.DATABASE)
-        if f.classification and is_connection_limit(f.classification)
-    ]
-    found = pool + server_full
-    if not found:
-        result.title = "No connection-pool exhaustion in the logs"
-        return result
-    result.status = _severity(ev, found, limits, result)
-    signatures = Counter(f.classification.signature for f in found if f.classification)
-    if pool:
-        result.title = f"Connection pool exhausted: {signatures.most_common(1)[0][0]}"
-    else:
-        result.title = "The database refuses new connections: too many clients"
-    result.evidence.insert(0, _affected(ev, found))
-    per_env = next((size for size in (pool_size(s) for s in signatures) if size), None)
-    peak = ev.metric_peak(m.CONCURRENCY)
-    streams = len({inv.stream for inv in ev.invocations if inv.stream})
-    environments = peak or streams or None
-    seen = "concurrent environments (peak)" if peak else "environments seen in the logs"
-    if per_env and environments:
-        result.evidence.append(
-            f"up to {per_env} connections per environment × {environments:,.0f} {seen}"
-            f" = up to {per_env * environments:,.0f} database connections"
-        )
-    elif environments:
-        result.evidence.append(f"{environments:,.0f} {seen}, each with its own pool")
-    result.evidence.extend(samples(found))
-    if pool:
-        # Lambda sends one request at a time to an environment: a full pool there is a leak.
-        result.steps.append(
-            Step(
-                "Fix: one environment serves one request at a time, so a full pool means "
-                "connections are not returned: close them in a finally block (or a context "
-                "manager), also on errors"
-            )
-        )
-    if per_env and environments:
-        result.steps.append(
-            Step(
-                f"Fix: size the pool at 1-2 connections: {environments:,.0f} environments then "
-                f"hold at most {2 * environments:,.0f} connections instead of "
-                f"{per_env * environments:,.0f}"
-            )
-        )
-    result.steps.append(
-        Step("Fix: put RDS Proxy between the functions and the database to share connections")
-    )
-    if server_full:
-        per = f"{per_env}" if per_env else "<connections per environment>"
-        result.steps.append(
-            Step(
-                "Fix: cap the function so every pool together fits the database: reserved "
-                f"concurrency ≤ max_connections ÷ {per}"
-            )
-        )
-    return result
 
 
 def _rds_dimension(endpoint: str | None) -> str:

@@ -1,0 +1,145 @@
+"""State plane: connection pools exhausted, in one environment or across all of them together."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lambdatop.core import metrics as m
+from lambdatop.core.classify import is_connection_limit
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.records import ErrorFamily
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.checks.hits import Hits, hits, logs_missing
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import COPED, samples
+from lambdatop.diagnose.model import CheckStatus, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+POOL_LINES_BY_MINUTE = (
+    "fields @timestamp, @logStream, @message | filter @message like "
+    "/(?i)(pool|too many (connections|clients)|connection is not available)/"
+    " | stats count() by bin(1m)"
+)
+# Lambda sends one request at a time to an environment: a full pool there is a leak.
+RETURN_CONNECTIONS = Step(
+    "Fix: one environment serves one request at a time, so a full pool means connections are "
+    "not returned: close them in a finally block (or a context manager), also on errors"
+)
+RDS_PROXY = Step("Fix: put RDS Proxy between the functions and the database to share connections")
+CAP_CONCURRENCY = (
+    "Fix: cap the function so every pool together fits the database: reserved concurrency"
+    " ≤ max_connections ÷ {per}"
+)
+
+_POOL_SIZE = re.compile(r"size (?P<size>\d+) overflow (?P<overflow>\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolFigures:
+    logs_read: bool
+    lines: int
+    """Log lines read in the window."""
+    hits: Hits = field(default_factory=Hits)
+    pool_full: bool = False
+    """A pool said it was exhausted (rather than only the database refusing clients)."""
+    database_full: bool = False
+    """The database refused new connections: too many clients."""
+    signature: str = ""
+    """The commonest error's words."""
+    per_environment: int | None = None
+    """Connections one environment's pool may open (size + overflow)."""
+    environments: float | None = None
+    environments_peak: bool = False
+    """Environments counted by the ConcurrentExecutions peak, else by the logs' streams."""
+
+    @property
+    def connections(self) -> float | None:
+        """Connections every environment's pool together may open."""
+        if self.per_environment and self.environments:
+            return self.per_environment * self.environments
+        return None
+
+
+def pool_size(signature: str) -> int | None:
+    """`QueuePool limit of size 5 overflow 10` allows 15 connections per environment."""
+    match = _POOL_SIZE.search(signature)
+    if match is None:
+        return None
+    return int(match.group("size")) + int(match.group("overflow"))
+
+
+def _found(ev: Evidence) -> tuple[list[Finding], list[Finding]]:
+    """The pools that said they were full, and the database refusing clients."""
+    database_full = [
+        f
+        for f in ev.family(ErrorFamily.DATABASE)
+        if f.classification and is_connection_limit(f.classification)
+    ]
+    return ev.family(ErrorFamily.CONNECTION_POOL), database_full
+
+
+def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
+    pool, database_full = _found(ev)
+    found = pool + database_full
+    signatures = Counter(f.classification.signature for f in found if f.classification)
+    peak = ev.metric_peak(m.CONCURRENCY)
+    streams = len({inv.stream for inv in ev.invocations if inv.stream})
+    return PoolFigures(
+        logs_read=ev.logs_read,
+        lines=ev.lines,
+        hits=hits(ev, found),
+        pool_full=bool(pool),
+        database_full=bool(database_full),
+        signature=signatures.most_common(1)[0][0] if signatures else "",
+        per_environment=next((size for size in (pool_size(s) for s in signatures) if size), None),
+        environments=peak or streams or None,
+        environments_peak=bool(peak),
+    )
+
+
+def verdict(f: PoolFigures, limits: Thresholds) -> Verdict:
+    missing = logs_missing(f.logs_read, f.lines)
+    if missing is not None:
+        return missing
+    if not f.hits.lines:
+        return Verdict(CheckStatus.OK, "No connection-pool exhaustion in the logs")
+    if f.pool_full:
+        return Verdict(f.hits.status(limits), f"Connection pool exhausted: {f.signature}")
+    return Verdict(f.hits.status(limits), "The database refuses new connections: too many clients")
+
+
+def advise(f: PoolFigures, decided: Verdict, ev: Evidence) -> Advice:
+    advice = Advice(steps=[Commands(ev).insights(POOL_LINES_BY_MINUTE)])
+    if decided.status is CheckStatus.UNKNOWN or not f.hits.lines:
+        return advice
+    advice.evidence = [f.hits.affected, *([COPED] if f.hits.coped else [])]
+    seen = (
+        "concurrent environments (peak)" if f.environments_peak else "environments seen in the logs"
+    )
+    if f.connections:
+        advice.evidence.append(
+            f"up to {f.per_environment} connections per environment × {f.environments:,.0f} {seen}"
+            f" = up to {f.connections:,.0f} database connections"
+        )
+    elif f.environments:
+        advice.evidence.append(f"{f.environments:,.0f} {seen}, each with its own pool")
+    pool, database_full = _found(ev)
+    advice.evidence.extend(samples(pool + database_full))
+    if f.pool_full:
+        advice.steps.append(RETURN_CONNECTIONS)
+    if f.connections and f.environments:
+        advice.steps.append(
+            Step(
+                f"Fix: size the pool at 1-2 connections: {f.environments:,.0f} environments then "
+                f"hold at most {2 * f.environments:,.0f} connections instead of "
+                f"{f.connections:,.0f}"
+            )
+        )
+    advice.steps.append(RDS_PROXY)
+    if f.database_full:
+        per = f.per_environment or "<connections per environment>"
+        advice.steps.append(Step(CAP_CONCURRENCY.format(per=per)))
+    return advice

@@ -1,0 +1,138 @@
+"""The state plane's verdicts, decided from hand-built figures at their thresholds: no logs."""
+
+from __future__ import annotations
+
+import pytest
+from lambdalogs import FUNCTION, REGION
+
+from lambdatop.diagnose.checks import connection_pool
+from lambdatop.diagnose.checks.base import Verdict
+from lambdatop.diagnose.checks.hits import Hits
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import COPED
+from lambdatop.diagnose.model import CheckStatus
+from lambdatop.diagnose.thresholds import Thresholds
+
+OK, WARN, FAIL, UNKNOWN = CheckStatus.OK, CheckStatus.WARN, CheckStatus.FAIL, CheckStatus.UNKNOWN
+LIMITS = Thresholds()
+NO_LOGS = Evidence(function=FUNCTION, region=REGION, start_ms=None, end_ms=None)
+"""Advice from figures alone: the evidence it would sample lines from is empty."""
+
+
+# --- what every state check shares: lines, and the invocations they hurt ----------------------
+
+
+@pytest.mark.parametrize(
+    ("hit", "status"),
+    [
+        (Hits(lines=10, invocations=10, reported=1000), FAIL),  # exactly 1 % fails
+        (Hits(lines=9, invocations=9, reported=1000), WARN),  # 0.9 %: a stray few warn
+        (Hits(lines=11, invocations=11, reported=1000), FAIL),
+        (Hits(lines=1000, invocations=1000, reported=1000, coped=True), WARN),  # coped: a risk
+        # No invocation to name (lines of no request, or none completed): three lines fail.
+        (Hits(lines=3, invocations=0, reported=1000), FAIL),
+        (Hits(lines=2, invocations=0, reported=1000), WARN),
+        (Hits(lines=3, invocations=2, reported=0), FAIL),
+        (Hits(lines=2, invocations=2, reported=0), WARN),
+    ],
+)
+def test_lines_fail_a_state_check_at_a_share_of_invocations(hit: Hits, status: CheckStatus) -> None:
+    assert hit.status(LIMITS) is status
+
+
+def test_the_share_that_fails_is_a_setting() -> None:
+    hit = Hits(lines=30, invocations=30, reported=1000)
+    assert hit.status(Thresholds(family_ratio_fail=0.03)) is FAIL
+    assert hit.status(Thresholds(family_ratio_fail=0.031)) is WARN
+
+
+@pytest.mark.parametrize(
+    ("hit", "said"),
+    [
+        (Hits(lines=4, invocations=3, reported=200), "4 lines in 3 invocations (1.5 % of 200)"),
+        (Hits(lines=1, invocations=1, reported=0), "1 line in 1 invocation"),
+        (Hits(lines=2, invocations=0, reported=200), "2 lines"),
+    ],
+)
+def test_the_lines_are_counted_with_the_invocations_they_hurt(hit: Hits, said: str) -> None:
+    assert hit.affected == said
+
+
+# --- connection_pool -----------------------------------------------------------------------
+
+
+def pool(**changes: object) -> connection_pool.PoolFigures:
+    base: dict[str, object] = {
+        "logs_read": True,
+        "lines": 5000,
+        "hits": Hits(lines=40, invocations=20, reported=1000),
+        "pool_full": True,
+        "signature": "QueuePool limit of size 5 overflow 10 reached",
+        "per_environment": 15,
+        "environments": 40.0,
+        "environments_peak": True,
+    }
+    base.update(changes)
+    return connection_pool.PoolFigures(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "title"),
+    [
+        ({}, FAIL, "Connection pool exhausted: QueuePool limit of size 5 overflow 10 reached"),
+        ({"logs_read": False}, UNKNOWN, "Logs not read"),
+        ({"lines": 0}, UNKNOWN, "No log lines in the window"),
+        ({"hits": Hits()}, OK, "No connection-pool exhaustion in the logs"),
+        ({"hits": Hits(lines=9, invocations=9, reported=1000)}, WARN, "Connection pool exhausted"),
+        (
+            {"pool_full": False, "database_full": True},
+            FAIL,
+            "The database refuses new connections: too many clients",
+        ),
+    ],
+)
+def test_the_connection_pool_verdict(
+    changes: dict[str, object], status: CheckStatus, title: str
+) -> None:
+    decided = connection_pool.verdict(pool(**changes), LIMITS)
+    assert decided.status is status
+    assert decided.title.startswith(title)
+
+
+def test_pools_in_every_environment_are_added_up_against_the_database() -> None:
+    figures = pool(database_full=True)
+    advice = connection_pool.advise(figures, Verdict(FAIL, ""), NO_LOGS)
+    assert advice.evidence == [
+        "40 lines in 20 invocations (2.0 % of 1,000)",
+        "up to 15 connections per environment × 40 concurrent environments (peak)"
+        " = up to 600 database connections",
+    ]
+    steps = [step.text for step in advice.steps]
+    assert "one environment serves one request at a time" in steps[1]
+    assert "hold at most 80 connections instead of 600" in steps[2]
+    assert steps[3] == connection_pool.RDS_PROXY.text
+    assert steps[4].endswith("reserved concurrency ≤ max_connections ÷ 15")
+
+
+def test_a_pool_of_unknown_size_still_counts_the_environments() -> None:
+    figures = pool(
+        per_environment=None,
+        environments=3.0,
+        environments_peak=False,
+        hits=Hits(lines=2, invocations=2, reported=10, coped=True),
+        pool_full=False,
+        database_full=True,
+    )
+    advice = connection_pool.advise(figures, Verdict(WARN, ""), NO_LOGS)
+    assert advice.evidence[1:] == [COPED, "3 environments seen in the logs, each with its own pool"]
+    steps = [step.text for step in advice.steps]
+    assert not any("finally block" in step or "1-2 connections" in step for step in steps)
+    assert steps[-1].endswith("÷ <connections per environment>")
+
+
+def test_no_pool_trouble_advises_only_the_search() -> None:
+    for decided in (Verdict(UNKNOWN, "Logs not read"), Verdict(OK, "")):
+        advice = connection_pool.advise(pool(hits=Hits()), decided, NO_LOGS)
+        assert advice.evidence == []
+        assert len(advice.steps) == 1
+        assert "aws logs start-query" in advice.steps[0].text
