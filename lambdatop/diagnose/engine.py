@@ -12,6 +12,7 @@ from lambdatop.core.timeutil import iso
 from lambdatop.diagnose.checks import (
     cold_start,
     connection_pool,
+    database,
     logs,
     memory,
     metrics,
@@ -26,7 +27,7 @@ from lambdatop.diagnose.checks.edge import (
     check_event_source,
     check_invocation_errors,
 )
-from lambdatop.diagnose.checks.state import check_database, check_vpc
+from lambdatop.diagnose.checks.state import check_vpc
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import (
     CheckResult,
@@ -57,7 +58,7 @@ CHECKS: tuple[Check[Any], ...] = (
         connection_pool.verdict,
         connection_pool.advise,
     ),
-    legacy("database", Plane.STATE, check_database),
+    Check("database", Plane.STATE, database.measure, database.verdict, database.advise),
     legacy("vpc", Plane.STATE, check_vpc),
     # edge plane: event sources, API Gateway, the invocation's own errors
     legacy("event_source", Plane.EDGE, check_event_source),

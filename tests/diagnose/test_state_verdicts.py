@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from lambdalogs import FUNCTION, REGION
 
-from lambdatop.diagnose.checks import connection_pool
+from lambdatop.diagnose.checks import connection_pool, database
 from lambdatop.diagnose.checks.base import Verdict
+from lambdatop.diagnose.checks.database import Engine, Symptoms
 from lambdatop.diagnose.checks.hits import Hits
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import COPED
@@ -136,3 +137,104 @@ def test_no_pool_trouble_advises_only_the_search() -> None:
         assert advice.evidence == []
         assert len(advice.steps) == 1
         assert "aws logs start-query" in advice.steps[0].text
+
+
+# --- database --------------------------------------------------------------------------------
+
+PG = "orders-db.cluster-c9x2.eu-west-1.rds.amazonaws.com:5432"
+UNREACHED = f"Database errors: could not connect to server ({PG})"
+
+
+def db(**changes: object) -> database.DatabaseFigures:
+    base: dict[str, object] = {
+        "logs_read": True,
+        "lines": 5000,
+        "hits": Hits(lines=12, invocations=12, reported=1000),
+        "signatures": (("could not connect to server", 10), ("timed out", 2)),
+        "endpoint": PG,
+        "endpoints": ((PG, 12),),
+        "symptoms": Symptoms(unreachable=True),
+    }
+    base.update(changes)
+    return database.DatabaseFigures(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "title"),
+    [
+        ({}, FAIL, UNREACHED),
+        ({"endpoint": None}, FAIL, "Database errors: could not connect to server"),
+        ({"hits": Hits(lines=9, invocations=9, reported=1000)}, WARN, UNREACHED),
+        ({"hits": Hits(lines=10, invocations=10, reported=1000)}, FAIL, UNREACHED),
+        ({"hits": Hits()}, OK, "No database connectivity errors in the logs"),
+        ({"logs_read": False}, UNKNOWN, "Logs not read"),
+        ({"lines": 0}, UNKNOWN, "No log lines in the window"),
+    ],
+)
+def test_the_database_verdict(changes: dict[str, object], status: CheckStatus, title: str) -> None:
+    decided = database.verdict(db(**changes), LIMITS)
+    assert decided.status is status
+    assert decided.title == title
+
+
+def _fixes(symptoms: Symptoms, engine: Engine = Engine.SQL, in_vpc: bool = False) -> list[str]:
+    return [step.text for step in database.fixes(symptoms, engine, in_vpc)]
+
+
+def test_a_full_database_is_not_advised_as_unreachable_or_slow() -> None:
+    assert _fixes(Symptoms(out_of_slots=True)) == [database.OUT_OF_SLOTS.text]
+    assert _fixes(Symptoms(out_of_slots=True, slow=True)) == [
+        database.OUT_OF_SLOTS.text,
+        database.SLOW_QUERIES.text,
+    ]
+
+
+def test_a_database_out_of_reach_is_a_route_only_from_inside_a_vpc() -> None:
+    outside = _fixes(Symptoms(unreachable=True))
+    inside = _fixes(Symptoms(unreachable=True), in_vpc=True)
+    assert outside == [database.UNREACHABLE]
+    assert inside == [database.UNREACHABLE + database.UNREACHABLE_IN_VPC]
+
+
+def test_refused_credentials_point_at_the_secret_not_at_slow_queries() -> None:
+    assert _fixes(Symptoms(credentials=True)) == [database.CREDENTIALS.text]
+    assert _fixes(Symptoms(unreachable=True, credentials=True)) == [
+        database.UNREACHABLE,
+        database.CREDENTIALS.text,
+    ]
+
+
+def test_sql_errors_of_no_known_kind_are_slow_queries() -> None:
+    assert _fixes(Symptoms()) == [database.SLOW_QUERIES.text]
+
+
+@pytest.mark.parametrize("engine", [Engine.REDIS, Engine.MONGO])
+def test_a_cache_or_document_store_has_no_slow_queries_to_blame(engine: Engine) -> None:
+    assert _fixes(Symptoms(slow=True), engine) == [database.UNREACHABLE]
+    assert _fixes(Symptoms(credentials=True), engine) == [database.CREDENTIALS.text]
+
+
+@pytest.mark.parametrize(
+    ("engine", "endpoint", "metrics"),
+    [
+        (Engine.SQL, PG, ["--namespace AWS/RDS", "DBClusterIdentifier,Value=orders-db"]),
+        (Engine.REDIS, "cache-1.abc.cache.amazonaws.com:6379", ["AWS/ElastiCache"]),
+        (Engine.MONGO, "docs.cluster-abc.eu-west-1.docdb.amazonaws.com", ["AWS/DocDB"]),
+        (Engine.MONGO, "cluster0.abc.mongodb.net:27017", []),
+    ],
+)
+def test_the_database_s_own_metrics_are_asked_of_its_service(
+    engine: Engine, endpoint: str, metrics: list[str]
+) -> None:
+    figures = db(engine=engine, endpoint=endpoint, endpoints=((endpoint, 12),))
+    advice = database.advise(figures, Verdict(FAIL, ""), NO_LOGS)
+    asked = [step.text for step in advice.steps if "get-metric-statistics" in step.text]
+    assert len(asked) == (2 if metrics else 0)
+    for words in metrics:
+        assert all(words in step for step in asked), (words, asked)
+    assert advice.evidence[:4] == [
+        "12 lines in 12 invocations (1.2 % of 1,000)",
+        "could not connect to server ×10",
+        "timed out ×2",
+        f"endpoint {endpoint} ×12",
+    ]
