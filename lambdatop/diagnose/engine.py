@@ -20,6 +20,7 @@ from lambdatop.diagnose.checks import (
     throttling,
     timeout,
     traces,
+    vpc,
 )
 from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
@@ -27,7 +28,6 @@ from lambdatop.diagnose.checks.edge import (
     check_event_source,
     check_invocation_errors,
 )
-from lambdatop.diagnose.checks.state import check_vpc
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import (
     CheckResult,
@@ -59,7 +59,7 @@ CHECKS: tuple[Check[Any], ...] = (
         connection_pool.advise,
     ),
     Check("database", Plane.STATE, database.measure, database.verdict, database.advise),
-    legacy("vpc", Plane.STATE, check_vpc),
+    Check("vpc", Plane.STATE, vpc.measure, vpc.verdict, vpc.advise),
     # edge plane: event sources, API Gateway, the invocation's own errors
     legacy("event_source", Plane.EDGE, check_event_source),
     legacy("api_gateway", Plane.EDGE, check_api_gateway),

@@ -31,7 +31,6 @@ NOT_YET_RESHAPED = {
     "checks/edge.py:check_api_gateway",
     "checks/edge.py:check_invocation_errors",
     "checks/edge.py:_since_a_change",
-    "checks/state.py:check_vpc",
 }
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from lambdalogs import FUNCTION, REGION
 
-from lambdatop.diagnose.checks import connection_pool, database
+from lambdatop.diagnose.checks import connection_pool, database, vpc
 from lambdatop.diagnose.checks.base import Verdict
 from lambdatop.diagnose.checks.database import Engine, Symptoms
 from lambdatop.diagnose.checks.hits import Hits
+from lambdatop.diagnose.checks.vpc import Kind, Unreachable
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import COPED
 from lambdatop.diagnose.model import CheckStatus
@@ -237,4 +238,173 @@ def test_the_database_s_own_metrics_are_asked_of_its_service(
         "could not connect to server ×10",
         "timed out ×2",
         f"endpoint {endpoint} ×12",
+    ]
+
+
+# --- vpc -------------------------------------------------------------------------------------
+
+STS = Unreachable(
+    service="sts", host="sts.eu-west-1.amazonaws.com", connections=4, region="eu-west-1"
+)
+FEW = Hits(lines=4, invocations=4, reported=1000)  # 0.4 %: under the share that fails
+SOME = Hits(lines=10, invocations=10, reported=1000)  # exactly the share that fails
+
+
+def network(**changes: object) -> vpc.VpcFigures:
+    base: dict[str, object] = {
+        "logs_read": True,
+        "lines": 5000,
+        "config_read": True,
+        "in_vpc": True,
+        "vpc_id": "vpc-0f00ba47",
+        "subnets": ("subnet-0a1b2c3d", "subnet-0e4f5a6b"),
+        "security_groups": 1,
+    }
+    base.update(changes)
+    return vpc.VpcFigures(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "title"),
+    [
+        ({}, OK, "No VPC or network errors"),
+        ({"in_vpc": False, "subnets": ()}, OK, "No VPC or network errors (not in a VPC)"),
+        ({"subnets": ("subnet-0a1b2c3d",)}, WARN, vpc.ONE_SUBNET),
+        ({"telemetry": 3}, WARN, vpc.TELEMETRY_LOST),
+        ({"config_read": False, "in_vpc": None}, OK, "No VPC or network errors"),
+        (
+            {"config_read": False, "in_vpc": None, "logs_read": False},
+            UNKNOWN,
+            "Neither logs nor configuration read",
+        ),
+        (
+            {"config_read": False, "in_vpc": None, "lines": 0},
+            UNKNOWN,
+            "No log lines in the window, configuration not read",
+        ),
+        # Configuration alone answers without logs: one subnet is a risk either way.
+        ({"logs_read": False, "subnets": ("subnet-0a1b2c3d",)}, WARN, vpc.ONE_SUBNET),
+    ],
+)
+def test_the_vpc_verdict_without_network_errors(
+    changes: dict[str, object], status: CheckStatus, title: str
+) -> None:
+    decided = vpc.verdict(network(**changes), LIMITS)
+    assert decided.status is status
+    assert decided.title == title
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        # An ENI that cannot be attached fails however few invocations it hit ...
+        ({"lead": Kind.ENI, "hits": FEW}, FAIL),
+        # ... unless the function coped with every line (a retried call at WARN).
+        (
+            {"lead": Kind.ENI, "hits": Hits(lines=40, invocations=40, reported=100, coped=True)},
+            WARN,
+        ),
+        # An AWS endpoint out of reach from inside a VPC (or where unknown) is a missing route.
+        ({"lead": Kind.UNREACHABLE, "hits": FEW}, FAIL),
+        ({"lead": Kind.UNREACHABLE, "hits": FEW, "in_vpc": None}, FAIL),
+        ({"lead": Kind.UNREACHABLE, "hits": Hits(lines=4, reported=9, coped=True)}, WARN),
+        # Outside a VPC there is no route to miss: the share of invocations decides.
+        ({"lead": Kind.UNREACHABLE, "hits": FEW, "in_vpc": False}, WARN),
+        ({"lead": Kind.UNREACHABLE, "hits": SOME, "in_vpc": False}, FAIL),
+        ({"lead": Kind.EFS, "hits": FEW}, WARN),
+        ({"lead": Kind.EFS, "hits": SOME}, FAIL),
+        ({"lead": Kind.DNS, "hits": FEW}, WARN),
+        ({"lead": Kind.DNS, "hits": SOME}, FAIL),
+        ({"lead": Kind.OTHER, "hits": FEW}, WARN),
+        ({"lead": Kind.OTHER, "hits": SOME}, FAIL),
+    ],
+)
+def test_the_vpc_verdict_by_the_kind_of_failure_that_leads(
+    changes: dict[str, object], status: CheckStatus
+) -> None:
+    figures = network(signature="ENI limit reached", unreachable=STS, **changes)
+    assert vpc.verdict(figures, LIMITS).status is status
+
+
+@pytest.mark.parametrize(
+    ("changes", "title"),
+    [
+        ({"lead": Kind.ENI}, "Lambda cannot attach to the VPC: EC2ThrottledException"),
+        ({"lead": Kind.EFS}, "The function cannot use its EFS file system: EC2ThrottledException"),
+        (
+            {"lead": Kind.UNREACHABLE},
+            "Connections to sts time out from inside the VPC: no route to the AWS endpoint",
+        ),
+        (
+            {"lead": Kind.UNREACHABLE, "in_vpc": None},
+            "Connections to sts time out from the function: no route to the AWS endpoint",
+        ),
+        ({"lead": Kind.DNS}, "DNS lookups fail"),
+        ({"lead": Kind.OTHER}, "Network errors: EC2ThrottledException"),
+        (
+            {"lead": Kind.OTHER, "endpoint": "10.0.3.7:443", "endpoints": 1},
+            "Network errors: EC2ThrottledException (10.0.3.7:443)",
+        ),
+        (
+            {"lead": Kind.OTHER, "endpoint": "10.0.3.7:443", "endpoints": 2},
+            "Network errors: EC2ThrottledException (10.0.3.7:443, and others)",
+        ),
+    ],
+)
+def test_the_vpc_title_names_the_failure(changes: dict[str, object], title: str) -> None:
+    figures = network(signature="EC2ThrottledException", unreachable=STS, hits=SOME, **changes)
+    assert vpc.verdict(figures, LIMITS).title == title
+
+
+def test_an_endpoint_out_of_reach_beside_an_eni_failure_is_said_and_fixed_too() -> None:
+    figures = network(lead=Kind.ENI, hits=SOME, signature="ENI", unreachable=STS)
+    advice = vpc.advise(figures, vpc.verdict(figures, LIMITS), NO_LOGS)
+    assert advice.evidence[:3] == [
+        "10 lines in 10 invocations (1.0 % of 1,000)",
+        "also: Connections to sts time out from inside the VPC: no route to the AWS endpoint",
+        "in VPC vpc-0f00ba47: 2 subnets, 1 security group",
+    ]
+    assert [step.text for step in advice.steps[-2:]] == [
+        vpc.ATTACH_FIX.text,
+        "Fix: add a VPC endpoint com.amazonaws.eu-west-1.sts to vpc-0f00ba47, or route the"
+        " function's subnets through a NAT gateway",
+    ]
+    coped = network(
+        lead=Kind.ENI,
+        hits=SOME,
+        signature="ENI",
+        unreachable=Unreachable("sts", "sts", 1, "eu-west-1", hurts=False),
+    )
+    advice = vpc.advise(coped, vpc.verdict(coped, LIMITS), NO_LOGS)
+    assert not any(line.startswith("also:") for line in advice.evidence)
+    assert advice.steps[-1] == vpc.ATTACH_FIX
+
+
+def test_a_host_that_resets_or_refuses_connections_gets_its_own_advice() -> None:
+    both = network(lead=Kind.OTHER, hits=SOME, endpoint="10.0.3.7:443", resets=True, connects=True)
+    steps = [step.text for step in vpc.advise(both, vpc.verdict(both, LIMITS), NO_LOGS).steps]
+    assert steps[-2].startswith("Fix: 10.0.3.7:443 dropped connections the function reused")
+    assert steps[-1].startswith("Check: security groups and network ACLs let the function reach")
+    unnamed = network(lead=Kind.OTHER, hits=SOME, resets=True)
+    steps = [step.text for step in vpc.advise(unnamed, vpc.verdict(unnamed, LIMITS), NO_LOGS).steps]
+    assert steps[-1].startswith("Fix: the server dropped connections")
+
+
+def test_lines_the_function_coped_with_say_so_before_the_lead_s_own_evidence() -> None:
+    figures = network(
+        lead=Kind.UNREACHABLE,
+        in_vpc=False,
+        subnets=(),
+        hits=Hits(lines=4, invocations=4, reported=9, coped=True),
+        unreachable=STS,
+        signatures=(("connect timed out", 3), ("unable to execute HTTP request", 1)),
+    )
+    advice = vpc.advise(figures, vpc.verdict(figures, LIMITS), NO_LOGS)
+    assert advice.evidence == [
+        "4 lines in 4 invocations (44 % of 9)",
+        "not in a VPC",
+        "connect timed out ×3",
+        "unable to execute HTTP request ×1",
+        COPED,
+        "4 failed connections to sts.eu-west-1.amazonaws.com",
     ]
