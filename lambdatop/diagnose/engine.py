@@ -10,6 +10,7 @@ from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import iso
 from lambdatop.diagnose.checks import (
+    api_gateway,
     cold_start,
     connection_pool,
     database,
@@ -24,7 +25,6 @@ from lambdatop.diagnose.checks import (
 )
 from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
-    check_api_gateway,
     check_event_source,
     check_invocation_errors,
 )
@@ -62,7 +62,7 @@ CHECKS: tuple[Check[Any], ...] = (
     Check("vpc", Plane.STATE, vpc.measure, vpc.verdict, vpc.advise),
     # edge plane: event sources, API Gateway, the invocation's own errors
     legacy("event_source", Plane.EDGE, check_event_source),
-    legacy("api_gateway", Plane.EDGE, check_api_gateway),
+    Check("api_gateway", Plane.EDGE, api_gateway.measure, api_gateway.verdict, api_gateway.advise),
     legacy("invocation_errors", Plane.EDGE, check_invocation_errors),
 )
 """The flowchart, declared once: each check's id, plane and place, in the guide's order."""

@@ -28,7 +28,6 @@ def _long_functions() -> dict[str, int]:
 NOT_YET_RESHAPED = {
     "checks/edge.py:_records_in_the_logs",
     "checks/edge.py:check_event_source",
-    "checks/edge.py:check_api_gateway",
     "checks/edge.py:check_invocation_errors",
     "checks/edge.py:_since_a_change",
 }

@@ -11,11 +11,10 @@ from lambdatop.core.parse import record_keys
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, Status
 from lambdatop.core.sanitize import one_line
-from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import clock, count, ms, pct, samples
+from lambdatop.diagnose.format import clock, count, pct, samples
 from lambdatop.diagnose.model import CheckResult, CheckStatus, Plane, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -290,144 +289,6 @@ def check_event_source(ev: Evidence, limits: Thresholds) -> CheckResult:
     result.title = (
         "; ".join(titles) if titles else f"{count(len(ev.event_sources), 'event source')} healthy"
     )
-    return result
-
-
-_API_LIMIT_MS = 29_000
-"""A REST API gives up on its integration at 29 s (an HTTP API at 30 s)."""
-
-
-def _past_an_api_s_limit(ev: Evidence, result: CheckResult, cmd: Commands) -> None:
-    """Logs alone do not say what invokes the function; invocations past 29 s are what an API
-    in front would have answered with a 504 while the function ran on: worth a warning, and
-    the command that shows whether an API invokes it."""
-    if ev.records:
-        return  # the function reads a queue or a stream (its lines name the records)
-    durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
-    long = [inv for inv in ev.reported if (inv.duration_ms or 0.0) >= _API_LIMIT_MS]
-    over = len(long)
-    if not over or all(inv.status is Status.TIMEOUT for inv in long):
-        return  # none, or only timeouts: the timeout check tells that story
-    result.status = CheckStatus.WARN
-    result.title = (
-        f"{count(over, 'invocation')} ran past 29 s: if an API invokes the function, those"
-        " callers got a 504"
-    )
-    result.evidence.append(
-        f"{over:,} of {count(len(durations), 'invocation')} ran 29 s or longer"
-        f" ({pct(over, len(durations))}); max {ms(max(durations))}"
-    )
-    result.steps.append(
-        Step("Check: does an API invoke the function? (an apigateway.amazonaws.com principal)")
-    )
-    result.steps.append(cmd.lambda_function("get-policy"))
-    result.steps.append(
-        Step(
-            "Fix: if an API invokes it, answer within 29 s (hand long work to a queue or Step"
-            " Functions and return 202), or use a Function URL or response streaming, which"
-            " have no 29 s limit"
-        )
-    )
-
-
-def check_api_gateway(ev: Evidence, limits: Thresholds) -> CheckResult:
-    cmd = Commands(ev)
-    result = CheckResult("api_gateway", Plane.EDGE, CheckStatus.OK, "")
-    if ev.apis is None:
-        result.status = CheckStatus.UNKNOWN
-        result.title = "API Gateway integrations were not read (logs only)"
-        _past_an_api_s_limit(ev, result, cmd)
-        return result
-    if not ev.apis:
-        result.title = "Not behind API Gateway"
-        return result
-    status = CheckStatus.OK
-    titles: list[str] = []
-    # REST APIs give up at 29 s, HTTP APIs at 30 s: the first to give up decides.
-    limit_ms = min(float(api.route.integration_timeout_ms) for api in ev.apis)
-    limit_s = limit_ms / 1000
-    durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
-    p99 = percentiles(durations, 99)[0] if durations else None
-    over_limit = sum(1 for d in durations if d >= limit_ms)
-    five_xx_read = False
-    for api in ev.apis:
-        route = api.route
-        since = ev.start_s
-        requests = (
-            sum(api.metrics[m.API_COUNT].values(since)) if m.API_COUNT in api.metrics else None
-        )
-        errors = sum(api.metrics[m.API_5XX].values(since)) if m.API_5XX in api.metrics else None
-        five_xx_read = five_xx_read or errors is not None
-        latency = (
-            api.metrics[m.API_INTEGRATION_LATENCY].peak(since)
-            if m.API_INTEGRATION_LATENCY in api.metrics
-            else None
-        )
-        line = f"{route.kind} API {route.name} ({route.api_id})"
-        if requests is not None:
-            line += f": {requests:,.0f} requests, {errors or 0:,.0f} 5XX"
-            line += f" ({pct(errors or 0, requests)})"
-        if latency is not None:
-            line += f", integration latency max {ms(latency)} of {ms(route.integration_timeout_ms)}"
-        result.evidence.append(line)
-        dimension = (
-            f"Name=ApiName,Value={route.name}"
-            if route.kind == "REST"
-            else f"Name=ApiId,Value={route.api_id}"
-        )
-        # REST APIs publish 5XXError by ApiName; HTTP APIs 5xx by ApiId.
-        five_xx = "5XXError" if route.kind == "REST" else "5xx"
-        result.steps.append(
-            cmd.metric(five_xx, ["Sum"], namespace="AWS/ApiGateway", dimension=dimension)
-        )
-        result.steps.append(
-            cmd.metric(
-                "IntegrationLatency", ["Maximum"], namespace="AWS/ApiGateway", dimension=dimension
-            )
-        )
-        if requests and errors:
-            share = pct(errors, requests)
-            if errors / requests >= limits.api_5xx_ratio_fail:
-                status = CheckStatus.FAIL
-                titles.append(f"{route.name} answers {share} of requests with a 5XX")
-            else:
-                status = _worse(status, CheckStatus.WARN)
-                titles.append(f"{route.name} answers {errors:,.0f} requests with a 5XX ({share})")
-        if latency is not None and latency >= route.integration_timeout_ms * 0.97:
-            status = CheckStatus.FAIL
-            gives_up = route.integration_timeout_ms / 1000
-            titles.append(f"{route.name} gives up at {gives_up:g} s: callers get 504")
-    timeout_s = ev.timeout_s
-    if over_limit:
-        status = CheckStatus.FAIL
-        result.evidence.append(
-            f"{count(over_limit, 'invocation')} ran {limit_s:g} s or longer (p99 {ms(p99)})"
-            + (f"; the function's timeout is {timeout_s:g} s" if timeout_s else "")
-        )
-        if not titles:
-            titles.append(
-                f"{count(over_limit, 'invocation')} outlived API Gateway's {limit_s:g} s:"
-                " callers got 504"
-            )
-    if timeout_s and timeout_s * 1000 > limit_ms:
-        status = _worse(status, CheckStatus.WARN)
-        result.evidence.append(
-            f"timeout {timeout_s:g} s is longer than API Gateway waits ({limit_s:g} s):"
-            f" work after {limit_s:g} s is wasted"
-        )
-        if not titles:
-            titles.append(f"Timeout {timeout_s:g} s outlasts API Gateway's {limit_s:g} s")
-        result.steps.append(cmd.update(f"--timeout {max(1, int(limit_s) - 1)}"))
-    if status is not CheckStatus.OK:
-        result.steps.append(
-            Step(
-                f"Fix: make the request path finish well inside {limit_s:g} s, or answer 202 at "
-                "once and do the slow work asynchronously (SQS, Step Functions)"
-            )
-        )
-    result.status = status
-    in_front = f"{count(len(ev.apis), 'API')} in front"
-    result.title = "; ".join(titles) if titles else in_front + (", no 5XX" if five_xx_read else "")
     return result
 
 
