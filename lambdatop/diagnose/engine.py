@@ -14,6 +14,7 @@ from lambdatop.diagnose.checks import (
     cold_start,
     connection_pool,
     database,
+    event_source,
     logs,
     memory,
     metrics,
@@ -25,7 +26,6 @@ from lambdatop.diagnose.checks import (
 )
 from lambdatop.diagnose.checks.base import Check, legacy
 from lambdatop.diagnose.checks.edge import (
-    check_event_source,
     check_invocation_errors,
 )
 from lambdatop.diagnose.evidence import Evidence
@@ -61,7 +61,13 @@ CHECKS: tuple[Check[Any], ...] = (
     Check("database", Plane.STATE, database.measure, database.verdict, database.advise),
     Check("vpc", Plane.STATE, vpc.measure, vpc.verdict, vpc.advise),
     # edge plane: event sources, API Gateway, the invocation's own errors
-    legacy("event_source", Plane.EDGE, check_event_source),
+    Check(
+        "event_source",
+        Plane.EDGE,
+        event_source.measure,
+        event_source.verdict,
+        event_source.advise,
+    ),
     Check("api_gateway", Plane.EDGE, api_gateway.measure, api_gateway.verdict, api_gateway.advise),
     legacy("invocation_errors", Plane.EDGE, check_invocation_errors),
 )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from expect import run as run_check
 from lambdalogs import FUNCTION, REGION, Logs, evidence
 
-from lambdatop.core.records import ApiRoute, Invocation, Status
+from lambdatop.core.records import ApiRoute, EventSource, Invocation, Status
 from lambdatop.core.store import ApiState
-from lambdatop.diagnose.checks import api_gateway
+from lambdatop.diagnose.checks import api_gateway, event_source
 from lambdatop.diagnose.checks.api_gateway import Api
 from lambdatop.diagnose.checks.base import Verdict
+from lambdatop.diagnose.checks.event_source import Poison, Reason
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import CheckStatus
 from lambdatop.diagnose.thresholds import Thresholds
@@ -228,3 +231,185 @@ def test_a_healthy_api_in_front_advises_its_metrics_and_no_fix() -> None:
 def test_no_api_and_no_long_runs_advise_nothing() -> None:
     figures = in_front(apis=None)
     assert api_gateway.advise(figures, Verdict(UNKNOWN, ""), window()).steps == []
+
+
+# --- event_source ----------------------------------------------------------------------------
+
+KINESIS = EventSource(
+    uuid="6d9bce8e",
+    source_arn="arn:aws:kinesis:eu-west-1:123456789012:stream/orders-stream",
+    state="Enabled",
+    last_processing_result="OK",
+    bisect_on_error=True,
+    on_failure_destination="arn:aws:sqs:eu-west-1:123456789012:orders-dlq",
+)
+SQS = EventSource(
+    uuid="0a1b2c3d", source_arn="arn:aws:sqs:eu-west-1:123456789012:orders-queue", state="Enabled"
+)
+
+
+def poison(**changes: object) -> Poison:
+    base: dict[str, object] = {
+        "key": "messageid",
+        "value": "3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b",
+        "failed": 4,
+        "delivered": 4,
+        "records": 1,
+        "batches": 1,
+    }
+    base.update(changes)
+    return Poison(**base)  # type: ignore[arg-type]
+
+
+def logs_only(**changes: object) -> event_source.EventSourceFigures:
+    return event_source.EventSourceFigures(mappings=None, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "reason"),
+    [
+        ({}, UNKNOWN, None),
+        # One record failing every delivery while the others pass: a poison message.
+        ({"poison": poison(), "succeeded": 0}, FAIL, Reason.POISON),
+        ({"poison": poison(records=4, batches=2)}, FAIL, Reason.POISON),
+        # Many records failing every delivery in many batches: an outage, not a poison record ...
+        ({"poison": poison(records=4, batches=3), "succeeded": 7}, UNKNOWN, None),
+        # ... unless twice as many records got through beside them.
+        ({"poison": poison(records=4, batches=3), "succeeded": 8}, FAIL, Reason.POISON),
+        ({"redelivered": ("m-1", "m-2")}, WARN, Reason.REDELIVERED),
+        # An outage that also redelivers messages: the redelivery is what the source says.
+        (
+            {"poison": poison(records=4, batches=3), "redelivered": ("m-1",)},
+            WARN,
+            Reason.REDELIVERED,
+        ),
+        ({"poison": poison(), "redelivered": ("m-1",)}, FAIL, Reason.POISON),
+    ],
+)
+def test_the_records_in_the_logs_tell_a_poison_record_from_an_outage(
+    changes: dict[str, object], status: CheckStatus, reason: Reason | None
+) -> None:
+    decided = event_source.verdict(logs_only(**changes), LIMITS)
+    assert (decided.status, decided.reason) == (status, reason)
+
+
+@pytest.mark.parametrize(
+    ("found", "title"),
+    [
+        (
+            poison(),
+            "A poison SQS message: messageId 3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b failed 4 of 4"
+            " deliveries",
+        ),
+        (
+            poison(key="sequencenumber", value="4959" * 15, records=3, mates=2),
+            f"A poison stream record: sequenceNumber {'4959' * 10} failed 4 of 4 deliveries"
+            " (with the 2 others of its batch: one of them)",
+        ),
+        (
+            poison(key="eventid", value="e-1", records=3, mates=2, named_by_error=True),
+            "A poison DynamoDB stream record: eventID e-1 failed 4 of 4 deliveries"
+            " (with the 2 others of its batch, the error names it)",
+        ),
+        (
+            poison(key="offset", value="7", failed=5, delivered=5, records=3, batches=2),
+            "A poison record: offset 7 failed 5 of 5 deliveries (+2 other records)",
+        ),
+    ],
+)
+def test_a_poison_record_is_named(found: Poison, title: str) -> None:
+    assert event_source.verdict(logs_only(poison=found), LIMITS).title == title
+
+
+def test_a_poison_message_s_advice_depends_on_its_source() -> None:
+    queue = logs_only(poison=poison())
+    advice = event_source.advise(queue, event_source.verdict(queue, LIMITS), window())
+    assert advice.steps[-1] == event_source.DEAD_LETTER_QUEUE
+    assert "dead-letter queue" in advice.evidence[0]
+    shard = logs_only(poison=poison(key="sequencenumber"))
+    advice = event_source.advise(shard, event_source.verdict(shard, LIMITS), window())
+    assert "--bisect-batch-on-function-error" in advice.steps[-1].text
+    assert "hold up their shard's later records" in advice.evidence[0]
+    outage = logs_only(poison=poison(records=4, batches=3))
+    assert (
+        event_source.advise(outage, event_source.verdict(outage, LIMITS), window()).evidence == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("age_s", "status"),
+    [(None, OK), (59.9, OK), (60.0, WARN), (900.0, WARN)],
+)
+def test_async_events_waiting_warn_at_the_iterator_age_warning(
+    age_s: float | None, status: CheckStatus
+) -> None:
+    figures = event_source.EventSourceFigures(mappings=(), async_age_s=age_s)
+    assert event_source.verdict(figures, LIMITS).status is status
+
+
+@pytest.mark.parametrize(
+    ("age_s", "status", "title"),
+    [
+        (None, OK, "1 event source healthy"),
+        (59.9, OK, "1 event source healthy"),
+        (60.0, WARN, "Stream consumer 60 s behind"),
+        (899.9, WARN, "Stream consumer 15 min behind"),
+        (900.0, FAIL, "Stream consumer 15 min behind"),
+    ],
+)
+def test_a_stream_consumer_behind_warns_then_fails(
+    age_s: float | None, status: CheckStatus, title: str
+) -> None:
+    figures = event_source.EventSourceFigures(mappings=(KINESIS,), iterator_age_s=age_s)
+    decided = event_source.verdict(figures, LIMITS)
+    assert (decided.status, decided.title) == (status, title)
+    steps = [step.text for step in event_source.advise(figures, decided, window()).steps]
+    behind = status is not OK
+    assert any("--parallelization-factor 10" in step for step in steps) is behind
+    assert (steps[-1] == event_source.FASTER.text) is behind
+
+
+@pytest.mark.parametrize(
+    ("mappings", "status", "title"),
+    [
+        ((KINESIS, SQS), OK, "2 event sources healthy"),
+        ((KINESIS, replace(SQS, state="Disabled")), WARN, "sqs mapping is Disabled"),
+        ((replace(SQS, state="Creating"), KINESIS), OK, "2 event sources healthy"),
+        (
+            (replace(KINESIS, last_processing_result="PROBLEM: Function call failed"), SQS),
+            FAIL,
+            "kinesis batches fail: PROBLEM: Function call failed",
+        ),
+        (
+            (replace(KINESIS, state="Disabled", last_processing_result="PROBLEM: x"), SQS),
+            FAIL,
+            "kinesis mapping is Disabled; kinesis batches fail: PROBLEM: x",
+        ),
+    ],
+)
+def test_each_mapping_s_state_and_last_result(
+    mappings: tuple[EventSource, ...], status: CheckStatus, title: str
+) -> None:
+    figures = event_source.EventSourceFigures(mappings=mappings)
+    decided = event_source.verdict(figures, LIMITS)
+    assert (decided.status, decided.title) == (status, title)
+
+
+def test_a_stream_behind_leads_a_mapping_s_problem() -> None:
+    disabled = replace(
+        KINESIS, state="Disabled", bisect_on_error=False, on_failure_destination=None
+    )
+    figures = event_source.EventSourceFigures(mappings=(disabled,), iterator_age_s=120.0)
+    decided = event_source.verdict(figures, LIMITS)
+    assert (decided.status, decided.title) == (
+        WARN,
+        "Stream consumer 2 min behind; kinesis mapping is Disabled",
+    )
+    advice = event_source.advise(figures, decided, window())
+    assert advice.evidence == [
+        "kinesis orders-stream: Disabled, last result OK",
+        "kinesis orders-stream: no on-failure destination (failed batches are lost)",
+        "IteratorAge peak 2 min",
+    ]
+    assert "IteratorAge" in advice.steps[0].text
+    assert "--bisect-batch-on-function-error" in advice.steps[2].text

@@ -1,0 +1,327 @@
+"""Edge plane: the event source mappings, the streams behind them, and the records the logs name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from itertools import pairwise
+
+from lambdatop.core import metrics as m
+from lambdatop.core.parse import record_keys
+from lambdatop.core.records import EventSource, Invocation
+from lambdatop.core.timeutil import human_duration
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import count
+from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+POISON_MIN = 3
+"""Failed deliveries of one record that make it a poison message."""
+POISON_BATCHES = 2
+"""A poison record blocks its shard alone, or with the few batches it was retried in."""
+RUNNING = ("Enabled", "Creating", "Updating", "Enabling")
+"""Mapping states that consume the source (the others stopped, or are stopping)."""
+NOT_READ = "Event source mappings were not read (logs only)"
+DEAD_LETTER_QUEUE = Step(
+    "Fix: give the queue a redrive policy (maxReceiveCount 3 to 5) to a dead-letter queue, and"
+    " report batch item failures (--function-response-types ReportBatchItemFailures) so one bad"
+    " message does not fail its batch"
+)
+VISIBILITY_TIMEOUT = Step(
+    "Fix: set the queue's visibility timeout to at least 6 times the function's timeout (AWS's"
+    " advice for Lambda consumers)"
+)
+FASTER = Step(
+    "Fix: process faster or in parallel (parallelization factor, more shards, larger batches)"
+    " and check the errors that make batches retry"
+)
+_KEY_NAMES = {"messageid": "messageId", "sequencenumber": "sequenceNumber", "eventid": "eventID"}
+_SOURCE_OF_KEY = {
+    "messageid": "SQS message",
+    "sequencenumber": "stream record",
+    "eventid": "DynamoDB stream record",
+}
+
+
+class Reason(Enum):
+    POISON = "poison"
+    """One record fails every delivery (logs only)."""
+    REDELIVERED = "redelivered"
+    """SQS messages delivered again while still being processed (logs only)."""
+    BEHIND = "behind"
+    """A stream consumer is behind."""
+
+
+@dataclass(frozen=True, slots=True)
+class Poison:
+    """The record that failed most deliveries, of those that failed every one of theirs."""
+
+    key: str
+    """`messageid`, `sequencenumber`, `eventid`."""
+    value: str
+    failed: int
+    delivered: int
+    records: int
+    """Records that failed every delivery, 3 or more each."""
+    batches: int
+    """Distinct sets of invocations those records were delivered in."""
+    mates: int = 0
+    """Other poison records delivered in the very same invocations (one batch retried whole)."""
+    named_by_error: bool = False
+    """Of records failing together, the error lines named this one."""
+
+    @property
+    def what(self) -> str:
+        return _SOURCE_OF_KEY.get(self.key, "record")
+
+    @property
+    def name(self) -> str:
+        return _KEY_NAMES.get(self.key, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSourceFigures:
+    mappings: tuple[EventSource, ...] | None
+    """None: not read (logs only)."""
+    async_age_s: float | None = None
+    iterator_age_s: float | None = None
+    poison: Poison | None = None
+    succeeded: int = 0
+    """Records the logs name with a delivery that succeeded."""
+    redelivered: tuple[str, ...] = ()
+    """SQS message ids delivered to a second invocation before the first finished."""
+
+
+def measure(ev: Evidence, limits: Thresholds) -> EventSourceFigures:
+    async_age = ev.metric_peak(m.ASYNC_EVENT_AGE)
+    iterator_age = ev.metric_peak(m.ITERATOR_AGE)
+    poison, succeeded, redelivered = _records(ev) if ev.event_sources is None else (None, 0, [])
+    return EventSourceFigures(
+        mappings=None if ev.event_sources is None else tuple(ev.event_sources),
+        async_age_s=None if async_age is None else async_age / 1000,
+        iterator_age_s=None if iterator_age is None else iterator_age / 1000,
+        poison=poison,
+        succeeded=succeeded,
+        redelivered=tuple(record.partition("=")[2] for record in redelivered),
+    )
+
+
+def verdict(f: EventSourceFigures, limits: Thresholds) -> Verdict:
+    if f.mappings is None:
+        return _logs_only(f)
+    if not f.mappings:
+        if f.async_age_s is not None and f.async_age_s >= limits.iterator_age_warn_s:
+            waited = human_duration(f.async_age_s)
+            return Verdict(CheckStatus.WARN, f"Async events wait {waited} before running")
+        return Verdict(CheckStatus.OK, "No event source mappings")
+    said = [found for mapping in f.mappings for found in _what_the_mapping_says(mapping)]
+    reason = None
+    behind = f.iterator_age_s
+    if behind is not None and behind >= limits.iterator_age_warn_s:
+        status = CheckStatus.FAIL if behind >= limits.iterator_age_fail_s else CheckStatus.WARN
+        said.insert(0, (status, f"Stream consumer {human_duration(behind)} behind"))
+        reason = Reason.BEHIND
+    status = max((s for s, _ in said), key=STATUS_SEVERITY.__getitem__, default=CheckStatus.OK)
+    healthy = f"{count(len(f.mappings), 'event source')} healthy"
+    return Verdict(status, "; ".join(title for _, title in said) or healthy, reason)
+
+
+def _what_the_mapping_says(source: EventSource) -> list[tuple[CheckStatus, str]]:
+    said: list[tuple[CheckStatus, str]] = []
+    if source.state and source.state not in RUNNING:
+        said.append((CheckStatus.WARN, f"{source.service} mapping is {source.state}"))
+    result = source.last_processing_result
+    if result and result.startswith("PROBLEM"):
+        said.append((CheckStatus.FAIL, f"{source.service} batches fail: {result}"))
+    return said
+
+
+def _logs_only(f: EventSourceFigures) -> Verdict:
+    # A poison record fails where others pass, or alone blocks its shard (one batch retried,
+    # or a few); when many records each fail every delivery, something they all need is
+    # failing (invocation_errors says what).
+    p = f.poison
+    if p is not None and (p.batches <= POISON_BATCHES or f.succeeded >= 2 * p.records):
+        return Verdict(CheckStatus.FAIL, _poison_title(p), Reason.POISON)
+    if f.redelivered:
+        return Verdict(
+            CheckStatus.WARN,
+            f"{count(len(f.redelivered), 'SQS message')} delivered again while still being"
+            " processed: the visibility timeout is shorter than the function's run",
+            Reason.REDELIVERED,
+        )
+    return Verdict(CheckStatus.UNKNOWN, NOT_READ)
+
+
+def _poison_title(p: Poison) -> str:
+    title = (
+        f"A poison {p.what}: {p.name} {p.value[:40]} failed {p.failed} of {p.delivered} deliveries"
+    )
+    if p.mates:
+        named = ", the error names it)" if p.named_by_error else ": one of them)"
+        title += f" (with the {p.mates} others of its batch{named}"
+    others = p.records - 1 - p.mates
+    return title + (f" (+{count(others, 'other record')})" if others else "")
+
+
+def advise(f: EventSourceFigures, decided: Verdict, ev: Evidence) -> Advice:
+    cmd = Commands(ev)
+    listing = cmd.lambda_function("list-event-source-mappings")
+    if f.mappings is None:
+        parts = []
+        if decided.reason is Reason.POISON and f.poison is not None:
+            parts.append(_poison_advice(f.poison, cmd))
+        if f.redelivered:
+            parts.append(_redelivered_advice(f.redelivered, cmd))
+        evidence = [line for part in parts for line in part.evidence]
+        return Advice(evidence, [listing, *(step for part in parts for step in part.steps)])
+    advice = Advice(steps=[listing])
+    for source in f.mappings:
+        advice.evidence.extend(_mapping_lines(source))
+        if source.is_stream and source.bisect_on_error is False:
+            advice.steps.append(
+                cmd.lambda_call(
+                    "update-event-source-mapping",
+                    f" --uuid {source.uuid} --bisect-batch-on-function-error"
+                    " --maximum-retry-attempts 3",
+                    changes=True,
+                )
+            )
+    if f.iterator_age_s is not None:
+        advice.evidence.append(f"IteratorAge peak {human_duration(f.iterator_age_s)}")
+        advice.steps.insert(0, cmd.metric("IteratorAge", ["Maximum"]))
+    if decided.reason is Reason.BEHIND:
+        stream = next((s for s in f.mappings if s.is_stream), None)
+        if stream is not None:
+            advice.steps.append(
+                cmd.lambda_call(
+                    "update-event-source-mapping",
+                    f" --uuid {stream.uuid} --parallelization-factor 10",
+                    changes=True,
+                )
+            )
+        advice.steps.append(FASTER)
+    return advice
+
+
+def _poison_advice(p: Poison, cmd: Commands) -> Advice:
+    queue = p.key == "messageid"
+    retried = (
+        " come back until the queue's maxReceiveCount sends them to a dead-letter queue"
+        if queue
+        else " hold up their shard's later records"
+    )
+    evidence = [
+        f"{count(p.records, 'record')} failed on 3 or more deliveries each; retried, they{retried}",
+        f"{p.name} {p.value}: {p.failed} failed of {p.delivered}",
+    ]
+    if queue:
+        return Advice(evidence, [DEAD_LETTER_QUEUE])
+    bisect = cmd.lambda_call(
+        "update-event-source-mapping",
+        " --uuid '<mapping-uuid>' --bisect-batch-on-function-error --maximum-retry-attempts 3"
+        " --destination-config 'OnFailure={Destination=<queue-or-topic-arn>}'",
+        changes=True,
+    )
+    return Advice(evidence, [bisect])
+
+
+def _redelivered_advice(redelivered: tuple[str, ...], cmd: Commands) -> Advice:
+    attributes = Step(
+        "aws sqs get-queue-attributes --queue-url '<queue-url>' --attribute-names"
+        f" VisibilityTimeout RedrivePolicy{cmd.region_option()}",
+        command=True,
+    )
+    return Advice(
+        [
+            f"{count(len(redelivered), 'message')} delivered to a second invocation before the"
+            f" first finished (e.g. {redelivered[0]})"
+        ],
+        [attributes, VISIBILITY_TIMEOUT],
+    )
+
+
+def _mapping_lines(source: EventSource) -> list[str]:
+    name = source.source_arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    line = f"{source.service} {name}: {source.state or 'state unknown'}"
+    if source.batch_size:
+        line += f", batch size {source.batch_size}"
+    if source.last_processing_result:
+        line += f", last result {source.last_processing_result}"
+    if source.is_stream and not source.on_failure_destination:
+        return [
+            line,
+            f"{source.service} {name}: no on-failure destination (failed batches are lost)",
+        ]
+    return [line]
+
+
+def _records(ev: Evidence) -> tuple[Poison | None, int, list[str]]:
+    """What the logs say of the event source: records that failed every delivery (a poison
+    message, or a shard blocked behind it), how many records had a delivery that succeeded, and
+    messages delivered again while still being processed (a visibility timeout shorter than the
+    function's run)."""
+    by_id = {inv.request_id: inv for inv in ev.reported}
+    poison: list[tuple[str, int, int]] = []
+    redelivered: list[str] = []
+    succeeded = 0
+    for record, named in ev.records.items():
+        deliveries = [by_id[rid] for rid in named if rid in by_id]
+        failed = sum(1 for inv in deliveries if inv.failed)
+        if failed < len(deliveries):
+            succeeded += 1
+        if len(deliveries) < 2:
+            continue
+        if failed >= POISON_MIN and failed == len(deliveries):
+            poison.append((record, failed, len(deliveries)))
+        elif record.startswith("messageid=") and _overlap(deliveries):
+            redelivered.append(record)
+    return _poison(ev, poison), succeeded, redelivered
+
+
+def _poison(ev: Evidence, poison: list[tuple[str, int, int]]) -> Poison | None:
+    if not poison:
+        return None
+    poison.sort(key=lambda item: -item[1])
+    (record, failed, delivered), named_by_error = _the_one_named(ev, poison)
+    key, _, value = record.partition("=")
+    batch = ev.records[record]
+    return Poison(
+        key=key,
+        value=value,
+        failed=failed,
+        delivered=delivered,
+        records=len(poison),
+        batches=len({frozenset(ev.records[other]) for other, _, _ in poison}),
+        mates=sum(1 for other, _, _ in poison if other != record and ev.records[other] == batch),
+        named_by_error=named_by_error,
+    )
+
+
+def _the_one_named(
+    ev: Evidence, poison: list[tuple[str, int, int]]
+) -> tuple[tuple[str, int, int], bool]:
+    """Of records that fail together (a batch retried whole), the one the error lines name,
+    and whether one did."""
+    first = poison[0]
+    together = [item for item in poison if ev.records[item[0]] == ev.records[first[0]]]
+    if len(together) == 1:
+        return first, False
+    wanted = {item[0] for item in together}
+    for finding in [*ev.failures, *ev.logged_errors]:
+        for record in record_keys(finding.line.text, 4000):
+            if record in wanted:
+                return next(item for item in together if item[0] == record), True
+    return first, False
+
+
+def _overlap(deliveries: list[Invocation]) -> bool:
+    """Whether one delivery began before an earlier one ended."""
+    spans = sorted(
+        (inv.start_ms, inv.end_ms)
+        for inv in deliveries
+        if inv.start_ms is not None and inv.end_ms is not None
+    )
+    return any(later[0] < earlier[1] for earlier, later in pairwise(spans))
