@@ -15,6 +15,7 @@ from lambdatop.diagnose.checks import (
     connection_pool,
     database,
     event_source,
+    invocation_errors,
     logs,
     memory,
     metrics,
@@ -24,10 +25,7 @@ from lambdatop.diagnose.checks import (
     traces,
     vpc,
 )
-from lambdatop.diagnose.checks.base import Check, legacy
-from lambdatop.diagnose.checks.edge import (
-    check_invocation_errors,
-)
+from lambdatop.diagnose.checks.base import Check
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import (
     CheckResult,
@@ -69,7 +67,13 @@ CHECKS: tuple[Check[Any], ...] = (
         event_source.advise,
     ),
     Check("api_gateway", Plane.EDGE, api_gateway.measure, api_gateway.verdict, api_gateway.advise),
-    legacy("invocation_errors", Plane.EDGE, check_invocation_errors),
+    Check(
+        "invocation_errors",
+        Plane.EDGE,
+        invocation_errors.measure,
+        invocation_errors.verdict,
+        invocation_errors.advise,
+    ),
 )
 """The flowchart, declared once: each check's id, plane and place, in the guide's order."""
 

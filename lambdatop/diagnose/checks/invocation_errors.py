@@ -1,0 +1,540 @@
+"""Edge plane: the errors invocations end with, and what they began or stopped with."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Flag, auto
+
+from lambdatop.core import metrics as m
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.sanitize import one_line
+from lambdatop.diagnose.checks import changes
+from lambdatop.diagnose.checks.base import Advice, Verdict
+from lambdatop.diagnose.checks.changes import Change, VersionRuns
+from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import clock, count, pct, samples
+from lambdatop.diagnose.model import CheckStatus, Step
+from lambdatop.diagnose.thresholds import Thresholds
+
+RECENT_ERRORS = (
+    "fields @timestamp, @requestId, @message | filter @message like /(?i)(error|exception)/"
+    " | sort @timestamp desc | limit 50"
+)
+# What to search the logs for to find invocations that failed with an error type: the
+# words Lambda writes, where the type is a name of lambdatop's own or too common a word.
+LOG_WORDS = {
+    "Sandbox.Timedout": "Task timed out",
+    "Rust.Panic": "panicked at",
+    "PHP.FatalError": "PHP Fatal error",
+    "Runtime.OutOfMemory": "Runtime exited",
+    "Runtime.ExitError": "Runtime exited",
+    "Init.timeout": "INIT_REPORT",
+    "Init.error": "INIT_REPORT",
+}
+# The same in JSON-format logs, where the platform's events carry the status.
+JSON_PATTERNS = {
+    "Sandbox.Timedout": '{ $.record.status = "timeout" }',
+    "Runtime.OutOfMemory": '{ $.record.errorType = "Runtime.OutOfMemory" }',
+    "Runtime.ExitError": '{ $.record.errorType = "Runtime.ExitError" }',
+    "Init.timeout": '{ $.type = "platform.initReport" && $.record.status = "timeout" }',
+    "Init.error": '{ $.type = "platform.initReport" && $.record.status = "error" }',
+}
+TOO_COMMON = frozenset(("Error", "Exception", "Unhandled", "error"))
+"""Error types that say little alone: the message they carry names them."""
+# Error types whose words in the log are several: a filter pattern of alternatives.
+PATTERNS = {
+    "Function.ResponseSizeTooLarge": (
+        '?"Failed to post handler success response" ?"exceeded maximum allowed payload size"'
+        ' ?"ResponseSizeTooLarge"'
+    ),
+}
+# What to do about an error type whose cause is Lambda's limit, not the code.
+TYPE_FIXES = {
+    "Function.ResponseSizeTooLarge": (
+        "Fix: the result is over Lambda's 6 MB response limit, and the caller got an error"
+        " (API Gateway a 502 or 413): return a pointer instead (put the body in S3 and return"
+        " a presigned URL), compress it, page it, or stream the response"
+    ),
+}
+UNAUTHORIZED = "Unauthorized"
+"""What an API Gateway Lambda authorizer throws to answer 401."""
+AUTHORIZER = (
+    'a Lambda authorizer throws "Unauthorized" to answer 401: these are callers denied (an'
+    " expired or missing token), not the code failing"
+)
+COLD_FIX = Step(
+    "Fix: look at what the first invocation of an environment does that later ones do not:"
+    " config or secrets fetched at start, connections opened, caches warmed (give them retries"
+    " and timeouts that fit inside the function's)"
+)
+KEEP_FAILED_EVENTS = Step(
+    "Fix: give asynchronous events an on-failure destination (or a dead-letter queue) so an"
+    " event that fails every retry is kept, not dropped"
+)
+HANDLED_WHY = "that did not fail (a batch's failed records are retried, a caller got a fallback)"
+ROLL_BACK_DEPLOY = Step(
+    "Fix: roll back to the last good version (point the alias at it), then check the package"
+    " contents and the handler setting"
+)
+# What a deploy's own words point at, beyond rolling back.
+DEPLOY_CAUSES = (
+    (
+        "restore_report",
+        "a SnapStart restore failed: what the snapshot held went stale (connections, credentials,"
+        " random seeds); reopen connections and refresh them in an after-restore hook"
+        " (Python `@register_after_restore`, Java CRaC `afterRestore`, .NET"
+        " `RegisterAfterRestore`), and keep the hook within the 10 s restore limit",
+    ),
+    (
+        "exec format error",
+        "the image or binary was built for the other architecture: rebuild it for the"
+        " function's (`get-function-configuration --query Architectures`), or switch the"
+        " function to the image's",
+    ),
+    (
+        "command not found",
+        "the bootstrap calls a program the runtime does not have: bundle it, or use a layer",
+    ),
+    (
+        "launcherror",
+        "an extension (a layer) failed to start: check the function's layers"
+        " (`get-function-configuration --query Layers`) and the extension's own settings (its"
+        " API key, its environment variables), or remove the layer",
+    ),
+    (
+        "permission denied",
+        "a file in the package is not executable or readable: chmod 755 the bootstrap and"
+        " binaries before zipping",
+    ),
+)
+
+_ERROR_MESSAGE = re.compile(r'"errorMessage"\s*:\s*"(?P<message>(?:[^"\\]|\\.){1,120})"')
+
+
+class Pattern(Flag):
+    """What the verdict found beside the failure count, each with its own advice."""
+
+    BEGAN_WITH_CHANGE = auto()
+    STOPPED_WITH_CHANGE = auto()
+    ONE_VERSION_FAILING = auto()
+    HANDLED_ERRORS = auto()
+    """Invocations that succeeded while logging errors, a share worth a warning."""
+
+
+@dataclass(frozen=True, slots=True)
+class InitErrors:
+    """Init (or SnapStart restore) errors in the window."""
+
+    lines: int
+    signature: str
+    last_ms: int
+    restores: bool = False
+    """Every line is a SnapStart restore's."""
+    next_failed: bool = False
+    """Most were followed, in their environment, by an invocation that failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """Requests that ran again under the same id: Lambda's retries of asynchronous events."""
+
+    requests: int = 0
+    runs: int = 0
+    failed: int = 0
+    """Of the requests, those with a run that failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """Invocations that succeeded while logging errors (a batch's failed records returned for
+    retry, a fallback taken): not failures, but a share worth a warning."""
+
+    succeeded: int = 0
+    invocations: int = 0
+    """Of those that succeeded, the ones that logged errors."""
+    lines: int = 0
+
+    def worth_a_warning(self, limits: Thresholds) -> bool:
+        return bool(self.succeeded) and self.invocations / self.succeeded >= limits.error_rate_warn
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFigures:
+    reported: int
+    failed: int = 0
+    metric_errors: float | None = None
+    metric_invocations: float | None = None
+    types: tuple[tuple[str, int], ...] = ()
+    """The four commonest error types and their failures, the commonest first."""
+    message: str | None = None
+    """The message most failures of a generic top type (`Error`) carry."""
+    failed_in_init: int = 0
+    """Failed invocations whose init failed (an init retried in the invocation and then
+    serving it hurt nobody)."""
+    init: InitErrors | None = None
+    change: Change | None = None
+    versions: tuple[VersionRuns, ...] = ()
+    cold_only: bool = False
+    """Every failure (3 at least) was a cold start not failing in init, and warm ones ran."""
+    warm: int = 0
+    retries: Retries = field(default_factory=Retries)
+    handled: Handled = field(default_factory=Handled)
+    last_modified: str | None = None
+
+    @property
+    def init_led(self) -> bool:
+        """Most failed invocations failed in init."""
+        return self.failed_in_init > 0 and 2 * self.failed_in_init >= self.failed
+
+    @property
+    def top(self) -> str:
+        return self.types[0][0] if self.types else ""
+
+    @property
+    def denied(self) -> bool:
+        """Every failure is an authorizer's `Unauthorized`: callers denied, not the code."""
+        return self.message == UNAUTHORIZED and bool(self.types) and self.types[0][1] == self.failed
+
+
+def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
+    reported = ev.reported
+    failed = [inv for inv in reported if inv.failed]
+    types = Counter(_error_name(inv.status, inv.error_type) for inv in failed)
+    top = types.most_common(1)[0][0] if types else ""
+    init = ev.family(ErrorFamily.INIT)
+    change, versions = changes.measure(reported) if failed else (None, ())
+    return ErrorFigures(
+        reported=len(reported),
+        failed=len(failed),
+        metric_errors=ev.metric_total(m.ERRORS),
+        metric_invocations=ev.metric_total(m.INVOCATIONS),
+        types=tuple(types.most_common(4)),
+        message=_common_message(ev, failed, top) if top in TOO_COMMON else None,
+        failed_in_init=len(_failed_in_init(failed, init)),
+        init=_init_errors(ev, init) if init else None,
+        change=change,
+        versions=versions,
+        cold_only=_cold_only(reported, failed),
+        warm=sum(1 for inv in reported if not inv.cold),
+        retries=_retries(reported),
+        handled=_handled(ev),
+        last_modified=ev.config.last_modified if ev.config else None,
+    )
+
+
+def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
+    if not f.reported:
+        return _from_cloudwatch(f, limits)
+    status = _by_rate(f.failed / f.reported, limits)
+    title = _failed_title(f) if f.failed else "No failed invocations"
+    seen = Pattern(0)
+    if f.failed and f.denied and status is CheckStatus.FAIL:
+        status = CheckStatus.WARN  # callers denied, not the code failing
+    if f.failed:
+        seen, found = _around_a_change(f, limits)
+        title = found or title
+    if seen & Pattern.STOPPED_WITH_CHANGE and status is CheckStatus.FAIL:
+        status = CheckStatus.WARN  # fixed already
+    if status is CheckStatus.OK and f.handled.worth_a_warning(limits):
+        status, seen = CheckStatus.WARN, seen | Pattern.HANDLED_ERRORS
+        title = (
+            f"{count(f.handled.invocations, 'invocation')} logged errors but succeeded"
+            f" ({pct(f.handled.invocations, f.handled.succeeded)}):"
+            " handled, or hidden from the Errors metric"
+        )
+    reason = seen or None
+    if f.init is None:
+        return Verdict(status, title, reason)
+    if f.init_led:
+        kind = "SnapStart restore error" if f.init.restores else "Deploy or init error"
+        # Most invocations fail, and most of those failed in init: nothing else can be judged
+        # until the code starts.
+        leads = 2 * f.failed >= f.reported
+        return Verdict(CheckStatus.FAIL, f"{kind}: {f.init.signature}", reason, leads=leads)
+    # Init errors that are not what the invocations fail with: warned of, no rollback advised.
+    recovered = not f.failed_in_init and not f.init.next_failed
+    if status is CheckStatus.OK and recovered:
+        title = f"Init error, recovered: {f.init.signature}"
+    return Verdict(CheckStatus.WARN if status is CheckStatus.OK else status, title, reason)
+
+
+def _from_cloudwatch(f: ErrorFigures, limits: Thresholds) -> Verdict:
+    if f.metric_errors is None or not f.metric_invocations:
+        return Verdict(CheckStatus.UNKNOWN, "No completed invocations in the window")
+    share = pct(f.metric_errors, f.metric_invocations)
+    return Verdict(
+        _by_rate(f.metric_errors / f.metric_invocations, limits),
+        f"{share} of invocations failed (CloudWatch)",
+    )
+
+
+def _by_rate(rate: float, limits: Thresholds) -> CheckStatus:
+    if rate >= limits.error_rate_fail:
+        return CheckStatus.FAIL
+    if rate >= limits.error_rate_warn:
+        return CheckStatus.WARN
+    return CheckStatus.OK
+
+
+def _failed_title(f: ErrorFigures) -> str:
+    top, top_n = f.types[0]
+    named = f'{top}("{f.message}")' if f.message else top
+    return (
+        f"{f.failed:,} of {count(f.reported, 'invocation')} failed"
+        f" ({pct(f.failed, f.reported)}), most with {named} (×{top_n})"
+    )
+
+
+def _around_a_change(f: ErrorFigures, limits: Thresholds) -> tuple[Pattern, str | None]:
+    """Failures that began with a new version or memory size (a deploy that broke it), or that
+    stopped with one (fixed already), or that fall on one of the versions served side by side."""
+    if f.change is not None and changes.stopped(f.change):
+        return Pattern.STOPPED_WITH_CHANGE, changes.stopped_title(f.change)
+    if f.change is not None and changes.began(f.change, limits):
+        return Pattern.BEGAN_WITH_CHANGE, changes.began_title(f.change)
+    bad = changes.failing_version(f.versions, limits)
+    if bad is not None:
+        return Pattern.ONE_VERSION_FAILING, changes.version_title(bad, f.versions)
+    return Pattern(0), None
+
+
+def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
+    cmd = Commands(ev)
+    insights = cmd.insights(RECENT_ERRORS)
+    cloudwatch = f.metric_errors is not None and bool(f.metric_invocations)
+    if not f.reported:
+        if not cloudwatch:
+            return Advice(steps=[insights])
+        said = (
+            f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
+        )
+        return Advice([said], [insights])
+    seen = decided.reason if isinstance(decided.reason, Pattern) else Pattern(0)
+    init = ev.family(ErrorFamily.INIT)
+    lines = [
+        f"{f.failed:,} of {count(f.reported, 'invocation')} failed ({pct(f.failed, f.reported)})",
+        *_asides(f, seen),
+    ]
+    if cloudwatch:
+        lines.append(
+            f"CloudWatch Errors {f.metric_errors:,.0f} of {f.metric_invocations:,.0f}"
+            f" ({pct(f.metric_errors or 0, f.metric_invocations or 0)})"
+        )
+    lines += [f"{name} ×{n}" for name, n in f.types]
+    deploy = f.init is not None and f.init_led
+    if deploy and f.last_modified:
+        lines.append(f"function last modified {f.last_modified}")
+    lines += samples(init if f.init_led else ev.failures or init)
+    first: list[Step] = []
+    if seen & Pattern.HANDLED_ERRORS:
+        logged = _logged_by_the_succeeded(ev)
+        lines.append(
+            f"{count(f.handled.lines, 'line')} at ERROR level in"
+            f" {count(f.handled.invocations, 'invocation')} {HANDLED_WHY}"
+        )
+        lines += samples(logged)
+        first.append(cmd.filter_logs('"ERROR"'))
+    if f.failed and f.top not in TOO_COMMON:
+        first.append(_failure_search(cmd, f.top))
+    steps = [*first, insights, *_failure_steps(f, seen, cmd)]
+    if deploy:
+        steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init)]
+    return Advice(lines, steps)
+
+
+def _asides(f: ErrorFigures, seen: Pattern) -> list[str]:
+    """What is said right under the count: init errors beside the failures, retries, cold
+    starts, a change, an authorizer's denials."""
+    said: list[str] = []
+    if f.init is not None and not f.init_led:
+        said.append(_init_aside(f, f.init))
+    if not f.failed:
+        return said
+    retried = f.retries
+    if retried.requests:
+        said.append(
+            f"{count(retried.requests, 'request')} ran again under the same id (asynchronous"
+            f" retries, {retried.runs:,} runs); {retried.failed:,} of them failed a run"
+        )
+    if f.cold_only:
+        said.append(
+            f"every failure was a cold start ({f.failed:,} of {f.failed:,}); of"
+            f" {count(f.warm, 'warm invocation')}, none failed"
+        )
+    said += _change_aside(f, seen)
+    if f.denied:
+        said.append(AUTHORIZER)
+    return said
+
+
+def _change_aside(f: ErrorFigures, seen: Pattern) -> list[str]:
+    if f.change is not None and seen & Pattern.STOPPED_WITH_CHANGE:
+        return [f"failures stopped with {f.change.what} at {f.change.at}"]
+    if f.change is not None and seen & Pattern.BEGAN_WITH_CHANGE:
+        return [f"errors began with {f.change.what} at {f.change.at}"]
+    if seen & Pattern.ONE_VERSION_FAILING:
+        bad = max(f.versions, key=lambda v: v.rate)
+        return [f"versions served side by side; the failures are version {bad.version}'s"]
+    return []
+
+
+def _init_aside(f: ErrorFigures, init: InitErrors) -> str:
+    """Init errors that are not what the invocations fail with: the few that failed in init
+    (a bad version already rolled back), or none (an init that timed out and succeeded when
+    run again)."""
+    when = clock(init.last_ms)
+    if f.failed_in_init:
+        return (
+            f"also {count(f.failed_in_init, 'invocation')} failed in init ({init.signature}),"
+            f" the last at {when}"
+        )
+    lines = f"{count(init.lines, 'line')}, the last at {when}"
+    if init.next_failed:
+        return (
+            f"init error: {init.signature} ({lines}); the invocations that followed failed too:"
+            " the init ran again inside them, against their timeout"
+        )
+    return (
+        f"init error, then served: {init.signature} ({lines}); the invocations that followed"
+        " succeeded"
+    )
+
+
+def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
+    """The fixes for the failures' type, the change they came with, cold starts, retries."""
+    if not f.failed:
+        return []
+    steps = [Step(TYPE_FIXES[f.top])] if f.top in TYPE_FIXES else []
+    if f.change is not None and seen & Pattern.BEGAN_WITH_CHANGE:
+        steps += changes.began_steps(f.change, cmd)
+    if seen & Pattern.ONE_VERSION_FAILING:
+        bad = max(f.versions, key=lambda v: v.rate)
+        steps.append(changes.version_step(bad, f.versions, cmd))
+    if f.cold_only:
+        steps.append(COLD_FIX)
+    if f.retries.requests:
+        steps += [cmd.lambda_function("get-function-event-invoke-config"), KEEP_FAILED_EVENTS]
+    return steps
+
+
+def _failure_search(cmd: Commands, error_type: str) -> Step:
+    """The search for the invocations that failed with `error_type`."""
+    if error_type in PATTERNS:
+        return cmd.filter_logs(PATTERNS[error_type])
+    words = LOG_WORDS.get(error_type, error_type)
+    # A filter pattern's quoted term cannot hold a quote: search the longest piece without.
+    text = f'"{max(words.split(chr(34)), key=len)}"'
+    return cmd.filter_reports(text, JSON_PATTERNS.get(error_type, text))
+
+
+def _deploy_fix(init: list[Finding]) -> Step:
+    text = " ".join(f.line.text.lower() for f in init[:50])
+    cause = next((fix for words, fix in DEPLOY_CAUSES if words in text), None)
+    if cause is None:
+        return ROLL_BACK_DEPLOY
+    return Step(f"Fix: {cause}; meanwhile, roll back to the last good version (the alias)")
+
+
+def _failed_in_init(failed: list[Invocation], init: list[Finding]) -> set[str]:
+    """The failed invocations the init errors hit; an init that failed and was retried in the
+    invocation's own time (`Phase: invoke`) and then served it hurt nobody."""
+    hit = {inv.request_id for inv in failed if ErrorFamily.INIT in inv.families}
+    return hit | ({f.request_id for f in init if f.request_id} & {inv.request_id for inv in failed})
+
+
+def _init_errors(ev: Evidence, init: list[Finding]) -> InitErrors:
+    signatures = Counter(f.classification.signature for f in init if f.classification)
+    return InitErrors(
+        lines=len(init),
+        signature=signatures.most_common(1)[0][0],
+        last_ms=max(f.timestamp_ms for f in init),
+        restores=all(f.line.text.startswith("RESTORE_") for f in init),
+        next_failed=_next_failed(ev, init),
+    )
+
+
+def _next_failed(ev: Evidence, init: list[Finding]) -> bool:
+    """Whether most init errors were followed, in their environment, by an invocation that
+    failed."""
+    by_stream: dict[str, list[Invocation]] = {}
+    for inv in ev.reported:
+        by_stream.setdefault(inv.stream, []).append(inv)
+    failed = 0
+    for finding in init:
+        after = [
+            inv
+            for inv in by_stream.get(finding.stream, [])
+            if (inv.end_ms or 0) >= finding.timestamp_ms
+        ]
+        first = min(after, key=lambda inv: inv.start_ms or inv.end_ms or 0, default=None)
+        failed += first is not None and first.failed
+    return 2 * failed > len(init)
+
+
+def _cold_only(reported: list[Invocation], failed: list[Invocation]) -> bool:
+    """Failures that come only with a cold start point at what the init sets up (an init that
+    fails never serves warm: the deploy is that story)."""
+    warm = sum(1 for inv in reported if not inv.cold)
+    return (
+        len(failed) >= changes.FAILURES_TO_BLAME
+        and warm >= changes.MIN_SIDE
+        and all(inv.cold for inv in failed)
+        and not any(ErrorFamily.INIT in inv.families for inv in failed)
+    )
+
+
+def _retries(reported: list[Invocation]) -> Retries:
+    retried = [inv for inv in reported if inv.attempts > 1]
+    return Retries(
+        requests=len(retried),
+        runs=sum(inv.attempts for inv in retried),
+        failed=sum(1 for inv in retried if inv.failed),
+    )
+
+
+def _logged_by_the_succeeded(ev: Evidence) -> list[Finding]:
+    succeeded = {inv.request_id for inv in ev.reported if not inv.failed}
+    return [f for f in ev.logged_errors if f.request_id in succeeded]
+
+
+def _handled(ev: Evidence) -> Handled:
+    logged = _logged_by_the_succeeded(ev)
+    return Handled(
+        succeeded=sum(1 for inv in ev.reported if not inv.failed),
+        invocations=len({f.request_id for f in logged}),
+        lines=len(logged),
+    )
+
+
+def _common_message(ev: Evidence, failed: list[Invocation], error_type: str) -> str | None:
+    """The message most of the failures of a generic error type (`Error`, `Exception`) carry,
+    when one does: `Error("Unauthorized")` says more than `Error`."""
+    ids = {inv.request_id for inv in failed if inv.error_type == error_type}
+    messages: Counter[str] = Counter()
+    for finding in ev.failures:
+        if finding.request_id not in ids or finding.line.error_type != error_type:
+            continue
+        text = finding.line.text[:4000]
+        found = _ERROR_MESSAGE.search(text)
+        if found is not None:
+            messages[one_line(found.group("message"), 80)] += 1
+        elif (at := text.find(f"{error_type}: ")) >= 0:
+            messages[one_line(text[at + len(error_type) + 2 :].split("\n", 1)[0], 80)] += 1
+    if not messages:
+        return None
+    message, n = messages.most_common(1)[0]
+    return message if message and 2 * n > len(ids) else None
+
+
+def _error_name(status: Status, error_type: str | None) -> str:
+    if error_type:
+        return error_type
+    return {
+        Status.TIMEOUT: "Sandbox.Timedout",
+        Status.OUT_OF_MEMORY: "Runtime.OutOfMemory",
+        Status.CRASHED: "Runtime.ExitError",
+    }.get(status, "Unhandled")
