@@ -10,10 +10,12 @@ from lambdalogs import FUNCTION, REGION, Logs, evidence
 
 from lambdatop.core.records import ApiRoute, EventSource, Invocation, Status
 from lambdatop.core.store import ApiState
-from lambdatop.diagnose.checks import api_gateway, event_source
+from lambdatop.diagnose.checks import api_gateway, changes, event_source, invocation_errors
 from lambdatop.diagnose.checks.api_gateway import Api
 from lambdatop.diagnose.checks.base import Verdict
+from lambdatop.diagnose.checks.changes import Change, VersionRuns
 from lambdatop.diagnose.checks.event_source import Poison, Reason
+from lambdatop.diagnose.checks.invocation_errors import ErrorFigures, Handled, InitErrors, Pattern
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import CheckStatus
 from lambdatop.diagnose.thresholds import Thresholds
@@ -413,3 +415,374 @@ def test_a_stream_behind_leads_a_mapping_s_problem() -> None:
     ]
     assert "IteratorAge" in advice.steps[0].text
     assert "--bisect-batch-on-function-error" in advice.steps[2].text
+
+
+# --- invocation_errors -----------------------------------------------------------------------
+
+
+def errors(reported: int = 1000, failed: int = 0, **changes: object) -> ErrorFigures:
+    types = (("Runtime.ExitError", failed),) if failed else ()
+    base: dict[str, object] = {"reported": reported, "failed": failed, "types": types}
+    base.update(changes)
+    return ErrorFigures(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("failed", "status"),
+    [(0, OK), (9, OK), (10, WARN), (49, WARN), (50, FAIL), (51, FAIL), (1000, FAIL)],
+)
+def test_invocation_errors_warn_at_1_and_fail_at_5_percent(
+    failed: int, status: CheckStatus
+) -> None:
+    decided = invocation_errors.verdict(errors(failed=failed), LIMITS)
+    assert decided.status is status
+    if failed:
+        assert decided.title.startswith(f"{failed:,} of 1,000 invocations failed")
+        assert decided.title.endswith(f"most with Runtime.ExitError (×{failed})")
+    else:
+        assert decided.title == "No failed invocations"
+
+
+@pytest.mark.parametrize(
+    ("metric_errors", "metric_invocations", "status", "title"),
+    [
+        (9.0, 1000.0, OK, "0.9 % of invocations failed (CloudWatch)"),
+        (10.0, 1000.0, WARN, "1.0 % of invocations failed (CloudWatch)"),
+        (50.0, 1000.0, FAIL, "5.0 % of invocations failed (CloudWatch)"),
+        (None, 1000.0, UNKNOWN, "No completed invocations in the window"),
+        (0.0, 0.0, UNKNOWN, "No completed invocations in the window"),
+    ],
+)
+def test_without_completed_invocations_cloudwatch_s_errors_decide(
+    metric_errors: float | None, metric_invocations: float, status: CheckStatus, title: str
+) -> None:
+    figures = errors(reported=0, metric_errors=metric_errors, metric_invocations=metric_invocations)
+    decided = invocation_errors.verdict(figures, LIMITS)
+    assert (decided.status, decided.title) == (status, title)
+    advice = invocation_errors.advise(figures, decided, window())
+    assert len(advice.evidence) == (status is not UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    ("types", "message", "status"),
+    [
+        # Every failure an authorizer's "Unauthorized": callers denied, a warning at most.
+        ((("Error", 100),), "Unauthorized", WARN),
+        # Some failures of another kind beside them: the code fails too.
+        ((("Error", 99), ("TypeError", 1)), "Unauthorized", FAIL),
+        ((("Error", 100),), "Forbidden", FAIL),
+    ],
+)
+def test_an_authorizer_s_denials_are_not_the_code_failing(
+    types: tuple[tuple[str, int], ...], message: str, status: CheckStatus
+) -> None:
+    figures = errors(failed=100, types=types, message=message)
+    decided = invocation_errors.verdict(figures, LIMITS)
+    assert decided.status is status
+    assert f'most with Error("{message}")' in decided.title
+    advice = invocation_errors.advise(figures, decided, window())
+    assert (invocation_errors.AUTHORIZER in advice.evidence) is (status is WARN)
+
+
+def change(
+    before: int, failed_before: int, after: int, failed_after: int, **more: object
+) -> Change:
+    base: dict[str, object] = {
+        "at_ms": 1_772_442_900_000,
+        "before": before,
+        "failed_before": failed_before,
+        "after": after,
+        "failed_after": failed_after,
+        "failing_at_change": True,
+        "old_version": "6",
+        "new_version": "7",
+    }
+    base.update(more)
+    return Change(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("since", "found"),
+    [
+        (change(100, 0, 20, 3), Pattern.BEGAN_WITH_CHANGE),
+        (change(100, 0, 60, 3), Pattern.BEGAN_WITH_CHANGE),  # exactly 5 % since
+        (change(100, 0, 61, 3), None),  # 4.9 % since: not enough to blame the change
+        (change(100, 0, 20, 2), None),  # two failures blame nothing
+        (change(1000, 9, 60, 3), Pattern.BEGAN_WITH_CHANGE),  # 0.9 % before: calm
+        (change(1000, 10, 60, 3), None),  # 1 % before: already failing
+        # Calm before is also at most a quarter of the rate since.
+        (change(100, 2, 30, 3), Pattern.BEGAN_WITH_CHANGE),
+        (change(100, 3, 30, 3), None),
+        # Failures that stopped with the change, none since, and that is not luck:
+        (change(20, 10, 20, 0), Pattern.STOPPED_WITH_CHANGE),
+        (change(100, 5, 59, 0), Pattern.STOPPED_WITH_CHANGE),  # 0.95 ** 59 < 0.05
+        (change(100, 5, 58, 0), None),  # 0.95 ** 58 > 0.05: could be luck
+        (change(20, 10, 20, 0, failing_at_change=False), None),  # had stopped before it
+        (change(20, 10, 20, 1), None),
+    ],
+)
+def test_failures_began_or_stopped_with_a_change(since: Change, found: Pattern | None) -> None:
+    limits = Thresholds(error_rate_warn=0.05) if since.failed_before in (2, 3) else LIMITS
+    failed = since.failed_before + since.failed_after
+    figures = errors(since.before + since.after, failed, change=since)
+    decided = invocation_errors.verdict(figures, limits)
+    assert decided.reason == found
+    if found is Pattern.BEGAN_WITH_CHANGE:
+        assert decided.title.startswith("Errors began with version 7 at ")
+        assert decided.title.endswith(
+            f"{since.failed_after} of {since.after} failed since,"
+            f" {since.failed_before} of {since.before:,} before"
+        )
+    if found is Pattern.STOPPED_WITH_CHANGE:
+        assert decided.title.endswith(f"; none of the {since.after} since")
+        assert decided.status is not FAIL  # fixed already
+
+
+def test_failures_that_stopped_with_a_change_warn_instead_of_failing() -> None:
+    figures = errors(40, 10, change=change(20, 10, 20, 0))
+    assert invocation_errors.verdict(figures, LIMITS).status is WARN
+    assert invocation_errors.verdict(errors(40, 10), LIMITS).status is FAIL
+
+
+@pytest.mark.parametrize(
+    ("since", "step"),
+    [
+        (change(100, 0, 20, 3), "--function-version 6"),
+        (change(100, 0, 20, 3, old_version="$LATEST", new_version="8"), changes.ROLL_BACK.text),
+        (change(100, 0, 20, 3, old_version=None, new_version="8"), changes.ROLL_BACK.text),
+        (
+            change(100, 0, 20, 3, old_version="7", old_memory_mb=512, new_memory_mb=256),
+            "--memory-size 512",
+        ),
+    ],
+)
+def test_a_change_that_broke_the_function_is_rolled_back(since: Change, step: str) -> None:
+    figures = errors(120, 3, change=since)
+    advice = invocation_errors.advise(figures, invocation_errors.verdict(figures, LIMITS), window())
+    steps = [s.text for s in advice.steps]
+    assert steps[-2].startswith("Check: a dependency failing since")
+    assert step in steps[-1]
+    assert any(line.startswith("errors began with ") for line in advice.evidence)
+
+
+@pytest.mark.parametrize(
+    ("versions", "bad"),
+    [
+        ((VersionRuns("6", 100, 0), VersionRuns("7", 20, 5)), "7"),
+        ((VersionRuns("6", 100, 0), VersionRuns("7", 60, 3)), "7"),  # exactly 5 %
+        ((VersionRuns("6", 100, 0), VersionRuns("7", 61, 3)), None),
+        ((VersionRuns("6", 100, 0), VersionRuns("7", 20, 2)), None),  # two failures
+        # The other version must be calm: under 1 %.
+        ((VersionRuns("6", 111, 1), VersionRuns("7", 20, 5)), "7"),
+        ((VersionRuns("6", 100, 1), VersionRuns("7", 20, 5)), None),
+        # Both failing: a version is not the story.
+        ((VersionRuns("6", 20, 5), VersionRuns("7", 20, 5)), None),
+        # The failing one first, beside two healthy ones.
+        ((VersionRuns("5", 20, 6), VersionRuns("6", 50, 0), VersionRuns("7", 50, 0)), "5"),
+    ],
+)
+def test_a_version_that_fails_beside_a_healthy_one_is_named(
+    versions: tuple[VersionRuns, ...], bad: str | None
+) -> None:
+    runs = sum(v.runs for v in versions)
+    figures = errors(runs, sum(v.failed for v in versions), versions=versions)
+    decided = invocation_errors.verdict(figures, LIMITS)
+    if bad is None:
+        assert decided.reason is None
+        return
+    assert decided.reason == Pattern.ONE_VERSION_FAILING
+    assert decided.title.startswith(f"Errors only on version {bad}: ")
+    advice = invocation_errors.advise(figures, decided, window())
+    assert advice.evidence[1] == f"versions served side by side; the failures are version {bad}'s"
+    good = next(v.version for v in versions if v.version != bad)
+    assert f"--function-version {good} --routing-config" in advice.steps[-1].text
+
+
+@pytest.mark.parametrize(
+    ("failed", "handled", "status", "reason"),
+    [
+        (0, Handled(succeeded=1000, invocations=10, lines=14), WARN, Pattern.HANDLED_ERRORS),
+        (0, Handled(succeeded=1000, invocations=9, lines=14), OK, None),
+        (0, Handled(), OK, None),
+        # Already warning of failures: handled errors do not take the title.
+        (10, Handled(succeeded=990, invocations=500, lines=500), WARN, None),
+        (5, Handled(succeeded=995, invocations=10, lines=10), WARN, Pattern.HANDLED_ERRORS),
+    ],
+)
+def test_invocations_that_logged_errors_but_succeeded_warn_at_1_percent(
+    failed: int, handled: Handled, status: CheckStatus, reason: Pattern | None
+) -> None:
+    figures = errors(failed=failed, handled=handled)
+    decided = invocation_errors.verdict(figures, LIMITS)
+    assert (decided.status, decided.reason) == (status, reason)
+    advice = invocation_errors.advise(figures, decided, window())
+    said = any("at ERROR level in" in line for line in advice.evidence)
+    assert said is (reason is not None)
+    assert ('"ERROR"' in advice.steps[0].text) is (reason is not None)
+    if reason is not None:
+        assert decided.title.startswith(f"{handled.invocations} invocations logged errors")
+
+
+INIT = InitErrors(lines=6, signature="Runtime.ImportModuleError", last_ms=1_772_442_900_000)
+
+
+@pytest.mark.parametrize(
+    ("reported", "failed", "failed_in_init", "init", "status", "title", "leads"),
+    [
+        # Most failures failed in init: the deploy is the story, and leads when most fail.
+        (20, 10, 5, INIT, FAIL, "Deploy or init error: Runtime.ImportModuleError", True),
+        (21, 10, 5, INIT, FAIL, "Deploy or init error: Runtime.ImportModuleError", False),
+        (
+            20,
+            10,
+            10,
+            replace(INIT, restores=True),
+            FAIL,
+            "SnapStart restore error: Runtime.ImportModuleError",
+            True,
+        ),
+        # Fewer than half: an aside; the failures keep the title.
+        (20, 10, 4, INIT, FAIL, "10 of 20 invocations failed", False),
+        # An init error that failed nobody and was followed by success: recovered.
+        (1000, 0, 0, INIT, WARN, "Init error, recovered: Runtime.ImportModuleError", False),
+        (1000, 0, 0, replace(INIT, next_failed=True), WARN, "No failed invocations", False),
+        (1000, 5, 0, INIT, WARN, "Init error, recovered: Runtime.ImportModuleError", False),
+        (1000, 10, 0, INIT, WARN, "10 of 1,000 invocations failed", False),
+    ],
+)
+def test_init_errors_lead_the_report_only_when_most_failures_failed_in_init(
+    reported: int,
+    failed: int,
+    failed_in_init: int,
+    init: InitErrors,
+    status: CheckStatus,
+    title: str,
+    leads: bool,
+) -> None:
+    figures = errors(reported, failed, failed_in_init=failed_in_init, init=init)
+    decided = invocation_errors.verdict(figures, LIMITS)
+    assert (decided.status, decided.leads) == (status, leads)
+    assert decided.title.startswith(title)
+
+
+def test_an_init_error_aside_says_how_it_ended() -> None:
+    def aside(**changes: object) -> str:
+        figures = errors(1000, **changes)  # type: ignore[arg-type]
+        return invocation_errors.advise(
+            figures, invocation_errors.verdict(figures, LIMITS), window()
+        ).evidence[1]
+
+    assert aside(failed=10, failed_in_init=4, init=INIT).startswith(
+        "also 4 invocations failed in init (Runtime.ImportModuleError), the last at "
+    )
+    assert "the invocations that followed failed too" in aside(init=replace(INIT, next_failed=True))
+    assert aside(init=INIT).startswith(
+        "init error, then served: Runtime.ImportModuleError (6 lines"
+    )
+
+
+def test_the_evidence_under_the_count_comes_in_the_guide_s_order() -> None:
+    figures = errors(
+        200,
+        10,
+        types=(("Error", 10),),
+        message="Unauthorized",
+        failed_in_init=1,
+        init=INIT,
+        change=change(100, 0, 100, 10),
+        cold_only=True,
+        warm=150,
+        retries=invocation_errors.Retries(requests=3, runs=7, failed=2),
+        metric_errors=12.0,
+        metric_invocations=210.0,
+        last_modified="2026-03-02T09:00:00.000+0000",
+    )
+    decided = invocation_errors.verdict(figures, LIMITS)
+    advice = invocation_errors.advise(figures, decided, window())
+    starts = [line.split(" ")[0] for line in advice.evidence]
+    assert starts == [
+        "10",  # the count
+        "also",  # the init aside
+        "3",  # the retries
+        "every",  # cold starts only
+        "errors",  # began with the change
+        "a",  # an authorizer's denials
+        "CloudWatch",
+        "Error",
+    ]
+    steps = [step.text for step in advice.steps]
+    assert steps[0].startswith("aws logs start-query")  # a generic type has no search of its own
+    assert steps[-3] == invocation_errors.COLD_FIX.text
+    assert "get-function-event-invoke-config" in steps[-2]
+    assert steps[-1] == invocation_errors.KEEP_FAILED_EVENTS.text
+
+
+def test_a_deploy_that_cannot_start_says_when_the_function_last_changed() -> None:
+    figures = errors(
+        20, 10, types=(("Init.error", 10),), failed_in_init=10, init=INIT, last_modified="09:00"
+    )
+    advice = invocation_errors.advise(figures, invocation_errors.verdict(figures, LIMITS), window())
+    assert advice.evidence[-1] == "function last modified 09:00"
+    assert '"INIT_REPORT"' in advice.steps[0].text
+    assert "list-versions-by-function" in advice.steps[-2].text
+    assert advice.steps[-1] == invocation_errors.ROLL_BACK_DEPLOY
+
+
+# --- changes: what the invocations' order says --------------------------------------------
+
+
+def served(n: int, version: str, failed: int = 0, memory_mb: int | None = 512) -> list[Invocation]:
+    return [
+        Invocation(
+            f"v{version}-{memory_mb}-{i}",
+            start_ms=0,
+            version=version,
+            memory_size_mb=memory_mb,
+            reported=True,
+            status=Status.ERROR if i < failed else Status.SUCCESS,
+        )
+        for i in range(n)
+    ]
+
+
+def in_order(*groups: list[Invocation]) -> list[Invocation]:
+    runs = [inv for group in groups for inv in group]
+    for at, inv in enumerate(runs):
+        inv.start_ms = 1_772_442_900_000 + at * 1000
+    return runs
+
+
+def test_one_change_with_enough_runs_either_side_is_compared() -> None:
+    found, versions = changes.measure(in_order(served(5, "6"), served(5, "7", failed=3)))
+    assert versions == ()
+    assert found is not None
+    assert (found.before, found.failed_before, found.after, found.failed_after) == (5, 0, 5, 3)
+    assert found.what == "version 7"
+    too_few = changes.measure(in_order(served(4, "6"), served(5, "7", failed=3)))
+    assert too_few == (None, ())
+    memory = changes.measure(in_order(served(5, "7"), served(5, "7", memory_mb=1024)))[0]
+    assert memory is not None
+    assert memory.what == "memory 512 → 1024 MB"
+    unknown = changes.measure(in_order(served(5, "7", memory_mb=None), served(5, "7")))
+    assert unknown == (None, ())
+
+
+def test_still_failing_when_the_change_came_looks_at_the_last_quarter_before_it() -> None:
+    early = served(20, "6", failed=5)  # the first five failed, the last fifteen did not
+    found = changes.measure(in_order(early, served(20, "7")))[0]
+    assert found is not None
+    assert not found.failing_at_change
+    late = served(20, "6", failed=5)[::-1]  # the last five failed
+    found = changes.measure(in_order(late, served(20, "7")))[0]
+    assert found is not None
+    assert found.failing_at_change
+
+
+def test_versions_back_and_forth_are_compared_side_by_side() -> None:
+    runs = in_order(served(5, "6"), served(5, "7", failed=3), served(5, "6"))
+    assert changes.measure(runs) == (
+        None,
+        (VersionRuns("6", 10, 0), VersionRuns("7", 5, 3)),
+    )
+    few = in_order(served(5, "6"), served(4, "7", failed=3), served(5, "6"))
+    assert changes.measure(few) == (None, ())
