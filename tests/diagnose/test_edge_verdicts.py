@@ -155,6 +155,13 @@ def test_an_api_fails_at_its_share_of_5xx_and_when_it_gives_up(
     assert decided.title.startswith(title)
 
 
+def test_no_5xx_is_said_when_any_api_s_5xx_were_read() -> None:
+    read = Api(REST, requests=1000.0, errors=0.0)
+    unread = Api(HTTP)
+    assert api_gateway.verdict(in_front(unread, read), LIMITS).title == "2 APIs in front, no 5XX"
+    assert api_gateway.verdict(in_front(unread, unread), LIMITS).title == "2 APIs in front"
+
+
 def test_the_5xx_share_that_fails_is_a_setting() -> None:
     figures = in_front(Api(REST, requests=1000.0, errors=30.0))
     assert api_gateway.verdict(figures, Thresholds(api_5xx_ratio_fail=0.03)).status is FAIL
@@ -575,6 +582,7 @@ def test_a_change_that_broke_the_function_is_rolled_back(since: Change, step: st
         # The other version must be calm: under 1 %.
         ((VersionRuns("6", 111, 1), VersionRuns("7", 20, 5)), "7"),
         ((VersionRuns("6", 100, 1), VersionRuns("7", 20, 5)), None),
+        ((VersionRuns("5", 100, 1), VersionRuns("6", 100, 0), VersionRuns("7", 20, 5)), None),
         # Both failing: a version is not the story.
         ((VersionRuns("6", 20, 5), VersionRuns("7", 20, 5)), None),
         # The failing one first, beside two healthy ones.
@@ -772,10 +780,23 @@ def test_still_failing_when_the_change_came_looks_at_the_last_quarter_before_it(
     found = changes.measure(in_order(early, served(20, "7")))[0]
     assert found is not None
     assert not found.failing_at_change
-    late = served(20, "6", failed=5)[::-1]  # the last five failed
+    late = served(20, "6", failed=1)[::-1]  # the very last failed
     found = changes.measure(in_order(late, served(20, "7")))[0]
     assert found is not None
     assert found.failing_at_change
+
+
+def test_runs_without_a_start_are_placed_by_their_end() -> None:
+    """A run whose START line is outside the window is ordered, and a change dated, by its end."""
+    old = served(5, "6")
+    new = served(5, "7", failed=3)
+    for at, inv in enumerate([*new, *old]):
+        inv.start_ms = None
+        inv.end_ms = 1_772_442_960_000 + (at - 5 if at >= 5 else at + 5) * 1000
+    found = changes.measure([*new, *old])[0]
+    assert found is not None
+    assert (found.old_version, found.new_version, found.failed_after) == ("6", "7", 3)
+    assert found.at_ms == new[0].end_ms
 
 
 def test_versions_back_and_forth_are_compared_side_by_side() -> None:

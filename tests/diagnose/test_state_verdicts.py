@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from lambdalogs import FUNCTION, REGION
 
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.records import Classification, ErrorFamily, LineKind, ParsedLine
 from lambdatop.diagnose.checks import connection_pool, database, vpc
 from lambdatop.diagnose.checks.base import Verdict
 from lambdatop.diagnose.checks.database import Engine, Symptoms
@@ -176,6 +178,79 @@ def test_the_database_verdict(changes: dict[str, object], status: CheckStatus, t
     decided = database.verdict(db(**changes), LIMITS)
     assert decided.status is status
     assert decided.title == title
+
+
+def database_lines(*lines: tuple[str, str | None]) -> Evidence:
+    """Evidence of database error lines: (the words that gave each away, its endpoint)."""
+    found = [
+        Finding(
+            1_772_442_900_000 + i,
+            "2026/03/02/[$LATEST]abc",
+            f"r-{i}",
+            ParsedLine(
+                LineKind.APP,
+                f"ERROR {signature}",
+                classification=Classification(ErrorFamily.DATABASE, signature, endpoint=endpoint),
+            ),
+        )
+        for i, (signature, endpoint) in enumerate(lines)
+    ]
+    return Evidence(
+        function=FUNCTION,
+        region=REGION,
+        start_ms=None,
+        end_ms=None,
+        findings={ErrorFamily.DATABASE: found},
+        lines=100,
+    )
+
+
+FULL = ("sorry, too many clients already", PG)
+UNREACHABLE = ("could not connect to server: Connection refused", PG)
+CREDENTIALS = ("password authentication failed for user", PG)
+
+
+@pytest.mark.parametrize(
+    ("lines", "symptoms"),
+    [
+        ((FULL,), Symptoms(out_of_slots=True)),
+        # Half the lines "too many clients": full, and the rest say what else is wrong.
+        ((FULL, UNREACHABLE), Symptoms(out_of_slots=True, unreachable=True)),
+        ((FULL, UNREACHABLE, CREDENTIALS), Symptoms(unreachable=True, credentials=True)),
+        ((UNREACHABLE,), Symptoms(unreachable=True)),
+        # When the database is not mostly full, the full lines' own words count too.
+        (
+            (("Too many connections during query", PG), CREDENTIALS, CREDENTIALS),
+            Symptoms(credentials=True, slow=True),
+        ),
+        ((("canceling statement due to statement timeout", PG),), Symptoms(slow=True)),
+    ],
+)
+def test_how_the_database_failed_is_read_from_the_drivers_words(
+    lines: tuple[tuple[str, str | None], ...], symptoms: Symptoms
+) -> None:
+    assert database.measure(database_lines(*lines), LIMITS).symptoms == symptoms
+
+
+@pytest.mark.parametrize(
+    ("signature", "endpoint", "engine"),
+    [
+        ("redis.exceptions.ConnectionError", None, Engine.REDIS),
+        ("Connection refused", "orders.abc.0001.euw1.cache.amazonaws.com", Engine.REDIS),
+        ("Connection refused", "10.0.3.7:6379", Engine.REDIS),
+        ("MongoServerSelectionError", None, Engine.MONGO),
+        ("Connection refused", "docs.cluster-abc.eu-west-1.docdb.amazonaws.com", Engine.MONGO),
+        ("Connection refused", "cluster0.abc.mongodb.net", Engine.MONGO),
+        ("Connection refused", "10.0.3.7:27017", Engine.MONGO),
+        ("Connection refused", "10.0.3.7:5432", Engine.SQL),
+        ("Connection refused", None, Engine.SQL),
+    ],
+)
+def test_the_kind_of_database_is_told_by_its_words_name_or_port(
+    signature: str, endpoint: str | None, engine: Engine
+) -> None:
+    figures = database.measure(database_lines((signature, endpoint)), LIMITS)
+    assert figures.engine is engine
 
 
 def _fixes(symptoms: Symptoms, engine: Engine = Engine.SQL, in_vpc: bool = False) -> list[str]:
