@@ -8,7 +8,17 @@ import pytest
 from expect import run as run_check
 from lambdalogs import FUNCTION, REGION, Logs, evidence
 
-from lambdatop.core.records import ApiRoute, EventSource, Invocation, Status
+from lambdatop.core.pipeline import Finding
+from lambdatop.core.records import (
+    ApiRoute,
+    Classification,
+    ErrorFamily,
+    EventSource,
+    Invocation,
+    LineKind,
+    ParsedLine,
+    Status,
+)
 from lambdatop.core.store import ApiState
 from lambdatop.diagnose.checks import api_gateway, changes, event_source, invocation_errors
 from lambdatop.diagnose.checks.api_gateway import Api
@@ -543,6 +553,18 @@ def test_failures_began_or_stopped_with_a_change(since: Change, found: Pattern |
     if found is Pattern.STOPPED_WITH_CHANGE:
         assert decided.title.endswith(f"; none of the {since.after} since")
         assert decided.status is not FAIL  # fixed already
+    advice = invocation_errors.advise(figures, decided, window())
+    said = {line.split(" with ")[0] for line in advice.evidence if " with version 7 at " in line}
+    assert (
+        said
+        == {
+            Pattern.BEGAN_WITH_CHANGE: {"errors began"},
+            Pattern.STOPPED_WITH_CHANGE: {"failures stopped"},
+            None: set(),
+        }[found]
+    )
+    check = any(step.text.startswith("Check: a dependency failing since") for step in advice.steps)
+    assert check is (found is Pattern.BEGAN_WITH_CHANGE)
 
 
 def test_failures_that_stopped_with_a_change_warn_instead_of_failing() -> None:
@@ -807,3 +829,147 @@ def test_versions_back_and_forth_are_compared_side_by_side() -> None:
     )
     few = in_order(served(5, "6"), served(4, "7", failed=3), served(5, "6"))
     assert changes.measure(few) == (None, ())
+
+
+# --- invocation_errors: what the invocations and their lines measure -------------------------
+
+T = 1_772_442_900_000
+
+
+def started(
+    request_id: str,
+    *,
+    failed: bool = False,
+    cold: bool = False,
+    stream: str = "env-1",
+    start_ms: int | None = T,
+    end_ms: int | None = T + 500,
+    error_type: str | None = None,
+    families: set[ErrorFamily] | None = None,
+) -> Invocation:
+    return Invocation(
+        request_id,
+        stream=stream,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        duration_ms=500.0,
+        init_ms=800.0 if cold else None,
+        status=Status.ERROR if failed else Status.SUCCESS,
+        error_type=error_type,
+        reported=True,
+        families=families or set(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("cold_failures", "warm_failures", "warm", "init_family", "cold_only"),
+    [
+        (3, 0, 5, False, True),
+        (2, 0, 5, False, False),  # two failures say nothing
+        (3, 0, 4, False, False),  # too few warm runs to compare
+        (3, 1, 5, False, False),  # a warm one failed too
+        (3, 0, 5, True, False),  # failed in init: the deploy is that story
+    ],
+)
+def test_failures_only_on_cold_starts_are_told_apart(
+    cold_failures: int, warm_failures: int, warm: int, init_family: bool, cold_only: bool
+) -> None:
+    families = {ErrorFamily.INIT} if init_family else set()
+    runs = [
+        *(
+            started(f"c-{i}", failed=True, cold=True, families=families if i == 0 else None)
+            for i in range(cold_failures)
+        ),
+        *(started(f"w-{i}", failed=True) for i in range(warm_failures)),
+        *(started(f"s-{i}") for i in range(warm)),
+    ]
+    figures = invocation_errors.measure(window(*runs), LIMITS)
+    assert figures.cold_only is cold_only
+    assert figures.warm == warm + warm_failures
+
+
+def init_line(at_ms: int, stream: str = "env-1") -> Finding:
+    line = ParsedLine(
+        LineKind.INIT_REPORT,
+        "INIT_REPORT Init Duration: 9999.71 ms Phase: init Status: timeout",
+        classification=Classification(ErrorFamily.INIT, "Init.timeout"),
+    )
+    return Finding(at_ms, stream, None, line)
+
+
+def test_an_init_error_is_followed_by_the_next_run_of_its_environment() -> None:
+    runs = [
+        # Ended at the very moment of the init line: it counts as after it, and it failed.
+        started("a", failed=True, stream="env-1", start_ms=T - 900, end_ms=T),
+        started("b", stream="env-1", start_ms=T + 100, end_ms=T + 600),
+        # In env-2, the run with no START (placed by its end) comes after the one that has one.
+        started("c", failed=True, stream="env-2", start_ms=None, end_ms=T + 5_000),
+        started("d", stream="env-2", start_ms=T + 1_000, end_ms=T + 2_000),
+        *(started(f"s-{i}", stream="env-3") for i in range(20)),
+    ]
+    ev = window(*runs)
+    ev.findings = {ErrorFamily.INIT: [init_line(T, "env-1")]}
+    assert invocation_errors.measure(ev, LIMITS).init == InitErrors(
+        1, "Init.timeout", T, False, True
+    )
+    ev.findings = {ErrorFamily.INIT: [init_line(T, "env-2")]}
+    init = invocation_errors.measure(ev, LIMITS).init
+    assert init is not None
+    assert not init.next_failed
+    # Followed by a failure once in two: not most of them.
+    ev.findings = {ErrorFamily.INIT: [init_line(T, "env-1"), init_line(T, "env-2")]}
+    init = invocation_errors.measure(ev, LIMITS).init
+    assert init is not None
+    assert not init.next_failed
+
+
+def failure(request_id: str, text: str, error_type: str = "Error") -> Finding:
+    line = ParsedLine(LineKind.APP, text, request_id, error_type=error_type, unhandled=True)
+    return Finding(T, "env-1", request_id, line)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        # Most of the failures carry the message: it names the generic type.
+        (
+            [
+                failure(f"r-{i}", '{"errorType":"Error","errorMessage":"Unauthorized"}')
+                for i in range(3)
+            ],
+            "Unauthorized",
+        ),
+        # A message at the very start of the line, after the type.
+        (
+            [failure(f"r-{i}", "Error: Unauthorized\n    at handler") for i in range(3)],
+            "Unauthorized",
+        ),
+        # Lines of another type in the same invocations do not vote.
+        (
+            [
+                failure("r-0", "Error: Unauthorized"),
+                failure("r-1", "Error: Unauthorized"),
+                *(failure("r-2", "TypeError: boom", "TypeError") for _ in range(3)),
+            ],
+            "Unauthorized",
+        ),
+        # Half is not most.
+        ([failure("r-0", "Error: a"), failure("r-1", "Error: b")], None),
+        (
+            [
+                failure("r-0", "Error: a"),
+                failure("r-1", "Error: a"),
+                failure("r-2", "Error: b"),
+                failure("r-3", "Error: b"),
+            ],
+            None,
+        ),
+    ],
+)
+def test_a_generic_error_is_named_by_the_message_most_of_its_failures_carry(
+    lines: list[Finding], message: str | None
+) -> None:
+    ids = sorted({f.request_id for f in lines if f.request_id})
+    ev = window(*(started(rid, failed=True, error_type="Error") for rid in ids))
+    ev.failures = lines
+    assert invocation_errors.measure(ev, LIMITS).message == message
