@@ -11,7 +11,7 @@ from lambdatop.core.classify import is_connection_limit
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily
 from lambdatop.diagnose.checks.base import Advice, Verdict
-from lambdatop.diagnose.checks.hits import Hits, hits, logs_missing
+from lambdatop.diagnose.checks.hits import Hits, hits, nothing_found
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import COPED, samples
@@ -101,11 +101,9 @@ def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
 
 
 def verdict(f: PoolFigures, limits: Thresholds) -> Verdict:
-    missing = logs_missing(f.logs_read, f.lines)
-    if missing is not None:
-        return missing
-    if not f.hits.lines:
-        return Verdict(CheckStatus.OK, "No connection-pool exhaustion in the logs")
+    quiet = nothing_found(f.logs_read, f.lines, f.hits, "No connection-pool exhaustion in the logs")
+    if quiet is not None:
+        return quiet
     if f.pool_full:
         return Verdict(f.hits.status(limits), f"Connection pool exhausted: {f.signature}")
     return Verdict(f.hits.status(limits), "The database refuses new connections: too many clients")

@@ -10,7 +10,7 @@ from lambdatop.core.classify import is_connection_limit
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily
 from lambdatop.diagnose.checks.base import Advice, Verdict
-from lambdatop.diagnose.checks.hits import Hits, hits, logs_missing
+from lambdatop.diagnose.checks.hits import Hits, hits, nothing_found
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import COPED, samples
@@ -120,11 +120,11 @@ def measure(ev: Evidence, limits: Thresholds) -> DatabaseFigures:
 
 
 def verdict(f: DatabaseFigures, limits: Thresholds) -> Verdict:
-    missing = logs_missing(f.logs_read, f.lines)
-    if missing is not None:
-        return missing
-    if not f.hits.lines:
-        return Verdict(CheckStatus.OK, "No database connectivity errors in the logs")
+    quiet = nothing_found(
+        f.logs_read, f.lines, f.hits, "No database connectivity errors in the logs"
+    )
+    if quiet is not None:
+        return quiet
     where = f" ({f.endpoint})" if f.endpoint else ""
     return Verdict(f.hits.status(limits), f"Database errors: {f.signatures[0][0]}{where}")
 

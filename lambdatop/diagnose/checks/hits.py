@@ -73,10 +73,12 @@ def _affected_ids(ev: Evidence, found: list[Finding]) -> set[str]:
     return affected
 
 
-def logs_missing(read: bool, lines: int) -> Verdict | None:
-    """Without log lines there is nothing to find, and finding nothing would read as `ok`."""
-    if read and lines:
-        return None
-    return Verdict(
-        CheckStatus.UNKNOWN, "Logs not read" if not read else "No log lines in the window"
-    )
+def nothing_found(read: bool, lines: int, hits: Hits, none: str) -> Verdict | None:
+    """The verdict when there is nothing to decide on: no log lines to look in (`unknown`:
+    finding nothing would read as `ok`), or none of the lines the check looks for (`ok`)."""
+    if not read or not lines:
+        title = "Logs not read" if not read else "No log lines in the window"
+        return Verdict(CheckStatus.UNKNOWN, title)
+    if not hits.lines:
+        return Verdict(CheckStatus.OK, none)
+    return None
