@@ -77,18 +77,3 @@ class Check(Generic[Figures]):
             leads=verdict.leads,
             growth=advice.growth,
         )
-
-
-def legacy(
-    check_id: str, plane: Plane, run: Callable[[Evidence, Thresholds], CheckResult]
-) -> Check[CheckResult]:
-    """A check not yet split into its three parts, run whole (to be removed once every check
-    is reshaped)."""
-
-    def verdict(result: CheckResult, _: Thresholds) -> Verdict:
-        return Verdict(result.status, result.title, None, tuple(result.caused_by), result.leads)
-
-    def advise(result: CheckResult, _: Verdict, __: Evidence) -> Advice:
-        return Advice(result.evidence, result.steps)
-
-    return Check(check_id, plane, run, verdict, advise)
