@@ -10,6 +10,10 @@ PRICE_PER_METRIC = 0.01 / 1000
 """GetMetricData: per metric requested (each query of a call), no free tier."""
 PRICE_PER_TRACE = 0.50 / 1_000_000
 """X-Ray: per trace retrieved or scanned (after a free million a month; not deducted here)."""
+PRICE_PER_LIVE_TAIL_MINUTE = 0.01
+"""Live Tail: "Live Tail sessions incur charges by session usage time, per minute" (the AWS CLI
+reference for start-live-tail); $0.01 a minute on the CloudWatch pricing page, after "1,800
+minutes of Live Tail usage per month" free (not deducted here)."""
 
 
 @dataclass(slots=True)
@@ -23,6 +27,10 @@ class Ledger:
     traces_retrieved: int = 0
     events_downloaded: int = 0
     """Log events returned by FilterLogEvents, duplicates included."""
+    live_tail_seconds: float = 0.0
+    """Time Live Tail sessions were open, all sessions summed."""
+    live_tail_sessions: int = 0
+    """Live Tail sessions open now."""
 
     def record_call(self, service: str, operation: str, params: dict[str, object]) -> None:
         self.calls[f"{service}.{operation}"] += 1
@@ -45,19 +53,40 @@ class Ledger:
     def record_events(self, n: int) -> None:
         self.events_downloaded += n
 
+    def record_live_tail(self, seconds: float) -> None:
+        self.live_tail_seconds += seconds
+
+    def live_tail_opened(self) -> None:
+        self.live_tail_sessions += 1
+
+    def live_tail_closed(self) -> None:
+        self.live_tail_sessions = max(0, self.live_tail_sessions - 1)
+
+    @property
+    def live_tail_usd_per_minute(self) -> float:
+        """What the sessions open now cost, each minute they stay open."""
+        return self.live_tail_sessions * PRICE_PER_LIVE_TAIL_MINUTE
+
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
 
     @property
     def cost_usd(self) -> float:
-        return self.metrics_requested * PRICE_PER_METRIC + self.traces_retrieved * PRICE_PER_TRACE
+        return (
+            self.metrics_requested * PRICE_PER_METRIC
+            + self.traces_retrieved * PRICE_PER_TRACE
+            + self.live_tail_seconds / 60 * PRICE_PER_LIVE_TAIL_MINUTE
+        )
 
     def lines(self) -> list[str]:
         """A summary for a person: calls per operation and the estimated cost."""
         out = [f"{name}: {n:,}" for name, n in sorted(self.calls.items())]
+        live = ""
+        if self.live_tail_seconds:
+            live = f", {self.live_tail_seconds / 60:,.1f} min of Live Tail"
         out.append(
             f"{self.metrics_requested:,} metrics requested, {self.traces_retrieved:,} traces "
-            f"retrieved: about ${self.cost_usd:.4f}"
+            f"retrieved{live}: about ${self.cost_usd:.4f}"
         )
         return out

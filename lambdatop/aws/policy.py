@@ -21,6 +21,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "logs": {
         "FilterLogEvents": "logs:FilterLogEvents",
         "DescribeLogStreams": "logs:DescribeLogStreams",
+        # Read-only: it streams a group's events (opt-in, `--live-tail`; billed per minute).
+        "StartLiveTail": "logs:StartLiveTail",
     },
     "cloudwatch": {
         "GetMetricData": "cloudwatch:GetMetricData",

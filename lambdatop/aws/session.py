@@ -93,6 +93,9 @@ class Aws:
             read_timeout=patience.read_timeout,
             max_pool_connections=10,
             user_agent_extra="lambdatop",
+            # StartLiveTail's host prefix (`stream-`) would be put before an explicit endpoint's
+            # host (an emulator's 127.0.0.1): the endpoint given is the one to use.
+            inject_host_prefix=target.endpoint_url is None,
         )
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
