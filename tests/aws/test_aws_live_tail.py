@@ -17,8 +17,8 @@ from typing import Any
 
 import awsseed
 import pytest
-from botocore.exceptions import ClientError
 from awsmoto import ACCOUNT, MotoAccount
+from botocore.exceptions import ClientError
 from livetaild import (
     Drop,
     Hold,
