@@ -48,6 +48,16 @@ def _add_aws(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_live_tail(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--live-tail",
+        action="store_true",
+        default=None,
+        help="stream logs with CloudWatch Live Tail, billed about $0.01 a minute a session "
+        "(default: poll; or live_tail in the config file)",
+    )
+
+
 def monitor_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lambdatop",
@@ -84,6 +94,7 @@ $XDG_CONFIG_HOME/lambdatop/config.toml (see the README)."""
     parser.add_argument(
         "--demo", action="store_true", help="run against a simulated account on this machine"
     )
+    _add_live_tail(parser)
     _add_aws(parser)
     return parser
 
@@ -172,6 +183,7 @@ Ctrl-C ends --follow cleanly (exit 0)."""
         "--filter", metavar="TERM", help="only events matching this CloudWatch filter term"
     )
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
+    _add_live_tail(parser)
     _add_aws(parser)
     return parser
 

@@ -7,6 +7,7 @@ or the path in `LAMBDATOP_CONFIG`. Example:
     refresh = 2.0           # seconds between screen refreshes
     window = "1h"           # 15m, 1h, 3h or 12h
     theme = "textual-dark"
+    live_tail = false       # logs by CloudWatch Live Tail (about $0.01 a minute a session)
 
     [thresholds]
     error_rate_fail = 0.05
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     tail_lines: int = Field(5000, ge=100, le=100_000)
     """Log lines kept per function for the live tail."""
+    live_tail: bool = False
+    """Follow logs with CloudWatch Live Tail sessions (pushed, billed per minute of session)
+    instead of polling FilterLogEvents: for the monitor and `lambdatop tail`."""
 
     @field_validator("window")
     @classmethod

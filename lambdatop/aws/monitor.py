@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from lambdatop.aws.errors import describe
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.inventory import InventoryPoller
+from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
@@ -39,6 +40,12 @@ OTHER_LOG_INTERVAL = (15.0, 60.0)
 """An opened function off screen keeps following, slower: a focus change catches it up."""
 OTHER_TRACES_SLOWER = 3
 """An opened function off screen asks for traces this many times less often."""
+LIVE_TAIL_SESSIONS = 5
+"""Live Tail sessions one lambdatop opens at most: a third of the account's default quota
+("15 concurrent Live Tail sessions" per account, CloudWatch Logs quotas), which colleagues'
+consoles share. Functions opened beyond it are polled."""
+LIVE_TAIL_POLL_S = 1.0
+"""Live Tail pushes an update a second; handing it on costs no AWS call."""
 
 
 class Monitor:
@@ -52,8 +59,12 @@ class Monitor:
         window_s: float = 3600.0,
         clock: Clock = time.time,
         rng: random.Random | None = None,
+        live_tail: bool = False,
     ) -> None:
         self.aws = aws
+        self.live_tail = live_tail
+        """Follow logs with Live Tail sessions (billed per minute) rather than by polling."""
+        self._live_tails: dict[str, LiveTail] = {}
         self.store = store
         self.window_s = window_s
         self.clock = clock
@@ -152,6 +163,9 @@ class Monitor:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 task.result()
         self._tasks.clear()
+        for live in self._live_tails.values():
+            await live.close()
+        self._live_tails.clear()
         await self.aws.close()
 
     # --- loops ---
@@ -199,6 +213,22 @@ class Monitor:
     def _sync_ledger(self) -> None:
         self.store.api_calls = self.aws.ledger.total_calls
         self.store.cost_usd = self.aws.ledger.cost_usd
+        self.store.live_tail_usd_per_minute = self.aws.ledger.live_tail_usd_per_minute
+
+    def _log_source(self, name: str, group: str, start_ms: int) -> LogTail | LiveTail:
+        """Live Tail when asked for and a session is free; else the polling tail."""
+        old = self._live_tails.pop(name, None)
+        if old is not None:
+            asyncio.get_running_loop().create_task(old.close())
+        if self.live_tail and len(self._live_tails) < LIVE_TAIL_SESSIONS:
+            live = LiveTail(
+                self.aws, group, start_ms, clock=self.clock, max_initial_events=BACKFILL_EVENTS
+            )
+            self._live_tails[name] = live
+            return live
+        return LogTail(
+            self.aws, group, start_ms, clock=self.clock, max_initial_events=BACKFILL_EVENTS
+        )
 
     def _detail_once(self, name: str) -> Callable[[], Awaitable[float | None]]:
         async def tick() -> float | None:
@@ -208,7 +238,7 @@ class Monitor:
         return tick
 
     def _log_ticker(self, state: FunctionState) -> Callable[[], Awaitable[float]]:
-        tail: LogTail | None = None
+        tail: LogTail | LiveTail | None = None
         outage_since: float | None = None
         quiet = 0
 
@@ -219,13 +249,7 @@ class Monitor:
             )
             if tail is None or tail.log_group != group:
                 start = int((self.clock() - min(self.window_s, BACKFILL_S)) * 1000)
-                tail = LogTail(
-                    self.aws,
-                    group,
-                    start,
-                    clock=self.clock,
-                    max_initial_events=BACKFILL_EVENTS,
-                )
+                tail = self._log_source(state.name, group, start)
             try:
                 events = await tail.poll()
             except Exception:
@@ -247,6 +271,11 @@ class Monitor:
                 tail.truncated_before_ms = None
             state.add_events(events)
             state.log_group_missing = not tail.group_exists
+            if isinstance(tail, LiveTail):
+                state.log_source = "Live Tail"
+                if tail.sampled:
+                    state.log_source += " · SAMPLED by AWS: over 500 lines/s, a sample shown"
+                return LIVE_TAIL_POLL_S
             low, high = FOCUSED_LOG_INTERVAL if self.focus == state.name else OTHER_LOG_INTERVAL
             quiet = 0 if events else quiet + 1
             return min(high, low * (1.5**quiet))

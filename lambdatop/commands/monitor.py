@@ -18,7 +18,8 @@ def _settings(args: argparse.Namespace) -> Settings | None:
     try:
         # `lambdatop demo` has neither option: the settings file's or the defaults then.
         refresh, window = getattr(args, "refresh", None), getattr(args, "window", None)
-        return load_settings(refresh=refresh, window=window)
+        live_tail = getattr(args, "live_tail", None)
+        return load_settings(refresh=refresh, window=window, live_tail=live_tail)
     except ConfigError as error:
         fail(str(error))
         return None
@@ -28,7 +29,7 @@ def _run_app(aws: Aws, functions: list[str], settings: Settings) -> int:
     from lambdatop.ui.app import LambdatopApp
 
     store = Store(tail_lines=settings.tail_lines)
-    monitor = Monitor(aws, store)
+    monitor = Monitor(aws, store, live_tail=settings.live_tail)
     app = LambdatopApp(
         store,
         monitor,
@@ -93,6 +94,10 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
         from lambdatop.demo.simulated_account import SimulatedAccount
     except ImportError as error:
         return fail(f"the simulated account needs the demo extra ({error.name})")
+    if settings.live_tail:
+        # moto's StartLiveTail answers one snapshot and closes: there is no stream to follow.
+        print("note: the simulated account has no Live Tail stream; its logs are polled")
+        settings = settings.model_copy(update={"live_tail": False})
     speed = getattr(args, "speed", 1.0)
     scenarios = getattr(args, "scenario", None)
     port = getattr(args, "port", 0)

@@ -15,9 +15,10 @@ from typing import TextIO
 from lambdatop.aws.errors import describe
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.inventory import function_details
+from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
-from lambdatop.cli import EXIT_OK, EXIT_USAGE, colour_wanted, fail
+from lambdatop.cli import EXIT_OK, colour_wanted, fail
 from lambdatop.core.parse import parse
 from lambdatop.core.records import Level, LogEvent
 from lambdatop.core.sanitize import clean
@@ -31,6 +32,7 @@ _LEVEL_COLOUR = {
     Level.TRACE: "\x1b[2m",
 }
 IDLE_MAX_S = 5.0
+LIVE_POLL_S = 0.5
 
 
 def run_tail(args: argparse.Namespace) -> int:
@@ -38,6 +40,15 @@ def run_tail(args: argparse.Namespace) -> int:
         since_s = parse_duration(args.since)
     except ValueError as error:
         return fail(f"--since: {error}")
+    if args.live_tail is None:
+        from lambdatop.config import ConfigError, load_settings
+
+        try:
+            args.live_tail = load_settings().live_tail
+        except ConfigError as error:
+            return fail(str(error))
+    if args.live_tail and not args.follow:
+        args.live_tail = False  # Live Tail only streams what comes: the history is read anyway
     target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
     colour = args.format == "text" and colour_wanted("auto")
     try:
@@ -63,32 +74,58 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
             if trouble.kind != "denied":
                 return fail(trouble.final)
             group = f"/aws/lambda/{args.function}"  # may read logs without lambda:Get*
-        tail = LogTail(aws, group, int((time.time() - since_s) * 1000), filter_pattern=args.filter)
-        backoff = Backoff()
-        quiet = 0
-        while True:
-            try:
-                events = await tail.poll()
-            except Exception as error:  # noqa: BLE001 - say it, back off, carry on
-                trouble = describe(error, "CloudWatch Logs")
-                if not args.follow:
-                    return fail(trouble.final)
-                delay = backoff.next_delay()
-                sys.stderr.write(f"lambdatop: {trouble.message} (retry in {delay:.0f} s)\n")
-            else:
-                backoff.success()
-                _print(events, args.format, colour, sys.stdout)
-                if not args.follow:
-                    if not tail.group_exists:
-                        sys.stderr.write(f"lambdatop: log group {group} does not exist\n")
-                    return EXIT_OK
-                quiet = 0 if events else quiet + 1
-                delay = min(IDLE_MAX_S, 1.0 * 1.3**quiet)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            if stop.is_set():
+        start_ms = int((time.time() - since_s) * 1000)
+        tail: LogTail | LiveTail
+        if args.live_tail:
+            tail = LiveTail(aws, group, start_ms, filter_pattern=args.filter)
+        else:
+            tail = LogTail(aws, group, start_ms, filter_pattern=args.filter)
+        try:
+            return await _follow(tail, args, colour, stop)
+        finally:
+            if isinstance(tail, LiveTail):
+                await tail.close()
+
+
+async def _follow(
+    tail: LogTail | LiveTail, args: argparse.Namespace, colour: bool, stop: asyncio.Event
+) -> int:
+    """Print what the tail hands on until stopped (or once, without --follow)."""
+    backoff = Backoff()
+    quiet = 0
+    sampled = False
+    while True:
+        try:
+            events = await tail.poll()
+        except Exception as error:  # noqa: BLE001 - say it, back off, carry on
+            trouble = describe(error, "CloudWatch Logs")
+            if not args.follow:
+                return fail(trouble.final)
+            delay = backoff.next_delay()
+            sys.stderr.write(f"lambdatop: {trouble.message} (retry in {delay:.0f} s)\n")
+        else:
+            backoff.success()
+            _print(events, args.format, colour, sys.stdout)
+            if not args.follow:
+                if not tail.group_exists:
+                    sys.stderr.write(f"lambdatop: log group {tail.log_group} does not exist\n")
                 return EXIT_OK
-    return EXIT_USAGE
+            quiet = 0 if events else quiet + 1
+            delay = min(IDLE_MAX_S, 1.0 * 1.3**quiet)
+        if isinstance(tail, LiveTail):
+            delay = LIVE_POLL_S  # pushed: handing it on costs no call
+            if tail.sampled != sampled:
+                sampled = tail.sampled
+                sys.stderr.write(
+                    "lambdatop: note: Live Tail is sampling (over 500 matching events a second):"
+                    " lines are a sample\n"
+                    if sampled
+                    else "lambdatop: note: Live Tail stopped sampling: every line again\n"
+                )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        if stop.is_set():
+            return EXIT_OK
 
 
 def _print(events: list[LogEvent], form: str, colour: bool, out: TextIO) -> None:

@@ -73,6 +73,8 @@ class FunctionState:
         self.event_sources: list[EventSource] | None = None
         self.log_group_missing = False
         """The log group does not exist (yet): the function never logged, or logs elsewhere."""
+        self.log_source: str | None = None
+        """How the log lines come when not by polling: `Live Tail`, and whether AWS samples."""
         self.log_format_seen: str | None = None
         """`Text` or `JSON`, as the platform lines show it (emulators drop LoggingConfig)."""
         self.apis: dict[str, ApiState] | None = None
@@ -155,6 +157,8 @@ class Store:
         self.health: dict[SourceKey, SourceHealth] = {}
         self.api_calls = 0
         self.cost_usd = 0.0
+        self.live_tail_usd_per_minute = 0.0
+        """What the Live Tail sessions open now add each minute."""
         self.profile: str | None = None
         self.region: str | None = None
         self.endpoint_url: str | None = None

@@ -17,6 +17,7 @@ from typing import Any
 
 import awsseed
 import pytest
+from awsfakes import until
 from awsmoto import ACCOUNT, MotoAccount
 from botocore.exceptions import ClientError
 from livetaild import (
@@ -32,10 +33,12 @@ from livetaild import (
 
 from lambdatop.aws.errors import describe
 from lambdatop.aws.ledger import PRICE_PER_LIVE_TAIL_MINUTE
+from lambdatop.aws.monitor import LIVE_TAIL_SESSIONS, Monitor
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.livetail import QUOTA_WAIT_S, LiveTail
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core.records import LogEvent
+from lambdatop.core.store import Store
 
 GROUP = "/aws/lambda/checkout"
 STREAM = "2026/12/07/[$LATEST]0a1b2c3d4e5f"
@@ -295,3 +298,54 @@ async def test_session_minutes_are_in_the_cost(
         await tail.close()
     assert ledger.live_tail_seconds == pytest.approx(90.0)
     assert ledger.cost_usd == pytest.approx(1.5 * PRICE_PER_LIVE_TAIL_MINUTE, rel=0.01)
+
+
+async def test_the_monitor_feeds_the_log_pane_from_live_tail_and_says_its_price_and_sampling(
+    moto: MotoAccount, double: LiveTailDouble, aws_via_double: Aws
+) -> None:
+    now = int(time.time() * 1000)
+    busy = put(moto, ["ERROR boom", "busy"], now)
+    calm_again = Hold()
+    double.sessions = [
+        [
+            session_start([GROUP]),
+            session_update(busy, sampled=True),
+            calm_again,
+            session_update([]),
+            Hold(),
+        ]
+    ]
+    store = Store()
+    monitor = Monitor(aws_via_double, store, live_tail=True)
+    try:
+        state = monitor.watch("checkout")
+        await until(lambda: store.live_tail_usd_per_minute > 0, what="a session priced")
+        await until(lambda: "SAMPLED" in (state.log_source or ""), what="sampling said")
+        await until(lambda: state.tail_total >= 2, what="the lines")
+        assert store.live_tail_usd_per_minute == pytest.approx(PRICE_PER_LIVE_TAIL_MINUTE)
+        calm_again.release.set()
+        await until(lambda: state.log_source == "Live Tail", what="sampling over")
+    finally:
+        await monitor.stop()
+    assert sorted(r.event.message for r in state.tail) == ["ERROR boom", "busy"]
+    assert aws_via_double.ledger.live_tail_sessions == 0, "stop() ends the session"
+
+
+async def test_the_monitor_opens_live_tail_sessions_up_to_its_share_of_the_quota(
+    moto: MotoAccount, double: LiveTailDouble, aws_via_double: Aws
+) -> None:
+    store = Store()
+    monitor = Monitor(aws_via_double, store, live_tail=True)
+    names = [f"fn-{i}" for i in range(LIVE_TAIL_SESSIONS + 2)]
+    try:
+        for name in names:
+            monitor.watch(name)
+        await until(lambda: len(double.requests) == LIVE_TAIL_SESSIONS, what="the sessions")
+        await until(
+            lambda: all(store.health.get(f"logs:{n}") for n in names), what="every log read"
+        )
+    finally:
+        await monitor.stop()
+    assert len(double.requests) == LIVE_TAIL_SESSIONS, "the others are polled"
+    polled = [n for n in names if store.function(n).log_source is None]
+    assert len(polled) == 2

@@ -176,6 +176,8 @@ class IncidentScreen(StoreScreen):
         title = f"Log · {safe(group)}"
         if state.log_group_missing:
             title += " (no such log group yet)"
+        if state.log_source:
+            title += f" · {state.log_source}"
         title += f" · times UTC · {source_age(store, SourceKey.logs(function), now)}"
         # A str border title is markup (and textual.markup.escape misses `[ERROR]`): use Text.
         log.border_title = Text(title)

@@ -70,6 +70,8 @@ class StatusLine(Horizontal):
         text.append(f"{safe(where)} · {safe(store.region or '?')}", "bold")
         text.append(f" · window {window} (+/-)")
         text.append(f" · {store.api_calls:,} API calls · ~${store.cost_usd:.4f}")
+        if store.live_tail_usd_per_minute:
+            text.append(f" + Live Tail ${store.live_tail_usd_per_minute:.2f}/min")
         if extra:
             text.append(f" · {extra}")
         if text != self._shown:
