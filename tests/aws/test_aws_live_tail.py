@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -349,3 +352,68 @@ async def test_the_monitor_opens_live_tail_sessions_up_to_its_share_of_the_quota
     assert len(double.requests) == LIVE_TAIL_SESSIONS, "the others are polled"
     polled = [n for n in names if store.function(n).log_source is None]
     assert len(polled) == 2
+
+
+async def test_lambdatop_tail_live_tail_prints_each_line_once_and_says_when_aws_samples(
+    moto: MotoAccount, double: LiveTailDouble
+) -> None:
+    """The command itself: history, a sampled session that times out, a gap, the next one."""
+    awsseed.function(moto, "checkout")
+    now = int(time.time() * 1000)
+    history = put(moto, ["START history"], now - 60_000)
+    first = put(moto, ["first session"], now - 1_000)
+    gap_written = Hold()
+    double.sessions = [
+        [session_start([GROUP]), session_update(first, sampled=True), gap_written, timeout()],
+    ]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "lambdatop",
+        "tail",
+        "checkout",
+        "--follow",
+        "--live-tail",
+        "--since",
+        "5m",
+        "--format",
+        "jsonl",
+        "--endpoint-url",
+        double.url,
+        env=moto.env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    printed: list[str] = []
+
+    async def read_until(count: int) -> None:
+        assert process.stdout is not None
+        async with asyncio.timeout(30):
+            while len(printed) < count:
+                line = await process.stdout.readline()
+                if not line:
+                    assert process.stderr is not None
+                    detail = (await process.stderr.read()).decode()
+                    raise AssertionError(f"the command ended early: {detail}")
+                printed.append(json.loads(line)["message"])
+
+    try:
+        await read_until(2)
+        gap = put(moto, ["written between sessions"], now)
+        second = put(moto, ["second session"], now + 1)
+        double.sessions.append(
+            [session_start([GROUP], "s-2"), session_update(first + second), Hold()]
+        )
+        gap_written.release.set()
+        await read_until(4)
+    finally:
+        process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(30):
+            code = await process.wait()
+        errors = (await process.stderr.read()).decode()
+    assert code == 0
+    assert sorted(printed) == sorted(messages_of(history + first + gap + second))
+    assert "Live Tail is sampling" in errors
+    assert "Traceback" not in errors
