@@ -128,7 +128,8 @@ def _root_cause(summary: dict[str, Any]) -> str | None:
                         place = where
                         if entity.get("Name") and entity.get("Name") != where:
                             place = f"{where}: {entity.get('Name')}"
-                        return one_line(f"{place}: {name} {message}".strip(), 200)
+                        what = " ".join(str(part) for part in (name, message) if part)
+                        return one_line(f"{place}: {what}", 200)
                 if key == "ResponseTimeRootCauses" and service.get("EntityPath"):
                     path = [str(_dict(e).get("Name") or "?") for e in service["EntityPath"]]
                     return one_line(f"slow: {' → '.join(path)}", 200)

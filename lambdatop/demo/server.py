@@ -1,7 +1,9 @@
 """moto in server mode, in this process, on 127.0.0.1.
 
 moto's state lives in module-level backends shared by every server in the process, so a
-simulated account owns the process's moto state while it runs.
+simulated account owns the process's moto state while it runs. moto's application is served as
+moto's own ThreadedMotoServer serves it, behind one layer of the demo's: GetTraceSummaries
+filled in as X-Ray fills it (`xray_summaries`).
 """
 
 from __future__ import annotations
@@ -9,18 +11,27 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+import threading
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from lambdatop.demo.xray_summaries import TraceSummaries
 
 LOOPBACK = "127.0.0.1"
 
 
 class MotoServer:
-    """Start and stop a ThreadedMotoServer, leaving no thread or bound port behind."""
+    """Start and stop moto's server, leaving no thread or bound port behind."""
 
     def __init__(self, port: int = 0) -> None:
         self._requested_port = port
-        self._server: ThreadedMotoServer | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
         self.host = LOOPBACK
         self.port = 0
 
@@ -36,22 +47,27 @@ class MotoServer:
         # the client gets its 500 and says so in one line). None of it is for our stderr.
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         if self._requested_port and not port_is_free(self._requested_port):
-            # The server's thread would fail to bind and `start()` wait for it for ever.
             raise OSError(errno.EADDRINUSE, f"port {self._requested_port} is in use")
-        server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._requested_port, verbose=False)
-        server.start()
-        self._server = server
-        self.host, self.port = server.get_host_and_port()
+        app = TraceSummaries(DomainDispatcherApplication(create_backend_app))
+        server = make_server(
+            LOOPBACK, self._requested_port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        thread = threading.Thread(
+            target=server.serve_forever, name="lambdatop-demo-moto", daemon=True
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        self.host, self.port = LOOPBACK, int(server.server_address[1])
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is None:
             return
-        server.stop()
-        # ThreadedMotoServer.stop() shuts the loop down but never closes the listening socket
-        wsgi = getattr(server, "_server", None)
-        if wsgi is not None:
-            wsgi.server_close()
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def __enter__(self) -> MotoServer:
         self.start()

@@ -22,7 +22,7 @@ def demo_threads() -> list[threading.Thread]:
     return [
         thread
         for thread in threading.enumerate()
-        if thread.name == "lambdatop-demo-generator" or "_server_entry" in thread.name
+        if thread.name in ("lambdatop-demo-generator", "lambdatop-demo-moto")
     ]
 
 

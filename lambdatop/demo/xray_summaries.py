@@ -1,0 +1,211 @@
+"""GetTraceSummaries as X-Ray answers it, in front of moto (which leaves most of it out).
+
+moto's summaries carry no HTTP, no root causes and no service ids, a response time of 1 and a
+duration in whole seconds. This WSGI layer lets moto answer, reads the same traces' segments
+back from it (BatchGetTraces, in process) and fills each summary in from them as the X-Ray API
+reference (TraceSummary) describes its fields:
+
+- Duration: "The length of time in seconds between the start time of the earliest segment that
+  started and the end time of the last segment that completed."
+- ResponseTime: "The length of time in seconds between the start and end times of the root
+  segment."
+- Http: "Information about the HTTP request served by the trace" (the root segment's `http`).
+- HasFault / HasError: "The root segment document has a 500 series error" / "a 400 series
+  error"; HasThrottle: "One or more of the segment documents has a 429 throttling error."
+- ServiceIds: the services of the segment documents; EntryPoint: "The root of a trace."
+- FaultRootCauses / ErrorRootCauses: the service furthest downstream that faulted (errored),
+  with the entity path from it to the deepest entity that recorded the exception.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+SUMMARIES_PATH = "/TraceSummaries"
+TRACES_PATH = "/Traces"
+BATCH = 5
+"""BatchGetTraces takes up to 5 trace ids a request."""
+
+
+def summarize(summary: dict[str, Any], documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary X-Ray would give for these segment documents (moto's as a base)."""
+    if not documents:
+        return summary
+    by_id = {doc.get("id"): doc for doc in documents}
+    root = next((d for d in documents if d.get("parent_id") not in by_id), documents[0])
+    starts = [float(d["start_time"]) for d in documents if "start_time" in d]
+    ends = [float(d["end_time"]) for d in documents if "end_time" in d]
+    filled = dict(summary)
+    if starts and ends:
+        filled["Duration"] = round(max(ends) - min(starts), 3)
+        filled["StartTime"] = min(starts)
+    if "end_time" in root:
+        filled["ResponseTime"] = round(float(root["end_time"]) - float(root["start_time"]), 3)
+    filled["Http"] = _http(root)
+    status = filled["Http"].get("HttpStatus")
+    filled["HasFault"] = bool(root.get("fault")) or (isinstance(status, int) and status >= 500)
+    filled["HasError"] = bool(root.get("error")) or (
+        isinstance(status, int) and 400 <= status < 500
+    )
+    filled["HasThrottle"] = any(_anywhere(doc, "throttle") for doc in documents)
+    services = [_service_id(doc) for doc in documents]
+    filled["ServiceIds"] = services
+    filled["EntryPoint"] = _service_id(root)
+    downstream = sorted(documents, key=lambda doc: _depth(doc, by_id), reverse=True)
+    for flag, field in (("fault", "FaultRootCauses"), ("error", "ErrorRootCauses")):
+        cause = _root_cause(downstream, flag)
+        filled[field] = [cause] if cause else []
+    return filled
+
+
+def _http(segment: dict[str, Any]) -> dict[str, Any]:
+    http = segment.get("http") or {}
+    request, response = http.get("request") or {}, http.get("response") or {}
+    out: dict[str, Any] = {}
+    for key, value in (
+        ("HttpURL", request.get("url")),
+        ("HttpMethod", request.get("method")),
+        ("UserAgent", request.get("user_agent")),
+        ("ClientIp", request.get("client_ip")),
+        ("HttpStatus", response.get("status")),
+    ):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _service_id(segment: dict[str, Any]) -> dict[str, Any]:
+    name = str(segment.get("name") or "")
+    service: dict[str, Any] = {"Name": name, "Names": [name]}
+    account = (segment.get("aws") or {}).get("account_id")
+    if account:
+        service["AccountId"] = account
+    if segment.get("origin"):
+        service["Type"] = segment["origin"]
+    return service
+
+
+def _depth(segment: dict[str, Any], by_id: dict[Any, dict[str, Any]]) -> int:
+    depth, parent, seen = 0, segment.get("parent_id"), set()
+    while parent in by_id and parent not in seen:
+        seen.add(parent)
+        depth += 1
+        parent = by_id[parent].get("parent_id")
+    return depth
+
+
+def _anywhere(entity: dict[str, Any], flag: str) -> bool:
+    return bool(entity.get(flag)) or any(
+        _anywhere(sub, flag) for sub in entity.get("subsegments") or ()
+    )
+
+
+def _exceptions(entity: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for exception in (entity.get("cause") or {}).get("exceptions") or ():
+        item = {"Name": str(exception.get("type") or ""), "Message": exception.get("message")}
+        found.append({k: v for k, v in item.items() if v not in (None, "")})
+    return found
+
+
+def _deepest(entity: dict[str, Any], flag: str) -> list[dict[str, Any]] | None:
+    """The path from `entity` down to the deepest entity flagged `flag` with an exception."""
+    for sub in entity.get("subsegments") or ():
+        below = _deepest(sub, flag)
+        if below is not None:
+            return [entity, *below]
+    if entity.get(flag) and _exceptions(entity):
+        return [entity]
+    return None
+
+
+def _root_cause(downstream_first: list[dict[str, Any]], flag: str) -> dict[str, Any] | None:
+    for segment in downstream_first:
+        path = _deepest(segment, flag)
+        if path is None:
+            continue
+        entities = []
+        for entity in path:
+            item: dict[str, Any] = {"Name": str(entity.get("name") or "")}
+            if entity is path[-1]:
+                item["Exceptions"] = _exceptions(entity)
+            if entity.get("namespace") in ("remote", "aws"):
+                item["Remote"] = True
+            entities.append(item)
+        service = _service_id(segment)
+        service["EntityPath"] = entities
+        service["Inferred"] = False
+        return {"Services": [service], "ClientImpacting": True}
+    return None
+
+
+class TraceSummaries:
+    """WSGI middleware: GetTraceSummaries answered by moto, then filled in as X-Ray would."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != SUMMARIES_PATH:
+            return self.app(environ, start_response)
+        status, headers, body = self._call(environ, _body(environ))
+        if status.startswith("200"):
+            body = self._fill(environ, body)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
+    def _fill(self, environ: Environ, body: bytes) -> bytes:
+        try:
+            answer = json.loads(body)
+            summaries = answer.get("TraceSummaries") or []
+            ids = [s["Id"] for s in summaries if isinstance(s, dict) and s.get("Id")]
+            documents = self._segments(environ, ids)
+            answer["TraceSummaries"] = [
+                summarize(s, documents.get(s.get("Id"), [])) for s in summaries
+            ]
+            return json.dumps(answer).encode()
+        except (ValueError, KeyError, TypeError):
+            return body  # moto's own answer, as it was, rather than none
+
+    def _segments(self, environ: Environ, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for offset in range(0, len(ids), BATCH):
+            request = json.dumps({"TraceIds": ids[offset : offset + BATCH]}).encode()
+            path = {"PATH_INFO": TRACES_PATH, "REQUEST_URI": TRACES_PATH, "RAW_URI": TRACES_PATH}
+            status, _, body = self._call({**environ, **path}, request)
+            if not status.startswith("200"):
+                continue
+            for trace in json.loads(body).get("Traces") or ():
+                found[trace["Id"]] = [
+                    json.loads(segment["Document"]) for segment in trace.get("Segments") or ()
+                ]
+        return found
+
+    def _call(self, environ: Environ, body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+        answered: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            answered["status"], answered["headers"] = status, list(headers)
+
+        request = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        chunks = self.app(request, start_response)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return answered["status"], answered["headers"], payload
+
+
+def _body(environ: Environ) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length else b""

@@ -1,0 +1,111 @@
+"""The simulated account's failed traces look as X-Ray shows them: the root cause names the
+exception and the service that raised it, with the HTTP status, the response time and the
+duration (moto alone leaves these empty, a response time of 1 and whole-second durations)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lambdatop.aws.convert import trace_summary
+from lambdatop.demo.simulated_account import SimulatedAccount
+from lambdatop.demo.xray_summaries import summarize
+
+
+def failed_summaries(aws: Any) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    answer = aws("xray").get_trace_summaries(
+        StartTime=now - timedelta(minutes=30), EndTime=now + timedelta(minutes=1)
+    )
+    return [s for s in answer["TraceSummaries"] if s["HasFault"] or s["HasError"]]
+
+
+def segments(aws: Any, trace_id: str) -> list[dict[str, Any]]:
+    traces = aws("xray").batch_get_traces(TraceIds=[trace_id])["Traces"]
+    return [json.loads(s["Document"]) for s in traces[0]["Segments"]]
+
+
+def test_failed_traces_carry_root_cause_http_status_and_timings(
+    account: SimulatedAccount, aws: Any
+) -> None:
+    failed = failed_summaries(aws)
+    assert failed
+    shown = [trace_summary(s) for s in failed]
+    assert all(t.http_status in (500, 502, 504) for t in shown), "the HTTP column filled"
+    assert all(t.root_cause for t in shown), "every failure names its root cause"
+    # Durations as X-Ray measures them, to the millisecond, not moto's whole seconds.
+    assert any(t.duration_s and t.duration_s % 1 for t in shown)
+    for summary in failed[:10]:
+        documents = segments(aws, summary["Id"])
+        starts = [d["start_time"] for d in documents]
+        ends = [d["end_time"] for d in documents]
+        assert summary["Duration"] == round(max(ends) - min(starts), 3)
+        root = next(d for d in documents if "parent_id" not in d)
+        assert summary["ResponseTime"] == round(root["end_time"] - root["start_time"], 3)
+        assert summary["Http"]["HttpStatus"] == root["http"]["response"]["status"]
+        names = {service["Name"] for service in summary["ServiceIds"]}
+        assert {d["name"] for d in documents} <= names
+
+
+def test_a_timeout_behind_api_gateway_is_the_stage_s_504_and_a_db_fault_is_the_database(
+    account: SimulatedAccount, aws: Any
+) -> None:
+    causes = [trace_summary(s).root_cause or "" for s in failed_summaries(aws)]
+    assert any(c.startswith("checkout-public/prod: IntegrationTimeout") for c in causes), causes
+    assert any(c.startswith("payment-processor: ") for c in causes)
+    assert any("Lambda.Timeout" in c or "TimeoutError" in c for c in causes)
+
+
+def test_summarize_follows_the_fault_to_the_deepest_entity_that_recorded_it() -> None:
+    api = {
+        "id": "a",
+        "name": "shop/prod",
+        "origin": "AWS::ApiGateway::Stage",
+        "start_time": 100.0,
+        "end_time": 100.5,
+        "fault": True,
+        "http": {"request": {"method": "POST", "url": "https://x/y"}, "response": {"status": 502}},
+    }
+    function = {
+        "id": "f",
+        "parent_id": "a",
+        "name": "checkout",
+        "origin": "AWS::Lambda::Function",
+        "start_time": 100.01,
+        "end_time": 100.75,
+        "fault": True,
+        "cause": {"exceptions": [{"type": "OperationalError", "message": "too many clients"}]},
+        "subsegments": [
+            {
+                "id": "i",
+                "name": "Invocation",
+                "start_time": 100.02,
+                "end_time": 100.7,
+                "subsegments": [
+                    {
+                        "id": "d",
+                        "name": "orders-db",
+                        "namespace": "remote",
+                        "fault": True,
+                        "cause": {"exceptions": [{"message": "connection refused"}]},
+                    }
+                ],
+            }
+        ],
+    }
+    filled = summarize({"Id": "1-x", "HasFault": True, "Duration": 0}, [api, function])
+    assert filled["Http"] == {"HttpURL": "https://x/y", "HttpMethod": "POST", "HttpStatus": 502}
+    assert filled["ResponseTime"] == 0.5
+    assert filled["Duration"] == 0.75
+    assert filled["EntryPoint"]["Name"] == "shop/prod"
+    [cause] = filled["FaultRootCauses"]
+    [service] = cause["Services"]
+    assert service["Name"] == "checkout"
+    assert [e["Name"] for e in service["EntityPath"]] == ["checkout", "Invocation", "orders-db"]
+    assert service["EntityPath"][-1] == {
+        "Name": "orders-db",
+        "Exceptions": [{"Message": "connection refused"}],
+        "Remote": True,
+    }
+    assert trace_summary(filled).root_cause == "checkout: orders-db: connection refused"
