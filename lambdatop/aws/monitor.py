@@ -272,10 +272,9 @@ class Monitor:
             state.add_events(events)
             state.log_group_missing = not tail.group_exists
             if isinstance(tail, LiveTail):
-                state.log_source = "Live Tail"
-                if tail.sampled:
-                    state.log_source += " · SAMPLED by AWS: over 500 lines/s, a sample shown"
-                return LIVE_TAIL_POLL_S
+                state.log_source = _live_tail_note(tail)
+                if not tail.polling:
+                    return LIVE_TAIL_POLL_S
             low, high = FOCUSED_LOG_INTERVAL if self.focus == state.name else OTHER_LOG_INTERVAL
             quiet = 0 if events else quiet + 1
             return min(high, low * (1.5**quiet))
@@ -302,3 +301,12 @@ class Monitor:
             return poller.interval_s
 
         return tick
+
+
+def _live_tail_note(tail: LiveTail) -> str:
+    """What the log pane says of its Live Tail: sampled, or polled while refused."""
+    if tail.polling:
+        return f"polled: Live Tail refused ({tail.refused})"
+    if tail.sampled:
+        return "Live Tail · SAMPLED by AWS: over 500 lines/s, a sample shown"
+    return "Live Tail"

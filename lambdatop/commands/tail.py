@@ -93,7 +93,7 @@ async def _follow(
     """Print what the tail hands on until stopped (or once, without --follow)."""
     backoff = Backoff()
     quiet = 0
-    sampled = False
+    sampled = polling = False
     while True:
         try:
             events = await tail.poll()
@@ -113,7 +113,14 @@ async def _follow(
             quiet = 0 if events else quiet + 1
             delay = min(IDLE_MAX_S, 1.0 * 1.3**quiet)
         if isinstance(tail, LiveTail):
-            delay = LIVE_POLL_S  # pushed: handing it on costs no call
+            if tail.polling != polling:
+                polling = tail.polling
+                if polling:
+                    sys.stderr.write(
+                        f"lambdatop: note: Live Tail refused ({tail.refused}): polling instead\n"
+                    )
+            if not polling:
+                delay = LIVE_POLL_S  # pushed: handing it on costs no call
             if tail.sampled != sampled:
                 sampled = tail.sampled
                 sys.stderr.write(

@@ -22,7 +22,6 @@ import awsseed
 import pytest
 from awsfakes import until
 from awsmoto import ACCOUNT, MotoAccount
-from botocore.exceptions import ClientError
 from livetaild import (
     Drop,
     Hold,
@@ -38,7 +37,7 @@ from lambdatop.aws.errors import describe
 from lambdatop.aws.ledger import PRICE_PER_LIVE_TAIL_MINUTE
 from lambdatop.aws.monitor import LIVE_TAIL_SESSIONS, Monitor
 from lambdatop.aws.pacing import Backoff
-from lambdatop.aws.pollers.livetail import QUOTA_WAIT_S, LiveTail
+from lambdatop.aws.pollers.livetail import DENIED_WAIT_S, QUOTA_WAIT_S, LiveTail
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core.records import LogEvent
 from lambdatop.core.store import Store
@@ -229,43 +228,63 @@ async def test_a_failed_stream_and_a_broken_connection_reconnect_with_backoff(
 
 
 @pytest.mark.parametrize(
-    ("code", "kind", "least_wait"),
-    [("ThrottlingException", "throttled", 0.5), ("LimitExceededException", "throttled", 60.0)],
+    ("code", "least_wait"),
+    [
+        ("ThrottlingException", 1.0),
+        ("LimitExceededException", QUOTA_WAIT_S),  # the account's sessions are others' too
+        ("AccessDeniedException", DENIED_WAIT_S),  # a policy without logs:StartLiveTail
+    ],
 )
-async def test_a_refused_session_is_shown_then_retried(
+async def test_a_refused_session_is_polled_instead_until_one_opens(
     moto: MotoAccount,
     double: LiveTailDouble,
     aws_via_double: Aws,
     code: str,
-    kind: str,
     least_wait: float,
 ) -> None:
-    put(moto, ["after the refusal"], int(time.time() * 1000))
+    now = int(time.time() * 1000)
+    put(moto, ["while refused"], now)
+    double.sessions = [Refuse(code, "not now")]
     retried = asyncio.Event()
-    double.sessions = [Refuse(code, "too many")]
     sleeps = Sleeps()
 
-    async def wait_then_script(seconds: float) -> None:
+    async def ask_again_when_told(seconds: float) -> None:
         await sleeps(seconds)
-        retried.set()
+        await retried.wait()
 
     tail = new_tail(aws_via_double, sleeps)
-    tail.sleep = wait_then_script
+    tail.sleep = ask_again_when_told
     try:
-        tail.start()
-        async with asyncio.timeout(10):
-            await retried.wait()
-        with pytest.raises(ClientError, match=code) as raised:
-            await tail.poll()
-        assert describe(raised.value).kind == kind
-        double.sessions.append([session_start([GROUP]), session_update([]), Hold()])
-        got = await collect(tail, lambda g: "after the refusal" in messages(g))
+        got = await collect(tail, lambda g: "while refused" in messages(g))
+        assert tail.polling
+        assert tail.refused == code, "the pane says why it polls"
+        later = put(moto, ["when live again"], now + 5)
+        double.sessions.append([session_start([GROUP]), session_update(later), Hold()])
+        retried.set()
+        got = await collect(tail, lambda g: "when live again" in messages(g), got)
+        await asyncio.wait_for(_settled(tail), 10)
+        got.extend(await tail.poll())
     finally:
         await tail.close()
-    assert messages(got) == ["after the refusal"]
+    assert not tail.polling
+    assert sorted(messages(got)) == ["when live again", "while refused"], "each once"
     assert sleeps.asked[0] >= least_wait
-    if code == "LimitExceededException":
-        assert sleeps.asked[0] >= QUOTA_WAIT_S, "the account's sessions are others' too"
+
+
+async def test_a_refusal_with_the_logs_unreachable_too_is_a_trouble_to_show(
+    moto: MotoAccount, double: LiveTailDouble, aws_via_double: Aws
+) -> None:
+    double.sessions = [Refuse("ThrottlingException", "slow down")]
+    tail = new_tail(aws_via_double, Sleeps())
+    tail.sleep = lambda _: asyncio.Event().wait()  # no second session in this test
+    try:
+        await collect(tail, lambda _: tail.polling)
+        await double.stop()  # the endpoint goes away: polling fails as well
+        with pytest.raises(Exception) as raised:  # noqa: PT011 - whatever the HTTP layer raises
+            await tail.poll()
+    finally:
+        await tail.close()
+    assert describe(raised.value).kind in ("unreachable", "timeout")
 
 
 async def test_a_group_that_does_not_exist_yet_is_not_a_trouble(

@@ -59,6 +59,8 @@ ingested after its timestamp and still be caught (the polling tail's late window
 QUOTA_WAIT_S = 60.0
 """The account's concurrent sessions are in use (other people's consoles): ask again later."""
 MISSING_GROUP_WAIT_S = 30.0
+DENIED_WAIT_S = 300.0
+DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
 PRUNE_EVERY = 30
 STEADY_UPDATES = 60
 """A session that streamed this many updates (a minute) was healthy: reconnect at once again."""
@@ -122,7 +124,12 @@ class LiveTail:
         """Set whenever events arrive or the session's state changes (a waiter clears it)."""
         self._pending: list[LogEvent] = []
         self._shown: dict[EventKey, int] = {}
-        self._last_update_ms: int | None = None
+        self._last_seen_ms: int | None = None
+        """When lines were last known complete: the last update, or the last poll while polling."""
+        self._fallback: LogTail | None = None
+        self._fallback_counts: Counter[EventKey] = Counter()
+        self.refused: str | None = None
+        """Why StartLiveTail was refused, while the group is polled instead."""
         self._reach_ms = MIN_REACH_MS
         self._task: asyncio.Task[None] | None = None
         self._catch_ups: set[asyncio.Task[None]] = set()
@@ -133,12 +140,32 @@ class LiveTail:
 
     async def poll(self) -> list[LogEvent]:
         """The events not returned before, in arrival order; raises the reason no session is
-        open (once there is nothing to hand on), so the monitor shows it."""
+        open (once there is nothing to hand on), so the monitor shows it. While StartLiveTail
+        is refused (no permission, the account's sessions in use), the group is polled."""
         self.start()
+        fallback = self._fallback
+        if fallback is not None:
+            events = await fallback.poll()
+            self._last_seen_ms = int(self.clock() * 1000)
+            self.group_exists = fallback.group_exists
+            if fallback.truncated_before_ms is not None:
+                self.truncated_before_ms, fallback.truncated_before_ms = (
+                    fallback.truncated_before_ms,
+                    None,
+                )
+            self._accept(events, self._fallback_counts)
+            self._updates += 1
+            if self._updates % PRUNE_EVERY == 0:
+                self._prune()
         found, self._pending = self._pending, []
-        if not found and self.trouble is not None:
+        if not found and self.trouble is not None and fallback is None:
             raise self.trouble
         return found
+
+    @property
+    def polling(self) -> bool:
+        """StartLiveTail was refused: lines come from the polling tail until a session opens."""
+        return self._fallback is not None
 
     def start(self) -> None:
         if self._task is None:
@@ -215,9 +242,12 @@ class LiveTail:
         self.open = True
         self.group_exists = True
         self.trouble = None
+        self.refused = None
+        self._fallback = None  # the catch-up below reaches back over what it polled
+        self._fallback_counts = Counter()
         since = self.start_ms
-        if self._last_update_ms is not None:
-            since = max(self.start_ms, self._last_update_ms - self._reach_ms)
+        if self._last_seen_ms is not None:
+            since = max(self.start_ms, self._last_seen_ms - self._reach_ms)
         task = asyncio.create_task(self._catch_up(since), name="livetail:catch-up")
         self._catch_ups.add(task)
         task.add_done_callback(self._catch_ups.discard)
@@ -228,7 +258,7 @@ class LiveTail:
         if sampled:
             self.stats.sampled_updates += 1
         self.sampled = sampled
-        self._last_update_ms = int(self.clock() * 1000)
+        self._last_seen_ms = int(self.clock() * 1000)
         if self._updates >= STEADY_UPDATES:
             self.backoff.success()  # only a session that lasted resets it: no reconnect storm
         events = [_live_event(item) for item in update.get("sessionResults") or ()]
@@ -281,9 +311,30 @@ class LiveTail:
             self.group_exists = False
             self.trouble = None
             return MISSING_GROUP_WAIT_S
+        self._poll_instead(code or type(error).__name__)
+        if code in DENIED_CODES:
+            return DENIED_WAIT_S  # the policy lacks logs:StartLiveTail: ask again now and then
         if code == "LimitExceededException":
             return max(QUOTA_WAIT_S, self.backoff.next_delay())
         return max(self.backoff.next_delay(), 1.0)
+
+    def _poll_instead(self, why: str) -> None:
+        """Lines keep coming while no session can be opened: the polling tail, from where
+        the lines were last complete."""
+        self.refused = why
+        if self._fallback is None:
+            since = self.start_ms
+            if self._last_seen_ms is not None:
+                since = max(self.start_ms, self._last_seen_ms - self._reach_ms)
+            self._fallback = LogTail(
+                self.aws,
+                self.log_group,
+                since,
+                filter_pattern=self.filter_pattern,
+                clock=self.clock,
+                max_initial_events=self.max_initial_events,
+            )
+            self._fallback_counts = Counter()
 
     # --- exactly once ---
 
@@ -306,9 +357,9 @@ class LiveTail:
 
     def _prune(self) -> None:
         """Forget what no later pass can bring: older than a catch-up reaches."""
-        if self._last_update_ms is None:
+        if self._last_seen_ms is None:
             return
-        floor = self._last_update_ms - MAX_REACH_MS
+        floor = self._last_seen_ms - MAX_REACH_MS
         self._shown = {key: n for key, n in self._shown.items() if key[1] >= floor}
 
     # --- helpers ---
