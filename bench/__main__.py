@@ -153,6 +153,9 @@ def _stages(path: Path) -> list[tuple[str, float]]:
 def main() -> None:
     bench_pipeline()
     bench_diagnose()
+    from bench.live_tail import bench_live_tail
+
+    bench_live_tail()
     try:
         from bench.ui_bench import main as ui_main
     except ImportError:
