@@ -215,11 +215,11 @@ class Monitor:
         self.store.cost_usd = self.aws.ledger.cost_usd
         self.store.live_tail_usd_per_minute = self.aws.ledger.live_tail_usd_per_minute
 
-    def _log_source(self, name: str, group: str, start_ms: int) -> LogTail | LiveTail:
+    async def _log_source(self, name: str, group: str, start_ms: int) -> LogTail | LiveTail:
         """Live Tail when asked for and a session is free; else the polling tail."""
         old = self._live_tails.pop(name, None)
         if old is not None:
-            asyncio.get_running_loop().create_task(old.close())
+            await old.close()  # the function now logs elsewhere: its session ends
         if self.live_tail and len(self._live_tails) < LIVE_TAIL_SESSIONS:
             live = LiveTail(
                 self.aws, group, start_ms, clock=self.clock, max_initial_events=BACKFILL_EVENTS
@@ -249,7 +249,7 @@ class Monitor:
             )
             if tail is None or tail.log_group != group:
                 start = int((self.clock() - min(self.window_s, BACKFILL_S)) * 1000)
-                tail = self._log_source(state.name, group, start)
+                tail = await self._log_source(state.name, group, start)
             try:
                 events = await tail.poll()
             except Exception:

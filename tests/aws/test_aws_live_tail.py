@@ -127,6 +127,8 @@ async def test_every_line_once_across_a_session_that_times_out_and_a_gap_between
         got = await collect(tail, lambda g: len(g) >= 7)
         assert sorted(messages(got)) == sorted(messages_of(history + first))
         assert messages(got).count("same line") == 2, "two identical lines both show"
+        stamps = [e.timestamp_ms for e in got]
+        assert stamps == sorted(stamps), "the history first, then what came live"
         # While the first session ends, lines land that no session will stream.
         gap = put(moto, ["in the gap 1", "in the gap 2"], now)
         second = put(moto, ["after reconnect"], now + 10)

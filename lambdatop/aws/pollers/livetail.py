@@ -139,9 +139,10 @@ class LiveTail:
     # --- the polling tail's face ---
 
     async def poll(self) -> list[LogEvent]:
-        """The events not returned before, in arrival order; raises the reason no session is
-        open (once there is nothing to hand on), so the monitor shows it. While StartLiveTail
-        is refused (no permission, the account's sessions in use), the group is polled."""
+        """The events not returned before, each batch in timestamp order; raises the reason
+        no session is open (once there is nothing to hand on), so the monitor shows it. While
+        StartLiveTail is refused (no permission, the account's sessions in use), the group is
+        polled."""
         self.start()
         fallback = self._fallback
         if fallback is not None:
@@ -157,9 +158,14 @@ class LiveTail:
             self._updates += 1
             if self._updates % PRUNE_EVERY == 0:
                 self._prune()
+        if self._catch_ups and self.trouble is None:
+            # Lines that came live wait for the older ones the catch-up is reading, so the
+            # pane reads in time order (as the polling tail hands each poll on).
+            return []
         found, self._pending = self._pending, []
         if not found and self.trouble is not None and fallback is None:
             raise self.trouble
+        found.sort(key=lambda event: event.timestamp_ms)
         return found
 
     @property
@@ -295,6 +301,8 @@ class LiveTail:
         if reader.truncated_before_ms is not None:
             self.truncated_before_ms = reader.truncated_before_ms
         self.stats.caught_up += self._accept(events, Counter())
+        # Done before it is said: the live lines held for it are handed on with its own.
+        self._catch_ups.discard(asyncio.current_task())
         self._notify()
 
     def _after_failure(self, error: BaseException) -> float:
