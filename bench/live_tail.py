@@ -133,21 +133,11 @@ async def run() -> None:
                 ]
             )
             tail.start()
-            async with asyncio.timeout(60):
-                while len(set(shown)) < len(written):
-                    tail.changed.clear()
-                    shown += [e.message for e in await tail.poll()]
-                    if len(set(shown)) < len(written):
-                        await tail.changed.wait()
+            await _until_all_shown(tail, shown, len(written))
             previous = streamed
             written += writer.write(GAP_LINES)  # while this session ends: in no session
             end.release.set()
-        async with asyncio.timeout(60):
-            while len(set(shown)) < len(written):
-                tail.changed.clear()
-                shown += [e.message for e in await tail.poll()]
-                if len(set(shown)) < len(written):
-                    await tail.changed.wait()
+        await _until_all_shown(tail, shown, len(written))
         while tail._catch_ups:
             await asyncio.gather(*tail._catch_ups, return_exceptions=True)
         shown += [e.message for e in await tail.poll()]
@@ -185,6 +175,16 @@ async def run() -> None:
         f"  price: ${PRICE_PER_LIVE_TAIL_MINUTE:.2f} a session-minute, "
         f"${PRICE_PER_LIVE_TAIL_MINUTE * 60:.2f} an hour a function followed"
     )
+
+
+async def _until_all_shown(tail: LiveTail, shown: list[str], written: int) -> None:
+    """Poll as the monitor does, woken by the tail, until every line written was shown."""
+    async with asyncio.timeout(60):
+        while len(set(shown)) < written:
+            tail.changed.clear()
+            shown += [e.message for e in await tail.poll()]
+            if len(set(shown)) < written:
+                await tail.changed.wait()
 
 
 def bench_live_tail() -> None:
