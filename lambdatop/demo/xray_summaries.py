@@ -15,12 +15,18 @@ reference (TraceSummary) describes its fields:
 - ServiceIds: the services of the segment documents; EntryPoint: "The root of a trace."
 - FaultRootCauses / ErrorRootCauses: the service furthest downstream that faulted (errored),
   with the entity path from it to the deepest entity that recorded the exception.
+
+moto also fails any FilterExpression with HTTP 500. X-Ray answers the summaries the
+expression matches; the part of its language lambdatop asks in (`service("name")`, the
+keywords `ok`, `error`, `fault`, `throttle` alone or `= true|false`, AND, OR, parentheses) is
+applied here, and anything else is refused as X-Ray refuses an expression it cannot parse.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -145,6 +151,85 @@ def _root_cause(downstream_first: list[dict[str, Any]], flag: str) -> dict[str, 
     return None
 
 
+Matcher = Callable[[dict[str, Any]], bool]
+_TOKEN = re.compile(
+    r"\s*(?:(?P<open>\()|(?P<close>\))|(?P<join>AND|OR|&&|\|\|)(?![\w])"
+    r'|service\(\s*"(?P<service>[^"]*)"\s*\)'
+    r"|(?P<flag>ok|error|fault|throttle)(?:\s*=\s*(?P<value>true|false))?(?![\w]))",
+    re.IGNORECASE,
+)
+_FLAGS = {"error": "HasError", "fault": "HasFault", "throttle": "HasThrottle"}
+
+
+class ExpressionError(ValueError):
+    """Outside the part of X-Ray's filter expression language this layer knows."""
+
+
+def parse_expression(text: str) -> Matcher:
+    """A filled summary's match for an X-Ray filter expression (AND binds before OR)."""
+    tokens: list[re.Match[str]] = []
+    position = 0
+    text = text.rstrip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise ExpressionError(f"cannot read {text[position : position + 20]!r}")
+        tokens.append(match)
+        position = match.end()
+    matcher, rest = _either(tokens)
+    if rest:
+        raise ExpressionError("unbalanced expression")
+    return matcher
+
+
+def _either(tokens: list[re.Match[str]]) -> tuple[Matcher, list[re.Match[str]]]:
+    left, tokens = _both(tokens)
+    while tokens and (tokens[0]["join"] or "").upper() in ("OR", "||"):
+        right, tokens = _both(tokens[1:])
+        left = _any_of(left, right)
+    return left, tokens
+
+
+def _both(tokens: list[re.Match[str]]) -> tuple[Matcher, list[re.Match[str]]]:
+    left, tokens = _term(tokens)
+    while tokens and (tokens[0]["join"] or "").upper() in ("AND", "&&"):
+        right, tokens = _term(tokens[1:])
+        left = _all_of(left, right)
+    return left, tokens
+
+
+def _any_of(first: Matcher, second: Matcher) -> Matcher:
+    return lambda summary: first(summary) or second(summary)
+
+
+def _all_of(first: Matcher, second: Matcher) -> Matcher:
+    return lambda summary: first(summary) and second(summary)
+
+
+def _term(tokens: list[re.Match[str]]) -> tuple[Matcher, list[re.Match[str]]]:
+    if not tokens:
+        raise ExpressionError("expression ends early")
+    token = tokens[0]
+    if token["open"]:
+        inner, rest = _either(tokens[1:])
+        if not rest or not rest[0]["close"]:
+            raise ExpressionError("unbalanced parenthesis")
+        return inner, rest[1:]
+    if token["service"] is not None:
+        name = token["service"]
+        return (
+            lambda s: any(i.get("Name") == name for i in s.get("ServiceIds") or ()),
+            tokens[1:],
+        )
+    if token["flag"]:
+        flag, wanted = token["flag"].lower(), (token["value"] or "true").lower() == "true"
+        if flag == "ok":
+            return (lambda s: (not any(s.get(k) for k in _FLAGS.values())) == wanted), tokens[1:]
+        key = _FLAGS[flag]
+        return (lambda s: bool(s.get(key)) == wanted), tokens[1:]
+    raise ExpressionError("a term is missing")
+
+
 class TraceSummaries:
     """WSGI middleware: GetTraceSummaries answered by moto, then filled in as X-Ray would."""
 
@@ -154,23 +239,31 @@ class TraceSummaries:
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != SUMMARIES_PATH:
             return self.app(environ, start_response)
-        status, headers, body = self._call(environ, _body(environ))
+        request = _body(environ)
+        try:
+            asked = json.loads(request or b"{}")
+            expression = asked.pop("FilterExpression", None)
+            matches = parse_expression(expression) if isinstance(expression, str) else None
+        except ValueError as error:
+            return _refuse(start_response, f"Invalid filter expression: {error}")
+        if matches is not None:
+            request = json.dumps(asked).encode()  # moto fails any expression: it is applied below
+        status, headers, body = self._call(environ, request)
         if status.startswith("200"):
-            body = self._fill(environ, body)
+            body = self._fill(environ, body, matches)
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(body))))
         start_response(status, headers)
         return [body]
 
-    def _fill(self, environ: Environ, body: bytes) -> bytes:
+    def _fill(self, environ: Environ, body: bytes, matches: Matcher | None) -> bytes:
         try:
             answer = json.loads(body)
             summaries = answer.get("TraceSummaries") or []
             ids = [s["Id"] for s in summaries if isinstance(s, dict) and s.get("Id")]
             documents = self._segments(environ, ids)
-            answer["TraceSummaries"] = [
-                summarize(s, documents.get(s.get("Id"), [])) for s in summaries
-            ]
+            filled = [summarize(s, documents.get(s.get("Id"), [])) for s in summaries]
+            answer["TraceSummaries"] = [s for s in filled if matches is None or matches(s)]
             return json.dumps(answer).encode()
         except (ValueError, KeyError, TypeError):
             return body  # moto's own answer, as it was, rather than none
@@ -209,3 +302,17 @@ class TraceSummaries:
 def _body(environ: Environ) -> bytes:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     return environ["wsgi.input"].read(length) if length else b""
+
+
+def _refuse(start_response: StartResponse, message: str) -> Iterable[bytes]:
+    """X-Ray's answer to an expression it cannot parse."""
+    body = json.dumps({"__type": "InvalidRequestException", "Message": message}).encode()
+    start_response(
+        "400 BAD REQUEST",
+        [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", "InvalidRequestException"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]

@@ -8,9 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from lambdatop.aws.convert import trace_summary
 from lambdatop.demo.simulated_account import SimulatedAccount
-from lambdatop.demo.xray_summaries import summarize
+from lambdatop.demo.xray_summaries import ExpressionError, parse_expression, summarize
 
 
 def failed_summaries(aws: Any) -> list[dict[str, Any]]:
@@ -109,3 +112,52 @@ def test_summarize_follows_the_fault_to_the_deepest_entity_that_recorded_it() ->
         "Remote": True,
     }
     assert trace_summary(filled).root_cause == "checkout: orders-db: connection refused"
+
+
+def test_a_filter_expression_is_answered_as_x_ray_answers_it(
+    account: SimulatedAccount, aws: Any
+) -> None:
+    """moto fails any expression with HTTP 500; X-Ray applies the ones lambdatop asks."""
+    now = datetime.now(UTC)
+    # A window the account has finished writing: both questions see the same traces.
+    window = {"StartTime": now - timedelta(minutes=30), "EndTime": now - timedelta(minutes=1)}
+    xray = aws("xray")
+    asked = xray.get_trace_summaries(
+        **window,
+        FilterExpression='service("payment-processor") AND (error = true OR fault = true)',
+    )["TraceSummaries"]
+    everything = xray.get_trace_summaries(**window)["TraceSummaries"]
+    expected = {
+        s["Id"]
+        for s in everything
+        if (s["HasError"] or s["HasFault"])
+        and any(i["Name"] == "payment-processor" for i in s["ServiceIds"])
+    }
+    assert expected
+    assert {s["Id"] for s in asked} == expected
+    with pytest.raises(ClientError) as refused:
+        xray.get_trace_summaries(**window, FilterExpression='annotation.tier = "gold"')
+    assert refused.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+@pytest.mark.parametrize(
+    ("expression", "summary", "matches"),
+    [
+        ('service("a") AND fault', {"ServiceIds": [{"Name": "a"}], "HasFault": True}, True),
+        ('service("a") AND fault', {"ServiceIds": [{"Name": "b"}], "HasFault": True}, False),
+        ("error = true OR fault = true", {"HasError": False, "HasFault": True}, True),
+        ("throttle = false AND (error OR fault)", {"HasThrottle": True, "HasError": True}, False),
+        ("ok", {}, True),
+        ("fault || error && throttle", {"HasFault": True}, True),
+    ],
+)
+def test_filter_expressions_follow_x_ray_s_keywords(
+    expression: str, summary: dict[str, Any], matches: bool
+) -> None:
+    assert parse_expression(expression)(summary) is matches
+
+
+@pytest.mark.parametrize("expression", ["service(", "fault AND", "(error", "responsetime > 5"])
+def test_an_expression_outside_the_language_is_refused(expression: str) -> None:
+    with pytest.raises(ExpressionError):
+        parse_expression(expression)
