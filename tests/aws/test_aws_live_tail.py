@@ -40,6 +40,7 @@ from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.livetail import DENIED_WAIT_S, QUOTA_WAIT_S, LiveTail
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core.records import LogEvent
+from lambdatop.core.sources import SourceKey
 from lambdatop.core.store import Store
 
 GROUP = "/aws/lambda/checkout"
@@ -366,7 +367,7 @@ async def test_the_monitor_opens_live_tail_sessions_up_to_its_share_of_the_quota
             monitor.watch(name)
         await until(lambda: len(double.requests) == LIVE_TAIL_SESSIONS, what="the sessions")
         await until(
-            lambda: all(store.health.get(f"logs:{n}") for n in names), what="every log read"
+            lambda: all(store.health.get(SourceKey.logs(n)) for n in names), what="every log read"
         )
     finally:
         await monitor.stop()
