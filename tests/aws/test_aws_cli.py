@@ -40,6 +40,8 @@ def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("lambdatop: ")
+    # An error no command handled has the same prefix: not a clear line.
+    assert "please report it" not in lines[0], lines[0]
     return lines[0]
 
 
