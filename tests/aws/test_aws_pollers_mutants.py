@@ -16,6 +16,7 @@ from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
+from lambdatop.core.sources import SourceKey
 from lambdatop.core.store import Store
 
 CHECKOUT_TRACE = "1-67891233-abcdef012345678912345678"
@@ -60,7 +61,7 @@ async def test_a_configuration_aws_refuses_is_reported_under_the_functions_name(
     )
     store = Store()
     await InventoryPoller(aws, store, {"checkout"}).tick()
-    assert store.health["config:checkout"].error == (
+    assert store.health[SourceKey.config("checkout")].error == (
         "checkout: access denied (AccessDeniedException): not authorized"
     )
 

@@ -137,7 +137,8 @@ def main(argv: list[str]) -> int:
     show(table)
     if command == "record":
         day = datetime.now(UTC).date().isoformat()
-        RECORDED.write_text(json.dumps({"date": day, "modules": table}, indent=2) + "\n")
+        tried = {module: row for module, row in table.items() if row.get("tried")}
+        RECORDED.write_text(json.dumps({"date": day, "modules": tried}, indent=2) + "\n")
         return 0
     return check(table) if command == "check" else 0
 
