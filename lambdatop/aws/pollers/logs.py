@@ -307,15 +307,15 @@ class LogTail:
         self._accept(await self._read(head, None, None), head, covered)
         self.stats.fast_reads += 1
         for name in covered.union(runs[0]):
-            known = self.streams.get(name)
-            if known is None:
+            read = self.streams.get(name)
+            if read is None:
                 continue
             if name in self._fresh_streams:
-                known.idle, known.due_ms = 0, now
+                read.idle, read.due_ms = 0, now
             else:
-                known.idle += 1
-                wait = IDLE_BACKOFF_MS << min(known.idle - 1, 6) if known.idle > 1 else 0
-                known.due_ms = now + min(wait, MAX_IDLE_BACKOFF_MS)
+                read.idle += 1
+                wait = IDLE_BACKOFF_MS << min(read.idle - 1, 6) if read.idle > 1 else 0
+                read.due_ms = now + min(wait, MAX_IDLE_BACKOFF_MS)
 
     async def _probe(self, now: int) -> None:
         """A thin group-wide slice a few seconds deep, now and then: finds a new stream whose
