@@ -64,7 +64,7 @@ NAMED_PERIOD_MS = 1_500
 they read the late streams, whose batches a second's wait hardly delays, and so the head read,
 the reads by name, the probe and the sweep stay about 1.9 FilterLogEvents a second, inside
 lambdatop's 2.5."""
-READ_COST_EVENTS = 300
+READ_COST_EVENTS = 150
 """A request is worth this many events downloaded twice: the streams are split into another
 request only when that saves more re-downloads than this."""
 PROBE_PERIOD_MS = 5_000
@@ -77,10 +77,12 @@ SMALL_CHUNK_EVENTS = 2_000
 STREAM_MEMORY_MS = 3_600_000
 """A stream silent this long below the swept horizon is forgotten (it is an ended environment)."""
 LAG_SAMPLES = 200
+IDLE_READS = 3
 IDLE_BACKOFF_MS = 1_000
 MAX_IDLE_BACKOFF_MS = 8_000
-"""A stream that stops writing is read from its cursor less and less often (the second idle read
-waits 1 s, then 2, 4, 8): reading it every poll would download its last events again each time."""
+"""A stream that stops writing is read from its cursor less and less often (after three reads
+that found nothing, by name, 1 s later, then 2, 4, 8): reading it with the head read every poll
+would download its last events again each time."""
 
 
 @dataclass(slots=True)
@@ -277,7 +279,11 @@ class LogTail:
         starts: dict[str, int] = {}
         idle: list[str] = []
         for name, known in self.streams.items():
-            if known.ahead or name in hinted or (known.cursor >= live_since and known.idle == 0):
+            if (
+                known.ahead
+                or name in hinted
+                or (known.cursor >= live_since and known.idle < IDLE_READS)
+            ):
                 starts[name] = self._read_start(known)
             elif known.cursor >= live_since and known.due_ms <= now:
                 idle.append(name)  # read by name, never dragging the head read back
@@ -314,7 +320,8 @@ class LogTail:
                 read.idle, read.due_ms = 0, now
             else:
                 read.idle += 1
-                wait = IDLE_BACKOFF_MS << min(read.idle - 1, 6) if read.idle > 1 else 0
+                backoff = read.idle - IDLE_READS
+                wait = IDLE_BACKOFF_MS << min(backoff, 6) if backoff >= 0 else 0
                 read.due_ms = now + min(wait, MAX_IDLE_BACKOFF_MS)
 
     async def _probe(self, now: int) -> None:
