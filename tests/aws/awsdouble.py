@@ -9,12 +9,16 @@ data: the double changes how AWS answers, never what the account holds.
 from __future__ import annotations
 
 import json
+import math
+import time
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from awsfakes import parsed
+from awsfakes import error, parsed
 from awsmoto import ACCOUNT, REGION
 
 Clock = Callable[[], float]
@@ -246,3 +250,298 @@ class MemoryGroup:
             "before-call.cloudwatch-logs.FilterLogEvents", self.filter_log_events
         )
         client.meta.events.register("before-call.cloudwatch-logs.DescribeLogStreams", self.describe)
+
+
+# --- Pagination -------------------------------------------------------------------------------
+
+PAGED: dict[tuple[str, str], tuple[str, str, str]] = {
+    # (service id, operation): (items, the request's token, the answer's token)
+    # Lambda API reference, ListFunctions: "MaxItems: The maximum number of functions to return
+    # in the response ... Marker: Specify the pagination token that's returned by a previous
+    # request to retrieve the next page of results"; ListEventSourceMappings likewise.
+    ("lambda", "ListFunctions"): ("Functions", "Marker", "NextMarker"),
+    ("lambda", "ListEventSourceMappings"): ("EventSourceMappings", "Marker", "NextMarker"),
+    # X-Ray API reference, GetTraceSummaries: "NextToken: If the requested time frame contained
+    # more than one page of results, you can use this token to retrieve the next page".
+    ("xray", "GetTraceSummaries"): ("TraceSummaries", "NextToken", "NextToken"),
+    # API Gateway REST API reference, GetRestApis and GetResources: "position: The current
+    # pagination position in the paged result set"; "limit ... The default value is 25".
+    ("api-gateway", "GetRestApis"): ("items", "position", "position"),
+    ("api-gateway", "GetResources"): ("items", "position", "position"),
+    # API Gateway V2 reference, GetApis and GetIntegrations: "nextToken: The next page of
+    # elements from this collection".
+    ("apigatewayv2", "GetApis"): ("Items", "NextToken", "NextToken"),
+    ("apigatewayv2", "GetIntegrations"): ("Items", "NextToken", "NextToken"),
+}
+
+
+class Pages:
+    """Every list call lambdatop makes answered in small pages, continued by the service's own
+    token: moto answers ListFunctions whole (it ignores MaxItems), and so do its API Gateway
+    and X-Ray lists. moto's full answer is cut to `size` items after the call; the rest is kept
+    and handed out page by page when the token comes back."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.kept: dict[str, list[Any]] = {}
+        self.pages: Counter[str] = Counter()
+        self.serial = 0
+
+    def _spec(self, event_name: str) -> tuple[str, str, str] | None:
+        _, service, operation = event_name.split(".", 2)
+        return PAGED.get((service, operation))
+
+    def remember(self, params: dict[str, Any] | None = None, context: Any = None, **_: Any) -> None:
+        """`before-parameter-build`: the call's parameters, for the handlers after it."""
+        if isinstance(context, dict):
+            context["double_params"] = dict(params or {})
+
+    def answer(self, event_name: str = "", context: Any = None, **_: Any) -> Any:
+        """`before-call`: a page of what was kept, when the call brings back our token."""
+        spec = self._spec(event_name)
+        params = (context or {}).get("double_params") or {}
+        if spec is None:
+            return None
+        items_key, token_in, token_out = spec
+        token = params.get(token_in)
+        if not isinstance(token, str) or token not in self.kept:
+            return None
+        rest = self.kept.pop(token)
+        context["double_paged"] = True
+        return parsed(self._page(event_name, items_key, token_out, rest, {}))
+
+    def cut(self, event_name: str = "", parsed: Any = None, context: Any = None, **_: Any) -> None:
+        """`after-call`: moto's whole answer cut to the first page."""
+        spec = self._spec(event_name)
+        if spec is None or not isinstance(parsed, dict) or "Error" in parsed:
+            return
+        if isinstance(context, dict) and context.get("double_paged"):
+            return  # a page of ours already
+        items_key, _, token_out = spec
+        items = parsed.get(items_key) or []
+        parsed.pop(token_out, None)
+        parsed.update(self._page(event_name, items_key, token_out, list(items), {}))
+
+    def _page(
+        self, event_name: str, items_key: str, token_out: str, items: list[Any], base: dict
+    ) -> dict[str, Any]:
+        self.pages[event_name.rsplit(".", 1)[-1]] += 1
+        answer = dict(base)
+        answer[items_key] = items[: self.size]
+        if len(items) > self.size:
+            self.serial += 1
+            token = f"double-page-{self.serial}"
+            self.kept[token] = items[self.size :]
+            answer[token_out] = token
+        return answer
+
+
+# --- Throttling -------------------------------------------------------------------------------
+
+QUOTAS: dict[tuple[str, str], tuple[str, float]] = {
+    # (service id, operation): (the quota it counts against, requests a second). Per account and
+    # region, shared with every other caller (/work/shared/reference/aws-apis.md, from the
+    # CloudWatch Logs, CloudWatch and Lambda quota pages).
+    # CloudWatch Logs quotas: "FilterLogEvents: 5 transactions per second (TPS)/account/Region";
+    # "DescribeLogStreams: 5 transactions per second (TPS)/account/Region".
+    ("cloudwatch-logs", "FilterLogEvents"): ("logs:FilterLogEvents", 5.0),
+    ("cloudwatch-logs", "DescribeLogStreams"): ("logs:DescribeLogStreams", 5.0),
+    # CloudWatch quotas: "GetMetricData: 50 transactions per second (TPS)".
+    ("cloudwatch", "GetMetricData"): ("cloudwatch:GetMetricData", 50.0),
+    # Lambda quotas: "Control plane API requests (excludes invocation, GetFunction, and
+    # GetPolicy requests): 15 requests per second" (shared by all of them).
+    ("lambda", "ListFunctions"): ("lambda:control", 15.0),
+    ("lambda", "GetFunctionConfiguration"): ("lambda:control", 15.0),
+    ("lambda", "GetFunctionConcurrency"): ("lambda:control", 15.0),
+    ("lambda", "ListEventSourceMappings"): ("lambda:control", 15.0),
+    ("lambda", "GetAccountSettings"): ("lambda:control", 15.0),
+}
+THROTTLE_ERRORS = {
+    # The error each service answers when a quota is exceeded (their API references).
+    "cloudwatch-logs": (400, "ThrottlingException", "Rate exceeded"),
+    "cloudwatch": (400, "Throttling", "Rate exceeded"),
+    "lambda": (429, "TooManyRequestsException", "Rate exceeded"),
+}
+
+
+class Quotas:
+    """Throttling at the documented per-account quotas: a token bucket per quota, one second of
+    burst, on the wall clock (AWS's, not the test's fake one). Every HTTP attempt counts, retries
+    included, as on AWS. `share` < 1 leaves the rest of the quota to other callers."""
+
+    def __init__(self, clock: Clock, share: float = 1.0) -> None:
+        self.clock = clock
+        self.share = share
+        self.tokens: dict[str, float] = {}
+        self.updated: dict[str, float] = {}
+        self.throttled: Counter[str] = Counter()
+        self.sent: Counter[str] = Counter()
+
+    def _take(self, event_name: str) -> tuple[str, str] | None:
+        _, service, operation = event_name.split(".", 2)
+        quota = QUOTAS.get((service, operation))
+        if quota is None:
+            return None
+        name, rate = quota
+        rate *= self.share
+        now = self.clock()
+        tokens = self.tokens.get(name, rate)
+        tokens = min(rate, tokens + (now - self.updated.get(name, now)) * rate)
+        self.updated[name] = now
+        self.sent[operation] += 1
+        if tokens < 1:
+            self.tokens[name] = tokens
+            self.throttled[operation] += 1
+            return service, operation
+        self.tokens[name] = tokens - 1
+        return None
+
+    def send(self, event_name: str = "", **_: Any) -> Any:
+        """`before-send` (JSON and REST-JSON services): each attempt."""
+        if event_name.split(".")[1] == "cloudwatch":
+            return None
+        hit = self._take(event_name)
+        if hit is None:
+            return None
+        status, code, message = THROTTLE_ERRORS[hit[0]]
+        return error(status, code, message)
+
+    def call(self, event_name: str = "", **_: Any) -> Any:
+        """`before-call` (CloudWatch, whose CBOR errors are answered whole)."""
+        if event_name.split(".")[1] != "cloudwatch":
+            return None
+        hit = self._take(event_name)
+        if hit is None:
+            return None
+        status, code, message = THROTTLE_ERRORS["cloudwatch"]
+        return parsed({"Error": {"Code": code, "Message": message}}, status)
+
+
+# --- Percentiles --------------------------------------------------------------------------------
+
+
+class Percentiles:
+    """GetMetricData with percentile statistics, which moto fails with HTTP 500. Answered from
+    moto's own datapoints as CloudWatch computes them: per period, over the raw values, and over
+    statistic sets only where the PutMetricData documentation allows ("you can't retrieve
+    percentile statistics for this data unless one of the following conditions is true: The
+    SampleCount value of the statistic set is 1 and Min, Max, and Sum are all equal. The Min and
+    Max are equal, and Sum is equal to Min multiplied by SampleCount"). A request without a
+    percentile goes to moto. Metric math (`Expression`) is answered empty, flagged in the result's
+    messages: lambdatop sends none."""
+
+    def __init__(self) -> None:
+        self.answered = 0
+
+    def __call__(self, context: Any = None, **_: Any) -> Any:
+        params = (context or {}).get("double_params") or {}
+        queries = params.get("MetricDataQueries") or []
+        if not any(
+            str((q.get("MetricStat") or {}).get("Stat", "")).startswith("p") for q in queries
+        ):
+            return None
+        self.answered += 1
+        start, end = params["StartTime"], params["EndTime"]
+        return parsed(
+            {"MetricDataResults": [self._result(q, start, end) for q in queries], "Messages": []}
+        )
+
+    def _result(self, query: dict[str, Any], start: Any, end: Any) -> dict[str, Any]:
+        from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
+
+        stat_query = query.get("MetricStat")
+        if not stat_query:
+            return {
+                "Id": query["Id"],
+                "Timestamps": [],
+                "Values": [],
+                "StatusCode": "Complete",
+                "Messages": [{"Code": "Unsupported", "Value": "metric math in the test double"}],
+            }
+        metric = stat_query["Metric"]
+        period = int(stat_query["Period"])
+        stat = str(stat_query["Stat"])
+        wanted = {(d["Name"], d["Value"]) for d in metric.get("Dimensions") or ()}
+        backend = cloudwatch_backends[ACCOUNT][REGION]
+        buckets: dict[int, list[float]] = {}
+        begin, finish = _epoch(start), _epoch(end)
+        for datum in backend.get_all_metrics():
+            if datum.namespace != metric["Namespace"] or datum.name != metric["MetricName"]:
+                continue
+            if {(d.name, d.value) for d in datum.dimensions} != wanted:
+                continue
+            at = _epoch(datum.timestamp)
+            if not begin <= at < finish:
+                continue
+            values = buckets.setdefault(int(at // period * period), [])
+            if isinstance(datum, MetricDatum):
+                values.append(float(datum.value))
+            elif isinstance(datum, MetricAggregatedDatum) and datum.min == datum.max:
+                values.extend([float(datum.min)] * int(datum.sample_count))
+        stamps = sorted((t for t, v in buckets.items() if v), reverse=True)
+        return {
+            "Id": query["Id"],
+            "Label": query.get("Label") or metric["MetricName"],
+            "Timestamps": [datetime.fromtimestamp(t, UTC) for t in stamps],
+            "Values": [_statistic(buckets[t], stat) for t in stamps],
+            "StatusCode": "Complete",
+        }
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    return float(value)
+
+
+def _statistic(values: list[float], stat: str) -> float:
+    if stat.startswith("p"):
+        ordered = sorted(values)
+        rank = math.ceil(float(stat[1:]) / 100 * len(ordered))  # nearest rank
+        return ordered[max(rank, 1) - 1]
+    return {
+        "Sum": sum,
+        "Average": lambda v: sum(v) / len(v),
+        "Maximum": max,
+        "Minimum": min,
+        "SampleCount": len,
+    }[stat](values)
+
+
+# --- The whole double ---------------------------------------------------------------------------
+
+SERVICES = ("lambda", "logs", "cloudwatch", "xray", "apigateway", "apigatewayv2")
+
+
+class AwsDouble:
+    """Every behaviour above on every client of an `Aws`: DescribeLogStreams `stale_s` behind,
+    lists in pages of `page_size`, percentiles answered, the per-account quotas enforced."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        stale_s: float = 90.0,
+        page_size: int = 2,
+        quota_clock: Clock = time.monotonic,
+        quota_share: float = 1.0,
+    ) -> None:
+        self.streams = StaleStreams(clock, stale_s)
+        self.pages = Pages(page_size)
+        self.quotas = Quotas(quota_clock, quota_share)
+        self.percentiles = Percentiles()
+
+    async def install(self, aws: Any) -> None:
+        for service in SERVICES:
+            events = (await aws.client(service)).meta.events
+            events.register("before-parameter-build", self.pages.remember)
+            events.register("before-send", self.quotas.send)
+            events.register("before-call", self.quotas.call)
+            events.register("before-call", self.pages.answer)
+            events.register("after-call", self.pages.cut)
+        logs = (await aws.client("logs")).meta.events
+        logs.register("before-call.cloudwatch-logs.DescribeLogStreams", self.streams)
+        cloudwatch = (await aws.client("cloudwatch")).meta.events
+        cloudwatch.register("before-call.cloudwatch.GetMetricData", self.percentiles)

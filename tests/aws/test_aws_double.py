@@ -1,0 +1,179 @@
+"""lambdatop against the test double that behaves as AWS documents (awsdouble.py), not as moto
+does: DescribeLogStreams eventually consistent, every list in pages of two, percentiles answered,
+the per-account quotas enforced. The tail, the monitor and the live `diagnose` read run on it."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import awsseed
+import pytest
+from awsdouble import AwsDouble, Pages
+from awsfakes import FakeClock, until
+from awsmoto import MotoAccount
+from tailsim import GROUP, Simulation
+
+from lambdatop.aws.fetch import fetch_window
+from lambdatop.aws.monitor import Monitor
+from lambdatop.aws.pacing import make_buckets
+from lambdatop.aws.pollers.inventory import list_functions
+from lambdatop.aws.pollers.logs import LogTail
+from lambdatop.aws.session import Aws
+from lambdatop.core import metrics as m
+from lambdatop.core.store import Store
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(float(int(time.time())))
+
+
+async def test_tail_stays_live_and_exact_with_metadata_ten_minutes_stale(
+    moto: MotoAccount, aws: Aws, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The busy group of the tail tests, smaller, with DescribeLogStreams 10 min behind (new
+    streams carry no metadata at all) and 60 older streams in the group."""
+    simulation = Simulation(
+        moto,
+        aws,
+        clock,
+        rate=200.0,
+        write_s=30,
+        late_s=(4.0, 14.0),
+        outage=(0, 0),
+        older_streams=60,
+        stale_s=600.0,
+    )
+    simulation.patch_moto_clock(monkeypatch)
+    simulation.create()
+    tail = LogTail(aws, GROUP, simulation.tail_start_ms, clock=clock)
+    figures = await simulation.run(tail)
+    print(f"\ntail, metadata 10 min stale: {figures.line()}")
+    assert figures.events > 5_000
+    assert (figures.missing, figures.duplicates, figures.unexpected) == (0, 0, 0)
+    assert figures.delivered == figures.events
+    # Live without metadata: most events show the poll after they land.
+    assert figures.within_one_poll >= 0.8, figures.summary()
+    assert figures.reads_per_second <= 2.5, figures.summary()
+
+
+def seed_account(moto: MotoAccount) -> None:
+    """Five functions (three pages of ListFunctions), one of them traced, with an API, event
+    sources, metrics and logs."""
+    arn = awsseed.function(moto, "checkout", timeout_s=30, tracing="Active")["FunctionArn"]
+    for name in ("billing", "orders", "search", "thumbnails"):
+        awsseed.function(moto, name)
+    awsseed.reserve(moto, "checkout", 50)
+    awsseed.rest_api(moto, arn)
+    awsseed.kinesis_mapping(moto, "checkout", "orders")
+    awsseed.kinesis_mapping(moto, "checkout", "payments")
+    awsseed.kinesis_mapping(moto, "checkout", "refunds")
+    awsseed.seed_lambda_series(moto, "checkout")
+    failed = awsseed.trace(moto, "checkout", fault=True)
+    awsseed.invocations(
+        moto,
+        "checkout",
+        20,
+        durations_ms=(50, 200),
+        memory_mb=128,
+        used_mb=(60, 80),
+        since_s=600,
+        trace_ids=[failed],
+    )
+
+
+async def test_every_page_of_the_lists_is_followed(moto: MotoAccount, aws: Aws) -> None:
+    seed_account(moto)
+    pages = Pages(size=2)
+    double = AwsDouble(time.time)
+    double.pages = pages
+    await double.install(aws)
+    names = {config.name for config in await list_functions(aws)}
+    assert names == {"checkout", "billing", "orders", "search", "thumbnails"}
+    assert pages.pages["ListFunctions"] == 3
+
+
+async def test_live_diagnose_read_against_the_double(moto: MotoAccount, aws: Aws) -> None:
+    """What `lambdatop diagnose FUNCTION` reads: every event source across pages, percentiles
+    from CloudWatch as AWS computes them, the logs through the tail."""
+    seed_account(moto)
+    double = AwsDouble(time.time)
+    await double.install(aws)
+    fetched = await fetch_window(aws, "checkout", 3600)
+    state = fetched.state
+    assert len(state.event_sources) == 3
+    assert state.tail_total == 60
+    # Duration seeded one datum a minute (SampleCount 1): its percentiles are those values.
+    assert sorted(state.metrics[m.DURATION_P99].points.values()) == [95.0, 120.0, 340.0]
+    assert double.percentiles.answered >= 1
+    assert "duration percentiles unavailable from CloudWatch" not in fetched.notes
+    assert not double.quotas.throttled
+
+
+async def test_monitor_inside_the_quotas_with_pages_and_percentiles(
+    moto: MotoAccount, clock: FakeClock
+) -> None:
+    """The monitor with its own pacing never trips a documented quota, follows every page and
+    shows percentiles; no banner."""
+    seed_account(moto)
+    aws = Aws(moto.target(), buckets=make_buckets(), max_attempts=1)
+    double = AwsDouble(clock)
+    await double.install(aws)
+    monitor = Monitor(aws, Store(clock=clock), clock=clock, rng=random.Random(7))
+    try:
+        monitor.start()
+        monitor.set_focus("checkout")
+        store = monitor.store
+        state = store.function("checkout")
+
+        def filled() -> bool:
+            return (
+                {"checkout", "billing", "orders", "search", "thumbnails"} <= set(store.inventory)
+                and len(state.event_sources or ()) == 3
+                and state.tail_total >= 60
+                and bool(state.metrics.get(m.DURATION_P99))
+                and bool(state.metrics[m.DURATION_P99].points)
+            )
+
+        await until(filled, what="the monitor to read everything through the double")
+        assert store.banner(clock()) is None
+        assert not [h.name for h in store.troubles(include_optional=True)]
+        assert not double.quotas.throttled, double.quotas.throttled
+    finally:
+        await monitor.stop()
+        await aws.close()
+
+
+async def test_quota_exceeded_is_throttled_and_the_tail_recovers(
+    moto: MotoAccount, aws: Aws, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no pacing of its own and the account's quota mostly taken by other callers,
+    FilterLogEvents is throttled as AWS would: the poll fails, and the next one catches up."""
+    simulation = Simulation(moto, aws, clock, rate=50.0, write_s=10, outage=(0, 0))
+    simulation.patch_moto_clock(monkeypatch)
+    simulation.create()
+    wall = FakeClock(0.0)
+    double = AwsDouble(clock, quota_clock=wall, quota_share=0.4)  # 2 a second left for us
+    await double.install(aws)
+    tail = LogTail(aws, GROUP, simulation.tail_start_ms, clock=clock)
+    delivered: list[str] = []
+    failures: list[Any] = []
+    for second in range(60):
+        clock.now = simulation.t0_ms / 1000 + second
+        wall.now = second / 4  # four polls in a wall-clock second: over the quota
+        simulation.ship(second)
+        try:
+            delivered += [e.message.split(" ", 1)[0] for e in await tail.poll()]
+        except Exception as problem:  # noqa: BLE001 - the throttling under test
+            failures.append(problem)
+    assert double.quotas.throttled["FilterLogEvents"] > 0
+    assert failures
+    assert all("Throttling" in type(f).__name__ or "Rate exceeded" in str(f) for f in failures)
+    double.quotas.share = 1.0  # the other callers are gone; one poll a wall-clock second
+    for second in range(60, 120):
+        clock.now = simulation.t0_ms / 1000 + second
+        wall.now = 15 + second
+        delivered += [e.message.split(" ", 1)[0] for e in await tail.poll()]
+    assert sorted(delivered) == sorted(simulation.expected)
