@@ -510,6 +510,96 @@ def _statistic(values: list[float], stat: str) -> float:
     }[stat](values)
 
 
+# --- Trace summaries ----------------------------------------------------------------------------
+
+
+class TraceSummaries:
+    """GetTraceSummaries filled in as X-Ray fills it, from the trace's own segments (moto leaves
+    Http empty, ResponseTime 1, Duration in whole seconds, no root causes, and counts a `fault`
+    key as a fault even when false). The X-Ray API reference, TraceSummary: "Duration: The
+    length of time in seconds between the start time of the root segment and the end time of
+    the last segment that completed"; "ResponseTime: The length of time in seconds between the
+    start and end times of the root segment"; "Http: Information about the HTTP request served
+    by the trace" (the root segment's); "FaultRootCauses / ErrorRootCauses: A collection of ...
+    structures corresponding to the trace segments": the services, and the path of entities from
+    the root down to the deepest one that faulted (or erred), with its exceptions."""
+
+    def __init__(self) -> None:
+        self.filled = 0
+
+    def __call__(self, parsed: Any = None, **_: Any) -> None:
+        from moto.xray.models import xray_backends
+
+        if not isinstance(parsed, dict) or "Error" in parsed:
+            return
+        traces = xray_backends[ACCOUNT][REGION]._segment_collection._traces
+        for summary in parsed.get("TraceSummaries") or ():
+            trace = traces.get(summary.get("Id"))
+            if not trace or not trace["segments"]:
+                continue
+            documents = [_document(segment.raw) for segment in trace["segments"]]
+            root = min(documents, key=lambda d: float(d.get("start_time", 0)))
+            last_end = max(float(d.get("end_time") or 0) for d in documents)
+            start = float(root["start_time"])
+            summary["Duration"] = round(last_end - start, 3)
+            summary["ResponseTime"] = round(float(root.get("end_time") or start) - start, 3)
+            response = (root.get("http") or {}).get("response") or {}
+            request = (root.get("http") or {}).get("request") or {}
+            http = {"HttpStatus": response.get("status"), "HttpMethod": request.get("method")}
+            summary["Http"] = {k: v for k, v in http.items() if v is not None}
+            summary["HasFault"] = any(_flag(d, "fault") for d in documents)
+            summary["HasError"] = any(_flag(d, "error") for d in documents)
+            summary["HasThrottle"] = any(_flag(d, "throttle") for d in documents)
+            for key, flag in (("FaultRootCauses", "fault"), ("ErrorRootCauses", "error")):
+                causes = [_root_cause(d, flag) for d in documents if _flag(d, flag)]
+                summary[key] = [c for c in causes if c is not None]
+            self.filled += 1
+
+
+def _document(raw: Any) -> dict[str, Any]:
+    loaded = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _status(entity: dict[str, Any]) -> int:
+    return int(((entity.get("http") or {}).get("response") or {}).get("status") or 0)
+
+
+def _flag(entity: dict[str, Any], flag: str) -> bool:
+    """X-Ray's fault (5xx), error (4xx) and throttle (429) flags, set or implied by the status."""
+    if entity.get(flag) is True:
+        return True
+    status = _status(entity)
+    implied = {"fault": 500 <= status, "error": 400 <= status < 500, "throttle": status == 429}
+    return implied[flag] or any(_flag(sub, flag) for sub in entity.get("subsegments") or ())
+
+
+def _root_cause(segment: dict[str, Any], flag: str) -> dict[str, Any] | None:
+    path: list[dict[str, Any]] = []
+    entity: dict[str, Any] | None = segment
+    while entity is not None:
+        exceptions = [
+            {"Name": e.get("type") or "", "Message": e.get("message") or ""}
+            for e in (entity.get("cause") or {}).get("exceptions") or ()
+        ]
+        step: dict[str, Any] = {"Name": entity.get("name") or "?"}
+        if exceptions:
+            step["Exceptions"] = exceptions
+        if entity.get("namespace") in ("aws", "remote"):
+            step["Remote"] = True
+        path.append(step)
+        entity = next((s for s in entity.get("subsegments") or () if _flag(s, flag)), None)
+    service = {
+        "Name": segment.get("name"),
+        "Names": [segment.get("name")],
+        "Type": segment.get("origin") or "remote",
+        "AccountId": ACCOUNT,
+        "EntityPath": path,
+        "Inferred": False,
+    }
+    return {"Services": [service], "ClientImpacting": flag == "fault"}
+
+
 # --- The whole double ---------------------------------------------------------------------------
 
 SERVICES = ("lambda", "logs", "cloudwatch", "xray", "apigateway", "apigatewayv2")
@@ -517,7 +607,8 @@ SERVICES = ("lambda", "logs", "cloudwatch", "xray", "apigateway", "apigatewayv2"
 
 class AwsDouble:
     """Every behaviour above on every client of an `Aws`: DescribeLogStreams `stale_s` behind,
-    lists in pages of `page_size`, percentiles answered, the per-account quotas enforced."""
+    lists in pages of `page_size`, percentiles answered, trace summaries filled in, the
+    per-account quotas enforced."""
 
     def __init__(
         self,
@@ -532,6 +623,7 @@ class AwsDouble:
         self.pages = Pages(page_size)
         self.quotas = Quotas(quota_clock, quota_share)
         self.percentiles = Percentiles()
+        self.traces = TraceSummaries()
 
     async def install(self, aws: Any) -> None:
         for service in SERVICES:
@@ -545,3 +637,6 @@ class AwsDouble:
         logs.register("before-call.cloudwatch-logs.DescribeLogStreams", self.streams)
         cloudwatch = (await aws.client("cloudwatch")).meta.events
         cloudwatch.register("before-call.cloudwatch.GetMetricData", self.percentiles)
+        xray = (await aws.client("xray")).meta.events
+        # Registered first: the root causes are filled in before the pages are cut.
+        xray.register_first("after-call.xray.GetTraceSummaries", self.traces)

@@ -59,7 +59,7 @@ async def test_tail_stays_live_and_exact_with_metadata_ten_minutes_stale(
     assert figures.reads_per_second <= 2.5, figures.summary()
 
 
-def seed_account(moto: MotoAccount) -> None:
+def seed_account(moto: MotoAccount) -> str:
     """Five functions (three pages of ListFunctions), one of them traced, with an API, event
     sources, metrics and logs."""
     arn = awsseed.function(moto, "checkout", timeout_s=30, tracing="Active")["FunctionArn"]
@@ -82,10 +82,12 @@ def seed_account(moto: MotoAccount) -> None:
         since_s=600,
         trace_ids=[failed],
     )
+    return failed
 
 
 async def test_every_page_of_the_lists_is_followed(moto: MotoAccount, aws: Aws) -> None:
-    seed_account(moto)
+    for name in ("checkout", "billing", "orders", "search", "thumbnails"):
+        awsseed.function(moto, name)
     pages = Pages(size=2)
     double = AwsDouble(time.time)
     double.pages = pages
@@ -98,11 +100,18 @@ async def test_every_page_of_the_lists_is_followed(moto: MotoAccount, aws: Aws) 
 async def test_live_diagnose_read_against_the_double(moto: MotoAccount, aws: Aws) -> None:
     """What `lambdatop diagnose FUNCTION` reads: every event source across pages, percentiles
     from CloudWatch as AWS computes them, the logs through the tail."""
-    seed_account(moto)
+    failed = seed_account(moto)
     double = AwsDouble(time.time)
     await double.install(aws)
     fetched = await fetch_window(aws, "checkout", 3600)
     state = fetched.state
+    # The failed trace as X-Ray summarises it: root cause, HTTP status, times (moto: none).
+    trace = state.traces[failed]
+    assert trace.root_cause == (
+        "checkout: DynamoDB: ProvisionedThroughputExceededException slow down"
+    )
+    assert trace.http_status == 502
+    assert (trace.duration_s, trace.response_time_s) == (1.5, 1.5)
     assert len(state.event_sources) == 3
     assert state.tail_total == 60
     # Duration seeded one datum a minute (SampleCount 1): its percentiles are those values.
