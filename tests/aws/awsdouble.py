@@ -570,7 +570,7 @@ def _flag(entity: dict[str, Any], flag: str) -> bool:
     if entity.get(flag) is True:
         return True
     status = _status(entity)
-    implied = {"fault": 500 <= status, "error": 400 <= status < 500, "throttle": status == 429}
+    implied = {"fault": status >= 500, "error": 400 <= status < 500, "throttle": status == 429}
     return implied[flag] or any(_flag(sub, flag) for sub in entity.get("subsegments") or ())
 
 
@@ -598,6 +598,92 @@ def _root_cause(segment: dict[str, Any], flag: str) -> dict[str, Any] | None:
         "Inferred": False,
     }
     return {"Services": [service], "ClientImpacting": flag == "fault"}
+
+
+# --- Credentials that expire ------------------------------------------------------------------
+
+CREDENTIAL_PROCESS = r"""
+import json, os, sys, time
+from datetime import datetime, timezone
+folder = sys.argv[1]
+if os.path.exists(os.path.join(folder, "signed-out")):
+    sys.stderr.write("The SSO session has expired. Run aws sso login.\n")
+    sys.exit(1)
+serial_path = os.path.join(folder, "serial")
+serial = int(open(serial_path).read()) + 1 if os.path.exists(serial_path) else 1
+open(serial_path, "w").write(str(serial))
+lifetime = float(open(os.path.join(folder, "lifetime")).read())
+expires = time.time() + lifetime
+key = f"ASIADOUBLE{serial:010d}"
+with open(os.path.join(folder, "issued"), "a") as issued:
+    issued.write(json.dumps({"key": key, "expires": expires}) + "\n")
+print(json.dumps({
+    "Version": 1,
+    "AccessKeyId": key,
+    "SecretAccessKey": "double-secret",
+    "SessionToken": f"double-token-{serial}",
+    "Expiration": datetime.fromtimestamp(expires, timezone.utc).isoformat(),
+}))
+"""
+
+
+class ExpiringCredentials:
+    """Temporary credentials from a `credential_process` (as SSO and assumed roles give them),
+    each set with an Expiration `lifetime_s` ahead, and the services refusing a request signed
+    with a set past it: STS, "ExpiredToken: The security token included in the request is
+    expired". botocore renews such credentials before they expire ("credential_process ...
+    Expiration ... the SDK will refresh them", the AWS SDKs and Tools reference guide), which
+    is what lets a session outlive them. `sign_out()` makes the process fail as an expired SSO
+    session does, until `sign_in()`."""
+
+    def __init__(self, folder: Any, lifetime_s: float) -> None:
+        from pathlib import Path
+
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "lifetime").write_text(str(lifetime_s))
+        script = self.folder / "credential_process.py"
+        script.write_text(CREDENTIAL_PROCESS)
+        import sys
+
+        self.config = self.folder / "config"
+        self.config.write_text(
+            "[profile double]\n"
+            f"credential_process = {sys.executable} {script} {self.folder}\n"
+            "region = us-east-1\n"
+        )
+        self.rejected = 0
+        self.keys_used: list[str] = []
+
+    def sign_out(self) -> None:
+        (self.folder / "signed-out").write_text("")
+
+    def sign_in(self) -> None:
+        (self.folder / "signed-out").unlink(missing_ok=True)
+
+    def issued(self) -> dict[str, float]:
+        path = self.folder / "issued"
+        if not path.exists():
+            return {}
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+        return {row["key"]: float(row["expires"]) for row in rows}
+
+    def send(self, request: Any = None, **_: Any) -> Any:
+        """`before-send`: refuse what an expired set signed."""
+        raw = (request.headers if request is not None else {}).get("Authorization", "")
+        header = raw.decode() if isinstance(raw, bytes) else str(raw)
+        key = header.split("Credential=", 1)[-1].split("/", 1)[0] if "Credential=" in header else ""
+        if not key:
+            return None
+        if not self.keys_used or self.keys_used[-1] != key:
+            self.keys_used.append(key)
+        expires = self.issued().get(key)
+        if expires is None or time.time() < expires:
+            return None
+        self.rejected += 1
+        return error(
+            403, "ExpiredTokenException", "The security token included in the request is expired"
+        )
 
 
 # --- The whole double ---------------------------------------------------------------------------

@@ -10,17 +10,18 @@ from typing import Any
 
 import awsseed
 import pytest
-from awsdouble import AwsDouble, Pages
+from awsdouble import AwsDouble, ExpiringCredentials, Pages
 from awsfakes import FakeClock, until
 from awsmoto import MotoAccount
 from tailsim import GROUP, Simulation
 
+from lambdatop.aws.errors import describe
 from lambdatop.aws.fetch import fetch_window
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.pacing import make_buckets
 from lambdatop.aws.pollers.inventory import list_functions
 from lambdatop.aws.pollers.logs import LogTail
-from lambdatop.aws.session import Aws
+from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core import metrics as m
 from lambdatop.core.store import Store
 
@@ -186,3 +187,37 @@ async def test_quota_exceeded_is_throttled_and_the_tail_recovers(
         wall.now = 15 + second
         delivered += [e.message.split(" ", 1)[0] for e in await tail.poll()]
     assert sorted(delivered) == sorted(simulation.expected)
+
+
+async def test_credentials_renewed_mid_session_and_after_signing_in_again(
+    moto: MotoAccount, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Temporary credentials from a credential_process, each set inside botocore's ten-minute
+    renewal window (so renewed at every call, as a long session renews them when they near
+    expiry): the tail keeps reading with each new set; when the process fails (the SSO session
+    expired) the poll fails on credentials, and after signing in again the tail catches up,
+    every event once."""
+    credentials = ExpiringCredentials(tmp_path / "aws", lifetime_s=590)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(credentials.config))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    group = "/aws/lambda/checkout"
+    now_ms = int(time.time() * 1000)
+    awsseed.log_events(moto, group, "s1", [(now_ms - 5_000, "before")])
+    target = AwsTarget(region=moto.region, endpoint_url=moto.url, profile="double")
+    async with Aws(target, buckets={}, max_attempts=1) as aws:
+        logs = await aws.client("logs")
+        logs.meta.events.register("before-send", credentials.send)
+        tail = LogTail(aws, group, now_ms - 60_000)
+        assert [e.message for e in await tail.poll()] == ["before"]
+        awsseed.log_events(moto, group, "s1", [(now_ms - 4_000, "renewed")])
+        assert [e.message for e in await tail.poll()] == ["renewed"]
+        assert len(set(credentials.keys_used)) >= 2, "each call signed with a renewed set"
+        credentials.sign_out()
+        awsseed.log_events(moto, group, "s1", [(now_ms - 3_000, "while signed out")])
+        with pytest.raises(Exception, match="custom-process") as failure:
+            await tail.poll()
+        assert describe(failure.value).kind == "credentials"
+        credentials.sign_in()
+        assert [e.message for e in await tail.poll()] == ["while signed out"]
+    assert credentials.rejected == 0, "never a request signed with an expired set"
