@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from bisect import bisect_right
 from collections import Counter
@@ -526,12 +527,23 @@ class TraceSummaries:
 
     def __init__(self) -> None:
         self.filled = 0
+        self.filtered = 0
 
-    def __call__(self, parsed: Any = None, **_: Any) -> None:
+    def take_expression(
+        self, params: dict[str, Any] | None = None, context: Any = None, **_: Any
+    ) -> None:
+        """`before-parameter-build`: moto fails any FilterExpression with HTTP 500; the double
+        takes it off the request and applies it to the answer, as X-Ray would."""
+        if params and "FilterExpression" in params and isinstance(context, dict):
+            context["double_filter"] = _compile_filter(str(params.pop("FilterExpression")))
+
+    def __call__(self, parsed: Any = None, context: Any = None, **_: Any) -> None:
         from moto.xray.models import xray_backends
 
         if not isinstance(parsed, dict) or "Error" in parsed:
             return
+        if isinstance(context, dict) and context.get("double_paged"):
+            return  # a later page of an answer already filled in
         traces = xray_backends[ACCOUNT][REGION]._segment_collection._traces
         for summary in parsed.get("TraceSummaries") or ():
             trace = traces.get(summary.get("Id"))
@@ -553,7 +565,59 @@ class TraceSummaries:
             for key, flag in (("FaultRootCauses", "fault"), ("ErrorRootCauses", "error")):
                 causes = [_root_cause(d, flag) for d in documents if _flag(d, flag)]
                 summary[key] = [c for c in causes if c is not None]
+            names = sorted({str(d.get("name")) for d in documents if d.get("name")})
+            summary["ServiceIds"] = [
+                {"Name": name, "Names": [name], "AccountId": ACCOUNT} for name in names
+            ]
+            summary["_services"] = names
             self.filled += 1
+        keep = (context or {}).get("double_filter") if isinstance(context, dict) else None
+        if keep is not None:
+            self.filtered += 1
+            parsed["TraceSummaries"] = [s for s in parsed.get("TraceSummaries") or () if keep(s)]
+        for summary in parsed.get("TraceSummaries") or ():
+            summary.pop("_services", None)
+
+
+FILTER_TOKEN = re.compile(
+    r'\s*(?:(?P<service>service\("(?P<name>[^"]*)"\))|(?P<flag>error|fault|throttle)'
+    r"(?:\s*=\s*(?P<value>true|false))?|(?P<op>AND|OR|NOT|\(|\)))"
+)
+
+
+def _compile_filter(expression: str) -> Callable[[dict[str, Any]], bool]:
+    """The part of X-Ray's filter expression language lambdatop writes (the X-Ray developer
+    guide, "Filter expressions": `service("name")`, the `error`, `fault` and `throttle`
+    booleans, AND, OR, NOT and parentheses). Anything else fails the test loudly."""
+    parts: list[str] = []
+    services: list[str] = []
+    position = 0
+    while position < len(expression.rstrip()):
+        match = FILTER_TOKEN.match(expression, position)
+        if match is None:
+            raise AssertionError(f"the double cannot evaluate {expression!r}")
+        position = match.end()
+        if match.group("service"):
+            services.append(match.group("name"))
+            parts.append(f"(services_{len(services) - 1} in names)")
+        elif match.group("flag"):
+            flag = {"error": "HasError", "fault": "HasFault", "throttle": "HasThrottle"}
+            wanted = match.group("value") != "false"
+            parts.append(f"(bool(summary.get({flag[match.group('flag')]!r})) == {wanted})")
+        else:
+            parts.append(
+                {"AND": " and ", "OR": " or ", "NOT": " not "}.get(
+                    match.group("op"), match.group("op")
+                )
+            )
+    code = compile("".join(parts), "<filter>", "eval")
+
+    def keep(summary: dict[str, Any]) -> bool:
+        scope = {f"services_{i}": name for i, name in enumerate(services)}
+        scope.update(summary=summary, names=summary.get("_services") or [])
+        return bool(eval(code, {"__builtins__": {"bool": bool}}, scope))
+
+    return keep
 
 
 def _document(raw: Any) -> dict[str, Any]:
@@ -724,5 +788,6 @@ class AwsDouble:
         cloudwatch = (await aws.client("cloudwatch")).meta.events
         cloudwatch.register("before-call.cloudwatch.GetMetricData", self.percentiles)
         xray = (await aws.client("xray")).meta.events
+        xray.register("before-parameter-build.xray.GetTraceSummaries", self.traces.take_expression)
         # Registered first: the root causes are filled in before the pages are cut.
         xray.register_first("after-call.xray.GetTraceSummaries", self.traces)

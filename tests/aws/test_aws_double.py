@@ -221,3 +221,40 @@ async def test_credentials_renewed_mid_session_and_after_signing_in_again(
         credentials.sign_in()
         assert [e.message for e in await tail.poll()] == ["while signed out"]
     assert credentials.rejected == 0, "never a request signed with an expired set"
+
+
+async def test_the_tui_shows_what_aws_would_answer(moto: MotoAccount) -> None:
+    """The monitor's screen, headless through Pilot, over the double: the failed trace with the
+    root cause, HTTP status and duration X-Ray fills in, the log pane tailing, no banner."""
+    from textual.app import App
+    from uitools import screen_text, wait_until
+
+    from lambdatop.ui.app import LambdatopApp
+
+    seed_account(moto)
+    aws = Aws(moto.target(), buckets=make_buckets(), max_attempts=1)
+    double = AwsDouble(time.time)
+    await double.install(aws)
+    store = Store()
+    monitor = Monitor(aws, store)
+    app: App[int] = LambdatopApp(store, monitor, functions=["checkout"], refresh_s=0.5)
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            state = store.function("checkout")
+            await until(lambda: bool(state.traces) and state.tail_total >= 60, within=40)
+            await wait_until(
+                pilot,
+                lambda: (
+                    "ProvisionedThroughputExceeded" in screen_text(app)
+                    and " REPORT " in screen_text(app)
+                ),
+            )
+            row = next(line for line in screen_text(app).splitlines() if "Provisioned" in line)
+            assert "fault" in row
+            assert "502" in row
+            assert "1.50 s" in row
+            assert store.banner(time.time()) is None
+            assert not double.quotas.throttled
+    finally:
+        await monitor.stop()
+        await aws.close()
