@@ -72,6 +72,10 @@ PROBE_WIDTH_MS = 1_000
 """The probe reads 1 s of every 5 (a fifth of a download per event): a new stream writing an event
 a second is found within the probe's depth and 5 s."""
 MIN_PROBE_DEPTH_MS = 4_000
+FRESH_CHECKS = 3
+"""DescribeLogStreams answers in a row that must agree with the ingestion seen in the events
+before metadata is trusted as fresh: then the probe is skipped (new streams show there) and
+only the streams whose metadata moved are read by name, every poll."""
 INITIAL_CHUNK_MS = 60_000
 SMALL_CHUNK_EVENTS = 2_000
 STREAM_MEMORY_MS = 3_600_000
@@ -119,6 +123,9 @@ class StreamCursor:
     it: the stream's own read from its cursor will download them again."""
     ingested: int = -1
     """The stream's `lastIngestionTime` when it was last read (a hint, possibly stale)."""
+    newest_ingestion: int = -1
+    """The newest `ingestionTime` of the events delivered from it: metadata older than this
+    is stale."""
     idle: int = 0
     """Reads from its cursor in a row that found nothing new."""
     due_ms: int = 0
@@ -180,6 +187,8 @@ class LogTail:
         unknown stream reaches back to it."""
         self.group_exists = True
         self.lag_p90_ms = 0
+        self.fresh_checks = 0
+        """DescribeLogStreams answers in a row that agreed with the events (see FRESH_CHECKS)."""
         self._fresh_streams: set[str] = set()
         """Streams that delivered something in this poll's reads by cursor."""
         self._pending: list[LogEvent] = []
@@ -201,9 +210,9 @@ class LogTail:
             await self._first_poll(now)
         else:
             hinted = await self._changed_streams()
-            if self.group_exists:
-                await self._read_by_cursor(now, hinted)
-            self._mark_read(hinted)
+            read = await self._read_by_cursor(now, hinted) if self.group_exists else set(hinted)
+            # A hinted stream whose read waits for the next poll stays hinted.
+            self._mark_read({name: at for name, at in hinted.items() if name in read})
             if self.group_exists:
                 await self._probe(now)
             horizon = now - self.late_window_ms
@@ -272,13 +281,16 @@ class LogTail:
             return self.forgotten_before_ms + 1
         return known.cursor
 
-    async def _read_by_cursor(self, now: int, hinted: dict[str, int]) -> None:
+    async def _read_by_cursor(self, now: int, hinted: dict[str, int]) -> set[str]:
         """Read every live stream from its own cursor: the newest run group-wide, the rest by
-        name up to where the group-wide read begins."""
+        name up to where the group-wide read begins. Returns the streams read to the end."""
         live_since = self.floor_ms - self.late_window_ms
+        fresh = self.metadata_fresh
         starts: dict[str, int] = {}
         idle: list[str] = []
         for name, known in self.streams.items():
+            if fresh and not known.ahead and name not in hinted:
+                continue  # fresh metadata says nothing landed since it was read
             if (
                 known.ahead
                 or name in hinted
@@ -312,7 +324,9 @@ class LogTail:
                 covered.update(chunk)
         self._accept(await self._read(head, None, None), head, covered)
         self.stats.fast_reads += 1
-        for name in covered.union(runs[0]):
+        reached = covered.union(runs[0])
+        reached.update(name for name, start in starts.items() if start >= head)
+        for name in reached:
             read = self.streams.get(name)
             if read is None:
                 continue
@@ -323,11 +337,12 @@ class LogTail:
                 backoff = read.idle - IDLE_READS
                 wait = IDLE_BACKOFF_MS << min(backoff, 6) if backoff >= 0 else 0
                 read.due_ms = now + min(wait, MAX_IDLE_BACKOFF_MS)
+        return reached
 
     async def _probe(self, now: int) -> None:
         """A thin group-wide slice a few seconds deep, now and then: finds a new stream whose
         events land later than the head read reaches, long before the sweep would."""
-        if now - self.probed_ms < PROBE_PERIOD_MS:
+        if now - self.probed_ms < PROBE_PERIOD_MS or self.metadata_fresh:
             return
         self.probed_ms = now
         depth = max(MIN_PROBE_DEPTH_MS, self.lag_p90_ms)
@@ -391,6 +406,10 @@ class LogTail:
             a, k = b, k - 1
         return head, runs
 
+    @property
+    def metadata_fresh(self) -> bool:
+        return self.fresh_checks >= FRESH_CHECKS
+
     async def _changed_streams(self) -> dict[str, int]:
         """Streams whose metadata says data was ingested since we read them (a hint: it may be
         stale), with that ingestion time."""
@@ -412,17 +431,28 @@ class LogTail:
             self.stats.calls += 1
         self.group_exists = True
         changed: dict[str, int] = {}
+        agreed, stale = 0, False
         for stream in response.get("logStreams") or ():
             name = stream.get("logStreamName")
             if not isinstance(name, str):
                 continue
             ingested = int(stream.get("lastIngestionTime") or stream.get("lastEventTimestamp") or 0)
+            seen = self.streams.get(name)
+            if seen is not None and seen.newest_ingestion >= 0:
+                if ingested < seen.newest_ingestion:
+                    stale = True  # behind what its own events say
+                else:
+                    agreed += 1
             if ingested < self.start_ms or ingested <= self.forgotten_before_ms:
                 continue  # no events yet, or none since the tail's start
             known = self.streams.get(name)
             if known is not None and ingested <= known.ingested:
                 continue
             changed[name] = ingested
+        listed = {str(stream.get("logStreamName")) for stream in response.get("logStreams") or ()}
+        if any(known.ahead and name not in listed for name, known in self.streams.items()):
+            stale = True  # a stream that wrote is missing from the newest fifty
+        self.fresh_checks = 0 if stale or not agreed else self.fresh_checks + 1
         return changed
 
     def _mark_read(self, streams: dict[str, int]) -> None:
@@ -528,6 +558,7 @@ class LogTail:
             ingestion = item.get("ingestionTime")
             if isinstance(ingestion, int | float):
                 self._learn_lag(float(ingestion) - timestamp)
+                known.newest_ingestion = max(known.newest_ingestion, int(ingestion))
             fresh.append(
                 LogEvent(
                     timestamp_ms=timestamp,
