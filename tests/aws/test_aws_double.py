@@ -40,11 +40,11 @@ async def test_tail_stays_live_and_exact_with_metadata_ten_minutes_stale(
         moto,
         aws,
         clock,
-        rate=200.0,
-        write_s=30,
+        rate=100.0,
+        write_s=20,
         late_s=(4.0, 14.0),
         outage=(0, 0),
-        older_streams=60,
+        older_streams=30,
         stale_s=600.0,
     )
     simulation.patch_moto_clock(monkeypatch)
@@ -52,7 +52,7 @@ async def test_tail_stays_live_and_exact_with_metadata_ten_minutes_stale(
     tail = LogTail(aws, GROUP, simulation.tail_start_ms, clock=clock)
     figures = await simulation.run(tail)
     print(f"\ntail, metadata 10 min stale: {figures.line()}")
-    assert figures.events > 5_000
+    assert figures.events > 2_000
     assert (figures.missing, figures.duplicates, figures.unexpected) == (0, 0, 0)
     assert figures.delivered == figures.events
     # Live without metadata: most events show the poll after they land.
@@ -61,10 +61,10 @@ async def test_tail_stays_live_and_exact_with_metadata_ten_minutes_stale(
 
 
 def seed_account(moto: MotoAccount) -> str:
-    """Five functions (three pages of ListFunctions), one of them traced, with an API, event
-    sources, metrics and logs."""
+    """Three functions (two pages of ListFunctions), one of them traced, with an API, three event
+    sources (two pages), metrics and logs."""
     arn = awsseed.function(moto, "checkout", timeout_s=30, tracing="Active")["FunctionArn"]
-    for name in ("billing", "orders", "search", "thumbnails"):
+    for name in ("billing", "orders"):
         awsseed.function(moto, name)
     awsseed.reserve(moto, "checkout", 50)
     awsseed.rest_api(moto, arn)
@@ -140,7 +140,7 @@ async def test_monitor_inside_the_quotas_with_pages_and_percentiles(
 
         def filled() -> bool:
             return (
-                {"checkout", "billing", "orders", "search", "thumbnails"} <= set(store.inventory)
+                {"checkout", "billing", "orders"} <= set(store.inventory)
                 and len(state.event_sources or ()) == 3
                 and state.tail_total >= 60
                 and bool(state.metrics.get(m.DURATION_P99))
@@ -170,7 +170,7 @@ async def test_quota_exceeded_is_throttled_and_the_tail_recovers(
     tail = LogTail(aws, GROUP, simulation.tail_start_ms, clock=clock)
     delivered: list[str] = []
     failures: list[Any] = []
-    for second in range(60):
+    for second in range(30):
         clock.now = simulation.t0_ms / 1000 + second
         wall.now = second / 4  # four polls in a wall-clock second: over the quota
         simulation.ship(second)
@@ -182,9 +182,9 @@ async def test_quota_exceeded_is_throttled_and_the_tail_recovers(
     assert failures
     assert all("Throttling" in type(f).__name__ or "Rate exceeded" in str(f) for f in failures)
     double.quotas.share = 1.0  # the other callers are gone; one poll a wall-clock second
-    for second in range(60, 120):
+    for second in range(30, 90):
         clock.now = simulation.t0_ms / 1000 + second
-        wall.now = 15 + second
+        wall.now = 8 + second
         delivered += [e.message.split(" ", 1)[0] for e in await tail.poll()]
     assert sorted(delivered) == sorted(simulation.expected)
 
