@@ -227,7 +227,7 @@ async def test_the_tui_shows_what_aws_would_answer(moto: MotoAccount) -> None:
     """The monitor's screen, headless through Pilot, over the double: the failed trace with the
     root cause, HTTP status and duration X-Ray fills in, the log pane tailing, no banner."""
     from textual.app import App
-    from uitools import screen_text, wait_until
+    from uitools import screen_text
 
     from lambdatop.ui.app import LambdatopApp
 
@@ -239,15 +239,18 @@ async def test_the_tui_shows_what_aws_would_answer(moto: MotoAccount) -> None:
     monitor = Monitor(aws, store)
     app: App[int] = LambdatopApp(store, monitor, functions=["checkout"], refresh_s=0.5)
     try:
-        async with app.run_test(size=(160, 45)) as pilot:
+        async with app.run_test(size=(160, 45)):
             state = store.function("checkout")
             await until(lambda: bool(state.traces) and state.tail_total >= 60, within=40)
-            await wait_until(
-                pilot,
+            # Under load the screen can trail the store by seconds: a longer patience than
+            # uitools.wait_until's, still polling.
+            await until(
                 lambda: (
                     "ProvisionedThroughputExceeded" in screen_text(app)
                     and " REPORT " in screen_text(app)
                 ),
+                within=40,
+                what="the failed trace and the log on screen",
             )
             row = next(line for line in screen_text(app).splitlines() if "Provisioned" in line)
             assert "fault" in row
