@@ -156,6 +156,9 @@ def main() -> None:
     from bench.live_tail import bench_live_tail
 
     bench_live_tail()
+    from bench.tail_bench import main as tail_main
+
+    tail_main()
     try:
         from bench.ui_bench import main as ui_main
     except ImportError:

@@ -10,13 +10,18 @@ no pacing (tests that check pacing build their own buckets).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from awsmoto import REGION, MotoAccount
 from moto.server import ThreadedMotoServer
 
 from lambdatop.aws.session import Aws
+
+# The screen helpers of the UI tests, for the TUI run against the double (test_aws_double.py).
+sys.path.insert(0, str(Path(__file__).parent.parent / "ui"))
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from awsdouble import install_stale_streams
 from awsfakes import FakeClock, hook
 from awsmoto import MotoAccount
 from botocore.exceptions import EndpointConnectionError
 
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import Aws
+from lambdatop.core.stats import percentile
 
 GROUP = "/aws/lambda/checkout-api"
 
@@ -70,6 +72,9 @@ class Figures:
     """For events ingested during the outage: polls after it ended until delivery."""
     out_of_order_latency_s: list[float] = field(default_factory=list)
     """For events of overtaken batches: seconds from ingestion to delivery."""
+    latency_s: list[float] = field(default_factory=list)
+    """For every event ingested while the endpoint was up: seconds from its ingestion to the
+    poll that delivered it (polls are a second apart, so a prompt event waits up to 1 s)."""
     busy_polls: int = 0
     busy_calls: Counter[str] = field(default_factory=Counter)
     """Polls, and requests per operation, while the group was being written to (the outage
@@ -89,6 +94,25 @@ class Figures:
 
     def busy_per_poll(self, operation: str) -> float:
         return self.busy_calls[operation] / self.busy_polls if self.busy_polls else 0.0
+
+    def latency_p(self, q: float) -> float:
+        return percentile(self.latency_s, q) or 0.0
+
+    @property
+    def reads_per_second(self) -> float:
+        """FilterLogEvents requests a second while the group was written to (a poll a second)."""
+        return self.busy_per_poll("FilterLogEvents")
+
+    def line(self) -> str:
+        """The figures the issue's table asks for, on one line."""
+        share = self.delivered / self.events if self.events else 0.0
+        return (
+            f"delivered {share:.1%} ({self.duplicates} duplicates), "
+            f"{self.downloads_per_event:.2f} downloads/event, "
+            f"{self.reads_per_second:.2f} FilterLogEvents/s, "
+            f"ingestion → output p50 {self.latency_p(50):.1f} s, p95 {self.latency_p(95):.1f} s, "
+            f"max {max(self.latency_s, default=0.0):.0f} s"
+        )
 
     @property
     def within_one_poll(self) -> float:
@@ -129,6 +153,9 @@ class Simulation:
         outage: tuple[int, int] = (22, 28),
         swapped_batches: int = 6,
         seed: int = 20,
+        late_s: tuple[float, float] = (4.0, 20.0),
+        older_streams: int = 0,
+        stale_s: float | None = None,
     ) -> None:
         self.moto = moto
         self.aws = aws
@@ -143,6 +170,11 @@ class Simulation:
         self.laggy = set(laggy)
         self.outage = outage
         self.write_s = write_s
+        self.late_s = late_s
+        self.older_streams = older_streams
+        self.stale_s = stale_s
+        """DescribeLogStreams answered `stale_s` behind, as AWS documents it (awsdouble.py);
+        None: as moto answers, fresh."""
         self.tail_start_ms = self.t0_ms - tail_back_s * 1000
         self.batches = self._plan(rate, history_s, swapped_batches)
         self.expected = {
@@ -177,7 +209,7 @@ class Simulation:
                     serial += 1
                     events.append((ts, f"e{serial:07d} s{index:02d} {'x' * 60}"))
                 if index in self.laggy:
-                    delay = self.rng.uniform(4.0, 20.0)
+                    delay = self.rng.uniform(*self.late_s)
                 else:
                     delay = self.rng.uniform(0.2, 2.0)
                 # Within a stream, batches are shipped in order...
@@ -205,9 +237,23 @@ class Simulation:
 
     def create(self) -> None:
         logs = self.moto.client("logs")
+        now = self.clock.now
+        # Ended environments: an hour old, with a few events each (before the tail's start).
+        self.clock.now = now - 3600
         logs.create_log_group(logGroupName=GROUP)
+        for index in range(self.older_streams):
+            name = f"2026/01/01/[$LATEST]{self.rng.getrandbits(128):032x}"
+            logs.create_log_stream(logGroupName=GROUP, logStreamName=name)
+            base = int((now - 3600 - index) * 1000)
+            logs.put_log_events(
+                logGroupName=GROUP,
+                logStreamName=name,
+                logEvents=[{"timestamp": base + i, "message": f"old{index} {i}"} for i in range(3)],
+            )
+        self.clock.now = now - 60
         for name in self.streams:
             logs.create_log_stream(logGroupName=GROUP, logStreamName=name)
+        self.clock.now = now
 
     def ship(self, tick: int) -> None:
         """Put every batch due by this tick; consecutive batches of a stream go in one request."""
@@ -255,6 +301,8 @@ class Simulation:
 
         await hook(self.aws, "logs", "after-call.cloudwatch-logs.FilterLogEvents", count)
         await hook(self.aws, "logs", "before-send.cloudwatch-logs", outage)
+        if self.stale_s is not None:
+            await install_stale_streams(self.aws, self.clock, self.stale_s)
 
     async def run(self, tail: LogTail, max_ticks: int = 200) -> Figures:
         await self.instrument()
@@ -264,7 +312,7 @@ class Simulation:
         for tick in range(max_ticks):
             self.clock.now = self.t0_ms / 1000 + tick
             self.ship(tick)
-            self.down = self.outage[0] <= tick < self.outage[1]
+            self.down = self._outage(tick)
             requests_before = Counter(self.requests)
             try:
                 events = await tail.poll()
@@ -290,6 +338,9 @@ class Simulation:
         self._score(figures)
         return figures
 
+    def _outage(self, tick: float) -> bool:
+        return self.outage[0] <= tick < self.outage[1]
+
     def _score(self, figures: Figures) -> None:
         expected = set(self.expected)
         figures.delivered = sum(1 for key in self.delivered if key in expected)
@@ -302,6 +353,8 @@ class Simulation:
             if key not in self.delivered_at:
                 continue
             ingested = self.ingested_at.get(key, -1)
+            if ingested >= 0 and not self._outage(ingested):
+                figures.latency_s.append(self.delivered_at[key] - batch.ship_s)
             if batch.out_of_order:
                 seconds = self.delivered_at[key] - batch.ship_s
                 figures.out_of_order_latency_s.append(seconds)

@@ -110,12 +110,17 @@ async def test_busy_group_every_event_once_about_twice_downloaded_and_prompt(
     # Thrift: on average no event downloaded more than 3 times (measured, not estimated).
     assert figures.downloads == aws.ledger.events_downloaded == tail.stats.downloaded
     assert figures.downloads_per_event <= 3.0, figures.summary()
-    assert figures.max_downloads <= 6, figures.summary()
+    # The most any one event is downloaded: the head read, the reads by name across their runs,
+    # the probe and the sweep.
+    assert figures.max_downloads <= 24, figures.summary()
     # Within lambdatop's own pacing (2.5 requests/s each, half the quotas) at a 1 s cadence.
     assert figures.busy_per_poll("DescribeLogStreams") == 1.0, figures.summary()
     assert figures.busy_per_poll("FilterLogEvents") <= 2.5, figures.summary()
-    # Promptness: an in-order event shows in the first poll after it lands, late or not...
-    assert set(figures.latency_polls) == {0}, figures.summary()
+    # Promptness: most in-order events show in the first poll after they land, late or not, the
+    # rest within a few (the late streams are read by name every other poll, a stream that
+    # paused is read again after a backoff)...
+    assert figures.within_one_poll >= 0.8, figures.summary()
+    assert max(figures.latency_polls) <= 4, figures.summary()
     # ...events that landed during the outage in the first poll after it...
     assert set(figures.outage_latency_polls) == {0}, figures.summary()
     # ...and overtaken batches by the sweep, within the late window and a sweep period.

@@ -1,34 +1,46 @@
-"""The log tail: every event a log group receives, delivered exactly once, cheaply.
+"""The log tail: every event a log group receives, delivered exactly once, promptly and cheaply.
 
 FilterLogEvents can only select by event timestamp, and events arrive late and out of timestamp
 order across streams (each stream is one execution environment, shipped in its own batches, some
 of them seconds late). Re-reading a fixed overlap every poll downloads each event dozens of times;
-reading only after the newest timestamp loses the late ones. This tail does neither:
+reading only after the newest timestamp loses the late ones. Stream metadata cannot be trusted to
+say which streams moved: DescribeLogStreams' `lastEventTimestamp` and `lastIngestionTime` "update
+on an eventual consistency basis; typically in less than an hour from ingestion, but in rare
+situations might take longer" (CloudWatch Logs API reference, LogStream), and a new stream carries
+neither for a while. So the tail learns the streams from the events themselves:
 
-1. Fast path, every poll: DescribeLogStreams (ordered by last event) names the streams whose
-   `lastIngestionTime` moved since we last read them. Each is read from its own cursor (the newest
-   timestamp delivered from it), however far back that is: a stream ships in order, so its cursor
-   is exact, and a stream whose batches arrive 20 s late still shows them the poll after they
-   land. Streams whose cursors are close share one request (`logStreamNames`); a request starts at
-   its oldest member's cursor, so the grouping is chosen to download as few events twice as
-   possible within a few requests a poll.
-2. Safety net, the sweep: each time range is re-read group-wide once, after it is complete (older
-   than the late window, learned from the ingestion lag observed), for what the fast path cannot
-   see: batches overtaken within a stream, streams beyond the first Describe page, stream metadata
-   that lags. A late-arrival window is re-read exactly once, never every poll.
-3. De-duplication by event id above the swept horizon (memory bounded by the late window); below
-   it, by each stream's cursor and the ids at the cursor, which nothing older can pass.
+1. Every poll, each stream that delivered lately is read from its own cursor (the newest
+   timestamp delivered from it): a stream ships in order, so its cursor is exact, and a stream
+   whose batches land 20 s late still shows them the poll after they land. The streams, sorted by
+   cursor, are split into runs (the split that downloads fewest events twice): the newest run is
+   read group-wide from its oldest cursor (the head read, which also finds streams not known
+   yet), the older runs by name (`logStreamNames`) up to where the head read begins, every other
+   poll. A stream that stops writing is read less and less often.
+2. A stream first seen in a group-wide read is read by name from the start the next poll, so
+   its earlier events follow one poll later. A thin group-wide probe a few seconds deep finds
+   new streams whose events land later than the head read reaches.
+3. The sweep, the safety net: each time range is re-read group-wide once, after it is complete
+   (older than the late window, learned from the ingestion lag observed), for what the reads by
+   cursor cannot see: batches overtaken within a stream, and streams no read found yet.
+4. DescribeLogStreams is a hint, never the source of freshness: a stream whose metadata moved is
+   read from its cursor (that is how a stream quiet for longer than the late window is followed
+   when its late batches land below the swept horizon); stale metadata only delays that. Once
+   three answers in a row agree with the ingestion times the events carry, metadata is trusted
+   as fresh: only the streams it says moved are read, and the probe is skipped.
+5. De-duplication by event id above the swept horizon (memory bounded by the late window); below
+   it, by each stream's cursor and the ids at the cursor, which nothing older can pass, and the
+   ids a group-wide read delivered above a stream's cursor until the stream's own read reaches
+   them.
 
-Measured against a simulated busy group (tests/aws/tailsim.py: 500 events/s over a dozen
-streams, batches up to 20 s late, overtaken batches, streams appearing mid-tail, a 6-poll outage):
-every event delivered exactly once, 2.0 downloads per event (once on the fast path, once in the
-sweep), one DescribeLogStreams and 1.7 FilterLogEvents a poll, and every in-order event shown by
-the first poll after it lands. The price of trusting a stream's order: a batch overtaken within
-its stream shows only with the sweep, within the late window and a sweep period.
+The figures (README, `make bench`, bench/tail_bench.py): 500 events/s over 12 streams, some 4-14
+s late, metadata fresh: every event exactly once, 2.2 downloads per event (one by cursor, one by
+the sweep), 1.9 FilterLogEvents requests a second, p95 ingestion to output 2.0 s (a poll a
+second); metadata 90 s or 10 min stale: exactly once, 2.5 downloads per event, 2.2 requests a
+second, p95 2.2 s.
 
 A poll that fails part-way (throttling, an outage) raises to the monitor, which backs off; what
 was read before the failure is kept and handed on by the next poll, and the cursors move only
-with what was read, so the next successful poll catches up from where it stopped.
+with what was read contiguously, so the next successful poll catches up from where it stopped.
 """
 
 from __future__ import annotations
@@ -49,16 +61,36 @@ MIN_LATE_WINDOW_MS = 10_000
 MAX_LATE_WINDOW_MS = 300_000
 DESCRIBE_LIMIT = 50
 STREAM_NAMES_LIMIT = 100
-MAX_FAST_READS = 3
-"""Requests the fast path may make in one poll (beside DescribeLogStreams)."""
-READ_COST_EVENTS = 300
-"""A request is worth this many events downloaded twice: the fast path splits its streams into
-another request only when that saves more re-downloads than this."""
+MAX_RUNS = 3
+"""Runs the streams are split into: the head read and up to two reads by name."""
+NAMED_PERIOD_MS = 1_500
+"""The reads by name wait this long after the last ones (every other poll at a poll a second):
+they read the late streams, whose batches a second's wait hardly delays, and so the head read,
+the reads by name, the probe and the sweep stay about 1.9 FilterLogEvents a second, inside
+lambdatop's 2.5."""
+READ_COST_EVENTS = 150
+"""A request is worth this many events downloaded twice: the streams are split into another
+request only when that saves more re-downloads than this."""
+PROBE_PERIOD_MS = 5_000
+PROBE_WIDTH_MS = 1_000
+"""The probe reads 1 s of every 5 (a fifth of a download per event): a new stream writing an event
+a second is found within the probe's depth and 5 s."""
+MIN_PROBE_DEPTH_MS = 4_000
+FRESH_CHECKS = 3
+"""DescribeLogStreams answers in a row that must agree with the ingestion seen in the events
+before metadata is trusted as fresh: then the probe is skipped (new streams show there) and
+only the streams whose metadata moved are read by name, every poll."""
 INITIAL_CHUNK_MS = 60_000
 SMALL_CHUNK_EVENTS = 2_000
 STREAM_MEMORY_MS = 3_600_000
 """A stream silent this long below the swept horizon is forgotten (it is an ended environment)."""
 LAG_SAMPLES = 200
+IDLE_READS = 3
+IDLE_BACKOFF_MS = 1_000
+MAX_IDLE_BACKOFF_MS = 8_000
+"""A stream that stops writing is read from its cursor less and less often (after three reads
+that found nothing, by name, 1 s later, then 2, 4, 8): reading it with the head read every poll
+would download its last events again each time."""
 
 
 @dataclass(slots=True)
@@ -66,11 +98,14 @@ class TailStats:
     polls: int = 0
     calls: int = 0
     """Requests made: DescribeLogStreams and every FilterLogEvents page."""
+    reads: int = 0
+    """FilterLogEvents requests (pages) alone."""
     downloaded: int = 0
     """Events FilterLogEvents returned, duplicates included."""
     delivered: int = 0
     """Distinct events handed on."""
     sweeps: int = 0
+    probes: int = 0
     fast_reads: int = 0
 
     @property
@@ -83,17 +118,39 @@ class StreamCursor:
     """What has been delivered from one log stream."""
 
     cursor: int = -1
-    """Newest event timestamp delivered from the stream."""
+    """Newest event timestamp delivered from the stream by reads that reached it from the
+    stream's previous cursor: everything ingested before it, at or below it, was delivered."""
     at_cursor: set[str] = field(default_factory=set)
     """Ids of the events delivered at exactly `cursor`."""
+    ahead: dict[str, int] = field(default_factory=dict)
+    """Ids (with timestamps) a group-wide read delivered above `cursor` without reaching back to
+    it: the stream's own read from its cursor will download them again."""
     ingested: int = -1
-    """The stream's `lastIngestionTime` when it was last read."""
+    """The stream's `lastIngestionTime` when it was last read (a hint, possibly stale)."""
+    newest_ingestion: int = -1
+    """The newest `ingestionTime` of the events delivered from it: metadata older than this
+    is stale."""
+    idle: int = 0
+    """Reads from its cursor in a row that found nothing new."""
+    due_ms: int = 0
+    """An idle stream is read from its cursor again at this time (a stream that writes again
+    above the head read's start is read at once)."""
     recent: list[int] = field(default_factory=list)
     """Timestamps delivered above the swept horizon, sorted: what a read from further back
     would download twice."""
 
     def delivered_since(self, start_ms: int) -> int:
         return len(self.recent) - bisect_left(self.recent, start_ms)
+
+    def advance(self, timestamp: int, key: str) -> None:
+        if timestamp > self.cursor:
+            self.cursor = timestamp
+            self.at_cursor = {key}
+            if self.ahead:
+                self.at_cursor |= {k for k, ts in self.ahead.items() if ts == timestamp}
+                self.ahead = {k: ts for k, ts in self.ahead.items() if ts > timestamp}
+        elif timestamp == self.cursor:
+            self.at_cursor.add(key)
 
 
 class LogTail:
@@ -124,6 +181,8 @@ class LogTail:
         self.started = False
         self.swept_until_ms = start_ms - 1
         """Every event at or before this was read group-wide after its late window had passed."""
+        self.probed_ms = start_ms
+        self.named_read_ms = start_ms
         self.streams: dict[str, StreamCursor] = {}
         self.seen: dict[str, int] = {}
         """Ids delivered above the swept horizon, with their timestamps."""
@@ -131,6 +190,11 @@ class LogTail:
         """Streams with nothing delivered after this may have been forgotten: no read of an
         unknown stream reaches back to it."""
         self.group_exists = True
+        self.lag_p90_ms = 0
+        self.fresh_checks = 0
+        """DescribeLogStreams answers in a row that agreed with the events (see FRESH_CHECKS)."""
+        self._fresh_streams: set[str] = set()
+        """Streams that delivered something in this poll's reads by cursor."""
         self._pending: list[LogEvent] = []
         self._lags: list[float] = []
 
@@ -149,10 +213,15 @@ class LogTail:
         if not self.started:
             await self._first_poll(now)
         else:
-            await self._fast_path()
+            hinted = await self._changed_streams()
+            read = await self._read_by_cursor(now, hinted) if self.group_exists else set(hinted)
+            # A hinted stream whose read waits for the next poll stays hinted.
+            self._mark_read({name: at for name, at in hinted.items() if name in read})
+            if self.group_exists:
+                await self._probe(now)
             horizon = now - self.late_window_ms
-            if horizon - self.swept_until_ms >= self._sweep_period_ms():
-                self._accept(await self._read(self.floor_ms, horizon, None))
+            if self.group_exists and horizon - self.swept_until_ms >= self._sweep_period_ms():
+                self._accept(await self._read(self.floor_ms, horizon, None), self.floor_ms)
                 self.stats.sweeps += 1
                 self.swept_until_ms = horizon
                 self._forget()
@@ -161,15 +230,16 @@ class LogTail:
         return found
 
     async def _first_poll(self, now: int) -> None:
-        # Stream metadata first, so the fast path starts from what the first read covers.
         changed = await self._changed_streams()
         events = await self._initial_read(now) if self.group_exists else []
         if self.truncated_before_ms is not None:
             self.forgotten_before_ms = max(self.forgotten_before_ms, self.truncated_before_ms - 1)
-        self._accept(events)
+        # The initial read reached every stream from the start (or the truncation).
+        self._accept(events, self.forgotten_before_ms + 1)
         self._mark_read(changed)
         self.started = True
         self.swept_until_ms = max(self.swept_until_ms, now - self.late_window_ms)
+        self.probed_ms = now
 
     async def _initial_read(self, now: int) -> list[dict[str, Any]]:
         """History back to `start_ms`, newest first, up to `max_initial_events`.
@@ -202,29 +272,105 @@ class LogTail:
     def _sweep_period_ms(self) -> int:
         return max(self.late_window_ms // 2, 10_000)
 
-    async def _fast_path(self) -> None:
-        """Read the streams that changed, each from its own cursor, in a few shared requests."""
-        changed = await self._changed_streams()
-        for start, names in self._plan_reads({name: s for name, (s, _) in changed.items()}):
-            events = await self._read(start, None, names)
-            self.stats.fast_reads += 1
-            # Accept and mark together, so a failure in a later request loses nothing.
-            self._accept(events)
-            self._mark_read({name: changed[name] for name in names})
+    def _base(self, known: StreamCursor | None) -> int:
+        """Everything of the stream at or before this was delivered (or is not ours to)."""
+        if known is None or known.cursor < 0:
+            return self.forgotten_before_ms
+        return known.cursor
 
-    def _plan_reads(self, starts: dict[str, int]) -> list[tuple[int, list[str]]]:
-        """Group the changed streams into at most MAX_FAST_READS requests.
+    def _read_start(self, known: StreamCursor | None) -> int:
+        """Where a read of the stream by its cursor begins (at the cursor: several events may
+        share its millisecond)."""
+        if known is None or known.cursor < 0:
+            return self.forgotten_before_ms + 1
+        return known.cursor
 
-        A request starts at its oldest member's start, so each younger member downloads again
-        what it delivered since then. Sorted by start, the best grouping is a split of that order
-        into runs; the split that costs least (events downloaded twice, plus READ_COST_EVENTS a
-        request) is found by dynamic programming over the split points.
+    async def _read_by_cursor(self, now: int, hinted: dict[str, int]) -> set[str]:
+        """Read every live stream from its own cursor: the newest run group-wide, the rest by
+        name up to where the group-wide read begins. Returns the streams read to the end."""
+        live_since = self.floor_ms - self.late_window_ms
+        fresh = self.metadata_fresh
+        starts: dict[str, int] = {}
+        idle: list[str] = []
+        for name, known in self.streams.items():
+            if fresh and not known.ahead and name not in hinted:
+                continue  # fresh metadata says nothing landed since it was read
+            if (
+                known.ahead
+                or name in hinted
+                or (known.cursor >= live_since and known.idle < IDLE_READS)
+            ):
+                starts[name] = self._read_start(known)
+            elif known.cursor >= live_since and known.due_ms <= now:
+                idle.append(name)  # read by name, never dragging the head read back
+        for name in hinted:
+            starts.setdefault(name, self._read_start(self.streams.get(name)))
+        # With no stream writing, the head read begins just above the newest event delivered.
+        newest = max((known.cursor for known in self.streams.values()), default=-1)
+        idle_head = max(self.floor_ms, min(now, newest + 1))
+        head, runs = self._plan_reads(starts, idle_head)
+        if idle:
+            starts.update((name, self._read_start(self.streams[name])) for name in idle)
+            runs.append(idle)
+        self._fresh_streams.clear()
+        covered: set[str] = set()
+        if now - self.named_read_ms < NAMED_PERIOD_MS:
+            runs = runs[:1]
+        elif len(runs) > 1:
+            self.named_read_ms = now
+        for run in runs[1:]:
+            names = [name for name in run if starts[name] < head]
+            for i in range(0, len(names), STREAM_NAMES_LIMIT):
+                chunk = names[i : i + STREAM_NAMES_LIMIT]
+                begin = min(starts[name] for name in chunk)
+                self._accept(await self._read(begin, head - 1, chunk), begin, set(chunk))
+                self.stats.fast_reads += 1
+                covered.update(chunk)
+        self._accept(await self._read(head, None, None), head, covered)
+        self.stats.fast_reads += 1
+        reached = covered.union(runs[0])
+        reached.update(name for name, start in starts.items() if start >= head)
+        for name in reached:
+            read = self.streams.get(name)
+            if read is None:
+                continue
+            if name in self._fresh_streams:
+                read.idle, read.due_ms = 0, now
+            else:
+                read.idle += 1
+                backoff = read.idle - IDLE_READS
+                wait = IDLE_BACKOFF_MS << min(backoff, 6) if backoff >= 0 else 0
+                read.due_ms = now + min(wait, MAX_IDLE_BACKOFF_MS)
+        return reached
+
+    async def _probe(self, now: int) -> None:
+        """A thin group-wide slice a few seconds deep, now and then: finds a new stream whose
+        events land later than the head read reaches, long before the sweep would."""
+        if now - self.probed_ms < PROBE_PERIOD_MS or self.metadata_fresh:
+            return
+        self.probed_ms = now
+        depth = max(MIN_PROBE_DEPTH_MS, self.lag_p90_ms)
+        end = now - depth
+        begin = max(end - PROBE_WIDTH_MS + 1, self.floor_ms)
+        if end < begin:
+            return
+        self._accept(await self._read(begin, end, None), begin)
+        self.stats.probes += 1
+
+    def _plan_reads(self, starts: dict[str, int], idle_head: int) -> tuple[int, list[list[str]]]:
+        """Where the head read begins, and the streams read by name, in at most MAX_RUNS - 1
+        runs.
+
+        Sorted newest cursor first, the streams the head read serves are a prefix of that order
+        (the head read begins at the oldest one's cursor, or at `idle_head` when it serves none);
+        the rest are split into runs, each read by name from its oldest member's cursor. A read
+        downloads again what it delivered since it begins: for the head read, from every stream,
+        for a read by name, from its members. The split that costs least (those events plus
+        READ_COST_EVENTS a request) is found by dynamic programming over the split points.
         """
-        if not starts:
-            return []
         order = sorted(starts, key=lambda name: starts[name], reverse=True)
         n = len(order)
-        # run_cost[a][b]: order[a..b] read together from order[b]'s start.
+        # run_cost[a][b]: order[a..b] read together by name from order[b]'s start.
         run_cost = [[0] * n for _ in range(n)]
         for b in range(n):
             begin = starts[order[b]]
@@ -234,34 +380,43 @@ class LogTail:
                 total += known.delivered_since(begin) if known else 0
                 run_cost[a][b] = total
         infinity = float("inf")
-        reads = min(MAX_FAST_READS, n)
-        # best[k][b]: order[0..b] in k+1 runs; cut[k][b]: where the last run begins.
-        best = [[infinity] * n for _ in range(reads)]
-        cut = [[0] * n for _ in range(reads)]
-        for b in range(n):
-            best[0][b] = run_cost[0][b]
-        for k in range(1, reads):
-            for b in range(k, n):
-                for a in range(k, b + 1):
-                    cost = best[k - 1][a - 1] + run_cost[a][b]
-                    if cost < best[k][b]:
-                        best[k][b], cut[k][b] = cost, a
-        k = min(range(reads), key=lambda j: best[j][n - 1])
-        runs: list[list[str]] = []
-        b = n - 1
-        while k >= 0:
-            a = cut[k][b] if k > 0 else 0
-            runs.append(order[a : b + 1])
-            b, k = a - 1, k - 1
-        plan: list[tuple[int, list[str]]] = []
-        for run in reversed(runs):
-            for i in range(0, len(run), STREAM_NAMES_LIMIT):
-                names = run[i : i + STREAM_NAMES_LIMIT]
-                plan.append((min(starts[name] for name in names), names))
-        return plan
+        named = MAX_RUNS - 1
+        # rest[k][a]: order[a..] in at most k runs by name; cut[k][a]: where the first one ends.
+        rest = [[infinity] * (n + 1) for _ in range(named + 1)]
+        cut = [[n] * (n + 1) for _ in range(named + 1)]
+        for k in range(named + 1):
+            rest[k][n] = 0
+            if k == 0:
+                continue
+            for a in range(n - 1, -1, -1):
+                for b in range(a, n):
+                    cost = run_cost[a][b] + rest[k - 1][b + 1]
+                    if cost < rest[k][a]:
+                        rest[k][a], cut[k][a] = cost, b + 1
+        best = (infinity, 0, idle_head)
+        for j in range(n + 1):
+            head = starts[order[j - 1]] if j else idle_head
+            cost = READ_COST_EVENTS + sum(
+                known.delivered_since(head) for known in self.streams.values()
+            )
+            if cost + rest[named][j] < best[0]:
+                best = (cost + rest[named][j], j, head)
+        _, j, head = best
+        runs = [order[:j]]
+        k, a = named, j
+        while a < n:
+            b = cut[k][a]
+            runs.append(order[a:b])
+            a, k = b, k - 1
+        return head, runs
 
-    async def _changed_streams(self) -> dict[str, tuple[int, int]]:
-        """Streams with data ingested since we read them: where to read from, and the ingestion."""
+    @property
+    def metadata_fresh(self) -> bool:
+        return self.fresh_checks >= FRESH_CHECKS
+
+    async def _changed_streams(self) -> dict[str, int]:
+        """Streams whose metadata says data was ingested since we read them (a hint: it may be
+        stale), with that ingestion time."""
         try:
             response = await self.aws.call(
                 "logs",
@@ -279,28 +434,33 @@ class LogTail:
         finally:
             self.stats.calls += 1
         self.group_exists = True
-        changed: dict[str, tuple[int, int]] = {}
+        changed: dict[str, int] = {}
+        agreed, stale = 0, False
         for stream in response.get("logStreams") or ():
             name = stream.get("logStreamName")
             if not isinstance(name, str):
                 continue
             ingested = int(stream.get("lastIngestionTime") or stream.get("lastEventTimestamp") or 0)
-            if not ingested:
-                continue  # no events yet
+            seen = self.streams.get(name)
+            if seen is not None and seen.newest_ingestion >= 0:
+                if ingested < seen.newest_ingestion:
+                    stale = True  # behind what its own events say
+                else:
+                    agreed += 1
+            if ingested < self.start_ms or ingested <= self.forgotten_before_ms:
+                continue  # no events yet, or none since the tail's start
             known = self.streams.get(name)
             if known is not None and ingested <= known.ingested:
                 continue
-            if known is not None and known.cursor >= 0:
-                start = known.cursor
-            else:
-                # Nothing delivered from it: everything it holds in the window is new to us.
-                first = int(stream.get("firstEventTimestamp") or 0)
-                start = max(first, self.start_ms, self.forgotten_before_ms + 1)
-            changed[name] = (start, ingested)
+            changed[name] = ingested
+        listed = {str(stream.get("logStreamName")) for stream in response.get("logStreams") or ()}
+        if any(known.ahead and name not in listed for name, known in self.streams.items()):
+            stale = True  # a stream that wrote is missing from the newest fifty
+        self.fresh_checks = 0 if stale or not agreed else self.fresh_checks + 1
         return changed
 
-    def _mark_read(self, streams: dict[str, tuple[int, int]]) -> None:
-        for name, (_, ingested) in streams.items():
+    def _mark_read(self, streams: dict[str, int]) -> None:
+        for name, ingested in streams.items():
             known = self.streams.get(name)
             if known is None:
                 known = self.streams[name] = StreamCursor()
@@ -331,12 +491,14 @@ class LogTail:
                 if _not_found(error):
                     if not streams:
                         self.group_exists = False
-                    # A named stream may have been deleted since Describe listed it: the next
-                    # Describe will not list it again.
+                    # A named stream may have been deleted since we read it: forget it.
+                    for name in streams or ():
+                        self.streams.pop(name, None)
                     return events
                 raise
             finally:
                 self.stats.calls += 1
+                self.stats.reads += 1
             page = response.get("events") or []
             self.stats.downloaded += len(page)
             self.aws.ledger.record_events(len(page))
@@ -347,18 +509,27 @@ class LogTail:
             token = next_token
 
     def _is_new(self, key: str, timestamp: int, stream: str) -> bool:
+        if timestamp < self.start_ms:
+            return False
         if timestamp >= self.floor_ms:
             return key not in self.seen
         # At or below the swept horizon only the stream's own cursor can tell: everything
-        # delivered from a stream is at or before its cursor.
+        # delivered from a stream is at or before its cursor, or held in `ahead`.
         known = self.streams.get(stream)
+        if known is not None and key in known.ahead:
+            return False
         if known is None or known.cursor < 0:
-            return timestamp > self.forgotten_before_ms and timestamp >= self.start_ms
+            return timestamp > self.forgotten_before_ms
         if timestamp != known.cursor:
             return timestamp > known.cursor
         return key not in known.at_cursor
 
-    def _accept(self, events: list[dict[str, Any]]) -> None:
+    def _accept(
+        self, events: list[dict[str, Any]], start_ms: int, covered: set[str] | None = None
+    ) -> None:
+        """Hand on the new events of a read that began at `start_ms`. A stream's cursor moves
+        only when the read reached back to it (or, `covered`, when an earlier read of this poll
+        ended just where this one began)."""
         fresh: list[LogEvent] = []
         floor = self.floor_ms
         for item in events:
@@ -370,22 +541,28 @@ class LogTail:
                 if event_id is not None
                 else f"{stream}:{timestamp}:{hash(item.get('message'))}"
             )
-            if not self._is_new(key, timestamp, stream):
-                continue
             known = self.streams.get(stream)
+            reached = start_ms <= self._base(known) + 1 or (
+                covered is not None and stream in covered
+            )
+            if not self._is_new(key, timestamp, stream):
+                if reached and known is not None:
+                    known.advance(timestamp, key)  # delivered before, now reached in order
+                continue
             if known is None:
                 known = self.streams[stream] = StreamCursor()
-            if timestamp > known.cursor:
-                known.cursor = timestamp
-                known.at_cursor = {key}
-            elif timestamp == known.cursor:
-                known.at_cursor.add(key)
+            if reached:
+                known.advance(timestamp, key)
+            else:
+                known.ahead[key] = timestamp
             if timestamp >= floor:
                 self.seen[key] = timestamp
                 insort(known.recent, timestamp)
+            self._fresh_streams.add(stream)
             ingestion = item.get("ingestionTime")
             if isinstance(ingestion, int | float):
                 self._learn_lag(float(ingestion) - timestamp)
+                known.newest_ingestion = max(known.newest_ingestion, int(ingestion))
             fresh.append(
                 LogEvent(
                     timestamp_ms=timestamp,
@@ -407,6 +584,7 @@ class LogTail:
         if len(self._lags) < LAG_SAMPLES:
             return
         p99 = percentile(self._lags, 99) or 0.0
+        self.lag_p90_ms = int(percentile(self._lags, 90) or 0.0)
         self._lags.clear()
         wanted = int(2 * p99)
         if wanted < self.late_window_ms:
@@ -422,6 +600,8 @@ class LogTail:
         for name, known in list(self.streams.items()):
             if known.recent and known.recent[0] < floor:
                 del known.recent[: bisect_left(known.recent, floor)]
+            if known.ahead:
+                continue  # its own read has not caught up yet
             if 0 <= known.cursor < ended:
                 self.forgotten_before_ms = max(self.forgotten_before_ms, known.cursor)
                 del self.streams[name]
