@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lambdatop.cli import fail
+from lambdatop.exit_codes import fail
 
 
 def run_demo(args: argparse.Namespace) -> int:

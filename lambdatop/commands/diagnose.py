@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lambdatop.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, colour_wanted, fail
+from lambdatop.commands.colour import colour_wanted
 from lambdatop.core.bulk import ingest_export, read_and_ingest
 from lambdatop.core.export import (
     MAX_INPUT_BYTES,
@@ -28,6 +28,7 @@ from lambdatop.diagnose.format import count
 from lambdatop.diagnose.model import Diagnosis
 from lambdatop.diagnose.render import to_json, to_markdown, to_text
 from lambdatop.diagnose.thresholds import Thresholds
+from lambdatop.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
 from lambdatop.paths import settings_customised
 
 

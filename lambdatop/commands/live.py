@@ -10,11 +10,11 @@ from collections.abc import Callable
 from lambdatop.aws.errors import describe
 from lambdatop.aws.fetch import FetchError, fetch_window
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
-from lambdatop.cli import fail
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
 from lambdatop.diagnose.model import Diagnosis
 from lambdatop.diagnose.thresholds import Thresholds
+from lambdatop.exit_codes import fail
 
 
 def diagnose_live(

@@ -9,9 +9,9 @@ import sys
 
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.session import Aws, AwsTarget
-from lambdatop.cli import EXIT_OK, EXIT_USAGE, fail
 from lambdatop.config import ConfigError, Settings, load_settings
 from lambdatop.core.store import Store
+from lambdatop.exit_codes import EXIT_OK, EXIT_USAGE, fail
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:

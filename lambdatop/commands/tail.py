@@ -18,11 +18,12 @@ from lambdatop.aws.pollers.inventory import function_details
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
-from lambdatop.cli import EXIT_OK, colour_wanted, fail
+from lambdatop.commands.colour import colour_wanted
 from lambdatop.core.parse import parse
 from lambdatop.core.records import Level, LogEvent
 from lambdatop.core.sanitize import clean
 from lambdatop.core.timeutil import parse_duration
+from lambdatop.exit_codes import EXIT_OK, fail
 
 _LEVEL_COLOUR = {
     Level.ERROR: "\x1b[31m",
