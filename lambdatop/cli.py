@@ -1,7 +1,7 @@
 """The `lambdatop` command: the monitor, and its headless `diagnose`, `tail` and `demo`.
 
-Exit codes: 0 all well (no failing check), 1 a check failed, 2 bad usage, unreadable input, or
-AWS unreachable / no credentials, 130 interrupted.
+Exit codes (lambdatop/exit_codes.py): 0 all well (no failing check), 1 a check failed, 2 bad
+usage, unreadable input, or AWS unreachable / no credentials, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from contextlib import contextmanager
 from typing import NoReturn, TextIO, cast
 
 from lambdatop import __version__
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from lambdatop.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, fail
 
 _AWS_HELP = """
 AWS access follows the AWS CLI: --profile/AWS_PROFILE, --region/AWS_REGION/AWS_DEFAULT_REGION,
@@ -282,25 +278,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
-    """Parse the command line and run the command it names."""
+    """Parse the command line, then import and run the command it names: a command's modules
+    (Textual, aiobotocore, pydantic) load only once it runs, so --help and --version are instant."""
     if args and args[0] == "diagnose":
-        from lambdatop.commands.diagnose import run_diagnose
-
         diagnose_args = _bare_functions(diagnose_parser().parse_args(args[1:]))
         if diagnose_args.logs == "-" and sys.stdin is None:  # started with `<&-`
             return fail("cannot read standard input: it is closed")
+        from lambdatop.commands.diagnose import run_diagnose
+
         return run_diagnose(diagnose_args)
     if args and args[0] == "tail":
+        tail_args = _bare_functions(tail_parser().parse_args(args[1:]))
         from lambdatop.commands.tail import run_tail
 
-        return run_tail(_bare_functions(tail_parser().parse_args(args[1:])))
+        return run_tail(tail_args)
     if args and args[0] == "demo":
+        demo_args = demo_parser().parse_args(args[1:])
         from lambdatop.commands.demo import run_demo
 
-        return run_demo(demo_parser().parse_args(args[1:]))
+        return run_demo(demo_args)
+    monitor_args = _bare_functions(monitor_parser().parse_args(args))
     from lambdatop.commands.monitor import run_monitor
 
-    return run_monitor(_bare_functions(monitor_parser().parse_args(args)))
+    return run_monitor(monitor_args)
 
 
 def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
@@ -347,20 +347,3 @@ def _unhandled(error: Exception) -> str:
             return describe(error).final
     detail = str(error).splitlines()[0][:200] if str(error) else ""
     return f"unexpected error ({type(error).__name__}: {detail}); please report it"
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> int:
-    """Print one clear line on stderr and return the exit code."""
-    if sys.stderr is not None:  # started with `2>&-`: the exit code still says it
-        sys.stderr.write(f"lambdatop: {message}\n")
-    return code
-
-
-def colour_wanted(choice: str, stream: object = None) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    target = stream if stream is not None else sys.stdout
-    isatty = getattr(target, "isatty", None)
-    return bool(isatty and isatty())
