@@ -27,6 +27,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lambdatop.core.timeutil import WINDOWS, parse_duration
+from lambdatop.defaults import LIVE_TAIL, REFRESH_S, TAIL_LINES, THEME, WINDOW
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.paths import config_path
 
@@ -58,19 +59,19 @@ class _TomlFile(PydanticBaseSettingsSource):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAMBDATOP_", extra="forbid")
 
-    refresh: float = Field(2.0, ge=0.2, le=600)
+    refresh: float = Field(REFRESH_S, ge=0.2, le=600)
     """Seconds between screen refreshes and the fastest log poll."""
-    window: str = "1h"
+    window: str = WINDOW
     """The time window of charts and the diagnosis: 15m, 1h, 3h or 12h."""
-    theme: str = "textual-dark"
+    theme: str = THEME
     """A Textual theme by name; the monitor names an unknown one and the themes it knows, and
     keeps textual-dark (the themes are Textual's to list: it is not loaded to read a config)."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key bindings by action id, e.g. `pin = "P"`."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
-    tail_lines: int = Field(5000, ge=100, le=100_000)
+    tail_lines: int = Field(TAIL_LINES, ge=100, le=100_000)
     """Log lines kept per function for the live tail."""
-    live_tail: bool = False
+    live_tail: bool = LIVE_TAIL
     """Follow logs with CloudWatch Live Tail sessions (pushed, billed per minute of session)
     instead of polling FilterLogEvents: for the monitor and `lambdatop tail`."""
 

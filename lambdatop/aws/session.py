@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,12 @@ from typing import Any
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore import xform_name
-from botocore.exceptions import ClientError, InvalidConfigError, NoRegionError
+from botocore.exceptions import (
+    ClientError,
+    DataNotFoundError,
+    InvalidConfigError,
+    NoRegionError,
+)
 
 from lambdatop.aws.errors import THROTTLE_CODES, ReadOnlyViolation
 from lambdatop.aws.ledger import Ledger
@@ -104,6 +110,20 @@ class Aws:
             # As the AWS CLI: reading another region's account without a word would mislead.
             raise NoRegionError()
         self.region: str = region
+
+    def load_models(self, services: Iterable[str]) -> None:
+        """Read the services' API models and the endpoint data now, blocking (botocore keeps
+        them): from a thread, so that creating the clients later does not stall the event loop
+        (the first client reads about 1 MB of JSON and stats a thousand files)."""
+        loader = self._session.get_component("data_loader")
+        try:
+            loader.load_data("endpoints")
+            loader.load_data("partitions")
+            for service in services:
+                loader.load_service_model(service, "service-2")
+                loader.load_service_model(service, "endpoint-rule-set-1")
+        except DataNotFoundError:
+            return  # a botocore laid out otherwise: the clients read what they need themselves
 
     def _configured_attempts(self) -> int | None:
         """AWS_MAX_ATTEMPTS or the profile's max_attempts, as the AWS CLI honours them.

@@ -6,33 +6,49 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from lambdatop.aws.monitor import Monitor
-from lambdatop.aws.session import Aws, AwsTarget
-from lambdatop.config import ConfigError, Settings, load_settings
+from lambdatop.commands.backend import MonitorAfterFirstFrame
 from lambdatop.core.store import Store
+from lambdatop.defaults import DefaultSettings
 from lambdatop.exit_codes import EXIT_OK, EXIT_USAGE, fail
+from lambdatop.paths import settings_customised
+
+if TYPE_CHECKING:
+    from lambdatop.aws.session import Aws
+    from lambdatop.config import Settings
 
 
-def _settings(args: argparse.Namespace) -> Settings | None:
+def _settings(args: argparse.Namespace) -> Settings | DefaultSettings | None:
+    # `lambdatop demo` has neither option: the settings file's or the defaults then.
+    refresh, window = getattr(args, "refresh", None), getattr(args, "window", None)
+    live_tail = getattr(args, "live_tail", None)
+    if refresh is None and window is None and live_tail is None and not settings_customised():
+        return DefaultSettings()  # as Settings() would be, without loading pydantic
+    from lambdatop.config import ConfigError, load_settings
+
     try:
-        # `lambdatop demo` has neither option: the settings file's or the defaults then.
-        refresh, window = getattr(args, "refresh", None), getattr(args, "window", None)
-        live_tail = getattr(args, "live_tail", None)
         return load_settings(refresh=refresh, window=window, live_tail=live_tail)
     except ConfigError as error:
         fail(str(error))
         return None
 
 
-def _run_app(aws: Aws, functions: list[str], settings: Settings) -> int:
+def _run_app(
+    connect: Callable[[], Aws],
+    functions: list[str],
+    settings: Settings | DefaultSettings,
+    *,
+    live_tail: bool,
+) -> int:
     from lambdatop.ui.app import LambdatopApp
 
     store = Store(tail_lines=settings.tail_lines)
-    monitor = Monitor(aws, store, live_tail=settings.live_tail)
+    backend = MonitorAfterFirstFrame(store, connect, live_tail=live_tail)
     app = LambdatopApp(
         store,
-        monitor,
+        backend,
         functions=functions,
         refresh_s=settings.refresh,
         window=settings.window,
@@ -40,9 +56,12 @@ def _run_app(aws: Aws, functions: list[str], settings: Settings) -> int:
         keys=settings.keys,
         theme=settings.theme,
     )
+    backend.app = app
     result = app.run()
     if app.crash is not None:
         return _crashed(app.crash)
+    if backend.error is not None:
+        raise backend.error  # AWS's own words, in one line, by cli.main
     if app.return_code:
         return app.return_code
     return result if isinstance(result, int) else EXIT_OK
@@ -78,11 +97,17 @@ def run_monitor(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
-    # Before the terminal check: a bad profile is said in one line (by cli.main), terminal or not.
-    aws = Aws(AwsTarget.resolve(args.profile, args.region, args.endpoint_url))
+
+    def connect() -> Aws:
+        from lambdatop.aws.session import Aws, AwsTarget
+
+        return Aws(AwsTarget.resolve(args.profile, args.region, args.endpoint_url))
+
     if not sys.stdout.isatty():
+        # A bad profile is said first, in one line (by cli.main), terminal or not.
+        connect()
         return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
-    return _run_app(aws, list(args.functions), settings)
+    return _run_app(connect, list(args.functions), settings, live_tail=settings.live_tail)
 
 
 def run_demo_monitor(args: argparse.Namespace) -> int:
@@ -97,7 +122,6 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     if settings.live_tail:
         # moto's StartLiveTail answers one snapshot and closes: there is no stream to follow.
         print("note: the simulated account has no Live Tail stream; its logs are polled")
-        settings = settings.model_copy(update={"live_tail": False})
     speed = getattr(args, "speed", 1.0)
     scenarios = getattr(args, "scenario", None)
     port = getattr(args, "port", 0)
@@ -121,8 +145,14 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     try:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", account.access_key_id)
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", account.secret_access_key)
-        target = AwsTarget(profile=None, region=account.region, endpoint_url=account.endpoint_url)
-        return _run_app(Aws(target), functions, settings)
+
+        def connect() -> Aws:
+            from lambdatop.aws.session import Aws, AwsTarget
+
+            region, url = account.region, account.endpoint_url
+            return Aws(AwsTarget(profile=None, region=region, endpoint_url=url))
+
+        return _run_app(connect, functions, settings, live_tail=False)  # polled, as said
     finally:
         sys.stderr = saved
         quiet.close()

@@ -1,0 +1,109 @@
+"""The monitor's backend as the app sees it: the AWS monitor, loaded once the first frame is
+on screen.
+
+The AWS SDK's modules (aiobotocore, botocore, aiohttp) and the reading of the AWS configuration
+take about as long as everything else before the first frame: they load in a thread after it,
+so the screen comes up at once and fills in as AWS answers. Calls the app makes meanwhile
+(start, focus, window) are kept and replayed in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lambdatop.core.store import FunctionState, Store
+from lambdatop.exit_codes import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from lambdatop.aws.monitor import Monitor
+    from lambdatop.aws.session import Aws
+
+
+class MonitorAfterFirstFrame:
+    """A `ui.backend.Backend`: the AWS monitor, connected after the app's first frame."""
+
+    def __init__(
+        self, store: Store, connect: Callable[[], Aws], *, live_tail: bool = False
+    ) -> None:
+        self.store = store
+        self._connect = connect
+        self._live_tail = live_tail
+        """Logs by CloudWatch Live Tail (the `live_tail` setting), for the monitor."""
+        """Builds the AWS clients' session (run in a thread): raises what `Aws` raises."""
+        self.app: App[int] | None = None
+        """The app to wait for (its first frame) and to stop when AWS cannot be read at all."""
+        self.monitor: Monitor | None = None
+        self.error: Exception | None = None
+        """Why the AWS configuration could not be read (a missing profile, no region)."""
+        self._pending: list[Callable[[Monitor], object]] = []
+        self._loading: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._call(lambda monitor: monitor.start())
+        if self.app is not None:
+            self.app.call_after_refresh(self._load)
+        else:
+            self._load()
+
+    def _load(self) -> None:
+        if self._loading is None:
+            self._loading = asyncio.get_running_loop().create_task(self._connected())
+
+    async def _connected(self) -> None:
+        try:
+            aws = await asyncio.to_thread(self._connect_and_load)
+        except Exception as error:  # noqa: BLE001 - said in one line once the app has closed
+            self.error = error
+            if self.app is not None:
+                self.app.exit(return_code=EXIT_USAGE)
+            return
+        from lambdatop.aws.monitor import Monitor  # loaded by the thread already
+
+        self.monitor = Monitor(aws, self.store, live_tail=self._live_tail)
+        for call in self._pending:
+            call(self.monitor)
+        self._pending.clear()
+
+    def _connect_and_load(self) -> Aws:
+        """In a thread: the AWS SDK's modules, the configuration, the services' models."""
+        from lambdatop.aws.policy import ALLOWED
+
+        aws = self._connect()
+        aws.load_models(ALLOWED)
+        return aws
+
+    def _call(self, call: Callable[[Monitor], object]) -> None:
+        if self.monitor is not None:
+            call(self.monitor)
+        else:
+            self._pending.append(call)
+
+    def watch(self, name: str) -> FunctionState:
+        self._call(lambda monitor: monitor.watch(name))
+        return self.store.function(name)
+
+    def set_focus(self, name: str | None) -> None:
+        self._call(lambda monitor: monitor.set_focus(name))
+
+    def set_window(self, seconds: float) -> None:
+        self._call(lambda monitor: monitor.set_window(seconds))
+
+    def refresh_now(self) -> None:
+        self._call(lambda monitor: monitor.refresh_now())
+
+    async def open_trace(self, name: str, trace_id: str) -> None:
+        if self.monitor is not None:  # a trace is opened from the list the monitor read
+            await self.monitor.open_trace(name, trace_id)
+
+    async def stop(self) -> None:
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loading
+        if self.monitor is not None:
+            await self.monitor.stop()
