@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from textual.app import App, ScreenStackError, SystemCommand
@@ -27,11 +27,13 @@ from lambdatop.ui.model import MAX_PINNED, UiModel
 from lambdatop.ui.palette import FunctionSwitcher
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
-from lambdatop.ui.screens.charts import ChartsScreen
 from lambdatop.ui.screens.fleet import FleetScreen
 from lambdatop.ui.screens.help import HelpScreen
 from lambdatop.ui.screens.incident import IncidentScreen
 from lambdatop.ui.screens.trace import TraceScreen
+
+if TYPE_CHECKING:
+    from lambdatop.ui.screens.charts import ChartsScreen
 
 LOG_FPS = 10
 DEFAULT_THEME = "textual-dark"
@@ -84,6 +86,8 @@ class LambdatopApp(App[int]):
         self.help_screen: HelpScreen | None = None
         self.incident_screen = IncidentScreen(self.model)
         self._repaint_timers: list[Timer] = []
+        self._arrived: tuple[int, bool, int] = (0, False, 0)
+        """What has been read so far (functions listed, sources read once): see `_poll_log`."""
 
     NAVIGATION = frozenset({"next_function", "previous_function", "pin", "jump", "refresh"})
     """Actions that would act behind a dialog (help, the command palette): off while one is up."""
@@ -180,6 +184,18 @@ class LambdatopApp(App[int]):
             screen.refresh_data()
 
     def _poll_log(self) -> None:
+        # The function list, a source's first answer (metrics, a log backfill) is painted at
+        # once, with a fresh diagnosis, not at the next refresh up to `refresh_s` later.
+        store = self.model.store
+        arrived = (
+            len(store.inventory),
+            store.inventory_complete,
+            sum(1 for health in store.health.values() if health.last_ok_s is not None),
+        )
+        if arrived != self._arrived:
+            self._arrived = arrived
+            self.model.forget_opened_diagnoses()  # else one made just before is kept seconds
+            self.refresh_screens(force=True)
         if self._top_screen() is self.incident_screen:
             self.incident_screen.poll_log()
 
@@ -235,6 +251,9 @@ class LambdatopApp(App[int]):
     def show_charts(self, name: str) -> None:
         """One charts screen, re-pointed at the function: built once, it opens at once."""
         if self.charts_screen is None:
+            # plotext loads here, on the first `g`, not before the first frame
+            from lambdatop.ui.screens.charts import ChartsScreen
+
             self.charts_screen = ChartsScreen(self.model, name)
             self.install_screen(self.charts_screen, "charts")
         else:

@@ -97,6 +97,12 @@ class UiModel:
         """The next look diagnoses again (a new window, `r`)."""
         self._diagnoses.clear()
 
+    def forget_opened_diagnoses(self) -> None:
+        """The opened functions are diagnosed again at the next look (a source's first answer
+        arrived), not after `DIAGNOSIS_EVERY_S`; the fleet's other rows keep theirs."""
+        for name in self.opened:
+            self._diagnoses.pop(name, None)
+
     def new_refresh(self) -> None:
         """A refresh begins: the fleet may diagnose a few more functions."""
         self._budget = DIAGNOSES_PER_REFRESH
