@@ -273,7 +273,7 @@ class InvocationTracker:
     def _apply(self, invocation: Invocation, timestamp_ms: int, line: ParsedLine) -> None:
         classification = line.classification
         if classification is not None:
-            invocation.families.add(classification.family)
+            invocation.families |= {classification.family}
         kind = line.kind
         report = line.report
         if kind is LineKind.REPORT:
@@ -336,9 +336,9 @@ class InvocationTracker:
             # Older REPORT lines carry no status: memory used at the limit is the OOM kill.
             _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
         if invocation.status is Status.TIMEOUT:
-            invocation.families.add(ErrorFamily.TIMEOUT)
+            invocation.families |= {ErrorFamily.TIMEOUT}
         elif invocation.status is Status.OUT_OF_MEMORY:
-            invocation.families.add(ErrorFamily.OUT_OF_MEMORY)
+            invocation.families |= {ErrorFamily.OUT_OF_MEMORY}
         if invocation.status is Status.RUNNING:
             invocation.status = Status.SUCCESS
 
@@ -406,9 +406,9 @@ def _line_ending(line: ParsedLine) -> tuple[Status, str | None] | None:
 def _raise(invocation: Invocation, status: Status, error_type: str | None) -> None:
     """Record a failure; the most specific cause wins, and its most specific error type."""
     if status is Status.OUT_OF_MEMORY:
-        invocation.families.add(ErrorFamily.OUT_OF_MEMORY)
+        invocation.families |= {ErrorFamily.OUT_OF_MEMORY}
     elif status is Status.TIMEOUT:
-        invocation.families.add(ErrorFamily.TIMEOUT)
+        invocation.families |= {ErrorFamily.TIMEOUT}
     if _RANK[status] > _RANK[invocation.status]:
         invocation.status = status
         if error_type is not None or status is not Status.ERROR:

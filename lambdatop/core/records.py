@@ -161,7 +161,9 @@ class Invocation:
     version: str | None = None
     reported: bool = False
     """A REPORT line or `platform.report` event was seen: the invocation is complete."""
-    families: set[ErrorFamily] = field(default_factory=set)
+    families: frozenset[ErrorFamily] = frozenset()
+    """Shared while empty, as most are: an empty set each would be a quarter of an
+    invocation's memory (216 of about 790 bytes), and a function keeps 50,000."""
     runtime_ms: float | None = None
     """The handler's own time (`platform.runtimeDone`, JSON log format only): the rest of the
     duration is extensions finishing after it returned."""
