@@ -43,8 +43,12 @@ class MonitorAfterFirstFrame:
         self._pending: list[Callable[[Monitor], object]] = []
         self._loading: asyncio.Task[None] | None = None
 
+    @staticmethod
+    def _start(monitor: Monitor) -> None:
+        monitor.start()
+
     def start(self) -> None:
-        self._call(lambda monitor: monitor.start())
+        self._call(self._start)
         if self.app is not None:
             self.app.call_after_refresh(self._load)
         else:
@@ -65,7 +69,9 @@ class MonitorAfterFirstFrame:
         from lambdatop.aws.monitor import Monitor  # loaded by the thread already
 
         self.monitor = Monitor(aws, self.store, live_tail=self._live_tail)
-        for call in self._pending:
+        # The opened function's log first (its client, its backfill): its lines are what the
+        # person waits for; the function list and the metrics then follow.
+        for call in sorted(self._pending, key=lambda call: call is self._start):
             call(self.monitor)
         self._pending.clear()
 
