@@ -75,6 +75,7 @@ class IncidentScreen(StoreScreen):
     def __init__(self, model: UiModel) -> None:
         super().__init__(model, name="incident")
         self.function: str | None = None
+        self._log: LogView | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
@@ -86,7 +87,7 @@ class IncidentScreen(StoreScreen):
                 yield MetricsPanel(id="metrics")
                 yield MemoryPanel(id="memory")
                 yield Static("", id="verdict", markup=False)
-                log = LogView(id="log")
+                log = self._log = LogView(id="log")
                 log.border_title = "Log"
                 yield log
                 traces = TracesTable(id="traces")
@@ -184,8 +185,10 @@ class IncidentScreen(StoreScreen):
 
     def poll_log(self) -> None:
         # The log timer fires while the screen is still being composed and while the app shuts
-        # down (its widgets already removed): there is then nothing to poll.
-        for log in self.query(LogView):
+        # down (its widgets already removed): there is then nothing to poll. Ten times a
+        # second: the log kept from compose, not a query that walks the whole screen.
+        log = self._log
+        if self._ready and log is not None and log.is_attached:
             log.poll()
 
     def _title(self) -> Text:
