@@ -89,6 +89,8 @@ async def _night() -> list[tuple[float, float]]:
             if elapsed_s % SAMPLE_EVERY_S == 0:
                 await pilot.pause(0.3)
                 samples.append((elapsed_s / 3600, rss_mb()))
+                if elapsed_s % 3600 == 0:  # a long run says where it is
+                    print(f"    {elapsed_s / 3600:g} h: {samples[-1][1]:.0f} MB", flush=True)
         kept = sum(len(store.function(n).pipeline.tracker.invocations) for n in FUNCTIONS)
         print(f"  invocations kept at the end: {kept:,} in {len(FUNCTIONS)} functions")
     return samples
