@@ -13,6 +13,7 @@ attributed to none.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -157,7 +158,9 @@ class InvocationTracker:
             current.move_to_end(stream)
         elif kind is _START:
             invocation.start_ms = timestamp_ms
-            invocation.version = line.version or invocation.version
+            # `$LATEST` or a number, and a stream's name: one shared copy each, not one an
+            # invocation (a tenth of its memory, and a function keeps 50,000)
+            invocation.version = sys.intern(line.version) if line.version else invocation.version
             current[stream] = request_id
             current.move_to_end(stream)
             running = self._open.get(stream)
@@ -214,7 +217,9 @@ class InvocationTracker:
         return next(iter(running), latest)
 
     def _begin(self, request_id: str, stream: str, timestamp_ms: int) -> Invocation:
-        invocation = Invocation(request_id=request_id, stream=stream, start_ms=timestamp_ms)
+        invocation = Invocation(
+            request_id=request_id, stream=sys.intern(stream), start_ms=timestamp_ms
+        )
         pending = self._pending.pop(stream, None)
         if pending is not None:
             invocation.init_ms = pending.init_ms
