@@ -4,7 +4,7 @@ on screen.
 The AWS SDK's modules (aiobotocore, botocore, aiohttp) and the reading of the AWS configuration
 take about as long as everything else before the first frame: they load in a thread after it,
 so the screen comes up at once and fills in as AWS answers. Calls the app makes meanwhile
-(start, focus, window) are kept and replayed in order.
+(start, focus, window) are kept and made once connected, the opened function's first.
 """
 
 from __future__ import annotations
