@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lambdatop.core.store import FunctionState, Store
 from lambdatop.exit_codes import EXIT_USAGE
@@ -60,7 +61,7 @@ class MonitorAfterFirstFrame:
 
     async def _connected(self) -> None:
         try:
-            aws = await asyncio.to_thread(self._connect_and_load)
+            aws = await self._in_thread()
         except Exception as error:  # noqa: BLE001 - said in one line once the app has closed
             self.error = error
             if self.app is not None:
@@ -74,6 +75,34 @@ class MonitorAfterFirstFrame:
         for call in sorted(self._pending, key=lambda call: call is self._start):
             call(self.monitor)
         self._pending.clear()
+
+    def _in_thread(self) -> asyncio.Future[Aws]:
+        """`_connect_and_load` in a daemon thread: quitting (q, a signal, the terminal closed)
+        right after the first frame never waits for it, as it would for the event loop's
+        default executor, which `asyncio.run` joins on the way out."""
+        loop = asyncio.get_running_loop()
+        connected: asyncio.Future[Aws] = loop.create_future()
+
+        def settle(aws: Aws | None, error: Exception | None) -> None:
+            if connected.done():
+                return  # the app stopped meanwhile
+            if error is not None:
+                connected.set_exception(error)
+            else:
+                connected.set_result(cast("Aws", aws))
+
+        def work() -> None:
+            aws: Aws | None = None
+            error: Exception | None = None
+            try:
+                aws = self._connect_and_load()
+            except Exception as raised:  # noqa: BLE001 - handed to the event loop, said there
+                error = raised
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                loop.call_soon_threadsafe(settle, aws, error)
+
+        threading.Thread(target=work, name="lambdatop: connect to AWS", daemon=True).start()
+        return connected
 
     def _connect_and_load(self) -> Aws:
         """In a thread: the AWS SDK's modules, the configuration, the services' models."""
