@@ -151,3 +151,7 @@ class LogPipeline:
         ingest = self.ingest
         for event in events:
             ingest(event)
+
+    def close(self) -> None:
+        """All the lines are in (an export read to its end): see `InvocationTracker.close`."""
+        self.tracker.close()

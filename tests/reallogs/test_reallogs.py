@@ -4,7 +4,6 @@ Lambda expert wrote for it before lambdatop first read it (tests/reallogs/manife
 from __future__ import annotations
 
 import pytest
-
 from corpus import SAMPLES, Sample, run, samples, unmet
 
 
@@ -20,6 +19,8 @@ def test_the_manifest_describes_every_sample_and_nothing_else() -> None:
     assert sorted(described) == sorted(path.name for path in SAMPLES.iterdir())
     assert len(described) >= 50
     for sample in samples():
-        assert sample.source and sample.reassembled and sample.expectation, sample.file
+        assert sample.source, sample.file
+        assert sample.reassembled, sample.file
+        assert sample.expectation, sample.file
         assert sample.log_format in ("text", "json", "app-json"), sample.file
         assert sample.expect, f"{sample.file} has no expectation to hold it to"
