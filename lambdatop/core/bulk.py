@@ -24,7 +24,7 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import starmap
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -184,6 +184,11 @@ class _Shard(LogPipeline):
 
     def record(self, finding: Finding) -> None:
         self.marks.append((self.position, finding))
+
+    def reattribute(self, owner: Callable[[Finding], str | None]) -> None:
+        for index, (position, finding) in enumerate(self.marks):
+            if finding.request_id is None and (request_id := owner(finding)) is not None:
+                self.marks[index] = (position, replace(finding, request_id=request_id))
 
 
 _INVOCATION_FIELDS = attrgetter(*Invocation.__slots__)

@@ -1009,13 +1009,15 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
                     messages.append(([first], stream, stamp))
                 continue
             if not skipping:
-                if messages:
-                    # An untagged line continues the previous event's message.
+                if messages and _STANDALONE.match(line) is None:
+                    # An untagged line continues the previous event's message (a traceback's
+                    # frames); one of Lambda's own is an event that lost its prefix in a paste.
                     if envelope is _LAMBDATOP_TAIL:
                         line = line.removeprefix(_LAMBDATOP_TAIL_INDENT)
                     messages[-1][0].append(line)
                     continue
-                messages.append(([line], "", None))
+                # Of the environment the line before was from, as far as anything says.
+                messages.append(([line], messages[-1][1] if messages else "", None))
         else:
             messages.append(([line], "", None))
     for parts, stream, stamp in messages:
@@ -1216,6 +1218,15 @@ def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
         if platform > 0 and raw_platform == 0:
             return pattern
     return None
+
+
+# Lines Lambda writes as events of their own: its platform lines, and what it says when the
+# runtime dies or the invocation runs out of time.
+_STANDALONE = re.compile(
+    r"(?:START|END|REPORT) RequestId: |INIT_(?:START|REPORT) |RESTORE_(?:START|REPORT) "
+    r"|(?:RequestId: \S+ )?(?:Error:? )?(?:Runtime exited with error|Process exited before "
+    r"completing request|Task timed out after)|Unknown application error occurred"
+)
 
 
 def _is_platform_head(message: str) -> bool:

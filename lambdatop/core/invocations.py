@@ -71,8 +71,9 @@ class _PendingInit:
     reports_status: bool = False
     """An INIT_REPORT or JSON event was seen: this environment's REPORT says `Status:` when the
     invocation failed, so a REPORT without one means it succeeded."""
+    first_ms: int | None = None
     last_ms: int | None = None
-    """When it last said something."""
+    """When it first and last said something."""
 
 
 _RETRY_AFTER_MS = 1_000
@@ -198,7 +199,7 @@ class InvocationTracker:
         self._apply(invocation, timestamp_ms, line)
         return request_id
 
-    def close(self) -> None:
+    def close(self) -> dict[str, tuple[str, int | None]]:
         """Nothing more will come (the end of an export): judge what the lines show where the
         platform's own lines are missing. An export rarely holds every line.
 
@@ -207,7 +208,11 @@ class InvocationTracker:
         - An environment whose init failed, with no request after it in the export, failed the
           invocation it was starting for: Lambda runs init for a request.
         - A runtime killed by a signal in an invocation whose lines named running out of memory
-          (`signal: killed` is how the platform reports the kernel's OOM kill) ran out of it."""
+          (`signal: killed` is how the platform reports the kernel's OOM kill) ran out of it.
+
+        Returns the invocations made for failed inits: by stream, the request id given and when
+        the init began (its lines, attributed to none, are that invocation's)."""
+        made: dict[str, tuple[str, int | None]] = {}
         for invocation in self.invocations.values():
             if not invocation.reported and invocation.failed:
                 invocation.reported = True
@@ -240,6 +245,8 @@ class InvocationTracker:
             ):
                 _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
             self.invocations[request_id] = invocation
+            made[stream] = (request_id, pending.first_ms)
+        return made
 
     def _sole_running(self, stream: str, timestamp_ms: int, latest: str) -> str | None:
         """In a stream that runs requests at once, the one request running now, if only one
@@ -295,6 +302,8 @@ class InvocationTracker:
                 return
             pending = self._pending[stream] = _PendingInit()
             self._trim()
+        if pending.first_ms is None:
+            pending.first_ms = timestamp_ms
         pending.last_ms = timestamp_ms
         report = line.report
         kind = line.kind

@@ -119,7 +119,12 @@ _EXCEPTION_NAME = re.compile(
 )
 _DOTNET_UNHANDLED = re.compile(r"(?P<type>[A-Z]\w*(?:\.[A-Z]\w*)+(?:`\d+)?): ")
 _JSON_ERROR_TYPE = re.compile(r'"errorType"\s*:\s*"(?P<type>[^"]{1,200})"')
-_NODE_FAILURE = re.compile(r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection)\b")
+# Node.js's runtime, and Ruby's (`Critical exception from handler {...}`, `Error raised from
+# handler method {...}`), on the error that ended the invocation, its dump after.
+_NODE_FAILURE = re.compile(
+    r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection"
+    r"|Critical exception from handler|Error raised from handler method)\b"
+)
 _TIMEOUT_AFTER_TS = re.compile(rf"{_ISO}\s+(?:(?P<rid>[^\s:]+)\s+)?(?:Error: )?Task timed out")
 _REQUEST_ID_FIELD = re.compile(r"RequestId:\s*(?P<rid>[^\s,;]+)")
 # What the platform writes when the runtime process dies (or the sandbox kills it).
@@ -987,6 +992,7 @@ _REQUEST_ID_KEYS = (
     "aws_request_id",
     "request_id",
     "function_request_id",
+    "lambda_request_id",
     "requestID",
 )
 
@@ -1014,6 +1020,7 @@ def _json_level(data: dict[str, Any]) -> tuple[Level | None, bool]:
     return _LEVELS.get(str(value).upper()), by_log_level
 
 
+_UNCAUGHT_HOOK = re.compile(r"log_uncaught_exception_hook\b")
 _LOG_RECORD_KEYS = frozenset(("level", "log_level", "timestamp", "time", "@timestamp"))
 
 
@@ -1045,7 +1052,13 @@ def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
         level=level,
         timestamp_ms=_iso_ms(timestamp_value),
     )
-    if error_type is not None:
+    if error_type is None and _UNCAUGHT_HOOK.match(_as_str(data.get("location")) or ""):
+        # Powertools' Logger records the exception that is about to end the invocation.
+        error_type = _as_str(data.get("exception_name")) or "Exception"
+        line.unhandled = True
+        line.error_type = error_type
+        line.level = Level.ERROR
+    elif error_type is not None:
         # Runtimes dump an unhandled error as `{"errorType", "errorMessage", ...}`: with no level
         # (Java, Go, Ruby), with `log_level` (Python), or as an `Invoke Error` (Node.js).
         message_text = message if isinstance(message, str) else ""
