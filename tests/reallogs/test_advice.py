@@ -264,3 +264,23 @@ def test_the_policy_checker_refuses_actions_no_service_has() -> None:
     good = policy(["dynamodb:PutItem", "lambda:InvokeFunction"])
     assert problems_of_policy(good) == []
     assert problems_of_policy(good.replace("PutItem", "PutItems"))
+
+
+def test_one_timestamped_line_gives_a_window_its_duration_sets() -> None:
+    report = (
+        "2026-06-01T08:00:30.000Z REPORT RequestId: 5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f\t"
+        "Duration: 95000.00 ms\tBilled Duration: 95000 ms\tMemory Size: 512 MB\t"
+        "Max Memory Used: 500 MB\n"
+    )
+    ev = evidence_from_export(
+        read_export(report.encode()), function=FUNCTION, region=REGION, since_s=None
+    )
+    commands = [s.text for c in diagnose(ev, Thresholds()).checks for s in c.steps if s.command]
+    windowed = [split_command(text) for text in commands if "--start-time" in text]
+    assert windowed
+    end_ms = 1780300830000
+    for command in windowed:
+        start, end = command.options["--start-time"][0], command.options["--end-time"][0]
+        assert problems_of_command(command.text) == []
+        if start.isdigit() and len(start) >= 13:  # milliseconds: the invocation is inside
+            assert int(start) <= end_ms - 95_000 < end_ms <= int(end)
