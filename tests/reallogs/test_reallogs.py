@@ -7,9 +7,20 @@ import pytest
 from corpus import SAMPLES, Sample, run, samples, unmet
 
 
-@pytest.mark.parametrize("sample", samples(), ids=lambda s: s.file)
+def _marked(sample: Sample) -> object:
+    if sample.pending:
+        # Met only once a check changes: then this fails, and the entry leaves PENDING.md.
+        return pytest.param(sample, marks=pytest.mark.xfail(strict=True, reason=sample.pending))
+    if sample.stricter:
+        return pytest.param(sample, marks=pytest.mark.xfail(strict=False, reason=sample.stricter))
+    return sample
+
+
+@pytest.mark.parametrize("sample", [_marked(s) for s in samples()], ids=lambda s: s.file)
 def test_the_report_meets_the_expectation(sample: Sample) -> None:
     report = run(sample)
+    assert "Traceback" not in report.err
+    assert report.code in (0, 1), report.err
     assert unmet(sample, report) == [], f"{sample.expectation}\n\n{report.text}{report.err}"
 
 
