@@ -313,12 +313,13 @@ _NO_HEADER = ["@timestamp", "@message"]
 def _table_rows(lines: list[str]) -> list[dict[str, str]] | None:
     """The events of a table of log events (Markdown, or the console's `time | message`), or
     None if the lines are not one: most are its rows, or a header names `@message`."""
-    markdown = [line for line in lines if line.lstrip().startswith("|")]
-    console = [m for m in map(_CONSOLE_ROW.fullmatch, lines) if m is not None]
+    sample = lines[:400]  # a table shows at once: the rest of a big file is not scanned twice
+    markdown = [line for line in sample if line.lstrip().startswith("|")]
+    console = [m for m in map(_CONSOLE_ROW.fullmatch, sample) if m is not None]
     headed = any(_is_table_header(_cells(line)) for line in markdown[:50])
-    if len(markdown) >= max(1, 0.6 * len(lines)) or (headed and len(markdown) >= 2):
-        return _markdown_rows(markdown)
-    if len(console) >= 2 and len(console) >= 0.6 * len(lines):
+    if len(markdown) >= max(1, 0.6 * len(sample)) or (headed and len(markdown) >= 2):
+        return _markdown_rows([line for line in lines if line.lstrip().startswith("|")])
+    if len(console) >= 2 and len(console) >= 0.6 * len(sample):
         rows: list[dict[str, str]] = []
         for line in lines:
             match = _CONSOLE_ROW.fullmatch(line)
