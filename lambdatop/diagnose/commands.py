@@ -57,8 +57,13 @@ class Commands:
             parts += f" --end-time {self.end_ms}"
         return parts
 
-    def _iso_window(self) -> str:
-        start, end = iso(self.start_ms), iso(self.end_ms)
+    def _iso_window(self, period_s: int = 1) -> str:
+        """The window in ISO-8601, out to whole periods: a data point stands at the start of
+        its period, and a window inside one period holds none."""
+        step = period_s * 1000
+        start_ms = None if self.start_ms is None else self.start_ms - self.start_ms % step
+        end_ms = None if self.end_ms is None else -(-self.end_ms // step) * step
+        start, end = iso(start_ms), iso(end_ms)
         if start is None or end is None:
             return " --start-time '<start>' --end-time '<end>'"
         return f" --start-time {start} --end-time {end}"
@@ -117,7 +122,7 @@ class Commands:
         period = self._period(period)
         return Step(
             f"aws cloudwatch get-metric-statistics --namespace {namespace}"
-            f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window()}"
+            f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window(period)}"
             f" --period {period}{stats}{self._region()}",
             command=True,
         )

@@ -257,6 +257,9 @@ def _window_problems(
         problems.append(f"an empty window: start {start} is not before end {end}")
     if not _EARLIEST_MS <= start_ms <= now_ms + 86_400_000:
         problems.append(f"the window's start {start} is no time a Lambda log was written")
+    period = given.get("Period")
+    if isinstance(period, int) and end_ms - start_ms < period * 1000:
+        problems.append(f"a window of {end_ms - start_ms} ms holds no {period} s data point")
     days = _RETENTION_DAYS.get(command.service)
     if days is not None and end_ms - start_ms > days * 86_400_000:
         problems.append(f"{command.service} keeps {days} days: the window is longer than that")
