@@ -217,11 +217,7 @@ class InvocationTracker:
             if not invocation.reported and invocation.failed:
                 invocation.reported = True
                 invocation.end_ms = invocation.end_ms or invocation.start_ms
-            if (
-                invocation.status is Status.CRASHED
-                and ErrorFamily.OUT_OF_MEMORY in invocation.families
-            ):
-                _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
+            _judge_kill(invocation)
         for stream, pending in list(self._pending.items()):
             if pending.status is Status.RUNNING:
                 continue
@@ -230,7 +226,7 @@ class InvocationTracker:
             invocation = Invocation(
                 request_id=request_id,
                 stream=stream,
-                start_ms=pending.last_ms,
+                start_ms=pending.first_ms,
                 end_ms=pending.last_ms,
                 init_ms=pending.init_ms,
                 restore_ms=pending.restore_ms,
@@ -239,11 +235,7 @@ class InvocationTracker:
                 families=set(pending.families),
                 reported=True,
             )
-            if (
-                invocation.status is Status.CRASHED
-                and ErrorFamily.OUT_OF_MEMORY in pending.families
-            ):
-                _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
+            _judge_kill(invocation)
             self.invocations[request_id] = invocation
             made[stream] = (request_id, pending.first_ms)
         return made
@@ -460,6 +452,12 @@ def _line_ending(line: ParsedLine) -> tuple[Status, str | None] | None:
         return Status.OUT_OF_MEMORY, line.error_type
     status = _ending("error", line.error_type) or Status.ERROR
     return status, line.error_type
+
+
+def _judge_kill(invocation: Invocation) -> None:
+    """A runtime that crashed where its lines named running out of memory ran out of it."""
+    if invocation.status is Status.CRASHED and ErrorFamily.OUT_OF_MEMORY in invocation.families:
+        _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
 
 
 def _raise(invocation: Invocation, status: Status, error_type: str | None) -> None:
