@@ -24,7 +24,7 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import starmap
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -45,6 +45,7 @@ def ingest_every_line(pipeline: LogPipeline, exported: ExportedLogs) -> None:
     ingest = pipeline.ingest_line
     for stream, timestamp, message, parsed in exported.rows():
         ingest(stream, timestamp, parsed if parsed is not None else parse(message))
+    pipeline.close()
 
 
 def ingest_export(
@@ -59,6 +60,7 @@ def ingest_export(
     halves = _halves(pipeline, columns, parallel_min) if _two_cores() else None
     if halves is None or not _ingest_in_two(pipeline, columns, halves):
         _ingest(pipeline, columns, range(len(columns[0])))
+    pipeline.close()
 
 
 _BYTES_PER_EVENT = 200
@@ -98,6 +100,7 @@ def read_and_ingest(
     theirs = collect()
     if theirs is None or not _merge(pipeline, (mine, theirs)):
         _ingest(pipeline, columns, range(len(columns[0])))
+    pipeline.close()
     return exported
 
 
@@ -182,6 +185,11 @@ class _Shard(LogPipeline):
     def record(self, finding: Finding) -> None:
         self.marks.append((self.position, finding))
 
+    def reattribute(self, owner: Callable[[Finding], str | None]) -> None:
+        for index, (position, finding) in enumerate(self.marks):
+            if finding.request_id is None and (request_id := owner(finding)) is not None:
+                self.marks[index] = (position, replace(finding, request_id=request_id))
+
 
 _INVOCATION_FIELDS = attrgetter(*Invocation.__slots__)
 
@@ -227,6 +235,7 @@ def _run_shard(pipeline: LogPipeline, columns: Columns, side: set[str]) -> _Shar
     shard = _Shard(pipeline)
     streams = columns[0]
     _ingest(shard, columns, [i for i, stream in enumerate(streams) if stream in side])
+    shard.close()  # its streams are whole: what their lines show is judged where it is known
     return _ShardResult(
         invocations=list(shard.tracker.invocations.values()),
         marks=shard.marks,

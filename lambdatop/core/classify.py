@@ -447,7 +447,9 @@ def _required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-cased words one of which every match of `pattern` holds, from the pattern's own
     parse; None when its shape does not say (it is then always searched)."""
     try:
-        from re import _constants, _parser  # type: ignore[attr-defined]  # `re`'s own parser
+        # No public API gives a pattern's parse (`sre_parse` is a deprecated alias of this same
+        # private module): the shortcut is optional, and without it every rule is searched.
+        from re import _constants, _parser  # type: ignore[attr-defined]
 
         tree = _parser.parse(pattern.pattern, pattern.flags)
         words = _words_of(list(tree), _constants)
@@ -626,6 +628,10 @@ def _permission(text: str, lowered: str) -> Classification | None:
     action = resource = None
     service = None
     authorized = _NOT_AUTHORIZED.search(text)
+    if authorized is None and _STACK_FRAME.search(text, 0, _SCAN_HEAD) is not None:
+        return (
+            None  # a frame of the denial's stack trace names its class: the message is the denial
+        )
     if authorized is not None:
         action = authorized.group("action")
         resource = authorized.group("resource")
@@ -650,6 +656,11 @@ def _permission(text: str, lowered: str) -> Classification | None:
     return Classification(
         ErrorFamily.PERMISSION, signature, service=service, action=action, resource=resource
     )
+
+
+# A stack trace's frame, after a runtime's log prefix or alone: JavaScript's and Java's
+# `at Class.method (file:line)`, Python's `File "...", line N`.
+_STACK_FRAME = re.compile(r'(?:^|\t)\s*(?:at [\w$.<>\[\]/@-]+ \(|File "[^"\n]+", line \d+)')
 
 
 def _pool(text: str, lowered: str) -> Classification | None:

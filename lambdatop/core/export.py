@@ -18,7 +18,6 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -79,7 +78,7 @@ class ExportedLogs:
         "parsed",
     )
 
-    def __init__(self, form: str = "text") -> None:
+    def __init__(self, form: str = "text", only_group: str | None = None) -> None:
         self._events: list[LogEvent] | None = []
         self.columns: EventColumns | None = None
         """Set (and `events` built from it only when asked for) by the fast JSON reader."""
@@ -93,7 +92,7 @@ class ExportedLogs:
         records, `awslogs get`): more than one means several functions' logs."""
         self.form = form
         """`json`, `jsonl`, `subscription` or `text`, for messages."""
-        self.only_group = _ONLY_GROUP.get()
+        self.only_group = only_group
         """The log group whose events are kept (`read_export(..., group=)`), or None for all."""
 
     @property
@@ -211,50 +210,58 @@ def read_input(stream: BinaryIO) -> bytes:
     return data
 
 
-_ONLY_GROUP: ContextVar[str | None] = ContextVar("only_group", default=None)
-
-
 def read_export(data: bytes, *, group: str | None = None) -> ExportedLogs:
     """Events from an export, in each stream's order; of one log group only when `group` is
     given and the export names its events' groups (`log_groups` still counts every group's).
     Raises ExportError on malformed input."""
-    token = _ONLY_GROUP.set(group)
     try:
-        return _read_export(data)
+        return _read_export(data, group)
     except RecursionError:
         raise ExportError("JSON nested too deeply to be a log export") from None
-    finally:
-        _ONLY_GROUP.reset(token)
 
 
-def _read_export(data: bytes) -> ExportedLogs:
+def _read_export(data: bytes, group: str | None) -> ExportedLogs:
     data = _uncompressed(data)
     text = _text(data).lstrip("\ufeff")
     head = text.lstrip()
     if not head:
-        return ExportedLogs(form="text")
+        return ExportedLogs("text", group)
     if _looks_binary(head):
         raise ExportError("binary data, not logs (an archive or another file?)")
     if head.startswith(_BASE64_GZIP):
-        return _read_export(_base64_lines(head))
+        return _read_export(_base64_lines(head), group)
     if _JSON_ARRAY.match(head):
-        return _from_document(head, "json")
+        return _from_document(head, "json", group)
     if head[0] == "{":
         try:
             document = json.loads(head)
         except ValueError as error:
             documents = _concatenated(head)
             if documents is not None:
-                return _from_parsed_document(documents, "json")
+                return _from_parsed_document(documents, "json", group)
             first = head.split("\n", 1)[0].strip()
+            if _EXPORT_KEYS.search(head, 0, _EXPORT_KEYS_SCAN) is None:
+                # No export's field anywhere near the start: a pasted snippet that opens with
+                # an error object (a runtime's error document, a driver's error printed by
+                # `console.log`), cut short or not JSON at all. Its lines are the log.
+                return _from_lines(text, group)
             if first in ("{", '{"events": [', '{"events":[') or not _is_json_object(first):
                 raise ExportError(_json_error("malformed JSON", error)) from None
-            return _from_lines(text)
-        return _from_parsed_document(document, "json", raw=head)
+            return _from_lines(text, group)
+        return _from_parsed_document(document, "json", group, raw=head)
     csv_rows = _csv_rows(head)
     if csv_rows is not None:
-        return _from_parsed_document(csv_rows, "csv")
-    return _from_lines(text)
+        return _from_parsed_document(csv_rows, "csv", group)
+    return _from_lines(text, group)
+
+
+# The fields only an export (not a log line) has: `filter-log-events`' and `get-log-events`'
+# pages, their events, subscription records, Logs Insights results.
+_EXPORT_KEYS = re.compile(
+    r'"(?:events|logEvents|eventId|logStreamName|ingestionTime|results|nextForwardToken|'
+    r'searchedLogStreams|messageType)"\s*:'
+)
+_EXPORT_KEYS_SCAN = 65_536
 
 
 _CSV_MESSAGE_COLUMNS = ("@message", "message")
@@ -270,22 +277,91 @@ def _csv_rows(text: str) -> list[dict[str, str]] | None:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     rows: list[dict[str, str]] = []
     for row in reader:
-        fields = {str(key).strip().lower(): value for key, value in row.items() if key}
-        message = fields.get("@message", fields.get("message")) or _report_line(fields)
-        if message is None:
-            continue
-        stamp = fields.get("@timestamp", fields.get("timestamp"))
-        event: dict[str, str] = {"message": message}
-        if stamp:
-            event["timestamp"] = stamp
-        stream = fields.get("@logstream", fields.get("logstreamname"))
-        if stream:
-            event["logStreamName"] = stream
-        group = fields.get("@log")
-        if group:
-            event["@log"] = group
-        rows.append(event)
+        event = _row_event({str(key).strip().lower(): value for key, value in row.items() if key})
+        if event is not None:
+            rows.append(event)
     return rows
+
+
+def _row_event(fields: dict[str, str]) -> dict[str, str] | None:
+    """The event a row of a table of events (lower-case column names: a CSV download, Logs
+    Insights results copied as Markdown) stands for, or None for a row without a message."""
+    message = fields.get("@message", fields.get("message")) or _report_line(fields)
+    if message is None:
+        return None
+    stamp = fields.get("@timestamp", fields.get("timestamp"))
+    event: dict[str, str] = {"message": message}
+    if stamp:
+        event["timestamp"] = stamp
+    stream = fields.get("@logstream", fields.get("logstreamname"))
+    if stream:
+        event["logStreamName"] = stream
+    group = fields.get("@log")
+    if group:
+        event["@log"] = group
+    return event
+
+
+# Logs Insights results copied as Markdown (`| @timestamp | @message |`, a `| --- |` rule, a
+# row a line), and the console's table copied as `<timestamp> | <message>`.
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*")
+_CONSOLE_ROW = re.compile(rf"(?P<ts>{_ISO})\s*\|\s?(?P<msg>.*)", re.S)
+_NO_HEADER = ["@timestamp", "@message"]
+"""A table's columns before any header row: a time, then the message."""
+
+
+def _table_rows(lines: list[str]) -> list[dict[str, str]] | None:
+    """The events of a table of log events (Markdown, or the console's `time | message`), or
+    None if the lines are not one: most are its rows, or a header names `@message`."""
+    sample = lines[:400]  # a table shows at once: the rest of a big file is not scanned twice
+    markdown = [line for line in sample if line.lstrip().startswith("|")]
+    console = [m for m in map(_CONSOLE_ROW.fullmatch, sample) if m is not None]
+    headed = any(_is_table_header(_cells(line)) for line in markdown[:50])
+    if len(markdown) >= max(1, 0.6 * len(sample)) or (headed and len(markdown) >= 2):
+        return _markdown_rows([line for line in lines if line.lstrip().startswith("|")])
+    if len(console) >= 2 and len(console) >= 0.6 * len(sample):
+        rows: list[dict[str, str]] = []
+        for line in lines:
+            match = _CONSOLE_ROW.fullmatch(line)
+            if match is not None:
+                rows.append({"timestamp": match["ts"], "message": match["msg"].rstrip()})
+            elif rows:
+                rows[-1]["message"] += "\n" + line  # a message's further lines
+        return rows
+    return None
+
+
+def _cells(row: str) -> list[str]:
+    body = row.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") else body
+    return [cell.strip() for cell in body.split("|")]
+
+
+def _is_table_header(cells: list[str]) -> bool:
+    names = {cell.lower() for cell in cells}
+    return "@message" in names or _has_report_fields(names)
+
+
+def _markdown_rows(rows: list[str]) -> list[dict[str, str]]:
+    columns = _NO_HEADER
+    events: list[dict[str, str]] = []
+    for row in rows:
+        if _TABLE_RULE.fullmatch(row.strip()):
+            continue
+        cells = _cells(row)
+        if _is_table_header(cells):
+            columns = [cell.lower() for cell in cells]
+            continue
+        if len(cells) > len(columns) and "@message" in columns:
+            # A `|` inside a message: the cells left over are the message's.
+            at = columns.index("@message")
+            extra = len(cells) - len(columns)
+            cells[at : at + extra + 1] = [" | ".join(cells[at : at + extra + 1])]
+        event = _row_event(dict(zip(columns, cells, strict=False)))
+        if event is not None and to_epoch_ms(event.get("timestamp")) is not None:
+            events.append(event)
+    return events
 
 
 _CSV_DELIMITERS = (",", ";", "\t")
@@ -444,16 +520,18 @@ def _json_error(what: str, error: ValueError) -> str:
     return f"{what}: {error}"
 
 
-def _from_document(text: str, form: str) -> ExportedLogs:
+def _from_document(text: str, form: str, group: str | None) -> ExportedLogs:
     try:
         document = json.loads(text)
     except ValueError as error:
         raise ExportError(_json_error("malformed JSON", error)) from None
-    return _from_parsed_document(document, form)
+    return _from_parsed_document(document, form, group)
 
 
-def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> ExportedLogs:
-    out = ExportedLogs(form=form)
+def _from_parsed_document(
+    document: Any, form: str, group: str | None, raw: str | None = None
+) -> ExportedLogs:
+    out = ExportedLogs(form, group)
     if (
         isinstance(document, dict)
         and "events" in document
@@ -474,27 +552,85 @@ def _from_parsed_document(document: Any, form: str, raw: str | None = None) -> E
     elif isinstance(document, dict) and _is_envelope(document):
         items = [document]
     elif isinstance(document, dict):
-        # One JSON-format log line on its own: passed through untouched.
+        # One log line on its own: a JSON-format line, an application's record, or another
+        # tool's event around a Lambda line.
         raw = raw.strip() if raw is not None else None  # only here: a big export is not copied
-        message = raw if raw is not None and "\n" not in raw else json.dumps(document)
-        out.events.append(LogEvent(0, message))
-        out.parsed.append(None)
-        out.has_time = False
-        return out
+        if _wraps_lambda_lines([document]):
+            _add_envelope(out, document)
+        else:
+            _add_json_line(out, document, raw if raw is not None and "\n" not in raw else None)
+        return _finish(out)
     else:
         raise ExportError('JSON input is neither an export ({"events": [...]}) nor events')
     columns = _plain_columns(items)
     if columns is not None:
         out.use_columns(columns)
         return _finish_columns(out, columns)
+    wrapped = _wraps_lambda_lines(items)
     for index, item in enumerate(items):
         if isinstance(item, dict) and isinstance(item.get("logEvents"), list):
             _add_subscription(out, item)
             continue
-        if not isinstance(item, dict) or "message" not in item:
+        if not isinstance(item, dict) or ("message" not in item and _is_envelope_time(item)):
             raise ExportError(f"event {index + 1} has no message (not a CloudWatch Logs event)")
-        _add_envelope(out, item)
+        if _is_envelope(item) or (wrapped and isinstance(item.get("message"), str)):
+            _add_envelope(out, item)
+        else:
+            _add_json_line(out, item)
     return _finish(out)
+
+
+_TIME_KEYS = ("timestamp", "time", "@timestamp", "ts", "date", "datetime", "eventTime")
+"""Where tools that write JSON Lines put an event's time (ISO-8601, or epoch s or ms)."""
+# A Lambda log line, as another tool's JSON events carry it in their `message`: a platform line,
+# a runtime's `<time>\t<request id>\t` line, a JSON-format event, a timeout or runtime exit.
+_LAMBDA_LINE = re.compile(
+    r"(?:START|END|REPORT) RequestId: |INIT_(?:START|REPORT)|RESTORE_(?:START|REPORT)|"
+    r"EXTENSION\t|Task timed out after|RequestId: \S+ Error: |\{\"time\":\"[^\"]*\",\"type\":\"|"
+    r"\t[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\t"
+)
+
+
+def _wraps_lambda_lines(items: list[Any]) -> bool:
+    """Another tool's JSON events (`up logs`, a log shipper's): objects with a time and a
+    `message` string that holds Lambda's own lines. Then every such object is an event whose
+    message is the line; otherwise each object is a log line itself."""
+    return any(
+        isinstance(item, dict)
+        and isinstance(item.get("message"), str)
+        and _LAMBDA_LINE.search(item["message"], 0, 400) is not None
+        for item in items[:400]
+    )
+
+
+def _is_envelope_time(item: dict[str, Any]) -> bool:
+    """A CloudWatch event's numeric `timestamp` (or its other fields): an event without its
+    message, not a log line."""
+    return _is_envelope({**item, "message": None})
+
+
+def _item_time(item: dict[str, Any]) -> int | None:
+    for key in _TIME_KEYS:
+        if key in item:
+            stamp = to_epoch_ms(item[key])
+            if stamp is not None:
+                return stamp
+    return None
+
+
+def _add_json_line(out: ExportedLogs, item: dict[str, Any], raw: str | None = None) -> None:
+    """A log line given as a JSON object: Lambda's JSON log format (as CloudWatch stores it,
+    or as the Telemetry and Logs APIs deliver it, `{"time", "type", "record"}`), an
+    application's JSON record (Powertools', a structured logger's). The object is the line,
+    and its time is the event's."""
+    record = item.get("record")
+    if item.get("type") == "function" and isinstance(record, str):
+        message = record.rstrip("\n")  # the Logs API's line of the function: the text it wrote
+    else:
+        message = raw or json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    stamp = _item_time(item)
+    out.events.append(LogEvent(stamp if stamp is not None else -1, message))
+    out.parsed.append(None)
 
 
 def _is_pages(document: Any) -> bool:
@@ -728,7 +864,7 @@ def _add_envelope(out: ExportedLogs, item: dict[str, Any]) -> None:
     message = item.get("message")
     if not isinstance(message, str):
         message = json.dumps(message) if message is not None else ""
-    stamp = to_epoch_ms(item.get("timestamp"))
+    stamp = _item_time(item)
     if stamp is None:
         stamp = to_epoch_ms(item.get("ingestionTime"))
     stream = item.get("logStreamName")
@@ -822,26 +958,48 @@ def _split_lines(text: str) -> Iterator[str]:
         yield line[:-1] if line.endswith("\r") else line
 
 
-def _from_lines(text: str) -> ExportedLogs:
+def _from_lines(text: str, group: str | None) -> ExportedLogs:
     lines = [_uncoloured(line) for line in _split_lines(text) if line.strip()]
     if lines and lines[0].startswith("EVENTS\t"):
-        return _from_cli_text(lines)
+        return _from_cli_text(lines, group)
+    table = _table_rows(lines)
+    if table is not None:
+        return _from_parsed_document(table, "table", group)
+    if _STAMP_LINE.fullmatch(lines[0] if lines else ""):
+        return _from_console_copy(lines, group)
     envelope = _detect_envelope(lines)
-    out = ExportedLogs(form="jsonl" if lines and lines[0].lstrip().startswith("{") else "text")
+    out = ExportedLogs("jsonl" if lines and lines[0].lstrip().startswith("{") else "text", group)
+    wrapped = _wraps_lambda_lines(_json_objects(lines))
     # Each event's lines, joined once at the end: a traceback of 40,000 frames is 40,000
     # continuation lines, and joining each to the growing message would copy it every time.
     messages: list[tuple[list[str], str, int | None]] = []
     skipping = False  # the lines of an event of a log group not kept
+    depth = 0  # the braces still open of a pretty-printed document being gathered
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
+        if depth > 0 and envelope is None:
+            if _PLATFORM_HEAD.match(stripped) is None and len(messages[-1][0]) < _MAX_DOCUMENT:
+                messages[-1][0].append(line)
+                depth = max(0, depth + _brace_balance(line))
+                continue
+            depth = 0  # cut short: what follows is the log again
         if stripped.startswith("{"):
-            item = _json_line(stripped, number)
+            item = _json_line(stripped, number, wrapped)
             if item is not None:
                 if isinstance(item.get("logEvents"), list):
                     _add_subscription(out, item)
                 else:
                     _add_envelope(out, item)
                 continue
+        if envelope is None and (balance := _opens_document(stripped)) > 0:
+            # A document printed over lines (a runtime's error object, a driver's error): one
+            # event, with the line before when that one ends where the document begins.
+            if stripped == "{" and messages and messages[-1][0][-1].endswith("\t"):
+                messages[-1][0].append(line)
+            else:
+                messages.append(([line], "", None))
+            depth = balance
+            continue
         if envelope is not None:
             match = envelope.fullmatch(line)
             if match is not None:
@@ -852,13 +1010,15 @@ def _from_lines(text: str) -> ExportedLogs:
                     messages.append(([first], stream, stamp))
                 continue
             if not skipping:
-                if messages:
-                    # An untagged line continues the previous event's message.
+                if messages and _STANDALONE.match(line) is None:
+                    # An untagged line continues the previous event's message (a traceback's
+                    # frames); one of Lambda's own is an event that lost its prefix in a paste.
                     if envelope is _LAMBDATOP_TAIL:
                         line = line.removeprefix(_LAMBDATOP_TAIL_INDENT)
                     messages[-1][0].append(line)
                     continue
-                messages.append(([line], "", None))
+                # Of the environment the line before was from, as far as anything says.
+                messages.append(([line], messages[-1][1] if messages else "", None))
         else:
             messages.append(([line], "", None))
     for parts, stream, stamp in messages:
@@ -927,21 +1087,28 @@ def _date_times_of_day(out: ExportedLogs) -> None:
 
 
 def _rejoined_json(message: str) -> str:
-    """A JSON-format event that the exporting tool pretty-printed over several lines (`aws logs
-    tail --format json`, `sam logs`) back on one line, as Lambda wrote it; else as it is."""
-    if not message.startswith("{") or "\n" not in message:
+    """A JSON document pretty-printed over several lines back on one line, as Lambda wrote it:
+    a JSON-format event the exporting tool spread out (`aws logs tail --format json`, `sam
+    logs`), or an error object after its message (`ERROR\tInvoke Error \t{...}`,
+    `Critical exception from handler {...}`); else the message as it is."""
+    if "\n" not in message:
+        return message
+    start = message.find("{")
+    if start < 0 or (start and message[start - 1] not in " \t\n"):
         return message
     try:
-        document = json.loads(message)
+        document = json.loads(message[start:])
     except (ValueError, RecursionError):
         return message
     if not isinstance(document, dict):
         return message
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return message[:start].rstrip("\n") + compact
 
 
-def _json_line(line: str, number: int) -> dict[str, Any] | None:
-    """An event envelope or subscription record on one line, else None (a JSON log line)."""
+def _json_line(line: str, number: int, wrapped: bool = False) -> dict[str, Any] | None:
+    """An event envelope or subscription record on one line (or, in a file of another tool's
+    events around Lambda's lines, such an event), else None (a JSON log line)."""
     try:
         item = json.loads(line)
     except ValueError as error:
@@ -952,7 +1119,80 @@ def _json_line(line: str, number: int) -> dict[str, Any] | None:
         return None
     if isinstance(item.get("logEvents"), list) or _is_envelope(item):
         return item
+    if wrapped and isinstance(item.get("message"), str):
+        return item
     return None
+
+
+def _json_objects(lines: list[str]) -> list[Any]:
+    """The JSON objects among the first lines (for a look at what kind of events they are)."""
+    objects: list[Any] = []
+    for line in lines[:400]:
+        stripped = line.lstrip()
+        if stripped.startswith("{"):
+            try:
+                objects.append(json.loads(stripped))
+            except ValueError:
+                continue
+    return objects
+
+
+_MAX_DOCUMENT = 10_000
+"""The most lines a document printed over lines is gathered into one event."""
+
+
+def _brace_balance(line: str) -> int:
+    """Braces opened minus closed on a line, those inside JSON strings aside."""
+    balance = 0
+    quoted = escaped = False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = quoted
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted:
+            if char == "{":
+                balance += 1
+            elif char == "}":
+                balance -= 1
+    return balance
+
+
+def _opens_document(stripped: str) -> int:
+    """How many braces a line leaves open when it begins a document printed over lines (`{`
+    alone, or a message ending in `{`: `Critical exception from handler {`), else 0."""
+    if not stripped.rstrip().endswith("{"):
+        return 0
+    return max(0, _brace_balance(stripped))
+
+
+# The CloudWatch console's plain copy: each event's time on a line of its own (ISO-8601 with
+# its offset, or the time of day), then the event's lines.
+_STAMP_LINE = re.compile(rf"\s*(?:{_ISO}|\d{{1,2}}:\d{{2}}:\d{{2}}(?:\.\d+)?)\s*")
+
+
+def _from_console_copy(lines: list[str], group: str | None) -> ExportedLogs:
+    """Lines as the console copies them: a time line, then its event's lines. A time of day
+    alone says no date: such events keep the time their messages carry, if any."""
+    out = ExportedLogs("text", group)
+    events: list[tuple[int | None, list[str]]] = []
+    for line in lines:
+        if _STAMP_LINE.fullmatch(line):
+            events.append((to_epoch_ms(line.strip()), []))
+        else:
+            events[-1][1].append(line)
+    for stamp, body in events:
+        if not body:
+            continue
+        message = _rejoined_json("\n".join(body))
+        parsed = parse(message)
+        if stamp is None:
+            stamp = parsed.timestamp_ms
+        out.events.append(LogEvent(stamp if stamp is not None else -1, message))
+        out.parsed.append(parsed)
+    return _finish(out)
 
 
 def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
@@ -981,6 +1221,15 @@ def _detect_envelope(lines: list[str]) -> re.Pattern[str] | None:
     return None
 
 
+# Lines Lambda writes as events of their own: its platform lines, and what it says when the
+# runtime dies or the invocation runs out of time.
+_STANDALONE = re.compile(
+    r"(?:START|END|REPORT) RequestId: |INIT_(?:START|REPORT) |RESTORE_(?:START|REPORT) "
+    r"|(?:RequestId: \S+ )?(?:Error:? )?(?:Runtime exited with error|Process exited before "
+    r"completing request|Task timed out after)|Unknown application error occurred"
+)
+
+
 def _is_platform_head(message: str) -> bool:
     """Lambda's platform line, or the first line of a JSON event a tool pretty-printed."""
     return _PLATFORM_HEAD.match(message) is not None or message.rstrip() == "{"
@@ -992,10 +1241,10 @@ _CLI_ROW_END = re.compile(r"(?:^|\t)\d{12,16}$")
 _CLI_TIME = re.compile(r"(?:\t|(?<=\n))(?P<ts>\d{12,16})\Z")
 
 
-def _from_cli_text(lines: list[str]) -> ExportedLogs:
+def _from_cli_text(lines: list[str], group: str | None) -> ExportedLogs:
     """`aws logs filter-log-events --output text`: EVENTS, id, ingestion, stream, message, time.
     A message's newlines are printed as they are, so a row runs over lines until its time."""
-    out = ExportedLogs(form="text")
+    out = ExportedLogs("text", group)
     row: list[str] = []
     for line in lines:
         if line.startswith("EVENTS\t"):

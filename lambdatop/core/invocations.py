@@ -72,6 +72,9 @@ class _PendingInit:
     reports_status: bool = False
     """An INIT_REPORT or JSON event was seen: this environment's REPORT says `Status:` when the
     invocation failed, so a REPORT without one means it succeeded."""
+    first_ms: int | None = None
+    last_ms: int | None = None
+    """When it first and last said something."""
 
 
 _RETRY_AFTER_MS = 1_000
@@ -136,7 +139,7 @@ class InvocationTracker:
             if kind is _START:
                 return request_id  # a start event that lost its request id: nothing to open
             if request_id is None:
-                self._note_init(stream, line)
+                self._note_init(stream, timestamp_ms, line)
                 return None
             if stream in self._concurrent:
                 request_id = self._sole_running(stream, timestamp_ms, request_id)
@@ -199,6 +202,47 @@ class InvocationTracker:
         self._apply(invocation, timestamp_ms, line)
         return request_id
 
+    def close(self) -> dict[str, tuple[str, int | None]]:
+        """Nothing more will come (the end of an export): judge what the lines show where the
+        platform's own lines are missing. An export rarely holds every line.
+
+        - An invocation whose lines tell how it failed (an unhandled error, a timeout, the
+          runtime's exit) ended so, with or without its REPORT.
+        - An environment whose init failed, with no request after it in the export, failed the
+          invocation it was starting for: Lambda runs init for a request.
+        - A runtime killed by a signal in an invocation whose lines named running out of memory
+          (`signal: killed` is how the platform reports the kernel's OOM kill) ran out of it.
+
+        Returns the invocations made for failed inits: by stream, the request id given and when
+        the init began (its lines, attributed to none, are that invocation's)."""
+        made: dict[str, tuple[str, int | None]] = {}
+        for invocation in self.invocations.values():
+            if not invocation.reported and invocation.failed:
+                invocation.reported = True
+                invocation.end_ms = invocation.end_ms or invocation.start_ms
+            _judge_kill(invocation)
+        for stream, pending in list(self._pending.items()):
+            if pending.status is Status.RUNNING:
+                continue
+            del self._pending[stream]
+            request_id = f"{_UNNAMED_REQUEST} ({stream})" if stream else _UNNAMED_REQUEST
+            invocation = Invocation(
+                request_id=request_id,
+                stream=stream,
+                start_ms=pending.first_ms,
+                end_ms=pending.last_ms,
+                init_ms=pending.init_ms,
+                restore_ms=pending.restore_ms,
+                status=pending.status,
+                error_type=pending.error_type,
+                families=set(pending.families),
+                reported=True,
+            )
+            _judge_kill(invocation)
+            self.invocations[request_id] = invocation
+            made[stream] = (request_id, pending.first_ms)
+        return made
+
     def _sole_running(self, stream: str, timestamp_ms: int, latest: str) -> str | None:
         """In a stream that runs requests at once, the one request running now, if only one
         is (else None); `latest` (the last to write) when none is known to run. A request whose
@@ -248,13 +292,16 @@ class InvocationTracker:
         if len(self._init_failed) > self._max_streams:
             self._init_failed.pop(next(iter(self._init_failed)))
 
-    def _note_init(self, stream: str, line: ParsedLine) -> None:
+    def _note_init(self, stream: str, timestamp_ms: int, line: ParsedLine) -> None:
         pending = self._pending.get(stream)
         if pending is None:
             if line.kind is LineKind.APP and line.classification is None and not line.unhandled:
                 return
             pending = self._pending[stream] = _PendingInit()
             self._trim()
+        if pending.first_ms is None:
+            pending.first_ms = timestamp_ms
+        pending.last_ms = timestamp_ms
         report = line.report
         kind = line.kind
         if kind is LineKind.INIT_REPORT or kind is LineKind.RESTORE_REPORT or line.text[:1] == "{":
@@ -294,6 +341,8 @@ class InvocationTracker:
         if ending is not None:
             self._init_failed.pop(invocation.request_id, None)
             _raise(invocation, *ending)
+            if not invocation.reported:
+                invocation.end_ms = timestamp_ms  # until a REPORT says when it ended
         elif kind is LineKind.RUNTIME_DONE and report is not None and report.status == "success":
             self._clear_init_failure(invocation)
         if kind is LineKind.RUNTIME_DONE and report is not None:
@@ -354,6 +403,8 @@ class InvocationTracker:
 
 
 _LAMBDA_TYPES = ("Sandbox.", "Runtime.", "Init.", "Function.")
+_UNNAMED_REQUEST = "request id not in the logs"
+"""The invocation an environment's failed init was for, when the export holds no line of it."""
 
 
 def _ending(status_word: str | None, error_type: str | None) -> Status | None:
@@ -406,6 +457,12 @@ def _line_ending(line: ParsedLine) -> tuple[Status, str | None] | None:
         return Status.OUT_OF_MEMORY, line.error_type
     status = _ending("error", line.error_type) or Status.ERROR
     return status, line.error_type
+
+
+def _judge_kill(invocation: Invocation) -> None:
+    """A runtime that crashed where its lines named running out of memory ran out of it."""
+    if invocation.status is Status.CRASHED and ErrorFamily.OUT_OF_MEMORY in invocation.families:
+        _raise(invocation, Status.OUT_OF_MEMORY, "Runtime.OutOfMemory")
 
 
 def _raise(invocation: Invocation, status: Status, error_type: str | None) -> None:

@@ -119,12 +119,17 @@ _EXCEPTION_NAME = re.compile(
 )
 _DOTNET_UNHANDLED = re.compile(r"(?P<type>[A-Z]\w*(?:\.[A-Z]\w*)+(?:`\d+)?): ")
 _JSON_ERROR_TYPE = re.compile(r'"errorType"\s*:\s*"(?P<type>[^"]{1,200})"')
-_NODE_FAILURE = re.compile(r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection)\b")
+# Node.js's runtime, and Ruby's (`Critical exception from handler {...}`, `Error raised from
+# handler method {...}`), on the error that ended the invocation, its dump after.
+_NODE_FAILURE = re.compile(
+    r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection"
+    r"|Critical exception from handler|Error raised from handler method)\b"
+)
 _TIMEOUT_AFTER_TS = re.compile(rf"{_ISO}\s+(?:(?P<rid>[^\s:]+)\s+)?(?:Error: )?Task timed out")
 _REQUEST_ID_FIELD = re.compile(r"RequestId:\s*(?P<rid>[^\s,;]+)")
 # What the platform writes when the runtime process dies (or the sandbox kills it).
 _RUNTIME_EXIT = re.compile(
-    r"(?:RequestId:\s*\S+\s+)?(?:Error:\s*)?"
+    r"(?:RequestId:\s*\S+\s+)?(?:Error:?\s*)?"
     r"(?:Runtime exited|Process exited before completing|Task timed out"
     r"|(?:Runtime|Sandbox|Extension)\.[A-Z]\w*(?=:|[ \t]*(?:\n|$))"
     r"|Unknown application error occurred)"
@@ -151,6 +156,25 @@ _OOM_FATAL = re.compile(r"^FATAL ERROR:.*out of memory", re.IGNORECASE)
 _PANIC = re.compile(r"^(?:panic: |fatal error: |thread '[^'\n]{0,100}' panicked at )")
 # The Java runtime reports an exception the handler threw as one event: `<message>: <class>`,
 # then the stack trace, which starts with the class again (`<class>: <message>` or `<class>`).
+# Java's runtime without the JSON format writes an exception that ended the invocation as
+# `<message>: <class>` on a line of its own, the stack trace after it.
+_JAVA_ENDING = re.compile(
+    r"[^\n]*: (?P<type>(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable))\s*"
+)
+_JVM_OUT_OF_MEMORY = re.compile(r"(?:Exception in thread \S+ )?java\.lang\.OutOfMemoryError\b")
+# Older runtimes' words for a function that could not start, printed alone (python2.7,
+# python3.6): the invocation fails with that error.
+_INIT_FAILURE = re.compile(
+    r"(?P<import>Unable to import module '[^'\n]+': )"
+    r"|(?P<handler>Handler '[^'\n]+' missing on module '[^'\n]+')"
+    r"|(?P<go>calling the handler function resulted in a panic\b)"
+)
+_INIT_FAILURE_TYPES: dict[str, str | None] = {
+    "import": "Runtime.ImportModuleError",
+    "handler": "Runtime.HandlerNotFound",
+    "go": None,
+}
+_LEADING_LEVEL = re.compile(r"(?:ERROR|FATAL|ERR)[ \t]+")
 _JAVA_UNHANDLED = re.compile(
     r"\A[^\n]*: (?P<type>(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*)\r?\n(?P=type)(?=:|\r?\n|\Z)"
 )
@@ -696,8 +720,14 @@ def _app_line(text: str) -> ParsedLine:
     line = ParsedLine(kind=_APP, text=text, level=_guess_level(text))
     if _PANIC.match(text):
         _mark_fatal(line, text)
-    elif _NODE_FAILURE.match(text):
+    elif _NODE_FAILURE.match(text) or _NODE_FAILURE.match(_LEADING_LEVEL.sub("", text, 1)):
+        # `Invoke Error {...}`, or `ERROR\tInvoke Error {...}` as pasted without its time and
+        # request id.
         _mark_invoke_error(line, text)
+    elif (init := _INIT_FAILURE.match(text)) is not None:
+        line.level = Level.ERROR
+        line.unhandled = True
+        line.error_type = init.lastgroup and _INIT_FAILURE_TYPES[init.lastgroup]
     elif text.startswith("LAMBDA_WARNING: Unhandled exception"):
         line.level = Level.WARN
     elif text.startswith("Unknown application error occurred"):
@@ -709,10 +739,16 @@ def _app_line(text: str) -> ParsedLine:
         line.error_type = "PHP.FatalError"
     elif _UNDELIVERED.search(text, 0, 300) is not None:
         _mark_undelivered(line)
-    elif (java := _JAVA_UNHANDLED.match(text)) is not None:
+    elif (java := _JAVA_UNHANDLED.match(text) or _JAVA_ENDING.fullmatch(text)) is not None:
         line.level = Level.ERROR
         line.unhandled = True
         line.error_type = java.group("type")
+    elif _JVM_OUT_OF_MEMORY.match(text):
+        # The JVM's OutOfMemoryError, thrown out of the handler: the runtime prints it and
+        # the invocation fails.
+        line.level = Level.ERROR
+        line.unhandled = True
+        line.error_type = "java.lang.OutOfMemoryError"
     elif _OOM_FATAL.match(text):
         # Node.js: `FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of
         # memory`. V8 aborts the process right after.
@@ -795,7 +831,15 @@ def _parse_json(text: str) -> ParsedLine:
     try:
         data = json.loads(text)
     except ValueError:
-        return _app_line(text)
+        line = _app_line(text)
+        error_type = _json_error_type(text[:2000])
+        if error_type is not None and '"errorMessage"' in text and not line.unhandled:
+            # A runtime's error dump cut short (a console's copy, an export's last event): the
+            # error it names still ended its invocation.
+            line.unhandled = True
+            line.error_type = error_type
+            line.level = line.level or Level.ERROR
+        return line
     if not isinstance(data, dict):
         return _app_line(text)
     kind = data.get("type")
@@ -948,6 +992,7 @@ _REQUEST_ID_KEYS = (
     "aws_request_id",
     "request_id",
     "function_request_id",
+    "lambda_request_id",
     "requestID",
 )
 
@@ -975,6 +1020,17 @@ def _json_level(data: dict[str, Any]) -> tuple[Level | None, bool]:
     return _LEVELS.get(str(value).upper()), by_log_level
 
 
+_UNCAUGHT_HOOK = re.compile(r"log_uncaught_exception_hook\b")
+_LOG_RECORD_KEYS = frozenset(("level", "log_level", "timestamp", "time", "@timestamp"))
+
+
+def _is_error_dump(data: dict[str, Any]) -> bool:
+    """A runtime's dump of the error that ended an invocation (`errorType`, `errorMessage`,
+    a stack) and nothing of a log record: its own fields may look like a level (a PostgreSQL
+    error's `"severity": "FATAL"`), but no logger wrote it."""
+    return "errorMessage" in data and not _LOG_RECORD_KEYS & data.keys()
+
+
 def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
     level, by_log_level = _json_level(data)
     has_level = level is not None or by_log_level or "level" in data
@@ -996,12 +1052,19 @@ def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
         level=level,
         timestamp_ms=_iso_ms(timestamp_value),
     )
-    if error_type is not None:
+    if error_type is None and _UNCAUGHT_HOOK.match(_as_str(data.get("location")) or ""):
+        # Powertools' Logger records the exception that is about to end the invocation.
+        error_type = _as_str(data.get("exception_name")) or "Exception"
+        line.unhandled = True
+        line.error_type = error_type
+        line.level = Level.ERROR
+    elif error_type is not None:
         # Runtimes dump an unhandled error as `{"errorType", "errorMessage", ...}`: with no level
         # (Java, Go, Ruby), with `log_level` (Python), or as an `Invoke Error` (Node.js).
         message_text = message if isinstance(message, str) else ""
         unhandled = (
             not has_level
+            or _is_error_dump(data)
             or by_log_level
             or bool(_NODE_FAILURE.match(message_text))
             or isinstance(message, dict)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from lambdatop.core.invocations import InvocationTracker
 from lambdatop.core.parse import names_a_record, parse, record_keys
@@ -35,6 +35,14 @@ _SQS_CONTEXT = re.compile(r"(?i)sqs|receive_?count|receipt_?handle|queue|batch")
 """Words by which a line naming a messageId shows it is about a queue's message."""
 _MAX_RECORDS = 200_000
 _MAX_NAMING = 100
+
+
+def _made_for(finding: Finding, made: dict[str, tuple[str, int | None]]) -> str | None:
+    """The invocation `InvocationTracker.close` made for the failed init that logged it."""
+    request_id, since = made.get(finding.stream, (None, None))
+    if request_id is None or (since is not None and finding.timestamp_ms < since):
+        return None
+    return request_id
 
 
 @dataclass(slots=True, frozen=True)
@@ -151,3 +159,17 @@ class LogPipeline:
         ingest = self.ingest
         for event in events:
             ingest(event)
+
+    def close(self) -> None:
+        """All the lines are in (an export read to its end): see `InvocationTracker.close`. The
+        lines of an init that failed with no request after it are the invocation made for it."""
+        made = self.tracker.close()
+        if made:
+            self.reattribute(lambda finding: _made_for(finding, made))
+
+    def reattribute(self, owner: Callable[[Finding], str | None]) -> None:
+        """Give each finding attributed to no invocation the one `owner` names, if any."""
+        for found in (*self.findings.values(), self.failures, self.dropped, self.errors):
+            for index, finding in enumerate(found):
+                if finding.request_id is None and (request_id := owner(finding)) is not None:
+                    found[index] = replace(finding, request_id=request_id)

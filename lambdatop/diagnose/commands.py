@@ -29,8 +29,7 @@ class Commands:
         self.function = evidence.function or "<function>"
         self.region = evidence.region
         self.log_group = evidence.log_group
-        self.start_ms = evidence.start_ms
-        self.end_ms = evidence.end_ms
+        self.start_ms, self.end_ms = _window(evidence)
         self.json_logs = evidence.json_logs
         self.role_arn = evidence.role_arn
         self.role = self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
@@ -58,8 +57,13 @@ class Commands:
             parts += f" --end-time {self.end_ms}"
         return parts
 
-    def _iso_window(self) -> str:
-        start, end = iso(self.start_ms), iso(self.end_ms)
+    def _iso_window(self, period_s: int = 1) -> str:
+        """The window in ISO-8601, out to whole periods: a data point stands at the start of
+        its period, and a window inside one period holds none."""
+        step = period_s * 1000
+        start_ms = None if self.start_ms is None else self.start_ms - self.start_ms % step
+        end_ms = None if self.end_ms is None else -(-self.end_ms // step) * step
+        start, end = iso(start_ms), iso(end_ms)
         if start is None or end is None:
             return " --start-time '<start>' --end-time '<end>'"
         return f" --start-time {start} --end-time {end}"
@@ -118,7 +122,7 @@ class Commands:
         period = self._period(period)
         return Step(
             f"aws cloudwatch get-metric-statistics --namespace {namespace}"
-            f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window()}"
+            f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window(period)}"
             f" --period {period}{stats}{self._region()}",
             command=True,
         )
@@ -208,9 +212,11 @@ class Commands:
             window = " --start-time '<start>' --end-time '<end>'"
         else:
             window = f" --start-time {self.start_ms // 1000} --end-time {_seconds_up(self.end_ms)}"
+        # GetTraceSummaries' TimeRangeType is TraceId (the default: when the trace started),
+        # Event or Service; the traces of the window's invocations started in it.
         return Step(
-            "aws xray get-trace-summaries --time-range-type TimeRangeByStartTime"
-            f"{window} --filter-expression {_q(expression)}{self._region()}",
+            f"aws xray get-trace-summaries{window} --filter-expression {_q(expression)}"
+            f"{self._region()}",
             command=True,
         )
 
@@ -230,6 +236,26 @@ class Commands:
             command=True,
             changes=True,
         )
+
+
+_NARROWEST_MS = 60_000
+"""The narrowest window a command is given: a metric's data point covers a minute."""
+
+
+def _window(evidence: Evidence) -> tuple[int | None, int | None]:
+    """The evidence's window, widened when it is narrower than a minute (one timestamped
+    line, or a few within a second): back by the longest invocation read (a REPORT line is
+    written when its invocation ends), and out to whole minutes, so that no command asks for
+    an empty or sub-minute span."""
+    start, end = evidence.start_ms, evidence.end_ms
+    if start is None or end is None or end - start >= _NARROWEST_MS:
+        return start, end
+    longest = max((inv.duration_ms or 0.0 for inv in evidence.invocations), default=0.0)
+    start = min(start, end - math.ceil(longest))
+    if end - start < _NARROWEST_MS:
+        start -= start % _NARROWEST_MS
+        end += _NARROWEST_MS - end % _NARROWEST_MS
+    return start, end
 
 
 def _seconds_up(epoch_ms: int) -> int:

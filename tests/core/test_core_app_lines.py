@@ -673,7 +673,8 @@ GO_RUBY_DOTNET_CUSTOM = [
     pytest.param(
         "Critical exception from handler\n"
         '{"errorMessage":"failed to allocate memory","errorType":"Function<NoMemoryError>"}',
-        {"unhandled": False},
+        # Ruby's runtime says so of the error that ends the invocation (and exits after it).
+        {"unhandled": True, "error_type": "Function<NoMemoryError>"},
         ErrorFamily.OUT_OF_MEMORY,
         id="ruby-no-memory",
     ),

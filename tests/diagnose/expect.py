@@ -13,7 +13,7 @@ from _pytest.mark import ParameterSet
 from lambdalogs import FUNCTION, ROLE_ARN, Logs, evidence
 
 from lambdatop.core.records import FunctionConfig
-from lambdatop.core.timeutil import iso
+from lambdatop.core.timeutil import to_epoch_ms
 from lambdatop.diagnose.engine import CHECKS
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import CheckResult, CheckStatus
@@ -119,7 +119,13 @@ def filled_in(command: str, ev: Evidence, named: str = "") -> None:
             end_s = -(-ev.end_ms // 1000)
             assert (start, end) == (str(ev.start_ms // 1000), str(end_s)), command
         elif words[1] == "cloudwatch":
-            assert (start, end) == (iso(ev.start_ms), iso(ev.end_ms)), command
+            # The window out to whole periods (a data point stands at its period's start).
+            step = int(options["--period"]) * 1000
+            start_ms, end_ms = to_epoch_ms(start), to_epoch_ms(end or "")
+            assert start_ms is not None, command
+            assert end_ms is not None, command
+            assert start_ms == ev.start_ms - ev.start_ms % step, command
+            assert end_ms == -(-ev.end_ms // step) * step, command
     if words[1:3] == ["cloudwatch", "get-metric-statistics"]:
         # The API takes statistics or percentiles, not both: such a command fails.
         assert ("--statistics" in options) != ("--extended-statistics" in options), command
