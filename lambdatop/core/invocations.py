@@ -235,7 +235,7 @@ class InvocationTracker:
                 restore_ms=pending.restore_ms,
                 status=pending.status,
                 error_type=pending.error_type,
-                families=set(pending.families),
+                families=frozenset(pending.families),
                 reported=True,
             )
             _judge_kill(invocation)
