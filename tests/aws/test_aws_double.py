@@ -19,7 +19,7 @@ from lambdatop.aws.errors import describe
 from lambdatop.aws.fetch import fetch_window
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.pacing import make_buckets
-from lambdatop.aws.pollers.inventory import list_functions
+from lambdatop.aws.pollers.inventory import api_routes, list_functions
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core import metrics as m
@@ -96,6 +96,24 @@ async def test_every_page_of_the_lists_is_followed(moto: MotoAccount, aws: Aws) 
     names = {config.name for config in await list_functions(aws)}
     assert names == {"checkout", "billing", "orders", "search", "thumbnails"}
     assert pages.pages["ListFunctions"] == 3
+
+
+async def test_every_page_of_the_api_gateway_lists_is_followed(moto: MotoAccount, aws: Aws) -> None:
+    """An API behind the function on the second page of GetRestApis or GetApis is still the
+    function's API (its 29 s limit and 5XX metrics): lists answer in pages of two here."""
+    arns = {name: awsseed.function(moto, name)["FunctionArn"] for name in ("a", "b", "c")}
+    for name, arn in arns.items():
+        awsseed.rest_api(moto, arn, name=f"rest-{name}")
+        awsseed.http_api(moto, arn, name=f"http-{name}")
+    pages = Pages(size=2)
+    double = AwsDouble(time.time)
+    double.pages = pages
+    await double.install(aws)
+    routes = await api_routes(aws)
+    for name, arn in arns.items():
+        assert {route.name for route in routes[arn]} == {f"rest-{name}", f"http-{name}"}
+    assert pages.pages["GetRestApis"] == 2
+    assert pages.pages["GetApis"] == 2
 
 
 async def test_live_diagnose_read_against_the_double(moto: MotoAccount, aws: Aws) -> None:

@@ -7,6 +7,7 @@ and refreshed slowly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lambdatop.aws import convert
@@ -24,20 +25,48 @@ def _stops_the_read(kind: ErrorKind) -> bool:
     return kind.cuts_off_aws or kind is ErrorKind.THROTTLED
 
 
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """How a family of list operations pages: the request's token parameter and the answer's
+    next-token field."""
+
+    token_in: str
+    token_out: str
+
+
+LAMBDA_PAGES = Paging("Marker", "NextMarker")
+REST_PAGES = Paging("position", "position")
+HTTP_PAGES = Paging("NextToken", "NextToken")
+
+
+async def pages(
+    aws: Aws,
+    service: str,
+    operation: str,
+    paging: Paging,
+    items: str,
+    at_most: int | None = None,
+    **params: Any,
+) -> list[Any]:
+    """Every item of a list operation, following every page (AWS documents each of these as
+    paginated: a first answer is never assumed to be the whole list), up to `at_most` items."""
+    found: list[Any] = []
+    token: str | None = None
+    while at_most is None or len(found) < at_most:
+        asked = dict(params, **({paging.token_in: token} if token else {}))
+        response = await aws.call(service, operation, **asked)
+        found.extend(response.get(items) or ())
+        next_token = response.get(paging.token_out)
+        if not next_token or next_token == token:
+            break
+        token = str(next_token)
+    return found if at_most is None else found[:at_most]
+
+
 async def list_functions(aws: Aws) -> list[FunctionConfig]:
     """Every function in the region, following every page."""
-    functions: list[FunctionConfig] = []
-    marker: str | None = None
-    while True:
-        params: dict[str, Any] = {"MaxItems": 50}
-        if marker:
-            params["Marker"] = marker
-        response = await aws.call("lambda", "ListFunctions", **params)
-        functions.extend(convert.function_config(item) for item in response.get("Functions") or ())
-        next_marker = response.get("NextMarker")
-        if not next_marker or next_marker == marker:
-            return functions
-        marker = next_marker
+    items = await pages(aws, "lambda", "ListFunctions", LAMBDA_PAGES, "Functions", MaxItems=50)
+    return [convert.function_config(item) for item in items]
 
 
 async def account_limits(aws: Aws) -> tuple[int | None, int | None]:
@@ -64,19 +93,15 @@ async def function_details(aws: Aws, name: str) -> tuple[FunctionConfig, list[An
     except Exception as error:
         if _stops_the_read(describe(error).kind):
             raise
-    sources: list[Any] = []
-    marker: str | None = None
-    while True:
-        params: dict[str, Any] = {"FunctionName": name}
-        if marker:
-            params["Marker"] = marker
-        response = await aws.call("lambda", "ListEventSourceMappings", **params)
-        sources.extend(
-            convert.event_source(item) for item in response.get("EventSourceMappings") or ()
-        )
-        marker = response.get("NextMarker")
-        if not marker:
-            return config, sources
+    mappings = await pages(
+        aws,
+        "lambda",
+        "ListEventSourceMappings",
+        LAMBDA_PAGES,
+        "EventSourceMappings",
+        FunctionName=name,
+    )
+    return config, [convert.event_source(item) for item in mappings]
 
 
 async def api_routes(aws: Aws) -> dict[str, list[ApiRoute]]:
@@ -93,26 +118,34 @@ async def api_routes(aws: Aws) -> dict[str, list[ApiRoute]]:
         if all(existing.api_id != route.api_id for existing in bucket):
             bucket.append(route)
 
-    rest = await aws.call("apigateway", "GetRestApis", limit=MAX_APIS)
-    for api in (rest.get("items") or ())[:MAX_APIS]:
+    rest = await pages(aws, "apigateway", "GetRestApis", REST_PAGES, "items", MAX_APIS, limit=25)
+    for api in rest:
         api_id = str(api.get("id"))
         route = ApiRoute(api_id=api_id, name=str(api.get("name") or api_id), kind="REST")
-        resources = await aws.call(
-            "apigateway", "GetResources", restApiId=api_id, embed=["methods"]
+        resources = await pages(
+            aws,
+            "apigateway",
+            "GetResources",
+            REST_PAGES,
+            "items",
+            restApiId=api_id,
+            embed=["methods"],
         )
-        for resource in resources.get("items") or ():
+        for resource in resources:
             for method in (resource.get("resourceMethods") or {}).values():
                 integration = (method or {}).get("methodIntegration") or {}
                 timeout = integration.get("timeoutInMillis")
                 if timeout:
                     route = ApiRoute(route.api_id, route.name, "REST", None, int(timeout))
                 add(integration.get("uri"), route)
-    http = await aws.call("apigatewayv2", "GetApis", MaxResults=str(MAX_APIS))
-    for api in (http.get("Items") or ())[:MAX_APIS]:
+    http = await pages(aws, "apigatewayv2", "GetApis", HTTP_PAGES, "Items", MAX_APIS)
+    for api in http:
         api_id = str(api.get("ApiId"))
         name = str(api.get("Name") or api_id)
-        integrations = await aws.call("apigatewayv2", "GetIntegrations", ApiId=api_id)
-        for integration in integrations.get("Items") or ():
+        integrations = await pages(
+            aws, "apigatewayv2", "GetIntegrations", HTTP_PAGES, "Items", ApiId=api_id
+        )
+        for integration in integrations:
             timeout = integration.get("TimeoutInMillis") or 30_000
             route = ApiRoute(api_id, name, "HTTP", None, int(timeout))
             add(integration.get("IntegrationUri"), route)
