@@ -97,7 +97,7 @@ class Monitor:
                 self.aws, name, lambda: self.window_s, self.clock, known_ids=state.trace_ids
             )
             self._spawn(SourceKey.traces(name), self._trace_ticker(state, traces))
-            self._spawn(SourceKey.config(name), self._detail_once(name))
+            self._spawn(SourceKey.config(name), self._detail_once(name), what=name)
             self._wake_up(METRICS)  # its charts come with the next metrics read
         return state
 
@@ -137,7 +137,8 @@ class Monitor:
             segments = await trace_detail(self.aws, trace_id)
         except Exception as error:  # noqa: BLE001 - shown as the source's trouble
             trouble = describe(error, "X-Ray")
-            self.store.record_failure(SourceKey.trace(trace_id), trouble.kind, trouble.message, 0.0)
+            # Read again only when the waterfall is opened again: no "retrying".
+            self.store.record_failure(SourceKey.trace(trace_id), trouble.kind, trouble.final, None)
             return
         state.set_trace_detail(trace_id, segments)
         self.store.record_ok(SourceKey.trace(trace_id))
@@ -170,16 +171,21 @@ class Monitor:
 
     # --- loops ---
 
-    def _spawn(self, source: SourceKey, tick: Callable[[], Awaitable[float | None]]) -> None:
-        """One polling loop per source: its health is recorded under the same key."""
+    def _spawn(
+        self, source: SourceKey, tick: Callable[[], Awaitable[float | None]], what: str = ""
+    ) -> None:
+        """One polling loop per source: its health is recorded under the same key, its trouble
+        prefixed with `what` (the function, where the banner would not say which)."""
         if source in self._tasks and not self._tasks[source].done():
             return
         self._wakes.setdefault(source, asyncio.Event())
         self._tasks[source] = asyncio.create_task(
-            self._loop(source, tick), name=f"lambdatop:{source}"
+            self._loop(source, tick, what), name=f"lambdatop:{source}"
         )
 
-    async def _loop(self, source: SourceKey, tick: Callable[[], Awaitable[float | None]]) -> None:
+    async def _loop(
+        self, source: SourceKey, tick: Callable[[], Awaitable[float | None]], what: str
+    ) -> None:
         backoff = Backoff(rng=self.rng)
         while True:
             wake = self._wakes[source]
@@ -190,6 +196,8 @@ class Monitor:
                 raise
             except Exception as error:  # noqa: BLE001 - errors are data, never a crash
                 trouble = describe(error)
+                if what and not trouble.kind.cuts_off_aws:
+                    trouble = describe(error, what)  # its own trouble, not the account's
                 delay = backoff.next_delay()
                 if not trouble.retry_soon:
                     delay = max(delay, 30.0)
@@ -231,8 +239,13 @@ class Monitor:
         )
 
     def _detail_once(self, name: str) -> Callable[[], Awaitable[float | None]]:
+        """Read a function's configuration until it is read: its failure is retried on the
+        loop's backoff like any source's, so the banner's "retrying" is kept (issue 13)."""
+
         async def tick() -> float | None:
-            await self._inventory.detail({name})
+            failed = await self._inventory.detail({name})
+            if name in failed:
+                raise failed[name]
             return None
 
         return tick

@@ -41,6 +41,8 @@ class SourceHealth:
     """One line for a person, e.g. `throttled by CloudWatch Logs (ThrottlingException)`."""
     error_kind: ErrorKind | None = None
     next_retry_s: float | None = None
+    """When the source is read again; None when nothing reads it again by itself (then its
+    error never says "retrying")."""
     failures: int = 0
 
     def age_s(self, now_s: float) -> float | None:
@@ -206,7 +208,7 @@ class Store:
         self.touch()
 
     def record_failure(
-        self, key: SourceKey, kind: ErrorKind, message: str, next_retry_s: float
+        self, key: SourceKey, kind: ErrorKind, message: str, next_retry_s: float | None
     ) -> None:
         health = self.source(key)
         health.last_attempt_s = self.clock()
@@ -228,11 +230,17 @@ class Store:
         if not troubles:
             return None
         worst = troubles[0]
-        retry = ""
-        if worst.next_retry_s:
-            retry = f" (retry in {max(0.0, worst.next_retry_s - now_s):.0f} s)"
+        error = worst.error or ""
+        if worst.next_retry_s is not None:
+            wait = f"{max(0.0, worst.next_retry_s - now_s):.0f} s"
+            # The countdown joins the error's own "retrying" rather than repeating it.
+            error = (
+                f"{error} in {wait}"
+                if error.endswith("; retrying")
+                else f"{error} (retry in {wait})"
+            )
         more = f" +{len(troubles) - 1} more" if len(troubles) > 1 else ""
-        return one_line(f"{worst.error}{retry}{more}", 200)
+        return one_line(f"{error}{more}", 200)
 
     def troubles(self, include_optional: bool = False) -> list[SourceHealth]:
         """Sources currently failing, worst first. Optional extras (percentiles, API Gateway,

@@ -289,8 +289,8 @@ async def test_server_errors_and_timeouts_are_retried_and_recovered(
         ),
         what="timeouts recorded",
     )
-    assert (
-        store.health[SourceKey.traces("checkout")].error == "AWS did not answer in time; retrying"
+    assert store.health[SourceKey.traces("checkout")].error == (
+        f"no connection to the AWS endpoint {moto.url} in time (connect timeout); retrying"
     )
     assert monitor.alive() >= LOOPS
     faults.set(None)
@@ -348,7 +348,7 @@ async def test_endpoint_down_then_up(
     )
     banner = store.banner(clock())
     assert banner is not None
-    assert banner.startswith(f"cannot reach the AWS endpoint {moto.url}; retrying (retry in ")
+    assert banner.startswith(f"cannot reach the AWS endpoint {moto.url}; retrying in ")
     for source in LOOPS:
         health = store.health[source]
         assert health.next_retry_s is not None
@@ -437,3 +437,35 @@ async def test_switching_functions_hurries_only_the_focused_function_s_log_poll(
     after = faults.attempts - before
     assert after, "the focused log polls were counted"
     assert {key.split(".")[0] for key in after} == {"cloudwatch-logs"}, after
+
+
+async def test_a_failed_configuration_read_is_retried_on_a_schedule_the_banner_counts_down(
+    moto: MotoAccount, aws: Aws, monitor: Monitor, clock: FakeClock
+) -> None:
+    seed_checkout(moto)
+    failing = True
+
+    def unavailable(**_: Any) -> Any:
+        return error(503, "ServiceException", "injected") if failing else None
+
+    client = await aws.client("lambda")
+    client.meta.events.register("before-send.lambda.GetFunctionConfiguration", unavailable)
+    begin(monitor)
+    store = monitor.store
+    config = SourceKey.config("checkout")
+    await until(lambda: store.source(config).error_kind is ErrorKind.SERVER, what="the 503")
+    health = store.health[config]
+    assert soon(health), "a 5xx on the configuration read is retried on the backoff schedule"
+    assert config in monitor.alive(), "the one-off read goes on until it succeeds"
+    assert health.next_retry_s is not None
+    wait = round(health.next_retry_s - clock())
+    assert store.banner(clock()) == (
+        f"checkout: AWS answered HTTP 503 (ServiceException); retrying in {wait} s"
+    )
+    # AWS answers again: the next try (woken here rather than waited for) clears the banner.
+    failing = False
+    monitor.refresh_now()
+    await until(lambda: store.source(config).error is None, what="the configuration read")
+    assert store.functions["checkout"].config is not None
+    assert store.banner(clock()) is None
+    await until(lambda: config not in monitor.alive(), what="the one-off read to end")

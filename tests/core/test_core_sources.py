@@ -8,10 +8,10 @@ from lambdatop.core.store import Store
 
 def test_one_trace_that_fails_to_load_raises_no_banner_but_a_function_s_traces_do() -> None:
     store = Store(clock=lambda: 100.0)
-    store.record_failure(SourceKey.trace("1-abc"), ErrorKind.DENIED, "X-Ray: access denied", 0)
-    store.record_failure(PERCENTILES, ErrorKind.SERVER, "percentiles: HTTP 500", 0)
+    store.record_failure(SourceKey.trace("1-abc"), ErrorKind.DENIED, "X-Ray: access denied", None)
+    store.record_failure(PERCENTILES, ErrorKind.SERVER, "percentiles: HTTP 500", None)
     assert store.banner(100.0) is None
-    store.record_failure(SourceKey.traces("checkout"), ErrorKind.DENIED, "X-Ray: denied", 0)
+    store.record_failure(SourceKey.traces("checkout"), ErrorKind.DENIED, "X-Ray: denied", None)
     assert store.banner(100.0) == "X-Ray: denied"
 
 
@@ -25,7 +25,7 @@ def test_the_banner_leads_with_the_trouble_that_stops_everything() -> None:
 
 def test_a_function_aws_does_not_know_is_missing_until_it_is_listed() -> None:
     store = Store()
-    store.record_failure(SourceKey.config("nosuchfn"), ErrorKind.MISSING, "not found", 0)
+    store.record_failure(SourceKey.config("nosuchfn"), ErrorKind.MISSING, "not found", None)
     assert store.missing("nosuchfn")
-    store.record_failure(SourceKey.config("slowfn"), ErrorKind.TIMEOUT, "no answer", 0)
+    store.record_failure(SourceKey.config("slowfn"), ErrorKind.TIMEOUT, "no answer", None)
     assert not store.missing("slowfn")

@@ -131,7 +131,10 @@ async def test_the_palette_lists_a_markup_name_literally(make_app: AppFactory) -
 
 async def test_a_hostile_banner_message_is_literal(make_app: AppFactory, store: Store) -> None:
     store.record_failure(
-        METRICS, ErrorKind.OTHER, "boom [bold red]x[/] \x1b]52;c;cHduZWQ=\x07 [/]", next_retry_s=0.0
+        METRICS,
+        ErrorKind.OTHER,
+        "boom [bold red]x[/] \x1b]52;c;cHduZWQ=\x07 [/]",
+        next_retry_s=None,
     )
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:

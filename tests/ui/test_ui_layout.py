@@ -296,7 +296,7 @@ async def test_a_function_aws_does_not_know_says_not_found_and_is_no_fleet_row(
         SourceKey.config("nosuchfn"),
         ErrorKind.MISSING,
         "nosuchfn: not found: Function not found: arn:aws:lambda:eu-west-1:123:function:nosuchfn",
-        0.0,
+        None,
     )
     app = make_app(functions=["nosuchfn"])
     async with app.run_test(size=(160, 45)) as pilot:

@@ -169,14 +169,24 @@ class InventoryPoller:
         limit, unreserved = await account_limits(self.aws)
         self.store.account_concurrency_limit = limit
         self.store.account_unreserved_limit = unreserved
-        await self.detail(set(self.watched), refresh=True)
+        failed = await self.detail(set(self.watched), refresh=True)
+        # A refresh that fails for one function is tried again with the next refresh.
+        retry_at = self.store.clock() + self.interval_s
+        for name, error in failed.items():
+            trouble = describe(error, name)
+            self.store.record_failure(
+                SourceKey.config(name), trouble.kind, trouble.message, retry_at
+            )
         return self.interval_s
 
-    async def detail(self, names: set[str], refresh: bool = False) -> None:
-        """Fill in the watched functions' details (only new ones unless refresh)."""
+    async def detail(self, names: set[str], refresh: bool = False) -> dict[str, Exception]:
+        """Fill in the watched functions' details (only new ones unless refresh); returns what
+        went wrong for each function that failed alone, for the caller to retry and record
+        (trouble that stops every read is raised)."""
         todo = names if refresh else names - self._detailed
+        failed: dict[str, Exception] = {}
         if not todo:
-            return
+            return failed
         try:
             routes = await api_routes(self.aws)
         except Exception as error:
@@ -184,7 +194,8 @@ class InventoryPoller:
             if trouble.kind.cuts_off_aws:
                 raise
             routes = {}
-            self.store.record_failure(APIGATEWAY, trouble.kind, trouble.message, 0.0)
+            # Read again with the next detail: no schedule to promise, so no "retrying".
+            self.store.record_failure(APIGATEWAY, trouble.kind, trouble.final, None)
         else:
             self.store.record_ok(APIGATEWAY)
         for name in sorted(todo):
@@ -192,12 +203,9 @@ class InventoryPoller:
             try:
                 config, sources = await function_details(self.aws, name)
             except Exception as error:
-                trouble = describe(error, name)
-                if _stops_the_read(trouble.kind):
+                if _stops_the_read(describe(error).kind):
                     raise
-                self.store.record_failure(
-                    SourceKey.config(name), trouble.kind, trouble.message, 0.0
-                )
+                failed[name] = error
                 continue
             state.config = config
             self.store.inventory[name] = config
@@ -210,3 +218,4 @@ class InventoryPoller:
             state.version += 1
             self._detailed.add(name)
             self.store.record_ok(SourceKey.config(name))
+        return failed
