@@ -7,8 +7,9 @@ the banner. The kinds (`ErrorKind`, lambdatop/core/sources.py) and what makes ea
     ErrorKind
     ├── passing (retried soon)
     │   ├── THROTTLED     ClientError with a THROTTLE_CODES code, or HTTP 429
-    │   ├── UNREACHABLE   EndpointConnectionError, aiohttp.ClientError, ConnectionError; any other
-    │   │                 BotoCoreError or OSError
+    │   ├── UNREACHABLE   EndpointConnectionError (refused, DNS, reset), ConnectionClosedError,
+    │   │                 SSLError, ProxyConnectionError, aiohttp.ClientError, ConnectionError;
+    │   │                 any other BotoCoreError or OSError
     │   ├── TIMEOUT       ConnectTimeoutError, ReadTimeoutError, asyncio.TimeoutError
     │   └── SERVER        ClientError with HTTP 5xx
     ├── lasting (a person has to act)
@@ -23,6 +24,8 @@ the banner. The kinds (`ErrorKind`, lambdatop/core/sources.py) and what makes ea
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 from dataclasses import dataclass
 
 import aiohttp
@@ -31,9 +34,11 @@ from botocore.exceptions import (
     ClientError,
     ConfigNotFound,
     ConfigParseError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     CredentialRetrievalError,
     EndpointConnectionError,
+    HTTPClientError,
     InvalidConfigError,
     InvalidEndpointConfigurationError,
     InvalidRegionError,
@@ -41,7 +46,9 @@ from botocore.exceptions import (
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
+    ProxyConnectionError,
     ReadTimeoutError,
+    SSLError,
     UnknownCredentialError,
 )
 
@@ -157,14 +164,10 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         return Trouble(ErrorKind.CONFIG, f"{prefix}{one_line(str(error), 200)}")
     if isinstance(error, NoRegionError):
         return Trouble(ErrorKind.CONFIG, f"{prefix}no AWS region: pass --region or set AWS_REGION")
-    if isinstance(error, ConnectTimeoutError | ReadTimeoutError | asyncio.TimeoutError):
-        return Trouble(ErrorKind.TIMEOUT, f"{prefix}AWS did not answer in time; retrying")
-    if isinstance(error, EndpointConnectionError | aiohttp.ClientError | ConnectionError):
-        where = _endpoint(error)
-        return Trouble(
-            ErrorKind.UNREACHABLE,
-            f"{prefix}cannot reach the AWS endpoint{f' {where}' if where else ''}; retrying",
-        )
+    network = _network_trouble(error)
+    if network is not None:
+        kind, words = network
+        return Trouble(kind, f"{prefix}{words}; retrying")
     if isinstance(error, ReadOnlyViolation):
         return Trouble(ErrorKind.OTHER, f"{prefix}{error}")
     name = type(error).__name__
@@ -184,11 +187,54 @@ def raised_by_aws(error: BaseException) -> bool:
     return isinstance(error, BotoCoreError | ClientError | aiohttp.ClientError)
 
 
-def _endpoint(error: BaseException) -> str | None:
+def _network_trouble(error: BaseException) -> tuple[ErrorKind, str] | None:
+    """One line for a failure below HTTP (botocore's own sentences carry the request's URL,
+    path and query included, and wrap): the endpoint as `scheme://host[:port]` only."""
+    where = _endpoint(error)
+    at = f" {where}" if where else ""
+    cause = _cause(error)
+    if isinstance(error, ConnectTimeoutError):
+        return ErrorKind.TIMEOUT, f"no connection to the AWS endpoint{at} in time (connect timeout)"
+    if isinstance(error, ReadTimeoutError | asyncio.TimeoutError):
+        return ErrorKind.TIMEOUT, f"the AWS endpoint{at} did not answer in time (read timeout)"
+    if isinstance(error, SSLError):
+        return ErrorKind.UNREACHABLE, f"TLS with the AWS endpoint{at} failed (certificate or proxy)"
+    if isinstance(error, ProxyConnectionError):
+        proxy = _endpoint(error, "proxy_url")
+        return (
+            ErrorKind.UNREACHABLE,
+            f"cannot connect through the proxy{f' {proxy}' if proxy else ''}",
+        )
+    if isinstance(error, ConnectionClosedError):
+        return ErrorKind.UNREACHABLE, f"the AWS endpoint{at} closed the connection before answering"
+    if isinstance(cause, aiohttp.ClientConnectorDNSError | socket.gaierror):
+        return ErrorKind.UNREACHABLE, f"cannot resolve the AWS endpoint{at} (DNS)"
+    if any(
+        isinstance(e, ConnectionResetError) or getattr(e, "errno", None) == errno.ECONNRESET
+        for e in (error, cause)
+    ):
+        return ErrorKind.UNREACHABLE, f"the connection to the AWS endpoint{at} was reset"
+    if isinstance(error, EndpointConnectionError | aiohttp.ClientError | ConnectionError):
+        return ErrorKind.UNREACHABLE, f"cannot reach the AWS endpoint{at}"
+    if isinstance(error, HTTPClientError):
+        name = type(cause).__name__ if cause is not None else "no detail"
+        return ErrorKind.UNREACHABLE, f"the connection to the AWS endpoint failed ({name})"
+    return None
+
+
+def _cause(error: BaseException) -> BaseException | None:
+    """The lower-level error botocore wrapped (aiohttp's, or the socket's)."""
+    kwargs = getattr(error, "kwargs", None)
+    inner = kwargs.get("error") if isinstance(kwargs, dict) else None
+    return inner if isinstance(inner, BaseException) else None
+
+
+def _endpoint(error: BaseException, field: str = "endpoint_url") -> str | None:
     """`scheme://host[:port]` of the endpoint a connection error names, if it names one."""
     kwargs = getattr(error, "kwargs", None)
-    url = kwargs.get("endpoint_url") if isinstance(kwargs, dict) else None
+    url = kwargs.get(field) if isinstance(kwargs, dict) else None
     if not isinstance(url, str) or "://" not in url:
         return None
     scheme, rest = url.split("://", 1)
-    return one_line(f"{scheme}://{rest.split('/', 1)[0]}", 120)
+    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]  # no path, query or login
+    return one_line(f"{scheme}://{host}", 120)

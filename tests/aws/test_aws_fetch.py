@@ -83,5 +83,6 @@ async def test_one_slow_source_is_a_note_not_the_end_of_the_report(
     await hook(aws, "cloudwatch", "before-send", slow)
     fetched = await fetch_window(aws, "checkout", 7 * 86400)
     assert any(
-        n.startswith("CloudWatch metrics: AWS did not answer in time") for n in fetched.notes
+        n.startswith("CloudWatch metrics: the AWS endpoint http://127.0.0.1 did not answer in time")
+        for n in fetched.notes
     )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import random
+import socket
+import ssl
 
 import aiohttp
 import pytest
@@ -13,16 +16,20 @@ from botocore.exceptions import (
     ClientError,
     ConfigNotFound,
     ConfigParseError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     CredentialRetrievalError,
     EndpointConnectionError,
+    HTTPClientError,
     InvalidConfigError,
     InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
+    ProxyConnectionError,
     ReadTimeoutError,
+    SSLError,
     SSOTokenLoadError,
 )
 
@@ -178,16 +185,16 @@ def client_error(code: str, status: int, message: str = "m") -> ClientError:
         (client_error("ValidationException", 400), "other", "ValidationException: m"),
         (NoCredentialsError(), "credentials", "no AWS credentials found"),
         (ProfileNotFound(profile="prod"), "config", "The config profile (prod) could not be found"),
-        (ConnectTimeoutError(endpoint_url="https://x"), "timeout", "AWS did not answer in time"),
-        (ReadTimeoutError(endpoint_url="https://x"), "timeout", "AWS did not answer in time"),
-        (TimeoutError(), "timeout", "AWS did not answer in time"),
+        (ConnectTimeoutError(endpoint_url="https://x"), "timeout", "no connection to the AWS"),
+        (ReadTimeoutError(endpoint_url="https://x"), "timeout", "the AWS endpoint https://x did"),
+        (TimeoutError(), "timeout", "the AWS endpoint did not answer in time"),
         (
             EndpointConnectionError(endpoint_url="https://logs.eu-west-1.amazonaws.com/"),
             "unreachable",
             "cannot reach the AWS endpoint https://logs.eu-west-1.amazonaws.com",
         ),
         (aiohttp.ClientConnectionError(), "unreachable", "cannot reach the AWS endpoint"),
-        (ConnectionResetError(), "unreachable", "cannot reach the AWS endpoint"),
+        (ConnectionResetError(), "unreachable", "the connection to the AWS endpoint was reset"),
         (ReadOnlyViolation("lambda:DeleteFunction is not a read-only operation"), "other", ""),
         (ValueError("boom"), "other", "ValueError: boom"),
     ],
@@ -202,6 +209,88 @@ def test_every_failure_becomes_one_line_for_a_person(
     assert not trouble.final.endswith(("retrying", "slowing down"))
     assert trouble.retry_soon == (kind in ("throttled", "unreachable", "timeout", "server"))
     assert describe(failure, "X-Ray").message.startswith("X-Ray: ")
+
+
+ENDPOINT = "https://logs.eu-west-1.amazonaws.com/?Action=FilterLogEvents&nextToken=c2VjcmV0"
+"""A request's URL as botocore names it in its sentences: the query must not reach the screen."""
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "line"),
+    [
+        (
+            # What aiobotocore raises for aiohttp's ServerDisconnectedError.
+            ConnectionClosedError(
+                error=aiohttp.ServerDisconnectedError(), request=None, endpoint_url=ENDPOINT
+            ),
+            "unreachable",
+            "the AWS endpoint https://logs.eu-west-1.amazonaws.com closed the connection "
+            "before answering; retrying",
+        ),
+        (
+            EndpointConnectionError(
+                endpoint_url=ENDPOINT,
+                error=aiohttp.ClientOSError(errno.ECONNRESET, "Connection reset by peer"),
+            ),
+            "unreachable",
+            "the connection to the AWS endpoint https://logs.eu-west-1.amazonaws.com was reset; "
+            "retrying",
+        ),
+        (
+            ReadTimeoutError(endpoint_url=ENDPOINT, error=TimeoutError()),
+            "timeout",
+            "the AWS endpoint https://logs.eu-west-1.amazonaws.com did not answer in time "
+            "(read timeout); retrying",
+        ),
+        (
+            ConnectTimeoutError(endpoint_url=ENDPOINT, error=TimeoutError()),
+            "timeout",
+            "no connection to the AWS endpoint https://logs.eu-west-1.amazonaws.com in time "
+            "(connect timeout); retrying",
+        ),
+        (
+            EndpointConnectionError(
+                endpoint_url=ENDPOINT, error=socket.gaierror(-2, "Name or service not known")
+            ),
+            "unreachable",
+            "cannot resolve the AWS endpoint https://logs.eu-west-1.amazonaws.com (DNS); retrying",
+        ),
+        (
+            EndpointConnectionError(
+                endpoint_url=ENDPOINT, error=ConnectionRefusedError(errno.ECONNREFUSED, "refused")
+            ),
+            "unreachable",
+            "cannot reach the AWS endpoint https://logs.eu-west-1.amazonaws.com; retrying",
+        ),
+        (
+            SSLError(
+                endpoint_url=ENDPOINT,
+                error=ssl.SSLCertVerificationError("certificate verify failed"),
+            ),
+            "unreachable",
+            "TLS with the AWS endpoint https://logs.eu-west-1.amazonaws.com failed (certificate "
+            "or proxy); retrying",
+        ),
+        (
+            ProxyConnectionError(
+                proxy_url="http://ops:hunter2@proxy.corp.example:3128/path?x=1", error=OSError()
+            ),
+            "unreachable",
+            "cannot connect through the proxy http://proxy.corp.example:3128; retrying",
+        ),
+        (
+            HTTPClientError(error=RuntimeError(f"odd failure at {ENDPOINT}")),
+            "unreachable",
+            "the connection to the AWS endpoint failed (RuntimeError); retrying",
+        ),
+    ],
+)
+def test_every_network_failure_is_one_clear_line_without_the_request_s_path_or_query(
+    failure: BaseException, kind: str, line: str
+) -> None:
+    trouble = describe(failure)
+    assert (trouble.kind, trouble.message) == (kind, line)
+    assert len(f"⚠ {trouble.message} in 60 s +3 more") <= 132, "one line on a wide terminal"
 
 
 @pytest.mark.parametrize(

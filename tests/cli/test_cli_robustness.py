@@ -271,7 +271,10 @@ def test_a_silent_endpoint_fails_diagnose_and_tail_within_their_budget(
     runs = [finish(process, timeout=50) for process in processes]
     elapsed = time.monotonic() - started
     for run in runs:
-        assert (run.code, run.one_line, run.out) == (2, "lambdatop: AWS did not answer in time", "")
+        said = (
+            f"lambdatop: the AWS endpoint {silent_endpoint} did not answer in time (read timeout)"
+        )
+        assert (run.code, run.one_line, run.out) == (2, said, "")
     assert elapsed < 40, f"{elapsed:.0f} s: a dead endpoint should not cost a minute"
 
 
