@@ -77,6 +77,7 @@ class Monitor:
         self._tasks: dict[SourceKey, asyncio.Task[None]] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
         self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
+        aws.in_flight = store.in_flight  # said on screen while they wait (issue 13)
         store.region = aws.region
         store.profile = aws.target.profile
         store.endpoint_url = aws.target.endpoint_url

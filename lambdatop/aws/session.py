@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from lambdatop.aws.errors import THROTTLE_CODES, ReadOnlyViolation
 from lambdatop.aws.ledger import Ledger
 from lambdatop.aws.pacing import TokenBucket, make_buckets
 from lambdatop.aws.policy import is_allowed
+from lambdatop.core.sources import InFlight
 
 
 @dataclass(slots=True, frozen=True)
@@ -42,8 +44,15 @@ class Patience:
     """Attempts in all, the first included, unless AWS_MAX_ATTEMPTS or the profile says."""
 
 
-MONITORING = Patience(connect_timeout=5.0, read_timeout=20.0, attempts=3)
-"""The monitor polls again anyway and shows the outage meanwhile: a slow answer is worth it."""
+MONITORING = Patience(connect_timeout=5.0, read_timeout=10.0, attempts=3)
+"""The monitor polls again anyway, and says a request unanswered after a few seconds while it
+waits (core.sources.InFlight). botocore's Config: read_timeout is "the time in seconds till a
+timeout exception is thrown when attempting to read from a connection. The default is 60
+seconds"; total_max_attempts "includes the initial request". Its 60 s, three times, would leave
+a hung endpoint unnamed for three minutes. The read APIs polled here answer in well under a
+second (FilterLogEvents returns what it found with a nextToken rather than run long), so 10 s
+is generous: a dead endpoint turns into a failing source with a retry countdown in 30 s, not
+60, and the screen says "waiting N s on ..." from the third second."""
 AT_THE_PROMPT = Patience(connect_timeout=5.0, read_timeout=10.0, attempts=2)
 """`diagnose` and `tail`: a person waits at the prompt (at 3 a.m.): a dead endpoint fails in
 about 20 s, not a minute, and throttling or a 5xx still gets one retry."""
@@ -90,6 +99,8 @@ class Aws:
         self.target = target
         self.ledger = ledger or Ledger()
         self.buckets = buckets if buckets is not None else make_buckets()
+        self.in_flight = InFlight(time.time)
+        """Requests not answered yet; the monitor shares its store's, so the screen says them."""
         self._session = AioSession(profile=target.profile) if target.profile else AioSession()
         if max_attempts is None:
             max_attempts = self._configured_attempts() or patience.attempts
@@ -186,7 +197,8 @@ class Aws:
             await bucket.take()
         self.ledger.record_call(service, operation, params)
         try:
-            response: dict[str, Any] = await getattr(client, xform_name(operation))(**params)
+            with self.in_flight.request(service, operation):
+                response: dict[str, Any] = await getattr(client, xform_name(operation))(**params)
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code") or "")
             if bucket is not None and code in THROTTLE_CODES:

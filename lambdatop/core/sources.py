@@ -20,6 +20,9 @@ A source is a kind and, for the per-function and per-trace ones, a name:
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -129,3 +132,48 @@ BANNER_ORDER = (
     ErrorKind.THROTTLED,
 )
 """The banner's worst trouble first: nothing works without credentials or a network."""
+
+
+SAY_WAITING_AFTER_S = 3.0
+"""A request unanswered this long is said on screen while it waits: AWS's read APIs answer in
+well under a second, so three seconds is already unusual, yet no blip on a slow link."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One AWS request sent and not answered yet (its SDK retries included)."""
+
+    service: str
+    operation: str
+    started_s: float
+
+    def waiting(self, now_s: float) -> str:
+        return (
+            f"waiting {max(0.0, now_s - self.started_s):.0f} s on {self.service} ({self.operation})"
+        )
+
+
+class InFlight:
+    """The AWS requests on the wire: an endpoint that accepts and never answers is said on
+    screen while it waits, not a minute later when the last attempt times out."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._open: dict[int, Request] = {}
+        self._ids = itertools.count()
+
+    @contextmanager
+    def request(self, service: str, operation: str) -> Iterator[None]:
+        key = next(self._ids)
+        self._open[key] = Request(service, operation, self.clock())
+        try:
+            yield
+        finally:
+            del self._open[key]
+
+    def longest(self, now_s: float) -> Request | None:
+        """The request waiting longest, if it has waited long enough to say."""
+        oldest = min(self._open.values(), key=lambda r: r.started_s, default=None)
+        if oldest is None or now_s - oldest.started_s < SAY_WAITING_AFTER_S:
+            return None
+        return oldest

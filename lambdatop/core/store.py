@@ -25,7 +25,7 @@ from lambdatop.core.records import (
     TraceSummary,
 )
 from lambdatop.core.sanitize import one_line
-from lambdatop.core.sources import BANNER_ORDER, ErrorKind, SourceKey
+from lambdatop.core.sources import BANNER_ORDER, ErrorKind, InFlight, SourceKey
 
 Clock = Callable[[], float]
 
@@ -157,6 +157,8 @@ class Store:
         self.account_unreserved_limit: int | None = None
         self.account_metrics: dict[str, MetricSeries] = {}
         self.health: dict[SourceKey, SourceHealth] = {}
+        self.in_flight = InFlight(clock)
+        """The AWS requests not answered yet (the monitor's client fills it)."""
         self.api_calls = 0
         self.cost_usd = 0.0
         self.live_tail_usd_per_minute = 0.0
@@ -225,10 +227,13 @@ class Store:
         return missing and name not in self.inventory
 
     def banner(self, now_s: float) -> str | None:
-        """One line for the worst trouble, with when it is retried; None when all is well."""
+        """One line for the worst trouble, with when it is retried, and the request waiting
+        longest if one has waited a few seconds; None when all is well."""
         troubles = self.troubles()
+        hanging = self.in_flight.longest(now_s)
+        waiting = hanging.waiting(now_s) if hanging is not None else None
         if not troubles:
-            return None
+            return waiting
         worst = troubles[0]
         error = worst.error or ""
         if worst.next_retry_s is not None:
@@ -240,7 +245,8 @@ class Store:
                 else f"{error} (retry in {wait})"
             )
         more = f" +{len(troubles) - 1} more" if len(troubles) > 1 else ""
-        return one_line(f"{error}{more}", 200)
+        also = f" · {waiting}" if waiting else ""
+        return one_line(f"{error}{more}{also}", 200)
 
     def troubles(self, include_optional: bool = False) -> list[SourceHealth]:
         """Sources currently failing, worst first. Optional extras (percentiles, API Gateway,

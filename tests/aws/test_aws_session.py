@@ -71,7 +71,7 @@ async def test_attempts_follow_aws_max_attempts(
         assert retries["mode"] == "standard"
         assert retries["total_max_attempts"] == attempts, "attempts in all, the first included"
         assert client.meta.config.connect_timeout == 5.0
-        assert client.meta.config.read_timeout == 20.0
+        assert client.meta.config.read_timeout == 10.0
 
 
 async def test_region_from_the_flag_or_the_environment_else_an_error(
@@ -295,7 +295,7 @@ def test_every_network_failure_is_one_clear_line_without_the_request_s_path_or_q
 
 @pytest.mark.parametrize(
     ("patience", "connect", "read", "attempts"),
-    [(MONITORING, 5.0, 20.0, 3), (AT_THE_PROMPT, 5.0, 10.0, 2)],
+    [(MONITORING, 5.0, 10.0, 3), (AT_THE_PROMPT, 5.0, 10.0, 2)],
 )
 async def test_patience_sets_the_timeouts_and_attempts_of_every_client(
     moto: MotoAccount,

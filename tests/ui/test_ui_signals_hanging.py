@@ -8,10 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,33 +16,6 @@ from ptyterm import drain, read_until, spawn, wait
 
 START_DEADLINE_S = 60.0
 EXIT_WITHIN_S = 2.0
-
-
-@pytest.fixture
-def hanging_endpoint() -> Iterator[str]:
-    """An HTTP endpoint on 127.0.0.1 that accepts every connection and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError, OSError):
-                held.append(server.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in held:
-            connection.close()
-        server.close()
 
 
 def _start(tmp: Path, endpoint: str) -> tuple[int, int]:
