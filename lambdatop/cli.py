@@ -54,6 +54,15 @@ def _add_live_tail(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_redact(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask account ids (************), IPs (10.x.x.x) and host names, to share the "
+        "output in an incident channel (config: redact = true)",
+    )
+
+
 def monitor_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lambdatop",
@@ -144,6 +153,7 @@ examples:
         default="auto",
         help="colour text output (auto: on a terminal, unless NO_COLOR is set)",
     )
+    _add_redact(parser)
     _add_aws(parser)
     return parser
 
@@ -180,6 +190,7 @@ Ctrl-C ends --follow cleanly (exit 0)."""
     )
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
     _add_live_tail(parser)
+    _add_redact(parser)
     _add_aws(parser)
     return parser
 

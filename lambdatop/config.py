@@ -8,6 +8,7 @@ or the path in `LAMBDATOP_CONFIG`. Example:
     window = "1h"           # 15m, 1h, 3h or 12h
     theme = "textual-dark"
     live_tail = false       # logs by CloudWatch Live Tail (about $0.01 a minute a session)
+    redact = false          # true: `diagnose` and `tail` mask account ids, IPs and hosts
 
     [thresholds]
     error_rate_fail = 0.05
@@ -74,6 +75,8 @@ class Settings(BaseSettings):
     live_tail: bool = LIVE_TAIL
     """Follow logs with CloudWatch Live Tail sessions (pushed, billed per minute of session)
     instead of polling FilterLogEvents: for the monitor and `lambdatop tail`."""
+    redact: bool = False
+    """Mask account ids, IPs and host names in `diagnose` and `tail` output (as --redact)."""
 
     @field_validator("window")
     @classmethod

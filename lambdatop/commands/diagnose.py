@@ -49,6 +49,13 @@ LONGEST_SINCE_S = 455 * 86400.0
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
+    from lambdatop.commands.redacting import redacted_output, redaction_wanted
+
+    with redacted_output(redaction_wanted(args)):
+        return _run_diagnose(args)
+
+
+def _run_diagnose(args: argparse.Namespace) -> int:
     try:
         since_s = parse_duration(args.since) if args.since is not None else None
     except ValueError as error:

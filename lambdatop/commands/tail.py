@@ -37,6 +37,13 @@ LIVE_POLL_S = 0.5
 
 
 def run_tail(args: argparse.Namespace) -> int:
+    from lambdatop.commands.redacting import redacted_output, redaction_wanted
+
+    with redacted_output(redaction_wanted(args)):
+        return _run_tail(args)
+
+
+def _run_tail(args: argparse.Namespace) -> int:
     try:
         since_s = parse_duration(args.since)
     except ValueError as error:

@@ -286,3 +286,26 @@ def test_tail_into_a_reader_that_left_ends_quietly(moto: MotoAccount) -> None:
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("form", ["text", "jsonl"])
+def test_tail_redact_masks_the_account_and_addresses(moto: MotoAccount, form: str) -> None:
+    awsseed.function(moto, "checkout")
+    now = int(awsseed.time.time() * 1000)
+    line = (
+        "[ERROR] not authorized: arn:aws:sts::123456789012:assumed-role/checkout-role/checkout "
+        "from 10.0.3.17 calling db.prod.corp.example.com"
+    )
+    awsseed.log_events(
+        moto, "/aws/lambda/checkout", "2026/01/01/[$LATEST]abc", [(now - 5000, line)]
+    )
+    command = ["tail", "checkout", "--format", form, "--endpoint-url", moto.url]
+    plain = run(command, env=moto.env())
+    assert "123456789012" in plain.stdout, "the line is printed (else this proves nothing)"
+    masked = run([*command, "--redact"], env=moto.env())
+    assert masked.returncode == 0, masked.stderr
+    for secret in ("123456789012", "10.0.3.17", "corp.example"):
+        assert secret not in masked.stdout + masked.stderr
+    assert "arn:aws:sts::************:assumed-role/checkout-role/checkout" in masked.stdout
+    if form == "jsonl":
+        assert json.loads(masked.stdout)["message"].startswith("[ERROR] not authorized")

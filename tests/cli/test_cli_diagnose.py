@@ -865,3 +865,61 @@ def test_a_file_over_2_gib_is_refused_before_it_is_read(tmp_path: Path) -> None:
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
     assert run.code == 2
     assert run.err == f"lambdatop: {path}: too large: more than 2 GiB\n"
+
+
+# --- --redact ----------------------------------------------------------------------------------
+
+ACCOUNT = "123456789012"
+
+
+def _leaky_export(tmp_path: Path) -> Path:
+    """Errors naming the account (in ARNs), a private IP and a database host."""
+    errors = [
+        f"[ERROR] AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/checkout-role/"
+        f"checkout is not authorized to perform: dynamodb:PutItem on resource: "
+        f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders",
+        "[ERROR] ConnectTimeout: connect ETIMEDOUT 10.0.3.17:5432 (db.prod.corp.example.com)",
+    ]
+    events = []
+    for n in range(20):
+        at = 1_772_442_890_000 + n * 1000
+        events.append(
+            {"eventId": f"e{n}", "logStreamName": "s", "timestamp": at, "message": errors[n % 2]}
+        )
+        events.append(
+            {
+                "eventId": f"r{n}",
+                "logStreamName": "s",
+                "timestamp": at + 10,
+                "message": f"REPORT RequestId: r{n}\tDuration: 10.0 ms\tBilled Duration: 10 ms\t"
+                "Memory Size: 128 MB\tMax Memory Used: 60 MB\t",
+            }
+        )
+    path = tmp_path / "leaky.json"
+    path.write_text(json.dumps({"events": events}), encoding="ascii")
+    return path
+
+
+@pytest.mark.parametrize("output", ["text", "json", "markdown"])
+def test_redact_masks_the_account_addresses_and_hosts_in_every_format(
+    tmp_path: Path, output: str
+) -> None:
+    path = _leaky_export(tmp_path)
+    plain = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", output)
+    assert ACCOUNT in plain.out, "the report quotes the errors (else this test proves nothing)"
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", output, "--redact")
+    assert run.code == plain.code
+    for secret in (ACCOUNT, "10.0.3.17", "corp.example"):
+        assert secret not in run.out + run.err
+    assert ":************:" in run.out
+    if output == "json":
+        assert run.json["summary"] == plain.json["summary"], "still the same valid report"
+
+
+def test_redact_from_the_config_file(tmp_path: Path) -> None:
+    settings = tmp_path / "config" / "lambdatop" / "config.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("redact = true\n")
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(_leaky_export(tmp_path)))
+    assert ACCOUNT not in run.out
+    assert ":************:" in run.out
