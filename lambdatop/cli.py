@@ -101,6 +101,7 @@ $XDG_CONFIG_HOME/lambdatop/config.toml (see the README)."""
     )
     _add_live_tail(parser)
     _add_aws(parser)
+    _add_redact(parser)
     return parser
 
 

@@ -28,7 +28,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lambdatop.core.timeutil import WINDOWS, parse_duration
-from lambdatop.defaults import LIVE_TAIL, REFRESH_S, TAIL_LINES, THEME, WINDOW
+from lambdatop.defaults import LIVE_TAIL, REDACT, REFRESH_S, TAIL_LINES, THEME, WINDOW
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.paths import config_path
 
@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     live_tail: bool = LIVE_TAIL
     """Follow logs with CloudWatch Live Tail sessions (pushed, billed per minute of session)
     instead of polling FilterLogEvents: for the monitor and `lambdatop tail`."""
-    redact: bool = False
+    redact: bool = REDACT
     """Mask account ids, IPs and host names in `diagnose` and `tail` output (as --redact)."""
 
     @field_validator("window")

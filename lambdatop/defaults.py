@@ -13,6 +13,7 @@ WINDOW = "1h"
 THEME = "textual-dark"
 TAIL_LINES = 5000
 LIVE_TAIL = False
+REDACT = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +27,4 @@ class DefaultSettings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     tail_lines: int = TAIL_LINES
     live_tail: bool = LIVE_TAIL
+    redact: bool = REDACT

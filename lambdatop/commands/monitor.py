@@ -41,6 +41,7 @@ def _run_app(
     settings: Settings | DefaultSettings,
     *,
     live_tail: bool,
+    redact: bool = False,
 ) -> int:
     from lambdatop.ui.app import LambdatopApp
 
@@ -55,6 +56,7 @@ def _run_app(
         thresholds=settings.thresholds,
         keys=settings.keys,
         theme=settings.theme,
+        redact=redact or settings.redact,
     )
     backend.app = app
     result = app.run()
@@ -107,7 +109,9 @@ def run_monitor(args: argparse.Namespace) -> int:
         # A bad profile is said first, in one line (by cli.main), terminal or not.
         connect()
         return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
-    return _run_app(connect, list(args.functions), settings, live_tail=settings.live_tail)
+    return _run_app(
+        connect, list(args.functions), settings, live_tail=settings.live_tail, redact=args.redact
+    )
 
 
 def run_demo_monitor(args: argparse.Namespace) -> int:

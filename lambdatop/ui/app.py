@@ -7,16 +7,18 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from textual.app import App, ScreenStackError, SystemCommand
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 
+from lambdatop.core.redact import redact
 from lambdatop.core.store import Store
 from lambdatop.diagnose.render import to_markdown
 from lambdatop.diagnose.thresholds import Thresholds
@@ -25,6 +27,7 @@ from lambdatop.ui.bindings import APP_BINDINGS
 from lambdatop.ui.messages import OpenFunction, ShowCharts, ShowFleet, ShowTrace
 from lambdatop.ui.model import MAX_PINNED, UiModel
 from lambdatop.ui.palette import FunctionSwitcher
+from lambdatop.ui.redacting import RedactFilter
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.screens.fleet import FleetScreen
@@ -68,8 +71,12 @@ class LambdatopApp(App[int]):
         theme: str = DEFAULT_THEME,
         clock: Callable[[], float] = time.time,
         snapshot_dir: Path | None = None,
+        redact: bool = False,
     ) -> None:
         super().__init__()
+        self.redact = redact
+        """Mask account ids, IPs and hosts on screen and in snapshots (--redact)."""
+        self._redact_filter = RedactFilter()
         self.model = UiModel(
             store, clock=clock, window=window, thresholds=thresholds, live=backend is not None
         )
@@ -363,6 +370,11 @@ class LambdatopApp(App[int]):
         yield SystemCommand("Narrower window", "12h → 3h → 1h → 15m (-)", self.action_narrow)
         yield SystemCommand("Help", "Every key (?)", self.action_help)
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and the masks of --redact over every line drawn."""
+        filters = super().get_line_filters()
+        return [*filters, self._redact_filter] if self.redact else filters
+
     def action_snapshot(self) -> None:
         stamp = datetime.fromtimestamp(self.model.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
         folder = self.snapshot_dir / f"lambdatop-snapshot-{stamp}"
@@ -372,7 +384,10 @@ class LambdatopApp(App[int]):
             name = self.current_function()
             diagnosis = self.model.diagnosis(name) if name else None
             if diagnosis is not None:
-                (folder / "diagnosis.md").write_text(to_markdown(diagnosis), encoding="utf-8")
+                report = to_markdown(diagnosis)
+                (folder / "diagnosis.md").write_text(
+                    redact(report) if self.redact else report, encoding="utf-8"
+                )
         except OSError as error:
             self.notify(
                 f"Could not save the snapshot: {error.strerror or error}",
