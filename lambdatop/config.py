@@ -8,7 +8,7 @@ or the path in `LAMBDATOP_CONFIG`. Example:
     window = "1h"           # 15m, 1h, 3h or 12h
     theme = "textual-dark"
     live_tail = false       # logs by CloudWatch Live Tail (about $0.01 a minute a session)
-    redact = false          # true: `diagnose` and `tail` mask account ids, IPs and hosts
+    redact = false          # true: mask account ids, IPs and hosts (as --redact)
 
     [thresholds]
     error_rate_fail = 0.05
@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     """Follow logs with CloudWatch Live Tail sessions (pushed, billed per minute of session)
     instead of polling FilterLogEvents: for the monitor and `lambdatop tail`."""
     redact: bool = REDACT
-    """Mask account ids, IPs and host names in `diagnose` and `tail` output (as --redact)."""
+    """Mask account ids, IPs and host names on screen, in snapshots and in `diagnose` and
+    `tail` output (as --redact)."""
 
     @field_validator("window")
     @classmethod
