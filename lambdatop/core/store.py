@@ -109,17 +109,27 @@ class FunctionState:
         self.version += 1
 
     def set_metric(self, key: str, points: dict[int, float]) -> None:
+        """Merge a read of one series; the version moves only when a point did (a poll that
+        brings nothing new costs no diagnosis and no repaint: issue 13)."""
         series = self.metrics.get(key)
         if series is None:
             series = self.metrics[key] = MetricSeries(key)
+            self.version += 1
+        if any(series.points.get(minute) != value for minute, value in points.items()):
+            self.version += 1
         series.points.update(points)
         _trim_series(series)
-        self.version += 1
 
     def set_traces(self, traces: Iterable[TraceSummary], keep: int = 200) -> None:
+        """Merge a read of trace summaries; the version moves only when one is new or changed."""
+        changed = not self.traces_read
         self.traces_read = True
         for trace in traces:
-            self.traces[trace.trace_id] = trace
+            if self.traces.get(trace.trace_id) != trace:
+                self.traces[trace.trace_id] = trace
+                changed = True
+        if not changed:
+            return
         if len(self.traces) > keep:
             self.traces_capped = True  # the newest `keep` are kept: there were more
         ordered = sorted(self.traces.values(), key=lambda t: t.start_s)[-keep:]
