@@ -37,3 +37,17 @@ class HangingEndpoint:
         for connection in self.held:
             connection.close()
         self.server.close()
+
+
+class ClosingEndpoint(HangingEndpoint):
+    """An endpoint that accepts every connection and closes it without a word (a load balancer
+    dropping requests, a proxy that gives up)."""
+
+    def _accept(self) -> None:
+        self.server.settimeout(0.2)
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                connection = self.server.accept()[0]
+                connection.recv(65536)  # the request arrives: then nothing but a close
+                connection.close()
+                self.held.append(connection)

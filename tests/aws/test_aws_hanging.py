@@ -8,8 +8,9 @@ import re
 
 import pytest
 from awsfakes import FakeClock, until
-from hanging import HangingEndpoint
+from hanging import ClosingEndpoint, HangingEndpoint
 
+from lambdatop.aws.errors import describe
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core.sources import SAY_WAITING_AFTER_S
@@ -50,3 +51,21 @@ async def test_a_request_that_hangs_is_said_on_the_banner_while_it_waits(
     finally:
         await monitor.stop()
     assert store.banner(clock()) is None, "nothing waits once the requests are gone"
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_closed_connection_is_one_line_naming_the_host_only() -> None:
+    """The issue's case: botocore's sentence carried the URL's path and query over two lines."""
+    endpoint = ClosingEndpoint()
+    try:
+        async with Aws(
+            AwsTarget(region="eu-west-1", endpoint_url=endpoint.url), buckets={}, max_attempts=1
+        ) as aws:
+            with pytest.raises(Exception) as raised:  # noqa: PT011 - what botocore raises is the point
+                await aws.call("logs", "FilterLogEvents", logGroupName="/aws/lambda/checkout")
+    finally:
+        endpoint.close()
+    trouble = describe(raised.value, "logs")
+    assert trouble.message == (
+        f"logs: the AWS endpoint {endpoint.url} closed the connection before answering; retrying"
+    )
