@@ -169,10 +169,14 @@ class InventoryPoller:
         limit, unreserved = await account_limits(self.aws)
         self.store.account_concurrency_limit = limit
         self.store.account_unreserved_limit = unreserved
+        read_before = set(self._detailed)
         failed = await self.detail(set(self.watched), refresh=True)
-        # A refresh that fails for one function is tried again with the next refresh.
+        # A refresh that fails for one function is tried again with the next refresh. A first
+        # read that fails is the monitor's one-off read's to retry and say, on its own schedule.
         retry_at = self.store.clock() + self.interval_s
         for name, error in failed.items():
+            if name not in read_before:
+                continue
             trouble = describe(error, name)
             self.store.record_failure(
                 SourceKey.config(name), trouble.kind, trouble.message, retry_at
