@@ -42,6 +42,10 @@ def redaction_wanted(args: argparse.Namespace) -> bool:
     by the command's own settings read, not here)."""
     if getattr(args, "redact", False):
         return True
+    from lambdatop.paths import settings_customised
+
+    if not settings_customised():
+        return False  # the default, without loading pydantic for the settings
     from lambdatop.config import load_settings
 
     try:

@@ -175,8 +175,8 @@ class InventoryPoller:
         # read that fails is the monitor's one-off read's to retry and say, on its own schedule.
         retry_at = self.store.clock() + self.interval_s
         for name, error in failed.items():
-            if name not in read_before:
-                continue
+            if name not in read_before and SourceKey.config(name) in self.store.health:
+                continue  # its one-off read has said it, with its own retry
             trouble = describe(error, name)
             self.store.record_failure(
                 SourceKey.config(name), trouble.kind, trouble.message, retry_at
