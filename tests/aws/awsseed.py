@@ -169,9 +169,12 @@ SEEDED = {
 """Three minutes of a function's basic series (Duration's average and maximum alike)."""
 
 
-def seed_lambda_series(moto: MotoAccount, function: str, scale: float = 1.0) -> list[datetime]:
-    """SEEDED × scale for the last three minutes; returns the minutes."""
-    minutes = minutes_back(3)
+def seed_lambda_series(
+    moto: MotoAccount, function: str, scale: float = 1.0, minutes: list[datetime] | None = None
+) -> list[datetime]:
+    """SEEDED × scale for the last three minutes (or the minutes given: seeding several
+    functions at the same minutes, whenever the clock crosses one); returns the minutes."""
+    minutes = minutes or minutes_back(3)
     for name, values in SEEDED.items():
         metric(
             moto,

@@ -58,8 +58,8 @@ async def test_one_request_for_all_watched_functions_and_percentiles_apart(
     moto: MotoAccount, aws: Aws
 ) -> None:
     minutes = seed(moto, "a")
-    seed(moto, "b", scale=2)
-    seed(moto, "c", scale=3)
+    seed(moto, "b", scale=2, minutes=minutes)
+    seed(moto, "c", scale=3, minutes=minutes)
     store = Store()
     requests = await watch_requests(aws)
     poller = MetricsPoller(aws, store, {"a", "b", "c"}, lambda: 3600.0)
