@@ -1343,3 +1343,40 @@ def test_the_saving_is_the_same_whatever_window_is_asked() -> None:
         result = run(ev, "memory")
         savings.append(next(e for e in result.evidence if "saves about" in e))
     assert savings[0] == savings[1]
+
+
+def test_a_denial_naming_no_action_is_never_granted_and_an_explicit_deny_gets_no_allow() -> None:
+    """An SDK's status line names no action: its words are no IAM action to simulate or grant.
+    With an explicit deny among the denials, no Allow in the role would lift it."""
+    ev = denials(
+        node(
+            "ERROR",
+            "User: arn:aws:sts::123456789012:assumed-role/checkout-api-role/checkout-api is not "
+            "authorized to perform: kinesis:PutRecord on resource: "
+            "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks with an explicit deny in a "
+            "resource-based policy",
+        ),
+        node(
+            "ERROR",
+            "put failed: HTTP/2 403 Forbidden (StatusCode: 403, RequestID: 7f3c1a2e-55d0) "
+            "AccessDenied: Access Denied",
+        ),
+        repeat=2,
+    )()
+    result = run(ev, "permission")
+    assert result.status is FAIL
+    assert result.title == (
+        "Access denied: kinesis:PutRecord on arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
+    )
+    has(result.evidence, "2 denials that name no action", "allowing it in the role will not help")
+    has(result.next_steps, "--action-names kinesis:PutRecord", "Fix: find the explicit deny")
+    lacks(result.next_steps, "StatusCode", "put-role-policy", "Fix: allow the role")
+
+
+def test_denials_naming_no_action_are_counted_not_simulated() -> None:
+    line = py("ERROR", "upload rejected: HTTP/1.1 403 Forbidden (StatusCode: 403) AccessDenied")
+    result = run(denials(line, repeat=3)(), "permission")
+    assert result.status is FAIL
+    lacks([result.title], "other action")
+    has(result.evidence, "3 denials that name no action")
+    lacks(result.next_steps, "simulate-principal-policy", "put-role-policy", "StatusCode")

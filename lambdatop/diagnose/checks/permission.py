@@ -54,11 +54,9 @@ class Denied:
     """One action denied on one resource (an S3 object counts as its bucket's objects)."""
 
     action: str
-    """The IAM action (`s3:GetObject`), else what the line said."""
+    """The action the line named (`s3:GetObject`): never a line's other words."""
     resource: str
     times: int
-    explicit: bool = False
-    """An explicit deny (SCP, resource or boundary policy): a grant in the role will not help."""
 
     @property
     def iam(self) -> bool:
@@ -76,7 +74,13 @@ class PermissionFigures:
     denials: int = 0
     """Lines denying access."""
     denied: tuple[Denied, ...] = ()
-    """What was denied, the most often first."""
+    """The actions denied, the most often first."""
+    unnamed: int = 0
+    """Denials whose line names no action (`HTTP/1.1 403 Forbidden`)."""
+    unnamed_said: str = ""
+    """What the commonest of those said (`AccessDenied`), for a title when none names one."""
+    explicit: bool = False
+    """A denial is an explicit deny (SCP, resource or boundary policy)."""
     invocations: int = 0
     """Invocations that logged a denial."""
     failed: int = 0
@@ -94,6 +98,11 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
     if not denials:
         return PermissionFigures(ev.logs_read, ev.lines)
     affected = {f.request_id for f in denials if f.request_id}
+    unnamed = Counter(
+        f.classification.signature
+        for f in denials
+        if f.classification is not None and not f.classification.action
+    )
     execution_role = Commands(ev).role
     denied_roles = Counter(
         match.group("role")
@@ -106,6 +115,9 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         lines=ev.lines,
         denials=len(denials),
         denied=_denied(denials),
+        unnamed=unnamed.total(),
+        unnamed_said=unnamed.most_common(1)[0][0] if unnamed else "",
+        explicit=any("explicit deny" in f.line.text.lower() for f in denials),
         invocations=len(affected),
         failed=sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed),
         coped=ev.coped(denials),
@@ -126,9 +138,16 @@ def verdict(f: PermissionFigures, limits: Thresholds) -> Verdict:
         # No IAM action named and nothing failed: the application's own access rule at work
         # (`user 8812 denied access to profile -> 403`), not the execution role's.
         return Verdict(CheckStatus.OK, "No IAM access denied", Reason.APPLICATION_RULE)
+    if not f.denied:
+        # No line names an action: say what they said, never as an action.
+        return Verdict(_status(f), f"Access denied: {f.unnamed_said}", Reason.DENIED)
     top, more = f.denied[0], len(f.denied) - 1
     title = f"Access denied: {top}" + (f" (+{count(more, 'other action')})" if more else "")
-    return Verdict(CheckStatus.WARN if f.coped else CheckStatus.FAIL, title, Reason.DENIED)
+    return Verdict(_status(f), title, Reason.DENIED)
+
+
+def _status(f: PermissionFigures) -> CheckStatus:
+    return CheckStatus.WARN if f.coped else CheckStatus.FAIL
 
 
 def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
@@ -159,21 +178,22 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
     elif role:
         evidence.append(f"execution role {role}")
     evidence.extend(f"{d} ×{d.times}" for d in f.denied[:LISTED])
+    if f.unnamed:
+        evidence.append(f"{count(f.unnamed, 'denial')} that name no action")
     if f.coped:
         evidence.append(COPED)
-    explicit = any(d.explicit for d in f.denied)
-    if explicit:
+    if f.explicit:
         evidence.append(EXPLICIT)
     evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
     steps.extend(_grants(f, cmd, ev, role))
-    if explicit:
+    if f.explicit:
         steps.append(FIX_EXPLICIT)
     return Advice(evidence, steps)
 
 
 def _grants(f: PermissionFigures, cmd: Commands, ev: Evidence, role: str | None) -> list[Step]:
-    """Simulate the denied IAM actions against the role, then allow those not explicitly
-    denied."""
+    """Simulate the denied IAM actions against the role, then allow them, unless a denial is
+    explicit: no grant in the role lifts an explicit deny, so none is suggested."""
     steps = [
         cmd.simulate(d.action, d.resource if ":" in d.resource else None)
         for d in f.denied[:SIMULATED]
@@ -182,7 +202,7 @@ def _grants(f: PermissionFigures, cmd: Commands, ev: Evidence, role: str | None)
     statements = [
         {"Effect": "Allow", "Action": d.action, "Resource": _policy_resource(d, ev)}
         for d in f.denied[:LISTED]
-        if d.iam and not d.explicit
+        if d.iam and not f.explicit
     ]
     if statements:
         grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
@@ -193,18 +213,14 @@ def _grants(f: PermissionFigures, cmd: Commands, ev: Evidence, role: str | None)
 
 def _denied(denials: list[Finding]) -> tuple[Denied, ...]:
     groups: Counter[tuple[str, str]] = Counter()
-    explicit: set[tuple[str, str]] = set()
     for finding in denials:
         c = finding.classification
-        if c is None:
+        if c is None or not c.action:
             continue
-        key = (c.action or c.signature, _denied_resource(c.resource) if c.resource else "")
+        key = (c.action, _denied_resource(c.resource) if c.resource else "")
         groups[key] += 1
-        if "explicit deny" in finding.line.text.lower():
-            explicit.add(key)
     return tuple(
-        Denied(action, resource, times, (action, resource) in explicit)
-        for (action, resource), times in groups.most_common()
+        Denied(action, resource, times) for (action, resource), times in groups.most_common()
     )
 
 
