@@ -1380,3 +1380,32 @@ def test_denials_naming_no_action_are_counted_not_simulated() -> None:
     lacks([result.title], "other action")
     has(result.evidence, "3 denials that name no action")
     lacks(result.next_steps, "simulate-principal-policy", "put-role-policy", "StatusCode")
+
+
+def test_only_an_init_re_run_inside_the_invocation_counts_against_its_timeout() -> None:
+    """On demand, init runs before the invocation: a cold timeout did not spend its init inside
+    its timeout. An init that failed and ran again in the invoke phase did."""
+    logs = Logs()
+    logs.healthy(30)
+    for _ in range(2):
+        logs.invoke(logs.stream(), init_ms=2400.0, duration_ms=6000.0, timeout_s=6.0)
+    cold_only = run(evidence(logs), "timeout")
+    assert cold_only.status is FAIL
+    lacks(cold_only.evidence, "counts against the timeout", "cold start")
+    env = logs.stream()
+    at = logs.clock_ms
+    logs.emit(env, at, "INIT_START Runtime Version: nodejs:20.v31\tRuntime Version ARN: x")
+    logs.emit(env, at + 900, "INIT_REPORT Init Duration: 900.12 ms\tPhase: init\tStatus: error")
+    logs.clock_ms = at + 950
+    rid = logs.invoke(env, duration_ms=6000.0, init_ms=None, timeout_s=6.0, report=False)
+    logs.emit(
+        env, logs.clock_ms, "INIT_REPORT Init Duration: 5999.80 ms\tPhase: invoke\tStatus: timeout"
+    )
+    logs.emit(
+        env,
+        logs.clock_ms + 1,
+        f"REPORT RequestId: {rid}\tDuration: 6000.00 ms\tBilled Duration: 6000 ms\t"
+        "Memory Size: 256 MB\tMax Memory Used: 80 MB\tStatus: timeout",
+    )
+    rerun = run(evidence(logs), "timeout")
+    has(rerun.evidence, "1 of them re-ran a failed init inside the invocation")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
 from lambdatop.core.stats import percentiles
 from lambdatop.diagnose.checks.base import Advice, Verdict
@@ -71,8 +72,9 @@ class TimeoutFigures:
     logs_read: bool
     invocations: int
     timed_out: int = 0
-    timed_out_cold: int = 0
-    """Timed-out invocations that started cold (the init counts against the timeout)."""
+    timed_out_reinit: int = 0
+    """Timed-out invocations inside which a failed init ran again (that init counts against
+    their timeout)."""
     p50_ms: float | None = None
     p99_ms: float | None = None
     max_ms: float | None = None
@@ -100,7 +102,7 @@ def measure(ev: Evidence, limits: Thresholds) -> TimeoutFigures:
         logs_read=ev.logs_read,
         invocations=len(reported),
         timed_out=len(timed_out),
-        timed_out_cold=sum(1 for inv in timed_out if inv.cold),
+        timed_out_reinit=_reinits(ev, timed_out),
         p50_ms=p50,
         p99_ms=p99,
         max_ms=peak,
@@ -164,9 +166,10 @@ def _timed_out_evidence(f: TimeoutFigures, durations: list[str], ev: Evidence) -
     at = f" at {f.timeout_s:g} s" if f.timeout_s else ""
     evidence = [f"{f.timed_out:,} of {count(f.invocations, 'invocation')} timed out{at}"]
     evidence.extend(durations)
-    if f.timed_out_cold:
+    if f.timed_out_reinit:
         evidence.append(
-            f"{f.timed_out_cold:,} of them were cold starts (init counts against the timeout)"
+            f"{f.timed_out_reinit:,} of them re-ran a failed init inside the invocation"
+            " (INIT_REPORT Phase: invoke): that init counts against the timeout"
         )
     evidence.extend(_waited_on_line(w, f.timed_out) for w in f.waited_on)
     if f.extension_held:
@@ -266,6 +269,33 @@ def _same_minutes(
     if near_timeouts >= 3 and share >= 0.5 and (share >= 2 * baseline or waits):
         return WaitedOn(family, near=near_timeouts, baseline=baseline)
     return None
+
+
+def _reinits(ev: Evidence, timed_out: list[Invocation]) -> int:
+    """Timed-out invocations inside which init ran again (`INIT_REPORT ... Phase: invoke`).
+    An on-demand init runs before the invocation, outside its timeout; provisioned and
+    SnapStart inits too. Only a failed init re-run when the invocation starts counts: "Lambda
+    retries the Init phase at the time of the first function invocation with the configured
+    function timeout" (the execution environment lifecycle's Init phase)."""
+    reruns = [
+        f
+        for found in ev.findings.values()
+        for f in found
+        if f.line.report is not None and f.line.report.phase == "invoke"
+    ]
+    return sum(1 for inv in timed_out if any(_inside(f, inv) for f in reruns))
+
+
+def _inside(found: Finding, inv: Invocation) -> bool:
+    if found.request_id is not None:
+        return found.request_id == inv.request_id
+    start, end = inv.start_ms, inv.end_ms
+    return (
+        found.stream == inv.stream
+        and start is not None
+        and end is not None
+        and start <= found.timestamp_ms <= end
+    )
 
 
 def _returned_early(timed_out: list[Invocation]) -> list[Invocation]:
