@@ -318,3 +318,24 @@ def test_a_trace_count_at_the_cap_says_there_were_more() -> None:
     ev.traces_capped = state.traces_capped
     result = run(ev, "traces")
     has([result.title], "200 failed traces in the window (the newest; there were more)")
+
+
+def test_a_one_line_export_says_one_log_line() -> None:
+    logs = Logs()
+    logs.emit(
+        logs.stream(),
+        T0,
+        "2026-03-02T09:15:01.120Z\tundefined\tERROR\tUncaught Exception\t"
+        '{"errorType":"Runtime.UserCodeSyntaxError","errorMessage":"SyntaxError: Unexpected'
+        " token '}'\"}",
+    )
+    result = run(evidence(logs), "logs")
+    has(result.evidence, "1 line, 0 completed invocations", "1 line at ERROR or FATAL level")
+    report = Logs()
+    report.emit(
+        report.stream(),
+        T0,
+        "REPORT RequestId: 5d1f0c7e-2b6a-4c1e-9f3a-0a8b7c6d5e4f\tDuration: 41.20 ms\t"
+        "Billed Duration: 42 ms\tMemory Size: 256 MB\tMax Memory Used: 71 MB",
+    )
+    assert run(evidence(report), "logs").title == "1 log line read, 1 invocation complete"

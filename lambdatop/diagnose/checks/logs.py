@@ -85,7 +85,8 @@ def verdict(f: LogFigures, limits: Thresholds) -> Verdict:
     if problems:
         return Verdict(CheckStatus.WARN, "Logs incomplete: " + "; ".join(problems))
     return Verdict(
-        CheckStatus.OK, f"{f.lines:,} log lines read, {count(f.reported, 'invocation')} complete"
+        CheckStatus.OK,
+        f"{count(f.lines, 'log line')} read, {count(f.reported, 'invocation')} complete",
     )
 
 
@@ -118,8 +119,8 @@ def advise(f: LogFigures, _: Verdict, ev: Evidence) -> Advice:
         return advice
     across = f" across {count(f.environments, 'execution environment')}" if f.environments else ""
     advice.evidence = [
-        f"{f.lines:,} lines, {count(f.reported, 'completed invocation')}{across}",
-        f"{f.error_lines:,} lines at ERROR or FATAL level",
+        f"{count(f.lines, 'line')}, {count(f.reported, 'completed invocation')}{across}",
+        f"{count(f.error_lines, 'line')} at ERROR or FATAL level",
     ]
     if f.dropped_times:
         advice.evidence.append(DROPPED)
