@@ -1409,3 +1409,23 @@ def test_only_an_init_re_run_inside_the_invocation_counts_against_its_timeout() 
     )
     rerun = run(evidence(logs), "timeout")
     has(rerun.evidence, "1 of them re-ran a failed init inside the invocation")
+
+
+def test_an_invocation_that_timed_out_then_was_killed_still_timed_out() -> None:
+    """`Task timed out`, then the runtime killed at its memory limit: the kill is the status,
+    and the timeout still happened (not 'close to timing out')."""
+    logs = Logs()
+    logs.healthy(20)
+    for _ in range(2):
+        logs.invoke(
+            logs.stream(),
+            timeout_s=5.0,
+            status="error",
+            error_type="Runtime.OutOfMemory",
+            memory_mb=256,
+            used_mb=256,
+            app=["{ts}\t{rid}\tERROR\tRuntime exited with error: signal: killed"],
+        )
+    result = run(with_config(logs, timeout_s=5.0), "timeout")
+    assert result.status is FAIL
+    has([result.title], "2 invocations timed out at 5 s")

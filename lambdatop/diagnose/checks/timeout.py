@@ -91,7 +91,7 @@ class TimeoutFigures:
 
 def measure(ev: Evidence, limits: Thresholds) -> TimeoutFigures:
     reported = ev.reported
-    timed_out = [inv for inv in reported if inv.status is Status.TIMEOUT]
+    timed_out = [inv for inv in reported if _timed_out(inv, ev.timeout_s)]
     succeeded = [inv for inv in reported if inv.status is Status.SUCCESS]
     p50, p99, peak = percentiles(
         [inv.duration_ms for inv in reported if inv.duration_ms is not None], 50, 99, 100
@@ -269,6 +269,15 @@ def _same_minutes(
     if near_timeouts >= 3 and share >= 0.5 and (share >= 2 * baseline or waits):
         return WaitedOn(family, near=near_timeouts, baseline=baseline)
     return None
+
+
+def _timed_out(inv: Invocation, timeout_s: float | None) -> bool:
+    """Ran out of time, even when a kill after it made its status out of memory or a crash:
+    it logged `Task timed out`, or its duration reached the timeout."""
+    if inv.status is Status.TIMEOUT or ErrorFamily.TIMEOUT in inv.families:
+        return True
+    reached = timeout_s is not None and (inv.duration_ms or 0.0) >= timeout_s * 1000
+    return reached and inv.failed
 
 
 def _reinits(ev: Evidence, timed_out: list[Invocation]) -> int:
