@@ -472,7 +472,7 @@ MEMORY = [
                 "max memory used 512 / 512 MB (100 %)",
                 "MemoryError",
             ),
-            ("--memory-size 768", "--filter-pattern '\"Max Memory Used\"'"),
+            ("--memory-size 768", '--filter-pattern \'?"signal: killed"', '?"MemoryError"'),
         ),
         id="fail-oom-python",
     ),
@@ -1429,3 +1429,24 @@ def test_an_invocation_that_timed_out_then_was_killed_still_timed_out() -> None:
     result = run(with_config(logs, timeout_s=5.0), "timeout")
     assert result.status is FAIL
     has([result.title], "2 invocations timed out at 5 s")
+
+
+@pytest.mark.parametrize(
+    "kill",
+    [
+        py_unhandled("MemoryError", "Unable to allocate 3.1 GiB for an array"),
+        "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate"
+        " 20480 bytes) in /var/task/src/Report.php on line 88",
+        "Error: Runtime exited with error: signal: killed",
+    ],
+)
+def test_the_memory_search_finds_the_kills_it_quotes(kill: str) -> None:
+    result = run(out_of_memory((kill,))(), "memory")
+    assert result.status is FAIL
+    search = next(s for s in result.commands if "--filter-pattern" in s)
+    quoted = [line.removeprefix("› ") for line in result.evidence if line.startswith("› ")]
+    assert quoted
+    assert "Max Memory Used" not in search
+    assert "platform.report" not in search
+    terms = [t.split('"')[1] for t in search.split("--filter-pattern ", 1)[1].split('?"')[1:]]
+    assert all(any(term in line for term in terms) for line in quoted), (search, quoted)

@@ -81,9 +81,6 @@ def _commands() -> Iterator[tuple[str, str, str]]:
 # pattern it suggests), each explained in tests/reallogs/PENDING.md. A failure not listed here
 # fails the test.
 PENDING: set[tuple[str, str]] = {
-    # memory: searches REPORT lines while it quotes the kills (PENDING 3)
-    ("memory", '"Max Memory Used"'),
-    ("memory", '{ $.type = "platform.report" }'),
     # JSON-format searches over evidence that quotes text lines (PENDING 4)
     (
         "cold_start",

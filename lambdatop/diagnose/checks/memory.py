@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
 
+from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, Status
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.checks.base import Advice, Verdict
@@ -30,6 +31,8 @@ GIVES_BACK = 0.25
 """A leak gives back at most this share of what it gains (a sawtooth is a workload)."""
 
 MEMORY_REPORTS = ('"Max Memory Used"', '{ $.type = "platform.report" }')
+KILLS = ("signal: killed", "Runtime.OutOfMemory", "OutOfMemoryError", "out of memory")
+"""Words of the lines that say an invocation ran out of memory, searched when they are quoted."""
 MEMORY_BY_STREAM = (
     "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB,"
     ' @memorySize/1000000 as sizeMB | filter @type = "REPORT"'
@@ -249,9 +252,13 @@ def advise(f: MemoryFigures, decided: Verdict, ev: Evidence) -> Advice:
     steps = [cmd.filter_reports(*MEMORY_REPORTS), cmd.insights_reports(*MEMORY_BY_STREAM)]
     if decided.status is CheckStatus.UNKNOWN or f.size_mb is None:
         return Advice(steps=steps)
+    kills = ev.family(ErrorFamily.OUT_OF_MEMORY)
+    if kills and (f.out_of_memory or decided.reason is Reason.RAISED_SINCE):
+        # The evidence quotes the kills: search them, not the REPORT lines.
+        steps[0] = cmd.filter_logs(_kill_search(kills))
     changed = [_change_line(f.change, f.size_mb)] if f.change is not None else []
     if decided.reason is Reason.RAISED_SINCE:
-        return Advice(changed + samples(ev.family(ErrorFamily.OUT_OF_MEMORY)), steps)
+        return Advice(changed + samples(kills), steps)
     if decided.reason is Reason.NO_REPORT_SINCE:
         return Advice(changed, steps)
     evidence = [_used_line(f), *changed, *_growth_lines(f.growth)]
@@ -261,9 +268,20 @@ def advise(f: MemoryFigures, decided: Verdict, ev: Evidence) -> Advice:
             f"{f.out_of_memory:,} of {count(f.invocations, 'invocation')} ran out of memory"
             f" ({pct(f.out_of_memory, f.invocations)})",
         )
-        evidence.extend(samples(ev.family(ErrorFamily.OUT_OF_MEMORY)))
+        evidence.extend(samples(kills))
     more, fixes = _reasoned(f, decided, cmd)
     return Advice(evidence + more, steps + fixes, f.growth)
+
+
+def _kill_search(kills: list[Finding]) -> str:
+    """A filter pattern any of the kill lines matches: the usual words, and the words that
+    gave each line away when its line holds them (PHP's `Allowed memory size`...)."""
+    terms = dict.fromkeys(KILLS)
+    for found in kills:
+        said = found.classification.signature if found.classification else ""
+        if said and said in found.line.text and '"' not in said and "\\" not in said:
+            terms[said] = None
+    return " ".join(f'?"{term}"' for term in terms)
 
 
 def _reasoned(f: MemoryFigures, decided: Verdict, cmd: Commands) -> tuple[list[str], list[Step]]:
