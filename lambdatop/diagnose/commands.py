@@ -82,10 +82,13 @@ class Commands:
             command=True,
         )
 
-    def filter_reports(self, text: str, json: str) -> Step:
+    def filter_reports(self, text: str, json: str, quoted: Iterable[str] = ()) -> Step:
         """A search of the REPORT lines: `text` for the text log format, `json` (a JSON
-        filter pattern on `platform.report` events) for the JSON one."""
-        return self.filter_logs(json if self.json_logs else text)
+        filter pattern on `platform.report` events) for the JSON one. With lines quoted
+        beside it, the form they are in decides: a search that finds none of them misleads."""
+        forms = {line.lstrip().startswith("{") for line in quoted}
+        as_json = forms == {True} if forms else self.json_logs
+        return self.filter_logs(json if as_json else text)
 
     def insights_reports(self, text: str, json: str) -> Step:
         """A Logs Insights query of the REPORT fields: `@initDuration`, `@maxMemoryUsed`...

@@ -81,13 +81,6 @@ def _commands() -> Iterator[tuple[str, str, str]]:
 # pattern it suggests), each explained in tests/reallogs/PENDING.md. A failure not listed here
 # fails the test.
 PENDING: set[tuple[str, str]] = {
-    # JSON-format searches over evidence that quotes text lines (PENDING 4)
-    (
-        "cold_start",
-        "{ $.record.metrics.initDurationMs > 0 || $.record.metrics.restoreDurationMs > 0 }",
-    ),
-    ("timeout", '{ $.record.status = "timeout" }'),
-    ("invocation_errors", '{ $.record.status = "timeout" }'),
     # invocation_errors: searches its commonest error type, quotes the newest failures (PENDING 5)
     ("invocation_errors", '"KeyError"'),
     ("invocation_errors", '"OperationalError"'),

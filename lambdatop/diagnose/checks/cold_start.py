@@ -168,7 +168,9 @@ def advise(f: ColdStartFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
     by_5_min = COLD_AND_RESTORED_BY_5_MIN if f.restores else COLD_BY_5_MIN
     steps = [
-        cmd.filter_reports(*COLD_REPORTS),
+        cmd.filter_reports(
+            *COLD_REPORTS, quoted=[x.line.text for x in ev.family(ErrorFamily.INIT)]
+        ),
         cmd.insights_reports(*by_5_min),
         cmd.function_config(WHAT_SLOWS_INIT),
     ]

@@ -328,7 +328,8 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     deploy = f.init is not None and f.init_led
     if deploy and f.last_modified:
         lines.append(f"function last modified {f.last_modified}")
-    lines += samples(init if f.init_led else ev.failures or init)
+    quoted = init if f.init_led else ev.failures or init
+    lines += samples(quoted)
     first: list[Step] = []
     if seen & Pattern.HANDLED_ERRORS:
         logged = _logged_by_the_succeeded(ev)
@@ -339,7 +340,7 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         lines += samples(logged)
         first.append(cmd.filter_logs('"ERROR"'))
     if f.failed and f.top not in TOO_COMMON:
-        first.append(_failure_search(cmd, f.top))
+        first.append(_failure_search(cmd, f.top, [x.line.text for x in quoted]))
     steps = [*first, insights, *_failure_steps(f, seen, cmd)]
     if deploy:
         steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init)]
@@ -421,14 +422,14 @@ def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
     return steps
 
 
-def _failure_search(cmd: Commands, error_type: str) -> Step:
+def _failure_search(cmd: Commands, error_type: str, quoted: list[str]) -> Step:
     """The search for the invocations that failed with `error_type`."""
     if error_type in PATTERNS:
         return cmd.filter_logs(PATTERNS[error_type])
     words = LOG_WORDS.get(error_type, error_type)
     # A filter pattern's quoted term cannot hold a quote: search the longest piece without.
     text = f'"{max(words.split(chr(34)), key=len)}"'
-    return cmd.filter_reports(text, JSON_PATTERNS.get(error_type, text))
+    return cmd.filter_reports(text, JSON_PATTERNS.get(error_type, text), quoted)
 
 
 def _deploy_fix(init: list[Finding]) -> Step:

@@ -145,7 +145,7 @@ def _close(f: TimeoutFigures, limits: Thresholds) -> bool:
 def advise(f: TimeoutFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
     steps = [
-        cmd.filter_reports(*TIMED_OUT_REPORTS),
+        cmd.filter_reports(*TIMED_OUT_REPORTS, quoted=[x.line.text for x in _timeouts(ev)]),
         cmd.metric("ConcurrentExecutions", ["Maximum", "Average"]),
         cmd.metric("Duration", ["p50", "p99", "Maximum"]),
     ]
@@ -176,7 +176,7 @@ def _timed_out_evidence(f: TimeoutFigures, durations: list[str], ev: Evidence) -
         evidence.append(
             f"{f.extension_held:,} of them had returned in {ms(f.handler_p50_ms)}{EXTENSION_NOTE}"
         )
-    evidence.extend(samples(x for x in ev.failures if x.line.kind is LineKind.TIMEOUT))
+    evidence.extend(samples(_timeouts(ev)))
     return evidence
 
 
@@ -269,6 +269,11 @@ def _same_minutes(
     if near_timeouts >= 3 and share >= 0.5 and (share >= 2 * baseline or waits):
         return WaitedOn(family, near=near_timeouts, baseline=baseline)
     return None
+
+
+def _timeouts(ev: Evidence) -> list[Finding]:
+    """The `Task timed out` lines, quoted and searched."""
+    return [x for x in ev.failures if x.line.kind is LineKind.TIMEOUT]
 
 
 def _timed_out(inv: Invocation, timeout_s: float | None) -> bool:
