@@ -600,3 +600,18 @@ def test_an_efs_file_system_out_of_reach_gets_its_own_checks(line: str) -> None:
     has([result.title], "The function cannot use its EFS file system")
     has(result.commands, "aws efs describe-mount-targets", "--query FileSystemConfigs")
     has(result.next_steps, "NFS (TCP 2049)")
+
+
+def test_a_lone_refused_database_connection_with_no_invocation_fails() -> None:
+    """An export holding only the line that the database cannot be reached: that is the
+    function failing to reach it, not a stray line."""
+    logs = Logs()
+    logs.emit(
+        logs.stream(),
+        1_772_442_900_000,
+        "2026-03-02T09:15:00.120Z\t1c9e7d2a-0b3f-4f8e-a1d2-9e8f7a6b5c4d\tERROR\t"
+        "Error: connect ECONNREFUSED 10.0.3.17:5432 (pg Pool, database orders)",
+    )
+    result = run(evidence(logs), "database")
+    assert result.status is FAIL
+    has([result.title], "Database errors")

@@ -126,7 +126,12 @@ def verdict(f: DatabaseFigures, limits: Thresholds) -> Verdict:
     if quiet is not None:
         return quiet
     where = f" ({f.endpoint})" if f.endpoint else ""
-    return Verdict(f.hits.status(limits), f"Database errors: {f.signatures[0][0]}{where}")
+    status = f.hits.status(limits)
+    if not f.hits.reported and not f.hits.coped and f.symptoms.unreachable:
+        # Nothing else in the export: the one thing it shows is the function failing to
+        # reach its database.
+        status = CheckStatus.FAIL
+    return Verdict(status, f"Database errors: {f.signatures[0][0]}{where}")
 
 
 def advise(f: DatabaseFigures, decided: Verdict, ev: Evidence) -> Advice:
