@@ -57,7 +57,7 @@ class Commands:
             parts += f" --end-time {self.end_ms}"
         return parts
 
-    def _iso_window(self, period_s: int = 1) -> str:
+    def _iso_window(self, period_s: int) -> str:
         """The window in ISO-8601, out to whole periods: a data point stands at the start of
         its period, and a window inside one period holds none."""
         step = period_s * 1000
@@ -150,7 +150,7 @@ class Commands:
             command=True,
         )
 
-    def lambda_call(self, operation: str, extra: str = "", changes: bool = False) -> Step:
+    def lambda_call(self, operation: str, extra: str, changes: bool = False) -> Step:
         return Step(f"aws lambda {operation}{extra}{self._region()}", command=True, changes=changes)
 
     def lambda_function(self, operation: str, extra: str = "", changes: bool = False) -> Step:

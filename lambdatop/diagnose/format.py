@@ -27,12 +27,6 @@ def ms(value: float | None) -> str:
     return f"{value / 1000:.1f} s"
 
 
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:g} s"
-
-
 def pct(part: float, whole: float) -> str:
     """`2.5 %` of a whole; `n/a` for nothing."""
     if not whole:

@@ -213,7 +213,7 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", _safe(text))
 
 
-def _fence(lines: list[str], language: str = "") -> list[str]:
+def _fence(lines: list[str], language: str) -> list[str]:
     lines = [_safe(line) for line in lines]
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)

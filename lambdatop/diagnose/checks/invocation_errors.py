@@ -9,7 +9,7 @@ from enum import Flag, auto
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
-from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.records import ErrorFamily, Invocation
 from lambdatop.core.sanitize import one_line
 from lambdatop.diagnose.checks import changes
 from lambdatop.diagnose.checks.base import Advice, Verdict
@@ -203,7 +203,9 @@ class ErrorFigures:
 def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
     reported = ev.reported
     failed = [inv for inv in reported if inv.failed]
-    types = Counter(_error_name(inv.status, inv.error_type) for inv in failed)
+    # core names every failure it gives a status (Sandbox.Timedout, Runtime.OutOfMemory, ...);
+    # only a plain error may come without a type.
+    types = Counter(inv.error_type or "Unhandled" for inv in failed)
     top = types.most_common(1)[0][0] if types else ""
     init = ev.family(ErrorFamily.INIT)
     change, versions = changes.measure(reported) if failed else (None, ())
@@ -529,13 +531,3 @@ def _common_message(ev: Evidence, failed: list[Invocation], error_type: str) -> 
         return None
     message, n = messages.most_common(1)[0]
     return message if message and 2 * n > len(ids) else None
-
-
-def _error_name(status: Status, error_type: str | None) -> str:
-    if error_type:
-        return error_type
-    return {
-        Status.TIMEOUT: "Sandbox.Timedout",
-        Status.OUT_OF_MEMORY: "Runtime.OutOfMemory",
-        Status.CRASHED: "Runtime.ExitError",
-    }.get(status, "Unhandled")
