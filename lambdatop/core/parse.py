@@ -125,6 +125,9 @@ _NODE_FAILURE = re.compile(
     r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection"
     r"|Critical exception from handler|Error raised from handler method)\b"
 )
+# An error printed as its name and message (`TypeError: ...`, its stack after): what Node.js
+# up to 6.10 logged, with no level, for the error that ended an invocation.
+_PRINTED_JS_ERROR = re.compile(r"[A-Z][\w$]*(?:Error|Exception)(?::[ \t]|[ \t]*(?:\n|$))")
 _TIMEOUT_AFTER_TS = re.compile(rf"{_ISO}\s+(?:(?P<rid>[^\s:]+)\s+)?(?:Error: )?Task timed out")
 _REQUEST_ID_FIELD = re.compile(r"RequestId:\s*(?P<rid>[^\s,;]+)")
 # What the platform writes when the runtime process dies (or the sandbox kills it).
@@ -682,6 +685,8 @@ def _parse_timestamped(text: str) -> ParsedLine:
             line.level = Level.ERROR
     elif level_name is None and _PANIC.match(body):
         _mark_fatal(line, body)
+    elif line.level is None and _PRINTED_JS_ERROR.match(body):
+        line.level = Level.ERROR  # Node.js up to 6.10 logged without a level
     line.classification = classify_after(text, match.end())
     return line
 

@@ -46,15 +46,24 @@ def count(n: float, noun: str) -> str:
 def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]:
     """Up to `limit` distinct sample lines, sanitised, one line each: the newest, as they
     were logged (an incident under way shows its latest lines, not the window's first)."""
+    return [f"› {text}" for _, text in _sampled(findings, limit)]
+
+
+def sampled(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[Finding]:
+    """The findings `samples` quotes: a search advised beside them must find one."""
+    return [finding for finding, _ in _sampled(findings, limit)]
+
+
+def _sampled(findings: Iterable[Finding], limit: int) -> list[tuple[Finding, str]]:
     seen: set[str] = set()
-    out: list[str] = []
+    out: list[tuple[Finding, str]] = []
     for finding in reversed(list(findings)):
         text = _sample_text(finding)
         key = text[:120]
         if key in seen:
             continue
         seen.add(key)
-        out.append(f"› {text}")
+        out.append((finding, text))
         if len(out) >= limit:
             break
     out.reverse()  # oldest of them first, as a log reads

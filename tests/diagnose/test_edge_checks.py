@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Callable
 
 import pytest
 from _pytest.mark import ParameterSet
 from expect import FAIL, OK, UNKNOWN, WARN, Case, config, has, lacks, run, table, with_config
-from lambdalogs import Logs, evidence, metrics, node, node_invoke_error, py, py_unhandled, series
+from lambdalogs import (
+    FUNCTION,
+    REGION,
+    Logs,
+    evidence,
+    metrics,
+    node,
+    node_invoke_error,
+    py,
+    py_unhandled,
+    series,
+)
 
+from lambdatop.commands.diagnose import evidence_from_export
 from lambdatop.core import metrics as m
+from lambdatop.core.export import read_export
 from lambdatop.core.records import ApiRoute, EventSource
 from lambdatop.core.store import ApiState
 from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.model import CheckResult
 
 KINESIS = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders-stream"
 SQS = "arn:aws:sqs:eu-west-1:123456789012:orders-queue"
@@ -853,3 +869,129 @@ def test_a_canary_version_failing_beside_a_healthy_one_is_named() -> None:
     assert result.status is FAIL
     has([result.title], "Errors only on version 8: 6 of 6 failed (version 7: 0 of 12)")
     has(result.commands, "--function-version 7 --routing-config")
+
+
+# --- what is quoted, what is searched, and the two agree (real logs, PENDING 5, 6, 11) --------
+
+
+def _searched_terms(result: CheckResult) -> list[str]:
+    """The quoted terms of the `--filter-pattern` the check suggests first."""
+    command = next(c for c in result.commands if "--filter-pattern" in c)
+    words = shlex.split(command)
+    return re.findall(r'"([^"]*)"', words[words.index("--filter-pattern") + 1])
+
+
+def _quoted(result: CheckResult) -> list[str]:
+    return [item for item in result.evidence if item.startswith("›")]
+
+
+def _agree(result: CheckResult) -> None:
+    terms, quoted = _searched_terms(result), _quoted(result)
+    assert any(term in line for term in terms for line in quoted), (terms, quoted)
+
+
+def test_the_commonest_type_is_quoted_beside_newer_failures_of_other_types() -> None:
+    """Mostly ValueError, then newer timeouts: the search is for the ValueError, so a
+    ValueError line is among those quoted, though the timeouts are newer."""
+    logs = Logs()
+    env = logs.stream()
+    bad_amount = py_unhandled("ValueError", "invalid literal for int() with base 10: 'abc'")
+    for _ in range(8):
+        logs.invoke(env)
+        logs.invoke(env, app=[bad_amount], status="error", error_type="ValueError")
+    for _ in range(5):
+        logs.invoke(env, timeout_s=6.0)
+    result = run(evidence(logs), "invocation_errors")
+    assert _searched_terms(result) == ["ValueError"]
+    _agree(result)
+    has(_quoted(result), "Task timed out")  # the newest failures are still shown
+
+
+@pytest.mark.parametrize(
+    ("line", "searched"),
+    [
+        # python3.6's bare words, no `Runtime.ImportModuleError` on the line
+        ("Unable to import module 'app': No module named 'yaml'", "Unable to import module"),
+        ("Handler 'lambda_handler' missing on module 'app'", "missing on module"),
+    ],
+)
+def test_an_older_runtime_s_init_words_are_what_is_searched(line: str, searched: str) -> None:
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(env, app=[line], legacy=True)
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    _agree(result)
+    assert any(searched in term for term in _searched_terms(result))
+
+
+def test_an_old_node_exit_is_quoted_with_the_error_logged_before_it() -> None:
+    """Node.js 4.3 printed the error with no level, then the runtime's own words."""
+    logs = Logs()
+    env = logs.stream()
+    for _ in range(4):
+        logs.invoke(env, legacy=True)
+    logs.invoke(
+        env,
+        app=[
+            "{ts}\t{rid}\tReferenceError: orderTotal is not defined\n"
+            "    at Runtime.exports.handler (/var/task/index.js:12:7)",
+            "RequestId: {rid} Process exited before completing request",
+        ],
+        legacy=True,
+    )
+    result = run(evidence(logs), "invocation_errors")
+    assert result.status is FAIL
+    quoted = _quoted(result)
+    assert "ReferenceError: orderTotal is not defined" in quoted[0], quoted
+    assert "Process exited before completing request" in quoted[1], quoted
+    _agree(result)
+
+
+def _exported(logs: Logs) -> Evidence:
+    """The evidence of these lines read as an export (read to its end: an init that failed
+    with no request after it is the invocation made for it)."""
+    exported = read_export(logs.raw_text().encode())
+    return evidence_from_export(exported, function=FUNCTION, region=REGION, since_s=None)
+
+
+_SIGTERM_DOCUMENT = (
+    '{"errorMessage":"SIGTERM","errorType":"Init<SignalException>","stackTrace":'
+    '["/var/runtime/lib/lambda_server.rb:41:in `read_nonblock\'"]}'
+)
+
+
+@pytest.mark.parametrize("beside_healthy", [False, True], ids=["alone", "beside-healthy"])
+def test_an_environment_lambda_stopped_during_init_is_no_deploy_error(
+    beside_healthy: bool,
+) -> None:
+    """Ruby reports the SIGTERM of a scale-in as an init error: not the code failing to start,
+    so no rollback; alone in an export, or beside environments serving."""
+    logs = Logs()
+    if beside_healthy:
+        logs.healthy(20)
+    env = logs.stream()
+    logs.emit(env, logs.clock_ms, "Init error when loading handler")
+    logs.emit(env, logs.clock_ms + 1, _SIGTERM_DOCUMENT)
+    result = run(evidence(logs) if beside_healthy else _exported(logs), "invocation_errors")
+    assert result.status is WARN, result.title
+    has([result.title], "stopped by Lambda", "Init<SignalException>")
+    has(result.evidence, "not the code failing to start")
+    lacks(result.next_steps, "roll back to", "list-versions-by-function")
+
+
+def test_an_init_error_of_the_code_s_own_still_rolls_back() -> None:
+    logs = Logs()
+    env = logs.stream()
+    logs.emit(env, logs.clock_ms, "Init error when loading handler")
+    logs.emit(
+        env,
+        logs.clock_ms + 1,
+        '{"errorMessage":"cannot load such file -- nokogiri","errorType":"Init<LoadError>",'
+        '"stackTrace":["/var/task/app.rb:3:in `require\'"]}',
+    )
+    result = run(_exported(logs), "invocation_errors")
+    assert result.status is FAIL
+    has([result.title], "Deploy or init error")
+    has(result.next_steps, "roll back to")

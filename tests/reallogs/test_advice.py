@@ -80,16 +80,7 @@ def _commands() -> Iterator[tuple[str, str, str]]:
 # What fails because of a check's own words, until the checks' reshaping lands: (check, the
 # pattern it suggests), each explained in tests/reallogs/PENDING.md. A failure not listed here
 # fails the test.
-PENDING: set[tuple[str, str]] = {
-    # invocation_errors: searches its commonest error type, quotes the newest failures (PENDING 5)
-    ("invocation_errors", '"KeyError"'),
-    ("invocation_errors", '"OperationalError"'),
-    ("invocation_errors", '"Task timed out"'),
-    ("invocation_errors", '"Runtime exited"'),
-    ("invocation_errors", '"JsonParseException"'),
-    ("invocation_errors", '"Runtime.ImportModuleError"'),
-    ("invocation_errors", '"Bref\\Runtime\\FastCgiCommunicationFailed"'),
-}
+PENDING: set[tuple[str, str]] = set()
 
 
 def _failures(

@@ -9,14 +9,14 @@ from enum import Flag, auto
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
-from lambdatop.core.records import ErrorFamily, Invocation
+from lambdatop.core.records import ErrorFamily, Invocation, LineKind
 from lambdatop.core.sanitize import one_line
 from lambdatop.diagnose.checks import changes
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.checks.changes import Change, VersionRuns
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import clock, count, pct, samples
+from lambdatop.diagnose.format import SAMPLE_LIMIT, clock, count, pct, sampled, samples
 from lambdatop.diagnose.model import CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -46,12 +46,35 @@ JSON_PATTERNS = {
 TOO_COMMON = frozenset(("Error", "Exception", "Unhandled", "error"))
 """Error types that say little alone: the message they carry names them."""
 # Error types whose words in the log are several: a filter pattern of alternatives.
+RUNTIME_EXITS = '?"Runtime exited" ?"Process exited before completing request"'
 PATTERNS = {
     "Function.ResponseSizeTooLarge": (
         '?"Failed to post handler success response" ?"exceeded maximum allowed payload size"'
         ' ?"ResponseSizeTooLarge"'
     ),
+    # the platform's words since 2018, and Node.js's before (4.3, 6.10)
+    "Runtime.ExitError": RUNTIME_EXITS,
+    "Runtime.OutOfMemory": RUNTIME_EXITS,
+    # python2.7 and 3.6 printed the words alone, later runtimes after the type
+    "Runtime.ImportModuleError": '?"Runtime.ImportModuleError" ?"Unable to import module"',
+    "Runtime.HandlerNotFound": '?"Runtime.HandlerNotFound" ?"missing on module"',
 }
+_UNQUOTABLE = re.compile(r'["\\]')
+_QUOTED_TERM = re.compile(r'"((?:[^"\\]|\\.)*)"')
+STOPPED_BY_LAMBDA = "SIGTERM"
+"""What an init error says when Lambda stopped the environment, not the code: "When Lambda is
+about to shut down the runtime, it sends a SIGTERM signal to the runtime" (Extensions API,
+Shutdown phase); Ruby's runtime reports it as `Init<SignalException>` "SIGTERM"."""
+STOPPED_WHY = (
+    "SIGTERM is Lambda shutting the environment down (a scale-in, a deploy replacing"
+    " environments, an idle one reclaimed) while the runtime started or waited: the platform"
+    " stopping it, not the code failing to start"
+)
+STOPPED_FIX = Step(
+    "Fix: nothing to roll back: the code did not fail to start; look further only if"
+    " invocations failed beside these lines, or if they come with every deploy (then check"
+    " that init finishes well inside its 10 s)"
+)
 # What to do about an error type whose cause is Lambda's limit, not the code.
 TYPE_FIXES = {
     "Function.ResponseSizeTooLarge": (
@@ -136,6 +159,8 @@ class InitErrors:
     """Every line is a SnapStart restore's."""
     next_failed: bool = False
     """Most were followed, in their environment, by an invocation that failed."""
+    stopped: bool = False
+    """Every line is the runtime told to stop (SIGTERM): Lambda shutting the environment down."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +276,11 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
     reason = seen or None
     if f.init is None:
         return Verdict(status, title, reason)
+    if f.init_led and f.init.stopped:
+        # Lambda stopped the environment while it started: the platform, not the code.
+        return Verdict(
+            CheckStatus.WARN, f"Environment stopped by Lambda during init: {f.init.signature}"
+        )
     if f.init_led:
         kind = "SnapStart restore error" if f.init.restores else "Deploy or init error"
         # Most invocations fail, and most of those failed in init: nothing else can be judged
@@ -259,7 +289,9 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         return Verdict(CheckStatus.FAIL, f"{kind}: {f.init.signature}", reason, leads=leads)
     # Init errors that are not what the invocations fail with: warned of, no rollback advised.
     recovered = not f.failed_in_init and not f.init.next_failed
-    if status is CheckStatus.OK and recovered:
+    if status is CheckStatus.OK and f.init.stopped:
+        title = f"Environment stopped by Lambda during init: {f.init.signature}"
+    elif status is CheckStatus.OK and recovered:
         title = f"Init error, recovered: {f.init.signature}"
     return Verdict(CheckStatus.WARN if status is CheckStatus.OK else status, title, reason)
 
@@ -327,10 +359,13 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
             f" ({pct(f.metric_errors or 0, f.metric_invocations or 0)})"
         )
     lines += [f"{name} ×{n}" for name, n in f.types]
-    deploy = f.init is not None and f.init_led
+    stopped = f.init is not None and f.init.stopped
+    deploy = f.init is not None and f.init_led and not stopped
     if deploy and f.last_modified:
         lines.append(f"function last modified {f.last_modified}")
-    quoted = init if f.init_led else ev.failures or init
+    if stopped:
+        lines.append(STOPPED_WHY)
+    quoted = sampled(init if f.init_led else _quotes(ev, f) or init)
     lines += samples(quoted)
     first: list[Step] = []
     if seen & Pattern.HANDLED_ERRORS:
@@ -342,11 +377,71 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         lines += samples(logged)
         first.append(cmd.filter_logs('"ERROR"'))
     if f.failed and f.top not in TOO_COMMON:
-        first.append(_failure_search(cmd, f.top, [x.line.text for x in quoted]))
+        first.append(_failure_search(cmd, f.top, quoted))
     steps = [*first, insights, *_failure_steps(f, seen, cmd)]
     if deploy:
         steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init)]
+    if stopped:
+        steps.append(STOPPED_FIX)
     return Advice(lines, steps)
+
+
+def _quotes(ev: Evidence, f: ErrorFigures) -> list[Finding]:
+    """The failures to quote, in time order: the newest line of each commonest type (the type
+    searched first among them), then the newest others. A failure that only the runtime's exit
+    reports, or no line at all, is quoted with the error its invocation logged before it
+    (Node.js up to 6.10 printed the error, then `Process exited before completing request`)."""
+    kinds = {inv.request_id: inv.error_type or "Unhandled" for inv in ev.reported if inv.failed}
+    ends: dict[str, list[Finding]] = {}
+    for x in ev.failures:
+        ends.setdefault(x.request_id or "", []).append(x)
+    picked: list[Finding] = []
+    for name, _ in f.types:
+        if len(picked) >= SAMPLE_LIMIT:
+            break
+        of_type = [
+            x for x in ev.failures if (kinds.get(x.request_id or "") or x.line.error_type) == name
+        ]
+        if of_type:
+            newest = of_type[-1]
+            bare = newest.request_id and all(
+                x.line.kind in _PLATFORM_ENDINGS for x in ends[newest.request_id]
+            )
+            said = (
+                _logged_before(ev, {newest.request_id or ""}, newest.timestamp_ms) if bare else []
+            )
+            group = [*said, newest]
+        else:
+            silent = {rid for rid, kind in kinds.items() if kind == name and rid not in ends}
+            group = _logged_before(ev, silent, None)
+        if len(picked) + len(group) <= SAMPLE_LIMIT:
+            picked += group
+    seen = {id(x) for x in picked}
+    for x in reversed(ev.failures):
+        if len(picked) >= SAMPLE_LIMIT:
+            break
+        if id(x) not in seen:
+            picked.append(x)
+    return sorted(picked, key=lambda x: x.timestamp_ms)
+
+
+_PLATFORM_ENDINGS = frozenset((LineKind.RUNTIME_EXIT, LineKind.RUNTIME_DONE))
+"""Failure lines that say only that the invocation ended badly, not why."""
+
+
+def _logged_before(ev: Evidence, requests: set[str], until_ms: int | None) -> list[Finding]:
+    """The newest error line one of `requests` logged (by `until_ms`) that did not end it."""
+    if not requests:
+        return []
+    logged = [
+        x
+        for found in (ev.logged_errors, *ev.findings.values())
+        for x in found
+        if x.request_id in requests
+        and not x.line.unhandled
+        and (until_ms is None or x.timestamp_ms <= until_ms)
+    ]
+    return [max(logged, key=lambda x: x.timestamp_ms)] if logged else []
 
 
 def _asides(f: ErrorFigures, seen: Pattern) -> list[str]:
@@ -424,14 +519,44 @@ def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
     return steps
 
 
-def _failure_search(cmd: Commands, error_type: str, quoted: list[str]) -> Step:
-    """The search for the invocations that failed with `error_type`."""
+def _failure_search(cmd: Commands, error_type: str, quoted: list[Finding]) -> Step:
+    """The search for the invocations that failed with `error_type`, in words a line quoted
+    beside it holds: else the search finds none of the lines the engineer is shown."""
+    text = _type_pattern(error_type)
+    shown = [x.line.text for x in quoted]
+    json = JSON_PATTERNS.get(error_type)
+    as_json = json is not None and bool(shown) and all(t.lstrip()[:1] == "{" for t in shown)
+    if shown and not as_json and not any(_holds(text, line) for line in shown):
+        own = next(filter(None, map(_own_term, reversed(quoted))), None)
+        if own is not None:
+            return cmd.filter_logs(own)
+    return cmd.filter_reports(text, json or text, shown)
+
+
+def _type_pattern(error_type: str) -> str:
     if error_type in PATTERNS:
-        return cmd.filter_logs(PATTERNS[error_type])
+        return PATTERNS[error_type]
     words = LOG_WORDS.get(error_type, error_type)
-    # A filter pattern's quoted term cannot hold a quote: search the longest piece without.
-    text = f'"{max(words.split(chr(34)), key=len)}"'
-    return cmd.filter_reports(text, JSON_PATTERNS.get(error_type, text), quoted)
+    # A filter pattern's quoted term holds no quote or backslash (a PHP class name's, escaped
+    # again in JSON): search the longest piece without.
+    return f'"{max(_UNQUOTABLE.split(words), key=len)}"'
+
+
+def _holds(pattern: str, line: str) -> bool:
+    """Whether `line` holds one of the quoted terms of a pattern of terms or alternatives."""
+    return any(term in line for term in _QUOTED_TERM.findall(pattern))
+
+
+def _own_term(finding: Finding) -> str | None:
+    """A pattern this failure's own line holds: its error type's words, what it was
+    classified by, or its level as written."""
+    line = finding.line
+    candidates = [_type_pattern(line.error_type)] if line.error_type else []
+    if finding.classification is not None:
+        candidates.append(_type_pattern(finding.classification.signature))
+    if line.level is not None:
+        candidates.append(f'"{line.level.value}"')
+    return next((c for c in candidates if _holds(c, line.text)), None)
 
 
 def _deploy_fix(init: list[Finding]) -> Step:
@@ -456,6 +581,7 @@ def _init_errors(ev: Evidence, init: list[Finding]) -> InitErrors:
         signature=signatures.most_common(1)[0][0],
         last_ms=max(f.timestamp_ms for f in init),
         restores=all(f.line.text.startswith("RESTORE_") for f in init),
+        stopped=all(STOPPED_BY_LAMBDA in f.line.text[:4000] for f in init),
         next_failed=_next_failed(ev, init),
     )
 
