@@ -125,7 +125,7 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
         ingest_export(pipeline, exported)
     if len(exported) == 0:
         sys.stderr.write(f"lambdatop: {args.logs}: no log events in the input\n")
-    elif not _recognised(pipeline):
+    elif not _recognised(pipeline, exported):
         return fail(
             f"{args.logs}: no Lambda log events recognised "
             "(is this an export of a Lambda function's log group?)"
@@ -191,12 +191,15 @@ def _say_what_the_window_leaves_out(
     )
 
 
-def _recognised(pipeline: LogPipeline) -> bool:
+def _recognised(pipeline: LogPipeline, exported: ExportedLogs) -> bool:
     """Whether the events held anything of Lambda's: a platform line or a runtime's line with a
-    request id (either opens an invocation) or a classified error. Anything else (a JSON file
-    of another kind, a CSV in another layout) would be reported as "nothing failing"."""
+    request id (either opens an invocation) or a classified error, or the export names a
+    function's log group (Insights' `@log`, a subscription's `logGroup`: an extension's lines
+    alone are still that function's). Anything else (a JSON file of another kind, a CSV in
+    another layout) would be reported as "nothing failing"."""
     return bool(
-        pipeline.tracker.invocations
+        exported.function_name
+        or pipeline.tracker.invocations
         or pipeline.failures
         or pipeline.dropped
         or any(pipeline.findings.values())

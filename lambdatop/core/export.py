@@ -573,13 +573,20 @@ def _from_parsed_document(
             continue
         if not isinstance(item, dict) or ("message" not in item and _is_envelope_time(item)):
             raise ExportError(f"event {index + 1} has no message (not a CloudWatch Logs event)")
-        if _is_envelope(item) or (wrapped and isinstance(item.get("message"), str)):
+        if (
+            _is_envelope(item)
+            or (wrapped and isinstance(item.get("message"), str))
+            or form in _TABLE_FORMS  # a table's rows are events, `@log` and all
+        ):
             _add_envelope(out, item)
         else:
             _add_json_line(out, item)
     return _finish(out)
 
 
+_TABLE_FORMS = frozenset(("table", "csv"))
+"""Forms read as rows of events (`_row_event`): a row is an event even when its message is no
+Lambda line (an extension's)."""
 _TIME_KEYS = ("timestamp", "time", "@timestamp", "ts", "date", "datetime", "eventTime")
 """Where tools that write JSON Lines put an event's time (ISO-8601, or epoch s or ms)."""
 # A Lambda log line, as another tool's JSON events carry it in their `message`: a platform line,

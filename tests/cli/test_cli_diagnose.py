@@ -923,3 +923,79 @@ def test_redact_from_the_config_file(tmp_path: Path) -> None:
     run = lambdatop(tmp_path, "diagnose", "--logs", str(_leaky_export(tmp_path)))
     assert ACCOUNT not in run.out
     assert ":************:" in run.out
+
+
+# An export that names a function's log group is that function's log, even when its lines are an
+# extension's only (PENDING 1 of the real-log corpus): Insights' `@log`, a subscription's group.
+_EXTENSION_LINES = [
+    (
+        "2026-03-02 09:14:55.120",
+        "[AWS Parameters and Secrets Lambda Extension] 2026/03/02"
+        " 09:14:55 INFO ready to serve traffic",
+    ),
+    (
+        "2026-03-02 09:16:12.004",
+        "[AWS Parameters and Secrets Lambda Extension] 2026/03/02"
+        " 09:16:12 INFO cache refreshed for 3 parameters",
+    ),
+    (
+        "2026-03-02 09:21:40.730",
+        "[AWS Parameters and Secrets Lambda Extension] 2026/03/02"
+        " 09:21:40 INFO shutting down: received SHUTDOWN event",
+    ),
+]
+
+
+def _extension_export(form: str, group: str) -> str:
+    if form == "insights-markdown":
+        rows = [f"| {ts} | {message} | 123456789012:{group} |" for ts, message in _EXTENSION_LINES]
+        return "\n".join(["| @timestamp | @message | @log |", "| --- | --- | --- |", *rows]) + "\n"
+    if form == "insights-csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["@timestamp", "@message", "@log"])
+        writer.writerows([ts, message, f"123456789012:{group}"] for ts, message in _EXTENSION_LINES)
+        return out.getvalue()
+    events = [
+        {
+            "id": f"3790{index:050d}",
+            "timestamp": int(datetime.fromisoformat(f"{ts}+00:00").timestamp() * 1000),
+            "message": message,
+        }
+        for index, (ts, message) in enumerate(_EXTENSION_LINES)
+    ]
+    return json.dumps(
+        {
+            "messageType": "DATA_MESSAGE",
+            "owner": "123456789012",
+            "logGroup": group,
+            "logStream": "2026/03/02/[$LATEST]4c1f0e2d9b8a4d7e8f6a5b4c3d2e1f0a",
+            "subscriptionFilters": ["to-firehose"],
+            "logEvents": events,
+        }
+    )
+
+
+@pytest.mark.parametrize("form", ["insights-markdown", "insights-csv", "subscription"])
+def test_a_function_s_group_holding_only_extension_lines_is_read(tmp_path: Path, form: str) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text(_extension_export(form, "/aws/lambda/orders-sync"))
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--color", "never")
+    assert run.code == 0, run.err
+    assert "lambdatop diagnosis — orders-sync" in run.out
+    assert "Nothing failing" in run.out
+    assert (
+        status_of(
+            lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json"),
+            "invocation_errors",
+        )
+        == "unknown"
+    )
+
+
+def test_extension_lines_of_a_group_no_function_owns_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.md"
+    path.write_text(_extension_export("insights-markdown", "/ecs/orders-sync"))
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
+    assert run.code == 2
+    assert "no Lambda log events recognised" in run.err
