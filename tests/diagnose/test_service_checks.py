@@ -746,12 +746,48 @@ PERMISSION = [
                 )
             ),
             WARN,
-            ("Access denied: AccessDenied",),
+            ("Access denied by S3 on s3://acme-templates: no action named",),
             ("handled: logged below ERROR",),
         ),
         id="warn-handled-sdk-denial-naming-no-action",
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        (
+            # Go's SDK: the bucket in the code's own words before it
+            "failed to fetch s3://reports-archive/2026/03/02.csv: AccessDenied: Access Denied\n"
+            "\tstatus code: 403, request id: 4XJ2M1, host id: kq9Zb0=",
+            "Access denied by S3 on s3://reports-archive: no action named",
+        ),
+        (
+            "Amazon.S3.AmazonS3Exception: Access Denied\n ---> Amazon.Runtime.Internal."
+            "HttpErrorResponseException: Exception of type 'HttpErrorResponseException'",
+            "Access denied by S3: no action named",
+        ),
+        (
+            "upload to arn:aws:s3:::invoices-prod/out/1.pdf refused: Access Denied",
+            "Access denied by S3 on arn:aws:s3:::invoices-prod/*: no action named",
+        ),
+    ],
+)
+def test_s3_s_denial_naming_no_action_is_titled_by_service_and_bucket(
+    line: str, title: str
+) -> None:
+    """S3 says only `Access Denied`: the title names who denied what, not those words again,
+    and the fix says what S3's bare 403 can mean."""
+    logs = healthy(20)
+    env = logs.stream()
+    for _ in range(3):
+        logs.invoke(env, app=[py("ERROR", line)], status="error", error_type="Unhandled")
+    result = run(evidence(logs), "permission")
+    assert result.status is FAIL
+    assert result.title == title
+    has(result.evidence, "3 denials that name no action")
+    has(result.next_steps, "s3:ListBucket", "404 NoSuchKey")
 
 
 # --- throttling -------------------------------------------------------------------------------

@@ -37,6 +37,23 @@ FIX_EXPLICIT = Step(
     "Fix: find the explicit deny: the account's SCPs, the role's permissions "
     "boundary, or the resource's own policy (bucket, key or queue policy)"
 )
+# S3's denial names neither the action nor the object (`Access Denied`); the bucket is often
+# in the line, as a URI or an ARN.
+S3_BUCKET = re.compile(
+    r"\bs3://(?P<uri>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])|arn:aws[\w-]*:s3:::(?P<arn>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"
+)
+S3_SAID = re.compile(r"\bs3://|:s3:::|\bAmazon\.S3\.|AmazonS3Exception")
+"""An S3 denial the classifier names no service for (.NET's `Amazon.S3.AmazonS3Exception`)."""
+SERVICE_NAMES = {"s3": "S3", "dynamodb": "DynamoDB", "sqs": "SQS", "sns": "SNS", "kms": "KMS"}
+# "If the object you request doesn't exist, the error that Amazon S3 returns depends on whether
+# you also have the s3:ListBucket permission ... If you don't have the s3:ListBucket permission,
+# Amazon S3 returns an HTTP status code 403 Forbidden error" (S3 API reference, GetObject).
+FIX_S3_UNNAMED = Step(
+    'Fix: S3\'s "Access Denied" names no action: a read of a key that does not exist is denied'
+    " (403, not 404 NoSuchKey) when the role may not s3:ListBucket on the bucket; otherwise check"
+    " s3:GetObject / s3:PutObject on the objects, the bucket policy, and the KMS key of an"
+    " encrypted object (kms:Decrypt)"
+)
 APPLICATION_RULE = (
     " of the application's own access decisions (no IAM action named, every invocation"
     " concerned succeeded)"
@@ -79,6 +96,10 @@ class PermissionFigures:
     """Denials whose line names no action (`HTTP/1.1 403 Forbidden`)."""
     unnamed_said: str = ""
     """What the commonest of those said (`AccessDenied`), for a title when none names one."""
+    unnamed_service: str = ""
+    """The service those denials came from, when their lines say (`s3`)."""
+    unnamed_on: str = ""
+    """What they were denied on, when their lines say (`s3://invoices`)."""
     explicit: bool = False
     """A denial is an explicit deny (SCP, resource or boundary policy)."""
     invocations: int = 0
@@ -98,11 +119,10 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
     if not denials:
         return PermissionFigures(ev.logs_read, ev.lines)
     affected = {f.request_id for f in denials if f.request_id}
-    unnamed = Counter(
-        f.classification.signature
-        for f in denials
-        if f.classification is not None and not f.classification.action
-    )
+    nameless = [f for f in denials if f.classification is not None and not f.classification.action]
+    unnamed = Counter(f.classification.signature for f in nameless if f.classification)
+    services = Counter(filter(None, map(_service_of, nameless)))
+    places = Counter(filter(None, map(_denied_on, nameless)))
     execution_role = Commands(ev).role
     denied_roles = Counter(
         match.group("role")
@@ -117,6 +137,8 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         denied=_denied(denials),
         unnamed=unnamed.total(),
         unnamed_said=unnamed.most_common(1)[0][0] if unnamed else "",
+        unnamed_service=services.most_common(1)[0][0] if services else "",
+        unnamed_on=places.most_common(1)[0][0] if places else "",
         explicit=any("explicit deny" in f.line.text.lower() for f in denials),
         invocations=len(affected),
         failed=sum(1 for inv in ev.invocations if inv.request_id in affected and inv.failed),
@@ -139,11 +161,42 @@ def verdict(f: PermissionFigures, limits: Thresholds) -> Verdict:
         # (`user 8812 denied access to profile -> 403`), not the execution role's.
         return Verdict(CheckStatus.OK, "No IAM access denied", Reason.APPLICATION_RULE)
     if not f.denied:
-        # No line names an action: say what they said, never as an action.
-        return Verdict(_status(f), f"Access denied: {f.unnamed_said}", Reason.DENIED)
+        # No line names an action: say who denied what, never their words as an action.
+        return Verdict(_status(f), _unnamed_title(f), Reason.DENIED)
     top, more = f.denied[0], len(f.denied) - 1
     title = f"Access denied: {top}" + (f" (+{count(more, 'other action')})" if more else "")
     return Verdict(_status(f), title, Reason.DENIED)
+
+
+def _unnamed_title(f: PermissionFigures) -> str:
+    """`Access denied by S3 on s3://invoices: no action named`; what the lines said only when
+    it is more than the words "access denied" again (S3 says `Access Denied`)."""
+    by = (
+        f" by {SERVICE_NAMES.get(f.unnamed_service, f.unnamed_service)}"
+        if f.unnamed_service
+        else ""
+    )
+    on = f" on {f.unnamed_on}" if f.unnamed_on else ""
+    said = f.unnamed_said
+    repeated = re.sub(r"[\W_]", "", said).lower().removesuffix("exception") == "accessdenied"
+    return f"Access denied{by}{on}: no action named" + (
+        "" if repeated or not said else f" ({said})"
+    )
+
+
+def _service_of(finding: Finding) -> str | None:
+    c = finding.classification
+    if c is not None and c.service:
+        return c.service
+    return "s3" if S3_SAID.search(finding.line.text[:READ_CHARS]) else None
+
+
+def _denied_on(finding: Finding) -> str | None:
+    c = finding.classification
+    if c is not None and c.resource:
+        return _denied_resource(c.resource)
+    bucket = S3_BUCKET.search(finding.line.text[:READ_CHARS])
+    return f"s3://{bucket.group('uri') or bucket.group('arn')}" if bucket else None
 
 
 def _status(f: PermissionFigures) -> CheckStatus:
@@ -179,7 +232,9 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         evidence.append(f"execution role {role}")
     evidence.extend(f"{d} ×{d.times}" for d in f.denied[:LISTED])
     if f.unnamed:
-        evidence.append(f"{count(f.unnamed, 'denial')} that name no action")
+        evidence.append(
+            f"{count(f.unnamed, 'denial')} that name{'s' if f.unnamed == 1 else ''} no action"
+        )
     if f.coped:
         evidence.append(COPED)
     if f.explicit:
@@ -188,6 +243,8 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
     steps.extend(_grants(f, cmd, ev, role))
     if f.explicit:
         steps.append(FIX_EXPLICIT)
+    elif f.unnamed and f.unnamed_service == "s3" and not f.denied:
+        steps.append(FIX_S3_UNNAMED)
     return Advice(evidence, steps)
 
 
