@@ -67,10 +67,14 @@ def window_text(diagnosis: Diagnosis) -> str | None:
     """`2026-03-02T09:13:55.120Z → 2026-03-02T09:25:08.602Z (11 min)`."""
     if not (diagnosis.window_start or diagnosis.window_end):
         return None
-    text = f"{diagnosis.window_start or '?'} → {diagnosis.window_end or '?'}"
     start, end = to_epoch_ms(diagnosis.window_start), to_epoch_ms(diagnosis.window_end)
-    if start is not None and end is not None and end >= start:
-        text += f" ({human_duration((end - start) / 1000)})"
+    if start is not None and start == end:
+        # Every line read bears one time (one line, or one timestamp for all): no span at all.
+        return f"{diagnosis.window_start}, one moment (no line read bears another time)"
+    text = f"{diagnosis.window_start or '?'} → {diagnosis.window_end or '?'}"
+    if start is not None and end is not None and end > start:
+        span = end - start
+        text += f" ({span} ms)" if span < 1000 else f" ({human_duration(span / 1000)})"
     return text
 
 

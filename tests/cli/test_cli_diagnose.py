@@ -999,3 +999,32 @@ def test_extension_lines_of_a_group_no_function_owns_are_refused(tmp_path: Path)
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path))
     assert run.code == 2
     assert "no Lambda log events recognised" in run.err
+
+
+_ONE_TIME = (
+    "2026-03-02T09:14:55.120Z\t7d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a0f\tERROR\tInvoke Error \t"
+    '{"errorType":"RangeError","errorMessage":"Invalid array length"}\n'
+)
+
+
+@pytest.mark.parametrize("output", ["text", "markdown", "json"])
+def test_a_window_of_one_moment_is_said_to_be_one(tmp_path: Path, output: str) -> None:
+    """One timestamped line: no span to give, and none made up ("(0 s)")."""
+    path = tmp_path / "one.log"
+    path.write_text(_ONE_TIME)
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", output)
+    assert run.code in (0, 1), run.err
+    if output == "json":
+        window = run.json["window"]
+        assert window == {"start": "2026-03-02T09:14:55.120Z", "end": "2026-03-02T09:14:55.120Z"}
+        return
+    assert "2026-03-02T09:14:55.120Z, one moment (no line read bears another time)" in run.out
+    assert "(0 s)" not in run.out
+
+
+def test_a_window_under_a_second_is_given_in_milliseconds(tmp_path: Path) -> None:
+    later = _ONE_TIME.replace("09:14:55.120Z", "09:14:55.370Z")
+    path = tmp_path / "two.log"
+    path.write_text(_ONE_TIME + later)
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--color", "never")
+    assert "2026-03-02T09:14:55.120Z → 2026-03-02T09:14:55.370Z (250 ms)" in run.out
