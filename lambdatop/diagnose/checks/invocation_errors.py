@@ -403,7 +403,7 @@ def _quotes(ev: Evidence, f: ErrorFigures) -> list[Finding]:
             x for x in ev.failures if (kinds.get(x.request_id or "") or x.line.error_type) == name
         ]
         if of_type:
-            newest = of_type[-1]
+            newest = max(reversed(of_type), key=lambda x: x.timestamp_ms)
             bare = newest.request_id and all(
                 x.line.kind in _PLATFORM_ENDINGS for x in ends[newest.request_id]
             )
@@ -525,12 +525,14 @@ def _failure_search(cmd: Commands, error_type: str, quoted: list[Finding]) -> St
     text = _type_pattern(error_type)
     shown = [x.line.text for x in quoted]
     json = JSON_PATTERNS.get(error_type)
-    as_json = json is not None and bool(shown) and all(t.lstrip()[:1] == "{" for t in shown)
-    if shown and not as_json and not any(_holds(text, line) for line in shown):
-        own = next(filter(None, map(_own_term, reversed(quoted))), None)
-        if own is not None:
-            return cmd.filter_logs(own)
-    return cmd.filter_reports(text, json or text, shown)
+    if not shown or any(_holds(text, line) for line in shown):
+        return cmd.filter_reports(text, json or text, shown)
+    if json is not None and any(
+        x.line.error_type == error_type and x.line.text.lstrip()[:1] == "{" for x in quoted
+    ):
+        return cmd.filter_logs(json)  # the platform's JSON event of that type is quoted
+    own = next(filter(None, map(_own_term, reversed(quoted))), None)
+    return cmd.filter_logs(own) if own is not None else cmd.filter_reports(text, text, shown)
 
 
 def _type_pattern(error_type: str) -> str:
@@ -539,7 +541,7 @@ def _type_pattern(error_type: str) -> str:
     words = LOG_WORDS.get(error_type, error_type)
     # A filter pattern's quoted term holds no quote or backslash (a PHP class name's, escaped
     # again in JSON): search the longest piece without.
-    return f'"{max(_UNQUOTABLE.split(words), key=len)}"'
+    return f'"{max(_UNQUOTABLE.split(words), key=len).strip(" -:")}"'
 
 
 def _holds(pattern: str, line: str) -> bool:
@@ -551,7 +553,8 @@ def _own_term(finding: Finding) -> str | None:
     """A pattern this failure's own line holds: its error type's words, what it was
     classified by, or its level as written."""
     line = finding.line
-    candidates = [_type_pattern(line.error_type)] if line.error_type else []
+    named = line.error_type
+    candidates = [_type_pattern(named)] if named and named not in TOO_COMMON else []
     if finding.classification is not None:
         candidates.append(_type_pattern(finding.classification.signature))
     if line.level is not None:
