@@ -1,8 +1,5 @@
 """The advice in every report the test corpora produce, checked by machine against what AWS
-accepts (tests/reallogs/advice.py): the real-log corpus's reports, and the golden evidences'.
-
-What still fails because of a check's own text is listed in tests/reallogs/PENDING.md and in
-`PENDING` below, so that nothing new slips in while the checks are reshaped."""
+accepts (tests/reallogs/advice.py): the real-log corpus's reports, and the golden evidences'."""
 
 from __future__ import annotations
 
@@ -77,24 +74,6 @@ def _commands() -> Iterator[tuple[str, str, str]]:
                     yield report.name, check.id, step.text
 
 
-# What fails because of a check's own words, until the checks' reshaping lands: (check, the
-# pattern it suggests), each explained in tests/reallogs/PENDING.md. A failure not listed here
-# fails the test.
-PENDING: set[tuple[str, str]] = set()
-
-
-def _failures(
-    kind: str, found: dict[tuple[str, str], list[str]]
-) -> dict[tuple[str, str], list[str]]:
-    if kind != "pattern":
-        return found
-    return {
-        (check, what): where
-        for (check, what), where in found.items()
-        if not any(check == c and what.startswith(f"{p} matches") for c, p in PENDING)
-    }
-
-
 def test_there_is_advice_to_check() -> None:
     commands = list(_commands())
     assert len(commands) > 1000
@@ -108,7 +87,6 @@ def test_every_command_parses_against_the_service_model() -> None:
             wrong.setdefault((check, problem.split(":")[0][:60]), []).append(
                 f"{name}: {text}: {problem}"
             )
-    wrong = _failures("command", wrong)
     assert not wrong, "\n".join(f"{k}: {len(v)}× e.g. {v[0]}" for k, v in wrong.items())
 
 
@@ -123,7 +101,6 @@ def test_every_policy_is_valid_with_actions_that_exist() -> None:
             for problem in problems_of_policy(document[0]):
                 wrong.setdefault((check, problem[:60]), []).append(f"{name}: {problem}")
     assert policies > 50
-    wrong = _failures("policy", wrong)
     assert not wrong, "\n".join(f"{k}: {len(v)}× e.g. {v[0]}" for k, v in wrong.items())
 
 
@@ -158,7 +135,6 @@ def test_every_filter_pattern_matches_a_line_the_evidence_quotes() -> None:
                         report.name
                     )
     assert tried > 100
-    wrong = _failures("pattern", wrong)
     assert not wrong, "\n".join(f"{k}: {len(v)}× e.g. {v[0]}" for k, v in wrong.items())
 
 
