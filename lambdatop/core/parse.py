@@ -327,7 +327,6 @@ def _quiet_json(message: str) -> str | None:
 
 # An event source's record, named in a line: an SQS message, a Kinesis or DynamoDB stream
 # record. The same record in many failed invocations is a poison message.
-_RECORD_WORDS = ("messageId", "sequenceNumber", "eventID")
 # The event's own field names (an SNS or SQS API answer says `MessageId`, a producer's Kinesis
 # answer `SequenceNumber`); ids of their shapes: an SQS message id is a UUID, a stream's
 # sequence number 20 digits or more, a DynamoDB stream's event id 32 hex digits.
@@ -353,7 +352,9 @@ def record_keys(text: str, end: int) -> Iterator[str]:
 
 def names_a_record(text: str) -> bool:
     """Whether the line may name an event source's record (the pipeline keeps which)."""
-    return any(word in text for word in _RECORD_WORDS)
+    # RECORD_ID's three names, each tested on its own: this runs on most lines, and a loop over
+    # a tuple of them costs four times as much.
+    return "messageId" in text or "sequenceNumber" in text or "eventID" in text
 
 
 # --- text platform lines --------------------------------------------------------------------
