@@ -21,7 +21,6 @@ time and does not come here. Two savings, each exact:
 from __future__ import annotations
 
 import os
-import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -270,6 +269,8 @@ def _in_child(work: Callable[[], _ShardResult | None]) -> Callable[[], _ShardRes
     """Start `work` in a forked process; the function returned waits for its result (None if
     the child failed or had none). The child leaves with `os._exit`: nothing of the parent's
     is flushed or cleaned up twice."""
+    import pickle  # here: only a big export is read in two processes
+
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()

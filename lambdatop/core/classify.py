@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from lambdatop.core.lazy_pattern import LazyPattern
 from lambdatop.core.records import Classification, ErrorFamily
 
 # Signatures live early in a line, or at its end: the message after a Python traceback, the
@@ -177,33 +178,33 @@ def _trie_pattern(words: tuple[str, ...]) -> str:
     return build(trie)
 
 
-_ARN = re.compile(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
-_NOT_AUTHORIZED = re.compile(
+_ARN = LazyPattern(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
+_NOT_AUTHORIZED = LazyPattern(
     r"(?:is )?not authorized to perform:?\s*(?P<action>[\w-]+:[\w*]+)"
     # The resource may be quoted, and the quotes escaped when the line is itself JSON.
     r"(?:\s+on\s+resource:?\s*(?:\\?[\"'`])?(?P<resource>[^\s\"'`,\\]+))?",
     re.IGNORECASE,
 )
-_POLICY_ALLOWS = re.compile(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)
-_OPERATION = re.compile(r"when calling the (?P<op>\w+) operation")
-_SDK_SERVICE = re.compile(r"\(Service:\s*(?P<service>[\w -]+?)\s*[,;)]")
+_POLICY_ALLOWS = LazyPattern(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)
+_OPERATION = LazyPattern(r"when calling the (?P<op>\w+) operation")
+_SDK_SERVICE = LazyPattern(r"\(Service:\s*(?P<service>[\w -]+?)\s*[,;)]")
 # Where an SDK's error class names its service: Ruby's `Aws::SES::Errors::Throttling`, Java's
 # `software.amazon.awssdk.services.dynamodb.` and `com.amazonaws.services.dynamodbv2.`.
-_SDK_CLASS_SERVICE = re.compile(
+_SDK_CLASS_SERVICE = LazyPattern(
     r"\bAws::(?P<ruby>\w+)::Errors::"
     r"|\bsoftware\.amazon\.awssdk\.services\.(?P<java2>\w+)\."
     r"|\bcom\.amazonaws\.services\.(?P<java1>\w+)\."
 )
 # Go SDK v2: `operation error DynamoDB: PutItem, https response error ...`.
-_GO_OPERATION = re.compile(r"operation error (?P<service>\w[\w ]{0,40}?): (?P<op>[A-Z]\w+)")
+_GO_OPERATION = LazyPattern(r"operation error (?P<service>\w[\w ]{0,40}?): (?P<op>[A-Z]\w+)")
 # Java SDK v1/v2 exception classes and the JavaScript SDK v3 package in a stack trace.
-_SDK_PACKAGE = re.compile(
+_SDK_PACKAGE = LazyPattern(
     r"(?:software\.amazon\.awssdk\.services|com\.amazonaws\.services)\.(?P<java>\w+)\."
     r"|@aws-sdk/client-(?P<js>[\w-]+)"
 )
-_JS_COMMAND = re.compile(r"\b(?:de_|se_)?(?P<op>[A-Z]\w+?)Command(?:Error)?\b")
-_AWS_HOST = re.compile(r"(?P<labels>[\w.-]+?)\.amazonaws\.com(?:\.cn)?\b", re.IGNORECASE)
-_REGION_LABEL = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
+_JS_COMMAND = LazyPattern(r"\b(?:de_|se_)?(?P<op>[A-Z]\w+?)Command(?:Error)?\b")
+_AWS_HOST = LazyPattern(r"(?P<labels>[\w.-]+?)\.amazonaws\.com(?:\.cn)?\b", re.IGNORECASE)
+_REGION_LABEL = LazyPattern(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
 
 # Operations whose name alone says which service answered (botocore and SDK error messages
 # name the operation, not the service).
@@ -285,7 +286,7 @@ _SERVICE_ALIASES = {
     "elasticache": "elasticache",
 }
 
-_POOL = re.compile(
+_POOL = LazyPattern(
     r"QueuePool limit of size (?P<size>\d+) overflow (?P<overflow>-?\d+) reached"
     r"|Connection is not available, request timed out after (?P<hikari>\d+) ?ms"
     r"|timeout exceeded when trying to connect"
@@ -302,12 +303,12 @@ _POOL = re.compile(
     r"|checkout a Connection has timed out|No connections available",
     re.IGNORECASE,
 )
-_DB_SERVER_FULL = re.compile(
+_DB_SERVER_FULL = LazyPattern(
     r"sorry, too many clients already|Too many connections|remaining connection slots are reserved"
     r"|ER_CON_COUNT_ERROR|max_user_connections|connection limit exceeded",
     re.IGNORECASE,
 )
-_DB_SPECIFIC = re.compile(
+_DB_SPECIFIC = LazyPattern(
     r"could not connect to server|connection to server (?:at|on) .{0,120}failed"
     r"|Can'?t connect to (?:MySQL|PostgreSQL|MariaDB) server|Lost connection to MySQL server"
     r"|Communications link failure|The connection attempt failed"
@@ -325,21 +326,21 @@ _DB_SPECIFIC = re.compile(
 )
 # The drivers' wrapper classes: a database failure, but they do not say which. The words that
 # do (`Lost connection to MySQL server`, `Connection timed out`) make a better signature.
-_DB_GENERIC = re.compile(
+_DB_GENERIC = LazyPattern(
     r"SequelizeConnection\w*|OperationalError|InterfaceError|Redis(?:Connection)?Error"
     r"|JDBCConnectionException|CannotCreateTransactionException|PSQLException"
 )
-_NETWORK_VPC = re.compile(
+_NETWORK_VPC = LazyPattern(
     r"ENILimitReached\w*|SubnetIPAddressLimitReached\w*|EC2ThrottledException|EC2UnexpectedException"
     r"|InvalidSubnetIDException|InvalidSecurityGroupIDException|InvalidZipFileException"
     r"|(?:create|attach|delete) (?:an |the )?(?:ENI|elastic network interface|network interface)",
     re.IGNORECASE,
 )
 # Lambda's own words when the function's EFS file system cannot be mounted or used.
-_NETWORK_EFS = re.compile(r"EFSMount[A-Za-z]{0,40}|EFSIOException", re.IGNORECASE)
+_NETWORK_EFS = LazyPattern(r"EFSMount[A-Za-z]{0,40}|EFSIOException", re.IGNORECASE)
 # The errno codes as Node.js and Go spell them, whole words (`ResourceNotFoundException` holds
 # `eNotFound`); the class names and phrases in any case.
-_NETWORK = re.compile(
+_NETWORK = LazyPattern(
     r"(?P<dns>\b(?:ENOTFOUND|EAI_AGAIN)\b|(?i:Temporary failure in name resolution"
     r"|Name or service not known|no such host|UnknownHostException|nodename nor servname"
     r"|Could not resolve host))"
@@ -355,7 +356,7 @@ _NETWORK = re.compile(
     r"|socket hang up|Connection reset by peer|SocketTimeoutException))"
 )
 # Error codes are matched as AWS spells them; the phrases in any case.
-_THROTTLE = re.compile(
+_THROTTLE = LazyPattern(
     r"ProvisionedThroughputExceeded\w*|ThrottlingException|\(Throttling\)|Throttling:"
     r"|(?<!EC2)ThrottledException|TooManyRequestsException|RequestLimitExceeded|SlowDown"
     r"|RequestThrottled\w*|LimitExceededException|TransactionInProgressException"
@@ -365,7 +366,7 @@ _THROTTLE = re.compile(
 # Error codes as AWS spells them; the policy phrases in any case. An application saying that
 # *its* user is not authorized, or an HTTP access log with a 403, is not an IAM problem: only
 # the SDKs' own wordings count.
-_PERMISSION = re.compile(
+_PERMISSION = LazyPattern(
     r"KMSAccessDenied\w*|AccessDenied\w*|Access Denied|UnauthorizedOperation"
     r"|AuthorizationError\w*|AuthorizationErrorException|ForbiddenException|\bForbidden:"
     r"|\(403\) when calling|Status ?Code: 403"
@@ -373,7 +374,7 @@ _PERMISSION = re.compile(
     r"|no resource-based policy allows|no session policy allows|no permissions boundary allows"
     r"|KMS access was denied)"
 )
-_INIT = re.compile(
+_INIT = LazyPattern(
     r"Runtime\.(?:ImportModuleError|HandlerNotFound|UserCodeSyntaxError|MalformedHandlerName"
     r"|InvalidEntrypoint|InvalidRuntime|CallbackHandlerDeprecated|InvalidWorkingDirectory)"
     r"|Unable to import module|Handler '[^']*' missing on module|Cannot find (?:module|package)"
@@ -387,7 +388,7 @@ _INIT = re.compile(
     r"|Unable to load assembly",
     re.IGNORECASE,
 )
-_OOM = re.compile(
+_OOM = LazyPattern(
     r"Runtime\.OutOfMemory|JavaScript heap out of memory|Allocation failed - "
     r"|java\.lang\.OutOfMemoryError|OutOfMemoryError|OutOfMemoryException|\b\w*MemoryError\b"
     r"|fatal error: runtime: out of memory|NoMemoryError|failed to allocate memory"
@@ -396,7 +397,7 @@ _OOM = re.compile(
     re.IGNORECASE,
 )
 
-_HOST_PORT = re.compile(
+_HOST_PORT = LazyPattern(
     r"(?:host \"(?P<qhost>[^\"]+)\"[\s\S]{0,120}?port (?P<qport>\d{2,5}))"
     r"|(?:server (?:at|on) [\"'](?P<shost>[^\"']+)[\"'](?:.{0,40}?port (?P<sport>\d{2,5}))?)"
     r"|(?:host=[\"'](?P<phost>[^\"']+)[\"'], port=(?P<pport>\d{2,5}))"
@@ -421,7 +422,7 @@ _HOST_GROUPS = (
     ("jhost", None),
 )
 # `Handler.java:21`, `index.js:12`: a stack frame, not a host and port.
-_SOURCE_FILE = re.compile(r"\.(?:java|kt|scala|js|mjs|cjs|ts|py|go|rb|cs|fs|php|rs)$")
+_SOURCE_FILE = LazyPattern(r"\.(?:java|kt|scala|js|mjs|cjs|ts|py|go|rb|cs|fs|php|rs)$")
 _DB_PORTS = frozenset({"5432", "5439", "3306", "1433", "1521", "27017", "6379", "11211", "9042"})
 _AWS_DB_HOSTS = ("rds.amazonaws.com", "cache.amazonaws.com", "docdb", "redshift.amazonaws.com")
 _DB_HOST_HINTS = (
@@ -437,13 +438,13 @@ _DB_HOST_HINTS = (
     "db-",
 )
 # Drivers and databases whose name in a connect error makes it a database's.
-_DB_WORDS = re.compile(
+_DB_WORDS = LazyPattern(
     r"redis|mongo|postgres|psycopg|pg-pool|node-postgres|mysql|mariadb|jdbc|sqlalchemy|knex"
     r"|sequelize|typeorm|prisma|pgx|rds\.amazonaws|docdb|aurora|sqlserver|mssql|tedious|oracle"
 )
 
 
-def _required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+def _required_words(pattern: LazyPattern) -> tuple[str, ...] | None:
     """Lower-cased words one of which every match of `pattern` holds, from the pattern's own
     parse; None when its shape does not say (it is then always searched)."""
     try:
@@ -503,7 +504,7 @@ class _Guarded:
 
     __slots__ = ("pattern", "words")
 
-    def __init__(self, pattern: re.Pattern[str]) -> None:
+    def __init__(self, pattern: LazyPattern) -> None:
         self.pattern = pattern
         self.words = _required_words(pattern)
 
@@ -660,7 +661,7 @@ def _permission(text: str, lowered: str) -> Classification | None:
 
 # A stack trace's frame, after a runtime's log prefix or alone: JavaScript's and Java's
 # `at Class.method (file:line)`, Python's `File "...", line N`.
-_STACK_FRAME = re.compile(r'(?:^|\t)\s*(?:at [\w$.<>\[\]/@-]+ \(|File "[^"\n]+", line \d+)')
+_STACK_FRAME = LazyPattern(r'(?:^|\t)\s*(?:at [\w$.<>\[\]/@-]+ \(|File "[^"\n]+", line \d+)')
 
 
 def _pool(text: str, lowered: str) -> Classification | None:
@@ -782,7 +783,7 @@ def _endpoint(text: str, urls: bool = True) -> str | None:
 
 # `get_conn:31`, `handler:12`: a function and a line number, not a host (no dots; host names
 # hold no underscore).
-_CODE_NAME = re.compile(r"[A-Za-z][\w-]*_[\w-]*")
+_CODE_NAME = LazyPattern(r"[A-Za-z][\w-]*_[\w-]*")
 
 
 def _is_database_endpoint(endpoint: str) -> bool:

@@ -97,10 +97,25 @@ def read_in_two(data: bytes) -> Evidence:
     return _windowed(pipeline, exported, function="f", region="eu-west-1", since_s=YEAR_S)
 
 
+def decoded_by_msgspec(way: Way) -> Way:
+    """`way`, with a page of `filter-log-events` of any size decoded by msgspec."""
+
+    def decoded(data: bytes) -> Evidence:
+        least = export.DECODER_MIN_BYTES
+        export.DECODER_MIN_BYTES = 0
+        try:
+            return way(data)
+        finally:
+            export.DECODER_MIN_BYTES = least
+
+    return decoded
+
+
 WAYS: dict[str, Way] = {
     "one process": read_then(functools.partial(ingest_export, parallel_min=10**12)),
     "two processes": read_then(functools.partial(ingest_export, parallel_min=1)),
     "two processes reading": read_in_two,
+    "msgspec, two processes reading": decoded_by_msgspec(read_in_two),
 }
 
 
@@ -358,13 +373,16 @@ def test_the_straightforward_way_really_diagnoses_something() -> None:
     assert report["summary"]["out_of_memory"] == 1
 
 
+@pytest.mark.parametrize("least", [export.DECODER_MIN_BYTES, 0])
 @pytest.mark.parametrize("form", ["aws-cli", "compact", "unsorted"])
 def test_the_column_reader_reads_what_the_event_reader_reads(
-    form: str, monkeypatch: pytest.MonkeyPatch
+    form: str, least: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = FORMS[form](bench())
+    monkeypatch.setattr(export, "DECODER_MIN_BYTES", least)
     fast = read_export(data)
     assert fast.columns is not None
+    monkeypatch.setattr(export, "DECODER_MIN_BYTES", 10**12)
     monkeypatch.setattr(export, "_plain_columns", lambda items: None)
     plain = read_export(data)
     assert plain.columns is None
@@ -393,6 +411,22 @@ def _no_time(events: list[Event]) -> None:
     events[13]["timestamp"] = -5
 
 
+def _float_time(events: list[Event]) -> None:
+    events[14]["timestamp"] = 1772442000123.0
+
+
+def _boolean_time(events: list[Event]) -> None:
+    events[15]["ingestionTime"] = True
+
+
+def _lone_surrogate(events: list[Event]) -> None:
+    events[16]["message"] = "half an emoji \ud83d, kept as JSON decodes it"
+
+
+def _null_message(events: list[Event]) -> None:
+    events[17]["message"] = None
+
+
 @pytest.mark.parametrize(
     ("change", "columns"),
     [
@@ -401,18 +435,88 @@ def _no_time(events: list[Event]) -> None:
         (_string_time, False),
         (_seconds, True),
         (_no_time, False),
+        (_float_time, False),
+        (_boolean_time, False),
+        (_lone_surrogate, True),
+        (_null_message, False),
     ],
 )
+@pytest.mark.parametrize("least", [export.DECODER_MIN_BYTES, 0])
 def test_other_shapes_read_the_same(
-    change: Callable[[list[Event]], None], columns: bool, monkeypatch: pytest.MonkeyPatch
+    change: Callable[[list[Event]], None],
+    columns: bool,
+    least: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events = bench(50)
     change(events)
     data = filter_log_events(events)
+    monkeypatch.setattr(export, "DECODER_MIN_BYTES", least)
     fast = read_export(data)
     assert (fast.columns is not None) is columns
+    monkeypatch.setattr(export, "DECODER_MIN_BYTES", 10**12)
     monkeypatch.setattr(export, "_plain_columns", lambda items: None)
     assert fast.events == read_export(data).events
+
+
+def _page(events: list[Event], **more: Any) -> bytes:
+    return json.dumps({"events": events, "searchedLogStreams": [], **more}).encode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _page(bench(30), nextToken="Bxkq6kVGFtq2y_Moigeqscj"),
+        _page(bench(30), results=[]),
+        _page(bench(30), awslogs={"data": "H4sI"}),
+        _page([]),
+        b"\xef\xbb\xbf" + _page(bench(30)),
+        b" \r\n" + _page(bench(30)) + b"\n",
+        _page(bench(30)).replace(b"processed order", b"processed \xff order"),
+        _page(bench(30)) + b"{}",
+        _page(bench(30)).replace(b'"events"', b'"events": [], "events"', 1),
+        _page(bench(30))[:-40],
+    ],
+    ids=[
+        "next token",
+        "insights key",
+        "subscription key",
+        "no events",
+        "byte order mark",
+        "whitespace",
+        "invalid utf-8",
+        "a second document",
+        "events twice",
+        "cut short",
+    ],
+)
+def test_a_page_msgspec_decodes_reads_as_the_general_reader_reads_it(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read(least: int) -> tuple[Any, ...]:
+        monkeypatch.setattr(export, "DECODER_MIN_BYTES", least)
+        try:
+            exported = read_export(data)
+        except ExportError as error:
+            return ("refused", str(error))
+        return (
+            exported.events,
+            exported.parsed,
+            exported.has_time,
+            exported.form,
+            exported.log_groups,
+        )
+
+    assert read(0) == read(10**12)
+
+
+def test_msgspec_decodes_the_aws_clis_page() -> None:
+    """The fast decoder does take the page `filter-log-events` prints (else the tests above
+    would only ever compare the general reader with itself)."""
+    page = export._plain_page(filter_log_events(bench(30)), None)
+    assert page is not None
+    assert page.columns is not None
+    assert len(page) == 30
 
 
 # --- the line-level shortcuts, against the general code they stand in for ---------------------
