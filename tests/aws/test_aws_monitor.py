@@ -243,7 +243,9 @@ async def test_throttling_slows_the_poller_without_a_retry_storm(
         assert describe.rate < describe.base_rate / 4
         banner = store.banner(clock())
         assert banner is not None
-        assert banner.startswith("throttled by AWS (ThrottlingException); slowing down (retry in")
+        assert banner.startswith(
+            "throttled by AWS (ThrottlingException); slowing down, retrying in"
+        )
         # The cause goes away: polling resumes by itself, the pace climbs back.
         faults.set(None)
         slowest = describe.rate
