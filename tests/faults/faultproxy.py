@@ -16,8 +16,6 @@ client meets on the wire:
 - `reset`: the request is read, then the connection is reset (TCP RST);
 - `stale`: stream metadata `stale_s_during` behind (DescribeLogStreams only; the rest answers).
 
-`once = True` faults only the first attempt of each distinct request (the same operation and
-body): an SDK that retries gets through, one that does not fails.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,18 +50,6 @@ THROTTLING = {
     # API Gateway: "TooManyRequestsException ... The request has reached its throttling limit".
     "apigateway": (429, "TooManyRequestsException"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """One request as the endpoint met it."""
-
-    at_s: float
-    service: str
-    operation: str
-    fault: str | None
-    """The fault it met, or None when it was answered as AWS would."""
-    body: bytes
 
 
 def _cbor_text(text: str) -> bytes:
@@ -100,11 +85,8 @@ class FaultProxy:
         self.credentials = credentials
         self.slow_s = slow_s
         self.fault: str | None = None
-        self.once = False
-        self.seen: list[Seen] = []
         self.expired_refused = 0
         self._holding = 0
-        self._first_attempts: set[tuple[str, bytes]] = set()
         self._released = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -115,11 +97,9 @@ class FaultProxy:
 
     # --- control ---
 
-    def start(self, fault: str, *, once: bool = False) -> None:
+    def start(self, fault: str) -> None:
         assert fault in FAULTS, fault
         with self._lock:
-            self.once = once
-            self._first_attempts.clear()
             self._released.clear()
             self.fault = fault
         if fault == "down":
@@ -136,12 +116,6 @@ class FaultProxy:
     def close(self) -> None:
         self.end()
         self._close_listener()
-
-    def faulted(self, *operations: str) -> int:
-        """Requests that met a fault (of these operations, if named)."""
-        return sum(
-            1 for s in list(self.seen) if s.fault and (not operations or s.operation in operations)
-        )
 
     def held(self) -> int:
         """Requests waiting on a hang now."""
@@ -172,22 +146,14 @@ class FaultProxy:
 
     # --- one request ---
 
-    def fault_for(self, service: str, operation: str, body: bytes) -> str | None:
+    def fault_for(self, operation: str) -> str | None:
         with self._lock:
             fault = self.fault
             if fault is None or fault == "down":
                 return None
             if fault == "stale":
                 return fault if operation == "DescribeLogStreams" else None
-            if self.once:
-                key = (operation, body)
-                if key in self._first_attempts:
-                    return None
-                self._first_attempts.add(key)
             return fault
-
-    def record(self, service: str, operation: str, fault: str | None, body: bytes) -> None:
-        self.seen.append(Seen(self.clock(), service, operation, fault, body))
 
     def hold(self) -> None:
         with self._lock:
@@ -235,7 +201,7 @@ def _service(authorization: str) -> str:
     return scope[3] if len(scope) > 3 else "?"
 
 
-def _operation(service: str, path: str, target: str) -> str:
+def _operation(path: str, target: str) -> str:
     if target:  # JSON protocol (CloudWatch Logs): X-Amz-Target: Logs_20140328.FilterLogEvents
         return target.rsplit(".", 1)[-1]
     if "/operation/" in path:  # Smithy RPC v2 CBOR (CloudWatch)
@@ -265,9 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         authorization = self.headers.get("Authorization", "")
         service = _service(authorization)
-        operation = _operation(service, self.path, self.headers.get("X-Amz-Target", ""))
-        fault = proxy.fault_for(service, operation, body)
-        proxy.record(service, operation, fault, body)
+        operation = _operation(self.path, self.headers.get("X-Amz-Target", ""))
+        fault = proxy.fault_for(operation)
         if fault == "reset":
             # SO_LINGER with a zero timeout: close() sends RST, as a dropped connection does.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
