@@ -155,8 +155,9 @@ def _trim_series(series: MetricSeries, keep_s: int = 13 * 3600) -> None:
 def retrying_in(trouble: str, wait_s: float) -> str:
     """A trouble's words and when it is tried again, in one line the banner and `tail` share:
     `...; retrying in 4 s`, `...; slowing down, retrying in 4 s` (the words' own "retrying"
-    joined, never said twice)."""
-    when = f"retrying in {max(0.0, wait_s):.0f} s"
+    joined, never said twice), `...; retrying now` once the try is due."""
+    # Once due, the try is under way (its SDK attempts, lambdatop's pace after throttling).
+    when = f"retrying in {wait_s:.0f} s" if wait_s >= 0.5 else "retrying now"
     if trouble.endswith("; retrying"):
         return f"{trouble[: -len('; retrying')]}; {when}"
     if trouble.endswith("; slowing down"):

@@ -45,6 +45,5 @@ def test_a_retry_is_said_once_in_one_form_wherever_the_trouble_says_it() -> None
         "credentials rejected (ExpiredToken); retrying in 30 s"
     )
     assert (
-        retrying_in("AWS answered HTTP 503; retrying", -1)
-        == "AWS answered HTTP 503; retrying in 0 s"
+        retrying_in("AWS answered HTTP 503; retrying", -1) == "AWS answered HTTP 503; retrying now"
     )

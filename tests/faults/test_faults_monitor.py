@@ -151,7 +151,7 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
             if fault.said is not None:
                 # The source is named, unless the trouble cuts off every read (network, keys).
                 named = "" if fault.name in ("down", "reset", "credentials") else "[a-z ]+: "
-                said = re.compile(rf"{named}{fault.said}[;,] retrying in (\d+) s")
+                said = re.compile(rf"{named}{fault.said}[;,] retrying (in \d+ s|now)")
                 await until(
                     lambda: said.match(banner_on(app) or "") is not None,
                     within=PATIENCE_S,
