@@ -86,6 +86,9 @@ class FaultProxy:
         self.slow_s = slow_s
         self.fault: str | None = None
         self.expired_refused = 0
+        self.last_answered_s = 0.0
+        """When the endpoint last gave an answer AWS would give (no fault): nothing read
+        through it can be newer."""
         self._holding = 0
         self._released = threading.Event()
         self._lock = threading.Lock()
@@ -259,6 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*proxy.describe_streams(body, stale))
             return
         self._send(*proxy.forward(self.command, self.path, headers, body))
+        proxy.last_answered_s = proxy.clock()
 
     def _error(self, service: str, status: int, code: str, message: str) -> None:
         if service == "monitoring":

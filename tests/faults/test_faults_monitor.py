@@ -41,6 +41,10 @@ from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.core.store import Store
 
 REFRESH_S = 0.5
+CREDENTIAL_PROCESSES_S = 10.0
+"""In the credentials cell every request starts a credential_process (a Python process: up to
+a second on a loaded machine; botocore renews sets that expire within ten minutes at each use),
+and reading the function list is several requests."""
 PATIENCE_S = 30.0
 """The bound on every wait (a loaded CI machine); what is timed is asserted on its own."""
 SLACK_S = 1.5
@@ -58,7 +62,7 @@ def banner_on(app: App[int]) -> str | None:
 
 def data_age_s(app: App[int]) -> int | None:
     """The incident view's `data N s old` (or minutes), in seconds."""
-    found = re.search(r"data (\d+) (s|min) old", screen_text(app))
+    found = re.search(r"data (\d+) (s|min)\b", screen_text(app))
     if found is None:
         return None
     return int(found.group(1)) * (60 if found.group(2) == "min" else 1)
@@ -143,7 +147,6 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
             )
             shipper.start()
             fault.start(proxy, credentials)
-            started = time.time()
             if fault.name == "stale":
                 shipper.label = "during"  # a stream the stale metadata does not know yet
             diagnose = Running(["diagnose", FUNCTION, "--format", "json", *aws_flags], env)
@@ -157,10 +160,11 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
                     within=PATIENCE_S,
                     what=f"the banner to say {fault.said!r}",
                 )
-                # The ages are true: nothing was read since the fault began.
+                # The ages are true: nothing read since the endpoint's last answer (a request
+                # already on the wire when the fault began may still have been answered).
                 age = data_age_s(app)
                 assert age is not None, screen_text(app)
-                assert age >= int(time.time() - started) - 1, (age, started)
+                assert age >= int(time.time() - proxy.last_answered_s) - 1, screen_text(app)
                 # The fleet behind says it too, its metrics' age as true.
                 await pilot.press("escape")
                 await until(
@@ -173,7 +177,7 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
                 )
                 age = fleet_metrics_age_s(app)
                 assert age is not None
-                assert age >= int(time.time() - started) - 1 - REFRESH_S, (age, started)
+                assert age >= int(time.time() - proxy.last_answered_s) - 1 - REFRESH_S, age
                 # `diagnose` meets the fault: exit 2, one clear line.
                 await asyncio.to_thread(diagnose.finish, PATIENCE_S)
                 assert diagnose.process.returncode == 2, diagnose.stdout()
@@ -225,6 +229,8 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
             # pace for a couple of calls) ...
             paced = max(1 / bucket.rate for bucket in aws.buckets.values())
             allowed = SDK_ATTEMPTS_S + (2 * paced if fault.name == "throttle" else 0)
+            if fault.name == "credentials":
+                allowed += CREDENTIAL_PROCESSES_S
             assert answered - announced <= allowed, (answered - ended, announced - ended, paced)
             # ... and the banner cleared within two refreshes of the last one answering.
             assert cleared - answered <= 2 * REFRESH_S + SLACK_S, (
