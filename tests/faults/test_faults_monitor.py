@@ -45,7 +45,7 @@ CREDENTIAL_PROCESSES_S = 10.0
 """In the credentials cell every request starts a credential_process (a Python process: up to
 a second on a loaded machine; botocore renews sets that expire within ten minutes at each use),
 and reading the function list is several requests."""
-PATIENCE_S = 30.0
+PATIENCE_S = 60.0
 """The bound on every wait (a loaded CI machine); what is timed is asserted on its own."""
 SLACK_S = 1.5
 """Frames and the event loop's turns, on a loaded 2-core machine."""
@@ -142,7 +142,7 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
                     and 0 in reports(tail.stdout())
                     and banner_on(app) is None
                 ),
-                within=2 * PATIENCE_S,  # every request starts a credential_process, in one cell
+                within=PATIENCE_S,
                 what="the monitor and the tail reading, no banner",
             )
             shipper.start()

@@ -13,11 +13,11 @@ from pathlib import Path
 from ptyterm import read_until, spawn, wait
 
 START_DEADLINE_S = 120.0
-EXIT_WITHIN_S = 5.0
+EXIT_WITHIN_S = 10.0
 """The monitor itself exits within 2 s of a closed terminal (tests/ui/test_ui_signals_hanging.py);
 the simulated account it runs in-process then stops (a write to moto in progress finishes) and
 its objects are freed. Measured on 2 cores under a load of 18: 3.4 s (12 s before the backfill
-was frozen out of the collector)."""
+was frozen out of the collector); over 5 s under a load of 25."""
 
 
 def _descendants(pid: int) -> set[int]:
