@@ -114,7 +114,11 @@ class Trouble:
 
     @property
     def retry_soon(self) -> bool:
-        return self.kind.passing
+        """Tried again on the backoff schedule, not after a long wait: passing trouble, and
+        credentials, which a person renews in another terminal (aws sso login) and expects
+        picked up within seconds; a retry costs a local credential read or one refused
+        request, the backoff growing to its minute."""
+        return self.kind.passing or self.kind is ErrorKind.CREDENTIALS
 
     @property
     def final(self) -> str:
@@ -158,10 +162,12 @@ def describe(error: BaseException, what: str = "") -> Trouble:
             f"{prefix}no AWS credentials found: set AWS_PROFILE or run `aws configure` / "
             "`aws sso login`",
         )
+    # botocore's sentence, without its full stop: a retry countdown may follow it.
     if isinstance(error, UNUSABLE_CREDENTIAL_ERRORS):
-        return Trouble(ErrorKind.CREDENTIALS, f"{prefix}{one_line(str(error), 200)}")
+        words = _without_traceback(str(error))
+        return Trouble(ErrorKind.CREDENTIALS, f"{prefix}{one_line(words, 200).rstrip('.')}")
     if isinstance(error, CONFIG_ERRORS):
-        return Trouble(ErrorKind.CONFIG, f"{prefix}{one_line(str(error), 200)}")
+        return Trouble(ErrorKind.CONFIG, f"{prefix}{one_line(str(error), 200).rstrip('.')}")
     if isinstance(error, NoRegionError):
         return Trouble(ErrorKind.CONFIG, f"{prefix}no AWS region: pass --region or set AWS_REGION")
     network = _network_trouble(error)
@@ -178,6 +184,16 @@ def describe(error: BaseException, what: str = "") -> Trouble:
     if isinstance(error, BotoCoreError | OSError):
         return Trouble(ErrorKind.UNREACHABLE, f"{prefix}{one_line(str(error), 200)}")
     return Trouble(ErrorKind.OTHER, f"{prefix}{name}: {one_line(str(error), 200)}")
+
+
+def _without_traceback(words: str) -> str:
+    """botocore quotes a failed credential_process's stderr whole: when the process crashed,
+    its traceback's last line (the error) stands for it, never the traceback."""
+    head, marker, tail = words.partition("Traceback (most recent call last)")
+    if not marker:
+        return words
+    last = next((line.strip() for line in reversed(tail.splitlines()) if line.strip()), "")
+    return f"{head.rstrip(': ')}: {last}" if last else head.rstrip(": ")
 
 
 def raised_by_aws(error: BaseException) -> bool:

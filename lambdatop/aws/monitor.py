@@ -85,19 +85,22 @@ class Monitor:
     # --- control ---
 
     def start(self) -> None:
-        self._spawn(INVENTORY, self._inventory.tick)
-        self._spawn(METRICS, self._metrics.tick)
+        # Each source's trouble names it on the banner: which read AWS throttles or fails.
+        self._spawn(INVENTORY, self._inventory.tick, what="function list")
+        self._spawn(METRICS, self._metrics.tick, what="metrics")
 
     def watch(self, name: str) -> FunctionState:
         """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
         state = self.store.function(name)
         if name not in self.watched:
             self.watched.add(name)
-            self._spawn(SourceKey.logs(name), self._log_ticker(state))
+            self._spawn(SourceKey.logs(name), self._log_ticker(state), what=f"{name} logs")
             traces = TracesPoller(
                 self.aws, name, lambda: self.window_s, self.clock, known_ids=state.trace_ids
             )
-            self._spawn(SourceKey.traces(name), self._trace_ticker(state, traces))
+            self._spawn(
+                SourceKey.traces(name), self._trace_ticker(state, traces), what=f"{name} traces"
+            )
             self._spawn(SourceKey.config(name), self._detail_once(name), what=name)
             self._wake_up(METRICS)  # its charts come with the next metrics read
         return state

@@ -22,6 +22,7 @@ from lambdatop.commands.colour import colour_wanted
 from lambdatop.core.parse import parse
 from lambdatop.core.records import Level, LogEvent
 from lambdatop.core.sanitize import clean
+from lambdatop.core.store import retrying_in
 from lambdatop.core.timeutil import parse_duration
 from lambdatop.exit_codes import EXIT_OK, fail
 
@@ -110,7 +111,7 @@ async def _follow(
             if not args.follow:
                 return fail(trouble.final)
             delay = backoff.next_delay()
-            sys.stderr.write(f"lambdatop: {trouble.message} (retry in {delay:.0f} s)\n")
+            sys.stderr.write(f"lambdatop: {retrying_in(trouble.message, delay)}\n")
         else:
             backoff.success()
             _print(events, args.format, colour, sys.stdout)

@@ -152,6 +152,19 @@ def _trim_series(series: MetricSeries, keep_s: int = 13 * 3600) -> None:
         del series.points[stamp]
 
 
+def retrying_in(trouble: str, wait_s: float) -> str:
+    """A trouble's words and when it is tried again, in one line the banner and `tail` share:
+    `...; retrying in 4 s`, `...; slowing down, retrying in 4 s` (the words' own "retrying"
+    joined, never said twice), `...; retrying now` once the try is due."""
+    # Once due, the try is under way (its SDK attempts, lambdatop's pace after throttling).
+    when = f"retrying in {wait_s:.0f} s" if wait_s >= 0.5 else "retrying now"
+    if trouble.endswith("; retrying"):
+        return f"{trouble[: -len('; retrying')]}; {when}"
+    if trouble.endswith("; slowing down"):
+        return f"{trouble}, {when}"
+    return f"{trouble}; {when}"
+
+
 class Store:
     """Every function lambdatop tracks, the account, and the health of each data source."""
 
@@ -247,13 +260,7 @@ class Store:
         worst = troubles[0]
         error = worst.error or ""
         if worst.next_retry_s is not None:
-            wait = f"{max(0.0, worst.next_retry_s - now_s):.0f} s"
-            # The countdown joins the error's own "retrying" rather than repeating it.
-            error = (
-                f"{error} in {wait}"
-                if error.endswith("; retrying")
-                else f"{error} (retry in {wait})"
-            )
+            error = retrying_in(error, worst.next_retry_s - now_s)
         more = f" +{len(troubles) - 1} more" if len(troubles) > 1 else ""
         also = f" · {waiting}" if waiting else ""
         return one_line(f"{error}{more}{also}", 200)

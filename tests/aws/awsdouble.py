@@ -673,6 +673,9 @@ folder = sys.argv[1]
 if os.path.exists(os.path.join(folder, "signed-out")):
     sys.stderr.write("The SSO session has expired. Run aws sso login.\n")
     sys.exit(1)
+import fcntl
+lock = open(os.path.join(folder, "lock"), "w")
+fcntl.flock(lock, fcntl.LOCK_EX)  # processes run side by side (every client of a session)
 serial_path = os.path.join(folder, "serial")
 serial = int(open(serial_path).read()) + 1 if os.path.exists(serial_path) else 1
 open(serial_path, "w").write(str(serial))
@@ -748,6 +751,19 @@ class ExpiringCredentials:
         return error(
             403, "ExpiredTokenException", "The security token included in the request is expired"
         )
+
+    def refuses(self, authorization: str) -> bool:
+        """Whether STS would refuse a request with this Authorization header (for an endpoint
+        in front of moto, where a subprocess's requests arrive and no hook can see them)."""
+        if "Credential=" not in authorization:
+            return False
+        key = authorization.split("Credential=", 1)[1].split("/", 1)[0]
+        if not self.keys_used or self.keys_used[-1] != key:
+            self.keys_used.append(key)
+        expires = self.issued().get(key)
+        refused = expires is not None and time.time() >= expires
+        self.rejected += refused
+        return refused
 
 
 # --- The whole double ---------------------------------------------------------------------------

@@ -243,7 +243,9 @@ async def test_throttling_slows_the_poller_without_a_retry_storm(
         assert describe.rate < describe.base_rate / 4
         banner = store.banner(clock())
         assert banner is not None
-        assert banner.startswith("throttled by AWS (ThrottlingException); slowing down (retry in")
+        assert banner.startswith(
+            "checkout logs: throttled by AWS (ThrottlingException); slowing down, retrying in"
+        )
         # The cause goes away: polling resumes by itself, the pace climbs back.
         faults.set(None)
         slowest = describe.rate
@@ -301,7 +303,7 @@ async def test_server_errors_and_timeouts_are_retried_and_recovered(
     )
 
 
-async def test_expired_token_says_credentials_and_waits_before_retrying(
+async def test_expired_token_says_credentials_and_retries_on_the_backoff(
     moto: MotoAccount, aws: Aws, monitor: Monitor, clock: FakeClock
 ) -> None:
     seed_checkout(moto)
@@ -320,9 +322,13 @@ async def test_expired_token_says_credentials_and_waits_before_retrying(
         "credentials rejected (ExpiredTokenException): refresh them (aws sso login, or new keys)"
     )
     for source in LOOPS:
-        retry = store.health[source].next_retry_s
-        assert retry is not None
-        assert retry - clock() >= 30, "nothing to gain from retrying credentials at once"
+        health = store.health[source]
+        assert health.next_retry_s is not None
+        assert health.last_attempt_s is not None
+        # On the backoff schedule (1-2 s, 2-4 s, ... a minute at most), not after 30 s: a
+        # person renews them in another terminal and expects them picked up at once.
+        ceiling = min(60.0, 2.0 * 2 ** (health.failures - 1))
+        assert ceiling / 2 <= health.next_retry_s - health.last_attempt_s <= ceiling
     assert monitor.alive() >= LOOPS
     # New credentials (the cause gone): the next poll, here woken by hand, recovers.
     faults.set(None)

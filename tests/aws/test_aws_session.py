@@ -207,7 +207,8 @@ def test_every_failure_becomes_one_line_for_a_person(
     assert trouble.final.startswith(final)
     assert "\n" not in trouble.message
     assert not trouble.final.endswith(("retrying", "slowing down"))
-    assert trouble.retry_soon == (kind in ("throttled", "unreachable", "timeout", "server"))
+    retried_soon = ("throttled", "unreachable", "timeout", "server", "credentials")
+    assert trouble.retry_soon == (kind in retried_soon)
     assert describe(failure, "X-Ray").message.startswith("X-Ray: ")
 
 
@@ -338,7 +339,7 @@ def test_max_attempts_that_is_not_a_number_is_a_configuration_error(
         (
             InvalidConfigError(error_msg='The source_profile "x" does not exist.'),
             "credentials",
-            'The source_profile "x" does not exist.',
+            'The source_profile "x" does not exist',
         ),
         (
             CredentialRetrievalError(provider="custom-process", error_msg="exit 1"),
@@ -355,7 +356,8 @@ def test_configuration_and_credential_failures_are_said_in_botocores_words(
     failure: BaseException, kind: str, final: str
 ) -> None:
     trouble = describe(failure)
-    assert (trouble.kind, trouble.retry_soon) == (kind, False)
+    # Credentials a person renews are tried again soon; a configuration to fix, slowly.
+    assert (trouble.kind, trouble.retry_soon) == (kind, kind == "credentials")
     assert trouble.final.startswith(final)
     assert raised_by_aws(failure)
 

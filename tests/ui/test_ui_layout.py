@@ -36,17 +36,17 @@ async def test_a_failing_source_shows_a_banner_with_the_retry_countdown_until_it
         await settle(pilot)
         assert banner.display
         assert "⚠ credentials expired (ExpiredTokenException)" in screen_text(app)
-        assert "(retry in 30 s)" in screen_text(app)
+        assert "lambdatop retries; retrying in 30 s" in screen_text(app)
         clock.advance(12)
         app.refresh_screens()
         await settle(pilot)
-        assert "(retry in 18 s)" in screen_text(app)
+        assert "; retrying in 18 s" in screen_text(app)
         assert "failing" in str(app.incident_screen.query_one(LogView).border_title)
         store.record_ok(SourceKey.logs(PAYMENTS))
         app.refresh_screens()
         await settle(pilot)
         assert not banner.display
-        assert "retry in" not in screen_text(app)
+        assert "retrying in" not in screen_text(app)
 
 
 async def test_the_fleet_shows_the_banner_too_and_counts_every_trouble(
@@ -58,7 +58,7 @@ async def test_the_fleet_shows_the_banner_too_and_counts_every_trouble(
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         shown = screen_text(app)
-        assert "⚠ endpoint unreachable (retry in 5 s) +1 more" in shown
+        assert "⚠ endpoint unreachable; retrying in 5 s +1 more" in shown
 
 
 async def test_80x24_keeps_the_numbers_the_log_and_a_verdict_on_screen(
