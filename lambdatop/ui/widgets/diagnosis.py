@@ -6,12 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.safe import safe
+from lambdatop.ui.widgets.readout import Readout
 
 STATUS_STYLES = {
     CheckStatus.FAIL: "bold red",
@@ -109,7 +110,7 @@ class DiagnosisPanel(Vertical):
         self._detail_of: str | None = None
         """The check whose detail is shown (its marked command survives refreshes)."""
         self.checklist = OptionList(id="checklist")
-        self.detail = Static("", markup=False, id="check-detail")
+        self.detail = Readout(id="check-detail")
 
     def compose(self) -> ComposeResult:
         yield self.checklist
@@ -129,7 +130,7 @@ class DiagnosisPanel(Vertical):
         if diagnosis is None:
             self.checklist.clear_options()
             self._shown = []
-            self.detail.update(Text("Diagnosis: waiting for data…", "dim"))
+            self.detail.show_text(Text("Diagnosis: waiting for data…", "dim"))
             return
         labels = [check_label(c) for c in diagnosis.checks]
         rows = [
@@ -178,7 +179,7 @@ class DiagnosisPanel(Vertical):
         if check.id != self._detail_of:
             self._detail_of = check.id
             self.command_index = 0
-        self.detail.update(check_detail(check, self.command_index))
+        self.detail.show_text(check_detail(check, self.command_index))
 
     def next_command(self) -> str | None:
         """The marked command of the selected check; the next press marks the next one."""

@@ -16,12 +16,12 @@ import json
 import re
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -30,6 +30,7 @@ from lambdatop.core.records import ErrorFamily, Level, LineKind, LogRecord, Pars
 from lambdatop.core.sanitize import clean
 from lambdatop.core.store import FunctionState
 from lambdatop.diagnose.format import ms
+from lambdatop.ui.widgets.readout import same_text
 
 MAX_LINES_PER_RECORD = 40
 CACHE_SIZE = 2_000
@@ -278,6 +279,9 @@ class LogView(ScrollView, can_focus=True):
         """Per function left while paused: its lines as shown, the tail count they stop at,
         and where it was scrolled to."""
         self._widest = 0
+        self._title: Text | None = None
+        self._title_only = False
+        """The border title is being set: repaint its row, not the log's lines."""
 
     # --- data ---
 
@@ -440,6 +444,33 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_follow(self, following: bool) -> None:
         self._update_subtitle()
+
+    def show_title(self, title: Text) -> None:
+        """The border's title (the log group, its source and age), set only when it changed:
+        setting it repaints every line of the view."""
+        if same_text(self._title, title):
+            return
+        self._title = title
+        self._title_only = True
+        try:
+            # A str border title is markup (textual.markup.escape misses `[ERROR]`): use Text.
+            self.border_title = title
+        finally:
+            self._title_only = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if self._title_only and not regions:
+            # Textual repaints the whole widget for a new border title: the top border row is
+            # enough (regions are relative to the content, which starts inside the border).
+            gutter = self.styles.gutter
+            regions = (Region(-gutter.left, -gutter.top, self.outer_size.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _update_subtitle(self) -> None:
         parts: list[str] = []
