@@ -137,7 +137,14 @@ class DiagnosisPanel(Vertical):
             (c.id, label.plain, c.status) for c, label in zip(diagnosis.checks, labels, strict=True)
         ]
         ids = [c.id for c in diagnosis.checks]
-        if rows != self._shown:
+        if rows != self._shown and ids == [row[0] for row in self._shown]:
+            # The same checks, some in new words (counts move with every poll): replace those
+            # rows in place; rebuilding the list would lay the screen out again.
+            for index, (row, label) in enumerate(zip(rows, labels, strict=True)):
+                if row != self._shown[index]:
+                    self.checklist.replace_option_prompt_at_index(index, label)
+            self._shown = rows
+        elif rows != self._shown:
             highlighted = self.checklist.highlighted
             self.checklist.clear_options()
             self.checklist.add_options(
