@@ -425,8 +425,24 @@ class LogView(ScrollView, can_focus=True):
                 height = len(cells)
                 self._widest = max(self._widest, *cells)
             self.offsets.append(self.offsets[-1] + height)
-        self.virtual_size = Size(width if self.wrap else max(width, self._widest), self.offsets[-1])
+        self._resize_virtual(
+            Size(width if self.wrap else max(width, self._widest), self.offsets[-1])
+        )
         self.refresh()
+
+    def _resize_virtual(self, size: Size) -> None:
+        """A log that grew needs its scrollbars told, not the screen laid out again: assigning
+        `virtual_size` (a reactive with `layout=True`) repaints every widget at each poll that
+        brings lines. A scrollbar that appears or goes still lays out (Textual does it)."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size
+            return
+        self.set_reactive(LogView.virtual_size, size)
+        # Private, for want of a public one: what Textual runs when a layout hands a scrollable
+        # widget its new virtual size (scrollbars shown or hidden, sized, the offset clamped).
+        self._scroll_update(size)
 
     def on_resize(self) -> None:
         if self.size.width != self._width:
