@@ -7,7 +7,8 @@ python -m bench pipeline        # parse, classify and group throughput
 python -m bench export          # diagnose --logs on a 300,000-event export, against the floor
 python -m bench keys            # a key press to the screen while the log pours in
 python -m bench idle            # CPU when nothing changes
-python -m bench memory          # memory over a night with five functions open
+python -m bench memory          # memory over eight hours with five functions open
+python -m bench night           # a night on call: memory and CPU per hour over twelve hours
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def _stages(path: Path) -> list[tuple[str, float]]:
 
 
 def _parts() -> dict[str, Callable[[], None]]:
-    from bench import memory, startup, ui_bench
+    from bench import memory, night, startup, ui_bench
     from bench.live_tail import bench_live_tail
     from bench.tail_bench import main as tail_main
 
@@ -191,6 +192,7 @@ def _parts() -> dict[str, Callable[[], None]]:
         "keys": ui_bench.bench_keys,
         "idle": ui_bench.bench_idle,
         "memory": memory.bench_memory,
+        "night": night.bench_night,
     }
 
 
@@ -200,7 +202,8 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown part {', '.join(unknown)}: choose from {', '.join(parts)}")
         return 2
-    for name in argv or list(parts):
+    # `memory` alone is the night's memory without the fleet: `night` measures it and more.
+    for name in argv or [part for part in parts if part != "memory"]:
         parts[name]()
         sys.stdout.flush()
     return 0

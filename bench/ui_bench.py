@@ -25,6 +25,7 @@ from textual.screen import Screen
 from bench.corpus import events as corpus_events
 from lambdatop.core import metrics as m
 from lambdatop.core.records import FunctionConfig, LogEvent
+from lambdatop.core.sources import INVENTORY, METRICS, SourceKey
 from lambdatop.core.store import Store
 from lambdatop.ui.app import LambdatopApp
 from lambdatop.ui.screens.charts import ChartsScreen
@@ -63,8 +64,8 @@ def build_store() -> Store:
         state.set_metric(m.DURATION_P99, {t: 850.0 for t in minutes})
         state.set_metric(m.CONCURRENCY, {t: 40.0 for t in minutes})
         state.add_events(_events(5_000, seed=len(name)))  # a full tail to switch between
-    for source in ("inventory", "metrics", *(f"logs:{n}" for n in FUNCTIONS)):
-        store.record_ok(source)
+    for source in (INVENTORY, METRICS, *(SourceKey.logs(n) for n in FUNCTIONS)):
+        store.record_ok(source)  # read once: from then on the ages on screen only grow
     return store
 
 

@@ -81,6 +81,8 @@ class FunctionState:
         """`Text` or `JSON`, as the platform lines show it (emulators drop LoggingConfig)."""
         self.apis: dict[str, ApiState] | None = None
         self.version = 0
+        self.series_keep_s = WIDEST_SERIES_S
+        """How far back from its newest minute a metric series is kept (Store.keep_series_for)."""
 
     def add_events(self, events: Iterable[LogEvent]) -> list[LogRecord]:
         """Parse, group and append new log events to the tail."""
@@ -118,7 +120,7 @@ class FunctionState:
         if any(series.points.get(minute) != value for minute, value in points.items()):
             self.version += 1
         series.points.update(points)
-        _trim_series(series)
+        _trim_series(series, self.series_keep_s)
 
     def set_traces(self, traces: Iterable[TraceSummary], keep: int = 200) -> None:
         """Merge a read of trace summaries; the version moves only when one is new or changed."""
@@ -143,8 +145,13 @@ class FunctionState:
         self.version += 1
 
 
-def _trim_series(series: MetricSeries, keep_s: int = 13 * 3600) -> None:
-    """One-minute points for the widest window (12 h) and a margin; nothing older."""
+WIDEST_SERIES_S = 13 * 3600
+"""One-minute points for the widest window (12 h) and an hour, until the screens say theirs."""
+SERIES_MARGIN_S = 3600
+
+
+def _trim_series(series: MetricSeries, keep_s: int) -> None:
+    """One-minute points for `keep_s` back from the newest; nothing older."""
     if not series.points:
         return
     newest = max(series.points)
@@ -190,6 +197,8 @@ class Store:
         self.region: str | None = None
         self.endpoint_url: str | None = None
         self._version = 0
+        self._series_keep_s = WIDEST_SERIES_S
+        self._widest_window_s = 0.0
 
     @property
     def version(self) -> int:
@@ -199,10 +208,22 @@ class Store:
     def touch(self) -> None:
         self._version += 1
 
+    def keep_series_for(self, window_s: float) -> None:
+        """The screens show a window this wide: metric series are kept for the widest window
+        shown this session and an hour, not 13 h (a fleet of 2,000 functions grew about 60 MB
+        an hour through a night keeping 13 h of five series each). Never narrower than a window
+        already shown: the metrics poller reads the whole window again only when it widens past
+        what it has read (aws/pollers/metrics.py), so a narrowed window keeps what it had."""
+        self._widest_window_s = max(self._widest_window_s, window_s)
+        self._series_keep_s = int(self._widest_window_s) + SERIES_MARGIN_S
+        for state in self.functions.values():
+            state.series_keep_s = self._series_keep_s
+
     def function(self, name: str) -> FunctionState:
         state = self.functions.get(name)
         if state is None:
             state = self.functions[name] = FunctionState(name, self.tail_lines)
+            state.series_keep_s = self._series_keep_s
             state.config = self.inventory.get(name)
             self.touch()
         return state

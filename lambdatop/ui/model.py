@@ -68,6 +68,7 @@ class UiModel:
         self.store = store
         self.clock = clock
         self.window = window if window in WINDOWS else DEFAULT_WINDOW
+        store.keep_series_for(self.window_s)
         self.thresholds = thresholds or Thresholds()
         self.live = live
         """A backend fills the store (else it is a fixed snapshot: nothing more will come)."""
@@ -91,6 +92,7 @@ class UiModel:
         """Widen (+1) or narrow (-1) the window, within 15m … 12h."""
         index = min(max(WINDOWS.index(self.window) + step, 0), len(WINDOWS) - 1)
         self.window = WINDOWS[index]
+        self.store.keep_series_for(self.window_s)
         self.forget_diagnoses()
 
     def forget_diagnoses(self) -> None:

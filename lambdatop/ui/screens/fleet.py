@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input
 
 from lambdatop.core.sources import METRICS
 from lambdatop.core.summary import FunctionSummary
@@ -20,6 +20,7 @@ from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES
+from lambdatop.ui.widgets.readout import Readout
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 
 COLUMNS = (
@@ -151,7 +152,7 @@ class FleetScreen(StoreScreen):
         """Which summary object and status each row was last drawn from."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="fleet-title", markup=False)
+        yield Readout(id="fleet-title")
         yield Banner(id="banner")
         yield Input(placeholder="filter functions (escape clears)", id="fleet-filter")
         table: DataTable[Text] = DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
@@ -211,7 +212,7 @@ class FleetScreen(StoreScreen):
         title.append(f" · metrics {source_age(store, METRICS, now)}")
         if term:
             title.append(f" · filter “{safe(self.term)}” (escape clears)")
-        self.query_one("#fleet-title", Static).update(title)
+        self.query_one("#fleet-title", Readout).show_text(title)
         self.query_one("#banner", Banner).show(store, now)
         self.query_one("#status", StatusLine).show(store, model.window)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from lambdatop.core.sources import METRICS, SourceKey
 from lambdatop.core.timeutil import human_duration
@@ -23,6 +23,7 @@ from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisPanel
 from lambdatop.ui.widgets.log_view import LogView
 from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
+from lambdatop.ui.widgets.readout import Readout
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 from lambdatop.ui.widgets.traces import TracesTable
 
@@ -79,14 +80,14 @@ class IncidentScreen(StoreScreen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="title-bar"):
-            yield Static("", id="incident-title", markup=False)
-            yield Static("", id="incident-where", markup=False)
+            yield Readout(id="incident-title")
+            yield Readout(id="incident-where")
         yield Banner(id="banner")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield MetricsPanel(id="metrics")
                 yield MemoryPanel(id="memory")
-                yield Static("", id="verdict", markup=False)
+                yield Readout(id="verdict")
                 log = self._log = LogView(id="log")
                 log.border_title = "Log"
                 yield log
@@ -140,8 +141,8 @@ class IncidentScreen(StoreScreen):
         state = store.function(function)
         now = model.clock()
         diagnosis = model.diagnosis(function)
-        self.query_one("#incident-title", Static).update(self._title())
-        self.query_one("#incident-where", Static).update(self._where(now))
+        self.query_one("#incident-title", Readout).show_text(self._title())
+        self.query_one("#incident-where", Readout).show_text(self._where(now))
         self.query_one("#banner", Banner).show(store, now)
         self.query_one(MetricsPanel).show(
             state,
@@ -161,7 +162,7 @@ class IncidentScreen(StoreScreen):
         )
         panel = self.query_one(DiagnosisPanel)
         panel.show(diagnosis)
-        self.query_one("#verdict", Static).update(verdict(panel.selected()))
+        self.query_one("#verdict", Readout).show_text(verdict(panel.selected()))
         pinned = model.pinned
         position = ""
         if function in model.opened:
@@ -180,8 +181,7 @@ class IncidentScreen(StoreScreen):
         if state.log_source:
             title += f" · {state.log_source}"
         title += f" · times UTC · {source_age(store, SourceKey.logs(function), now)}"
-        # A str border title is markup (and textual.markup.escape misses `[ERROR]`): use Text.
-        log.border_title = Text(title)
+        log.show_title(Text(title))
 
     def poll_log(self) -> None:
         # The log timer fires while the screen is still being composed and while the app shuts

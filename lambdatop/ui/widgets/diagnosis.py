@@ -6,12 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.safe import safe
+from lambdatop.ui.widgets.readout import Readout
 
 STATUS_STYLES = {
     CheckStatus.FAIL: "bold red",
@@ -109,7 +110,7 @@ class DiagnosisPanel(Vertical):
         self._detail_of: str | None = None
         """The check whose detail is shown (its marked command survives refreshes)."""
         self.checklist = OptionList(id="checklist")
-        self.detail = Static("", markup=False, id="check-detail")
+        self.detail = Readout(id="check-detail")
 
     def compose(self) -> ComposeResult:
         yield self.checklist
@@ -129,14 +130,21 @@ class DiagnosisPanel(Vertical):
         if diagnosis is None:
             self.checklist.clear_options()
             self._shown = []
-            self.detail.update(Text("Diagnosis: waiting for data…", "dim"))
+            self.detail.show_text(Text("Diagnosis: waiting for data…", "dim"))
             return
         labels = [check_label(c) for c in diagnosis.checks]
         rows = [
             (c.id, label.plain, c.status) for c, label in zip(diagnosis.checks, labels, strict=True)
         ]
         ids = [c.id for c in diagnosis.checks]
-        if rows != self._shown:
+        if rows != self._shown and ids == [row[0] for row in self._shown]:
+            # The same checks, some in new words (counts move with every poll): replace those
+            # rows in place; rebuilding the list would lay the screen out again.
+            for index, (row, label) in enumerate(zip(rows, labels, strict=True)):
+                if row != self._shown[index]:
+                    self.checklist.replace_option_prompt_at_index(index, label)
+            self._shown = rows
+        elif rows != self._shown:
             highlighted = self.checklist.highlighted
             self.checklist.clear_options()
             self.checklist.add_options(
@@ -178,7 +186,7 @@ class DiagnosisPanel(Vertical):
         if check.id != self._detail_of:
             self._detail_of = check.id
             self.command_index = 0
-        self.detail.update(check_detail(check, self.command_index))
+        self.detail.show_text(check_detail(check, self.command_index))
 
     def next_command(self) -> str | None:
         """The marked command of the selected check; the next press marks the next one."""

@@ -16,12 +16,12 @@ import json
 import re
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -30,6 +30,7 @@ from lambdatop.core.records import ErrorFamily, Level, LineKind, LogRecord, Pars
 from lambdatop.core.sanitize import clean
 from lambdatop.core.store import FunctionState
 from lambdatop.diagnose.format import ms
+from lambdatop.ui.widgets.readout import same_text
 
 MAX_LINES_PER_RECORD = 40
 CACHE_SIZE = 2_000
@@ -278,6 +279,9 @@ class LogView(ScrollView, can_focus=True):
         """Per function left while paused: its lines as shown, the tail count they stop at,
         and where it was scrolled to."""
         self._widest = 0
+        self._title: Text | None = None
+        self._title_only = False
+        """The border title is being set: repaint its row, not the log's lines."""
 
     # --- data ---
 
@@ -421,8 +425,24 @@ class LogView(ScrollView, can_focus=True):
                 height = len(cells)
                 self._widest = max(self._widest, *cells)
             self.offsets.append(self.offsets[-1] + height)
-        self.virtual_size = Size(width if self.wrap else max(width, self._widest), self.offsets[-1])
+        self._resize_virtual(
+            Size(width if self.wrap else max(width, self._widest), self.offsets[-1])
+        )
         self.refresh()
+
+    def _resize_virtual(self, size: Size) -> None:
+        """A log that grew needs its scrollbars told, not the screen laid out again: assigning
+        `virtual_size` (a reactive with `layout=True`) repaints every widget at each poll that
+        brings lines. A scrollbar that appears or goes still lays out (Textual does it)."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size
+            return
+        self.set_reactive(LogView.virtual_size, size)
+        # Private, for want of a public one: what Textual runs when a layout hands a scrollable
+        # widget its new virtual size (scrollbars shown or hidden, sized, the offset clamped).
+        self._scroll_update(size)
 
     def on_resize(self) -> None:
         if self.size.width != self._width:
@@ -440,6 +460,33 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_follow(self, following: bool) -> None:
         self._update_subtitle()
+
+    def show_title(self, title: Text) -> None:
+        """The border's title (the log group, its source and age), set only when it changed:
+        setting it repaints every line of the view."""
+        if same_text(self._title, title):
+            return
+        self._title = title
+        self._title_only = True
+        try:
+            # A str border title is markup (textual.markup.escape misses `[ERROR]`): use Text.
+            self.border_title = title
+        finally:
+            self._title_only = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if self._title_only and not regions:
+            # Textual repaints the whole widget for a new border title: the top border row is
+            # enough (regions are relative to the content, which starts inside the border).
+            gutter = self.styles.gutter
+            regions = (Region(-gutter.left, -gutter.top, self.outer_size.width, 1),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _update_subtitle(self) -> None:
         parts: list[str] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline
 
 from lambdatop.core import metrics as m
 from lambdatop.core.series import CLOUDWATCH_LAG_MINUTES, Source, minute_series, per_minute
@@ -17,6 +17,7 @@ from lambdatop.diagnose.checks.memory import GROWTH_SHOWN
 from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import Diagnosis, MemoryGrowth
 from lambdatop.ui.safe import safe
+from lambdatop.ui.widgets.readout import Readout
 
 
 class SparkRow(Vertical):
@@ -30,18 +31,15 @@ class SparkRow(Vertical):
 
     def __init__(self, id: str) -> None:
         super().__init__(id=id)
-        self.label = Static("", markup=False)
+        self.label = Readout()
         self.spark = Sparkline([])
-        self._label: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield self.label
         yield self.spark
 
     def show(self, label: Text, data: list[float]) -> None:
-        if label != self._label:
-            self._label = label
-            self.label.update(label)
+        self.label.show_text(label)
         if data != self.spark.data:
             self.spark.data = list(data)  # reassigned, not mutated: Sparkline redraws then
 
@@ -222,15 +220,12 @@ def growth_line(growth: MemoryGrowth) -> str:
     return safe(growth.describe(f"…{safe(growth.stream)[-6:]}"))
 
 
-class MemoryPanel(Static):
+class MemoryPanel(Readout):
     """Max memory against the limit, per-environment growth, and cold starts."""
 
     DEFAULT_CSS = """
     MemoryPanel { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
-
-    def __init__(self, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
 
     def show(
         self, state: FunctionState, diagnosis: Diagnosis | None, now_s: float, window_s: float
@@ -259,4 +254,4 @@ class MemoryPanel(Static):
         text.append(
             f"  init p50 {ms(p50)} · p99 {ms(p99)}" if cold else "  (none in window)", "dim"
         )
-        self.update(text)
+        self.show_text(text)

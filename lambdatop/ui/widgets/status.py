@@ -11,6 +11,7 @@ from lambdatop.core.sources import SourceKey
 from lambdatop.core.store import Store
 from lambdatop.core.timeutil import human_duration
 from lambdatop.ui.safe import safe
+from lambdatop.ui.widgets.readout import Readout
 
 
 def source_age(store: Store, source: SourceKey, now_s: float) -> str:
@@ -22,7 +23,7 @@ def source_age(store: Store, source: SourceKey, now_s: float) -> str:
     return f"{age}, failing" if health.error else age
 
 
-class Banner(Static):
+class Banner(Readout):
     """Shown only while a data source is in trouble: what, and when it is retried."""
 
     DEFAULT_CSS = """
@@ -30,14 +31,11 @@ class Banner(Static):
     Banner.-visible { display: block; }
     """
 
-    def __init__(self, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
-
     def show(self, store: Store, now_s: float) -> None:
         line = store.banner(now_s)
         self.set_class(line is not None, "-visible")
         if line is not None:
-            self.update(Text(f"⚠ {line}", "bold"))
+            self.show_text(Text(f"⚠ {line}", "bold"))
 
 
 class StatusLine(Horizontal):
@@ -52,8 +50,7 @@ class StatusLine(Horizontal):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.text = Static("", markup=False, id="status-text")
-        self._shown: Text | None = None
+        self.text = Readout(id="status-text")
 
     def compose(self) -> ComposeResult:
         yield self.text
@@ -74,6 +71,4 @@ class StatusLine(Horizontal):
             text.append(f" + Live Tail ${store.live_tail_usd_per_minute:.2f}/min")
         if extra:
             text.append(f" · {extra}")
-        if text != self._shown:
-            self._shown = text
-            self.text.update(text)
+        self.text.show_text(text)

@@ -29,6 +29,7 @@ class TracesTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.traces: list[TraceSummary] = []
         self._ages: list[str] = []
+        self._subtitle = ""
 
     def on_mount(self) -> None:
         # What a person reads first on the left; the id (for the waterfall title) last.
@@ -86,7 +87,9 @@ class TracesTable(DataTable[Text]):
             subtitle = f"{len(ordered)}{more} failed traces · enter opens · {age}"
         else:
             subtitle = f"no failed traces in the window · {age}"
-        self.border_subtitle = Text(subtitle)
+        if subtitle != self._subtitle:  # setting it repaints the whole table
+            self._subtitle = subtitle
+            self.border_subtitle = Text(subtitle)
 
     def selected_trace(self) -> TraceSummary | None:
         if not self.traces or self.cursor_row < 0 or self.cursor_row >= len(self.traces):
