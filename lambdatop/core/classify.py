@@ -563,6 +563,14 @@ _TRIGGER_WORDS = _trigger_words()
 _TRIGGER_RE = re.compile(_trie_pattern(_TRIGGER_WORDS) if _TRIGGER_WORDS else "")
 
 
+def trigger_words() -> tuple[str, ...]:
+    """The lower-case words one of which every classified line holds (see `_trigger_words`): a
+    search for them (Logs Insights' `core.aggregate.FAMILY_LINES`) misses no classified line."""
+    if _TRIGGER_WORDS is None:
+        raise RuntimeError("a rule's required words cannot be told: no word search is complete")
+    return _TRIGGER_WORDS
+
+
 def is_connection_limit(classification: Classification) -> bool:
     """The database refuses new connections: every environment's pool together is too big."""
     return _DB_SERVER_FULL.search(classification.signature) is not None

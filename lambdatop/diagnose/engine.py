@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from lambdatop.core import metrics as m
+from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
-from lambdatop.core.timeutil import iso
+from lambdatop.core.timeutil import human_duration, iso
 from lambdatop.diagnose.checks import (
     api_gateway,
     cold_start,
@@ -106,7 +107,10 @@ def diagnose(evidence: Evidence, thresholds: Thresholds | None = None) -> Diagno
 
 
 def summarise(evidence: Evidence) -> Summary:
-    """The headline numbers: counted over completed invocations (those with a REPORT)."""
+    """The headline numbers: counted over completed invocations (those with a REPORT), by Logs
+    Insights over the whole window when the lines read are a sample of it."""
+    if evidence.window is not None:
+        return _window_summary(evidence, evidence.window)
     reported = evidence.reported
     durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
     inits = [inv.cold_start_ms for inv in reported if inv.cold]
@@ -127,3 +131,33 @@ def summarise(evidence: Evidence) -> Summary:
         max_memory_used_mb=max(used) if used else None,
         timeout_s=evidence.timeout_s,
     )
+
+
+def _window_summary(evidence: Evidence, w: WindowFigures) -> Summary:
+    throttles = evidence.metric_total(m.THROTTLES)
+    used = w.memory_used_mb.max
+    return Summary(
+        invocations=w.invocations,
+        errors=w.errors,
+        cold_starts=w.cold_starts,
+        timeouts=w.timeouts,
+        out_of_memory=w.out_of_memory,
+        throttles=None if throttles is None else int(throttles),
+        duration_ms=Percentiles(w.duration_ms.p50, w.duration_ms.p99, w.duration_ms.max),
+        init_duration_ms=Percentiles(w.init_ms.p50, w.init_ms.p99, w.init_ms.max),
+        memory_size_mb=evidence.memory_size_mb or w.memory_size_mb,
+        max_memory_used_mb=None if used is None else int(used),
+        timeout_s=evidence.timeout_s,
+        figures_from=figures_from(w),
+    )
+
+
+def figures_from(w: WindowFigures) -> str:
+    """`figures over 12.0 h by CloudWatch Logs Insights (3.2 GB scanned); lines quoted from the
+    newest 50,000 events, since 09:58:12 UTC`."""
+    scanned = f" ({w.bytes_scanned / 2**30:,.2f} GB scanned)" if w.bytes_scanned else ""
+    said = f"figures over {human_duration((w.end_ms - w.start_ms) / 1000)} by {w.source}{scanned}"
+    if w.sample_start_ms is None:
+        return f"{said}; lines quoted from all {w.sample_events:,} events"
+    since = iso(w.sample_start_ms)
+    return f"{said}; lines quoted from the newest {w.sample_events:,} events, since {since}"

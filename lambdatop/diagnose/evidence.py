@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from lambdatop.core.aggregate import WindowFigures
+from lambdatop.core.parse import parse
 from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
     ErrorFamily,
@@ -66,10 +68,19 @@ class Evidence:
     """Event source records the lines named (`messageid=...`), and the invocations naming each."""
     inferred_timeout_s: float | None = None
     """The timeout a `Task timed out after N seconds` line reveals, when no configuration says."""
+    window: WindowFigures | None = None
+    """The whole window's figures from Logs Insights, when the events read are a sample of it:
+    the checks count from these, and quote lines from the sample."""
 
     _reported: tuple[tuple[int, int], list[Invocation]] | None = field(
         default=None, repr=False, compare=False
     )
+
+    @property
+    def completed(self) -> int:
+        """Invocations that completed in the window: all of them, even when only a sample's
+        lines were read."""
+        return self.window.invocations if self.window is not None else len(self.reported)
 
     @property
     def reported(self) -> list[Invocation]:
@@ -244,6 +255,29 @@ def from_state(
     evidence.event_sources = state.event_sources
     evidence.apis = list(state.apis.values()) if state.apis is not None else None
     evidence.gaps = _gaps(state, start_ms)
+    return evidence
+
+
+def with_window(
+    evidence: Evidence, figures: WindowFigures, lines: Iterable[tuple[int, str, str]]
+) -> Evidence:
+    """The evidence of a sample of the window, with the whole window's figures, and the family
+    lines (timestamp, stream, message) Insights found before the sample began: each parsed as
+    the pipeline parses it, so the families are the window's, not the sample's."""
+    start = figures.sample_start_ms
+    early = LogPipeline(max_invocations=1, max_findings=1_000_000)
+    for timestamp, stream, message in lines:
+        if start is None or timestamp >= start:
+            continue  # the sample holds it, attributed to its invocation
+        line = parse(message)
+        if line.classification is not None or line.unhandled or line.kind is LineKind.LOGS_DROPPED:
+            early.record(Finding(timestamp, stream, line.request_id, line))
+    for family, found in early.findings.items():
+        if found:
+            evidence.findings[family] = [*found, *evidence.findings.get(family, [])]
+    evidence.failures = [*early.failures, *evidence.failures]
+    evidence.dropped = [*early.dropped, *evidence.dropped]
+    evidence.window = figures
     return evidence
 
 

@@ -149,8 +149,12 @@ class Summary:
     memory_size_mb: int | None = None
     max_memory_used_mb: int | None = None
     timeout_s: float | None = None
+    figures_from: str | None = None
+    """Where the figures were counted, when not from the lines read (Logs Insights)."""
 
     def to_json(self) -> dict[str, Any]:
+        # Said only when counted elsewhere: reports of the lines read keep their shape.
+        source = {"figures_from": self.figures_from} if self.figures_from else {}
         return {
             "invocations": self.invocations,
             "errors": self.errors,
@@ -163,7 +167,7 @@ class Summary:
             "memory_size_mb": self.memory_size_mb,
             "max_memory_used_mb": self.max_memory_used_mb,
             "timeout_s": self.timeout_s,
-        }
+        } | source
 
 
 @dataclass(slots=True)

@@ -79,7 +79,7 @@ def window_text(diagnosis: Diagnosis) -> str | None:
 
 
 def summary_lines(diagnosis: Diagnosis) -> list[str]:
-    """The headline numbers in three lines."""
+    """The headline numbers in three lines, and a fourth when they were counted elsewhere."""
     s = diagnosis.summary
     throttles = "throttles n/a" if s.throttles is None else f"{s.throttles:,} throttled"
     timeout = f" of {s.timeout_s:g} s timeout" if s.timeout_s else ""
@@ -96,7 +96,7 @@ def summary_lines(diagnosis: Diagnosis) -> list[str]:
         f"duration p50 {ms(s.duration_ms.p50)} · p99 {ms(s.duration_ms.p99)}"
         f" · max {ms(s.duration_ms.max)}{timeout}",
         f"{memory} · init p50 {ms(s.init_duration_ms.p50)} · p99 {ms(s.init_duration_ms.p99)}",
-    ]
+    ] + ([s.figures_from] if s.figures_from else [])
 
 
 def start_with(diagnosis: Diagnosis) -> tuple[str, str | None] | None:
@@ -260,6 +260,8 @@ def to_markdown(diagnosis: Diagnosis) -> str:
         f"| {throttles} | {duration} | {memory} |",
         "",
     ]
+    if s.figures_from:
+        out += [f"_{_md(s.figures_from)}_", ""]
     for check in diagnosis.checks:
         if check.status in (CheckStatus.FAIL, CheckStatus.WARN):
             out += _check_markdown(check)

@@ -5,6 +5,7 @@ python -m tests.golden.check DIR [--show N]
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import pickle
 import sys
@@ -12,6 +13,17 @@ from pathlib import Path
 
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.render import to_json, to_markdown, to_text
+
+
+def _fill_new_fields(ev: object) -> None:
+    """An Evidence pickled before a field was added lacks it (a slots dataclass restores the
+    fields it was given): the field's default, as a new Evidence would hold."""
+    for field in dataclasses.fields(ev):  # type: ignore[arg-type]
+        if not hasattr(ev, field.name):
+            if field.default_factory is not dataclasses.MISSING:
+                object.__setattr__(ev, field.name, field.default_factory())
+            elif field.default is not dataclasses.MISSING:
+                object.__setattr__(ev, field.name, field.default)
 
 
 def main(argv: list[str]) -> int:
@@ -22,6 +34,7 @@ def main(argv: list[str]) -> int:
     for path in inputs:
         key = path.name.removesuffix(".pickle")
         ev, limits = pickle.loads(path.read_bytes())
+        _fill_new_fields(ev)
         expected = pickle.loads((folder / f"{key}.reports.pickle").read_bytes())
         diagnosis = diagnose(ev, limits)
         now = {"json": to_json(diagnosis), "md": to_markdown(diagnosis), "txt": to_text(diagnosis)}

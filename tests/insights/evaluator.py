@@ -129,6 +129,12 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _regex_starts(before: str) -> bool:
+    """A `/` opens a regular expression after `like`, or as `parse FIELD`'s pattern; elsewhere
+    it divides."""
+    return re.search(r"(?:\blike|^\s*parse\s+\S+)\s*$", before, re.IGNORECASE) is not None
+
+
 def _commands(query: str) -> list[tuple[str, str]]:
     """`cmd args | cmd args` -> [(cmd, args)], `|` inside regexes and strings kept."""
     parts: list[str] = []
@@ -149,7 +155,7 @@ def _commands(query: str) -> list[tuple[str, str]]:
             if char == quote:
                 quote = None
             continue
-        if char in "\"'/":
+        if char in "\"'" or (char == "/" and _regex_starts(current)):
             quote = char
             current += char
             continue
@@ -264,14 +270,32 @@ class _Parser:
         if kind == "string":
             text = _string(raw)
             return lambda r: text
-        if kind == "name" and raw.lower() == "ispresent" and self.peek("("):
+        if kind == "name" and self.peek("("):
             self.take("(")
-            field = self.take()[1]
+            args: list[Callable[[Record], Any]] = []
+            while not self.peek(")"):
+                args.append(self.expression())
+                if self.peek(","):
+                    self.take()
             self.take(")")
-            return lambda r: r.get(field) is not None
+            return _function(raw.lower(), args)
         if kind == "name":
             return lambda r: r.get(raw)
         raise ValueError(f"unexpected {raw!r} in the query")
+
+
+def _function(name: str, args: list[Callable[[Record], Any]]) -> Callable[[Record], Any]:
+    """`ispresent(f)`; `coalesce(a, b, ...)`, the first present; `strcontains(s, t)`, "1 if
+    stringField contains searchValue and 0 otherwise"; `floor(n)`."""
+    if name == "ispresent":
+        return lambda r: args[0](r) is not None
+    if name == "coalesce":
+        return lambda r: next((v for v in (a(r) for a in args) if v is not None), None)
+    if name == "floor":
+        return lambda r: None if _numeric(args[0](r)) is None else math.floor(_numeric(args[0](r)))
+    if name == "strcontains":
+        return lambda r: None if args[0](r) is None else int(str(args[1](r)) in str(args[0](r)))
+    raise ValueError(f"function {name} is not in the subset")
 
 
 def _binary(

@@ -103,11 +103,14 @@ def measure(ev: Evidence, limits: Thresholds) -> ColdStartFigures:
     reported = ev.reported
     cold = [inv for inv in reported if inv.cold]
     p50, p99, peak = percentiles([(inv.cold_start_ms or 0.0) for inv in cold], 50, 99, 100)
+    window = ev.window
+    if window is not None:  # the whole window's, not the sample's
+        p50, p99, peak = window.init_ms.p50, window.init_ms.p99, window.init_ms.max
     init_failures, reinits = _init_timeouts(ev)
     return ColdStartFigures(
         logs_read=ev.logs_read,
-        invocations=len(reported),
-        cold=len(cold),
+        invocations=ev.completed,
+        cold=len(cold) if window is None else window.cold_starts,
         after_idle=_after_idle(reported),
         restores=sum(1 for inv in cold if inv.restore_ms is not None),
         init_p50_ms=p50,

@@ -54,7 +54,7 @@ def hits(ev: Evidence, found: list[Finding]) -> Hits:
     return Hits(
         lines=len(found),
         invocations=len(_affected_ids(ev, found)),
-        reported=len(ev.reported),
+        reported=ev.completed,
         coped=ev.coped(found),
     )
 

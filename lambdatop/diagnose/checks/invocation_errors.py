@@ -235,8 +235,8 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
     init = ev.family(ErrorFamily.INIT)
     change, versions = changes.measure(reported) if failed else (None, ())
     return ErrorFigures(
-        reported=len(reported),
-        failed=len(failed),
+        reported=ev.completed,
+        failed=len(failed) if ev.window is None else ev.window.errors,
         metric_errors=ev.metric_total(m.ERRORS),
         metric_invocations=ev.metric_total(m.INVOCATIONS),
         types=tuple(types.most_common(4)),

@@ -165,20 +165,29 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
         )
     peak = max(used)
     p50, p99 = percentiles([float(u) for u in used], 50, 99)
+    invocations, out_of_memory = len(judged), len(oom)
+    window = ev.window
+    if window is not None and change is None and window.memory_used_mb.max is not None:
+        # The whole window's, not the sample's (one size throughout: judged is everything).
+        invocations, out_of_memory = window.invocations, window.out_of_memory
+        peak = int(window.memory_used_mb.max)
+        p50, p99 = window.memory_used_mb.p50, window.memory_used_mb.p99
     suggested = memory_step(max(peak * 1.5, 128))
     sizes_ran_out = Counter(inv.memory_size_mb or size for inv in oom)
     return MemoryFigures(
         logs_read=ev.logs_read,
-        invocations=len(judged),
+        invocations=invocations,
         size_mb=size,
         peak_mb=peak,
         p50_mb=p50,
         p99_mb=p99,
-        out_of_memory=len(oom),
-        out_of_memory_at_mb=sizes_ran_out.most_common(1)[0][0] if oom else None,
+        out_of_memory=out_of_memory,
+        out_of_memory_at_mb=(
+            sizes_ran_out.most_common(1)[0][0] if oom else size if out_of_memory else None
+        ),
         change=change,
         growth=_growth(judged, size, limits),
-        heap=_heap_limit(ev) if oom else None,
+        heap=_heap_limit(ev) if out_of_memory else None,
         buys_cpu=_buys_cpu(ev, limits),
         suggested_mb=suggested,
         monthly_saving_usd=_monthly_saving(ev, ev.reported, size, suggested),

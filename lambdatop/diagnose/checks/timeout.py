@@ -96,12 +96,15 @@ def measure(ev: Evidence, limits: Thresholds) -> TimeoutFigures:
     p50, p99, peak = percentiles(
         [inv.duration_ms for inv in reported if inv.duration_ms is not None], 50, 99, 100
     )
+    window = ev.window
+    if window is not None:  # the whole window's, not the sample's
+        p50, p99, peak = window.duration_ms.p50, window.duration_ms.p99, window.duration_ms.max
     ok_durations = [inv.duration_ms for inv in succeeded if inv.duration_ms is not None]
     held = _returned_early(timed_out)
     return TimeoutFigures(
         logs_read=ev.logs_read,
-        invocations=len(reported),
-        timed_out=len(timed_out),
+        invocations=ev.completed,
+        timed_out=len(timed_out) if window is None else window.timeouts,
         timed_out_reinit=_reinits(ev, timed_out),
         p50_ms=p50,
         p99_ms=p99,

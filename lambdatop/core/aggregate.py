@@ -1,0 +1,222 @@
+"""A window's figures counted by CloudWatch Logs Insights, where the window holds more events than
+are worth downloading: what the queries ask, and the typed answer the diagnosis takes in place of
+figures counted from the events it downloaded (which are then a sample, for quoting).
+
+No AWS here: `aws.insights` runs `REPORT_FIGURES` and `FAMILY_LINES` over the window, and
+`window_figures` reads their rows. The REPORT query reads both log formats at once: the fields
+Insights discovers in text REPORT lines (`@duration`, `@initDuration`, `@maxMemoryUsed` in
+bytes on a 10^6 scale, ...) and the `record.metrics.*` of JSON `platform.report` events.
+
+The error families are not rewritten as Insights patterns (a second classifier would drift from
+the first): the query fetches every line holding one of the words without which
+`core.classify` recognises no family, and the same parser the raw path uses classifies them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from lambdatop.core.classify import trigger_words
+from lambdatop.core.parse import parse
+from lambdatop.core.records import ErrorFamily
+from lambdatop.core.timeutil import to_epoch_ms
+
+INSIGHTS = "CloudWatch Logs Insights"
+
+REPORT_FIGURES = " | ".join(
+    (
+        'filter @type = "REPORT" or type = "platform.report"',
+        r"parse @message /Status: (?<reportStatus>\w+)/",
+        r"parse @message /Error Type: (?<reportError>[\w.]+)/",
+        r"parse @message /Restore Duration: (?<reportRestore>[\d.]+)/",
+        "fields coalesce(@duration, record.metrics.durationMs) as durationMs,"
+        " coalesce(@billedDuration, record.metrics.billedDurationMs) as billedMs,"
+        " coalesce(@initDuration, record.metrics.initDurationMs, reportRestore,"
+        " record.metrics.restoreDurationMs) as startMs,"
+        " coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB) as usedMB,"
+        " coalesce(@memorySize / 1000000, record.metrics.memorySizeMB) as sizeMB,"
+        ' coalesce(reportStatus, record.status, "unsaid") as status,'
+        ' coalesce(reportError, record.errorType, "") as errorType',
+        # Older REPORT lines say no status: memory used at the limit is then the kill.
+        'fields strcontains(status, "unsaid") * floor(usedMB / sizeMB) as killedAtLimit',
+        'fields 1 - strcontains(status, "success") - strcontains(status, "unsaid")'
+        " + killedAtLimit as failed,"
+        ' strcontains(status, "timeout") as timedOut,'
+        ' strcontains(errorType, "OutOfMemory") + killedAtLimit as outOfMemory',
+        "stats count() as invocations, sum(failed) as errors, sum(timedOut) as timeouts,"
+        " sum(outOfMemory) as outOfMemory, count(startMs) as coldStarts,"
+        " sum(billedMs) as billedMs,"
+        " pct(durationMs, 50) as durationP50, pct(durationMs, 99) as durationP99,"
+        " max(durationMs) as durationMax,"
+        " pct(startMs, 50) as initP50, pct(startMs, 99) as initP99, max(startMs) as initMax,"
+        " pct(usedMB, 50) as usedP50, pct(usedMB, 99) as usedP99, max(usedMB) as usedMax,"
+        " latest(sizeMB) as sizeMB",
+    )
+)
+"""One row: the window's invocations (REPORTs), how they ended, and their spreads."""
+
+_FAILURE_WORDS = (
+    "logsdropped",
+    "timed out",
+    "timeout",
+    "init_report",
+    "restore_report",
+    "initreport",
+    "restorereport",
+)
+"""Lines the parser gives a family without a classifier's word (`Task timed out`, a REPORT or
+runtimeDone with `timeout`, a failed init or restore), and `platform.logsDropped`."""
+
+
+def _family_pattern() -> str:
+    words = sorted(set(trigger_words()) | set(_FAILURE_WORDS))
+    # Insights' regular expressions: `/` ends one, so it is escaped with the metacharacters.
+    return "|".join(re.sub(r"([\\.^$|?*+()\[\]{}/])", r"\\\1", word) for word in words)
+
+
+FAMILY_LINES = (
+    f"filter @message like /(?i)({_family_pattern()})/"
+    " | fields @timestamp, @logStream, @message | sort @timestamp asc"
+)
+"""Every line that may belong to an error family, oldest first (10,000 at most a query)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    p50: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyFigures:
+    lines: int = 0
+    invocations: int = 0
+    """Distinct request ids the lines name (lines naming none are not counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowFigures:
+    """What the whole window holds, counted where the logs are: the diagnosis says these came
+    from `source` over `start_ms`..`end_ms`, and quotes lines from its sample only."""
+
+    start_ms: int
+    end_ms: int
+    invocations: int = 0
+    errors: int = 0
+    timeouts: int = 0
+    out_of_memory: int = 0
+    cold_starts: int = 0
+    duration_ms: Spread = field(default_factory=Spread)
+    init_ms: Spread = field(default_factory=Spread)
+    """Init or restore duration of the cold starts."""
+    memory_used_mb: Spread = field(default_factory=Spread)
+    memory_size_mb: int | None = None
+    billed_ms: float = 0.0
+    families: Mapping[ErrorFamily, FamilyFigures] = field(default_factory=dict)
+    family_lines_read: int = 0
+    family_lines_matched: int = 0
+    """Lines the family query matched; above `family_lines_read`, family counts are floors."""
+    bytes_scanned: float = 0.0
+    source: str = INSIGHTS
+    sample_events: int = 0
+    """Events downloaded for quoting: the newest of the window."""
+    sample_start_ms: int | None = None
+    """Where the sample begins; None when it holds the whole window."""
+
+    @property
+    def families_complete(self) -> bool:
+        return self.family_lines_read >= self.family_lines_matched
+
+    def family(self, family: ErrorFamily) -> FamilyFigures:
+        return self.families.get(family, FamilyFigures())
+
+
+def window_figures(
+    report_rows: list[dict[str, str]],
+    family_lines: Iterable[str],
+    *,
+    start_ms: int,
+    end_ms: int,
+    family_lines_matched: int | None = None,
+    bytes_scanned: float = 0.0,
+) -> WindowFigures:
+    """The figures of `REPORT_FIGURES`' row and of the lines `FAMILY_LINES` returned."""
+    row = report_rows[0] if report_rows else {}
+    lines = list(family_lines)
+    found = families(lines)
+    timeouts = _whole(row.get("timeouts"))
+    # Older REPORT lines say no status: a `Task timed out` line names the invocation instead.
+    unsaid = max(0, found.get(ErrorFamily.TIMEOUT, FamilyFigures()).invocations - timeouts)
+    return WindowFigures(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        invocations=_whole(row.get("invocations")),
+        errors=_whole(row.get("errors")) + unsaid,
+        timeouts=timeouts + unsaid,
+        out_of_memory=_whole(row.get("outOfMemory")),
+        cold_starts=_whole(row.get("coldStarts")),
+        duration_ms=_spread(row, "duration"),
+        init_ms=_spread(row, "init"),
+        memory_used_mb=_spread(row, "used"),
+        memory_size_mb=_mb(row.get("sizeMB")),
+        billed_ms=_number(row.get("billedMs")) or 0.0,
+        families=found,
+        family_lines_read=len(lines),
+        family_lines_matched=max(len(lines), family_lines_matched or 0),
+        bytes_scanned=bytes_scanned,
+    )
+
+
+def family_line(row: Mapping[str, str]) -> tuple[int, str, str] | None:
+    """A row of `FAMILY_LINES` as (epoch ms, stream, message); None for a row without them.
+    Insights answers `@timestamp` as `2026-03-02 09:14:55.120` (UTC)."""
+    when = to_epoch_ms(row.get("@timestamp", "").replace(" ", "T") + "Z")
+    message = row.get("@message")
+    if when is None or message is None:
+        return None
+    return when, row.get("@logStream", ""), message
+
+
+def families(messages: Iterable[str]) -> dict[ErrorFamily, FamilyFigures]:
+    """Lines and invocations of each family, as the parser classifies each line."""
+    lines: Counter[ErrorFamily] = Counter()
+    ids: dict[ErrorFamily, set[str]] = {}
+    for message in messages:
+        parsed = parse(message)
+        if parsed.classification is None:
+            continue
+        family = parsed.classification.family
+        lines[family] += 1
+        if parsed.request_id:
+            ids.setdefault(family, set()).add(parsed.request_id)
+    return {family: FamilyFigures(lines[family], len(ids.get(family, ()))) for family in lines}
+
+
+def _number(text: str | None) -> float | None:
+    if text is None or text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _whole(text: str | None) -> int:
+    return round(_number(text) or 0.0)
+
+
+def _mb(text: str | None) -> int | None:
+    value = _number(text)
+    return None if value is None else round(value)
+
+
+def _spread(row: Mapping[str, str], name: str) -> Spread:
+    return Spread(
+        _number(row.get(f"{name}P50")),
+        _number(row.get(f"{name}P99")),
+        _number(row.get(f"{name}Max")),
+    )
