@@ -119,3 +119,67 @@ def test_the_insights_figures_give_the_report_the_events_give(
             report["summary"].pop(key)
         report["checks"] = [c for c in report["checks"] if c["id"] not in checks]
     assert counted == expected
+
+
+def _sample(raw: Evidence, logs: Logs, newest: int) -> tuple[Evidence, int]:
+    """The evidence of the newest `newest` events only, with the rest of `raw` (configuration,
+    metrics, traces) as it was: what a download capped at `newest` events would give."""
+    kept = sorted(logs.events, key=lambda e: e.timestamp_ms)[-newest:]
+    pipeline = LogPipeline()
+    pipeline.ingest_all(kept)
+    read = from_pipeline(
+        pipeline,
+        function=raw.function,
+        region=raw.region,
+        start_ms=raw.start_ms,
+        end_ms=raw.end_ms,
+        config=raw.config,
+    )
+    sample = copy.deepcopy(raw)
+    for name in (
+        "invocations",
+        "findings",
+        "failures",
+        "dropped",
+        "logged_errors",
+        "lines",
+        "error_lines",
+        "json_logs",
+        "records",
+        "inferred_timeout_s",
+    ):
+        setattr(sample, name, getattr(read, name))
+    return sample, kept[0].timestamp_ms
+
+
+SAMPLED = [
+    ("test_service_checks", "TIMEOUT", "fail-timeouts"),
+    ("test_service_checks", "MEMORY", "fail-oom-python"),
+    ("test_service_checks", "PERMISSION", "fail-dynamodb"),
+    ("test_service_checks", "COLD_START", "fail-storm"),
+    ("test_state_checks", "CONNECTION_POOL", "fail-sqlalchemy"),
+]
+
+
+@pytest.mark.parametrize(("module_name", "table", "case_id"), SAMPLED)
+def test_the_newest_events_with_the_window_s_figures_report_the_whole_window(
+    module_name: str, table: str, case_id: str
+) -> None:
+    module = next(m for m in TABLES.values() if m.__name__ == module_name)
+    case = next(r.values[0] for r in getattr(module, table) if r.id == case_id)
+    raw, seen = _built(module, case)
+    logs, start_ms, end_ms = seen[0]
+    figures, lines = insights_figures(logs, start_ms, end_ms)
+    sample, since = _sample(raw, logs, len(logs.events) // 3)
+    alone = _report(copy.deepcopy(sample))
+    counted = _report(with_window(sample, replace(figures, sample_start_ms=since), lines))
+    whole = _report(raw)
+    assert counted["summary"] == whole["summary"]
+    assert alone["summary"] != whole["summary"]  # the sample alone describes less than the window
+    # Every decision is the whole window's; the logs check says how many lines were read.
+    decided = [(c["id"], c["status"], c["title"]) for c in counted["checks"] if c["id"] != "logs"]
+    assert decided == [
+        (c["id"], c["status"], c["title"]) for c in whole["checks"] if c["id"] != "logs"
+    ]
+    logs_check = next(c for c in counted["checks"] if c["id"] == "logs")
+    assert logs_check["title"].startswith(f"{sample.lines:,} log lines read")
