@@ -154,6 +154,21 @@ examples:
         default="auto",
         help="colour text output (auto: on a terminal, unless NO_COLOR is set)",
     )
+    parser.add_argument(
+        "--insights",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="count the window with CloudWatch Logs Insights (auto: when it holds more than"
+        " 1,000,000 events; the newest 50,000 are then read for quoting)",
+    )
+    parser.add_argument(
+        "--max-scan",
+        metavar="SIZE",
+        help="the most a Logs Insights count may scan ($0.005 a GB; default 5GB)",
+    )
+    parser.add_argument(
+        "--allow-scan", action="store_true", help="let the count scan more than --max-scan"
+    )
     _add_redact(parser)
     _add_aws(parser)
     return parser

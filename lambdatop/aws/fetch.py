@@ -3,23 +3,54 @@ by the same pollers the monitor runs, into a store of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TypeVar
 
 from lambdatop.aws.errors import Trouble, describe
+from lambdatop.aws.insights import Insights, ScanEstimate, ScanLimit
 from lambdatop.aws.pollers.inventory import account_limits, api_routes, function_details
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
+from lambdatop.core.aggregate import (
+    FAMILY_LINES,
+    REPORT_FIGURES,
+    WindowFigures,
+    family_line,
+    window_figures,
+)
+from lambdatop.core.records import LogEvent
 from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, FunctionState, Store
 
 Clock = Callable[[], float]
 T = TypeVar("T")
 MAX_WINDOW_EVENTS = 1_000_000
+"""Events `diagnose` downloads from a window; a window holding more is counted by Insights."""
+SAMPLE_EVENTS = 50_000
+"""Events downloaded for quoting when Insights counts the window (the monitor's backfill)."""
+INSIGHTS_QUERIES = 2
+"""Queries a window's figures take (`core.aggregate`): each scans the whole window."""
+
+
+class InsightsMode(StrEnum):
+    AUTO = "auto"
+    """When the window holds more than `MAX_WINDOW_EVENTS` (AWS/Logs IncomingLogEvents says
+    so beforehand, or the download stops there)."""
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@dataclass(frozen=True, slots=True)
+class InsightsChoice:
+    mode: InsightsMode = InsightsMode.AUTO
+    limit: ScanLimit = field(default_factory=ScanLimit)
+    sample_events: int = SAMPLE_EVENTS
 
 
 class FetchError(RuntimeError):
@@ -35,12 +66,24 @@ class Fetched:
     notes: list[str] = field(default_factory=list)
     """What could not be read (the diagnosis says unknown there), one line each."""
     logs_truncated: bool = False
+    window: WindowFigures | None = None
+    """The whole window's figures from Logs Insights: the events read are then a sample."""
+    family_lines: list[tuple[int, str, str]] = field(default_factory=list)
+    """The window's lines of the error families, (ms, stream, message), from Insights."""
 
 
 async def fetch_window(
-    aws: Aws, function: str, since_s: float, clock: Clock = time.time
+    aws: Aws,
+    function: str,
+    since_s: float,
+    clock: Clock = time.time,
+    insights: InsightsChoice | None = None,
 ) -> Fetched:
-    """Configuration, logs, metrics and traces of one function for the last `since_s` seconds."""
+    """Configuration, logs, metrics and traces of one function for the last `since_s` seconds;
+    a window of more events than are worth downloading is counted by Logs Insights, and its
+    newest events are read for quoting. Raises FetchError, and ScanRefused when the count would
+    scan more than the limit allows."""
+    choice = insights or InsightsChoice()
     now = clock()
     store = Store(clock=clock)
     store.region = aws.region
@@ -63,20 +106,40 @@ async def fetch_window(
     if routes is None:
         state.apis = None
 
+    group = config.effective_log_group
+    counter = Insights(aws)
+    volume = ScanEstimate(None, None, since_s, 1)
+    if choice.mode is not InsightsMode.NEVER:
+        volume = (
+            await _optional(fetched, "log volume", counter.estimate([group], now - since_s, now))
+            or volume
+        )
+    counted = choice.mode is InsightsMode.ALWAYS or (
+        choice.mode is InsightsMode.AUTO and (volume.events or 0) > MAX_WINDOW_EVENTS
+    )
+    if counted:
+        _check_scan(volume, choice.limit)
     tail = LogTail(
         aws,
-        config.effective_log_group,
+        group,
         fetched.start_ms,
         clock=clock,
-        max_initial_events=MAX_WINDOW_EVENTS,
+        max_initial_events=choice.sample_events if counted else MAX_WINDOW_EVENTS,
     )
     try:
-        state.add_events(await tail.poll())
+        events = await tail.poll()
     except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
         raise FetchError(describe(error, "CloudWatch Logs").final) from None
+    state.add_events(events)
     if not tail.group_exists:
-        fetched.notes.append(f"log group {config.effective_log_group} does not exist")
+        fetched.notes.append(f"log group {group} does not exist")
     fetched.logs_truncated = tail.truncated_before_ms is not None
+    if fetched.logs_truncated and choice.mode is InsightsMode.AUTO and not counted:
+        # More than the metric said (it lags ingestion): judged from what was downloaded.
+        counted = True
+        _check_scan(_extrapolated(volume, events, fetched), choice.limit)
+    if counted and tail.group_exists:
+        await _count_window(counter, fetched, group, len(events), tail.truncated_before_ms)
 
     metrics = MetricsPoller(aws, store, {function}, lambda: since_s, clock)
     if await _optional(fetched, "CloudWatch metrics", metrics.tick()) is None:
@@ -92,6 +155,57 @@ async def fetch_window(
     if traces is not None:
         state.set_traces(traces[0])
     return fetched
+
+
+def _check_scan(volume: ScanEstimate, limit: ScanLimit) -> None:
+    """Each of the queries scans the window: refused above the limit (ScanRefused)."""
+    scans = None if volume.bytes is None else volume.bytes * INSIGHTS_QUERIES
+    limit.check(ScanEstimate(scans, volume.events, volume.span_s, volume.groups))
+
+
+def _extrapolated(volume: ScanEstimate, events: list[LogEvent], fetched: Fetched) -> ScanEstimate:
+    """The window's bytes, from those of the newest events read and the span they cover."""
+    if volume.bytes is not None or not events:
+        return volume
+    read = sum(len(e.message.encode()) for e in events)
+    stamps = [e.timestamp_ms for e in events]
+    covered = max(max(stamps) - min(stamps), 1)
+    whole = fetched.end_ms - fetched.start_ms
+    return ScanEstimate(read * max(1.0, whole / covered), volume.events, volume.span_s, 1)
+
+
+async def _count_window(
+    counter: Insights, fetched: Fetched, group: str, sampled: int, sample_start: int | None
+) -> None:
+    """The window's figures from Insights; the events read stay as the sample they are."""
+    start_s, end_s = fetched.start_ms / 1000, fetched.end_ms / 1000
+    try:
+        report, lines = await asyncio.gather(
+            counter.query([group], REPORT_FIGURES, start_s, end_s),
+            counter.query([group], FAMILY_LINES, start_s, end_s),
+        )
+    except Exception as error:  # noqa: BLE001 - the sample's report, said to be one
+        fetched.notes.append(
+            describe(error, "Logs Insights").final
+            + ": the figures below are of the newest events read, not the whole window"
+        )
+        return
+    family = [line for row in lines.rows if (line := family_line(row)) is not None]
+    figures = window_figures(
+        report.rows,
+        [message for _, _, message in family],
+        start_ms=fetched.start_ms,
+        end_ms=fetched.end_ms,
+        family_lines_matched=int(lines.records_matched),
+        bytes_scanned=report.bytes_scanned + lines.bytes_scanned,
+    )
+    fetched.window = replace(figures, sample_events=sampled, sample_start_ms=sample_start)
+    fetched.family_lines = family
+    if not figures.families_complete:
+        fetched.notes.append(
+            f"Logs Insights matched {figures.family_lines_matched:,} error lines and returned"
+            f" the oldest {figures.family_lines_read:,}: the error families' counts are floors"
+        )
 
 
 async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from lambdatop.aws.session import Aws
+from lambdatop.core.aggregate import size
 from lambdatop.core.timeutil import human_duration
 
 MAX_GROUPS_PER_QUERY = 50
@@ -118,29 +118,6 @@ class ScanLimit:
     def check(self, estimate: ScanEstimate) -> None:
         if not self.permits(estimate):
             raise ScanRefused(estimate, self)
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-
-
-def parse_size(text: str) -> float:
-    """`5GB`, `500MB`, `1.5TB`, `2048` (bytes) -> bytes (binary units, as AWS bills a GB).
-    Raises ValueError with one line for a person."""
-    match = _SIZE.match(text)
-    if match is None:
-        raise ValueError(f"not a size: {text!r} (say 500MB, 5GB, 1TB)")
-    unit = (match.group(2) or "").lower()[:1]
-    return float(match.group(1)) * _UNITS[unit]
-
-
-def size(n: float) -> str:
-    """Bytes for a person: `3.2 GB`, `740 MB`, `12 KB`."""
-    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if n >= scale:
-            value = n / scale
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
-    return f"{n:.0f} B"
 
 
 def number(value: object) -> float | None:

@@ -196,6 +196,29 @@ def families(messages: Iterable[str]) -> dict[ErrorFamily, FamilyFigures]:
     return {family: FamilyFigures(lines[family], len(ids.get(family, ()))) for family in lines}
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_size(text: str) -> float:
+    """`5GB`, `500MB`, `1.5TB`, `2048` (bytes) -> bytes (binary units, as AWS bills a GB).
+    Raises ValueError with one line for a person."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise ValueError(f"not a size: {text!r} (say 500MB, 5GB, 1TB)")
+    unit = (match.group(2) or "").lower()[:1]
+    return float(match.group(1)) * _UNITS[unit]
+
+
+def size(n: float) -> str:
+    """Bytes for a person: `3.2 GB`, `740 MB`, `12 KB`."""
+    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+    return f"{n:.0f} B"
+
+
 def _number(text: str | None) -> float | None:
     if text is None or text == "":
         return None

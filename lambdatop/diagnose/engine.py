@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lambdatop.core import metrics as m
-from lambdatop.core.aggregate import WindowFigures
+from lambdatop.core.aggregate import WindowFigures, size
 from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
@@ -155,7 +155,7 @@ def _window_summary(evidence: Evidence, w: WindowFigures) -> Summary:
 def figures_from(w: WindowFigures) -> str:
     """`figures over 12.0 h by CloudWatch Logs Insights (3.2 GB scanned); lines quoted from the
     newest 50,000 events, since 09:58:12 UTC`."""
-    scanned = f" ({w.bytes_scanned / 2**30:,.2f} GB scanned)" if w.bytes_scanned else ""
+    scanned = f" ({size(w.bytes_scanned)} scanned)" if w.bytes_scanned else ""
     said = f"figures over {human_duration((w.end_ms - w.start_ms) / 1000)} by {w.source}{scanned}"
     if w.sample_start_ms is None:
         return f"{said}; lines quoted from all {w.sample_events:,} events"

@@ -17,10 +17,10 @@ from lambdatop.aws.insights import (
     ScanEstimate,
     ScanLimit,
     ScanRefused,
-    parse_size,
 )
 from lambdatop.aws.ledger import Ledger
 from lambdatop.aws.session import Aws
+from lambdatop.core.aggregate import parse_size
 
 NOW = int(time.time())
 

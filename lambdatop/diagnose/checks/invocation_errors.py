@@ -195,6 +195,9 @@ class ErrorFigures:
     metric_invocations: float | None = None
     types: tuple[tuple[str, int], ...] = ()
     """The four commonest error types and their failures, the commonest first."""
+    typed: int = 0
+    """The failed invocations whose types were counted: all, or those of the lines read when
+    Logs Insights counted the window."""
     message: str | None = None
     """The message most failures of a generic top type (`Error`) carry."""
     failed_in_init: int = 0
@@ -237,6 +240,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
     return ErrorFigures(
         reported=ev.completed,
         failed=len(failed) if ev.window is None else ev.window.errors,
+        typed=len(failed),
         metric_errors=ev.metric_total(m.ERRORS),
         metric_invocations=ev.metric_total(m.INVOCATIONS),
         types=tuple(types.most_common(4)),
@@ -315,12 +319,15 @@ def _by_rate(rate: float, limits: Thresholds) -> CheckStatus:
 
 
 def _failed_title(f: ErrorFigures) -> str:
+    failed = (
+        f"{f.failed:,} of {count(f.reported, 'invocation')} failed ({pct(f.failed, f.reported)})"
+    )
+    if not f.types:
+        return failed  # none of them among the lines read
     top, top_n = f.types[0]
     named = f'{top}("{f.message}")' if f.message else top
-    return (
-        f"{f.failed:,} of {count(f.reported, 'invocation')} failed"
-        f" ({pct(f.failed, f.reported)}), most with {named} (×{top_n})"
-    )
+    of = f" of the {f.typed:,} read" if f.typed < f.failed else ""
+    return f"{failed}, most with {named} (×{top_n}{of})"
 
 
 def _around_a_change(f: ErrorFigures, limits: Thresholds) -> tuple[Pattern, str | None]:
