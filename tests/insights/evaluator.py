@@ -224,7 +224,7 @@ class _Parser:
             self.take()
             kind, raw = self.take()
             pattern = _regex(raw) if kind == "regex" else re.compile(re.escape(_string(raw)))
-            return lambda r: isinstance(left(r), str) and pattern.search(left(r)) is not None
+            return lambda r: _like(pattern, left(r))
         if self.peek("in"):
             self.take()
             self.take("[")
@@ -302,6 +302,10 @@ def _binary(
     op: str, a: Callable[[Record], Any], b: Callable[[Record], Any]
 ) -> Callable[[Record], Any]:
     return lambda r: _arith(op, a(r), b(r))
+
+
+def _like(pattern: re.Pattern[str], value: Any) -> bool:
+    return isinstance(value, str) and pattern.search(value) is not None
 
 
 def _string(raw: str) -> str:
@@ -435,9 +439,10 @@ def evaluate(query: str, events: Iterable[Event], limit: int = 10_000) -> list[d
     for command, args in _commands(query):
         if command == "fields":
             items = [_named(item) for item in _split(args)]
+            compiled = [(_Parser(expr).expression(), name) for expr, name in items]
             for record in records:
-                for expr, name in items:
-                    record[name] = _Parser(expr).expression()(record)
+                for value, name in compiled:
+                    record[name] = value(record)
             shown = (shown or []) + [name for _, name in items]
         elif command == "filter":
             keep = _Parser(args).expression()
