@@ -9,7 +9,7 @@ from awsfakes import Attempts, hook
 from awsmoto import MotoAccount
 from awsseed import seed_lambda_series as seed
 
-from lambdatop.aws.ledger import PRICE_PER_METRIC, PRICE_PER_TRACE, Ledger
+from lambdatop.aws.ledger import PRICE_PER_INSIGHTS_BYTE, PRICE_PER_METRIC, PRICE_PER_TRACE, Ledger
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
@@ -76,3 +76,16 @@ async def test_retries_are_attempts_not_calls(moto: MotoAccount) -> None:
         # moto answers percentiles with a 500, which botocore retries once.
         assert aws.ledger.calls["cloudwatch.GetMetricData"] == 2
         assert aws.ledger.attempts == 3
+
+
+def test_insights_bytes_are_priced_in_the_session_s_cost() -> None:
+    assert pytest.approx(0.005 / 2**30) == PRICE_PER_INSIGHTS_BYTE
+    ledger = Ledger()
+    ledger.record_insights(2 * 2**30)
+    ledger.record_insights(2**30)
+    assert ledger.insights_queries == 2
+    assert ledger.cost_usd == pytest.approx(0.015)  # 3 GB at $0.005 a GB
+    assert ledger.lines()[-1] == (
+        "0 metrics requested, 0 traces retrieved, 3.00 GB scanned by 2 Insights queries:"
+        " about $0.0150"
+    )

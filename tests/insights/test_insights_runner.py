@@ -18,7 +18,6 @@ from lambdatop.aws.insights import (
     ScanLimit,
     ScanRefused,
 )
-from lambdatop.aws.ledger import Ledger
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import parse_size
 
@@ -184,15 +183,3 @@ def test_sizes_are_read_as_people_write_them(text: str, expected: float) -> None
 def test_a_size_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a size"):
         parse_size(text)
-
-
-def test_insights_bytes_are_priced_in_the_session_s_cost() -> None:
-    ledger = Ledger()
-    ledger.record_insights(2 * 2**30)
-    ledger.record_insights(2**30)
-    assert ledger.insights_queries == 2
-    assert ledger.cost_usd == pytest.approx(0.015)  # 3 GB at $0.005 a GB
-    assert ledger.lines()[-1] == (
-        "0 metrics requested, 0 traces retrieved, 3.00 GB scanned by 2 Insights queries:"
-        " about $0.0150"
-    )
