@@ -3,7 +3,6 @@ by the same pollers the monitor runs, into a store of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -11,19 +10,13 @@ from enum import StrEnum
 from typing import TypeVar
 
 from lambdatop.aws.errors import Trouble, describe
-from lambdatop.aws.insights import Insights, ScanEstimate, ScanLimit
+from lambdatop.aws.insights import Insights, ScanEstimate, ScanLimit, count_scan, count_window
 from lambdatop.aws.pollers.inventory import account_limits, api_routes, function_details
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
-from lambdatop.core.aggregate import (
-    FAMILY_LINES,
-    REPORT_FIGURES,
-    WindowFigures,
-    family_line,
-    window_figures,
-)
+from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.records import LogEvent
 from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, FunctionState, Store
@@ -34,8 +27,6 @@ MAX_WINDOW_EVENTS = 1_000_000
 """Events `diagnose` downloads from a window; a window holding more is counted by Insights."""
 SAMPLE_EVENTS = 50_000
 """Events downloaded for quoting when Insights counts the window (the monitor's backfill)."""
-INSIGHTS_QUERIES = 2
-"""Queries a window's figures take (`core.aggregate`): each scans the whole window."""
 
 
 class InsightsMode(StrEnum):
@@ -158,9 +149,8 @@ async def fetch_window(
 
 
 def _check_scan(volume: ScanEstimate, limit: ScanLimit) -> None:
-    """Each of the queries scans the window: refused above the limit (ScanRefused)."""
-    scans = None if volume.bytes is None else volume.bytes * INSIGHTS_QUERIES
-    limit.check(ScanEstimate(scans, volume.events, volume.span_s, volume.groups))
+    """Refused above the limit (ScanRefused)."""
+    limit.check(count_scan(volume))
 
 
 def _extrapolated(volume: ScanEstimate, events: list[LogEvent], fetched: Fetched) -> ScanEstimate:
@@ -178,27 +168,14 @@ async def _count_window(
     counter: Insights, fetched: Fetched, group: str, sampled: int, sample_start: int | None
 ) -> None:
     """The window's figures from Insights; the events read stay as the sample they are."""
-    start_s, end_s = fetched.start_ms / 1000, fetched.end_ms / 1000
     try:
-        report, lines = await asyncio.gather(
-            counter.query([group], REPORT_FIGURES, start_s, end_s),
-            counter.query([group], FAMILY_LINES, start_s, end_s),
-        )
+        figures, family = await count_window(counter, group, fetched.start_ms, fetched.end_ms)
     except Exception as error:  # noqa: BLE001 - the sample's report, said to be one
         fetched.notes.append(
             describe(error, "Logs Insights").final
             + ": the figures below are of the newest events read, not the whole window"
         )
         return
-    family = [line for row in lines.rows if (line := family_line(row)) is not None]
-    figures = window_figures(
-        report.rows,
-        [message for _, _, message in family],
-        start_ms=fetched.start_ms,
-        end_ms=fetched.end_ms,
-        family_lines_matched=int(lines.records_matched),
-        bytes_scanned=report.bytes_scanned + lines.bytes_scanned,
-    )
     fetched.window = replace(figures, sample_events=sampled, sample_start_ms=sample_start)
     fetched.family_lines = family
     if not figures.families_complete:

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdatop.aws.session import Aws
-from lambdatop.core.aggregate import size
+from lambdatop.core.aggregate import (
+    FAMILY_LINES,
+    REPORT_FIGURES,
+    WindowFigures,
+    family_line,
+    size,
+    window_figures,
+)
 from lambdatop.core.timeutil import human_duration
 
 MAX_GROUPS_PER_QUERY = 50
@@ -298,3 +305,35 @@ def _row(fields: object) -> dict[str, str]:
             if isinstance(cell, dict) and cell.get("field") not in (None, "@ptr"):
                 row[str(cell["field"])] = str(cell.get("value", ""))
     return row
+
+
+WINDOW_QUERIES = 2
+"""Queries a window's count takes (`core.aggregate`): each scans the whole window."""
+
+
+def count_scan(volume: ScanEstimate) -> ScanEstimate:
+    """What counting a window of this volume scans: the window once per query."""
+    scans = None if volume.bytes is None else volume.bytes * WINDOW_QUERIES
+    return ScanEstimate(scans, volume.events, volume.span_s, volume.groups)
+
+
+async def count_window(
+    insights: Insights, group: str, start_ms: int, end_ms: int
+) -> tuple[WindowFigures, list[tuple[int, str, str]]]:
+    """One log group's window counted by Insights: its figures, and its error families' lines
+    (epoch ms, stream, message). Raises QueryFailed, or what botocore raises."""
+    start_s, end_s = start_ms / 1000, end_ms / 1000
+    report, lines = await asyncio.gather(
+        insights.query([group], REPORT_FIGURES, start_s, end_s),
+        insights.query([group], FAMILY_LINES, start_s, end_s),
+    )
+    family = [line for row in lines.rows if (line := family_line(row)) is not None]
+    figures = window_figures(
+        report.rows,
+        [message for _, _, message in family],
+        start_ms=start_ms,
+        end_ms=end_ms,
+        family_lines_matched=int(lines.records_matched),
+        bytes_scanned=report.bytes_scanned + lines.bytes_scanned,
+    )
+    return figures, family

@@ -14,8 +14,10 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from lambdatop.aws.errors import describe
+from lambdatop.aws.insights import Insights, ScanLimit, ScanRefused, count_scan, count_window
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.livetail import LiveTail
@@ -46,6 +48,9 @@ LIVE_TAIL_SESSIONS = 5
 consoles share. Functions opened beyond it are polled."""
 LIVE_TAIL_POLL_S = 1.0
 """Live Tail pushes an update a second; handing it on costs no AWS call."""
+COUNT_EVERY_S = 300.0
+"""How often Logs Insights counts again the window of a function whose backfill stopped short
+of it: each count scans the window twice, billed by the GB."""
 
 
 class Monitor:
@@ -60,8 +65,17 @@ class Monitor:
         clock: Clock = time.time,
         rng: random.Random | None = None,
         live_tail: bool = False,
+        scan_limit: ScanLimit | None = None,
+        backfill_events: int = BACKFILL_EVENTS,
     ) -> None:
         self.aws = aws
+        self.scan_limit = scan_limit or ScanLimit()
+        """What one count of a window may scan before the person is asked (`allow_scan`)."""
+        self.backfill_events = backfill_events
+        self._insights = Insights(aws)
+        self._counts: dict[str, asyncio.Task[None]] = {}
+        self._scans_allowed: set[str] = set()
+        self._sample_start: dict[str, int] = {}
         self.live_tail = live_tail
         """Follow logs with Live Tail sessions (billed per minute) rather than by polling."""
         self._live_tails: dict[str, LiveTail] = {}
@@ -117,9 +131,18 @@ class Monitor:
             if last is not None and self.clock() - last >= TracesPoller.interval_s:
                 self._wake_up(SourceKey.traces(name))  # read less often while off screen
 
+    def allow_scan(self, name: str) -> None:
+        """The person said yes: count the function's window whatever it scans."""
+        self._scans_allowed.add(name)
+        state = self.store.function(name)
+        state.scan_question = None
+        self._count_soon(state, again=True)
+
     def set_window(self, seconds: float) -> None:
         self.window_s = seconds
         self.refresh_now()
+        for name in self._counts:  # the figures are of the window counted: count the new one
+            self._count_soon(self.store.function(name), again=True)
 
     def refresh_now(self) -> None:
         """Wake every poller now (the `r` key)."""
@@ -155,7 +178,7 @@ class Monitor:
 
     async def stop(self) -> None:
         self._stopping = True
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._counts.values()]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -168,6 +191,7 @@ class Monitor:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 task.result()
         self._tasks.clear()
+        self._counts.clear()
         for live in self._live_tails.values():
             await live.close()
         self._live_tails.clear()
@@ -234,13 +258,72 @@ class Monitor:
             await old.close()  # the function now logs elsewhere: its session ends
         if self.live_tail and len(self._live_tails) < LIVE_TAIL_SESSIONS:
             live = LiveTail(
-                self.aws, group, start_ms, clock=self.clock, max_initial_events=BACKFILL_EVENTS
+                self.aws,
+                group,
+                start_ms,
+                clock=self.clock,
+                max_initial_events=self.backfill_events,
             )
             self._live_tails[name] = live
             return live
         return LogTail(
-            self.aws, group, start_ms, clock=self.clock, max_initial_events=BACKFILL_EVENTS
+            self.aws, group, start_ms, clock=self.clock, max_initial_events=self.backfill_events
         )
+
+    def _count_soon(self, state: FunctionState, again: bool = False) -> None:
+        """Count the function's window with Logs Insights, then every `COUNT_EVERY_S`."""
+        running = self._counts.get(state.name)
+        if running is not None and not running.done():
+            if not again:
+                return
+            running.cancel()
+        self._counts[state.name] = asyncio.create_task(
+            self._counting(state), name=f"lambdatop:count:{state.name}"
+        )
+
+    async def _counting(self, state: FunctionState) -> None:
+        while not self._stopping:
+            try:
+                await self._count(state)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - errors are data, never a crash
+                # The diagnosis stays the lines read, said to be a sample by the log's gap.
+                log.debug("counting %s failed: %s", state.name, describe(error).message)
+            self._sync_ledger()
+            await asyncio.sleep(COUNT_EVERY_S)
+
+    async def _count(self, state: FunctionState) -> None:
+        group = state.config.effective_log_group if state.config else f"/aws/lambda/{state.name}"
+        now = self.clock()
+        start_s = now - self.window_s
+        volume = await self._insights.estimate([group], start_s, now)
+        limit = ScanLimit(self.scan_limit.max_bytes, allowed=state.name in self._scans_allowed)
+        scan = count_scan(volume)
+        if not limit.permits(scan):
+            refused = str(ScanRefused(scan, limit))
+            state.scan_question = (
+                f"Count {state.name}'s whole window with Logs Insights?"
+                f" {refused[:1].upper()}{refused[1:]}."
+            )
+            state.version += 1
+            return
+        figures, lines = await count_window(
+            self._insights, group, int(start_s * 1000), int(now * 1000)
+        )
+        sample_start = self._sample_start.get(state.name)
+        state.window = replace(
+            figures,
+            sample_events=sum(
+                1
+                for r in state.tail
+                if sample_start is None or r.event.timestamp_ms >= sample_start
+            ),
+            sample_start_ms=sample_start,
+        )
+        state.window_lines = lines
+        state.scan_question = None
+        state.version += 1
 
     def _detail_once(self, name: str) -> Callable[[], Awaitable[float | None]]:
         """Read a function's configuration until it is read: its failure is retried on the
@@ -283,9 +366,12 @@ class Monitor:
             if tail.truncated_before_ms is not None:
                 state.add_gap(
                     tail.truncated_before_ms,
-                    f"older lines not loaded (first {BACKFILL_EVENTS:,} only)",
+                    f"older lines not loaded (first {self.backfill_events:,} only):"
+                    " the window is counted by Logs Insights",
                 )
+                self._sample_start[state.name] = tail.truncated_before_ms
                 tail.truncated_before_ms = None
+                self._count_soon(state)
             state.add_events(events)
             state.log_group_missing = not tail.group_exists
             if isinstance(tail, LiveTail):

@@ -131,6 +131,9 @@ class MonitorAfterFirstFrame:
     def refresh_now(self) -> None:
         self._call(lambda monitor: monitor.refresh_now())
 
+    def allow_scan(self, name: str) -> None:
+        self._call(lambda monitor: monitor.allow_scan(name))
+
     async def open_trace(self, name: str, trace_id: str) -> None:
         if self.monitor is not None:  # a trace is opened from the list the monitor read
             await self.monitor.open_trace(name, trace_id)

@@ -11,6 +11,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.records import (
     ApiRoute,
@@ -80,6 +81,12 @@ class FunctionState:
         self.log_format_seen: str | None = None
         """`Text` or `JSON`, as the platform lines show it (emulators drop LoggingConfig)."""
         self.apis: dict[str, ApiState] | None = None
+        self.window: WindowFigures | None = None
+        """The window's figures from Logs Insights, when the backfill stopped short of it."""
+        self.window_lines: list[tuple[int, str, str]] = []
+        """The window's error-family lines Insights returned: (epoch ms, stream, message)."""
+        self.scan_question: str | None = None
+        """Counting the window would scan more than the limit: what to ask the person."""
         self.version = 0
         self.series_keep_s = WIDEST_SERIES_S
         """How far back from its newest minute a metric series is kept (Store.keep_series_for)."""

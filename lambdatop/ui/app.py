@@ -24,7 +24,7 @@ from lambdatop.diagnose.render import to_markdown
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.ui.backend import Backend
 from lambdatop.ui.bindings import APP_BINDINGS
-from lambdatop.ui.messages import OpenFunction, ShowCharts, ShowFleet, ShowTrace
+from lambdatop.ui.messages import AllowScan, OpenFunction, ShowCharts, ShowFleet, ShowTrace
 from lambdatop.ui.model import MAX_PINNED, UiModel
 from lambdatop.ui.palette import FunctionSwitcher
 from lambdatop.ui.redacting import RedactFilter
@@ -33,6 +33,7 @@ from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.screens.fleet import FleetScreen
 from lambdatop.ui.screens.help import HelpScreen
 from lambdatop.ui.screens.incident import IncidentScreen
+from lambdatop.ui.screens.scan import ScanQuestion
 from lambdatop.ui.screens.trace import TraceScreen
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class LambdatopApp(App[int]):
         self.theme_name = theme
         self.snapshot_dir = snapshot_dir or Path.cwd()
         self._seen_version = -1
+        self._asked: set[tuple[str, str]] = set()
+        """Scan questions asked already (a function's, as worded): each is asked once."""
         self.fleet_screen = FleetScreen(self.model)
         self.charts_screen: ChartsScreen | None = None
         self.help_screen: HelpScreen | None = None
@@ -189,6 +192,21 @@ class LambdatopApp(App[int]):
         # Ages and retry countdowns move even when the data does not: repaint every tick.
         if isinstance(screen, StoreScreen) and (changed or force or screen is not None):
             screen.refresh_data()
+        if changed and screen is self.incident_screen:
+            self._ask_before_scanning(self.incident_screen.function)
+
+    def _ask_before_scanning(self, name: str | None) -> None:
+        """A count of the function's window would scan more than the limit: ask, once."""
+        state = self.model.store.functions.get(name) if name else None
+        question = state.scan_question if state is not None else None
+        if name is None or question is None or (name, question) in self._asked:
+            return
+        self._asked.add((name, question))
+        self.push_screen(ScanQuestion(name, question))
+
+    def on_allow_scan(self, message: AllowScan) -> None:
+        if self.backend is not None:
+            self.backend.allow_scan(message.function)
 
     def _poll_log(self) -> None:
         # The function list, a source's first answer (metrics, a log backfill) is painted at

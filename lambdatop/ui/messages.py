@@ -33,3 +33,11 @@ class ShowTrace(Message):
 
     function: str
     trace_id: str
+
+
+@dataclass
+class AllowScan(Message):
+    """The person allowed Logs Insights to scan more than the limit to count this function's
+    window."""
+
+    function: str

@@ -16,7 +16,7 @@ from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary, summarise
 from lambdatop.core.timeutil import WINDOWS, parse_duration
 from lambdatop.diagnose.engine import diagnose
-from lambdatop.diagnose.evidence import from_state
+from lambdatop.diagnose.evidence import from_state, with_window
 from lambdatop.diagnose.model import CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -145,6 +145,13 @@ class UiModel:
             end_ms=int(now * 1000),
             logs_read=logs_read,
         )
+        counted = state.window
+        if (
+            counted is not None
+            and abs(counted.end_ms - counted.start_ms - self.window_s * 1000) < 1000
+        ):
+            # The backfill stopped short of the window: Logs Insights counted all of it.
+            evidence = with_window(evidence, counted, state.window_lines)
         result = diagnose(evidence, self.thresholds)
         self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result)
         return result

@@ -50,6 +50,9 @@ class RecordingBackend:
     def refresh_now(self) -> None:
         self.calls.append(("refresh_now",))
 
+    def allow_scan(self, name: str) -> None:
+        self.calls.append(("allow_scan", name))
+
     async def open_trace(self, name: str, trace_id: str) -> None:
         self.calls.append(("open_trace", name, trace_id))
         if trace_id in self.segments:
