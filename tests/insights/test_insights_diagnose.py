@@ -29,11 +29,11 @@ FUNCTION = "checkout"
 GROUP = f"/aws/lambda/{FUNCTION}"
 
 
-def _incident(moto: MotoAccount) -> Logs:
-    """Half an hour of a function whose database pool runs dry early on, then times out:
-    written into moto, stream by stream."""
+def _incident(moto: MotoAccount, minutes_ago: int = 30) -> Logs:
+    """A quarter of an hour of a function whose database pool runs dry early on, then times
+    out, begun `minutes_ago`: written into moto, stream by stream."""
     awsseed.function(moto, FUNCTION, memory_mb=512, timeout_s=3)
-    logs = Logs(function=FUNCTION, start_ms=int(time.time() * 1000) - 30 * 60_000)
+    logs = Logs(function=FUNCTION, start_ms=int(time.time() * 1000) - minutes_ago * 60_000)
     pool = (
         "[ERROR]\t{ts}\t{rid}\tsqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow"
         " 10 reached, connection timed out, timeout 30"
