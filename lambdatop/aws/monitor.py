@@ -17,7 +17,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from lambdatop.aws.errors import describe
-from lambdatop.aws.insights import Insights, ScanLimit, ScanRefused, count_scan, count_window
+from lambdatop.aws.insights import (
+    Insights,
+    ScanEstimate,
+    ScanLimit,
+    ScanRefused,
+    count_scan,
+    count_window,
+)
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.livetail import LiveTail
@@ -297,7 +304,10 @@ class Monitor:
         group = state.config.effective_log_group if state.config else f"/aws/lambda/{state.name}"
         now = self.clock()
         start_s = now - self.window_s
-        volume = await self._insights.estimate([group], start_s, now)
+        try:
+            volume = await self._insights.estimate([group], start_s, now)
+        except Exception:  # noqa: BLE001 - an unknown volume: its count is permitted
+            volume = ScanEstimate(None, None, now - start_s, 1)
         limit = ScanLimit(self.scan_limit.max_bytes, allowed=state.name in self._scans_allowed)
         scan = count_scan(volume)
         if not limit.permits(scan):
@@ -311,15 +321,10 @@ class Monitor:
         figures, lines = await count_window(
             self._insights, group, int(start_s * 1000), int(now * 1000)
         )
-        sample_start = self._sample_start.get(state.name)
         state.window = replace(
             figures,
-            sample_events=sum(
-                1
-                for r in state.tail
-                if sample_start is None or r.event.timestamp_ms >= sample_start
-            ),
-            sample_start_ms=sample_start,
+            sample_events=state.pipeline.lines,  # every line read is of the sample's span
+            sample_start_ms=self._sample_start.get(state.name),
         )
         state.window_lines = lines
         state.scan_question = None
