@@ -15,7 +15,7 @@ from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.render import to_json, to_markdown, to_text
 
 
-def _fill_new_fields(ev: object) -> None:
+def fill_new_fields(ev: object) -> None:
     """An Evidence pickled before a field was added lacks it (a slots dataclass restores the
     fields it was given): the field's default, as a new Evidence would hold."""
     for field in dataclasses.fields(ev):  # type: ignore[arg-type]
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     for path in inputs:
         key = path.name.removesuffix(".pickle")
         ev, limits = pickle.loads(path.read_bytes())
-        _fill_new_fields(ev)
+        fill_new_fields(ev)
         expected = pickle.loads((folder / f"{key}.reports.pickle").read_bytes())
         diagnosis = diagnose(ev, limits)
         now = {"json": to_json(diagnosis), "md": to_markdown(diagnosis), "txt": to_text(diagnosis)}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from advice import matches, problems_of_command, problems_of_policy, split_command
 from corpus import samples
+from golden.check import fill_new_fields
 
 from lambdatop.commands.diagnose import evidence_from_export
 from lambdatop.core.export import read_export
@@ -60,6 +61,7 @@ def reports() -> tuple[Report, ...]:
             if path.name.endswith(".reports.pickle"):
                 continue
             ev, limits = pickle.loads(path.read_bytes())
+            fill_new_fields(ev)
             made.append(
                 Report(f"golden {path.stem}", diagnose(ev, limits).checks, _evidence_lines(ev))
             )

@@ -195,9 +195,9 @@ class ErrorFigures:
     metric_invocations: float | None = None
     types: tuple[tuple[str, int], ...] = ()
     """The four commonest error types and their failures, the commonest first."""
-    typed: int = 0
-    """The failed invocations whose types were counted: all, or those of the lines read when
-    Logs Insights counted the window."""
+    typed: int | None = None
+    """The failed invocations whose types were counted when Logs Insights counted the window
+    (those of the lines read); None when they are all."""
     message: str | None = None
     """The message most failures of a generic top type (`Error`) carry."""
     failed_in_init: int = 0
@@ -240,7 +240,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
     return ErrorFigures(
         reported=ev.completed,
         failed=len(failed) if ev.window is None else ev.window.errors,
-        typed=len(failed),
+        typed=None if ev.window is None else len(failed),
         metric_errors=ev.metric_total(m.ERRORS),
         metric_invocations=ev.metric_total(m.INVOCATIONS),
         types=tuple(types.most_common(4)),
@@ -326,7 +326,7 @@ def _failed_title(f: ErrorFigures) -> str:
         return failed  # none of them among the lines read
     top, top_n = f.types[0]
     named = f'{top}("{f.message}")' if f.message else top
-    of = f" of the {f.typed:,} read" if f.typed < f.failed else ""
+    of = f" of the {f.typed:,} read" if f.typed is not None and f.typed < f.failed else ""
     return f"{failed}, most with {named} (×{top_n}{of})"
 
 
