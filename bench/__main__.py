@@ -8,6 +8,7 @@ python -m bench export          # diagnose --logs on a 300,000-event export, aga
 python -m bench keys            # a key press to the screen while the log pours in
 python -m bench idle            # CPU when nothing changes
 python -m bench memory          # memory over a night with five functions open
+python -m bench budget          # requests and dollars an hour for 10 to 10,000 functions
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def _stages(path: Path) -> list[tuple[str, float]]:
 
 def _parts() -> dict[str, Callable[[], None]]:
     from bench import memory, startup, ui_bench
+    from bench.budget import bench_budget
     from bench.live_tail import bench_live_tail
     from bench.tail_bench import main as tail_main
 
@@ -174,6 +176,7 @@ def _parts() -> dict[str, Callable[[], None]]:
         "keys": ui_bench.bench_keys,
         "idle": ui_bench.bench_idle,
         "memory": memory.bench_memory,
+        "budget": bench_budget,
     }
 
 

@@ -25,8 +25,8 @@ from lambdatop.aws.pollers.metrics import (
 )
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
-from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.records import FunctionConfig
+from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, Store
 
 
@@ -310,7 +310,8 @@ async def test_a_fleet_beyond_a_search_is_asked_for_its_worst_with_metrics_insig
         return [queries for queries in made if "Expression" in queries[0]]
 
     insights = fleet_requests()
-    assert len(insights) == 5 and all(len(q) == 1 for q in insights)
+    assert len(insights) == 5
+    assert all(len(q) == 1 for q in insights)
     assert all(q[0]["Expression"].startswith("SELECT ") for q in insights)
     assert double.expressions["insights"] == 5
     assert series(store.functions["fn-0007"].metrics[m.ERRORS].points, minutes) == [9, 9, 9]

@@ -79,6 +79,13 @@ def fleet_insights(key: str) -> str:
     )
 
 
+def watched_queries(functions: int) -> tuple[int, int]:
+    """Queries a minute for `functions` opened ones (no API in front): the basic request's (an
+    iterator or async-event age each, and the account's) and the percentiles'."""
+    basic = functions * (len(_FUNCTION_METRICS) + 1) + len(_ACCOUNT_METRICS)
+    return basic, functions * len(_PERCENTILES)
+
+
 def fleet_requests(functions: int) -> int:
     """GetMetricData requests one read of a fleet of `functions` makes."""
     if functions > SEARCH_SERIES:
