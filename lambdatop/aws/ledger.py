@@ -14,6 +14,9 @@ PRICE_PER_LIVE_TAIL_MINUTE = 0.01
 """Live Tail: "Live Tail sessions incur charges by session usage time, per minute" (the AWS CLI
 reference for start-live-tail); $0.01 a minute on the CloudWatch pricing page, after "1,800
 minutes of Live Tail usage per month" free (not deducted here)."""
+PRICE_PER_INSIGHTS_BYTE = 0.005 / 2**30
+"""Logs Insights: $0.005 per GB of data scanned (shared/reference/aws-apis.md); a GB as AWS
+bills it, 2^30 bytes."""
 
 
 @dataclass(slots=True)
@@ -31,6 +34,10 @@ class Ledger:
     """Time Live Tail sessions were open, all sessions summed."""
     live_tail_sessions: int = 0
     """Live Tail sessions open now."""
+    insights_queries: int = 0
+    """Logs Insights queries that ended (each StartQuery's, whatever its status)."""
+    insights_bytes_scanned: float = 0.0
+    """What they scanned (`statistics.bytesScanned`), the figure Insights is billed by."""
 
     def record_call(self, service: str, operation: str, params: dict[str, object]) -> None:
         self.calls[f"{service}.{operation}"] += 1
@@ -52,6 +59,10 @@ class Ledger:
 
     def record_events(self, n: int) -> None:
         self.events_downloaded += n
+
+    def record_insights(self, bytes_scanned: float) -> None:
+        self.insights_queries += 1
+        self.insights_bytes_scanned += bytes_scanned
 
     def record_live_tail(self, seconds: float) -> None:
         self.live_tail_seconds += seconds
@@ -77,6 +88,7 @@ class Ledger:
             self.metrics_requested * PRICE_PER_METRIC
             + self.traces_retrieved * PRICE_PER_TRACE
             + self.live_tail_seconds / 60 * PRICE_PER_LIVE_TAIL_MINUTE
+            + self.insights_bytes_scanned * PRICE_PER_INSIGHTS_BYTE
         )
 
     def lines(self) -> list[str]:
@@ -85,6 +97,11 @@ class Ledger:
         live = ""
         if self.live_tail_seconds:
             live = f", {self.live_tail_seconds / 60:,.1f} min of Live Tail"
+        if self.insights_queries:
+            live += (
+                f", {self.insights_bytes_scanned / 2**30:,.2f} GB scanned by"
+                f" {self.insights_queries:,} Insights queries"
+            )
         out.append(
             f"{self.metrics_requested:,} metrics requested, {self.traces_retrieved:,} traces "
             f"retrieved{live}: about ${self.cost_usd:.4f}"

@@ -23,6 +23,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "DescribeLogStreams": "logs:DescribeLogStreams",
         # Read-only: it streams a group's events (opt-in, `--live-tail`; billed per minute).
         "StartLiveTail": "logs:StartLiveTail",
+        # Logs Insights (`lambdatop.aws.insights`): a query reads the logs, and StopQuery ends
+        # only lambdatop's own abandoned query (freeing one of the account's concurrent
+        # queries); neither changes a log, a group or a setting.
+        "StartQuery": "logs:StartQuery",
+        "GetQueryResults": "logs:GetQueryResults",
+        "StopQuery": "logs:StopQuery",
     },
     "cloudwatch": {
         "GetMetricData": "cloudwatch:GetMetricData",

@@ -19,8 +19,9 @@ from lambdatop.aws.session import Aws
 
 README = Path(__file__).parents[2] / "README.md"
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Filter", "BatchGet")
-READ_ONLY_STREAMS = {"StartLiveTail"}
-"""Starts nothing but a stream of a log group's events to this client: it changes nothing."""
+READ_ONLY_STREAMS = {"StartLiveTail", "StartQuery", "StopQuery"}
+"""Start nothing but a stream of a log group's events to this client, or a Logs Insights query
+that reads the logs; StopQuery ends only such a query: none changes what the account holds."""
 
 
 def concurrency(moto: MotoAccount, name: str) -> int | None:
