@@ -19,7 +19,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from lambdatop.aws.ledger import PRICE_PER_LIVE_TAIL_MINUTE, PRICE_PER_METRIC, PRICE_PER_TRACE
+from lambdatop.aws import insights
+from lambdatop.aws.ledger import (
+    PRICE_PER_INSIGHTS_BYTE,
+    PRICE_PER_LIVE_TAIL_MINUTE,
+    PRICE_PER_METRIC,
+    PRICE_PER_TRACE,
+)
 from lambdatop.aws.monitor import (
     FOCUSED_LOG_INTERVAL,
     LIVE_TAIL_SESSIONS,
@@ -33,8 +39,6 @@ from lambdatop.aws.pollers.inventory import FUNCTIONS_PAGE, InventoryPoller
 from lambdatop.aws.pollers.logs import MAX_RUNS, NAMED_PERIOD_MS, PROBE_PERIOD_MS
 from lambdatop.aws.pollers.traces import MAX_PAGES, TracesPoller
 
-PRICE_PER_INSIGHTS_GB = 0.005
-"""Logs Insights: $0.005 per GB scanned (aws-apis.md)."""
 HOUR_S = 3600.0
 FLEET_SIZES = (10, 100, 1_000, 10_000)
 
@@ -48,8 +52,6 @@ QUOTAS_TPS: dict[str, float] = {
 """Requests a second each API allows the whole account (the documentation's defaults).
 GetMetricData with a Metrics Insights query: 10 TPS (`INSIGHTS_GET_METRIC_DATA_TPS`)."""
 INSIGHTS_GET_METRIC_DATA_TPS = 10.0
-INSIGHTS_CONCURRENT_QUERIES = 30
-"""Logs Insights: "30 concurrent queries" per account (aws-apis.md), colleagues' included."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,7 @@ class Budget:
             for line in self.lines
             if line.quota_share is not None and line.quota_share > 1.0
         ]
-        if self.insights_concurrency > INSIGHTS_CONCURRENT_QUERIES:
+        if self.insights_concurrency > insights.ACCOUNT_CONCURRENT_QUERIES:
             over.append("logs.StartQuery (concurrent queries)")
         return over
 
@@ -121,6 +123,16 @@ def log_requests_per_second(interval_s: float) -> float:
     named = (MAX_RUNS - 1) / max(interval_s, NAMED_PERIOD_MS / 1000)
     probe = 1 / max(interval_s, PROBE_PERIOD_MS / 1000)
     return 1 / interval_s + named + probe
+
+
+def result_polls(run_s: float) -> int:
+    """GetQueryResults calls the insights runner makes for a query that runs `run_s`."""
+    polls, waited, pause = 1, 0.0, insights.POLL_FIRST_S
+    while waited < run_s:
+        waited += pause
+        pause = min(insights.POLL_MAX_S, pause * 2)
+        polls += 1
+    return polls
 
 
 def budget(usage: Usage) -> Budget:
@@ -205,28 +217,29 @@ def budget(usage: Usage) -> Budget:
         )
     )
 
-    # Logs Insights: the fleet's log-only trouble, every log group once per period.
+    # Logs Insights: the fleet's log-only trouble, every log group once per period; each
+    # query polled for its results from POLL_FIRST_S, twice as long each time up to POLL_MAX_S.
     scans = HOUR_S / fleet_logs.SCAN_EVERY_S
-    queries = math.ceil(n / fleet_logs.GROUPS_PER_QUERY) if n else 0
-    scanned_gb = n * usage.invocations_per_hour * usage.log_bytes_per_invocation / 1e9
-    scanned_gb *= fleet_logs.SCAN_SPAN_S / HOUR_S * scans
+    queries = math.ceil(n / insights.MAX_GROUPS_PER_QUERY) if n else 0
+    scanned = n * usage.invocations_per_hour * usage.log_bytes_per_invocation
+    scanned *= fleet_logs.SCAN_SPAN_S / HOUR_S * scans
     lines.append(
         ApiLine(
             "logs.StartQuery",
             scans * queries,
-            scanned_gb * PRICE_PER_INSIGHTS_GB,
+            scanned * PRICE_PER_INSIGHTS_BYTE,
             QUOTAS_TPS["logs.StartQuery"],
-            f"{scanned_gb:,.2f} GB scanned",
+            f"{scanned / 2**30:,.2f} GB scanned",
         )
     )
     lines.append(
         ApiLine(
             "logs.GetQueryResults",
-            scans * queries * fleet_logs.RESULT_POLLS_PER_QUERY,
+            scans * queries * result_polls(fleet_logs.QUERY_RUN_S),
             quota_tps=QUOTAS_TPS["logs.GetQueryResults"],
         )
     )
-    result.insights_concurrency = min(queries, fleet_logs.CONCURRENT_QUERIES)
+    result.insights_concurrency = min(queries, insights.CONCURRENT_QUERIES)
     return result
 
 

@@ -16,14 +16,16 @@ import time
 from collections.abc import Awaitable, Callable
 
 from lambdatop.aws.errors import describe
+from lambdatop.aws.insights import Insights
 from lambdatop.aws.pacing import Backoff
+from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
-from lambdatop.core.sources import INVENTORY, METRICS, SourceKey
+from lambdatop.core.sources import FLEET_LOGS, INVENTORY, METRICS, SourceKey
 from lambdatop.core.store import FunctionState, Store
 from lambdatop.core.timeutil import human_duration
 
@@ -77,6 +79,10 @@ class Monitor:
         self._tasks: dict[SourceKey, asyncio.Task[None]] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
         self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
+        self.insights = Insights(aws)
+        """The one Insights runner of this account: its semaphore is lambdatop's share of the
+        account's concurrent queries."""
+        self._fleet_logs = FleetLogPoller(self.insights, store, self.watched, clock)
         aws.in_flight = store.in_flight  # said on screen while they wait (issue 13)
         store.region = aws.region
         store.profile = aws.target.profile
@@ -87,6 +93,7 @@ class Monitor:
     def start(self) -> None:
         self._spawn(INVENTORY, self._inventory.tick)
         self._spawn(METRICS, self._metrics.tick)
+        self._spawn(FLEET_LOGS, self._fleet_logs.tick)
 
     def watch(self, name: str) -> FunctionState:
         """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
