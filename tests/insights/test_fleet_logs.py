@@ -4,9 +4,13 @@ query's meaning checked by the Insights evaluator over moto's events)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
+from typing import Any
 
+from awsdouble import moto_streams
+from awsfakes import parsed
 from awsmoto import MotoAccount
 from insightsdouble import InsightsDouble
 
@@ -105,3 +109,65 @@ async def test_nothing_is_scanned_before_the_functions_are_listed(aws: Aws) -> N
     assert await poller.tick() < 60
     assert store.log_trouble is None
     assert aws.ledger.total_calls == 0
+
+
+async def test_a_backend_that_ignores_stats_gives_no_figure_rather_than_none(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """An Insights that returns the events themselves (as moto's would) counted nothing: the
+    fleet shows no figure, not "none"."""
+    _put(moto, "/aws/lambda/orders", [(60, "Task timed out after 3.00 seconds")])
+    store = Store()
+    store.set_inventory([FunctionConfig("orders")])
+    await InsightsDouble().install(aws)
+
+    def events_only(**_: Any) -> Any:
+        row = [{"field": "@timestamp", "value": "2026-12-07 10:00:00.000"}]
+        row.append({"field": "@message", "value": "Task timed out after 3.00 seconds"})
+        return parsed({"status": "Complete", "results": [row], "statistics": {}})
+
+    logs = (await aws.client("logs")).meta.events
+    logs.register_first("before-call.cloudwatch-logs.GetQueryResults", events_only)
+    await FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), clock=lambda: NOW).tick()
+    assert aws.ledger.calls["logs.StartQuery"] == 1
+    assert store.log_trouble is None
+
+
+async def test_a_function_that_never_ran_has_no_log_group_and_costs_no_other_its_scan(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """StartQuery fails a whole query when one of its groups does not exist ("Log group '...'
+    does not exist for account ID '...'", ResourceNotFoundException): the group is left out,
+    the query asked again, and the group not asked for again within the hour."""
+    _put(moto, "/aws/lambda/orders", [(60, "Task timed out after 3.00 seconds")])
+    store = Store()
+    store.set_inventory([FunctionConfig("orders"), FunctionConfig("never-ran")])
+    double = InsightsDouble()
+    await double.install(aws)
+    refused: list[str] = []
+
+    def missing_groups(params: dict[str, Any] | None = None, **_: Any) -> Any:
+        body = json.loads((params or {}).get("body") or b"{}")
+        for group in body.get("logGroupNames") or []:
+            if moto_streams(group) is None:
+                refused.append(group)
+                message = f"Log group '{group}' does not exist for account ID '123456789012'"
+                return parsed(
+                    {"Error": {"Code": "ResourceNotFoundException", "Message": message}}, 400
+                )
+        return None
+
+    logs = (await aws.client("logs")).meta.events
+    logs.register_first("before-call.cloudwatch-logs.StartQuery", missing_groups)
+    clock = [float(NOW)]
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), clock=lambda: clock[0])
+    await poller.tick()
+    scan = store.log_trouble
+    assert scan is not None
+    assert scan.of("orders") == Counter({ErrorFamily.TIMEOUT: 1})
+    assert scan.of("never-ran") is None, "not scanned: no figure"
+    assert refused == ["/aws/lambda/never-ran"]
+    clock[0] += SCAN_EVERY_S
+    await poller.tick()
+    assert refused == ["/aws/lambda/never-ran"], "known missing: not asked for again"
+    assert [q.groups for q in double.queries.values()][-1] == ["/aws/lambda/orders"]
