@@ -104,6 +104,10 @@ class Budget:
     def usd_per_hour(self) -> float:
         return sum(line.usd_per_hour for line in self.lines)
 
+    def service_per_second(self, service: str) -> float:
+        """Requests a second to one service (`logs`): what its pacer bucket must carry."""
+        return sum(line.tps for line in self.lines if line.api.startswith(f"{service}."))
+
     def over_quota(self) -> list[str]:
         """The APIs whose average rate would exceed the account's quota, and the concurrency."""
         over = [
@@ -123,16 +127,6 @@ def log_requests_per_second(interval_s: float) -> float:
     named = (MAX_RUNS - 1) / max(interval_s, NAMED_PERIOD_MS / 1000)
     probe = 1 / max(interval_s, PROBE_PERIOD_MS / 1000)
     return 1 / interval_s + named + probe
-
-
-def result_polls(run_s: float) -> int:
-    """GetQueryResults calls the insights runner makes for a query that runs `run_s`."""
-    polls, waited, pause = 1, 0.0, insights.POLL_FIRST_S
-    while waited < run_s:
-        waited += pause
-        pause = min(insights.POLL_MAX_S, pause * 2)
-        polls += 1
-    return polls
 
 
 def budget(usage: Usage) -> Budget:
@@ -177,13 +171,23 @@ def budget(usage: Usage) -> Budget:
         )
     )
 
-    # The opened functions' logs: polled, the one on screen fastest, within the pacer's rate.
+    # Logs Insights first: the fleet's log-only trouble, every log group once a period (15
+    # minutes, longer for a big fleet), its queries spread over the period.
+    period = fleet_logs.scan_period_s(n) if n else float(fleet_logs.SCAN_EVERY_S)
+    scans = HOUR_S / period
+    queries = math.ceil(n / insights.MAX_GROUPS_PER_QUERY) if n else 0
+    scanned = n * usage.invocations_per_hour * usage.log_bytes_per_invocation
+    scanned *= period / HOUR_S * scans
+    scan_rate = scans * queries * (1 + fleet_logs.result_polls()) / HOUR_S
+
+    # The opened functions' logs: polled, the one on screen fastest, within what the pacer's
+    # CloudWatch Logs rate leaves after the scan's share.
     if not usage.live_tail:
         per_second = 0.0
         if opened:
             per_second = log_requests_per_second(FOCUSED_LOG_INTERVAL[0])
             per_second += off_screen * log_requests_per_second(OTHER_LOG_INTERVAL[0])
-        per_second = min(per_second, SERVICE_RATES["logs"])
+        per_second = min(per_second, SERVICE_RATES["logs"] - scan_rate)
         lines.append(
             ApiLine(
                 "logs.FilterLogEvents",
@@ -217,12 +221,6 @@ def budget(usage: Usage) -> Budget:
         )
     )
 
-    # Logs Insights: the fleet's log-only trouble, every log group once per period; each
-    # query polled for its results from POLL_FIRST_S, twice as long each time up to POLL_MAX_S.
-    scans = HOUR_S / fleet_logs.SCAN_EVERY_S
-    queries = math.ceil(n / insights.MAX_GROUPS_PER_QUERY) if n else 0
-    scanned = n * usage.invocations_per_hour * usage.log_bytes_per_invocation
-    scanned *= fleet_logs.SCAN_SPAN_S / HOUR_S * scans
     lines.append(
         ApiLine(
             "logs.StartQuery",
@@ -235,10 +233,11 @@ def budget(usage: Usage) -> Budget:
     lines.append(
         ApiLine(
             "logs.GetQueryResults",
-            scans * queries * result_polls(fleet_logs.QUERY_RUN_S),
+            scans * queries * fleet_logs.result_polls(),
             quota_tps=QUOTAS_TPS["logs.GetQueryResults"],
         )
     )
+    # Spread over the period, a query rarely waits for another: at most the runner's share.
     result.insights_concurrency = min(queries, insights.CONCURRENT_QUERIES)
     return result
 

@@ -14,6 +14,8 @@ from awsmoto import MotoAccount
 
 from bench.budget import BEGIN, END, block
 from lambdatop.aws.budget import FLEET_SIZES, Usage, budget
+from lambdatop.aws.pacing import SERVICE_RATES
+from lambdatop.aws.pollers.fleet_logs import SCAN_EVERY_S, scan_period_s
 from lambdatop.aws.pollers.metrics import FLEET_INSIGHTS_EVERY, SEARCH_SERIES, MetricsPoller
 from lambdatop.aws.session import Aws
 from lambdatop.core.records import FunctionConfig
@@ -39,6 +41,8 @@ def test_no_quota_is_exceeded_at_ten_thousand_functions() -> None:
             assert all(
                 line.quota_share is None or line.quota_share <= 0.5 for line in model.lines
             ), "half of every quota stays for the account's other callers"
+            # The tails and the fleet's Insights scan share lambdatop's CloudWatch Logs pacer.
+            assert model.service_per_second("logs") <= SERVICE_RATES["logs"] + 1e-9
 
 
 def test_a_big_fleet_costs_dollars_an_hour_not_tens() -> None:
@@ -84,3 +88,14 @@ async def test_the_model_counts_the_requests_the_metrics_poller_sends(
     model = {line.api: line for line in budget(Usage(functions, opened=0)).lines}
     expected = model["cloudwatch.GetMetricData"].requests_per_hour * ticks / 60
     assert await _metric_requests(aws, functions, ticks) == round(expected)
+
+
+def test_a_big_fleet_s_logs_are_scanned_less_often_not_at_the_tail_s_expense() -> None:
+    """The scan's queries take at most a fifth of the logs rate: a fleet of 10,000 is scanned
+    every 40 minutes rather than 15, and the function on screen keeps most of its tail."""
+    small, large = budget(Usage(10)), budget(Usage(10_000))
+    tail = {line.api: line for line in small.lines}["logs.FilterLogEvents"].tps
+    kept = {line.api: line for line in large.lines}["logs.FilterLogEvents"].tps
+    assert kept >= 0.8 * tail
+    assert scan_period_s(10) == SCAN_EVERY_S
+    assert scan_period_s(10_000) > SCAN_EVERY_S

@@ -15,7 +15,7 @@ from awsmoto import MotoAccount
 from insightsdouble import InsightsDouble
 
 from lambdatop.aws.insights import MAX_GROUPS_PER_QUERY, Insights
-from lambdatop.aws.pollers.fleet_logs import SCAN_EVERY_S, SCAN_SPAN_S, FleetLogPoller
+from lambdatop.aws.pollers.fleet_logs import SCAN_EVERY_S, FleetLogPoller
 from lambdatop.aws.session import Aws
 from lambdatop.core.fleetlogs import API_CUT
 from lambdatop.core.records import ErrorFamily, FunctionConfig
@@ -69,7 +69,7 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
     store.set_inventory(FunctionConfig(n) for n in ("orders", "mailer", "quiet", "opened"))
     double = InsightsDouble()
     await double.install(aws)
-    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, {"opened"}, clock=lambda: NOW)
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, {"opened"}, lambda: NOW, _no_wait)
 
     assert await poller.tick() == SCAN_EVERY_S
     scan = store.log_trouble
@@ -78,10 +78,10 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
     assert scan.of("mailer") == Counter({ErrorFamily.TIMEOUT: 1, API_CUT: 1})
     assert scan.of("quiet") == Counter(), "scanned, nothing found"
     assert scan.of("opened") is None, "an opened function's own logs are read whole"
-    assert scan.span_s == SCAN_SPAN_S
+    assert scan.span_s == SCAN_EVERY_S
     (query,) = double.queries.values()
     assert sorted(query.groups) == ["/aws/lambda/mailer", "/aws/lambda/orders", "/aws/lambda/quiet"]
-    assert query.end_s - query.start_s == SCAN_SPAN_S
+    assert query.end_s - query.start_s == SCAN_EVERY_S
     # Insights is billed by the bytes scanned: the session's cost says so.
     assert scan.bytes_scanned > 0
     assert aws.ledger.insights_bytes_scanned == scan.bytes_scanned
@@ -95,7 +95,16 @@ async def test_a_fleet_of_120_functions_is_three_queries_of_at_most_50_groups(
     store.set_inventory(FunctionConfig(f"fn-{i:03d}") for i in range(120))
     double = InsightsDouble()
     await double.install(aws)
-    await FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), clock=lambda: NOW).tick()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: NOW, sleep)
+    assert await poller.tick() == SCAN_EVERY_S
+    # The three queries spread over the 15 minutes, not at once: the opened functions' tails
+    # share the same CloudWatch Logs rate.
+    assert slept == [SCAN_EVERY_S / 3, SCAN_EVERY_S / 3]
     sizes = sorted(len(q.groups) for q in double.queries.values())
     assert sizes == [20, MAX_GROUPS_PER_QUERY, MAX_GROUPS_PER_QUERY]
     assert aws.ledger.calls["logs.StartQuery"] == 3
@@ -105,7 +114,7 @@ async def test_a_fleet_of_120_functions_is_three_queries_of_at_most_50_groups(
 
 async def test_nothing_is_scanned_before_the_functions_are_listed(aws: Aws) -> None:
     store = Store()
-    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), clock=lambda: NOW)
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: NOW, _no_wait)
     assert await poller.tick() < 60
     assert store.log_trouble is None
     assert aws.ledger.total_calls == 0
@@ -128,7 +137,7 @@ async def test_a_backend_that_ignores_stats_gives_no_figure_rather_than_none(
 
     logs = (await aws.client("logs")).meta.events
     logs.register_first("before-call.cloudwatch-logs.GetQueryResults", events_only)
-    await FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), clock=lambda: NOW).tick()
+    await FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: NOW, _no_wait).tick()
     assert aws.ledger.calls["logs.StartQuery"] == 1
     assert store.log_trouble is None
 
@@ -160,7 +169,7 @@ async def test_a_function_that_never_ran_has_no_log_group_and_costs_no_other_its
     logs = (await aws.client("logs")).meta.events
     logs.register_first("before-call.cloudwatch-logs.StartQuery", missing_groups)
     clock = [float(NOW)]
-    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), clock=lambda: clock[0])
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: clock[0], _no_wait)
     await poller.tick()
     scan = store.log_trouble
     assert scan is not None
