@@ -10,6 +10,7 @@ python -m bench idle            # CPU when nothing changes
 python -m bench memory          # memory over eight hours with five functions open
 python -m bench night           # a night on call: memory and CPU per hour over twelve hours
 python -m bench insights        # a 1,000,000-event window: every event, or 50,000 + Insights
+python -m bench budget          # requests and dollars an hour for 10 to 10,000 functions
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ def _stages(path: Path) -> list[tuple[str, float]]:
 
 def _parts() -> dict[str, Callable[[], None]]:
     from bench import memory, night, startup, ui_bench
+    from bench.budget import bench_budget
     from bench.insights_bench import bench_insights
     from bench.live_tail import bench_live_tail
     from bench.tail_bench import main as tail_main
@@ -196,6 +198,7 @@ def _parts() -> dict[str, Callable[[], None]]:
         "memory": memory.bench_memory,
         "night": night.bench_night,
         "insights": bench_insights,
+        "budget": bench_budget,
     }
 
 

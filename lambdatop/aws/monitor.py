@@ -26,13 +26,14 @@ from lambdatop.aws.insights import (
     count_window,
 )
 from lambdatop.aws.pacing import Backoff
+from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
-from lambdatop.core.sources import INVENTORY, METRICS, SourceKey
+from lambdatop.core.sources import FLEET_LOGS, INVENTORY, METRICS, SourceKey
 from lambdatop.core.store import FunctionState, Store
 from lambdatop.core.timeutil import human_duration
 
@@ -79,7 +80,6 @@ class Monitor:
         self.scan_limit = scan_limit or ScanLimit()
         """What one count of a window may scan before the person is asked (`allow_scan`)."""
         self.backfill_events = backfill_events
-        self._insights = Insights(aws)
         self._counts: dict[str, asyncio.Task[None]] = {}
         self._scans_allowed: set[str] = set()
         self._sample_start: dict[str, int] = {}
@@ -98,6 +98,10 @@ class Monitor:
         self._tasks: dict[SourceKey, asyncio.Task[None]] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
         self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
+        self.insights = Insights(aws)
+        """The one Insights runner of this account: its semaphore is lambdatop's share of the
+        account's concurrent queries."""
+        self._fleet_logs = FleetLogPoller(self.insights, store, self.watched, clock)
         aws.in_flight = store.in_flight  # said on screen while they wait (issue 13)
         store.region = aws.region
         store.profile = aws.target.profile
@@ -109,6 +113,7 @@ class Monitor:
         # Each source's trouble names it on the banner: which read AWS throttles or fails.
         self._spawn(INVENTORY, self._inventory.tick, what="function list")
         self._spawn(METRICS, self._metrics.tick, what="metrics")
+        self._spawn(FLEET_LOGS, self._fleet_logs.tick, what="fleet logs")
 
     def watch(self, name: str) -> FunctionState:
         """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
@@ -305,7 +310,7 @@ class Monitor:
         now = self.clock()
         start_s = now - self.window_s
         try:
-            volume = await self._insights.estimate([group], start_s, now)
+            volume = await self.insights.estimate([group], start_s, now)
         except Exception:  # noqa: BLE001 - an unknown volume: its count is permitted
             volume = ScanEstimate(None, None, now - start_s, 1)
         limit = ScanLimit(self.scan_limit.max_bytes, allowed=state.name in self._scans_allowed)
@@ -319,7 +324,7 @@ class Monitor:
             state.version += 1
             return
         figures, lines = await count_window(
-            self._insights, group, int(start_s * 1000), int(now * 1000)
+            self.insights, group, int(start_s * 1000), int(now * 1000)
         )
         state.window = replace(
             figures,

@@ -7,6 +7,7 @@ A source is a kind and, for the per-function and per-trace ones, a name:
     ├── inventory                 every function in the region (ListFunctions)
     ├── metrics                   the fleet's and the opened functions' CloudWatch series
     ├── percentiles ⁺             duration p50 / p99 (an extra request: often denied, never vital)
+    ├── fleet-logs ⁺              the fleet's log-only trouble, by Logs Insights every 15 minutes
     ├── apigateway ⁺              the API Gateway routes in front of the opened functions
     ├── config:<function>         one function's configuration, read once when it is opened
     ├── logs:<function>           one opened function's log tail
@@ -31,6 +32,7 @@ class SourceKind(StrEnum):
     INVENTORY = "inventory"
     METRICS = "metrics"
     PERCENTILES = "metrics:percentiles"
+    FLEET_LOGS = "fleet-logs"
     APIGATEWAY = "apigateway"
     CONFIG = "config"
     LOGS = "logs"
@@ -38,7 +40,9 @@ class SourceKind(StrEnum):
     TRACE = "trace"
 
 
-OPTIONAL_KINDS = frozenset({SourceKind.PERCENTILES, SourceKind.APIGATEWAY, SourceKind.TRACE})
+OPTIONAL_KINDS = frozenset(
+    {SourceKind.PERCENTILES, SourceKind.APIGATEWAY, SourceKind.TRACE, SourceKind.FLEET_LOGS}
+)
 """Extras whose trouble never raises the banner (see the module docstring)."""
 
 
@@ -77,6 +81,7 @@ class SourceKey:
 INVENTORY = SourceKey(SourceKind.INVENTORY)
 METRICS = SourceKey(SourceKind.METRICS)
 PERCENTILES = SourceKey(SourceKind.PERCENTILES)
+FLEET_LOGS = SourceKey(SourceKind.FLEET_LOGS)
 APIGATEWAY = SourceKey(SourceKind.APIGATEWAY)
 
 

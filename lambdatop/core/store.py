@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lambdatop.core.aggregate import WindowFigures
+from lambdatop.core.fleetlogs import LogTroubleScan
 from lambdatop.core.pipeline import LogPipeline
 from lambdatop.core.records import (
     ApiRoute,
@@ -193,6 +194,8 @@ class Store:
         self.account_concurrency_limit: int | None = None
         self.account_unreserved_limit: int | None = None
         self.account_metrics: dict[str, MetricSeries] = {}
+        self.log_trouble: LogTroubleScan | None = None
+        """The last scan of the fleet's logs for trouble only the logs show."""
         self.health: dict[SourceKey, SourceHealth] = {}
         self.in_flight = InFlight(clock)
         """The AWS requests not answered yet (the monitor's client fills it)."""

@@ -10,15 +10,22 @@ from datetime import datetime
 from typing import Any
 
 import awsseed
+import metricmath
 from awsfakes import hook, parsed
 from awsmoto import MotoAccount
 from awsseed import SEEDED
 from awsseed import seed_lambda_series as seed
 
 from lambdatop.aws.pollers.inventory import function_details, list_functions
-from lambdatop.aws.pollers.metrics import MetricsPoller
+from lambdatop.aws.pollers.metrics import (
+    FLEET_INSIGHTS_EVERY,
+    FLEET_LABEL,
+    SEARCH_SERIES,
+    MetricsPoller,
+)
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
+from lambdatop.core.records import FunctionConfig
 from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, Store
 
@@ -173,6 +180,7 @@ async def test_first_tick_reads_the_window_later_ones_the_lookback(
     store = Store()
     store.set_inventory(await list_functions(aws))
     requests = await watch_requests(aws)
+    await metricmath.install(aws)
 
     def covers(index: int, seconds: float) -> bool:
         """The request asks for the last `seconds`, rounded out to whole minutes."""
@@ -185,7 +193,7 @@ async def test_first_tick_reads_the_window_later_ones_the_lookback(
     await slow.tick()
     # Basic, percentiles, and every five ticks the fleet's few series for the others.
     assert len(requests.made) == 3
-    assert requests.functions(2) == {"quick", "idle"}
+    assert all("SEARCH" in q["Expression"] for q in requests.made[2]["MetricDataQueries"])
     assert covers(0, 3 * 3600)
     assert covers(1, 3 * 3600)
     assert covers(2, 3 * 3600), "the fleet's rows total the window too"
@@ -230,3 +238,108 @@ async def test_a_function_without_a_stream_source_is_asked_its_async_event_age(
     assert names["AsyncEventAge"] == 1
     assert names["IteratorAge"] == 0
     assert series(state.metrics[m.ASYNC_EVENT_AGE].points, minutes) == [2e3, 9e4, 4e5]
+
+
+# --- the fleet: every function of the region, by expressions ------------------------------------
+
+
+async def test_the_fleet_is_read_by_one_search_a_metric_all_in_one_request(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """Five SEARCH expressions answer for every function not opened, in one request, with the
+    figures a query a function would have read."""
+    for name in ("opened", "orders", "mailer", "quiet"):
+        awsseed.function(moto, name)
+    minutes = seed(moto, "orders")
+    seed(moto, "mailer", scale=2, minutes=minutes)
+    seed(moto, "opened", scale=5, minutes=minutes)
+    store = Store()
+    store.set_inventory(await list_functions(aws))
+    double = await metricmath.install(aws)
+    requests = await watch_requests(aws)
+    await MetricsPoller(aws, store, {"opened"}, lambda: 3600.0).tick()
+
+    fleet = [r for r in requests.made if any("Expression" in q for q in r["MetricDataQueries"])]
+    assert len(fleet) == 1, "the whole fleet in one request"
+    queries = fleet[0]["MetricDataQueries"]
+    assert len(queries) == 5
+    assert all(q["Expression"].startswith("SEARCH(") for q in queries)
+    assert all(q["Label"] == FLEET_LABEL for q in queries)
+    assert double.expressions["search"] == 5
+    for name, scale in (("orders", 1.0), ("mailer", 2.0)):
+        state = store.functions[name]
+        for key, seeded in (
+            (m.INVOCATIONS, SEEDED["Invocations"]),
+            (m.ERRORS, SEEDED["Errors"]),
+            (m.THROTTLES, SEEDED["Throttles"]),
+            (m.DURATION_MAX, SEEDED["Duration"]),
+            (m.CONCURRENCY, SEEDED["ConcurrentExecutions"]),
+        ):
+            assert series(state.metrics[key].points, minutes) == [v * scale for v in seeded], key
+    # A function without a datapoint has no figure (not a zero); the opened one keeps its own
+    # per-minute read, untouched by the fleet's.
+    assert not store.functions["quiet"].metrics[m.ERRORS].points
+    assert series(store.functions["opened"].metrics[m.ERRORS].points, minutes) == [
+        v * 5 for v in SEEDED["Errors"]
+    ]
+    # Billed per series a SEARCH returned: 2 functions × 5 metrics (the opened one's SEARCH
+    # series count too: CloudWatch returns them).
+    watched_basic = 6 + 2
+    assert aws.ledger.metrics_requested == watched_basic + 5 * 3
+
+
+async def test_a_fleet_beyond_a_search_is_asked_for_its_worst_with_metrics_insights(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """Over 500 functions a SEARCH would leave some out: Metrics Insights sorts them all and
+    returns the worst 500 per metric, one query a request, every 15 minutes."""
+    minutes = awsseed.minutes_back(3)
+    for name, errors in (("fn-0007", [9, 9, 9]), ("fn-0100", [1, 0, 0])):
+        awsseed.metric(moto, "AWS/Lambda", "Errors", {"FunctionName": name}, errors, minutes)
+    store = Store()
+    store.set_inventory(
+        FunctionConfig(f"fn-{i:04d}", timeout_s=3) for i in range(SEARCH_SERIES + 1)
+    )
+    double = await metricmath.install(aws, metricmath.MetricMath())
+    requests = await watch_requests(aws)
+    poller = MetricsPoller(aws, store, set(), lambda: 3600.0)
+    await poller.tick()
+
+    def fleet_requests() -> list[list[dict[str, Any]]]:
+        made = [r["MetricDataQueries"] for r in requests.made]
+        return [queries for queries in made if "Expression" in queries[0]]
+
+    insights = fleet_requests()
+    assert len(insights) == 5
+    assert all(len(q) == 1 for q in insights)
+    assert all(q[0]["Expression"].startswith("SELECT ") for q in insights)
+    assert double.expressions["insights"] == 5
+    assert series(store.functions["fn-0007"].metrics[m.ERRORS].points, minutes) == [9, 9, 9]
+    assert series(store.functions["fn-0100"].metrics[m.ERRORS].points, minutes) == [1, 0, 0]
+    assert not store.functions["fn-0000"].metrics[m.ERRORS].points
+    # Billed as every metric each query analyses: the whole fleet, five times.
+    account = 2
+    assert aws.ledger.metrics_requested == account + 5 * (SEARCH_SERIES + 1)
+    for _ in range(FLEET_INSIGHTS_EVERY - 1):
+        await poller.tick()
+    assert len(fleet_requests()) == 5, "not again before 15 minutes"
+    await poller.tick()
+    assert len(fleet_requests()) == 10
+
+
+async def test_an_emulator_that_does_not_run_search_is_read_a_query_a_function(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """moto answers a SEARCH with one empty series labelled as asked: the fleet's rows are then
+    read a query a function, as before, and stay filled."""
+    for name in ("orders", "mailer"):
+        awsseed.function(moto, name)
+    minutes = seed(moto, "orders")
+    store = Store()
+    store.set_inventory(await list_functions(aws))
+    requests = await watch_requests(aws)
+    poller = MetricsPoller(aws, store, set(), lambda: 3600.0)
+    await poller.tick()
+    assert not poller.expressions_evaluated
+    assert requests.functions(len(requests.made) - 1) == {"orders", "mailer"}
+    assert series(store.functions["orders"].metrics[m.ERRORS].points, minutes) == SEEDED["Errors"]

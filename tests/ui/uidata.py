@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from lambdatop.core import metrics as m
+from lambdatop.core.fleetlogs import LogTroubleScan
 from lambdatop.core.records import (
+    ErrorFamily,
     FunctionConfig,
     LogEvent,
     TraceSegment,
     TraceSummary,
     VpcConfig,
 )
-from lambdatop.core.sources import INVENTORY, METRICS, SourceKey
-from lambdatop.core.store import FunctionState, Store
+from lambdatop.core.sources import FLEET_LOGS, INVENTORY, METRICS, SourceKey
+from lambdatop.core.store import FunctionState, SourceHealth, Store
 
 NOW = 1_772_443_800.0
 """2026-03-02T09:30:00Z: the tests' wall clock never moves unless a test moves it."""
@@ -666,6 +669,17 @@ def build_store(*, hostile: bool = False, filler: int = 0) -> Store:
         _hostile(store)
     if filler:
         healthy_filler(store, filler)
+    # The fleet's log scan (Logs Insights, every 15 minutes) found what metrics cannot show.
+    store.log_trouble = LogTroubleScan(
+        end_s=NOW - 240,
+        span_s=900.0,
+        scanned=frozenset(c.name for c in configs),
+        counts={
+            "invoice-renderer": Counter({ErrorFamily.CONNECTION_POOL: 12}),
+            "pricing-engine": Counter({ErrorFamily.PERMISSION: 3, ErrorFamily.TIMEOUT: 1}),
+        },
+    )
+    store.health[FLEET_LOGS] = SourceHealth(FLEET_LOGS, last_ok_s=NOW - 240)
     for source in (INVENTORY, METRICS):
         store.record_ok(source)
     for name in list(store.functions):

@@ -18,6 +18,9 @@ from lambdatop.core.sources import APIGATEWAY, ErrorKind, SourceKey
 from lambdatop.core.store import ApiState, Store
 
 MAX_APIS = 60
+FUNCTIONS_PAGE = 50
+"""ListFunctions' largest page: "Specify a value between 1 and 50" (MaxItems, the Lambda API
+reference); a fleet of 10,000 is 200 requests a listing."""
 
 
 def _stops_the_read(kind: ErrorKind) -> bool:
@@ -65,7 +68,9 @@ async def pages(
 
 async def list_functions(aws: Aws) -> list[FunctionConfig]:
     """Every function in the region, following every page."""
-    items = await pages(aws, "lambda", "ListFunctions", LAMBDA_PAGES, "Functions", MaxItems=50)
+    items = await pages(
+        aws, "lambda", "ListFunctions", LAMBDA_PAGES, "Functions", MaxItems=FUNCTIONS_PAGE
+    )
     return [convert.function_config(item) for item in items]
 
 

@@ -5,6 +5,11 @@ refuses them cannot blank the rest.
 Lambda stamps a metric with the invocation's start, so the newest minutes fill in late (up to
 the function's timeout): each tick re-reads a lookback of at least timeout + 2 minutes. The
 first tick reads the whole window for the charts. Ratios are computed by the reader.
+
+The rest of the fleet (every function of the region) is read with expressions, not a query per
+function: one SEARCH per metric answers for up to 500 functions, several SEARCHes to a request;
+a larger fleet is asked with Metrics Insights, its worst 500 functions per metric, one query to a
+request and every `FLEET_INSIGHTS_EVERY` ticks.
 """
 
 from __future__ import annotations
@@ -38,6 +43,66 @@ _FUNCTION_METRICS = {
     m.CONCURRENCY: ("ConcurrentExecutions", "Maximum"),
 }
 _FLEET_METRICS = (m.INVOCATIONS, m.ERRORS, m.THROTTLES, m.DURATION_MAX, m.CONCURRENCY)
+SEARCH_SERIES = 500
+"""A SEARCH "can return up to 500 time series" (the CDK's SearchExpression reference; the
+CloudWatch guide: "A graph can display as many as 500 time series"); the series a request's
+SEARCHes return count against its 500 metrics, as the queries of metric math do ("These quotas
+include all metrics retrieved for use in metric math functions", CloudWatch service quotas)."""
+INSIGHTS_METRICS = 10_000
+"""Metrics Insights: "A single query can process no more than 10,000 metrics" and "can return
+no more than 500 time series. ... If you use an ORDER BY clause, then all the metrics being
+processed are sorted, and the 500 that have the highest or lowest values ... are returned"."""
+INSIGHTS_SPAN_S = 3 * 3600
+"""Metrics Insights: "you can query only the most recent three hours of data"."""
+FLEET_INSIGHTS_EVERY = 15
+"""Ticks between reads of a fleet larger than a SEARCH answers: Metrics Insights is billed for
+every metric it analyses (up to 10,000 a query), so a big fleet is read every 15 minutes."""
+FLEET_LABEL = "${PROP('Dim.FunctionName')}"
+"""A dynamic label ("You can put dynamic expressions into a label", MetricDataQuery): each
+series a SEARCH returns is labelled with its function's name."""
+_INSIGHTS_STATS = {"Sum": "SUM", "Maximum": "MAX", "Average": "AVG", "Minimum": "MIN"}
+
+
+def fleet_search(key: str) -> str:
+    """Every function's series of one metric, by one SEARCH."""
+    metric, stat = _FUNCTION_METRICS[key]
+    return f"SEARCH('{{AWS/Lambda,FunctionName}} MetricName=\"{metric}\"', '{stat}', {PERIOD_S})"
+
+
+def fleet_insights(key: str) -> str:
+    """The 500 functions with the most of one metric, by a Metrics Insights query."""
+    metric, stat = _FUNCTION_METRICS[key]
+    agg = _INSIGHTS_STATS[stat]
+    return (
+        f'SELECT {agg}({metric}) FROM SCHEMA("AWS/Lambda", FunctionName) '
+        f"GROUP BY FunctionName ORDER BY {agg}() DESC LIMIT {SEARCH_SERIES}"
+    )
+
+
+def watched_queries(functions: int) -> tuple[int, int]:
+    """Queries a minute for `functions` opened ones (no API in front): the basic request's (an
+    iterator or async-event age each, and the account's) and the percentiles'."""
+    basic = functions * (len(_FUNCTION_METRICS) + 1) + len(_ACCOUNT_METRICS)
+    return basic, functions * len(_PERCENTILES)
+
+
+def fleet_requests(functions: int) -> int:
+    """GetMetricData requests one read of a fleet of `functions` makes."""
+    if functions > SEARCH_SERIES:
+        return len(_FLEET_METRICS)  # one Metrics Insights query a request
+    per_request = max(1, SEARCH_SERIES // max(functions, 1))
+    return -(-len(_FLEET_METRICS) // per_request)
+
+
+def fleet_metrics_billed(functions: int) -> int:
+    """Metrics one read of the fleet is billed for: each series a SEARCH returns; every metric a
+    Metrics Insights query analyses (an upper bound: the pricing page bills it "per metric
+    analyzed")."""
+    if functions > SEARCH_SERIES:
+        return len(_FLEET_METRICS) * min(functions, INSIGHTS_METRICS)
+    return len(_FLEET_METRICS) * functions
+
+
 _PERCENTILES = {m.DURATION_P50: ("Duration", "p50"), m.DURATION_P99: ("Duration", "p99")}
 _ACCOUNT_METRICS = {
     m.ACCOUNT_CONCURRENCY: ("ConcurrentExecutions", "Maximum"),
@@ -70,6 +135,19 @@ class Batch:
     def __init__(self) -> None:
         self.queries: list[dict[str, Any]] = []
         self.targets: dict[str, Target] = {}
+        self.per_request = MAX_QUERIES
+        """Queries a request may hold: fewer where each returns many series."""
+
+    def add_expression(self, key: str, expression: str, label: str | None = None) -> None:
+        """An expression whose series are the fleet's functions, each by its label."""
+        qid = f"q{len(self.queries)}"
+        query: dict[str, Any] = {"Id": qid, "Expression": expression, "ReturnData": True}
+        if label:
+            query["Label"] = label
+        else:
+            query["Period"] = PERIOD_S  # a Metrics Insights query states its period
+        self.queries.append(query)
+        self.targets[qid] = Target("fleet", "", key)
 
     def add(
         self,
@@ -123,6 +201,9 @@ class MetricsPoller:
         self._fleet_filled: set[str] = set()
         self._fleet_window = 0.0
         self._filled_window = 0.0
+        self.expressions_evaluated = True
+        """False once the backend answered a SEARCH unevaluated (moto: "metric math returns
+        empty series"): the fleet is then read a query a function."""
 
     def _lookback_s(self, names: list[str]) -> float:
         timeouts = [
@@ -177,13 +258,27 @@ class MetricsPoller:
         return basic, pct
 
     def fleet_queries(self) -> Batch:
-        """The few series the fleet table needs, for every function not watched."""
+        """The few series the fleet table needs, for every function of the region: a SEARCH
+        per metric while one answers for the whole fleet; beyond, Metrics Insights' worst 500."""
         fleet = Batch()
-        for name in sorted(set(self.store.inventory) - self.watched):
-            dims = [{"Name": "FunctionName", "Value": name}]
-            for key in _FLEET_METRICS:
-                metric, stat = _FUNCTION_METRICS[key]
-                fleet.add(Target("function", name, key), "AWS/Lambda", metric, stat, dims)
+        functions = len(self.store.inventory)
+        listed = sorted(set(self.store.inventory) - self.watched)
+        if not listed:
+            return fleet
+        if not self.expressions_evaluated:
+            # A query a function, as before expressions (an emulator that does not run them).
+            for name in listed:
+                dims = [{"Name": "FunctionName", "Value": name}]
+                for key in _FLEET_METRICS:
+                    metric, stat = _FUNCTION_METRICS[key]
+                    fleet.add(Target("function", name, key), "AWS/Lambda", metric, stat, dims)
+            return fleet
+        for key in _FLEET_METRICS:
+            if functions > SEARCH_SERIES:
+                fleet.add_expression(key, fleet_insights(key))
+            else:
+                fleet.add_expression(key, fleet_search(key), FLEET_LABEL)
+        fleet.per_request = -(-len(_FLEET_METRICS) // fleet_requests(functions))
         return fleet
 
     async def tick(self) -> float:
@@ -216,11 +311,20 @@ class MetricsPoller:
         # totals do; later ones the minutes still filling in.
         listed = set(self.store.inventory) - self.watched
         fleet_fill = bool(listed - self._fleet_filled) or window > self._fleet_window
-        if self.ticks % self.fleet_every == 0 or listed - self._fleet_read or fleet_fill:
+        every = self.fleet_every
+        if len(self.store.inventory) > SEARCH_SERIES:
+            every = FLEET_INSIGHTS_EVERY
+        if self.ticks % every == 0 or listed - self._fleet_read or fleet_fill:
             fleet = self.fleet_queries()
             if fleet.queries:
                 back_fleet = max(window, FLEET_LOOKBACK_S) if fleet_fill else FLEET_LOOKBACK_S
+                if len(self.store.inventory) > SEARCH_SERIES:
+                    back_fleet = min(back_fleet, INSIGHTS_SPAN_S)
                 await self._fetch(fleet, now - back_fleet, now)
+                if not self.expressions_evaluated and any(
+                    t.kind == "fleet" for t in fleet.targets.values()
+                ):
+                    await self._fetch(self.fleet_queries(), now - back_fleet, now)
             self._fleet_read = listed
             self._fleet_filled |= listed
             self._fleet_window = max(self._fleet_window, window)
@@ -236,9 +340,11 @@ class MetricsPoller:
         # points by the seconds of its start and count a minute twice).
         start = start // PERIOD_S * PERIOD_S
         end = -(-end // PERIOD_S) * PERIOD_S
-        results: dict[str, dict[int, float]] = {}
-        for offset in range(0, len(queries), MAX_QUERIES):
-            batch = queries[offset : offset + MAX_QUERIES]
+        # An expression's many series share its id: they are told apart by their label.
+        results: dict[tuple[str, str], dict[int, float]] = {}
+        step = min(MAX_QUERIES, batch_of.per_request)
+        for offset in range(0, len(queries), step):
+            batch = queries[offset : offset + step]
             token: str | None = None
             while True:
                 params: dict[str, Any] = {
@@ -251,7 +357,11 @@ class MetricsPoller:
                     params["NextToken"] = token
                 response = await self.aws.call("cloudwatch", "GetMetricData", **params)
                 for result in response.get("MetricDataResults") or ():
-                    points = results.setdefault(str(result.get("Id")), {})
+                    qid = str(result.get("Id"))
+                    target = targets.get(qid)
+                    fleet = target is not None and target.kind == "fleet"
+                    label = str(result.get("Label") or "") if fleet else ""
+                    points = results.setdefault((qid, label), {})
                     for stamp, value in zip(
                         result.get("Timestamps") or (), result.get("Values") or (), strict=False
                     ):
@@ -260,12 +370,55 @@ class MetricsPoller:
                 if not next_token or next_token == token:
                     break
                 token = next_token
+        if self._unevaluated(results, batch_of):
+            self.expressions_evaluated = False
+            return
+        self._bill_expressions(results, targets)
         self._store(results, targets)
 
-    def _store(self, results: dict[str, dict[int, float]], targets: dict[str, Target]) -> None:
+    def _unevaluated(
+        self, results: dict[tuple[str, str], dict[int, float]], batch_of: Batch
+    ) -> bool:
+        """CloudWatch labels a SEARCH's series by their function (the dynamic label resolved)
+        and a Metrics Insights query's by the group; a backend that answers one series labelled
+        as asked, or by the query's id, did not evaluate the expression."""
+        for query in batch_of.queries:
+            if "Expression" not in query:
+                continue
+            answers = [
+                (label, points) for (qid, label), points in results.items() if qid == query["Id"]
+            ]
+            if len(answers) == 1 and answers[0][0] in (query.get("Label"), query["Id"], ""):
+                return not answers[0][1] or "Label" not in query
+        return False
+
+    def _bill_expressions(
+        self, results: dict[tuple[str, str], dict[int, float]], targets: dict[str, Target]
+    ) -> None:
+        """The ledger bills a query as one metric: a SEARCH is billed for each series it
+        returns, a Metrics Insights query for each metric it analyses (estimated as the fleet)."""
+        functions = len(self.store.inventory)
         for qid, target in targets.items():
-            points = results.get(qid, {})
-            if target.kind == "function":
+            if target.kind != "fleet":
+                continue
+            if functions > SEARCH_SERIES:
+                billed = min(functions, INSIGHTS_METRICS)
+            else:
+                billed = sum(1 for got, _ in results if got == qid)
+            self.aws.ledger.metrics_requested += max(0, billed - 1)
+
+    def _store(
+        self, results: dict[tuple[str, str], dict[int, float]], targets: dict[str, Target]
+    ) -> None:
+        listed = set(self.store.inventory) - self.watched
+        for (qid, label), points in results.items():
+            target = targets.get(qid)
+            if target is None:
+                continue
+            if target.kind == "fleet":
+                if label in listed:
+                    self.store.function(label).set_metric(target.key, points)
+            elif target.kind == "function":
                 self.store.function(target.name).set_metric(target.key, points)
             elif target.kind == "account":
                 series = self.store.account_metrics.setdefault(target.key, MetricSeries(target.key))
@@ -278,6 +431,15 @@ class MetricsPoller:
                     series = api.metrics.setdefault(target.key, MetricSeries(target.key))
                     series.points.update(points)
                     state.version += 1
+        for qid, target in targets.items():
+            if target.kind == "function" and (qid, "") not in results:
+                self.store.function(target.name).set_metric(target.key, {})
+            elif target.kind == "fleet":
+                # A function no series came back for had none of it in the span read (or, in a
+                # fleet beyond a SEARCH, is not among the worst 500): no figure, not a zero.
+                answered = {label for got, label in results if got == qid}
+                for name in listed - answered:
+                    self.store.function(name).set_metric(target.key, {})
         self.store.touch()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -9,8 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input
 
-from lambdatop.core.sources import METRICS
+from lambdatop.core.fleetlogs import trouble_text
+from lambdatop.core.sources import FLEET_LOGS, METRICS
 from lambdatop.core.summary import FunctionSummary
+from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
 from lambdatop.diagnose.render import GLYPHS
@@ -33,6 +36,7 @@ COLUMNS = (
     ("used", "max mem / size"),
     ("cold", "cold %"),
     ("concurrency", "concurrency"),
+    ("logs", "logs 15m"),
     ("runtime", "runtime"),
     ("memory", "memory"),
 )
@@ -49,6 +53,7 @@ SORTS = (
     "used",
     "cold",
     "concurrency",
+    "logs",
 )
 
 
@@ -62,19 +67,35 @@ def failing_per_min(summary: FunctionSummary, window_s: float) -> float:
     return errors + (summary.throttles or 0.0) / max(window_s / 60, 1.0)
 
 
-def _sort_key(
-    mode: str, window_s: float = 3600.0
-) -> Callable[[tuple[FunctionSummary, CheckStatus]], Any]:
+def log_lines(counts: Counter[str] | None) -> int:
+    """Lines of log-only trouble the last scan found (0 when none or not scanned)."""
+    return sum(counts.values()) if counts else 0
+
+
+def severity(status: CheckStatus, logs: Counter[str] | None) -> int:
+    """The row's rank: its diagnosis, and at least a warning when its logs show trouble the
+    metrics cannot (a pool exhausted with no error counted)."""
+    rank = STATUS_SEVERITY[status]
+    return max(rank, STATUS_SEVERITY[CheckStatus.WARN]) if log_lines(logs) else rank
+
+
+Row = tuple[FunctionSummary, CheckStatus, "Counter[str] | None"]
+
+
+def _sort_key(mode: str, window_s: float = 3600.0) -> Callable[[Row], Any]:
     def neg(value: float | None) -> float:
         return -(value if value is not None else -1.0)
 
     if mode == "name":
         return lambda row: row[0].name
+    if mode == "logs":
+        return lambda row: (-log_lines(row[2]), row[0].name)
     if mode == "trouble":
-        # Worst status first; among equals, the one failing the most requests right now.
+        # Worst first; among equals, the one failing the most requests right now.
         return lambda row: (
-            -STATUS_SEVERITY[row[1]],
+            -severity(row[1], row[2]),
             -failing_per_min(row[0], window_s),
+            -log_lines(row[2]),
             neg(row[0].error_pct),
             neg(row[0].invocations_per_min),
             row[0].name,
@@ -91,8 +112,11 @@ def _sort_key(
     return lambda row: (neg(getattr(row[0], field)), row[0].name)
 
 
-def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text]:
-    """The table's cells, all `Text`: a DataTable reads a `str` cell as markup."""
+def fleet_row(
+    summary: FunctionSummary, status: CheckStatus, logs: Counter[str] | None = None
+) -> list[Text]:
+    """The table's cells, all `Text`: a DataTable reads a `str` cell as markup. `logs` is what
+    the last scan of the fleet's logs counted (None: not scanned, e.g. an opened function)."""
     p99 = "·"
     if summary.p99_ms is not None:
         p99 = ms(summary.p99_ms) + (" max" if summary.p99_is_max else "")
@@ -124,6 +148,7 @@ def fleet_row(summary: FunctionSummary, status: CheckStatus) -> list[Text]:
         Text(used, "bold red" if memory_ratio is not None and memory_ratio >= 0.9 else ""),
         Text(_num(summary.cold_pct, ".1f")),
         Text(concurrency, "bold red" if at_reserved else ""),
+        Text(trouble_text(logs), "bold red" if log_lines(logs) else ""),
         Text(safe(summary.runtime, 24) if summary.runtime else "·"),
         Text(_num(summary.memory_mb, "d", " MB") if summary.memory_mb else "·"),
     ]
@@ -148,8 +173,8 @@ class FleetScreen(StoreScreen):
         self.rows: list[str] = []
         self.shown: dict[str, list[Text]] = {}
         """The cells on screen, so a refresh only touches what changed."""
-        self.drawn: dict[str, tuple[int, CheckStatus]] = {}
-        """Which summary object and status each row was last drawn from."""
+        self.drawn: dict[str, tuple[int, CheckStatus, float | None]] = {}
+        """Which summary object, status and log scan each row was last drawn from."""
 
     def compose(self) -> ComposeResult:
         yield Readout(id="fleet-title")
@@ -183,26 +208,35 @@ class FleetScreen(StoreScreen):
         summaries = [model.summary(name, now) for name in names if not term or term in name.lower()]
         # Diagnoses are budgeted per refresh: spend the budget on the worst-looking first.
         summaries.sort(key=lambda summary: -failing_per_min(summary, model.window_s))
-        rows = [(summary, model.worst_status(summary.name)) for summary in summaries]
+        scan = store.log_trouble
+        scanned = scan.end_s if scan is not None else None
+        rows: list[Row] = [
+            (
+                summary,
+                model.worst_status(summary.name),
+                scan.of(summary.name) if scan is not None else None,
+            )
+            for summary in summaries
+        ]
         rows.sort(key=_sort_key(self.sort_mode, model.window_s))
         table: DataTable[Text] = self.query_one("#fleet", DataTable)
-        order = [summary.name for summary, _ in rows]
+        order = [summary.name for summary, _, _ in rows]
         selected = self.selected_name()
         if order != self.rows:
             self._reorder(table, rows, order)
             if selected in order:
                 table.move_cursor(row=order.index(selected))
         else:
-            for summary, status in rows:
-                if self.drawn.get(summary.name) == (id(summary), status):
+            for summary, status, logs in rows:
+                if self.drawn.get(summary.name) == (id(summary), status, scanned):
                     continue  # same figures as on screen: nothing to redraw
-                cells = fleet_row(summary, status)
+                cells = fleet_row(summary, status, logs)
                 before = self.shown.get(summary.name, [])
                 for index, ((column, _), value) in enumerate(zip(COLUMNS, cells, strict=True)):
                     if index >= len(before) or before[index] != value:
                         table.update_cell(summary.name, column, value)
                 self.shown[summary.name] = cells
-        self.drawn = {summary.name: (id(summary), status) for summary, status in rows}
+        self.drawn = {summary.name: (id(summary), status, scanned) for summary, status, _ in rows}
         total = len(names)
         shown = f"{len(rows)} of {total}" if term else f"{total}"
         loading = "" if store.inventory_complete else " (listing…)"
@@ -210,18 +244,16 @@ class FleetScreen(StoreScreen):
         title.append(f"lambdatop · {shown} functions{loading}", "bold")
         title.append(f" · sorted by {self.sort_mode} (o)")
         title.append(f" · metrics {source_age(store, METRICS, now)}")
+        # The logs column is a periodic scan, not live: say how old and over what span.
+        span = f", last {human_duration(scan.span_s)}" if scan is not None else ""
+        title.append(f" · logs {source_age(store, FLEET_LOGS, now)}{span}")
         if term:
             title.append(f" · filter “{safe(self.term)}” (escape clears)")
         self.query_one("#fleet-title", Readout).show_text(title)
         self.query_one("#banner", Banner).show(store, now)
         self.query_one("#status", StatusLine).show(store, model.window)
 
-    def _reorder(
-        self,
-        table: DataTable[Text],
-        rows: list[tuple[FunctionSummary, CheckStatus]],
-        order: list[str],
-    ) -> None:
+    def _reorder(self, table: DataTable[Text], rows: list[Row], order: list[str]) -> None:
         """Rows in a new order or subset: remove, add and sort only what moved; rebuilding 2,000
         rows would stall a key press."""
         wanted = set(order)
@@ -233,9 +265,9 @@ class FleetScreen(StoreScreen):
             for name in gone:
                 table.remove_row(name)
                 self.shown.pop(name, None)
-        for summary, status in rows:
+        for summary, status, logs in rows:
             if summary.name not in self.shown:
-                cells = fleet_row(summary, status)
+                cells = fleet_row(summary, status, logs)
                 table.add_row(*cells, key=summary.name)
                 self.shown[summary.name] = cells
         # DataTable sorts by cell values: the name cell (as shown) stands for the row.

@@ -66,9 +66,10 @@ class StatusLine(Horizontal):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{safe(where)} · {safe(store.region or '?')}", "bold")
         text.append(f" · window {window} (+/-)")
-        text.append(f" · {store.api_calls:,} API calls · ~${store.cost_usd:.4f}")
+        if extra:
+            text.append(f" · {extra}")  # where the user is first: the cost may be cut off
+        # An estimate from list prices (free tiers not deducted), Insights' bytes scanned included.
+        text.append(f" · {store.api_calls:,} API calls · ~${store.cost_usd:.4f} this session")
         if store.live_tail_usd_per_minute:
             text.append(f" + Live Tail ${store.live_tail_usd_per_minute:.2f}/min")
-        if extra:
-            text.append(f" · {extra}")
         self.text.show_text(text)

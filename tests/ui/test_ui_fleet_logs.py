@@ -1,0 +1,75 @@
+"""The fleet's logs column: what the last Logs Insights scan of every function's logs found that
+metrics cannot show, with the scan's age and span; a function whose logs show trouble ranks
+with the warnings, whatever its metrics say."""
+
+from __future__ import annotations
+
+from uidata import ENCODER, NOW, PAYMENTS
+from uifakes import AppFactory
+from uitools import screen_text, settle
+
+from lambdatop.diagnose.model import CheckStatus
+from lambdatop.ui.screens.fleet import COLUMNS
+
+WIDE = (200, 45)
+LOGS = [key for key, _ in COLUMNS].index("logs")
+
+
+async def test_each_row_says_what_the_fleet_s_logs_show(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.fleet_screen
+        assert screen.shown["invoice-renderer"][LOGS].plain == "12 pool"
+        assert screen.shown["pricing-engine"][LOGS].plain == "3 denied · 1 timeout"
+        assert screen.shown[ENCODER][LOGS].plain == "none", "scanned, nothing found"
+        text = screen_text(app)
+        assert "logs 15m" in text
+        assert "logs 4 min old, last 15 min" in text, "a scan, not live: its age and span"
+
+
+async def test_log_trouble_ranks_a_function_with_the_warnings(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.fleet_screen
+        rows = screen.rows
+        quiet = [
+            name
+            for name in rows
+            if app.model.worst_status(name) in (CheckStatus.OK, CheckStatus.UNKNOWN)
+            and name not in ("invoice-renderer", "pricing-engine")
+        ]
+        assert quiet, "the fixture has quiet functions"
+        for name in quiet:
+            assert rows.index("invoice-renderer") < rows.index(name)
+            assert rows.index("pricing-engine") < rows.index(name)
+        screen.sort_mode = "logs"
+        screen.refresh_data()
+        await settle(pilot)
+        assert screen.rows[:2] == ["invoice-renderer", "pricing-engine"]
+        assert screen.rows.index(PAYMENTS) > 1
+
+
+async def test_a_newer_scan_redraws_the_column(make_app: AppFactory) -> None:
+    from collections import Counter
+
+    from lambdatop.core.fleetlogs import LogTroubleScan
+    from lambdatop.core.records import ErrorFamily
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        store = app.model.store
+        assert store.log_trouble is not None
+        store.log_trouble = LogTroubleScan(
+            end_s=NOW,
+            span_s=900.0,
+            scanned=store.log_trouble.scanned,
+            counts={ENCODER: Counter({ErrorFamily.OUT_OF_MEMORY: 2})},
+        )
+        store.touch()
+        app.fleet_screen.refresh_data()
+        await settle(pilot)
+        assert app.fleet_screen.shown[ENCODER][LOGS].plain == "2 OOM"
+        assert app.fleet_screen.shown["invoice-renderer"][LOGS].plain == "none"
