@@ -7,6 +7,7 @@ test says exactly when every batch lands and when the tail polls.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from typing import Any
@@ -18,6 +19,7 @@ from tailsim import GROUP, Simulation, patch_moto_clock
 
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import Aws
+from lambdatop.core.records import LogEvent
 
 
 @pytest.fixture
@@ -301,3 +303,67 @@ async def test_filter_term_reaches_filter_log_events(
     tail = LogTail(aws, GROUP, group.t0_ms - 5_000, clock=clock, filter_pattern="ERROR")
     events = await tail.poll()
     assert [e.message for e in events] == ["ERROR connection reset"]
+
+
+async def test_backfill_hands_over_its_newest_minute_before_reading_older_ones(
+    moto: MotoAccount, aws: Aws, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a function shows its newest lines after one request: the double holds every read
+    after the first until the tail has handed something over (a tail that hands over only the
+    whole backfill never gets past it)."""
+    group = Group(moto, clock, monkeypatch)
+    older = group.put("a", *range(-14 * 60_000, -60_000, 10_000))
+    newest = group.put("a", *range(-59_000, 0, 1_000)) + group.put("b", -500)
+    handed: list[list[str]] = []
+    first_batch = asyncio.Event()
+    sent = 0
+
+    def early(events: list[LogEvent]) -> None:
+        handed.append([event.message for event in events])
+        first_batch.set()
+
+    async def hold_later_reads(**_: Any) -> None:
+        nonlocal sent
+        sent += 1
+        if sent > 1:
+            async with asyncio.timeout(20):  # fails the test rather than hang it
+                await first_batch.wait()
+
+    await hook(aws, "logs", "before-send.cloudwatch-logs.FilterLogEvents", hold_later_reads)
+    tail = LogTail(aws, GROUP, group.t0_ms - 15 * 60_000, clock=clock)
+    rest = [event.message for event in await tail.poll(early=early)]
+
+    assert sent > 1, "the older minutes are read after"
+    assert handed == [newest], "the newest minute, in time order"
+    assert rest == older
+    group.at(1)
+    after = group.put("b", 700)
+    assert [event.message for event in await tail.poll(early=early)] == after
+    assert len(handed) == 1, "only the backfill is handed over early"
+
+
+async def test_backfill_failing_after_its_newest_minute_hands_nothing_twice(
+    moto: MotoAccount, aws: Aws, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    group = Group(moto, clock, monkeypatch)
+    older = group.put("a", *range(-10 * 60_000, -60_000, 30_000))
+    newest = group.put("a", -30_000, -20_000)
+    sent = 0
+
+    def second_read_fails(**_: Any) -> Any:
+        nonlocal sent
+        sent += 1
+        return error(503, "ServiceUnavailableException") if sent == 2 else None
+
+    await hook(aws, "logs", "before-send.cloudwatch-logs.FilterLogEvents", second_read_fails)
+    tail = LogTail(aws, GROUP, group.t0_ms - 15 * 60_000, clock=clock)
+    handed: list[str] = []
+    with pytest.raises(Exception, match="ServiceUnavailable"):
+        await tail.poll(early=lambda events: handed.extend(e.message for e in events))
+    assert handed == newest
+    # The next poll reads the backfill again: the newest minute is not handed over twice.
+    group.at(2)
+    later = group.put("a", 1_000)
+    rest = await tail.poll(early=lambda events: handed.extend(e.message for e in events))
+    assert handed == newest + later
+    assert [event.message for event in rest] == older

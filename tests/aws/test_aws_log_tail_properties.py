@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import Aws
+from lambdatop.core.records import LogEvent
 
 GROUP = "/aws/lambda/orders"
 T0 = 1_700_000_000
@@ -132,7 +133,18 @@ async def run(
                     if timestamp >= start_ms:
                         expected.add(message)
                 group.put(batch.stream, events)
-            for event in await tail.poll():
+            # The backfill's newest pages are handed over early, each page in time order, all
+            # newer than the rest the first poll returns.
+            pages: list[list[LogEvent]] = []
+            rest = await tail.poll(early=pages.append)
+            early = [event for handed in pages for event in handed]
+            for handed in pages:
+                stamps = [event.timestamp_ms for event in handed]
+                assert stamps == sorted(stamps), "a page handed over out of order"
+            if early and rest:
+                newest_rest = max(event.timestamp_ms for event in rest)
+                assert newest_rest < min(event.timestamp_ms for event in early), "older, early"
+            for event in early + rest:
                 delivered[event.message] += 1
         return delivered, expected
     finally:

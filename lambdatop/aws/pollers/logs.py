@@ -41,6 +41,11 @@ second, p95 2.2 s.
 A poll that fails part-way (throttling, an outage) raises to the monitor, which backs off; what
 was read before the failure is kept and handed on by the next poll, and the cursors move only
 with what was read contiguously, so the next successful poll catches up from where it stopped.
+
+The backfill (the first poll) is read newest minute first; `poll(early=...)` hands that minute
+over page by page as it is read, before the older minutes are read, so a person sees the newest
+lines after one request rather than after the whole backfill. Every event is still handed over
+once: through `early` or in what the poll returns (the older ones, which belong before).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from lambdatop.core.records import LogEvent
 from lambdatop.core.stats import percentile
 
 Clock = Callable[[], float]
+Handover = Callable[[list[LogEvent]], object]
 
 MIN_LATE_WINDOW_MS = 10_000
 MAX_LATE_WINDOW_MS = 300_000
@@ -206,12 +212,16 @@ class LogTail:
         """`seen` holds every id delivered at or after this."""
         return self.swept_until_ms + 1
 
-    async def poll(self) -> list[LogEvent]:
-        """One poll: the events not delivered before, in timestamp order."""
+    async def poll(self, early: Handover | None = None) -> list[LogEvent]:
+        """One poll: the events not delivered before, in timestamp order.
+
+        `early`, while the backfill is read (the first poll, until one succeeds), receives its
+        newest minute a page at a time as each page is read, in timestamp order; the poll then
+        returns the rest, all older than what `early` received."""
         self.stats.polls += 1
         now = self._now_ms()
         if not self.started:
-            await self._first_poll(now)
+            await self._first_poll(now, early)
         else:
             hinted = await self._changed_streams()
             read = await self._read_by_cursor(now, hinted) if self.group_exists else set(hinted)
@@ -229,9 +239,9 @@ class LogTail:
         found.sort(key=lambda e: e.timestamp_ms)
         return found
 
-    async def _first_poll(self, now: int) -> None:
+    async def _first_poll(self, now: int, early: Handover | None) -> None:
         changed = await self._changed_streams()
-        events = await self._initial_read(now) if self.group_exists else []
+        events = await self._initial_read(now, early) if self.group_exists else []
         if self.truncated_before_ms is not None:
             self.forgotten_before_ms = max(self.forgotten_before_ms, self.truncated_before_ms - 1)
         # The initial read reached every stream from the start (or the truncation).
@@ -241,11 +251,15 @@ class LogTail:
         self.swept_until_ms = max(self.swept_until_ms, now - self.late_window_ms)
         self.probed_ms = now
 
-    async def _initial_read(self, now: int) -> list[dict[str, Any]]:
-        """History back to `start_ms`, newest first, up to `max_initial_events`.
+    async def _initial_read(self, now: int, early: Handover | None) -> list[dict[str, Any]]:
+        """History back to `start_ms`, newest first, up to `max_initial_events`; returns what
+        was not handed to `early`.
 
         Chunks start at a minute and grow while they come back small, so a quiet function's
-        hour costs a few requests and a busy one's newest minutes arrive first.
+        hour costs a few requests and a busy one's newest minutes arrive first. The newest
+        chunk is accepted page by page as it is read (and handed to `early`): it reaches every
+        stream from the tail's start, as the whole read does, since no older event of a stream
+        can move its cursor past the newest ones.
         """
         chunks: list[list[dict[str, Any]]] = []
         total = 0
@@ -254,20 +268,37 @@ class LogTail:
         size = INITIAL_CHUNK_MS
         while upper > self.start_ms:
             begin = max(self.start_ms, upper - size)
-            chunk = await self._read(begin, end, None)
+            downloaded = self.stats.downloaded
+            if chunks:
+                chunks.append(await self._read(begin, end, None))
+            else:
+                await self._read(begin, end, None, self._handover(early))
+                chunks.append([])  # accepted as read
             if not self.group_exists:
                 return []
-            chunks.append(chunk)
-            total += len(chunk)
+            read = self.stats.downloaded - downloaded
+            total += read
             end = begin - 1
             upper = begin
-            if len(chunk) < SMALL_CHUNK_EVENTS:
-                size *= 4 if len(chunk) < SMALL_CHUNK_EVENTS // 8 else 2
+            if read < SMALL_CHUNK_EVENTS:
+                size *= 4 if read < SMALL_CHUNK_EVENTS // 8 else 2
             if self.max_initial_events is not None and total >= self.max_initial_events:
                 if upper > self.start_ms:
                     self.truncated_before_ms = upper
                 break
         return [event for chunk in reversed(chunks) for event in chunk]
+
+    def _handover(self, early: Handover | None) -> Callable[[list[dict[str, Any]]], None]:
+        """Accept each page of the backfill's newest chunk as it is read, and hand it over."""
+
+        def page_read(page: list[dict[str, Any]]) -> None:
+            self._accept(page, self.forgotten_before_ms + 1)
+            if early is not None and self._pending:
+                found, self._pending = self._pending, []
+                found.sort(key=lambda e: e.timestamp_ms)
+                early(found)
+
+        return page_read
 
     def _sweep_period_ms(self) -> int:
         return max(self.late_window_ms // 2, 10_000)
@@ -467,8 +498,14 @@ class LogTail:
             known.ingested = max(known.ingested, ingested)
 
     async def _read(
-        self, start_ms: int, end_ms: int | None, streams: list[str] | None
+        self,
+        start_ms: int,
+        end_ms: int | None,
+        streams: list[str] | None,
+        page_read: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> list[dict[str, Any]]:
+        """Every page of one FilterLogEvents read; `page_read` takes each page as it comes (and
+        then the pages are not returned)."""
         params: dict[str, Any] = {
             "logGroupName": self.log_group,
             "startTime": max(start_ms, self.start_ms, 0),
@@ -502,7 +539,10 @@ class LogTail:
             page = response.get("events") or []
             self.stats.downloaded += len(page)
             self.aws.ledger.record_events(len(page))
-            events.extend(page)
+            if page_read is not None:
+                page_read(page)
+            else:
+                events.extend(page)
             next_token = response.get("nextToken")
             if not next_token or next_token == token:
                 return events
