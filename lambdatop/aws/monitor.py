@@ -33,6 +33,7 @@ from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
+from lambdatop.core.records import LogEvent, LogRecord
 from lambdatop.core.sources import FLEET_LOGS, INVENTORY, METRICS, SourceKey
 from lambdatop.core.store import FunctionState, Store
 from lambdatop.core.timeutil import human_duration
@@ -96,6 +97,7 @@ class Monitor:
         """Each polling loop's wake-up, by its key: `r` wakes all, a focus change one."""
         self._stopping = False
         self._tasks: dict[SourceKey, asyncio.Task[None]] = {}
+        self._log_shown: dict[str, asyncio.Event] = {}
         self._inventory = InventoryPoller(aws, store, self.watched)
         self._metrics = MetricsPoller(aws, store, self.watched, lambda: self.window_s, clock)
         self.insights = Insights(aws)
@@ -130,6 +132,11 @@ class Monitor:
             self._spawn(SourceKey.config(name), self._detail_once(name), what=name)
             self._wake_up(METRICS)  # its charts come with the next metrics read
         return state
+
+    def log_shown(self, name: str) -> asyncio.Event:
+        """Set once the function's first log lines are in the store, or its first log read
+        ended without any (it failed, there is no log group, nothing was logged)."""
+        return self._log_shown.setdefault(name, asyncio.Event())
 
     def set_focus(self, name: str | None) -> None:
         """The function on screen gets the fastest log polling. Only its own log poll is
@@ -351,6 +358,12 @@ class Monitor:
         tail: LogTail | LiveTail | None = None
         outage_since: float | None = None
         quiet = 0
+        newest: list[LogRecord] = []
+        """The backfill's newest minute, on screen before its older minutes are read."""
+
+        def show_newest(events: list[LogEvent]) -> None:
+            newest.extend(state.add_events(events))
+            self.log_shown(state.name).set()
 
         async def tick() -> float:
             nonlocal tail, outage_since, quiet
@@ -361,11 +374,16 @@ class Monitor:
                 start = int((self.clock() - min(self.window_s, BACKFILL_S)) * 1000)
                 tail = await self._log_source(state.name, group, start)
             try:
-                events = await tail.poll()
+                if isinstance(tail, LogTail) and not tail.started:
+                    events = await tail.poll(early=show_newest)
+                else:
+                    events = await tail.poll()
             except Exception:
                 if outage_since is None:
                     outage_since = self.clock()
                 raise
+            finally:
+                self.log_shown(state.name).set()  # or its first read ended without lines
             if outage_since is not None:
                 gap = self.clock() - outage_since
                 state.add_gap(
@@ -382,7 +400,11 @@ class Monitor:
                 self._sample_start[state.name] = tail.truncated_before_ms
                 tail.truncated_before_ms = None
                 self._count_soon(state)
-            state.add_events(events)
+            if newest:  # the older minutes go before it
+                state.add_events_before(events, newest)
+                newest.clear()
+            else:
+                state.add_events(events)
             state.log_group_missing = not tail.group_exists
             if isinstance(tail, LiveTail):
                 state.log_source = _live_tail_note(tail)

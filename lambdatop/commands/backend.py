@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from lambdatop.aws.monitor import Monitor
     from lambdatop.aws.session import Aws
 
+FIRST_LINES_WAIT_S = 3.0
+"""The function list and the metrics wait at most this long for an opened function's first
+log lines (a slow log endpoint must not hold the rest of the screen)."""
+
 
 class MonitorAfterFirstFrame:
     """A `ui.backend.Backend`: the AWS monitor, connected after the app's first frame."""
@@ -69,12 +73,24 @@ class MonitorAfterFirstFrame:
             return
         from lambdatop.aws.monitor import Monitor  # loaded by the thread already
 
-        self.monitor = Monitor(aws, self.store, live_tail=self._live_tail)
-        # The opened function's log first (its client, its backfill): its lines are what the
-        # person waits for; the function list and the metrics then follow.
-        for call in sorted(self._pending, key=lambda call: call is self._start):
-            call(self.monitor)
-        self._pending.clear()
+        monitor = self.monitor = Monitor(aws, self.store, live_tail=self._live_tail)
+        # The opened function's log first (its client, the newest minute of its backfill): its
+        # lines are what the person waits for; the function list and the metrics follow them.
+        pending, self._pending = self._pending, []
+        for call in pending:
+            if call is not self._start:
+                call(monitor)
+        if self._start in pending:
+            if monitor.focus is not None:
+                await self._first_lines(monitor, monitor.focus)
+            monitor.start()
+
+    async def _first_lines(self, monitor: Monitor, name: str) -> None:
+        """Until the function's first log lines are in, or its first log read ended (failed,
+        no log group), for at most FIRST_LINES_WAIT_S."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FIRST_LINES_WAIT_S):
+                await monitor.log_shown(name).wait()
 
     def _in_thread(self) -> asyncio.Future[Aws]:
         """`_connect_and_load` in a daemon thread: quitting (q, a signal, the terminal closed)

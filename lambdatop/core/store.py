@@ -67,6 +67,9 @@ class FunctionState:
         self.tail: deque[LogRecord] = deque(maxlen=tail_lines)
         self.tail_total = 0
         """Lines ever appended to the tail, so a view knows how many it has not seen."""
+        self.tail_rebuilds = 0
+        """Times the tail was laid out again in time order (`add_events_before`): a view then
+        takes it afresh."""
         self.metrics: dict[str, MetricSeries] = {}
         self.traces: OrderedDict[str, TraceSummary] = OrderedDict()
         self.traces_read = False
@@ -94,7 +97,10 @@ class FunctionState:
 
     def add_events(self, events: Iterable[LogEvent]) -> list[LogRecord]:
         """Parse, group and append new log events to the tail."""
-        records = [self.pipeline.ingest(event) for event in events]
+        return self.add_records([self.pipeline.ingest(event) for event in events])
+
+    def add_records(self, records: list[LogRecord]) -> list[LogRecord]:
+        """Append records the pipeline made to the tail."""
         if self.log_format_seen is None:
             for record in records:
                 if record.line.kind in (LineKind.START, LineKind.REPORT):
@@ -105,6 +111,21 @@ class FunctionState:
             self.tail_total += len(records)
             self.version += 1
         return records
+
+    def add_events_before(self, older: Iterable[LogEvent], held: list[LogRecord]) -> None:
+        """Add events older than every one added so far (`held`, their records): a backfill
+        handed over newest minute first. The log is read again in time order, older events
+        first, so lines are grouped into invocations as a read in order groups them; the gaps
+        marked meanwhile (older lines not loaded) stay first."""
+        gaps = [record for record in self.tail if record.line.kind is LineKind.GAP]
+        self.pipeline = LogPipeline()
+        self.log_format_seen = None
+        self.tail.clear()
+        self.tail.extend(gaps)
+        self.tail_total -= len(held)
+        self.add_events(older)
+        self.add_records([self.pipeline.ingest_parsed(r.event, r.line) for r in held])
+        self.tail_rebuilds += 1
 
     def trace_ids(self) -> set[str]:
         """X-Ray trace ids the function's invocations reported."""

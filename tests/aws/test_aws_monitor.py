@@ -485,3 +485,42 @@ async def test_a_failed_configuration_read_is_retried_on_a_schedule_the_banner_c
     assert store.functions["checkout"].config is not None
     assert store.banner(clock()) is None
     await until(lambda: config not in monitor.alive(), what="the one-off read to end")
+
+
+async def test_an_opened_function_s_newest_lines_show_before_its_older_minutes_are_read(
+    moto: MotoAccount, monitor: Monitor, clock: FakeClock
+) -> None:
+    """The double holds every log read after the first until lines are in the store; once the
+    older minutes arrive they go before the newest, and an invocation that began before the
+    newest minute and ended in it is grouped as one run, as a read in order groups it."""
+    seed_checkout(moto)
+    rng = random.Random(3)
+    now_ms = int(clock() * 1000)
+    across = awsseed.Invocation(now_ms - 90_000, 70_000.0, 128, 64, app=("charging",))
+    lines = awsseed.invocation_lines(across, rng)
+    awsseed.log_events(moto, "/aws/lambda/checkout", awsseed.stream_name(rng), lines)
+    rid = lines[0][1].split()[2]
+    state = monitor.store.function("checkout")
+    reads = 0
+
+    async def hold_older_reads(**_: Any) -> None:
+        nonlocal reads
+        reads += 1
+        if reads > 1:
+            async with asyncio.timeout(20):  # fails the test rather than hang it
+                await until(lambda: state.tail_total > 0, what="the newest minute's lines")
+
+    client = await monitor.aws.client("logs")
+    client.meta.events.register("before-send.cloudwatch-logs.FilterLogEvents", hold_older_reads)
+    begin(monitor)
+    await until(lambda: state.tail_total >= 60 + len(lines), what="the whole backfill")
+    stamps = [record.event.timestamp_ms for record in state.tail]
+    assert stamps == sorted(stamps), "the older minutes go before the newest"
+    assert len(stamps) == len({(r.event.event_id) for r in state.tail}) == 60 + len(lines)
+    invocation = state.pipeline.tracker.invocations[rid]
+    assert (invocation.start_ms, invocation.attempts, invocation.reported) == (
+        across.start_ms,
+        1,
+        True,
+    )
+    assert len(state.pipeline.tracker.invocations) == 21

@@ -266,6 +266,8 @@ class LogView(ScrollView, can_focus=True):
         self.offsets: list[int] = [0]
         """First virtual line of each visible entry, and the total at the end."""
         self.seen_total = 0
+        self.seen_rebuilds = 0
+        """The tail's `tail_rebuilds` when it was last taken whole."""
         self.waiting = 0
         """Lines that arrived while paused."""
         self.term: str | None = None
@@ -301,8 +303,7 @@ class LogView(ScrollView, can_focus=True):
             self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False, immediate=True)
             self.poll()  # counts what arrived meanwhile
             return
-        self.entries = list(state.tail) if state is not None else []
-        self.seen_total = state.tail_total if state is not None else 0
+        self._take_whole(state)
         self.waiting = 0
         self.follow = True
         self._rebuild()
@@ -314,9 +315,21 @@ class LogView(ScrollView, can_focus=True):
         self.scroll_end(animate=False, immediate=True)
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
+    def _take_whole(self, state: FunctionState | None) -> None:
+        self.entries = list(state.tail) if state is not None else []
+        self.seen_total = state.tail_total if state is not None else 0
+        self.seen_rebuilds = state.tail_rebuilds if state is not None else 0
+
     def poll(self) -> None:
         """Take what arrived in the tail since the last look (called at the frame rate)."""
         state = self.state
+        if state is not None and state.tail_rebuilds != self.seen_rebuilds and self.follow:
+            # The backfill's older minutes went before its newest: the tail is taken afresh.
+            self._take_whole(state)
+            self._rebuild()
+            self.scroll_end(animate=False, immediate=True)
+            self._update_subtitle()
+            return
         if state is None or state.tail_total == self.seen_total:
             return
         arrived = state.tail_total - self.seen_total
