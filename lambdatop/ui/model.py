@@ -23,6 +23,9 @@ from lambdatop.diagnose.thresholds import Thresholds
 DEFAULT_WINDOW = "1h"
 DIAGNOSIS_EVERY_S = 2.0
 """A function whose data keeps moving is diagnosed again at most this often."""
+DIAGNOSIS_SHARE = 10
+"""...and at most once in this many times its last diagnosis took: a diagnosis runs on the event
+loop (keys wait for it), and one of 50,000 invocations takes about half a second of CPU."""
 DIAGNOSES_PER_REFRESH = 40
 """The fleet re-diagnoses at most this many changed functions a refresh, so 2,000 stay smooth."""
 MAX_PINNED = 9
@@ -51,6 +54,11 @@ class _Cached:
     logs_read: bool
     """Opening a function makes its (empty) logs evidence: a diagnosis made before is stale."""
     value: Diagnosis
+    cost_s: float = 0.0
+    """The CPU time it took."""
+
+    def fresh(self, now: float) -> bool:
+        return now - self.at < max(DIAGNOSIS_EVERY_S, DIAGNOSIS_SHARE * self.cost_s)
 
 
 class UiModel:
@@ -134,10 +142,11 @@ class UiModel:
             and cached.logs_read == logs_read
             and (
                 (cached.version == state.version and cached.minute == int(now // 60))
-                or now - cached.at < DIAGNOSIS_EVERY_S
+                or cached.fresh(now)
             )
         ):
             return cached.value
+        began = time.process_time()
         evidence = from_state(
             state,
             self.store,
@@ -153,7 +162,8 @@ class UiModel:
             # The backfill stopped short of the window: Logs Insights counted all of it.
             evidence = with_window(evidence, counted, state.window_lines)
         result = diagnose(evidence, self.thresholds)
-        self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result)
+        cost = time.process_time() - began
+        self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result, cost)
         return result
 
     def worst_status(self, name: str) -> CheckStatus:
