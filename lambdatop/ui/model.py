@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from lambdatop.core.sources import SourceKey
 from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary, summarise
 from lambdatop.core.timeutil import WINDOWS, parse_duration
-from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state, with_window
 from lambdatop.diagnose.model import CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.thresholds import Thresholds
@@ -132,8 +132,11 @@ class UiModel:
 
     def diagnosis(self, name: str) -> Diagnosis | None:
         state = self.store.functions.get(name)
-        if state is None:
+        if state is None or self._nothing_read(name):
             return None
+        # The checks load with the first data: not before the first frame.
+        from lambdatop.diagnose.engine import diagnose
+
         now = self.clock()
         logs_read = name in self.opened or bool(state.tail)
         cached = self._diagnoses.get(name)
@@ -165,6 +168,18 @@ class UiModel:
         cost = time.process_time() - began
         self._diagnoses[name] = _Cached(state.version, int(now // 60), now, logs_read, result, cost)
         return result
+
+    def _nothing_read(self, name: str) -> bool:
+        """Nothing about the function has been read (nor failed to be): the screen says it
+        waits for data rather than diagnose an empty function."""
+        state = self.store.functions[name]
+        health = self.store.health
+        return (
+            state.version == 0
+            and state.config is None
+            and SourceKey.config(name) not in health
+            and SourceKey.logs(name) not in health
+        )
 
     def worst_status(self, name: str) -> CheckStatus:
         """The fleet's status column: cached diagnoses, a few refreshed each tick."""
