@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from uifakes import AppFactory
-from uitools import screen_lines, settle
+from uitools import screen_lines, settle, wait_until
 
 from lambdatop.core.records import LogEvent
 from lambdatop.core.store import Store
@@ -36,11 +36,11 @@ async def test_the_older_minutes_read_after_the_newest_show_above_it(
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         held = state.add_events(_events(clock, ["newest-one", "newest-two"], 0.5))
-        await settle(pilot, 4)
+        await wait_until(pilot, lambda: -1 not in _rows(app, ["newest-one", "newest-two"]))
         assert 0 <= _rows(app, ["newest-one"])[0] < _rows(app, ["newest-two"])[0]
         state.add_events_before(_events(clock, ["older-one", "older-two"], 10), held)
-        await settle(pilot, 4)
         words = ["older-one", "older-two", "newest-one", "newest-two"]
+        await wait_until(pilot, lambda: -1 not in _rows(app, words))
         rows = _rows(app, words)
         assert -1 not in rows, f"every line on screen: {dict(zip(words, rows, strict=True))}"
         assert rows == sorted(rows), "in time order, the older minutes above"
