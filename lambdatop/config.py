@@ -9,6 +9,8 @@ or the path in `LAMBDATOP_CONFIG`. Example:
     theme = "textual-dark"
     live_tail = false       # logs by CloudWatch Live Tail (about $0.01 a minute a session)
     redact = false          # true: mask account ids, IPs and hosts (as --redact)
+    profiles = ["prod", "staging"]        # the monitor's fleet: every profile ...
+    regions = ["eu-west-1", "us-east-1"]  # ... in every region (as --profile/--region, repeated)
 
     [thresholds]
     error_rate_fail = 0.05
@@ -78,6 +80,21 @@ class Settings(BaseSettings):
     redact: bool = REDACT
     """Mask account ids, IPs and host names on screen, in snapshots and in `diagnose` and
     `tail` output (as --redact)."""
+
+    profiles: tuple[str, ...] = ()
+    """AWS profiles the monitor watches together, each in every region of `regions` (one fleet,
+    as k9s's contexts); empty: AWS_PROFILE or the default, as the AWS CLI. `--profile` replaces
+    them; `diagnose` and `tail` read one profile. LAMBDATOP_PROFILES='["a","b"]' as well."""
+    regions: tuple[str, ...] = ()
+    """AWS regions the monitor watches, each with every profile; empty: AWS_REGION or the
+    profile's region. `--region` replaces them."""
+
+    @field_validator("profiles", "regions")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not name.strip() for name in value):
+            raise ValueError("an empty name")
+        return value
 
     @field_validator("window")
     @classmethod

@@ -40,6 +40,20 @@ class SourceKind(StrEnum):
     TRACE = "trace"
 
 
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One profile × region lambdatop reads, as k9s's contexts: its own session, pollers, pacing
+    and store (lambdatop/core/fleet.py merges several into one fleet)."""
+
+    profile: str | None
+    """The AWS profile; None for the AWS CLI's default credentials (AWS_PROFILE, the chain)."""
+    region: str | None
+    """None until the session resolves it from the profile's configuration."""
+
+    def __str__(self) -> str:
+        return f"{self.profile or 'default'}/{self.region or '?'}"
+
+
 OPTIONAL_KINDS = frozenset(
     {SourceKind.PERCENTILES, SourceKind.APIGATEWAY, SourceKind.TRACE, SourceKind.FLEET_LOGS}
 )

@@ -1,0 +1,162 @@
+"""Several profiles and regions as one fleet (issue 15, item 3): real aiobotocore over HTTP to one
+moto holding two accounts and two regions (awscontexts.py), the merged fleet and the switch key
+through Pilot, and the `lambdatop` command as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from awscontexts import (
+    EAST,
+    EAST_CHECKOUT,
+    EAST_LINE,
+    INVOICES,
+    STAGING_ACCOUNT,
+    WEST,
+    WEST_CHECKOUT,
+    WEST_LINE,
+    fleet_over,
+    seed,
+)
+from awsfakes import until
+from awsmoto import ACCOUNT, MotoAccount
+
+from lambdatop.core.sources import ErrorKind
+
+
+async def test_profiles_by_regions_are_one_fleet_and_same_names_never_mix(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(moto, tmp_path, monkeypatch)
+    fleet, backend = fleet_over(moto, [("prod", EAST), ("prod", WEST), ("staging", WEST)])
+    backend.start()
+    try:
+        await until(
+            lambda: fleet.inventory_complete and len(fleet.inventory) == 3,
+            what="every context's functions",
+        )
+        assert set(fleet.inventory) == {EAST_CHECKOUT, WEST_CHECKOUT, INVOICES}
+        assert fleet.inventory[EAST_CHECKOUT].memory_mb == 128
+        assert fleet.inventory[WEST_CHECKOUT].memory_mb == 1024
+        backend.set_focus(WEST_CHECKOUT)
+        west = fleet.function(WEST_CHECKOUT)
+        await until(lambda: west.tail_total >= 1, what="the eu-west-1 checkout's log")
+        assert [record.line.text for record in west.tail] == [WEST_LINE]
+        assert fleet.function(EAST_CHECKOUT).tail_total == 0, "the other region's is not read"
+        # Each context is its own session, counted apart; the status line shows their sum.
+        calls = [context.api_calls for context in fleet.contexts]
+        assert all(count > 0 for count in calls)
+        assert fleet.api_calls == sum(calls)
+        assert [str(context.context) for context in fleet.contexts] == [
+            f"prod/{EAST}",
+            f"prod/{WEST}",
+            f"staging/{WEST}",
+        ]
+        assert [context.account for context in fleet.contexts] == [
+            ACCOUNT,
+            ACCOUNT,
+            STAGING_ACCOUNT,
+        ]
+    finally:
+        await backend.stop()
+
+
+async def test_an_expired_sso_login_in_one_profile_never_stops_the_others(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(moto, tmp_path, monkeypatch)
+    fleet, backend = fleet_over(moto, [("expired", WEST), ("prod", WEST)])
+    backend.start()
+    try:
+        await until(
+            lambda: WEST_CHECKOUT in fleet.inventory and fleet.troubles(),
+            what="the working profile's functions and the expired one's trouble",
+        )
+        await until(lambda: fleet.inventory_complete, what="the fleet no longer listing")
+        (trouble,) = {t.error for t in fleet.troubles() if t.error_kind is ErrorKind.CREDENTIALS}
+        assert trouble is not None
+        assert trouble.startswith(f"expired/{WEST}: ")
+        assert "sso" in trouble.lower()
+        banner = fleet.banner(time.time())
+        assert banner is not None
+        assert banner.startswith(f"expired/{WEST}: ")
+        _expired, prod = fleet.contexts
+        assert prod.troubles() == []
+        assert backend.error is None
+    finally:
+        await backend.stop()
+
+
+async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_function(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import DataTable
+    from uitools import screen_text, wait_until
+
+    from lambdatop.ui.app import LambdatopApp
+
+    seed(moto, tmp_path, monkeypatch)
+    fleet, backend = fleet_over(moto, [("prod", EAST), ("prod", WEST), ("staging", WEST)])
+    app = LambdatopApp(fleet, backend, refresh_s=0.5)
+    backend.app = app
+    async with app.run_test(size=(180, 40)) as pilot:
+        table = app.fleet_screen.query_one("#fleet", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 3 and fleet.inventory_complete)
+        await wait_until(pilot, lambda: "all 3 contexts" in screen_text(app))
+        rows = [line for line in screen_text(app).splitlines() if "checkout" in line]
+        assert len(rows) == 2
+        assert any(EAST in row and ACCOUNT in row for row in rows)
+        assert any(WEST in row and ACCOUNT in row for row in rows)
+        invoices = next(line for line in screen_text(app).splitlines() if "invoices" in line)
+        assert WEST in invoices
+        assert STAGING_ACCOUNT in invoices
+
+        await pilot.press("x")  # the first context alone: prod in us-east-1
+        await wait_until(pilot, lambda: table.row_count == 1)
+        assert f"context prod/{EAST} (1/3" in screen_text(app)
+        await pilot.press("x")  # prod in eu-west-1
+        await wait_until(pilot, lambda: f"context prod/{WEST} (2/3" in screen_text(app))
+        assert table.row_count == 1
+        await pilot.press("enter")  # its one row: the eu-west-1 checkout
+        await wait_until(pilot, lambda: WEST_LINE in screen_text(app))
+        assert app.incident_screen.function == WEST_CHECKOUT
+        shown = screen_text(app)
+        assert "1024 MB" in shown
+        assert EAST_LINE not in shown
+        await pilot.press("escape", "x", "x")  # staging alone, then all merged again
+        await wait_until(pilot, lambda: "all 3 contexts" in screen_text(app))
+        assert table.row_count == 3
+        await pilot.press("q")
+
+
+def test_a_profile_that_does_not_exist_among_several_is_one_line_and_exit_2(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(moto, tmp_path, monkeypatch)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lambdatop",
+            "--profile",
+            "prod",
+            "--profile",
+            "nosuch",
+            "--region",
+            WEST,
+            "--endpoint-url",
+            moto.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("lambdatop: ")
+    assert "nosuch" in line
