@@ -126,6 +126,13 @@ $XDG_CONFIG_HOME/lambdatop/config.toml (see the README)."""
         "--demo", action="store_true", help="run against a simulated account on this machine"
     )
     _add_live_tail(parser)
+    parser.add_argument(
+        "--linked-accounts",
+        action="store_true",
+        default=None,
+        help="in a CloudWatch cross-account monitoring account: its source accounts' functions "
+        "too, from their log groups and metrics (config: linked_accounts = true)",
+    )
     _add_aws(parser, several=True)
     _add_redact(parser)
     return parser

@@ -11,6 +11,7 @@ or the path in `LAMBDATOP_CONFIG`. Example:
     redact = false          # true: mask account ids, IPs and hosts (as --redact)
     profiles = ["prod", "staging"]        # the monitor's fleet: every profile ...
     regions = ["eu-west-1", "us-east-1"]  # ... in every region (as --profile/--region, repeated)
+    linked_accounts = false # a monitoring account: its source accounts' functions too
 
     [thresholds]
     error_rate_fail = 0.05
@@ -88,6 +89,10 @@ class Settings(BaseSettings):
     regions: tuple[str, ...] = ()
     """AWS regions the monitor watches, each with every profile; empty: AWS_REGION or the
     profile's region. `--region` replaces them."""
+
+    linked_accounts: bool = False
+    """In a CloudWatch cross-account monitoring account, list the source accounts' functions
+    too, by their log groups, with their logs and metrics (as --linked-accounts)."""
 
     @field_validator("profiles", "regions")
     @classmethod

@@ -30,3 +30,4 @@ class DefaultSettings:
     redact: bool = REDACT
     profiles: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    linked_accounts: bool = False

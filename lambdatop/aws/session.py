@@ -191,6 +191,12 @@ class Aws:
         """Call one allowed operation; raises what botocore raises (see errors.describe)."""
         if not is_allowed(service, operation):
             raise ReadOnlyViolation(f"{service}:{operation} is not a read-only operation")
+        if service == "logs" and str(params.get("logGroupName", "")).startswith("arn:"):
+            # A source account's log group, read from a monitoring account: "If the log group is
+            # in a source account and you are using a monitoring account, you must use the log
+            # group ARN. You must include either logGroupIdentifier or logGroupName, but not
+            # both." (FilterLogEvents, DescribeLogStreams). The pollers name groups one way.
+            params["logGroupIdentifier"] = params.pop("logGroupName")
         client = await self.client(service)
         bucket = self.bucket(service, operation)
         if bucket is not None:

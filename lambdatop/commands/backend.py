@@ -37,6 +37,7 @@ class MonitorAfterFirstFrame:
         connect: Callable[[], Aws],
         *,
         live_tail: bool = False,
+        linked_accounts: bool = False,
         contexts: Sequence[tuple[Store, Callable[[], Aws]]] = (),
     ) -> None:
         self.store = store
@@ -45,6 +46,8 @@ class MonitorAfterFirstFrame:
         `Aws` raises."""
         self._live_tail = live_tail
         """Logs by CloudWatch Live Tail (the `live_tail` setting), for the monitor."""
+        self._linked_accounts = linked_accounts
+        """Source accounts' functions too, in a monitoring account (`--linked-accounts`)."""
         self.app: App[int] | None = None
         """The app to wait for (its first frame) and to stop when AWS cannot be read at all."""
         self.monitors: list[Monitor] = []
@@ -85,7 +88,7 @@ class MonitorAfterFirstFrame:
         from lambdatop.aws.monitor import Monitor  # loaded by the thread already
 
         self.monitors = [
-            Monitor(aws, store, live_tail=self._live_tail)
+            Monitor(aws, store, live_tail=self._live_tail, linked_accounts=self._linked_accounts)
             for (store, _), aws in zip(self._contexts, sessions, strict=True)
         ]
         # The opened function's log first (its client, its backfill): its lines are what the

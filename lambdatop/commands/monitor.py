@@ -45,12 +45,13 @@ def _run_app(
     live_tail: bool,
     redact: bool = False,
     contexts: Sequence[tuple[Context, Callable[[], Aws]]] = (),
+    linked_accounts: bool = False,
 ) -> int:
     from lambdatop.ui.app import LambdatopApp
 
     store = Store(tail_lines=settings.tail_lines)
     backend = MonitorAfterFirstFrame(store, connect, live_tail=live_tail)
-    if len(contexts) > 1:
+    if len(contexts) > 1 or linked_accounts:  # rows of several accounts: a fleet
         from lambdatop.core.fleet import FleetStore
 
         store = fleet = FleetStore(tail_lines=settings.tail_lines)
@@ -60,6 +61,7 @@ def _run_app(
             store,
             connect,
             live_tail=live_tail,
+            linked_accounts=linked_accounts,
             contexts=[(fleet.add_context(context), open_) for context, open_ in contexts],
         )
     app = LambdatopApp(
@@ -126,7 +128,8 @@ def run_monitor(args: argparse.Namespace) -> int:
         for _, connect in contexts:
             connect()
         return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
-    if len(contexts) > 1 and args.functions:
+    linked = bool(args.linked_accounts or settings.linked_accounts)
+    if (len(contexts) > 1 or linked) and args.functions:
         # A bare name may be in every context; opened from the fleet, it is one row's.
         return fail(
             f"{len(contexts)} contexts (profiles × regions) are watched: open functions from the"
@@ -139,6 +142,7 @@ def run_monitor(args: argparse.Namespace) -> int:
         live_tail=settings.live_tail,
         redact=args.redact,
         contexts=contexts,
+        linked_accounts=linked,
     )
 
 

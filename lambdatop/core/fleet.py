@@ -30,6 +30,18 @@ def function_key(name: str, region: str, account: str) -> str:
     return f"{name} · {region} · {account}"
 
 
+def linked_name(name: str, account: str) -> str:
+    """A source account's function in the store of the monitoring account's context that sees
+    it (CloudWatch cross-account observability): Lambda names never hold an `@`."""
+    return f"{name}@{account}"
+
+
+def split_linked(name: str) -> tuple[str, str | None]:
+    """A store name's function name, and its source account if it is a linked one."""
+    bare, at, account = name.partition("@")
+    return (bare, account) if at else (name, None)
+
+
 def key_parts(key: str) -> tuple[str, str, str]:
     """A fleet key's function name, region and account (see `function_key`)."""
     name, _, rest = key.partition(" · ")
@@ -63,15 +75,24 @@ class ContextStore(Store):
         self.in_flight = fleet.in_flight  # one "waiting N s on …" for the whole fleet
         self.keys: dict[str, str] = {}
         """The fleet key of each function this context knows, by bare name."""
+        self.linked: list[FunctionConfig] = []
+        """The source accounts' functions this monitoring account sees (`--linked-accounts`):
+        listed by their log groups, kept across the next ListFunctions of its own."""
 
     def key(self, name: str) -> str:
         """The fleet key of one of this context's functions."""
         known = self.keys.get(name)
         if known is not None:
             return known
+        bare, source_account = split_linked(name)
         config = self.inventory.get(name)
-        account = arn_account(config.arn if config else None) or self.account or UNKNOWN_ACCOUNT
-        key = function_key(name, self.context.region or "?", account)
+        account = (
+            source_account
+            or arn_account(config.arn if config else None)
+            or self.account
+            or UNKNOWN_ACCOUNT
+        )
+        key = function_key(bare, self.context.region or "?", account)
         if account != UNKNOWN_ACCOUNT:
             self.keys[name] = key  # stable from now on
         return key
@@ -86,12 +107,18 @@ class ContextStore(Store):
         return state
 
     def set_inventory(self, configs: Iterable[FunctionConfig], complete: bool = True) -> None:
-        configs = list(configs)
-        for config in configs:
+        own = [config for config in configs if split_linked(config.name)[1] is None]
+        for config in own:
             if self.account is None:
                 self.account = arn_account(config.arn)
-        super().set_inventory(configs, complete)
+        super().set_inventory([*own, *self.linked], complete)
         self.fleet.inventory_changed()
+
+    def set_linked(self, configs: Iterable[FunctionConfig]) -> None:
+        """The source accounts' functions as last listed, beside the context's own."""
+        self.linked = list(configs)
+        own = [c for c in self.inventory.values() if split_linked(c.name)[1] is None]
+        self.set_inventory(own, self.inventory_complete)
 
     def source(self, key: SourceKey) -> SourceHealth:
         health = self.health.get(key)

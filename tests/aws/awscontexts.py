@@ -8,7 +8,9 @@ moto's `x-moto-account-id` header.
 
     profile prod     account 123456789012   us-east-1: checkout (128 MB)
                                             eu-west-1: checkout (1024 MB)
-    profile staging  account 210987654321   eu-west-1: invoices
+    profile staging  account 210987654321   eu-west-1: invoices, and the log group and
+                                            metrics of a checkout (a source account's, as a
+                                            monitoring account sees it: awslinked.py)
     profile expired  an SSO login that has run out: every call fails on its credentials
 """
 
@@ -36,6 +38,7 @@ WEST_CHECKOUT = function_key("checkout", WEST, ACCOUNT)
 INVOICES = function_key("invoices", WEST, STAGING_ACCOUNT)
 EAST_LINE = "hello from the checkout in us-east-1"
 WEST_LINE = "hello from the checkout in eu-west-1"
+SOURCE_LINE = "hello from the source account's checkout"
 
 
 class AccountIn(MotoAccount):
@@ -78,8 +81,8 @@ def access_key_in(moto: MotoAccount, account: str) -> tuple[str, str]:
     return str(key["AccessKeyId"]), str(key["SecretAccessKey"])
 
 
-def seed(moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The accounts, regions and profiles of the module docstring."""
+def seed(moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """The accounts, regions and profiles of the module docstring; the staging account's key."""
     staging_key = access_key_in(moto, STAGING_ACCOUNT)
     now_ms = int(time.time() * 1000)
     for region, memory, line in ((EAST, 128, EAST_LINE), (WEST, 1024, WEST_LINE)):
@@ -88,7 +91,12 @@ def seed(moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         awsseed.log_events(
             place, "/aws/lambda/checkout", "2026/12/07/[$LATEST]0a", [(now_ms - 60_000, line)]
         )
-    awsseed.function(AccountIn(moto.url, WEST, staging_key), "invoices")
+    staging = AccountIn(moto.url, WEST, staging_key)
+    awsseed.function(staging, "invoices")
+    awsseed.log_events(
+        staging, "/aws/lambda/checkout", "2026/12/07/[$LATEST]0b", [(now_ms - 60_000, SOURCE_LINE)]
+    )
+    awsseed.lambda_metric(staging, "checkout", "Invocations", [7.0, 7.0, 7.0])
     (tmp_path / "credentials").write_text(
         "[prod]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
         f"[staging]\naws_access_key_id = {staging_key[0]}\n"
@@ -102,6 +110,7 @@ def seed(moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    return staging_key
 
 
 def fleet_over(

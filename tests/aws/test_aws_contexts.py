@@ -15,6 +15,7 @@ from awscontexts import (
     EAST_CHECKOUT,
     EAST_LINE,
     INVOICES,
+    SOURCE_LINE,
     STAGING_ACCOUNT,
     WEST,
     WEST_CHECKOUT,
@@ -23,9 +24,14 @@ from awscontexts import (
     seed,
 )
 from awsfakes import until
+from awslinked import CrossAccountDouble
 from awsmoto import ACCOUNT, MotoAccount
 
-from lambdatop.core.sources import ErrorKind
+from lambdatop.aws.monitor import Monitor
+from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.core import metrics as m
+from lambdatop.core.fleet import FleetStore, function_key
+from lambdatop.core.sources import Context, ErrorKind
 
 
 async def test_profiles_by_regions_are_one_fleet_and_same_names_never_mix(
@@ -160,3 +166,49 @@ def test_a_profile_that_does_not_exist_among_several_is_one_line_and_exit_2(
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("lambdatop: ")
     assert "nosuch" in line
+
+
+async def test_a_monitoring_account_reads_its_source_accounts_functions_logs_and_metrics(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CloudWatch cross-account observability: prod (the monitoring account) lists its own
+    checkout by ListFunctions and staging's checkout by its log group; the two never mix."""
+    staging_key = seed(moto, tmp_path, monkeypatch)
+    fleet = FleetStore()
+    prod = fleet.add_context(Context("prod", WEST))
+    aws = Aws(AwsTarget("prod", WEST, moto.url), buckets={}, max_attempts=1)
+    double = CrossAccountDouble(moto.url, WEST, ACCOUNT, {STAGING_ACCOUNT: staging_key})
+    await double.install(aws)
+    monitor = Monitor(aws, prod, linked_accounts=True)
+    monitor.start()
+    source_checkout = function_key("checkout", WEST, STAGING_ACCOUNT)
+    try:
+        await until(
+            lambda: {WEST_CHECKOUT, source_checkout} <= set(fleet.inventory),
+            what="the own and the source account's checkout",
+        )
+        assert double.linked_listings >= 1
+        assert INVOICES not in fleet.inventory, "a source account's function without logs"
+        # The monitoring account's own log group is its own function's, not a source's.
+        assert len(fleet.inventory) == 2
+        home = fleet.locate(source_checkout)
+        assert home is not None
+        monitor.set_focus(home[1])
+        source = fleet.function(source_checkout)
+        await until(lambda: source.tail_total >= 1, what="the source account's log")
+        assert [record.line.text for record in source.tail] == [SOURCE_LINE]
+        await until(
+            lambda: (
+                sum(source.metrics[m.INVOCATIONS].points.values()) == 21.0
+                if m.INVOCATIONS in source.metrics
+                else False
+            ),
+            what="the source account's metrics",
+        )
+        monitor.set_focus("checkout")
+        own = fleet.function(WEST_CHECKOUT)
+        await until(lambda: own.tail_total >= 1, what="the monitoring account's own log")
+        assert [record.line.text for record in own.tail] == [WEST_LINE]
+        assert fleet.troubles() == []
+    finally:
+        await monitor.stop()

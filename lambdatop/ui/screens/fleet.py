@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input
 
+from lambdatop.core.fleet import key_parts
 from lambdatop.core.fleetlogs import trouble_text
 from lambdatop.core.sources import FLEET_LOGS, METRICS
-from lambdatop.core.fleet import key_parts
 from lambdatop.core.summary import FunctionSummary
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.format import ms
