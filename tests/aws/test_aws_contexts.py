@@ -4,6 +4,8 @@ through Pilot, and the `lambdatop` command as a subprocess."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -139,6 +141,9 @@ async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_
         await pilot.press("q")
 
 
+LAMBDATOP = [sys.executable, "-m", "lambdatop"]
+
+
 def test_a_profile_that_does_not_exist_among_several_is_one_line_and_exit_2(
     moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,3 +217,43 @@ async def test_a_monitoring_account_reads_its_source_accounts_functions_logs_and
         assert fleet.troubles() == []
     finally:
         await monitor.stop()
+
+
+def diagnose_in_fleet(
+    moto: MotoAccount, tmp_path: Path, function: str, *flags: str
+) -> subprocess.CompletedProcess[str]:
+    """`lambdatop diagnose FUNCTION` with the config file's fleet: prod and staging, both
+    regions."""
+    config = tmp_path / "lambdatop.toml"
+    config.write_text(f'profiles = ["prod", "staging"]\nregions = ["{EAST}", "{WEST}"]\n')
+    return subprocess.run(
+        [*LAMBDATOP, "diagnose", function, "--format", "json", "--endpoint-url", moto.url, *flags],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LAMBDATOP_CONFIG": str(config), "AWS_MAX_ATTEMPTS": "1"},
+    )
+
+
+def test_diagnose_finds_the_one_context_of_the_fleet_that_has_the_function(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(moto, tmp_path, monkeypatch)
+    result = diagnose_in_fleet(moto, tmp_path, "invoices")
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["function"] == "invoices"
+
+
+def test_diagnose_says_in_one_line_which_contexts_share_an_ambiguous_name(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(moto, tmp_path, monkeypatch)
+    result = diagnose_in_fleet(moto, tmp_path, "checkout")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"in 2 contexts (prod/{EAST}, prod/{WEST})" in line
+    assert "--profile and --region" in line
+    named = diagnose_in_fleet(moto, tmp_path, "checkout", "--profile", "prod", "--region", WEST)
+    assert named.returncode in (0, 1), named.stderr
+    assert json.loads(named.stdout)["function"] == "checkout"
