@@ -35,6 +35,8 @@ from lambdatop.core import metrics as m
 from lambdatop.core.fleet import FleetStore, function_key
 from lambdatop.core.sources import Context, ErrorKind
 
+LAMBDATOP = [sys.executable, "-m", "lambdatop"]
+
 
 async def test_profiles_by_regions_are_one_fleet_and_same_names_never_mix(
     moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -141,27 +143,12 @@ async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_
         await pilot.press("q")
 
 
-LAMBDATOP = [sys.executable, "-m", "lambdatop"]
-
-
 def test_a_profile_that_does_not_exist_among_several_is_one_line_and_exit_2(
     moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(moto, tmp_path, monkeypatch)
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lambdatop",
-            "--profile",
-            "prod",
-            "--profile",
-            "nosuch",
-            "--region",
-            WEST,
-            "--endpoint-url",
-            moto.url,
-        ],
+        [*LAMBDATOP, "--profile", "prod", "--profile", "nosuch", "--region", WEST],
         capture_output=True,
         text=True,
         timeout=60,
