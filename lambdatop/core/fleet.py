@@ -74,7 +74,7 @@ class ContextStore(Store):
         super().__init__(clock, tail_lines)
         self.in_flight = fleet.in_flight  # one "waiting N s on …" for the whole fleet
         self.keys: dict[str, str] = {}
-        """The fleet key of each function this context knows, by bare name."""
+        """The fleet key of each function this context knows, by its name in this store."""
         self.linked: list[FunctionConfig] = []
         """The source accounts' functions this monitoring account sees (`--linked-accounts`):
         listed by their log groups, kept across the next ListFunctions of its own."""
@@ -92,10 +92,8 @@ class ContextStore(Store):
             or self.account
             or UNKNOWN_ACCOUNT
         )
-        key = function_key(bare, self.context.region or "?", account)
-        if account != UNKNOWN_ACCOUNT:
-            self.keys[name] = key  # stable from now on
-        return key
+        key = self.keys[name] = function_key(bare, self.context.region or "?", account)
+        return key  # kept: a function's key never changes under it
 
     def touch(self) -> None:
         super().touch()
@@ -189,10 +187,6 @@ class FleetStore(Store):
     def missing(self, name: str) -> bool:
         home = self.homes.get(name)
         return home[0].missing(home[1]) if home is not None else super().missing(name)
-
-    def troubles(self, include_optional: bool = False) -> list[SourceHealth]:
-        found = [t for c in self.contexts for t in c.troubles(include_optional)]
-        return sorted(found, key=lambda health: health.error_kind is not ErrorKind.CREDENTIALS)
 
     # What the status line sums over the contexts (each has its own ledger and pacing).
 
