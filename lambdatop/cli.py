@@ -98,8 +98,8 @@ several accounts and regions:
   --profile and --region repeat: every profile is read in every region (profiles × regions, as
   k9s's contexts), each with its own session, pacing and API-call count, shown as one fleet with
   account and region columns; `x` switches between all of them merged and one at a time. A
-  profile whose credentials fail (an expired SSO login) says so in its own rows and banner while
-  the others go on. `profiles` and `regions` in the config file say the same; with neither,
+  profile whose credentials fail (an expired SSO login) is named in the banner and the fleet's
+  title while the others go on. `profiles` and `regions` in the config file say the same; with neither,
   AWS_PROFILE and AWS_REGION name the one context, as for the AWS CLI.
 
 examples:

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -78,27 +77,35 @@ async def test_profiles_by_regions_are_one_fleet_and_same_names_never_mix(
 async def test_an_expired_sso_login_in_one_profile_never_stops_the_others(
     moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from uitools import screen_text, wait_until
+
+    from lambdatop.ui.app import LambdatopApp
+
     seed(moto, tmp_path, monkeypatch)
     fleet, backend = fleet_over(moto, [("expired", WEST), ("prod", WEST)])
-    backend.start()
-    try:
-        await until(
-            lambda: WEST_CHECKOUT in fleet.inventory and fleet.troubles(),
-            what="the working profile's functions and the expired one's trouble",
+    app = LambdatopApp(fleet, backend, refresh_s=0.5)
+    backend.app = app
+    async with app.run_test(size=(180, 40)) as pilot:
+        await wait_until(pilot, lambda: WEST_CHECKOUT in fleet.inventory and fleet.troubles())
+        # Listed once the working context has listed and the expired one has failed to.
+        await wait_until(
+            pilot, lambda: "1 functions" in screen_text(app) and "listing" not in screen_text(app)
         )
-        await until(lambda: fleet.inventory_complete, what="the fleet no longer listing")
+        assert "all 2 contexts, 1 cut off" in screen_text(app)
         (trouble,) = {t.error for t in fleet.troubles() if t.error_kind is ErrorKind.CREDENTIALS}
         assert trouble is not None
         assert trouble.startswith(f"expired/{WEST}: ")
         assert "sso" in trouble.lower()
-        banner = fleet.banner(time.time())
-        assert banner is not None
-        assert banner.startswith(f"expired/{WEST}: ")
+        shown = screen_text(app)
+        assert f"expired/{WEST}: " in shown, "the banner names the context"
+        assert "checkout" in shown, "the working context's row"
         _expired, prod = fleet.contexts
         assert prod.troubles() == []
-        assert backend.error is None
-    finally:
-        await backend.stop()
+        await pilot.press("x", "x")  # prod alone: no banner of another's trouble
+        await wait_until(pilot, lambda: f"context prod/{WEST} (2/2" in screen_text(app))
+        assert f"expired/{WEST}: " not in screen_text(app)
+        await pilot.press("q")
+    assert backend.error is None
 
 
 async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_function(
@@ -116,7 +123,9 @@ async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_
     async with app.run_test(size=(180, 40)) as pilot:
         table = app.fleet_screen.query_one("#fleet", DataTable)
         await wait_until(pilot, lambda: table.row_count == 3 and fleet.inventory_complete)
-        await wait_until(pilot, lambda: "all 3 contexts" in screen_text(app))
+        await wait_until(
+            pilot, lambda: "all 3 contexts" in screen_text(app) and "invoices" in screen_text(app)
+        )
         rows = [line for line in screen_text(app).splitlines() if "checkout" in line]
         assert len(rows) == 2
         assert any(EAST in row and ACCOUNT in row for row in rows)
@@ -126,8 +135,8 @@ async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_
         assert STAGING_ACCOUNT in invoices
 
         await pilot.press("x")  # the first context alone: prod in us-east-1
-        await wait_until(pilot, lambda: table.row_count == 1)
-        assert f"context prod/{EAST} (1/3" in screen_text(app)
+        await wait_until(pilot, lambda: f"context prod/{EAST} (1/3" in screen_text(app))
+        assert table.row_count == 1
         await pilot.press("x")  # prod in eu-west-1
         await wait_until(pilot, lambda: f"context prod/{WEST} (2/3" in screen_text(app))
         assert table.row_count == 1

@@ -274,8 +274,17 @@ class FleetScreen(StoreScreen):
         """Which contexts the rows come from, and the key that switches."""
         model = self.model
         context = model.context
+        if len(model.contexts) == 1:  # one monitoring account and its linked source accounts
+            return f"context {safe(str(model.contexts[0].context))}"
         if context is None:
-            return f"all {len(model.contexts)} contexts (x: one at a time)"
+            # A context cut off (an expired SSO login) is said here too, not only in the banner.
+            failing = sum(
+                1
+                for each in model.contexts
+                if any(t.error_kind and t.error_kind.cuts_off_aws for t in each.troubles())
+            )
+            trouble = f", {failing} cut off" if failing else ""
+            return f"all {len(model.contexts)} contexts{trouble} (x: one at a time)"
         index = model.contexts.index(context) + 1
         return f"context {safe(str(context.context))} ({index}/{len(model.contexts)}, x: next)"
 
@@ -359,7 +368,7 @@ class FleetScreen(StoreScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The context key only where there are several (else it is off the footer)."""
         if action == "next_context":
-            return bool(self.model.contexts)
+            return len(self.model.contexts) > 1
         return True
 
     def action_cycle_sort(self) -> None:
