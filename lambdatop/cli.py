@@ -99,8 +99,10 @@ several accounts and regions:
   k9s's contexts), each with its own session, pacing and API-call count, shown as one fleet with
   account and region columns; `x` switches between all of them merged and one at a time. A
   profile whose credentials fail (an expired SSO login) is named in the banner and the fleet's
-  title while the others go on. `profiles` and `regions` in the config file say the same; with neither,
-  AWS_PROFILE and AWS_REGION name the one context, as for the AWS CLI.
+  title while the others go on. `profiles` and `regions` in the config file say the same; with
+  neither, AWS_PROFILE and AWS_REGION name the one context, as for the AWS CLI.
+  --linked-accounts adds, in a CloudWatch cross-account monitoring account, the functions of
+  its source accounts (from their log groups and metrics).
 
 examples:
   lambdatop --demo

@@ -49,8 +49,7 @@ def _run_app(
 ) -> int:
     from lambdatop.ui.app import LambdatopApp
 
-    store = Store(tail_lines=settings.tail_lines)
-    backend = MonitorAfterFirstFrame(store, connect, live_tail=live_tail)
+    store: Store
     if len(contexts) > 1 or linked_accounts:  # rows of several accounts: a fleet
         from lambdatop.core.fleet import FleetStore
 
@@ -64,6 +63,9 @@ def _run_app(
             linked_accounts=linked_accounts,
             contexts=[(fleet.add_context(context), open_) for context, open_ in contexts],
         )
+    else:
+        store = Store(tail_lines=settings.tail_lines)
+        backend = MonitorAfterFirstFrame(store, connect, live_tail=live_tail)
     app = LambdatopApp(
         store,
         backend,
@@ -127,14 +129,16 @@ def run_monitor(args: argparse.Namespace) -> int:
         # A bad profile is said first, in one line (by cli.main), terminal or not.
         for _, connect in contexts:
             connect()
-        return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
     linked = bool(args.linked_accounts or settings.linked_accounts)
     if (len(contexts) > 1 or linked) and args.functions:
         # A bare name may be in every context; opened from the fleet, it is one row's.
         return fail(
-            f"{len(contexts)} contexts (profiles × regions) are watched: open functions from the"
-            " fleet, or name one --profile and --region to open FUNCTION at start"
+            "with several profiles or regions, or --linked-accounts, a FUNCTION may be in more"
+            " than one account or region: open it from the fleet (enter), or name one --profile"
+            " and --region to open it at start"
         )
+    if not sys.stdout.isatty():
+        return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
     return _run_app(
         contexts[0][1],
         list(args.functions),

@@ -215,6 +215,21 @@ async def test_a_monitoring_account_reads_its_source_accounts_functions_logs_and
         await monitor.stop()
 
 
+def test_a_function_named_at_start_with_several_contexts_is_one_line_and_exit_2(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(moto, tmp_path, monkeypatch)
+    result = subprocess.run(
+        [*LAMBDATOP, "checkout", "--profile", "prod", "--region", EAST, "--region", WEST],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "open it from the fleet" in line
+
+
 def diagnose_in_fleet(
     moto: MotoAccount, tmp_path: Path, function: str, *flags: str
 ) -> subprocess.CompletedProcess[str]:
