@@ -4,10 +4,13 @@ through Pilot, and the `lambdatop` command as a subprocess."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -213,6 +216,34 @@ async def test_a_monitoring_account_reads_its_source_accounts_functions_logs_and
         assert fleet.troubles() == []
     finally:
         await monitor.stop()
+
+
+def test_the_command_in_a_terminal_watches_every_profile_in_every_region(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lambdatop --profile prod --profile staging --region … --region …`, as typed, on a
+    pseudo-terminal: four contexts, one fleet, quit with q."""
+    from ptyterm import drain, plain, read_until, spawn, wait
+
+    seed(moto, tmp_path, monkeypatch)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAMBDATOP_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path), TERM="xterm-256color", COLUMNS="160", LINES="40")
+    contexts = ["--profile", "prod", "--profile", "staging", "--region", EAST, "--region", WEST]
+    pid, fd = spawn([*contexts, "--endpoint-url", moto.url], env)
+    deadline = time.monotonic() + 60
+    try:
+        drawn = read_until(fd, b"all 4 contexts", deadline)
+        drawn = read_until(fd, b"invoices", deadline, seen=drawn)
+        drawn = read_until(fd, STAGING_ACCOUNT.encode(), deadline, seen=drawn)
+        os.write(fd, b"q")
+        rest = drain(fd, deadline)
+        assert "Traceback" not in plain(drawn + rest)
+        assert wait(pid, deadline) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
 
 
 def test_a_function_named_at_start_with_several_contexts_is_one_line_and_exit_2(
