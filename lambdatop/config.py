@@ -23,12 +23,18 @@ or the path in `LAMBDATOP_CONFIG`. Example:
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from lambdatop.core.timeutil import WINDOWS, parse_duration
 from lambdatop.defaults import LIVE_TAIL, REDACT, REFRESH_S, TAIL_LINES, THEME, WINDOW
@@ -82,17 +88,28 @@ class Settings(BaseSettings):
     """Mask account ids, IPs and host names on screen, in snapshots and in `diagnose` and
     `tail` output (as --redact)."""
 
-    profiles: tuple[str, ...] = ()
+    profiles: Annotated[tuple[str, ...], NoDecode] = ()
     """AWS profiles the monitor watches together, each in every region of `regions` (one fleet,
     as k9s's contexts); empty: AWS_PROFILE or the default, as the AWS CLI. `--profile` replaces
-    them; `diagnose` and `tail` read one profile. LAMBDATOP_PROFILES='["a","b"]' as well."""
-    regions: tuple[str, ...] = ()
+    them; `diagnose` and `tail` read one profile. LAMBDATOP_PROFILES=prod,staging as well."""
+    regions: Annotated[tuple[str, ...], NoDecode] = ()
     """AWS regions the monitor watches, each with every profile; empty: AWS_REGION or the
     profile's region. `--region` replaces them."""
 
     linked_accounts: bool = False
     """In a CloudWatch cross-account monitoring account, list the source accounts' functions
     too, by their log groups, with their logs and metrics (as --linked-accounts)."""
+
+    @field_validator("profiles", "regions", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        """A variable's `prod,staging` (or a JSON list), as the file's list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",")] if text else []
+        return value
 
     @field_validator("profiles", "regions")
     @classmethod
