@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input
 from lambdatop.core.fleet import key_parts
 from lambdatop.core.fleetlogs import trouble_text
 from lambdatop.core.sources import FLEET_LOGS, METRICS
+from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.format import ms
@@ -258,9 +259,15 @@ class FleetScreen(StoreScreen):
         title.append(f"lambdatop · {shown} functions{loading}", "bold")
         title.append(f" · sorted by {self.sort_mode} (o)")
         shown_store = model.context or store
+        metrics_of: Store = store
         if model.contexts:
             title.append(f" · {self._context_title()}")
-        title.append(f" · metrics {source_age(store, METRICS, now)}")
+            # The stalest context's metrics, merged: no row is fresher than the title says.
+            metrics_of = model.context or min(
+                model.contexts,
+                key=lambda each: getattr(each.health.get(METRICS), "last_ok_s", None) or 0.0,
+            )
+        title.append(f" · metrics {source_age(metrics_of, METRICS, now)}")
         # The logs column is a periodic scan, not live: say how old and over what span.
         span = f", last {human_duration(scan.span_s)}" if scan is not None else ""
         title.append(f" · logs {source_age(store, FLEET_LOGS, now)}{span}")
