@@ -50,7 +50,7 @@ def test_one_contexts_trouble_is_the_fleets_said_with_its_context() -> None:
     before = fleet.version
     staging.record_failure(INVENTORY, ErrorKind.CREDENTIALS, "SSO token expired", 130.0)
     assert fleet.version != before, "the screens repaint"
-    assert fleet.banner(100.0) == "staging/eu-west-1: SSO token expired (retry in 30 s)"
+    assert fleet.banner(100.0) == "staging/eu-west-1: SSO token expired; retrying in 30 s"
     assert prod.banner(100.0) is None
     # The fleet is listed once every context has listed or failed to.
     assert not fleet.inventory_complete
