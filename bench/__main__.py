@@ -11,6 +11,7 @@ python -m bench memory          # memory over eight hours with five functions op
 python -m bench night           # a night on call: memory and CPU per hour over twelve hours
 python -m bench insights        # a 1,000,000-event window: every event, or 50,000 + Insights
 python -m bench budget          # requests and dollars an hour for 10 to 10,000 functions
+python -m bench contexts        # several profiles × regions: connecting, merging 10,000
 """
 
 from __future__ import annotations
@@ -182,6 +183,7 @@ def _stages(path: Path) -> list[tuple[str, float]]:
 def _parts() -> dict[str, Callable[[], None]]:
     from bench import memory, night, startup, ui_bench
     from bench.budget import bench_budget
+    from bench.contexts import bench_contexts
     from bench.insights_bench import bench_insights
     from bench.live_tail import bench_live_tail
     from bench.tail_bench import main as tail_main
@@ -199,6 +201,7 @@ def _parts() -> dict[str, Callable[[], None]]:
         "night": night.bench_night,
         "insights": bench_insights,
         "budget": bench_budget,
+        "contexts": bench_contexts,
     }
 
 

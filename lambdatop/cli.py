@@ -35,10 +35,27 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30, width=100)
 
 
-def _add_aws(parser: argparse.ArgumentParser) -> None:
+def _add_aws(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
     group = parser.add_argument_group("AWS")
-    group.add_argument("--profile", metavar="P", help="AWS profile (default: AWS_PROFILE)")
-    group.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION)")
+    if several:
+        # The monitor watches a fleet: every profile given, in every region given.
+        group.add_argument(
+            "--profile",
+            metavar="P",
+            action="append",
+            help="AWS profile; repeat to watch several accounts as one fleet "
+            "(default: profiles in the config file, else AWS_PROFILE)",
+        )
+        group.add_argument(
+            "--region",
+            metavar="R",
+            action="append",
+            help="AWS region; repeat for several, each read with every profile "
+            "(default: regions in the config file, else AWS_REGION)",
+        )
+    else:
+        group.add_argument("--profile", metavar="P", help="AWS profile (default: AWS_PROFILE)")
+        group.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION)")
     group.add_argument(
         "--endpoint-url", metavar="URL", help="AWS endpoint, e.g. an emulator (AWS_ENDPOINT_URL)"
     )
@@ -77,9 +94,20 @@ def monitor_parser() -> argparse.ArgumentParser:
   lambdatop demo                       run the simulated AWS account on its own
   lambdatop --demo                     the monitor against the simulated account
 
+several accounts and regions:
+  --profile and --region repeat: every profile is read in every region (profiles × regions, as
+  k9s's contexts), each with its own session, pacing and API-call count, shown as one fleet with
+  account and region columns; `x` switches between all of them merged and one at a time. A
+  profile whose credentials fail (an expired SSO login) is named in the banner and the fleet's
+  title while the others go on. `profiles` and `regions` in the config file say the same; with
+  neither, AWS_PROFILE and AWS_REGION name the one context, as for the AWS CLI.
+  --linked-accounts adds, in a CloudWatch cross-account monitoring account, the functions of
+  its source accounts (from their log groups and metrics).
+
 examples:
   lambdatop --demo
   lambdatop checkout-api --profile prod --region eu-west-1
+  lambdatop --profile prod --profile staging --region eu-west-1 --region us-east-1
   lambdatop diagnose checkout-api --since 30m --format markdown > incident.md
   aws logs filter-log-events --log-group-name /aws/lambda/checkout-api > logs.json
   lambdatop diagnose --logs logs.json
@@ -100,7 +128,14 @@ $XDG_CONFIG_HOME/lambdatop/config.toml (see the README)."""
         "--demo", action="store_true", help="run against a simulated account on this machine"
     )
     _add_live_tail(parser)
-    _add_aws(parser)
+    parser.add_argument(
+        "--linked-accounts",
+        action="store_true",
+        default=None,
+        help="in a CloudWatch cross-account monitoring account: its source accounts' functions "
+        "too, from their log groups and metrics (config: linked_accounts = true)",
+    )
+    _add_aws(parser, several=True)
     _add_redact(parser)
     return parser
 
@@ -338,7 +373,8 @@ def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
     def bare(text: str) -> str:
         ref = function_ref(text)
         if ref.region and getattr(namespace, "region", None) is None:
-            namespace.region = ref.region
+            # The monitor's --region is a list (several regions); the commands' one region.
+            namespace.region = [ref.region] if hasattr(namespace, "functions") else ref.region
         if ref.qualifier:
             sys.stderr.write(
                 f"lambdatop: note: {ref.name}:{ref.qualifier}: logs and metrics are the"

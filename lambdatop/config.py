@@ -9,6 +9,9 @@ or the path in `LAMBDATOP_CONFIG`. Example:
     theme = "textual-dark"
     live_tail = false       # logs by CloudWatch Live Tail (about $0.01 a minute a session)
     redact = false          # true: mask account ids, IPs and hosts (as --redact)
+    profiles = ["prod", "staging"]        # the monitor's fleet: every profile ...
+    regions = ["eu-west-1", "us-east-1"]  # ... in every region (as --profile/--region, repeated)
+    linked_accounts = false # a monitoring account: its source accounts' functions too
 
     [thresholds]
     error_rate_fail = 0.05
@@ -20,12 +23,18 @@ or the path in `LAMBDATOP_CONFIG`. Example:
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from lambdatop.core.timeutil import WINDOWS, parse_duration
 from lambdatop.defaults import LIVE_TAIL, REDACT, REFRESH_S, TAIL_LINES, THEME, WINDOW
@@ -78,6 +87,36 @@ class Settings(BaseSettings):
     redact: bool = REDACT
     """Mask account ids, IPs and host names on screen, in snapshots and in `diagnose` and
     `tail` output (as --redact)."""
+
+    profiles: Annotated[tuple[str, ...], NoDecode] = ()
+    """AWS profiles the monitor watches together, each in every region of `regions` (one fleet,
+    as k9s's contexts); empty: AWS_PROFILE or the default, as the AWS CLI. `--profile` replaces
+    them; `diagnose` and `tail` read one profile. LAMBDATOP_PROFILES=prod,staging as well."""
+    regions: Annotated[tuple[str, ...], NoDecode] = ()
+    """AWS regions the monitor watches, each with every profile; empty: AWS_REGION or the
+    profile's region. `--region` replaces them."""
+
+    linked_accounts: bool = False
+    """In a CloudWatch cross-account monitoring account, list the source accounts' functions
+    too, by their log groups, with their logs and metrics (as --linked-accounts)."""
+
+    @field_validator("profiles", "regions", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        """A variable's `prod,staging` (or a JSON list), as the file's list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",")] if text else []
+        return value
+
+    @field_validator("profiles", "regions")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not name.strip() for name in value):
+            raise ValueError("an empty name")
+        return value
 
     @field_validator("window")
     @classmethod

@@ -28,3 +28,6 @@ class DefaultSettings:
     tail_lines: int = TAIL_LINES
     live_tail: bool = LIVE_TAIL
     redact: bool = REDACT
+    profiles: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    linked_accounts: bool = False

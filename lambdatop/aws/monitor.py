@@ -28,13 +28,22 @@ from lambdatop.aws.insights import (
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
+from lambdatop.aws.pollers.linked import LinkedMetricsPoller, linked_functions
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
+from lambdatop.core.fleet import ContextStore, split_linked
 from lambdatop.core.records import LogEvent, LogRecord
-from lambdatop.core.sources import FLEET_LOGS, INVENTORY, METRICS, SourceKey
+from lambdatop.core.sources import (
+    FLEET_LOGS,
+    INVENTORY,
+    LINKED,
+    LINKED_METRICS,
+    METRICS,
+    SourceKey,
+)
 from lambdatop.core.store import FunctionState, Store
 from lambdatop.core.timeutil import human_duration
 
@@ -76,6 +85,7 @@ class Monitor:
         live_tail: bool = False,
         scan_limit: ScanLimit | None = None,
         backfill_events: int = BACKFILL_EVENTS,
+        linked_accounts: bool = False,
     ) -> None:
         self.aws = aws
         self.scan_limit = scan_limit or ScanLimit()
@@ -104,6 +114,13 @@ class Monitor:
         """The one Insights runner of this account: its semaphore is lambdatop's share of the
         account's concurrent queries."""
         self._fleet_logs = FleetLogPoller(self.insights, store, self.watched, clock)
+        self._linked: LinkedMetricsPoller | None = None
+        """The source accounts' functions (CloudWatch cross-account observability), when this
+        context is a monitoring account's and `--linked-accounts` asks for them."""
+        if linked_accounts and isinstance(store, ContextStore):
+            self._linked = LinkedMetricsPoller(
+                aws, store, self.watched, lambda: self.window_s, clock
+            )
         aws.in_flight = store.in_flight  # said on screen while they wait (issue 13)
         store.region = aws.region
         store.profile = aws.target.profile
@@ -116,11 +133,20 @@ class Monitor:
         self._spawn(INVENTORY, self._inventory.tick, what="function list")
         self._spawn(METRICS, self._metrics.tick, what="metrics")
         self._spawn(FLEET_LOGS, self._fleet_logs.tick, what="fleet logs")
+        if self._linked is not None:
+            self._spawn(LINKED, self._list_linked, what="source accounts' functions")
+            self._spawn(LINKED_METRICS, self._linked.tick, what="source accounts' metrics")
 
     def watch(self, name: str) -> FunctionState:
         """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
         state = self.store.function(name)
-        if name not in self.watched:
+        if name not in self.watched and split_linked(name)[1] is not None:
+            # A source account's: its log group and metrics only (module docstring of
+            # aws/pollers/linked.py); its configuration and traces are that account's to read.
+            self.watched.add(name)
+            self._spawn(SourceKey.logs(name), self._log_ticker(state))
+            self._wake_up(LINKED_METRICS)
+        elif name not in self.watched:
             self.watched.add(name)
             self._spawn(SourceKey.logs(name), self._log_ticker(state), what=f"{name} logs")
             traces = TracesPoller(
@@ -265,6 +291,16 @@ class Monitor:
                 async with asyncio.timeout(delay):
                     await wake.wait()
 
+    async def _list_linked(self) -> float:
+        """The source accounts' functions, again as often as the context's own."""
+        store = self.store
+        assert isinstance(store, ContextStore)  # only then is it started
+        if store.account is None:  # its own account, to tell its log groups from the sources'
+            identity = await self.aws.call("sts", "GetCallerIdentity")
+            store.account = str(identity.get("Account") or "") or None
+        store.set_linked(await linked_functions(self.aws, store.account))
+        return InventoryPoller.interval_s
+
     def _sync_ledger(self) -> None:
         self.store.api_calls = self.aws.ledger.total_calls
         self.store.cost_usd = self.aws.ledger.cost_usd
@@ -275,7 +311,12 @@ class Monitor:
         old = self._live_tails.pop(name, None)
         if old is not None:
             await old.close()  # the function now logs elsewhere: its session ends
-        if self.live_tail and len(self._live_tails) < LIVE_TAIL_SESSIONS:
+        # A source account's group (by ARN) is polled: Live Tail is the monitoring account's.
+        if (
+            self.live_tail
+            and not group.startswith("arn:")
+            and len(self._live_tails) < LIVE_TAIL_SESSIONS
+        ):
             live = LiveTail(
                 self.aws,
                 group,

@@ -21,6 +21,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "logs": {
         "FilterLogEvents": "logs:FilterLogEvents",
         "DescribeLogStreams": "logs:DescribeLogStreams",
+        # The source accounts' log groups, in a monitoring account (`--linked-accounts`).
+        "DescribeLogGroups": "logs:DescribeLogGroups",
         # Read-only: it streams a group's events (opt-in, `--live-tail`; billed per minute).
         "StartLiveTail": "logs:StartLiveTail",
         # Logs Insights (`lambdatop.aws.insights`): a query reads the logs, and StopQuery ends

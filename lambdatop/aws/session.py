@@ -102,6 +102,7 @@ class Aws:
         self.in_flight = InFlight(time.time)
         """Requests not answered yet; the monitor shares its store's, so the screen says them."""
         self._session = AioSession(profile=target.profile) if target.profile else AioSession()
+        _share_models(self._session)
         if max_attempts is None:
             max_attempts = self._configured_attempts() or patience.attempts
         self._config = AioConfig(
@@ -191,6 +192,12 @@ class Aws:
         """Call one allowed operation; raises what botocore raises (see errors.describe)."""
         if not is_allowed(service, operation):
             raise ReadOnlyViolation(f"{service}:{operation} is not a read-only operation")
+        if service == "logs" and str(params.get("logGroupName", "")).startswith("arn:"):
+            # A source account's log group, read from a monitoring account: "If the log group is
+            # in a source account and you are using a monitoring account, you must use the log
+            # group ARN. You must include either logGroupIdentifier or logGroupName, but not
+            # both." (FilterLogEvents, DescribeLogStreams). The pollers name groups one way.
+            params["logGroupIdentifier"] = params.pop("logGroupName")
         client = await self.client(service)
         bucket = self.bucket(service, operation)
         if bucket is not None:
@@ -206,6 +213,21 @@ class Aws:
             raise
         self.ledger.record_answer(service, operation, params)
         return response
+
+
+_LOADERS: dict[str, Any] = {}
+"""botocore's model loaders by data path, one for every session of the process."""
+
+
+def _share_models(session: AioSession) -> None:
+    """A loader keeps the API models it has read: sessions sharing one (the contexts of a fleet,
+    a profile per account) read the models once, not a second or more each at start."""
+    path = str(session.get_config_variable("data_path") or "")
+    loader = _LOADERS.get(path)
+    if loader is None:
+        _LOADERS[path] = session.get_component("data_loader")
+    else:
+        session.register_component("data_loader", loader)
 
 
 def quiet_sdk_logging() -> None:

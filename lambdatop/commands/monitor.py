@@ -7,10 +7,11 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from lambdatop.commands.backend import MonitorAfterFirstFrame
+from lambdatop.core.sources import Context
 from lambdatop.core.store import Store
 from lambdatop.defaults import DefaultSettings
 from lambdatop.exit_codes import EXIT_OK, EXIT_USAGE, fail
@@ -43,11 +44,28 @@ def _run_app(
     *,
     live_tail: bool,
     redact: bool = False,
+    contexts: Sequence[tuple[Context, Callable[[], Aws]]] = (),
+    linked_accounts: bool = False,
 ) -> int:
     from lambdatop.ui.app import LambdatopApp
 
-    store = Store(tail_lines=settings.tail_lines)
-    backend = MonitorAfterFirstFrame(store, connect, live_tail=live_tail)
+    store: Store
+    if len(contexts) > 1 or linked_accounts:  # rows of several accounts: a fleet
+        from lambdatop.core.fleet import FleetStore
+
+        store = fleet = FleetStore(tail_lines=settings.tail_lines)
+        fleet.profile = ", ".join(dict.fromkeys(str(c.profile or "default") for c, _ in contexts))
+        fleet.region = ", ".join(dict.fromkeys(str(c.region or "?") for c, _ in contexts))
+        backend = MonitorAfterFirstFrame(
+            store,
+            connect,
+            live_tail=live_tail,
+            linked_accounts=linked_accounts,
+            contexts=[(fleet.add_context(context), open_) for context, open_ in contexts],
+        )
+    else:
+        store = Store(tail_lines=settings.tail_lines)
+        backend = MonitorAfterFirstFrame(store, connect, live_tail=live_tail)
     app = LambdatopApp(
         store,
         backend,
@@ -101,18 +119,48 @@ def run_monitor(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
 
+    contexts = [
+        (Context(profile, region), _connector(profile, region, args.endpoint_url))
+        for profile in args.profile or settings.profiles or [None]
+        for region in args.region or settings.regions or [None]
+    ]
+    contexts = list(dict(contexts).items())  # a profile or region given twice is one context
+    if not sys.stdout.isatty():
+        # A bad profile is said first, in one line (by cli.main), terminal or not.
+        for _, connect in contexts:
+            connect()
+    linked = bool(args.linked_accounts or settings.linked_accounts)
+    if (len(contexts) > 1 or linked) and args.functions:
+        # A bare name may be in every context; opened from the fleet, it is one row's.
+        return fail(
+            "with several profiles or regions, or --linked-accounts, a FUNCTION may be in more"
+            " than one account or region: open it from the fleet (enter), or name one --profile"
+            " and --region to open it at start"
+        )
+    if not sys.stdout.isatty():
+        return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
+    return _run_app(
+        contexts[0][1],
+        list(args.functions),
+        settings,
+        live_tail=settings.live_tail,
+        redact=args.redact,
+        contexts=contexts,
+        linked_accounts=linked,
+    )
+
+
+def _connector(
+    profile: str | None, region: str | None, endpoint_url: str | None
+) -> Callable[[], Aws]:
+    """One context's session, built when called (in the backend's thread)."""
+
     def connect() -> Aws:
         from lambdatop.aws.session import Aws, AwsTarget
 
-        return Aws(AwsTarget.resolve(args.profile, args.region, args.endpoint_url))
+        return Aws(AwsTarget.resolve(profile, region, endpoint_url))
 
-    if not sys.stdout.isatty():
-        # A bad profile is said first, in one line (by cli.main), terminal or not.
-        connect()
-        return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
-    return _run_app(
-        connect, list(args.functions), settings, live_tail=settings.live_tail, redact=args.redact
-    )
+    return connect
 
 
 def run_demo_monitor(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ A source is a kind and, for the per-function and per-trace ones, a name:
     ├── config:<function>         one function's configuration, read once when it is opened
     ├── logs:<function>           one opened function's log tail
     ├── traces:<function>         one opened function's failed X-Ray traces
-    └── trace:<trace id> ⁺        one trace's segments, read when its waterfall opens
+    ├── trace:<trace id> ⁺        one trace's segments, read when its waterfall opens
+    ├── linked                    source accounts' functions, seen from a monitoring account
+    └── metrics:linked            their CloudWatch series (GetMetricData with AccountId)
 
     ⁺ optional: its trouble does not raise the banner; what it feeds says it is unavailable.
 
@@ -38,6 +40,22 @@ class SourceKind(StrEnum):
     LOGS = "logs"
     TRACES = "traces"
     TRACE = "trace"
+    LINKED = "linked"
+    LINKED_METRICS = "metrics:linked"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One profile × region lambdatop reads, as k9s's contexts: its own session, pollers, pacing
+    and store (lambdatop/core/fleet.py merges several into one fleet)."""
+
+    profile: str | None
+    """The AWS profile; None for the AWS CLI's default credentials (AWS_PROFILE, the chain)."""
+    region: str | None
+    """None until the session resolves it from the profile's configuration."""
+
+    def __str__(self) -> str:
+        return f"{self.profile or 'default'}/{self.region or '?'}"
 
 
 OPTIONAL_KINDS = frozenset(
@@ -83,6 +101,8 @@ METRICS = SourceKey(SourceKind.METRICS)
 PERCENTILES = SourceKey(SourceKind.PERCENTILES)
 FLEET_LOGS = SourceKey(SourceKind.FLEET_LOGS)
 APIGATEWAY = SourceKey(SourceKind.APIGATEWAY)
+LINKED = SourceKey(SourceKind.LINKED)
+LINKED_METRICS = SourceKey(SourceKind.LINKED_METRICS)
 
 
 class ErrorKind(StrEnum):

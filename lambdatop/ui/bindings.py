@@ -73,6 +73,13 @@ FLEET_BINDINGS: list[BindingType] = [
     ),
     Binding("o", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column"),
     Binding(
+        "x",
+        "next_context",
+        "Context",
+        id="context",
+        tooltip="Profiles × regions: all merged, or each alone in turn",
+    ),
+    Binding(
         "escape", "clear_filter", "Clear", show=False, id="clear_filter", tooltip="Clear the filter"
     ),
 ]

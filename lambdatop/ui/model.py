@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from lambdatop.core.fleet import ContextStore, FleetStore
 from lambdatop.core.sources import SourceKey
 from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary, summarise
@@ -84,6 +85,8 @@ class UiModel:
         """Functions opened this session, in the order they were first opened."""
         self.pinned: list[str] = []
         """Functions pinned to the keys 1-9, in order."""
+        self.context_index: int | None = None
+        """The one context the fleet shows (`x` steps through them), or None: all merged."""
         self._diagnoses: dict[str, _Cached] = {}
         self._summaries: dict[str, tuple[tuple[int, int, float, int], FunctionSummary]] = {}
         self._budget = DIAGNOSES_PER_REFRESH
@@ -91,6 +94,35 @@ class UiModel:
     @property
     def window_s(self) -> float:
         return parse_duration(self.window)
+
+    @property
+    def contexts(self) -> list[ContextStore]:
+        """The contexts (profile × region) of a fleet of several; empty for one."""
+        return self.store.contexts if isinstance(self.store, FleetStore) else []
+
+    @property
+    def context(self) -> ContextStore | None:
+        """The context the fleet shows alone, or None when it shows them all."""
+        contexts = self.contexts
+        index = self.context_index
+        return contexts[index] if index is not None and index < len(contexts) else None
+
+    def next_context(self) -> None:
+        """All merged → the first context alone → the next → … → all merged (as k9s's :ctx)."""
+        index = -1 if self.context_index is None else self.context_index
+        self.context_index = index + 1 if index + 1 < len(self.contexts) else None
+
+    def locate(self, name: str) -> tuple[Store, str]:
+        """The store that holds a function as its monitor wrote it, and its name there: the
+        context's own (its region, account limits, sources' health) in a fleet of several."""
+        if isinstance(self.store, FleetStore) and (home := self.store.locate(name)) is not None:
+            return home
+        return self.store, name
+
+    def in_view(self, name: str) -> bool:
+        """Whether a function is in the fleet as shown: every context, or the one chosen."""
+        context = self.context
+        return context is None or self.locate(name)[0] is context
 
     def open(self, name: str) -> None:
         if name not in self.opened:
@@ -127,6 +159,7 @@ class UiModel:
         if cached is not None and cached[0] == key:
             return cached[1]
         summary = summarise(state, config, now, self.window_s)
+        summary.name = name  # the fleet's key: in a fleet of several, name · region · account
         self._summaries[name] = (key, summary)
         return summary
 
@@ -152,7 +185,7 @@ class UiModel:
         began = time.process_time()
         evidence = from_state(
             state,
-            self.store,
+            self.locate(name)[0],
             start_ms=int((now - self.window_s) * 1000),
             end_ms=int(now * 1000),
             logs_read=logs_read,

@@ -698,13 +698,27 @@ async def test_l_returns_from_the_traces_to_the_log(make_app: AppFactory) -> Non
         assert isinstance(app.focused, LogView)
 
 
+async def test_the_context_key_is_off_the_footer_with_one_context(make_app: AppFactory) -> None:
+    """`x` steps through several profiles × regions (tests/aws/test_aws_contexts.py drives it
+    over two accounts and regions); with one context it is not offered and does nothing."""
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        rows = app.fleet_screen.query_one("#fleet", DataTable).row_count
+        assert "Context" not in screen_text(app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.model.context is None
+        assert app.fleet_screen.query_one("#fleet", DataTable).row_count == rows
+
+
 async def test_every_binding_has_a_test_here() -> None:
     """A new key needs a test in this file: the ids below are the ones covered above."""
     covered = {
         "quit", "help", "next_function", "previous_function", "pin", "refresh", "widen",
         "narrow", "snapshot", "open", "filter", "sort", "clear_filter", "back", "next_match",
         "previous_match", "follow", "wrap", "traces", "diagnosis", "log", "charts", "copy",
-        *(f"jump_{n}" for n in range(1, 10)),
+        "context", *(f"jump_{n}" for n in range(1, 10)),
     }  # fmt: skip
     ids = {
         b.id for b in (*APP_BINDINGS, *FLEET_BINDINGS, *INCIDENT_BINDINGS) if isinstance(b, Binding)

@@ -10,8 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input
 
+from lambdatop.core.fleet import key_parts
 from lambdatop.core.fleetlogs import trouble_text
 from lambdatop.core.sources import FLEET_LOGS, METRICS
+from lambdatop.core.store import Store
 from lambdatop.core.summary import FunctionSummary
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.format import ms
@@ -41,6 +43,8 @@ COLUMNS = (
     ("memory", "memory"),
 )
 """The trouble columns first, so they stay on screen in an 80-column terminal."""
+WHERE_COLUMNS = (("region", "region"), ("account", "account"))
+"""After the name, in a fleet of several contexts: which of two same-named functions is which."""
 REBUILD_OVER = 100
 """Removing more rows than this one by one costs more than building the table again."""
 SORTS = (
@@ -154,6 +158,12 @@ def fleet_row(
     ]
 
 
+def _where_cells(key: str) -> tuple[str, str, str]:
+    """A fleet key's name, region and account as their cells show them."""
+    name, region, account = key_parts(key)
+    return safe(name, 64), safe(region, 24), safe(account, 24)
+
+
 class FleetScreen(StoreScreen):
     BINDINGS = FLEET_BINDINGS
     DEFAULT_CSS = """
@@ -175,6 +185,7 @@ class FleetScreen(StoreScreen):
         """The cells on screen, so a refresh only touches what changed."""
         self.drawn: dict[str, tuple[int, CheckStatus, float | None]] = {}
         """Which summary object, status and log scan each row was last drawn from."""
+        self.columns: tuple[tuple[str, str], ...] = COLUMNS
 
     def compose(self) -> ComposeResult:
         yield Readout(id="fleet-title")
@@ -187,7 +198,9 @@ class FleetScreen(StoreScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#fleet", DataTable)
-        for key, label in COLUMNS:
+        if self.model.contexts:
+            self.columns = (*COLUMNS[:2], *WHERE_COLUMNS, *COLUMNS[2:])
+        for key, label in self.columns:
             table.add_column(label, key=key)
         self._ready = True
         self.refresh_data()
@@ -204,6 +217,8 @@ class FleetScreen(StoreScreen):
         # A function AWS says does not exist (a misspelt name on the command line) is no row:
         # its incident view says "not found".
         names = set(store.inventory) | {n for n in store.functions if not store.missing(n)}
+        if model.context is not None:  # `x`: one context alone
+            names = {name for name in names if model.in_view(name)}
         term = self.term.lower()
         summaries = [model.summary(name, now) for name in names if not term or term in name.lower()]
         # Diagnoses are budgeted per refresh: spend the budget on the worst-looking first.
@@ -230,9 +245,9 @@ class FleetScreen(StoreScreen):
             for summary, status, logs in rows:
                 if self.drawn.get(summary.name) == (id(summary), status, scanned):
                     continue  # same figures as on screen: nothing to redraw
-                cells = fleet_row(summary, status, logs)
+                cells = self._cells(summary, status, logs)
                 before = self.shown.get(summary.name, [])
-                for index, ((column, _), value) in enumerate(zip(COLUMNS, cells, strict=True)):
+                for index, ((column, _), value) in enumerate(zip(self.columns, cells, strict=True)):
                     if index >= len(before) or before[index] != value:
                         table.update_cell(summary.name, column, value)
                 self.shown[summary.name] = cells
@@ -243,15 +258,53 @@ class FleetScreen(StoreScreen):
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f"lambdatop · {shown} functions{loading}", "bold")
         title.append(f" · sorted by {self.sort_mode} (o)")
-        title.append(f" · metrics {source_age(store, METRICS, now)}")
+        shown_store = model.context or store
+        metrics_of: Store = store
+        if model.contexts:
+            title.append(f" · {self._context_title()}")
+            # The stalest context's metrics, merged: no row is fresher than the title says.
+            metrics_of = model.context or min(
+                model.contexts,
+                key=lambda each: getattr(each.health.get(METRICS), "last_ok_s", None) or 0.0,
+            )
+        title.append(f" · metrics {source_age(metrics_of, METRICS, now)}")
         # The logs column is a periodic scan, not live: say how old and over what span.
         span = f", last {human_duration(scan.span_s)}" if scan is not None else ""
         title.append(f" · logs {source_age(store, FLEET_LOGS, now)}{span}")
         if term:
             title.append(f" · filter “{safe(self.term)}” (escape clears)")
         self.query_one("#fleet-title", Readout).show_text(title)
-        self.query_one("#banner", Banner).show(store, now)
-        self.query_one("#status", StatusLine).show(store, model.window)
+        self.query_one("#banner", Banner).show(shown_store, now)
+        self.query_one("#status", StatusLine).show(shown_store, model.window)
+
+    def _context_title(self) -> str:
+        """Which contexts the rows come from, and the key that switches."""
+        model = self.model
+        context = model.context
+        if len(model.contexts) == 1:  # one monitoring account and its linked source accounts
+            return f"context {safe(str(model.contexts[0].context))}"
+        if context is None:
+            # A context cut off (an expired SSO login) is said here too, not only in the banner.
+            failing = sum(
+                1
+                for each in model.contexts
+                if any(t.error_kind and t.error_kind.cuts_off_aws for t in each.troubles())
+            )
+            trouble = f", {failing} cut off" if failing else ""
+            return f"all {len(model.contexts)} contexts{trouble} (x: one at a time)"
+        index = model.contexts.index(context) + 1
+        return f"context {safe(str(context.context))} ({index}/{len(model.contexts)}, x: next)"
+
+    def _cells(
+        self, summary: FunctionSummary, status: CheckStatus, logs: Counter[str] | None
+    ) -> list[Text]:
+        """A row's cells; in a fleet of several, the bare name, then its region and account."""
+        cells = fleet_row(summary, status, logs)
+        if self.columns is not COLUMNS:
+            name, region, account = _where_cells(summary.name)
+            cells[1] = Text(name, cells[1].style)
+            cells[2:2] = [Text(region), Text(account)]
+        return cells
 
     def _reorder(self, table: DataTable[Text], rows: list[Row], order: list[str]) -> None:
         """Rows in a new order or subset: remove, add and sort only what moved; rebuilding 2,000
@@ -267,12 +320,22 @@ class FleetScreen(StoreScreen):
                 self.shown.pop(name, None)
         for summary, status, logs in rows:
             if summary.name not in self.shown:
-                cells = fleet_row(summary, status, logs)
+                cells = self._cells(summary, status, logs)
                 table.add_row(*cells, key=summary.name)
                 self.shown[summary.name] = cells
-        # DataTable sorts by cell values: the name cell (as shown) stands for the row.
-        position = {safe(name, 64): index for index, name in enumerate(order)}
-        table.sort("name", key=lambda cell: position.get(cell.plain, len(position)))
+        # DataTable sorts by cell values: the name cell (as shown) stands for the row; in a
+        # fleet of several, with its region and account (two regions may share a name).
+        if self.columns is COLUMNS:
+            position = {safe(name, 64): index for index, name in enumerate(order)}
+            table.sort("name", key=lambda cell: position.get(cell.plain, len(position)))
+        else:
+            where = {_where_cells(key): index for index, key in enumerate(order)}
+            table.sort(
+                "name",
+                "region",
+                "account",
+                key=lambda cells: where.get(tuple(c.plain for c in cells), len(where)),
+            )
         self.rows = order
 
     def selected_name(self) -> str | None:
@@ -297,6 +360,23 @@ class FleetScreen(StoreScreen):
         key = str(event.column_key.value)
         self.sort_mode = key if key in SORTS else "trouble"
         self.refresh_data()
+
+    def action_next_context(self) -> None:
+        """All contexts merged → each alone in turn → all merged (as k9s's :ctx)."""
+        self.model.next_context()
+        self.refresh_data()
+        context = self.model.context
+        self.notify(
+            f"Context {context.context}" if context is not None else "All contexts",
+            timeout=1.5,
+            markup=False,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The context key only where there are several (else it is off the footer)."""
+        if action == "next_context":
+            return len(self.model.contexts) > 1
+        return True
 
     def action_cycle_sort(self) -> None:
         self.sort_mode = SORTS[(SORTS.index(self.sort_mode) + 1) % len(SORTS)]

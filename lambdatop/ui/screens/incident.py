@@ -144,12 +144,13 @@ class IncidentScreen(StoreScreen):
         self.query_one("#incident-title", Readout).show_text(self._title())
         self.query_one("#incident-where", Readout).show_text(self._where(now))
         self.query_one("#banner", Banner).show(store, now)
+        home, _ = model.locate(function)  # its context's account limits and metrics
         self.query_one(MetricsPanel).show(
             state,
-            store.account_concurrency_limit,
+            home.account_concurrency_limit,
             now,
             model.window_s,
-            source_age(store, METRICS, now),
+            source_age(home, METRICS, now),
         )
         self.query_one(MemoryPanel).show(state, diagnosis, now, model.window_s)
         self.query_one(TracesTable).show(
@@ -214,7 +215,7 @@ class IncidentScreen(StoreScreen):
             parts.append(f"{safe(log_format)} logs")
             text.append(" · " + " · ".join(parts))
         elif store.missing(name):
-            region = store.region or "this region"
+            region = self.model.locate(name)[0].region or "this region"
             text.append(f" · not found in {safe(region)}: check the name or --region", "bold red")
         else:
             text.append(" · configuration loading…", "dim")
@@ -222,8 +223,8 @@ class IncidentScreen(StoreScreen):
 
     def _where(self, now: float) -> Text:
         """Where the data comes from and how old it is: always on screen."""
-        name = self.function or "?"
-        store = self.model.store
+        key = self.function or "?"
+        store, name = self.model.locate(key)  # its context's, in a fleet of several
         text = Text(no_wrap=True)
         text.append(f"{safe(store.profile or 'default')}/{safe(store.region or '?')}")
         # The live sources; one-shot reads (the configuration) would only ever grow older.

@@ -1,0 +1,101 @@
+"""CloudWatch cross-account observability: the source accounts' functions, seen from a
+monitoring account (`--linked-accounts`).
+
+A monitoring account reads its source accounts' log groups and metrics, not their Lambda
+control plane: ListFunctions lists only the monitoring account's own functions. A source
+account's function is therefore known by its log group, `/aws/lambda/NAME` in that account:
+
+- DescribeLogGroups: "If you are using a monitoring account, set this to true
+  [includeLinkedAccounts] to have the operation return log groups in the accounts listed in
+  accountIdentifiers. If this parameter is set to true and accountIdentifiers contains a null
+  value, the operation returns all log groups in the monitoring account and all log groups in
+  all source accounts that are linked to the monitoring account."
+- Its logs are read by the group's ARN: "If the log group is in a source account and you are
+  using a monitoring account, you must use the log group ARN" (FilterLogEvents'
+  logGroupIdentifier; `Aws.call` sends a group given by ARN so), the ARN "version [that]
+  doesn't include a trailing :*" (`logGroupArn`), as logGroupIdentifier takes it.
+- Its metrics by GetMetricData with the query's AccountId: "If you are performing a
+  GetMetricData operation in a monitoring account, use this to specify which account to
+  retrieve this metric from."
+
+Its configuration (timeout, memory) and its X-Ray traces are the source account's to read: the
+diagnosis says what it could not tell without them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdatop.aws.pollers.inventory import Paging, pages
+from lambdatop.aws.pollers.metrics import (
+    _FLEET_METRICS,
+    _FUNCTION_METRICS,
+    Batch,
+    MetricsPoller,
+    Target,
+)
+from lambdatop.aws.session import Aws
+from lambdatop.core.fleet import arn_account, linked_name, split_linked
+from lambdatop.core.records import FunctionConfig
+
+LAMBDA_GROUPS = "/aws/lambda/"
+LOG_PAGES = Paging("nextToken", "nextToken")
+
+
+async def linked_functions(aws: Aws, own_account: str | None) -> list[FunctionConfig]:
+    """The source accounts' functions, by their log groups, each named `NAME@ACCOUNT` in its
+    context's store (a source account may have a function of the monitoring account's name)."""
+    groups = await pages(
+        aws,
+        "logs",
+        "DescribeLogGroups",
+        LOG_PAGES,
+        "logGroups",
+        includeLinkedAccounts=True,
+        logGroupNamePrefix=LAMBDA_GROUPS,
+    )
+    found: list[FunctionConfig] = []
+    for group in groups:
+        config = _from_group(aws.region, group)
+        if config is not None and arn_account(config.arn) != own_account:
+            found.append(config)
+    return found
+
+
+def _from_group(region: str, group: dict[str, Any]) -> FunctionConfig | None:
+    name = str(group.get("logGroupName") or "")
+    arn = str(group.get("logGroupArn") or group.get("arn") or "").removesuffix(":*")
+    account = arn_account(arn)
+    if not name.startswith(LAMBDA_GROUPS) or account is None:
+        return None
+    bare = name.removeprefix(LAMBDA_GROUPS)
+    partition = arn.split(":")[1]
+    return FunctionConfig(
+        name=linked_name(bare, account),
+        arn=f"arn:{partition}:lambda:{region}:{account}:function:{bare}",
+        log_group=arn,
+    )
+
+
+class LinkedMetricsPoller(MetricsPoller):
+    """The source accounts' functions' series: each query names its account (AccountId) and
+    the function by its bare name; the monitoring account's own are the main poller's."""
+
+    def watched_queries(self) -> tuple[Batch, Batch]:
+        return self._queries(self.watched, list(_FUNCTION_METRICS)), Batch()
+
+    def fleet_queries(self) -> Batch:
+        return self._queries(set(self.store.inventory) - self.watched, list(_FLEET_METRICS))
+
+    def _queries(self, names: set[str], keys: list[str]) -> Batch:
+        batch = Batch()
+        for name in sorted(names):
+            bare, account = split_linked(name)
+            if account is None:
+                continue
+            dims = [{"Name": "FunctionName", "Value": bare}]
+            for key in keys:
+                metric, stat = _FUNCTION_METRICS[key]
+                batch.add(Target("function", name, key), "AWS/Lambda", metric, stat, dims)
+                batch.queries[-1]["AccountId"] = account
+        return batch

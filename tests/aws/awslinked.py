@@ -1,0 +1,125 @@
+"""CloudWatch cross-account observability as AWS documents it, over moto's accounts (moto has no
+links between accounts): botocore event hooks on the monitoring account's clients answer
+what a monitoring account linked to `sources` would read, from moto's own data of each source
+account, fetched as that account (a client signed with its access key, see awscontexts.py).
+
+- DescribeLogGroups: "If you are using a monitoring account, set this to true
+  [includeLinkedAccounts] ... and accountIdentifiers contains a null value, the operation
+  returns all log groups in the monitoring account and all log groups in all source accounts
+  that are linked to the monitoring account." Without it, the monitoring account's alone.
+- FilterLogEvents, DescribeLogStreams: "If the log group is in a source account and you are
+  using a monitoring account, you must use the log group ARN" (logGroupIdentifier).
+- GetMetricData: a query's AccountId is "The ID of the account where the metrics are located".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from awsfakes import error, hook, parsed
+
+KEPT = "cross_account_params"
+
+
+class CrossAccountDouble:
+    """The hooks of the module docstring, for one monitoring account and its source accounts."""
+
+    def __init__(self, url: str, region: str, monitoring: str, sources: dict[str, Any]) -> None:
+        self.url = url
+        self.region = region
+        self.monitoring = monitoring
+        self.sources: dict[str, tuple[str, str]] = dict(sources)
+        """Each source account's access key (id, secret)."""
+        self.linked_listings = 0
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def _as(self, account: str, service: str) -> Any:
+        """A client of moto signed as one source account."""
+        if (account, service) not in self._clients:
+            key_id, secret = self.sources[account]
+            self._clients[account, service] = boto3.client(
+                service,
+                endpoint_url=self.url,
+                region_name=self.region,
+                aws_access_key_id=key_id,
+                aws_secret_access_key=secret,
+            )
+        return self._clients[account, service]
+
+    async def install(self, aws: Any) -> None:
+        for service, operation in (
+            ("logs", "DescribeLogGroups"),
+            ("logs", "FilterLogEvents"),
+            ("logs", "DescribeLogStreams"),
+            ("cloudwatch", "GetMetricData"),
+        ):
+            event = "cloudwatch-logs" if service == "logs" else service
+            await hook(aws, service, f"before-parameter-build.{event}.{operation}", _keep)
+        await hook(
+            aws, "logs", "before-call.cloudwatch-logs.DescribeLogGroups", self.describe_log_groups
+        )
+        for operation in ("FilterLogEvents", "DescribeLogStreams"):
+            await hook(aws, "logs", f"before-call.cloudwatch-logs.{operation}", self.by_arn)
+        await hook(aws, "cloudwatch", "before-call.cloudwatch.GetMetricData", self.metric_data)
+
+    def describe_log_groups(self, context: Any = None, **_: Any) -> Any:
+        params = dict((context or {}).get(KEPT) or {})
+        if not params.pop("includeLinkedAccounts", False):
+            return None  # the monitoring account's own: moto answers
+        self.linked_listings += 1
+        params.pop("nextToken", None)  # one page each here: the double lists few groups
+        own = boto3.client(
+            "logs",
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).describe_log_groups(**params)["logGroups"]
+        linked = [
+            group
+            for account in self.sources
+            for group in self._as(account, "logs").describe_log_groups(**params)["logGroups"]
+        ]
+        return parsed({"logGroups": own + linked})
+
+    def by_arn(self, model: Any = None, context: Any = None, **_: Any) -> Any:
+        params = dict((context or {}).get(KEPT) or {})
+        identifier = str(params.get("logGroupIdentifier") or "")
+        account = identifier.split(":")[4] if identifier.startswith("arn:") else self.monitoring
+        if account == self.monitoring:
+            return None
+        if account not in self.sources:
+            return error(
+                400, "ResourceNotFoundException", "The specified log group does not exist."
+            )
+        # The source account's own answer for its group, which it names by name.
+        params["logGroupName"] = identifier.split(":log-group:", 1)[1].removesuffix(":*")
+        del params["logGroupIdentifier"]
+        client = self._as(account, "logs")
+        method = getattr(
+            client,
+            "filter_log_events" if model.name == "FilterLogEvents" else "describe_log_streams",
+        )
+        return parsed(method(**params))
+
+    def metric_data(self, context: Any = None, **_: Any) -> Any:
+        params = dict((context or {}).get(KEPT) or {})
+        queries = params.get("MetricDataQueries") or []
+        accounts = {q.get("AccountId") for q in queries} - {None, self.monitoring}
+        if not accounts:
+            return None
+        results: list[Any] = []
+        for account in sorted(accounts):
+            mine = [dict(q) for q in queries if q.get("AccountId") == account]
+            for query in mine:
+                del query["AccountId"]
+            asked = dict(params, MetricDataQueries=mine)
+            results += self._as(account, "cloudwatch").get_metric_data(**asked)["MetricDataResults"]
+        return parsed({"MetricDataResults": results, "Messages": []})
+
+
+def _keep(params: dict[str, Any] | None = None, context: Any = None, **_: Any) -> None:
+    """`before-parameter-build`: the call's parameters, for the `before-call` answer."""
+    if isinstance(context, dict):
+        context[KEPT] = dict(params or {})
