@@ -13,6 +13,7 @@ import pytest
 TESTS = Path(__file__).parent.parent
 sys.path.insert(0, str(TESTS / "aws"))  # awsdouble, awsfakes, awsmoto, awsseed
 sys.path.insert(0, str(TESTS / "ui"))  # uitools
+sys.path.insert(0, str(TESTS / "insights"))  # insightsdouble: moto's Insights ignores `stats`
 
 from awsmoto import MotoAccount  # noqa: E402 - after the path above
 from faultproxy import FaultProxy  # noqa: E402

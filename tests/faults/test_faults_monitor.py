@@ -30,6 +30,7 @@ from awsfakes import until
 from awsmoto import MotoAccount
 from faultproxy import FaultProxy
 from incident import FUNCTION, Shipper, environment, exactly_once, reports, seed, ship
+from insightsdouble import InsightsDouble
 from matrix import FAULTS, IDS, Fault, expiring_credentials
 from running import Running
 from textual.app import App
@@ -123,6 +124,9 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
     )
     double = AwsDouble(time.time)
     await double.install(aws)
+    # The fleet's log scan asks Insights for `stats`, which moto ignores (and refuses for the
+    # fleet's query): the Insights double answers it as AWS documents, beside the faults.
+    await InsightsDouble().install(aws)
     # DescribeLogStreams goes to the endpoint, whose metadata is the one that goes stale.
     (await aws.client("logs")).meta.events.unregister(
         "before-call.cloudwatch-logs.DescribeLogStreams", double.streams
