@@ -9,13 +9,15 @@ import time
 from collections import Counter
 from typing import Any
 
+import pytest
 from awsdouble import moto_streams
 from awsfakes import parsed
 from awsmoto import MotoAccount
+from botocore.exceptions import ClientError
 from insightsdouble import InsightsDouble
 
 from lambdatop.aws.insights import MAX_GROUPS_PER_QUERY, Insights
-from lambdatop.aws.pollers.fleet_logs import SCAN_EVERY_S, FleetLogPoller
+from lambdatop.aws.pollers.fleet_logs import SCAN_EVERY_S, UNSUPPORTED_RECHECK_S, FleetLogPoller
 from lambdatop.aws.session import Aws
 from lambdatop.core.fleetlogs import API_CUT
 from lambdatop.core.records import ErrorFamily, FunctionConfig
@@ -180,3 +182,36 @@ async def test_a_function_that_never_ran_has_no_log_group_and_costs_no_other_its
     await poller.tick()
     assert refused == ["/aws/lambda/never-ran"], "known missing: not asked for again"
     assert [q.groups for q in double.queries.values()][-1] == ["/aws/lambda/orders"]
+
+
+async def test_an_endpoint_that_cannot_run_the_scan_is_not_marked_failing(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    # moto's own Insights parser fails the scan's query with an HTML 500 page (the simulated
+    # account of `--demo` is moto): no figure, and no "failing" for the whole session.
+    _put(moto, "/aws/lambda/orders", [(60, f"START RequestId: {RID} Version: $LATEST")])
+    store = Store()
+    store.set_inventory([FunctionConfig("orders")])
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: NOW, _no_wait)
+    assert await poller.tick() == UNSUPPORTED_RECHECK_S
+    assert store.log_trouble is None
+
+
+async def test_a_server_error_from_aws_itself_is_still_trouble_to_retry(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    _put(moto, "/aws/lambda/orders", [(60, f"START RequestId: {RID} Version: $LATEST")])
+    store = Store()
+    store.set_inventory([FunctionConfig("orders")])
+
+    def unavailable(**_: Any) -> Any:
+        return parsed(
+            {"Error": {"Code": "ServiceUnavailableException", "Message": "try again"}}, 503
+        )
+
+    (await aws.client("logs")).meta.events.register(
+        "before-call.cloudwatch-logs.StartQuery", unavailable
+    )
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: NOW, _no_wait)
+    with pytest.raises(ClientError):
+        await poller.tick()

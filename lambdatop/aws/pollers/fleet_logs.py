@@ -52,6 +52,8 @@ LISTING_RETRY_S = 5.0
 """Until the functions are listed there is nothing to scan: look again shortly."""
 MISSING_RECHECK_S = 3600.0
 """A log group found missing is asked for again after this long (the function may have run)."""
+UNSUPPORTED_RECHECK_S = 3600.0
+"""An endpoint that cannot run the scan's query (an emulator) is asked again after this long."""
 MISSING_RETRIES = 3
 """Missing groups left out of one query before it is asked once more as it stands."""
 QUERY_RUN_S = 5.0
@@ -149,6 +151,11 @@ class FleetLogPoller:
         failures = [a for a in answers if isinstance(a, BaseException)]
         results = [a for a in answers if isinstance(a, QueryResult)]
         if parts and not results:
+            if all(self._cannot_run(failure) for failure in failures):
+                # Not trouble to retry: this endpoint does not run Insights queries. No figure
+                # is better than a column marked failing for the whole session.
+                self.store.log_trouble = None
+                return UNSUPPORTED_RECHECK_S
             raise failures[0]  # the loop says it and retries
         if any("lines" not in row for result in results for row in result.rows):
             # Events, not the counts asked for: the backend ignored `stats`. No figure is
@@ -181,6 +188,15 @@ class FleetLogPoller:
         )
         self.store.touch()
         return max(1.0, begin + period - end)
+
+    def _cannot_run(self, failure: BaseException) -> bool:
+        """An emulator given as the endpoint (moto, LocalStack) that fails the query with a bare
+        HTTP error page, not AWS's JSON error: AWS's own errors always carry an error code
+        (`__type`), so botocore's code is then the bare status (`500`)."""
+        if self.insights.aws.target.endpoint_url is None or not isinstance(failure, ClientError):
+            return False
+        code = str(failure.response.get("Error", {}).get("Code") or "")
+        return code.isdigit() and int(code) >= 500
 
     async def _scan(self, groups: list[str], end: float, span: float) -> QueryResult:
         """One query's groups; a group AWS says is missing is left out and the query asked
