@@ -73,3 +73,42 @@ async def test_a_newer_scan_redraws_the_column(make_app: AppFactory) -> None:
         await settle(pilot)
         assert app.fleet_screen.shown[ENCODER][LOGS].plain == "2 OOM"
         assert app.fleet_screen.shown["invoice-renderer"][LOGS].plain == "none"
+
+
+async def test_a_cell_that_grows_after_the_first_paint_is_shown_whole(
+    make_app: AppFactory,
+) -> None:
+    # A column is as wide as its cells when the row is added: figures that arrive later (the
+    # first metrics, a scan with more to say) must widen it, not be cut.
+    from collections import Counter
+
+    from lambdatop.core.fleetlogs import LogTroubleScan
+    from lambdatop.core.records import ErrorFamily
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        store = app.model.store
+        assert store.log_trouble is not None
+        assert app.fleet_screen.shown[ENCODER][LOGS].plain == "none"
+        store.log_trouble = LogTroubleScan(
+            end_s=NOW,
+            span_s=900.0,
+            scanned=store.log_trouble.scanned,
+            counts={
+                ENCODER: Counter(
+                    {
+                        ErrorFamily.CONNECTION_POOL: 140,
+                        ErrorFamily.PERMISSION: 31,
+                        ErrorFamily.OUT_OF_MEMORY: 2,
+                        ErrorFamily.TIMEOUT: 1,
+                    }
+                )
+            },
+        )
+        store.touch()
+        app.fleet_screen.refresh_data()
+        await settle(pilot)
+        cell = app.fleet_screen.shown[ENCODER][LOGS].plain
+        assert len(cell) > len("logs 15m"), cell
+        assert cell in screen_text(app)

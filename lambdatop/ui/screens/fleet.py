@@ -249,7 +249,9 @@ class FleetScreen(StoreScreen):
                 before = self.shown.get(summary.name, [])
                 for index, ((column, _), value) in enumerate(zip(self.columns, cells, strict=True)):
                     if index >= len(before) or before[index] != value:
-                        table.update_cell(summary.name, column, value)
+                        # A column is as wide as its cells were when the row was added (often
+                        # `·`, before the first metrics): figures that come later widen it.
+                        table.update_cell(summary.name, column, value, update_width=True)
                 self.shown[summary.name] = cells
         self.drawn = {summary.name: (id(summary), status, scanned) for summary, status, _ in rows}
         total = len(names)
