@@ -750,3 +750,48 @@ async def test_ages_in_the_panes_follow_the_clock(make_app: AppFactory, clock: C
         table = app.incident_screen.query_one(TracesTable)
         assert table.get_row_at(0)[0].plain == human_duration(NOW + 60 - newest)
         assert human_duration(NOW + 60 - newest) in shown
+
+
+# --- the fleet's cursor through a re-sort -------------------------------------------------------
+
+
+def _catalog_starts_failing(app: object, clock: Clock) -> None:
+    """The healthy catalog-search fails every request, a minute later: the next refresh
+    diagnoses it again and sorts it on top."""
+    from uidata import set_series
+
+    from lambdatop.core import metrics as m
+
+    store = app.model.store  # type: ignore[attr-defined]
+    state = store.function(CATALOG)
+    set_series(state, m.INVOCATIONS, [5000.0] * 60)
+    set_series(state, m.ERRORS, [5000.0] * 60)
+    store.touch()
+    clock.advance(60)
+    app.fleet_screen.refresh_data()  # type: ignore[attr-defined]
+
+
+async def test_an_untouched_cursor_stays_on_the_worst_function_as_the_fleet_re_sorts(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert app.fleet_screen.selected_name() == PAYMENTS
+        _catalog_starts_failing(app, clock)
+        await wait_until(pilot, lambda: fleet_names(app)[0] == CATALOG)
+        assert app.fleet_screen.selected_name() == CATALOG, "enter opens what is on top"
+
+
+async def test_a_function_the_cursor_was_moved_to_keeps_it_as_the_fleet_re_sorts(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        chosen = app.fleet_screen.selected_name()
+        assert chosen not in (None, CATALOG)
+        _catalog_starts_failing(app, clock)
+        await wait_until(pilot, lambda: fleet_names(app)[0] == CATALOG)
+        assert app.fleet_screen.selected_name() == chosen

@@ -238,9 +238,15 @@ class FleetScreen(StoreScreen):
         order = [summary.name for summary, _, _ in rows]
         selected = self.selected_name()
         if order != self.rows:
+            on_top = table.cursor_row <= 0
             self._reorder(table, rows, order)
-            if selected in order:
+            # On the top row the cursor stays on top, on whichever function is now the worst (the
+            # fleet's first rows arrive in listing order, then sort as figures come in); moved
+            # down, it stays on the function the person chose.
+            if selected in order and not on_top:
                 table.move_cursor(row=order.index(selected))
+            else:
+                table.move_cursor(row=0)
         else:
             for summary, status, logs in rows:
                 if self.drawn.get(summary.name) == (id(summary), status, scanned):
