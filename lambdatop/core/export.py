@@ -307,8 +307,9 @@ def _row_event(fields: dict[str, str]) -> dict[str, str] | None:
 
 
 # Logs Insights results copied as Markdown (`| @timestamp | @message |`, a `| --- |` rule, a
-# row a line), and the console's table copied as `<timestamp> | <message>`.
-_TABLE_RULE = LazyPattern(r"\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*")
+# row a line), the AWS CLI's `--output table` (`|| ingestionTime | message | timestamp ||`
+# between `|+----+----+|` rules), and the console's table copied as `<timestamp> | <message>`.
+_TABLE_RULE = LazyPattern(r"[|+]{0,2}(?:\s*:?-{3,}:?\s*[|+]{1,2})+\s*:?-*:?\s*")
 _CONSOLE_ROW = LazyPattern(rf"(?P<ts>{_ISO})\s*\|\s?(?P<msg>.*)", re.S)
 _NO_HEADER = ["@timestamp", "@message"]
 """A table's columns before any header row: a time, then the message."""
@@ -337,14 +338,21 @@ def _table_rows(lines: list[str]) -> list[dict[str, str]] | None:
 
 def _cells(row: str) -> list[str]:
     body = row.strip()
-    body = body[1:] if body.startswith("|") else body
-    body = body[:-1] if body.endswith("|") else body
+    # The AWS CLI's table nests a list's rows in its title's box: `|| ... ||`.
+    edge = 2 if body.startswith("||") and body.endswith("||") and len(body) > 4 else 1
+    body = body[edge:] if body.startswith("|" * edge) else body
+    body = body[:-edge] if body.endswith("|" * edge) else body
     return [cell.strip() for cell in body.split("|")]
 
 
 def _is_table_header(cells: list[str]) -> bool:
     names = {cell.lower() for cell in cells}
-    return "@message" in names or _has_report_fields(names)
+    return (
+        "@message" in names
+        # The AWS CLI's table of get-log-events or filter-log-events: its keys, A to Z.
+        or ("message" in names and "timestamp" in names)
+        or _has_report_fields(names)
+    )
 
 
 def _markdown_rows(rows: list[str]) -> list[dict[str, str]]:
@@ -357,9 +365,10 @@ def _markdown_rows(rows: list[str]) -> list[dict[str, str]]:
         if _is_table_header(cells):
             columns = [cell.lower() for cell in cells]
             continue
-        if len(cells) > len(columns) and "@message" in columns:
+        message = "@message" if "@message" in columns else "message"
+        if len(cells) > len(columns) and message in columns:
             # A `|` inside a message: the cells left over are the message's.
-            at = columns.index("@message")
+            at = columns.index(message)
             extra = len(cells) - len(columns)
             cells[at : at + extra + 1] = [" | ".join(cells[at : at + extra + 1])]
         event = _row_event(dict(zip(columns, cells, strict=False)))
