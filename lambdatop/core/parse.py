@@ -100,8 +100,11 @@ _LEVEL_NAMES = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVER
 # `<timestamp> <request id> <LEVEL>? <message>`: Node.js console, .NET (`info`, `fail`...),
 # log4j/logback patterns, Go's `log` (`2026/03/02 09:14:55`). The separators are tabs in
 # Lambda's own format, spaces elsewhere.
+# The Serverless Framework's `sls logs` rewrites the runtime's time as local time with its
+# offset in brackets (`2019-05-01 12:00:00.120 (+02:00)`).
+_SLS_TIME = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} \([+-]\d{2}:\d{2}\)"
 _TS_PREFIX = re.compile(
-    rf"(?P<ts>{_ISO}|\d{{4}}/\d{{2}}/\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?)[ \t]+"
+    rf"(?P<ts>{_SLS_TIME}|{_ISO}|\d{{4}}/\d{{2}}/\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?)[ \t]+"
     rf"(?:(?P<rid>{_UUIDISH}|undefined)[ \t]+)?"
     rf"(?:\[?(?P<level>(?i:{_LEVEL_NAMES}|trce|dbug|fail|crit))\]?(?:[ \t]+|$))?"
 )

@@ -40,6 +40,9 @@ def to_epoch_ms(value: object) -> int | None:
     text = value.strip()
     if text.isdigit():
         return to_epoch_ms(int(text))
+    if text.endswith(")") and text[-8:-7] == "(":
+        # `2019-05-01 12:00:00.120 (+02:00)`: the Serverless Framework's `sls logs`.
+        text = text[:-8].rstrip() + text[-7:-1]
     try:
         stamp = datetime.fromisoformat(text.replace(",", "."))
     except ValueError:
