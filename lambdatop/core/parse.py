@@ -684,6 +684,8 @@ def _parse_timestamped(text: str) -> ParsedLine:
     elif level_name is None and body.startswith("{"):
         # Go's `log` prefix before the runtime's `{"errorMessage", "errorType"}` dump.
         error_type = _json_error_type(body[:2000])
+        if error_type is None and '"errorMessage"' in body[:2000]:
+            error_type = _bare_error_type(body)
         if error_type is not None and '"errorMessage"' in body:
             line.error_type = error_type
             line.unhandled = True
@@ -1041,6 +1043,23 @@ def _is_error_dump(data: dict[str, Any]) -> bool:
     return "errorMessage" in data and not _LOG_RECORD_KEYS & data.keys()
 
 
+_BARE_ERROR_KEYS = frozenset(("errorMessage", "stackTrace", "trace"))
+
+
+def _is_bare_error_message(data: dict[str, Any]) -> bool:
+    return isinstance(data.get("errorMessage"), str) and data.keys() <= _BARE_ERROR_KEYS
+
+
+def _bare_error_type(body: str) -> str | None:
+    """`string` for a runtime's dump of a thrown value that is not an Error (see
+    `_parse_json_app`), else None."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return "string" if isinstance(data, dict) and _is_bare_error_message(data) else None
+
+
 def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
     level, by_log_level = _json_level(data)
     has_level = level is not None or by_log_level or "level" in data
@@ -1054,6 +1073,10 @@ def _parse_json_app(text: str, data: dict[str, Any]) -> ParsedLine:
     message = data.get("message")
     if error_type is None and isinstance(message, dict):
         error_type = _as_str(message.get("errorType"))
+    if error_type is None and _is_bare_error_message(data):
+        # A thrown value that is not an Error (`callback("card declined")`): Node.js runtimes
+        # up to 6.10 logged `{"errorMessage": ...}` alone; today's name its type as `typeof`.
+        error_type = "string"
     timestamp_value = data.get("timestamp", data.get("time"))
     line = ParsedLine(
         kind=_APP,

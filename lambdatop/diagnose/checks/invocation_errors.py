@@ -43,8 +43,9 @@ JSON_PATTERNS = {
     "Init.timeout": '{ $.type = "platform.initReport" && $.record.status = "timeout" }',
     "Init.error": '{ $.type = "platform.initReport" && $.record.status = "error" }',
 }
-TOO_COMMON = frozenset(("Error", "Exception", "Unhandled", "error"))
-"""Error types that say little alone: the message they carry names them."""
+TOO_COMMON = frozenset(("Error", "Exception", "Unhandled", "error", "string"))
+"""Error types that say little alone: the message they carry names them (`string`: a thrown
+value that was not an Error, as the Node.js runtime names it)."""
 # Error types whose words in the log are several: a filter pattern of alternatives.
 RUNTIME_EXITS = '?"Runtime exited" ?"Process exited before completing request"'
 PATTERNS = {
