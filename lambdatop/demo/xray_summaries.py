@@ -38,8 +38,10 @@ SUMMARIES_PATH = "/TraceSummaries"
 TRACES_PATH = "/Traces"
 SEGMENTS_PATH = "/TraceSegments"
 """PutTraceSegments: the documents pass through here on their way to moto, and are kept."""
-KEPT_TRACES = 100_000
-"""Traces whose documents are kept, newest: more than the account's retention holds."""
+KEPT_S = 2 * 3600.0
+"""How long a trace's documents are kept: longer than the account keeps its traces (65 min,
+demo/retention.py), so every summary moto still answers is filled in, and no longer: the demo
+stays the same size through a night."""
 BATCH = 5
 """BatchGetTraces takes up to 5 trace ids a request."""
 
@@ -245,6 +247,8 @@ class TraceSummaries:
         from them rather than read back from moto five traces a request (an hour of the
         account's traces was a thousand reads, twenty seconds of GetTraceSummaries)."""
         self._lock = threading.Lock()
+        self._oldest_s = 0.0
+        """Traces that started before this are no longer kept."""
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == SEGMENTS_PATH:
@@ -289,14 +293,22 @@ class TraceSummaries:
             documents = [json.loads(d) for d in json.loads(request)["TraceSegmentDocuments"]]
         except (ValueError, KeyError, TypeError):
             return  # moto answers what it makes of it
+        traces = [
+            (document["trace_id"], document)
+            for document in documents
+            if isinstance(document, dict) and isinstance(document.get("trace_id"), str)
+        ]
+        newest = max((_started_s(trace) for trace, _ in traces), default=0.0)
         with self._lock:
-            for document in documents:
-                if isinstance(document, dict) and isinstance(document.get("trace_id"), str):
-                    self._documents.setdefault(document["trace_id"], []).append(document)
-            if len(self._documents) > KEPT_TRACES:
-                # Trace ids begin with their start time: the oldest tenth goes, in one sort.
-                for trace in sorted(self._documents)[: KEPT_TRACES // 10]:
-                    del self._documents[trace]
+            for trace, document in traces:
+                self._documents.setdefault(trace, []).append(document)
+            if newest - self._oldest_s > KEPT_S + 600:  # every ten minutes of traces
+                self._oldest_s = newest - KEPT_S
+                self._documents = {
+                    trace: kept
+                    for trace, kept in self._documents.items()
+                    if _started_s(trace) >= self._oldest_s
+                }
 
     def _segments(self, environ: Environ, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
@@ -332,6 +344,15 @@ class TraceSummaries:
             if close is not None:
                 close()
         return answered["status"], answered["headers"], payload
+
+
+def _started_s(trace_id: str) -> float:
+    """A trace id's start: `1-<epoch seconds in 8 hex digits>-<96 random bits>` (the X-Ray
+    developer guide's trace id format); 0 when the id is not of that form."""
+    try:
+        return float(int(trace_id.split("-")[1], 16))
+    except (IndexError, ValueError):
+        return 0.0
 
 
 def _body(environ: Environ) -> bytes:

@@ -161,3 +161,63 @@ def test_filter_expressions_follow_x_ray_s_keywords(
 def test_an_expression_outside_the_language_is_refused(expression: str) -> None:
     with pytest.raises(ExpressionError):
         parse_expression(expression)
+
+
+def _wsgi(app: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    import io
+
+    raw = json.dumps(body).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw),
+    }
+    answered: dict[str, Any] = {}
+    chunks = app(environ, lambda status, headers, *_: answered.update(status=status))
+    return {"status": answered["status"], **json.loads(b"".join(chunks) or b"{}")}
+
+
+def test_segments_written_through_the_account_fill_its_summaries_for_as_long_as_it_keeps_them() -> (
+    None
+):
+    """The summaries are filled from the segments as they were written (not read back from moto
+    five traces a request), and only for as long as the account keeps traces: hours of a
+    running demo do not pile up."""
+    from lambdatop.demo.xray_summaries import KEPT_S, TraceSummaries
+
+    def trace(start: float, name: str) -> tuple[str, str]:
+        trace_id = f"1-{int(start):08x}-{'0' * 24}"
+        document = {
+            "trace_id": trace_id,
+            "id": "a" * 16,
+            "name": name,
+            "start_time": start,
+            "end_time": start + 1.25,
+            "fault": True,
+            "http": {"response": {"status": 502}},
+        }
+        return trace_id, json.dumps(document)
+
+    listed: list[str] = []
+
+    def moto(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """moto as the middleware sees it: every trace listed, none read back."""
+        start_response("200 OK", [("Content-Type", "application/json")])
+        if environ["PATH_INFO"] == "/TraceSummaries":
+            summaries = [{"Id": t, "Duration": 1, "ResponseTime": 1} for t in listed]
+            return [json.dumps({"TraceSummaries": summaries}).encode()]
+        return [b"{}"]
+
+    app = TraceSummaries(moto)
+    t0 = 1_780_300_800.0
+    old_id, old = trace(t0, "billing-old")
+    new_id, new = trace(t0 + KEPT_S + 3600, "billing-new")
+    for trace_id, document in ((old_id, old), (new_id, new)):
+        assert _wsgi(app, "/TraceSegments", {"TraceSegmentDocuments": [document]})["status"]
+        listed.append(trace_id)
+    answer = _wsgi(app, "/TraceSummaries", {"StartTime": t0, "EndTime": t0 + 99_999})
+    by_id = {s["Id"]: s for s in answer["TraceSummaries"]}
+    assert by_id[new_id]["Duration"] == 1.25, "filled from the segments written"
+    assert by_id[new_id]["Http"]["HttpStatus"] == 502
+    assert by_id[old_id]["Duration"] == 1, "older than the account keeps: let go"
