@@ -6,7 +6,6 @@ from typing import Any
 
 from lambdatop.core import metrics as m
 from lambdatop.core.aggregate import WindowFigures, size
-from lambdatop.core.records import Status
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import human_duration, iso
@@ -84,6 +83,7 @@ CHECK_IDS = tuple(check.id for check in CHECKS)
 def diagnose(evidence: Evidence, thresholds: Thresholds | None = None) -> Diagnosis:
     """Run every check. A check that breaks reports `unknown`; the others still run."""
     limits = thresholds or Thresholds()
+    evidence.forget_figures()
     results: list[CheckResult] = []
     for check in CHECKS:
         try:
@@ -111,19 +111,19 @@ def summarise(evidence: Evidence) -> Summary:
     Insights over the whole window when the lines read are a sample of it."""
     if evidence.window is not None:
         return _window_summary(evidence, evidence.window)
-    reported = evidence.reported
-    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
-    inits = [inv.cold_start_ms for inv in reported if inv.cold]
+    complete = evidence.complete
+    reported = complete.invocations
+    inits = [inv.cold_start_ms for inv in complete.cold]
     used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
-    d50, d99, dmax = percentiles(durations, 50, 99, 100)
+    d50, d99, dmax = percentiles(complete.sorted_durations, 50, 99, 100)
     i50, i99, imax = percentiles([v for v in inits if v is not None], 50, 99, 100)
     throttles = evidence.metric_total(m.THROTTLES)
     return Summary(
         invocations=len(reported),
-        errors=sum(1 for inv in reported if inv.failed),
-        cold_starts=sum(1 for inv in reported if inv.cold),
-        timeouts=sum(1 for inv in reported if inv.status is Status.TIMEOUT),
-        out_of_memory=sum(1 for inv in reported if inv.ran_out_of_memory),
+        errors=len(complete.failed),
+        cold_starts=len(complete.cold),
+        timeouts=complete.timed_out,
+        out_of_memory=len(complete.ran_out_of_memory),
         throttles=None if throttles is None else int(throttles),
         duration_ms=Percentiles(d50, d99, dmax),
         init_duration_ms=Percentiles(i50, i99, imax),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.parse import parse
@@ -21,6 +22,7 @@ from lambdatop.core.records import (
     Level,
     LineKind,
     MetricSeries,
+    Status,
     TraceSummary,
 )
 from lambdatop.core.store import ApiState, FunctionState, Store
@@ -33,6 +35,61 @@ ASSUMED_ROLE = re.compile(
 
 
 _BELOW_ERROR = frozenset((Level.TRACE, Level.DEBUG, Level.INFO, Level.WARN))
+
+
+class CompletedInvocations:
+    """The completed invocations, and what several checks read of them: worked out once a
+    diagnosis, when first asked. Each check walking 50,000 invocations again for the same
+    figures was most of a diagnosis's cost (issue 14)."""
+
+    def __init__(self, invocations: list[Invocation]) -> None:
+        self.invocations = invocations
+        """In the evidence's order (time order)."""
+
+    @cached_property
+    def by_id(self) -> dict[str, Invocation]:
+        return {inv.request_id: inv for inv in self.invocations}
+
+    @cached_property
+    def failed(self) -> list[Invocation]:
+        return [inv for inv in self.invocations if inv.failed]
+
+    @cached_property
+    def failed_ids(self) -> set[str]:
+        return {inv.request_id for inv in self.failed}
+
+    @cached_property
+    def succeeded_ids(self) -> set[str]:
+        """Those that did not fail (a retried request's last word counts)."""
+        return {inv.request_id for inv in self.invocations if not inv.failed}
+
+    @cached_property
+    def cold(self) -> list[Invocation]:
+        return [inv for inv in self.invocations if inv.cold]
+
+    @cached_property
+    def ran_out_of_memory(self) -> list[Invocation]:
+        return [inv for inv in self.invocations if inv.ran_out_of_memory]
+
+    @cached_property
+    def timed_out(self) -> int:
+        """Those whose status is a timeout."""
+        return sum(1 for inv in self.invocations if inv.status is Status.TIMEOUT)
+
+    @cached_property
+    def durations(self) -> list[float]:
+        """Their durations, where the REPORT gave one, in order."""
+        return [inv.duration_ms for inv in self.invocations if inv.duration_ms is not None]
+
+    @cached_property
+    def sorted_durations(self) -> list[float]:
+        """The same, sorted once for every percentile asked of them."""
+        return sorted(self.durations)
+
+    @cached_property
+    def in_time_order(self) -> list[Invocation]:
+        """By start (or end, when the start is not known)."""
+        return sorted(self.invocations, key=lambda inv: inv.start_ms or inv.end_ms or 0)
 
 
 @dataclass(slots=True)
@@ -72,7 +129,7 @@ class Evidence:
     """The whole window's figures from Logs Insights, when the events read are a sample of it:
     the checks count from these, and quote lines from the sample."""
 
-    _reported: tuple[tuple[int, int], list[Invocation]] | None = field(
+    _reported: tuple[tuple[int, int], CompletedInvocations] | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -83,12 +140,23 @@ class Evidence:
         return self.window.invocations if self.window is not None else len(self.reported)
 
     @property
-    def reported(self) -> list[Invocation]:
-        """The completed invocations; every check asks, so it is worked out once."""
+    def complete(self) -> CompletedInvocations:
+        """The completed invocations and their shared figures; every check asks, so they are
+        worked out once (until `forget_figures`, or another list of invocations)."""
         key = (id(self.invocations), len(self.invocations))
         if self._reported is None or self._reported[0] != key:
-            self._reported = (key, [inv for inv in self.invocations if inv.reported])
+            completed = [inv for inv in self.invocations if inv.reported]
+            self._reported = (key, CompletedInvocations(completed))
         return self._reported[1]
+
+    @property
+    def reported(self) -> list[Invocation]:
+        """The completed invocations."""
+        return self.complete.invocations
+
+    def forget_figures(self) -> None:
+        """A diagnosis begins: the invocations may have changed since the last one."""
+        self._reported = None
 
     @property
     def timeout_s(self) -> float | None:
@@ -143,15 +211,13 @@ class Evidence:
         (a retry, a fallback, the app's own access rule), or logged before its invocation began
         (init, an extension starting) by one that then succeeded, or outside every invocation
         while none failed. Such lines are a risk to watch, not a failure."""
-        if not found or not self.reported:
+        complete = self.complete
+        if not found or not complete.invocations:
             return False
-        by_id = {inv.request_id: inv for inv in self.reported}
-        anything_failed: bool | None = None
+        by_id = complete.by_id
         for finding in found:
             if finding.request_id is None:
-                if anything_failed is None:
-                    anything_failed = any(inv.failed for inv in self.reported)
-                if anything_failed:
+                if complete.failed:
                     return False
                 continue
             inv = by_id.get(finding.request_id)

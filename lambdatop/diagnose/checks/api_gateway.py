@@ -80,14 +80,14 @@ def measure(ev: Evidence, limits: Thresholds) -> ApiFigures:
     # REST APIs give up at 29 s, HTTP APIs at 30 s: the first to give up decides.
     limit_ms = min((float(api.route.integration_timeout_ms) for api in apis or ()), default=None)
     limit_ms = API_LIMIT_MS if limit_ms is None else limit_ms
-    durations = [inv.duration_ms for inv in ev.reported if inv.duration_ms is not None]
+    durations = ev.complete.durations
     long = [inv for inv in ev.reported if (inv.duration_ms or 0.0) >= limit_ms]
     return ApiFigures(
         apis=apis,
         limit_ms=limit_ms,
         runs=len(durations),
         longest_ms=max(durations, default=None),
-        p99_ms=percentiles(durations, 99)[0] if durations else None,
+        p99_ms=percentiles(ev.complete.sorted_durations, 99)[0] if durations else None,
         past_limit=len(long),
         past_limit_timed_out=sum(1 for inv in long if inv.status is Status.TIMEOUT),
         reads_records=bool(ev.records),

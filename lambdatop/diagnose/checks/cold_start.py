@@ -101,7 +101,7 @@ class ColdStartFigures:
 
 def measure(ev: Evidence, limits: Thresholds) -> ColdStartFigures:
     reported = ev.reported
-    cold = [inv for inv in reported if inv.cold]
+    cold = ev.complete.cold
     p50, p99, peak = percentiles([(inv.cold_start_ms or 0.0) for inv in cold], 50, 99, 100)
     window = ev.window
     if window is not None:  # the whole window's, not the sample's

@@ -263,7 +263,7 @@ def _records(ev: Evidence) -> tuple[Poison | None, int, list[str]]:
     message, or a shard blocked behind it), how many records had a delivery that succeeded, and
     messages delivered again while still being processed (a visibility timeout shorter than the
     function's run)."""
-    by_id = {inv.request_id: inv for inv in ev.reported}
+    by_id = ev.complete.by_id
     poison: list[tuple[str, int, int]] = []
     redelivered: list[str] = []
     succeeded = 0

@@ -67,8 +67,8 @@ def _affected_ids(ev: Evidence, found: list[Finding]) -> set[str]:
     if any(f.request_id is None for f in found):
         affected |= {
             inv.request_id
-            for inv in ev.reported
-            if inv.failed and inv.cold and not families.isdisjoint(inv.families)
+            for inv in ev.complete.failed
+            if inv.cold and not families.isdisjoint(inv.families)
         }
     return affected
 

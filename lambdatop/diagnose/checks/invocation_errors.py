@@ -230,8 +230,9 @@ class ErrorFigures:
 
 
 def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
-    reported = ev.reported
-    failed = [inv for inv in reported if inv.failed]
+    complete = ev.complete
+    reported = complete.invocations
+    failed = complete.failed
     # core names every failure it gives a status (Sandbox.Timedout, Runtime.OutOfMemory, ...);
     # only a plain error may come without a type.
     types = Counter(inv.error_type or "Unhandled" for inv in failed)
@@ -250,8 +251,8 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         init=_init_errors(ev, init) if init else None,
         change=change,
         versions=versions,
-        cold_only=_cold_only(reported, failed),
-        warm=sum(1 for inv in reported if not inv.cold),
+        cold_only=_cold_only(len(reported) - len(complete.cold), failed),
+        warm=len(reported) - len(complete.cold),
         retries=_retries(reported),
         handled=_handled(ev),
         last_modified=ev.config.last_modified if ev.config else None,
@@ -399,7 +400,7 @@ def _quotes(ev: Evidence, f: ErrorFigures) -> list[Finding]:
     searched first among them), then the newest others. A failure that only the runtime's exit
     reports, or no line at all, is quoted with the error its invocation logged before it
     (Node.js up to 6.10 printed the error, then `Process exited before completing request`)."""
-    kinds = {inv.request_id: inv.error_type or "Unhandled" for inv in ev.reported if inv.failed}
+    kinds = {inv.request_id: inv.error_type or "Unhandled" for inv in ev.complete.failed}
     ends: dict[str, list[Finding]] = {}
     for x in ev.failures:
         ends.setdefault(x.request_id or "", []).append(x)
@@ -615,10 +616,9 @@ def _next_failed(ev: Evidence, init: list[Finding]) -> bool:
     return 2 * failed > len(init)
 
 
-def _cold_only(reported: list[Invocation], failed: list[Invocation]) -> bool:
+def _cold_only(warm: int, failed: list[Invocation]) -> bool:
     """Failures that come only with a cold start point at what the init sets up (an init that
-    fails never serves warm: the deploy is that story)."""
-    warm = sum(1 for inv in reported if not inv.cold)
+    fails never serves warm: the deploy is that story). `warm`: the warm starts."""
     return (
         len(failed) >= changes.FAILURES_TO_BLAME
         and warm >= changes.MIN_SIDE
@@ -637,14 +637,14 @@ def _retries(reported: list[Invocation]) -> Retries:
 
 
 def _logged_by_the_succeeded(ev: Evidence) -> list[Finding]:
-    succeeded = {inv.request_id for inv in ev.reported if not inv.failed}
+    succeeded = ev.complete.succeeded_ids
     return [f for f in ev.logged_errors if f.request_id in succeeded]
 
 
 def _handled(ev: Evidence) -> Handled:
     logged = _logged_by_the_succeeded(ev)
     return Handled(
-        succeeded=sum(1 for inv in ev.reported if not inv.failed),
+        succeeded=len(ev.reported) - len(ev.complete.failed),
         invocations=len({f.request_id for f in logged}),
         lines=len(logged),
     )

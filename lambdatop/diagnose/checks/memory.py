@@ -9,7 +9,7 @@ from enum import Enum
 from itertools import pairwise
 
 from lambdatop.core.pipeline import Finding
-from lambdatop.core.records import ErrorFamily, Invocation, Status
+from lambdatop.core.records import ErrorFamily, Invocation
 from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.checks.common import no_invocations
@@ -154,8 +154,13 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
     if size is None or not any(inv.max_memory_mb is not None for inv in reported):
         return MemoryFigures(ev.logs_read, len(reported), size)
     size, judged, change = _judged(reported, size)
-    ran_out = [inv for inv in judged if inv.ran_out_of_memory]
-    oom = ran_out or [inv for inv in reported if inv.ran_out_of_memory]
+    everything_judged = judged is reported
+    ran_out = (
+        ev.complete.ran_out_of_memory
+        if everything_judged
+        else [inv for inv in judged if inv.ran_out_of_memory]
+    )
+    oom = ran_out or ev.complete.ran_out_of_memory
     # Raised once, and none has run out since: judged by those that ran out before.
     raised_since = len(oom) if change is not None and not change.interleaved and not ran_out else 0
     used = [inv.max_memory_mb for inv in judged if inv.max_memory_mb is not None]
@@ -377,6 +382,8 @@ def _judged(
 def _size_change(reported: list[Invocation], size: int) -> SizeChange | None:
     """When the REPORT lines give more than one memory size: the size before the one in force
     now, when the change came, and whether sizes alternate rather than change once."""
+    if len({inv.memory_size_mb for inv in reported if inv.memory_size_mb}) < 2:
+        return None  # one size throughout: nothing to put in time order
     ordered = sorted(
         (inv for inv in reported if inv.memory_size_mb),
         key=lambda inv: inv.start_ms or inv.end_ms or 0,
@@ -409,6 +416,8 @@ def _growth(
             continue
         invs.sort(key=lambda inv: inv.start_ms or 0)
         used = [float(inv.max_memory_mb or 0) for inv in invs]
+        if used[-1] - used[0] < limits.memory_leak_growth_ratio * size_mb:
+            continue  # not grown enough to be a leak (`_climbs`): no slope to work out
         rate = slope([float(i) for i in range(len(used))], used)
         if rate is not None and rate > 0 and _climbs(used, size_mb, limits):
             leaks.append(
@@ -446,10 +455,10 @@ def _buys_cpu(ev: Evidence, limits: Thresholds) -> str | None:
     CPU share): timeouts, a p99 near the timeout, or a slow init."""
     reported = ev.reported
     timeout_s = ev.timeout_s
-    timeouts = sum(1 for inv in reported if inv.status is Status.TIMEOUT)
+    timeouts = ev.complete.timed_out
     if timeouts:
         return f"{count(timeouts, 'invocation')} timed out"
-    durations = [inv.duration_ms for inv in reported if inv.duration_ms is not None]
+    durations = ev.complete.sorted_durations
     p99 = percentiles(durations, 99)[0] if durations else None
     if timeout_s and p99 is not None and p99 >= limits.timeout_near_ratio * timeout_s * 1000:
         return f"p99 duration {ms(p99)} is close to the {timeout_s:g} s timeout"

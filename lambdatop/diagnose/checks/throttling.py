@@ -219,7 +219,7 @@ def _throttled_lead(ev: Evidence, downstream: list[Finding], services: Counter[s
     """The dependency to name first: the one whose throttling was the error that ended
     invocations, then the one seen in failed invocations (a throttled call retried to success
     matters less), then the most frequent."""
-    failed = {inv.request_id for inv in ev.reported if inv.failed}
+    failed = ev.complete.failed_ids
     in_failed = {
         (f.request_id, f.classification.service or "a dependency", f.line.unhandled)
         for f in downstream

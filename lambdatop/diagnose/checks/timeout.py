@@ -91,11 +91,10 @@ class TimeoutFigures:
 
 def measure(ev: Evidence, limits: Thresholds) -> TimeoutFigures:
     reported = ev.reported
-    timed_out = [inv for inv in reported if _timed_out(inv, ev.timeout_s)]
+    timeout_s = ev.timeout_s
+    timed_out = [inv for inv in reported if _timed_out(inv, timeout_s)]
     succeeded = [inv for inv in reported if inv.status is Status.SUCCESS]
-    p50, p99, peak = percentiles(
-        [inv.duration_ms for inv in reported if inv.duration_ms is not None], 50, 99, 100
-    )
+    p50, p99, peak = percentiles(ev.complete.sorted_durations, 50, 99, 100)
     window = ev.window
     if window is not None:  # the whole window's, not the sample's
         p50, p99, peak = window.duration_ms.p50, window.duration_ms.p99, window.duration_ms.max

@@ -53,7 +53,7 @@ def measure(ev: Evidence, limits: Thresholds) -> TraceFigures:
         return TraceFigures(read=ev.traces is not None, tracing=state)
     failed_runs = ev.metric_total(m.ERRORS)
     if failed_runs is None:
-        failed_runs = sum(1 for inv in ev.reported if inv.failed)
+        failed_runs = len(ev.complete.failed)
     statuses = Counter(t.http_status for t in ev.traces if t.http_status)
     causes = Counter(t.root_cause for t in ev.traces if t.root_cause)
     return TraceFigures(
