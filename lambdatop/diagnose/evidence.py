@@ -7,9 +7,11 @@ source that was not read is `None` (the checks then say `unknown`), an empty one
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
+from operator import attrgetter
+from typing import Any
 
 from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.parse import parse
@@ -251,43 +253,238 @@ def from_pipeline(
     logs_read: bool = True,
 ) -> Evidence:
     """The evidence in a pipeline's invocations and findings between start and end."""
+    return _windowed(
+        pipeline.tracker.invocations.values(),
+        LogsCopy.of(pipeline),
+        function=function,
+        region=region,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        config=config,
+        logs_read=logs_read,
+    )
 
+
+def _windowed(
+    invocations: Iterable[Invocation],
+    logs: LogsCopy,
+    *,
+    function: str | None,
+    region: str | None,
+    start_ms: int | None,
+    end_ms: int | None,
+    config: FunctionConfig | None,
+    logs_read: bool,
+) -> Evidence:
     def inside(timestamp: int | None) -> bool:
-        if timestamp is None:
-            return start_ms is None
-        if start_ms is not None and timestamp < start_ms:
-            return False
-        return end_ms is None or timestamp <= end_ms
+        return _inside(timestamp, start_ms, end_ms)
 
-    invocations = [
-        inv
-        for inv in pipeline.tracker.invocations.values()
-        if inside(inv.end_ms if inv.end_ms is not None else inv.start_ms)
+    kept = [
+        inv for inv in invocations if inside(inv.end_ms if inv.end_ms is not None else inv.start_ms)
     ]
-    invocations.sort(key=lambda inv: (inv.start_ms or 0, inv.request_id))
+    kept.sort(key=lambda inv: (inv.start_ms or 0, inv.request_id))
     findings = {
         family: [f for f in found if inside(f.timestamp_ms)]
-        for family, found in pipeline.findings.items()
+        for family, found in logs.findings.items()
     }
-    failures = [f for f in pipeline.failures if inside(f.timestamp_ms)]
+    failures = [f for f in logs.failures if inside(f.timestamp_ms)]
     evidence = Evidence(
         function=function,
         region=region,
         start_ms=start_ms,
         end_ms=end_ms,
         config=config,
-        invocations=invocations,
+        invocations=kept,
         findings=findings,
         failures=failures,
-        dropped=[f for f in pipeline.dropped if inside(f.timestamp_ms)],
-        logged_errors=[f for f in pipeline.errors if inside(f.timestamp_ms)],
-        lines=pipeline.lines,
-        error_lines=pipeline.error_lines,
+        dropped=[f for f in logs.dropped if inside(f.timestamp_ms)],
+        logged_errors=[f for f in logs.errors if inside(f.timestamp_ms)],
+        lines=logs.lines,
+        error_lines=logs.error_lines,
         logs_read=logs_read,
-        json_logs=pipeline.json_logs or (config is not None and config.log_format == "JSON"),
-        records=pipeline.records,
+        json_logs=logs.json_logs or (config is not None and config.log_format == "JSON"),
+        records=logs.records,
     )
     evidence.inferred_timeout_s = _timeout_from_lines(failures)
+    return evidence
+
+
+def _inside(timestamp: int | None, start_ms: int | None, end_ms: int | None) -> bool:
+    if timestamp is None:
+        return start_ms is None
+    if start_ms is not None and timestamp < start_ms:
+        return False
+    return end_ms is None or timestamp <= end_ms
+
+
+_INVOCATION_FIELDS = tuple(f.name for f in fields(Invocation))
+_invocation_row = attrgetter(*_INVOCATION_FIELDS)
+"""An invocation's fields as a tuple, read in C: copying 50,000 costs milliseconds."""
+_START, _END = _INVOCATION_FIELDS.index("start_ms"), _INVOCATION_FIELDS.index("end_ms")
+
+
+@dataclass(frozen=True, slots=True)
+class LogsCopy:
+    """What the checks read of a log pipeline. As a copy (`of(pipeline)`), nothing in it is
+    shared with the pipeline but values it never changes: the invocations as rows of their
+    fields (the tracker changes an invocation in place as its lines arrive), the findings as
+    lists (a finding is frozen), the records' sets copied."""
+
+    invocations: list[tuple[Any, ...]]
+    findings: Mapping[ErrorFamily, Sequence[Finding]]
+    failures: Sequence[Finding]
+    dropped: Sequence[Finding]
+    errors: Sequence[Finding]
+    records: dict[str, set[str]]
+    lines: int
+    error_lines: int
+    json_logs: bool
+
+    @classmethod
+    def of(cls, pipeline: LogPipeline, rows: list[tuple[Any, ...]] | None = None) -> LogsCopy:
+        """A copy, with the invocations' `rows` (`invocation_rows`); without them, a view of
+        the pipeline's own findings and records, for a pipeline no one writes to any more."""
+        if rows is None:
+            return cls(
+                [],
+                pipeline.findings,
+                pipeline.failures,
+                pipeline.dropped,
+                pipeline.errors,
+                pipeline.records,
+                pipeline.lines,
+                pipeline.error_lines,
+                pipeline.json_logs,
+            )
+        records = pipeline.records
+        return cls(
+            rows,
+            {family: list(found) for family, found in pipeline.findings.items()},
+            list(pipeline.failures),
+            list(pipeline.dropped),
+            list(pipeline.errors),
+            dict(zip(records, map(set, records.values()), strict=True)),
+            pipeline.lines,
+            pipeline.error_lines,
+            pipeline.json_logs,
+        )
+
+    def inside(self, start_ms: int | None, end_ms: int | None) -> list[Invocation]:
+        """The invocations (new objects) that ended, or began when they have not ended, in
+        the window."""
+        return [
+            Invocation(*row)
+            for row in self.invocations
+            if _inside(row[_END] if row[_END] is not None else row[_START], start_ms, end_ms)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class StateCopy:
+    """What the checks read of one function in the live store, copied where the store is
+    written (the event loop), so that the checks can run on another thread: nothing in it is
+    shared with the store but values the store never changes in place."""
+
+    function: str
+    region: str | None
+    config: FunctionConfig | None
+    logs: LogsCopy
+    metrics: dict[str, MetricSeries]
+    account_metrics: dict[str, MetricSeries]
+    account_concurrency_limit: int | None
+    traces: list[TraceSummary] | None
+    """None when X-Ray was not read."""
+    traces_capped: bool
+    event_sources: list[EventSource] | None
+    apis: list[ApiState] | None
+    gaps_ms: list[int]
+    """When the live tail marked places where lines may be missing."""
+    window: WindowFigures | None
+    window_lines: list[tuple[int, str, str]]
+
+
+ROWS_PER_STEP = 2_000
+"""Invocations `copying` copies between two yields: a few milliseconds."""
+
+
+def copying(
+    state: FunctionState, store: Store, rows_per_step: int = ROWS_PER_STEP
+) -> Generator[None, None, StateCopy]:
+    """Copy what the checks read of a function, on the thread that writes the store, a step
+    at a time: the generator yields between steps (the event loop answers a key meanwhile) and
+    returns the copy. Everything but the invocations is copied at the first step; the
+    invocations then kept, a slice a step, each as it is when its slice is copied (one that
+    changes meanwhile is seen a little later than the rest: the next diagnosis catches up)."""
+    invocations = list(state.pipeline.tracker.invocations.values())
+    rows: list[tuple[Any, ...]] = []
+    copied = StateCopy(
+        function=state.name,
+        region=store.region,
+        config=replace(state.config) if state.config is not None else None,
+        logs=LogsCopy.of(state.pipeline, rows),
+        metrics=_copy_series(state.metrics),
+        account_metrics=_copy_series(store.account_metrics),
+        account_concurrency_limit=store.account_concurrency_limit,
+        traces=list(state.traces.values()) if state.traces_read else None,
+        traces_capped=state.traces_capped,
+        event_sources=list(state.event_sources) if state.event_sources is not None else None,
+        apis=(
+            [ApiState(api.route, _copy_series(api.metrics)) for api in state.apis.values()]
+            if state.apis is not None
+            else None
+        ),
+        gaps_ms=[
+            record.event.timestamp_ms for record in state.tail if record.line.kind is LineKind.GAP
+        ],
+        window=state.window,
+        window_lines=list(state.window_lines),
+    )
+    for at in range(0, len(invocations), rows_per_step):
+        if at:
+            yield
+        rows.extend(map(_invocation_row, invocations[at : at + rows_per_step]))
+    return copied
+
+
+def copy_state(state: FunctionState, store: Store) -> StateCopy:
+    """`copying` in one step."""
+    steps = copying(state, store, rows_per_step=max(len(state.pipeline.tracker.invocations), 1))
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            copied: StateCopy = done.value
+            return copied
+
+
+def _copy_series(series: dict[str, MetricSeries]) -> dict[str, MetricSeries]:
+    return {key: MetricSeries(one.name, dict(one.points)) for key, one in series.items()}
+
+
+def from_copy(copied: StateCopy, *, start_ms: int, end_ms: int, logs_read: bool = True) -> Evidence:
+    """The evidence of a copy of a function's state (`copy_state`), on any thread."""
+    evidence = _windowed(
+        copied.logs.inside(start_ms, end_ms),
+        copied.logs,
+        function=copied.function,
+        region=copied.region,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        config=copied.config,
+        logs_read=logs_read,
+    )
+    evidence.metrics = copied.metrics or None
+    evidence.account_metrics = copied.account_metrics or None
+    evidence.account_concurrency_limit = copied.account_concurrency_limit
+    evidence.traces = (
+        [t for t in copied.traces if t.start_s * 1000 >= start_ms]
+        if copied.traces is not None
+        else None
+    )
+    evidence.traces_capped = copied.traces_capped
+    evidence.event_sources = copied.event_sources
+    evidence.apis = copied.apis
+    evidence.gaps = sum(1 for at in copied.gaps_ms if at >= start_ms)
     return evidence
 
 
@@ -300,28 +497,9 @@ def from_state(
     logs_read: bool = True,
 ) -> Evidence:
     """The evidence the live store holds for one function."""
-    evidence = from_pipeline(
-        state.pipeline,
-        function=state.name,
-        region=store.region,
-        start_ms=start_ms,
-        end_ms=end_ms,
-        config=state.config,
-        logs_read=logs_read,
+    return from_copy(
+        copy_state(state, store), start_ms=start_ms, end_ms=end_ms, logs_read=logs_read
     )
-    evidence.metrics = state.metrics if state.metrics else None
-    evidence.account_metrics = store.account_metrics or None
-    evidence.account_concurrency_limit = store.account_concurrency_limit
-    evidence.traces = (
-        [t for t in state.traces.values() if t.start_s * 1000 >= start_ms]
-        if state.traces_read
-        else None
-    )
-    evidence.traces_capped = state.traces_capped
-    evidence.event_sources = state.event_sources
-    evidence.apis = list(state.apis.values()) if state.apis is not None else None
-    evidence.gaps = _gaps(state, start_ms)
-    return evidence
 
 
 def with_window(
@@ -345,14 +523,6 @@ def with_window(
     evidence.dropped = [*early.dropped, *evidence.dropped]
     evidence.window = figures
     return evidence
-
-
-def _gaps(state: FunctionState, start_ms: int) -> int:
-    return sum(
-        1
-        for record in state.tail
-        if record.line.kind is LineKind.GAP and record.event.timestamp_ms >= start_ms
-    )
 
 
 def _timeout_from_lines(failures: Iterable[Finding]) -> float | None:
