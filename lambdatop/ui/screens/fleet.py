@@ -20,11 +20,11 @@ from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import FLEET_BINDINGS
-from lambdatop.ui.messages import OpenFunction
+from lambdatop.ui.messages import DiagnosisMade, OpenFunction
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
-from lambdatop.ui.widgets.diagnosis import STATUS_STYLES
+from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, diagnose_due
 from lambdatop.ui.widgets.readout import Readout
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 
@@ -223,6 +223,8 @@ class FleetScreen(StoreScreen):
         summaries = [model.summary(name, now) for name in names if not term or term in name.lower()]
         # Diagnoses are budgeted per refresh: spend the budget on the worst-looking first.
         summaries.sort(key=lambda summary: -failing_per_min(summary, model.window_s))
+        for summary in summaries:
+            diagnose_due(self, model, summary.name, budgeted=True)
         scan = store.log_trouble
         scanned = scan.end_s if scan is not None else None
         rows: list[Row] = [
@@ -284,6 +286,11 @@ class FleetScreen(StoreScreen):
         self.query_one("#fleet-title", Readout).show_text(title)
         self.query_one("#banner", Banner).show(shown_store, now)
         self.query_one("#status", StatusLine).show(shown_store, model.window)
+
+    def on_diagnosis_made(self, message: DiagnosisMade) -> None:
+        self.model.made(message.made)
+        if self.is_current:
+            self.refresh_data()
 
     def _context_title(self) -> str:
         """Which contexts the rows come from, and the key that switches."""

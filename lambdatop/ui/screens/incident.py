@@ -16,11 +16,16 @@ from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.model import CheckResult
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import INCIDENT_BINDINGS
-from lambdatop.ui.messages import ShowCharts, ShowFleet, ShowTrace
+from lambdatop.ui.messages import DiagnosisMade, ShowCharts, ShowFleet, ShowTrace
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
-from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisPanel
+from lambdatop.ui.widgets.diagnosis import (
+    STATUS_STYLES,
+    DiagnosisPanel,
+    age_note,
+    diagnose_due,
+)
 from lambdatop.ui.widgets.log_view import LogView
 from lambdatop.ui.widgets.panels import MemoryPanel, MetricsPanel
 from lambdatop.ui.widgets.readout import Readout
@@ -140,7 +145,9 @@ class IncidentScreen(StoreScreen):
         store = model.store
         state = store.function(function)
         now = model.clock()
-        diagnosis = model.diagnosis(function)
+        diagnose_due(self, model, function)
+        shown = model.shown(function)
+        diagnosis = shown.value
         self.query_one("#incident-title", Readout).show_text(self._title())
         self.query_one("#incident-where", Readout).show_text(self._where(now))
         self.query_one("#banner", Banner).show(store, now)
@@ -162,7 +169,7 @@ class IncidentScreen(StoreScreen):
             capped=state.traces_capped,
         )
         panel = self.query_one(DiagnosisPanel)
-        panel.show(diagnosis)
+        panel.show(diagnosis, age_note(shown, now), shown.making)
         self.query_one("#verdict", Readout).show_text(verdict(panel.selected()))
         pinned = model.pinned
         position = ""
@@ -183,6 +190,11 @@ class IncidentScreen(StoreScreen):
             title += f" · {state.log_source}"
         title += f" · times UTC · {source_age(store, SourceKey.logs(function), now)}"
         log.show_title(Text(title))
+
+    def on_diagnosis_made(self, message: DiagnosisMade) -> None:
+        self.model.made(message.made)
+        if self.is_current:
+            self.refresh_data()
 
     def poll_log(self) -> None:
         # The log timer fires while the screen is still being composed and while the app shuts

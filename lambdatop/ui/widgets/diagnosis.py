@@ -1,16 +1,24 @@
 """The diagnosis sidebar: the flowchart as a live checklist in the guide's plane colours; the
-highlighted check's evidence and next steps below it."""
+highlighted check's evidence and next steps below it. And how a screen has a diagnosis made
+(`diagnose_due`): off the event loop when it is a large one."""
 
 from __future__ import annotations
+
+import asyncio
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from lambdatop.core.timeutil import human_duration
+from lambdatop.diagnose.evidence import StateCopy
 from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import GLYPHS
+from lambdatop.ui.messages import DiagnosisMade
+from lambdatop.ui.model import ShownDiagnosis, UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.widgets.readout import Readout
 
@@ -58,6 +66,51 @@ def check_detail(check: CheckResult, command_index: int | None = None) -> Text:
             number += 1
         else:
             text.append(f"{safe(step.text)}\n", "green")
+    return text
+
+
+def diagnose_due(node: DOMNode, model: UiModel, name: str, budgeted: bool = False) -> None:
+    """Have the function's diagnosis made, if one is due: a small one here and now; a large one
+    copied from the store a slice at a time on the event loop (keys are answered between
+    slices), its checks run on a worker thread, the result posted back to `node` as a
+    `DiagnosisMade`. The screens show the last one meanwhile."""
+    job = model.due(name, budgeted)
+    if job is None:
+        return
+    if job.inline:
+        model.make_now(job)
+        return
+
+    async def make() -> None:
+        try:
+            steps = model.copying(job)
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as done:
+                    copied: StateCopy = done.value
+                    break
+                await asyncio.sleep(0)  # the event loop's turn: a key, a frame
+            made = await asyncio.to_thread(job.make, copied)
+        except BaseException:
+            model.abandon(job)  # cancelled as the app closes, or the checks broke: ask again
+            raise
+        if not node.post_message(DiagnosisMade(made)):
+            model.made(made)  # the screen is going: the model keeps it for the next look
+
+    node.run_worker(make(), group="diagnosis", exit_on_error=False, description=f"diagnose {name}")
+
+
+def age_note(shown: ShownDiagnosis, now: float) -> Text | None:
+    """How old the diagnosis shown is, when it may lag the data: one made on a worker thread,
+    or while a newer one is being made."""
+    made = shown.made
+    if made is None or not (made.threaded or shown.making):
+        return None
+    text = Text(f"Made {human_duration(max(now - made.at, 0.0))} ago", "dim")
+    if shown.making:
+        text.append(" · a newer diagnosis is being made", "dim")
+    text.append("\n\n")
     return text
 
 
@@ -109,6 +162,8 @@ class DiagnosisPanel(Vertical):
         """The checklist's rows on screen, so a refresh that changes nothing rebuilds nothing."""
         self._detail_of: str | None = None
         """The check whose detail is shown (its marked command survives refreshes)."""
+        self.note: Text | None = None
+        """Above the detail: the diagnosis's age, when it may lag the data (`age_note`)."""
         self.checklist = OptionList(id="checklist")
         self.detail = Readout(id="check-detail")
 
@@ -124,13 +179,18 @@ class DiagnosisPanel(Vertical):
         self._detail_of = None
         self.command_index = 0
 
-    def show(self, diagnosis: Diagnosis | None) -> None:
+    def show(
+        self, diagnosis: Diagnosis | None, note: Text | None = None, making: bool = False
+    ) -> None:
+        """`note`: above the detail (`age_note`); `making`: a diagnosis is being made."""
         previous = self.selected_id()
         self.diagnosis = diagnosis
+        self.note = note
         if diagnosis is None:
             self.checklist.clear_options()
             self._shown = []
-            self.detail.show_text(Text("Diagnosis: waiting for data…", "dim"))
+            waiting = "being made" if making else "waiting for data"
+            self.detail.show_text(Text(f"Diagnosis: {waiting}…", "dim"))
             return
         labels = [check_label(c) for c in diagnosis.checks]
         rows = [
@@ -186,7 +246,8 @@ class DiagnosisPanel(Vertical):
         if check.id != self._detail_of:
             self._detail_of = check.id
             self.command_index = 0
-        self.detail.show_text(check_detail(check, self.command_index))
+        detail = check_detail(check, self.command_index)
+        self.detail.show_text(Text.assemble(self.note, detail) if self.note else detail)
 
     def next_command(self) -> str | None:
         """The marked command of the selected check; the next press marks the next one."""
