@@ -12,7 +12,7 @@ from lambdatop.diagnose.render import to_json
 
 FUNCTION = "orders-api"
 START_MS = 1_772_442_000_000
-WINDOW = {"start_ms": START_MS - 60_000, "end_ms": START_MS + 3_600_000}
+FROM_MS, TO_MS = START_MS - 60_000, START_MS + 3_600_000
 
 
 def invocation(number: int, status: str = "", duration_ms: float = 120.0) -> list[LogEvent]:
@@ -50,12 +50,12 @@ def test_the_copy_keeps_what_the_store_held_when_it_was_taken() -> None:
     store = a_store(40)
     state = store.function(FUNCTION)
     copied = copy_state(state, store)
-    before = report(from_state(state, store, **WINDOW))
+    before = report(from_state(state, store, start_ms=FROM_MS, end_ms=TO_MS))
     # The store moves on: more requests, one of which crashes; a metric point is rewritten.
     state.add_events(event for n in range(40, 60) for event in invocation(n, "error"))
     state.set_metric(m.INVOCATIONS, {START_MS // 1000 // 60 * 60: 60.0})
-    assert report(from_copy(copied, **WINDOW)) == before
-    now = from_state(state, store, **WINDOW)
+    assert report(from_copy(copied, start_ms=FROM_MS, end_ms=TO_MS)) == before
+    now = from_state(state, store, start_ms=FROM_MS, end_ms=TO_MS)
     assert len(now.reported) == 60
     assert report(now) != before, "the store's own evidence did move"
 
@@ -74,8 +74,11 @@ def test_an_invocation_changed_in_place_after_the_copy_is_seen_as_it_was() -> No
         ]
     )
     retried = state.pipeline.tracker.invocations["00000000-0000-4000-a000-000000000003"]
-    assert retried.failed and retried.attempts == 2
-    kept = from_copy(copied, **WINDOW).complete.by_id["00000000-0000-4000-a000-000000000003"]
+    assert retried.failed
+    assert retried.attempts == 2
+    kept = from_copy(copied, start_ms=FROM_MS, end_ms=TO_MS).complete.by_id[
+        "00000000-0000-4000-a000-000000000003"
+    ]
     assert not kept.failed
     assert kept.attempts == 1
 
@@ -94,4 +97,6 @@ def test_copying_a_slice_at_a_time_gives_the_same_copy() -> None:
         pauses += 1
     assert pauses == 25 // 4  # between slices of 4: the event loop's turns
     assert sliced == copy_state(state, store)
-    assert report(from_copy(sliced, **WINDOW)) == report(from_state(state, store, **WINDOW))
+    assert report(from_copy(sliced, start_ms=FROM_MS, end_ms=TO_MS)) == report(
+        from_state(state, store, start_ms=FROM_MS, end_ms=TO_MS)
+    )
