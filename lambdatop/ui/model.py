@@ -37,8 +37,8 @@ diagnosis still holds Python's interpreter lock, and one of 50,000 invocations t
 third of a second of CPU."""
 DIAGNOSES_PER_REFRESH = 40
 """The fleet re-diagnoses at most this many changed functions a refresh, so 2,000 stay smooth."""
-INLINE_UP_TO = 1_000
-"""A function keeping at most this many invocations is diagnosed on the event loop, at once (a
+INLINE_BELOW = 1_000
+"""A function keeping fewer invocations than this is diagnosed on the event loop, at once (a
 few milliseconds): a thread would only show it later. Above, on a worker thread."""
 MAX_PINNED = 9
 """Pins are reached with the keys 1 to 9."""
@@ -156,7 +156,7 @@ class UiModel:
         thresholds: Thresholds | None = None,
         live: bool = False,
         engine: Engine = _run_checks,
-        inline_up_to: int = INLINE_UP_TO,
+        inline_below: int = INLINE_BELOW,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -173,8 +173,8 @@ class UiModel:
         """The one context the fleet shows (`x` steps through them), or None: all merged."""
         self.engine = engine
         """What makes a diagnosis (a test passes one it can hold back)."""
-        self.inline_up_to = inline_up_to
-        """Functions keeping at most this many invocations are diagnosed on the event loop."""
+        self.inline_below = inline_below
+        """Functions keeping fewer invocations are diagnosed on the event loop (0: none is)."""
         self._diagnoses: dict[str, MadeDiagnosis] = {}
         """The last diagnosis made of each function (older than its data, perhaps)."""
         self._tickets = 0
@@ -351,7 +351,7 @@ class UiModel:
             whole_window=counted is not None
             and abs(counted.end_ms - counted.start_ms - self.window_s * 1000) < 1000,
             invocations=invocations,
-            inline=invocations <= self.inline_up_to,
+            inline=invocations < self.inline_below,
             engine=self.engine,
             thresholds=self.thresholds,
         )

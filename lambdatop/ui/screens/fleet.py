@@ -239,9 +239,10 @@ class FleetScreen(StoreScreen):
         table: DataTable[Text] = self.query_one("#fleet", DataTable)
         order = [summary.name for summary, _, _ in rows]
         selected = self.selected_name()
+        added: set[str] = set()
         if order != self.rows:
             on_top = table.cursor_row <= 0
-            self._reorder(table, rows, order)
+            added = self._reorder(table, rows, order)
             # On the top row the cursor stays on top, on whichever function is now the worst (the
             # fleet's first rows arrive in listing order, then sort as figures come in); moved
             # down, it stays on the function the person chose.
@@ -249,18 +250,22 @@ class FleetScreen(StoreScreen):
                 table.move_cursor(row=order.index(selected))
             else:
                 table.move_cursor(row=0)
-        else:
-            for summary, status, logs in rows:
-                if self.drawn.get(summary.name) == (id(summary), status, scanned):
-                    continue  # same figures as on screen: nothing to redraw
-                cells = self._cells(summary, status, logs)
-                before = self.shown.get(summary.name, [])
-                for index, ((column, _), value) in enumerate(zip(self.columns, cells, strict=True)):
-                    if index >= len(before) or before[index] != value:
-                        # A column is as wide as its cells were when the row was added (often
-                        # `·`, before the first metrics): figures that come later widen it.
-                        table.update_cell(summary.name, column, value, update_width=True)
-                self.shown[summary.name] = cells
+        # Rows that stay may have changed too (a status that came from a worker moved them).
+        for summary, status, logs in rows:
+            if summary.name in added or self.drawn.get(summary.name) == (
+                id(summary),
+                status,
+                scanned,
+            ):
+                continue  # just drawn, or the same figures as on screen: nothing to redraw
+            cells = self._cells(summary, status, logs)
+            before = self.shown.get(summary.name, [])
+            for index, ((column, _), value) in enumerate(zip(self.columns, cells, strict=True)):
+                if index >= len(before) or before[index] != value:
+                    # A column is as wide as its cells were when the row was added (often
+                    # `·`, before the first metrics): figures that come later widen it.
+                    table.update_cell(summary.name, column, value, update_width=True)
+            self.shown[summary.name] = cells
         self.drawn = {summary.name: (id(summary), status, scanned) for summary, status, _ in rows}
         total = len(names)
         shown = f"{len(rows)} of {total}" if term else f"{total}"
@@ -321,9 +326,9 @@ class FleetScreen(StoreScreen):
             cells[2:2] = [Text(region), Text(account)]
         return cells
 
-    def _reorder(self, table: DataTable[Text], rows: list[Row], order: list[str]) -> None:
+    def _reorder(self, table: DataTable[Text], rows: list[Row], order: list[str]) -> set[str]:
         """Rows in a new order or subset: remove, add and sort only what moved; rebuilding 2,000
-        rows would stall a key press."""
+        rows would stall a key press. Returns the rows added."""
         wanted = set(order)
         gone = [name for name in self.rows if name not in wanted]
         if len(gone) > REBUILD_OVER:
@@ -333,11 +338,13 @@ class FleetScreen(StoreScreen):
             for name in gone:
                 table.remove_row(name)
                 self.shown.pop(name, None)
+        added: set[str] = set()
         for summary, status, logs in rows:
             if summary.name not in self.shown:
                 cells = self._cells(summary, status, logs)
                 table.add_row(*cells, key=summary.name)
                 self.shown[summary.name] = cells
+                added.add(summary.name)
         # DataTable sorts by cell values: the name cell (as shown) stands for the row; in a
         # fleet of several, with its region and account (two regions may share a name).
         if self.columns is COLUMNS:
@@ -352,6 +359,7 @@ class FleetScreen(StoreScreen):
                 key=lambda cells: where.get(tuple(c.plain for c in cells), len(where)),
             )
         self.rows = order
+        return added
 
     def selected_name(self) -> str | None:
         if not self._ready:
