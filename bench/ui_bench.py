@@ -19,6 +19,7 @@ the wall time); the load average is printed beside them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import statistics
 import time
@@ -225,6 +226,22 @@ class LoopTime:
         setattr(owner, attribute, stepped)
         self._undo.append(lambda: setattr(owner, attribute, original))
 
+    def watch_collector(self) -> None:
+        """Python's garbage collector, which stops every thread while it runs: its full
+        collections walk every object the store keeps."""
+        began: dict[int, float] = {}
+
+        def collecting(phase: str, info: dict[str, int]) -> None:
+            generation = info["generation"]
+            if phase == "start":
+                began[generation] = time.thread_time()
+            elif generation in began:
+                spent = self.calls.setdefault(f"garbage collection, generation {generation}", [])
+                spent.append(time.thread_time() - began.pop(generation))
+
+        gc.callbacks.append(collecting)
+        self._undo.append(lambda: gc.callbacks.remove(collecting))
+
     def reset(self) -> None:
         for spent in self.calls.values():
             spent.clear()
@@ -284,6 +301,7 @@ async def _under_load() -> None:
     loop_time.watch(DiagnosisJob, "make", "the checks (a large one on the worker thread)")
     loop_time.watch(app.incident_screen, "poll_log", "log view: take the new lines")
     loop_time.watch(Screen, "_refresh_layout", "layout and render (Textual)")
+    loop_time.watch_collector()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         watch = FrameWatch(app)
