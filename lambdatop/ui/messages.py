@@ -1,14 +1,11 @@
 """What a screen asks of the app: it posts one of these, and the app, which owns the screen stack
-and the backend, does it. Screens never call the app. And what a screen's worker tells the
-screen when its work is done (`DiagnosisMade`)."""
+and the backend, does it. Screens never call the app."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from textual.message import Message
-
-from lambdatop.ui.model import MadeDiagnosis
 
 
 @dataclass
@@ -44,11 +41,3 @@ class AllowScan(Message):
     window."""
 
     function: str
-
-
-@dataclass
-class DiagnosisMade(Message, bubble=False):
-    """A diagnosis made on a worker thread, for the screen that started it: it hands it to
-    the model and repaints."""
-
-    made: MadeDiagnosis

@@ -20,11 +20,11 @@ from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import FLEET_BINDINGS
-from lambdatop.ui.messages import DiagnosisMade, OpenFunction
+from lambdatop.ui.messages import OpenFunction
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
-from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, diagnose_due
+from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisMade, diagnose_due
 from lambdatop.ui.widgets.readout import Readout
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age
 

@@ -16,12 +16,13 @@ from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.model import CheckResult
 from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.bindings import INCIDENT_BINDINGS
-from lambdatop.ui.messages import DiagnosisMade, ShowCharts, ShowFleet, ShowTrace
+from lambdatop.ui.messages import ShowCharts, ShowFleet, ShowTrace
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.screens.base import StoreScreen
 from lambdatop.ui.widgets.diagnosis import (
     STATUS_STYLES,
+    DiagnosisMade,
     DiagnosisPanel,
     age_note,
     diagnose_due,

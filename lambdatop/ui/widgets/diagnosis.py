@@ -5,11 +5,13 @@ highlighted check's evidence and next steps below it. And how a screen has a dia
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -17,8 +19,7 @@ from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.evidence import StateCopy
 from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import GLYPHS
-from lambdatop.ui.messages import DiagnosisMade
-from lambdatop.ui.model import ShownDiagnosis, UiModel
+from lambdatop.ui.model import MadeDiagnosis, ShownDiagnosis, UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.widgets.readout import Readout
 
@@ -67,6 +68,14 @@ def check_detail(check: CheckResult, command_index: int | None = None) -> Text:
         else:
             text.append(f"{safe(step.text)}\n", "green")
     return text
+
+
+@dataclass
+class DiagnosisMade(Message, bubble=False):
+    """A diagnosis made on a worker thread, posted to the screen that started it: the screen
+    hands it to the model and repaints."""
+
+    made: MadeDiagnosis
 
 
 def diagnose_due(node: DOMNode, model: UiModel, name: str, budgeted: bool = False) -> None:
