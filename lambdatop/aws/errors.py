@@ -186,6 +186,16 @@ def describe(error: BaseException, what: str = "") -> Trouble:
     return Trouble(ErrorKind.OTHER, f"{prefix}{name}: {one_line(str(error), 200)}")
 
 
+def describe_source(error: BaseException, what: str) -> Trouble:
+    """The trouble of one source that is read again and again (a poller's, `tail`'s), named by
+    `what` it reads; unless it cuts off every read (credentials, the network): that is the
+    account's trouble, not the source's, and said alone, the same for every source."""
+    trouble = describe(error)
+    if what and not trouble.kind.cuts_off_aws:
+        return describe(error, what)
+    return trouble
+
+
 def _without_traceback(words: str) -> str:
     """botocore quotes a failed credential_process's stderr whole: when the process crashed,
     its traceback's last line (the error) stands for it, never the traceback."""

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from lambdatop.aws.errors import describe
+from lambdatop.aws.errors import describe, describe_source
 from lambdatop.aws.insights import (
     Insights,
     ScanEstimate,
@@ -268,9 +268,7 @@ class Monitor:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - errors are data, never a crash
-                trouble = describe(error)
-                if what and not trouble.kind.cuts_off_aws:
-                    trouble = describe(error, what)  # its own trouble, not the account's
+                trouble = describe_source(error, what)
                 delay = backoff.next_delay()
                 if not trouble.retry_soon:
                     delay = max(delay, 30.0)

@@ -18,6 +18,7 @@ from lambdatop.aws.fetch import (
 )
 from lambdatop.aws.insights import ScanLimit, ScanRefused
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
+from lambdatop.commands.waiting import SayWaiting
 from lambdatop.core.aggregate import parse_size
 from lambdatop.core.sources import ErrorKind
 from lambdatop.diagnose.engine import diagnose
@@ -142,7 +143,7 @@ async def _diagnose(
     thresholds: Thresholds,
     choice: InsightsChoice | None = None,
 ) -> tuple[Diagnosis, list[str]]:
-    async with Aws(target, patience=AT_THE_PROMPT) as aws:
+    async with Aws(target, patience=AT_THE_PROMPT) as aws, SayWaiting(aws.in_flight):
         fetched = await fetch_window(aws, function, since_s, insights=choice)
     return report_of(fetched, thresholds)
 

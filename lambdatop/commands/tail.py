@@ -12,13 +12,14 @@ import time
 from datetime import UTC, datetime
 from typing import TextIO
 
-from lambdatop.aws.errors import describe
+from lambdatop.aws.errors import describe, describe_source
 from lambdatop.aws.pacing import Backoff
 from lambdatop.aws.pollers.inventory import function_details
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
 from lambdatop.commands.colour import colour_wanted
+from lambdatop.commands.waiting import SayWaiting
 from lambdatop.core.parse import parse
 from lambdatop.core.records import Level, LogEvent
 from lambdatop.core.sanitize import clean
@@ -72,7 +73,7 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Aws(target, patience=AT_THE_PROMPT) as aws:
+    async with Aws(target, patience=AT_THE_PROMPT) as aws, SayWaiting(aws.in_flight) as waiting:
         try:
             config, _ = await function_details(aws, args.function)
             group = config.effective_log_group
@@ -90,14 +91,18 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
         else:
             tail = LogTail(aws, group, start_ms, filter_pattern=args.filter)
         try:
-            return await _follow(tail, args, colour, stop)
+            return await _follow(tail, args, colour, stop, waiting)
         finally:
             if isinstance(tail, LiveTail):
                 await tail.close()
 
 
 async def _follow(
-    tail: LogTail | LiveTail, args: argparse.Namespace, colour: bool, stop: asyncio.Event
+    tail: LogTail | LiveTail,
+    args: argparse.Namespace,
+    colour: bool,
+    stop: asyncio.Event,
+    waiting: SayWaiting,
 ) -> int:
     """Print what the tail hands on until stopped (or once, without --follow)."""
     backoff = Backoff()
@@ -107,13 +112,14 @@ async def _follow(
         try:
             events = await tail.poll()
         except Exception as error:  # noqa: BLE001 - say it, back off, carry on
-            trouble = describe(error, "CloudWatch Logs")
+            trouble = describe_source(error, "CloudWatch Logs")  # as the monitor's banner
             if not args.follow:
                 return fail(trouble.final)
             delay = backoff.next_delay()
             sys.stderr.write(f"lambdatop: {retrying_in(trouble.message, delay)}\n")
         else:
             backoff.success()
+            waiting.answered()
             _print(events, args.format, colour, sys.stdout)
             if not args.follow:
                 if not tail.group_exists:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import CredentialRetrievalError
+from botocore.exceptions import ClientError, CredentialRetrievalError
 
-from lambdatop.aws.errors import describe
+from lambdatop.aws.errors import describe, describe_source
 
 
 def test_a_credential_process_that_crashed_is_said_by_its_error_not_its_traceback() -> None:
@@ -29,3 +29,28 @@ def test_botocores_sentence_loses_its_full_stop_for_the_countdown_after_it() -> 
         provider="custom-process", error_msg="The SSO session has expired. Run aws sso login.\n"
     )
     assert describe(expired).message.endswith("Run aws sso login")
+
+
+def test_a_credential_error_is_the_accounts_not_the_sources_that_met_it() -> None:
+    """`tail` said "CloudWatch Logs: Error when retrieving credentials ..." where the banner
+    said the credentials alone: one rule for both, the source named for its own trouble."""
+    expired = ClientError(
+        {
+            "Error": {"Code": "ExpiredTokenException", "Message": "The security token is expired"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "FilterLogEvents",
+    )
+    assert describe_source(expired, "CloudWatch Logs").message == (
+        "credentials rejected (ExpiredTokenException): refresh them (aws sso login, or new keys)"
+    )
+    unavailable = ClientError(
+        {
+            "Error": {"Code": "ServiceUnavailableException"},
+            "ResponseMetadata": {"HTTPStatusCode": 503},
+        },
+        "FilterLogEvents",
+    )
+    assert describe_source(unavailable, "CloudWatch Logs").message == (
+        "CloudWatch Logs: AWS answered HTTP 503 (ServiceUnavailableException); retrying"
+    )
