@@ -25,7 +25,7 @@ from lambdatop.aws.insights import (
     count_scan,
     count_window,
 )
-from lambdatop.aws.pacing import Backoff
+from lambdatop.aws.pacing import HOLDING, Backoff
 from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.linked import LinkedMetricsPoller, linked_functions
@@ -260,6 +260,7 @@ class Monitor:
         self, source: SourceKey, tick: Callable[[], Awaitable[float | None]], what: str
     ) -> None:
         backoff = Backoff(rng=self.rng)
+        HOLDING.set(lambda wait_s: self._held(source, wait_s))  # this task's requests only
         while True:
             wake = self._wakes[source]
             delay: float | None
@@ -288,6 +289,15 @@ class Monitor:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await wake.wait()
+
+    def _held(self, source: SourceKey, wait_s: float) -> None:
+        """The pacer holds the source's request `wait_s` (its turn after throttling): a failing
+        source is retried then, and the banner counts down to it, not "retrying now"."""
+        health = self.store.health.get(source)
+        if health is None or health.error is None:
+            return  # nothing on the banner to put off
+        health.next_retry_s = max(health.next_retry_s or 0.0, self.clock() + wait_s)
+        self.store.touch()
 
     async def _list_linked(self) -> float:
         """The source accounts' functions, again as often as the context's own."""

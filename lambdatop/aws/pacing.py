@@ -10,8 +10,14 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 
 Clock = Callable[[], float]
+
+HOLDING: ContextVar[Callable[[float], None] | None] = ContextVar("lambdatop_holding", default=None)
+"""Told, in the task whose request a bucket holds, for how many seconds: the monitor's polling
+loop puts the pacer's schedule on the banner ("retrying in 6 s", not "retrying now" while the
+request waits its turn after throttling)."""
 
 # Requests per second lambdatop allows itself, per service: half or less of the smallest quota
 # of the operations it uses there (FilterLogEvents 5 TPS, Lambda control plane 15 TPS shared).
@@ -39,7 +45,6 @@ class TokenBucket:
         self.clock = clock
         self.updated = clock()
         self.penalty_until = 0.0
-        self._lock = asyncio.Lock()
 
     def _refill(self) -> None:
         now = self.clock()
@@ -55,12 +60,20 @@ class TokenBucket:
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
     async def take(self) -> None:
-        async with self._lock:
-            wait = self.delay()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                self._refill()
-            self.tokens -= 1
+        """Wait for a token. Each request takes its turn when it asks (the tokens go into
+        debt), so it knows at once when it goes, however many wait before it."""
+        wait = self.delay()
+        self.tokens -= 1
+        if wait <= 0:
+            return
+        holding = HOLDING.get()
+        if holding is not None:
+            holding(wait)
+        try:
+            await asyncio.sleep(wait)
+        except asyncio.CancelledError:
+            self.tokens += 1  # its turn is given back
+            raise
 
     def throttled(self) -> None:
         """AWS said slow down: halve the rate for a while (restored step by step)."""
