@@ -25,7 +25,7 @@ from lambdatop.aws.insights import (
     count_scan,
     count_window,
 )
-from lambdatop.aws.pacing import HOLDING, Backoff
+from lambdatop.aws.pacing import PACED, Backoff, TokenBucket
 from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.linked import LinkedMetricsPoller, linked_functions
@@ -260,10 +260,19 @@ class Monitor:
         self, source: SourceKey, tick: Callable[[], Awaitable[float | None]], what: str
     ) -> None:
         backoff = Backoff(rng=self.rng)
-        HOLDING.set(lambda wait_s: self._held(source, wait_s))  # this task's requests only
+        pacers: set[TokenBucket] = set()
+        """The buckets that paced this tick's requests: its retry waits for their turn too."""
+
+        def paced(bucket: TokenBucket, wait_s: float) -> None:
+            pacers.add(bucket)
+            if wait_s > 0:
+                self._held(source, wait_s)
+
+        PACED.set(paced)  # this task's requests only (a task runs in a copy of the context)
         while True:
             wake = self._wakes[source]
             delay: float | None
+            pacers.clear()
             try:
                 delay = await tick()
             except asyncio.CancelledError:
@@ -273,8 +282,10 @@ class Monitor:
                 delay = backoff.next_delay()
                 if not trouble.retry_soon:
                     delay = max(delay, 30.0)
+                # The retry goes out once the loop wakes and the pacer has a turn for it.
+                going = max([delay, *(bucket.delay() for bucket in pacers)])
                 self.store.record_failure(
-                    source, trouble.kind, trouble.message, self.clock() + delay
+                    source, trouble.kind, trouble.message, self.clock() + going
                 )
                 log.debug("%s failed: %s", source, trouble.message)
             else:
@@ -291,8 +302,8 @@ class Monitor:
                     await wake.wait()
 
     def _held(self, source: SourceKey, wait_s: float) -> None:
-        """The pacer holds the source's request `wait_s` (its turn after throttling): a failing
-        source is retried then, and the banner counts down to it, not "retrying now"."""
+        """The pacer holds the source's request `wait_s` (other requests took their turns
+        first): a failing source is retried then, and the banner counts down to it."""
         health = self.store.health.get(source)
         if health is None or health.error is None:
             return  # nothing on the banner to put off

@@ -14,10 +14,12 @@ from contextvars import ContextVar
 
 Clock = Callable[[], float]
 
-HOLDING: ContextVar[Callable[[float], None] | None] = ContextVar("lambdatop_holding", default=None)
-"""Told, in the task whose request a bucket holds, for how many seconds: the monitor's polling
-loop puts the pacer's schedule on the banner ("retrying in 6 s", not "retrying now" while the
-request waits its turn after throttling)."""
+PACED: ContextVar[Callable[[TokenBucket, float], None] | None] = ContextVar(
+    "lambdatop_paced", default=None
+)
+"""Told, in the task that takes a token, which bucket paces its request and how long it holds
+it: the monitor's polling loop puts the pacer's schedule on the banner ("retrying in 6 s", not
+"retrying now" while the request waits its turn after throttling)."""
 
 # Requests per second lambdatop allows itself, per service: half or less of the smallest quota
 # of the operations it uses there (FilterLogEvents 5 TPS, Lambda control plane 15 TPS shared).
@@ -64,11 +66,11 @@ class TokenBucket:
         debt), so it knows at once when it goes, however many wait before it."""
         wait = self.delay()
         self.tokens -= 1
+        paced = PACED.get()
+        if paced is not None:
+            paced(self, wait)
         if wait <= 0:
             return
-        holding = HOLDING.get()
-        if holding is not None:
-            holding(wait)
         try:
             await asyncio.sleep(wait)
         except asyncio.CancelledError:

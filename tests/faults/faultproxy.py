@@ -85,6 +85,10 @@ class FaultProxy:
         self.credentials = credentials
         self.slow_s = slow_s
         self.fault: str | None = None
+        self.only: frozenset[str] | None = None
+        """The signing names (`logs`, `lambda`, ...) the fault is for; None: every service."""
+        self.arrivals: list[tuple[float, str, str]] = []
+        """Every request read: when (the clock's), its signing name and operation."""
         self.expired_refused = 0
         self.last_answered_s = 0.0
         """When the endpoint last gave an answer AWS would give (no fault): nothing read
@@ -100,11 +104,13 @@ class FaultProxy:
 
     # --- control ---
 
-    def start(self, fault: str) -> None:
+    def start(self, fault: str, only: set[str] | None = None) -> None:
         assert fault in FAULTS, fault
+        assert fault != "down" or only is None, "down is the whole endpoint"
         with self._lock:
             self._released.clear()
             self.fault = fault
+            self.only = frozenset(only) if only is not None else None
         if fault == "down":
             self._close_listener()
 
@@ -149,10 +155,12 @@ class FaultProxy:
 
     # --- one request ---
 
-    def fault_for(self, operation: str) -> str | None:
+    def fault_for(self, service: str, operation: str) -> str | None:
         with self._lock:
             fault = self.fault
             if fault is None or fault == "down":
+                return None
+            if self.only is not None and service not in self.only:
                 return None
             if fault == "stale":
                 return fault if operation == "DescribeLogStreams" else None
@@ -235,7 +243,8 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = self.headers.get("Authorization", "")
         service = _service(authorization)
         operation = _operation(self.path, self.headers.get("X-Amz-Target", ""))
-        fault = proxy.fault_for(operation)
+        proxy.arrivals.append((proxy.clock(), service, operation))
+        fault = proxy.fault_for(service, operation)
         if fault == "reset":
             # SO_LINGER with a zero timeout: close() sends RST, as a dropped connection does.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
