@@ -25,7 +25,7 @@ from lambdatop.aws.insights import (
     count_scan,
     count_window,
 )
-from lambdatop.aws.pacing import PACED, Backoff, TokenBucket
+from lambdatop.aws.pacing import Backoff, Turns
 from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.linked import LinkedMetricsPoller, linked_functions
@@ -260,19 +260,11 @@ class Monitor:
         self, source: SourceKey, tick: Callable[[], Awaitable[float | None]], what: str
     ) -> None:
         backoff = Backoff(rng=self.rng)
-        pacers: set[TokenBucket] = set()
-        """The buckets that paced this tick's requests: its retry waits for their turn too."""
-
-        def paced(bucket: TokenBucket, wait_s: float) -> None:
-            pacers.add(bucket)
-            if wait_s > 0:
-                self._held(source, wait_s)
-
-        PACED.set(paced)  # this task's requests only (a task runs in a copy of the context)
+        turns = Turns.of_this_task(held=lambda wait_s: self._held(source, wait_s))
         while True:
             wake = self._wakes[source]
             delay: float | None
-            pacers.clear()
+            turns.next_try()
             try:
                 delay = await tick()
             except asyncio.CancelledError:
@@ -282,10 +274,8 @@ class Monitor:
                 delay = backoff.next_delay()
                 if not trouble.retry_soon:
                     delay = max(delay, 30.0)
-                # The retry goes out once the loop wakes and the pacer has a turn for it.
-                going = max([delay, *(bucket.delay() for bucket in pacers)])
                 self.store.record_failure(
-                    source, trouble.kind, trouble.message, self.clock() + going
+                    source, trouble.kind, trouble.message, self.clock() + turns.retry_in(delay)
                 )
                 log.debug("%s failed: %s", source, trouble.message)
             else:

@@ -83,6 +83,36 @@ class TokenBucket:
         self.penalty_until = self.clock() + 60.0
 
 
+class Turns:
+    """The pacing of one task's requests (a polling loop's, `tail`'s): the buckets its last try
+    took turns from, so that its retry is announced for when it can go out, and `held` told
+    when a request waits for its turn."""
+
+    def __init__(self, held: Callable[[float], None] | None = None) -> None:
+        self.buckets: set[TokenBucket] = set()
+        self.held = held
+
+    @classmethod
+    def of_this_task(cls, held: Callable[[float], None] | None = None) -> Turns:
+        """Kept for the task that calls it (and tasks it starts): a task runs in a copy of the
+        context, so other tasks' requests are not counted."""
+        turns = cls(held)
+        PACED.set(turns._paced)
+        return turns
+
+    def _paced(self, bucket: TokenBucket, wait_s: float) -> None:
+        self.buckets.add(bucket)
+        if wait_s > 0 and self.held is not None:
+            self.held(wait_s)
+
+    def next_try(self) -> None:
+        self.buckets.clear()
+
+    def retry_in(self, delay_s: float) -> float:
+        """When a retry due in `delay_s` goes out: once the pacer has a turn for it too."""
+        return max([delay_s, *(bucket.delay() for bucket in self.buckets)])
+
+
 class Backoff:
     """Exponential backoff with full jitter, reset on success."""
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from lambdatop.aws.errors import describe, describe_source
-from lambdatop.aws.pacing import Backoff
+from lambdatop.aws.pacing import Backoff, Turns
 from lambdatop.aws.pollers.inventory import function_details
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
@@ -106,16 +106,18 @@ async def _follow(
 ) -> int:
     """Print what the tail hands on until stopped (or once, without --follow)."""
     backoff = Backoff()
+    turns = Turns.of_this_task()
     quiet = 0
     sampled = polling = False
     while True:
+        turns.next_try()
         try:
             events = await tail.poll()
         except Exception as error:  # noqa: BLE001 - say it, back off, carry on
             trouble = describe_source(error, "CloudWatch Logs")  # as the monitor's banner
             if not args.follow:
                 return fail(trouble.final)
-            delay = backoff.next_delay()
+            delay = turns.retry_in(backoff.next_delay())  # said for when it goes out
             sys.stderr.write(f"lambdatop: {retrying_in(trouble.message, delay)}\n")
         else:
             backoff.success()
