@@ -23,9 +23,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lambdatop.demo.xray_summaries import TraceSummaries
 
 LOOPBACK = "127.0.0.1"
-SHUTDOWN_POLL_S = 0.05
-"""How often the server looks whether it is asked to stop: `stop()` waits up to this long
-(werkzeug's 0.5 s was a quarter of the 2 s a closed terminal's exit may take, issue 13)."""
 
 
 class MotoServer:
@@ -56,10 +53,7 @@ class MotoServer:
             LOOPBACK, self._requested_port, app, threaded=True, request_handler=MotoRequestHandler
         )
         thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_S},
-            name="lambdatop-demo-moto",
-            daemon=True,
+            target=server.serve_forever, name="lambdatop-demo-moto", daemon=True
         )
         thread.start()
         self._server, self._thread = server, thread

@@ -14,10 +14,10 @@ from ptyterm import read_until, spawn, wait
 
 START_DEADLINE_S = 120.0
 EXIT_WITHIN_S = 2.0
-"""As the monitor alone (tests/ui/test_ui_signals_hanging.py), the simulated account stopped
-with it. Measured on 2 cores at a load of 10: 0.35 to 0.75 s (1.5 to 2.0 s before the moto
-server looked for its stop every 0.05 s instead of every 0.5 s, and before the session's
-objects were kept from the interpreter's last collection)."""
+"""As the monitor alone (tests/ui/test_ui_signals_hanging.py): the simulated account in the
+process ends with it. Measured on 2 cores at a load of 12 to 14: 0.4 to 0.6 s; before, 0.8 to
+3.3 s, waiting on the generator's write to moto in progress, the moto server's stop (polled
+every 0.5 s) and the interpreter's last collection walking the session."""
 
 
 def _descendants(pid: int) -> set[int]:
