@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -274,7 +275,11 @@ def test_a_silent_endpoint_fails_diagnose_and_tail_within_their_budget(
         said = (
             f"lambdatop: the AWS endpoint {silent_endpoint} did not answer in time (read timeout)"
         )
-        assert (run.code, run.one_line, run.out) == (2, said, "")
+        # First, while it waited, what it waited on (tests/faults/test_faults_waiting.py).
+        waited, _, final = run.err.partition("\n")
+        waiting = r"lambdatop: waiting \d+ s on lambda \(GetFunctionConfiguration\): no answer yet"
+        assert re.fullmatch(waiting, waited), run.err
+        assert (run.code, final, run.out) == (2, said + "\n", "")
     assert elapsed < 40, f"{elapsed:.0f} s: a dead endpoint should not cost a minute"
 
 

@@ -148,6 +148,7 @@ async def test_the_monitor_the_tail_and_diagnose_through_the_fault(
             await until(
                 lambda: (
                     "REPORT" in screen_text(app)
+                    and data_age_s(app) is not None  # its first reads ended (a loaded machine)
                     and FUNCTION in store.inventory
                     and 0 in reports(tail.stdout())
                     and banner_on(app) is None
