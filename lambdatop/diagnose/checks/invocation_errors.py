@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 
 from lambdatop.core import metrics as m
+from lambdatop.core.invocations import STOPPED_BY_LAMBDA
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind
 from lambdatop.core.sanitize import one_line
@@ -62,10 +63,6 @@ PATTERNS = {
 }
 _UNQUOTABLE = re.compile(r'["\\]')
 _QUOTED_TERM = re.compile(r'"((?:[^"\\]|\\.)*)"')
-STOPPED_BY_LAMBDA = "SIGTERM"
-"""What an init error says when Lambda stopped the environment, not the code: "When Lambda is
-about to shut down the runtime, it sends a SIGTERM signal to the runtime" (Extensions API,
-Shutdown phase); Ruby's runtime reports it as `Init<SignalException>` "SIGTERM"."""
 STOPPED_WHY = (
     "SIGTERM is Lambda shutting the environment down (a scale-in, a deploy replacing"
     " environments, an idle one reclaimed) while the runtime started or waited: the platform"
@@ -261,6 +258,9 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
 
 def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
     if not f.reported:
+        if f.init is not None and f.init.stopped and not f.metric_errors:
+            # No invocation, only environments Lambda stopped while they started.
+            return Verdict(CheckStatus.WARN, _stopped_title(f.init))
         return _from_cloudwatch(f, limits)
     status = _by_rate(f.failed / f.reported, limits)
     title = _failed_title(f) if f.failed else "No failed invocations"
@@ -284,9 +284,7 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         return Verdict(status, title, reason)
     if f.init_led and f.init.stopped:
         # Lambda stopped the environment while it started: the platform, not the code.
-        return Verdict(
-            CheckStatus.WARN, f"Environment stopped by Lambda during init: {f.init.signature}"
-        )
+        return Verdict(CheckStatus.WARN, _stopped_title(f.init))
     if f.init_led:
         kind = "SnapStart restore error" if f.init.restores else "Deploy or init error"
         # Most invocations fail, and most of those failed in init: nothing else can be judged
@@ -296,10 +294,14 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
     # Init errors that are not what the invocations fail with: warned of, no rollback advised.
     recovered = not f.failed_in_init and not f.init.next_failed
     if status is CheckStatus.OK and f.init.stopped:
-        title = f"Environment stopped by Lambda during init: {f.init.signature}"
+        title = _stopped_title(f.init)
     elif status is CheckStatus.OK and recovered:
         title = f"Init error, recovered: {f.init.signature}"
     return Verdict(CheckStatus.WARN if status is CheckStatus.OK else status, title, reason)
+
+
+def _stopped_title(init: InitErrors) -> str:
+    return f"Environment stopped by Lambda during init: {init.signature}"
 
 
 def _from_cloudwatch(f: ErrorFigures, limits: Thresholds) -> Verdict:
@@ -350,6 +352,12 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     insights = cmd.insights(RECENT_ERRORS)
     cloudwatch = f.metric_errors is not None and bool(f.metric_invocations)
     if not f.reported:
+        if f.init is not None and f.init.stopped and decided.status is CheckStatus.WARN:
+            stopped = ev.family(ErrorFamily.INIT)
+            search = cmd.filter_logs(f'"{STOPPED_BY_LAMBDA}"')
+            return Advice(
+                [STOPPED_WHY, *samples(sampled(stopped))], [search, insights, STOPPED_FIX]
+            )
         if not cloudwatch:
             return Advice(steps=[insights])
         said = (
