@@ -349,21 +349,10 @@ def _around_a_change(f: ErrorFigures, limits: Thresholds) -> tuple[Pattern, str 
 
 def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
+    if not f.reported:
+        return _none_completed(f, decided, ev, cmd)
     insights = cmd.insights(RECENT_ERRORS)
     cloudwatch = f.metric_errors is not None and bool(f.metric_invocations)
-    if not f.reported:
-        if f.init is not None and f.init.stopped and decided.status is CheckStatus.WARN:
-            stopped = ev.family(ErrorFamily.INIT)
-            search = cmd.filter_logs(f'"{STOPPED_BY_LAMBDA}"')
-            return Advice(
-                [STOPPED_WHY, *samples(sampled(stopped))], [search, insights, STOPPED_FIX]
-            )
-        if not cloudwatch:
-            return Advice(steps=[insights])
-        said = (
-            f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
-        )
-        return Advice([said], [insights])
     seen = decided.reason if isinstance(decided.reason, Pattern) else Pattern(0)
     init = ev.family(ErrorFamily.INIT)
     lines = [
@@ -401,6 +390,20 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     if stopped:
         steps.append(STOPPED_FIX)
     return Advice(lines, steps)
+
+
+def _none_completed(f: ErrorFigures, decided: Verdict, ev: Evidence, cmd: Commands) -> Advice:
+    """No invocation completed: environments Lambda stopped while they started, or what
+    CloudWatch counted."""
+    insights = cmd.insights(RECENT_ERRORS)
+    if f.init is not None and f.init.stopped and decided.status is CheckStatus.WARN:
+        search = cmd.filter_logs(f'"{STOPPED_BY_LAMBDA}"')
+        quoted = samples(sampled(ev.family(ErrorFamily.INIT)))
+        return Advice([STOPPED_WHY, *quoted], [search, insights, STOPPED_FIX])
+    if f.metric_errors is None or not f.metric_invocations:
+        return Advice(steps=[insights])
+    said = f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
+    return Advice([said], [insights])
 
 
 def _quotes(ev: Evidence, f: ErrorFigures) -> list[Finding]:
