@@ -1208,11 +1208,24 @@ def _rejoined_json(message: str) -> str:
     try:
         document = json.loads(message[start:])
     except (ValueError, RecursionError):
-        return message
+        document = _shown_twice(message[start:]) if start == 0 else None
     if not isinstance(document, dict):
         return message
     compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return message[:start].rstrip("\n") + compact
+
+
+def _shown_twice(text: str) -> Any:
+    """The one document of an event the console copies twice (a JSON-format log's event
+    pretty-printed, then as it was written, on one line), else None."""
+    decoder = json.JSONDecoder()
+    try:
+        first, end = decoder.raw_decode(text)
+        rest = text[end:].lstrip()
+        second, after = decoder.raw_decode(rest)
+    except (ValueError, RecursionError):
+        return None
+    return first if first == second and not rest[after:].strip() else None
 
 
 def _json_line(line: str, number: int, wrapped: bool = False) -> dict[str, Any] | None:
