@@ -551,7 +551,7 @@ def test_logs_alone_hint_at_invocations_an_api_would_have_cut_off() -> None:
         logs.invoke(env, duration_ms=36_100.0)
     long = run(evidence(logs), "api_gateway")
     assert long.status is UNKNOWN
-    has([long.title], "not read (logs only); 10 invocations ran past 29 s")
+    has([long.title], "10 invocations ran past 29 s; no API in front was read")
     has(long.evidence, "10 of 30 invocations ran 29 s or longer (33 %)", "got a 504")
     has(long.commands, "aws lambda get-policy --function-name")
     short = run(evidence(healthy_logs(30)), "api_gateway")

@@ -21,6 +21,7 @@ GAVE_UP_SHARE = 0.97
 """Integration latency this close to the integration timeout is the API giving up."""
 OK, WARN, FAIL = CheckStatus.OK, CheckStatus.WARN, CheckStatus.FAIL
 NOT_READ = "API Gateway integrations were not read (logs only)"
+NO_API_READ = "no API in front was read (logs only)"
 IF_AN_API = (
     "if an API Gateway API invokes the function, those callers got a 504 at 29 s while it ran"
     " on; nothing read says one does (no trigger or API was read, no line quotes an API event)"
@@ -185,7 +186,7 @@ def _logs_only(f: ApiFigures) -> Verdict:
     ran = f"{count(f.past_limit, 'invocation')} ran past 29 s"
     if f.api_events:
         return Verdict(WARN, f"{ran}, and the logs show API Gateway events: callers got a 504")
-    return Verdict(CheckStatus.UNKNOWN, f"{NOT_READ}; {ran}")
+    return Verdict(CheckStatus.UNKNOWN, f"{ran}; {NO_API_READ}")
 
 
 def _ran_past_the_api(f: ApiFigures) -> bool:
