@@ -244,9 +244,11 @@ def _windowed(
         end_ms = pipeline.last_ms
         first = pipeline.first_ms or end_ms
         start_ms = first if since_s is None else max(end_ms - int(since_s * 1000), first)
-    return from_pipeline(
+    evidence = from_pipeline(
         pipeline, function=function, region=region, start_ms=start_ms, end_ms=end_ms
     )
+    evidence.export_form = exported.form
+    return evidence
 
 
 @contextmanager

@@ -1126,6 +1126,8 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
                     continue
                 # Of the environment the line before was from, as far as anything says.
                 messages.append(([line], messages[-1][1] if messages else "", None))
+        elif messages and _continues(line, messages[-1][0]):
+            messages[-1][0].append(line)  # a stack frame the paste put on a line of its own
         else:
             messages.append(([line], "", None))
     for parts, stream, stamp in messages:
@@ -1206,11 +1208,24 @@ def _rejoined_json(message: str) -> str:
     try:
         document = json.loads(message[start:])
     except (ValueError, RecursionError):
-        return message
+        document = _shown_twice(message[start:]) if start == 0 else None
     if not isinstance(document, dict):
         return message
     compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return message[:start].rstrip("\n") + compact
+
+
+def _shown_twice(text: str) -> Any:
+    """The one document of an event the console copies twice (a JSON-format log's event
+    pretty-printed, then as it was written, on one line), else None."""
+    decoder = json.JSONDecoder()
+    try:
+        first, end = decoder.raw_decode(text)
+        rest = text[end:].lstrip()
+        second, after = decoder.raw_decode(rest)
+    except (ValueError, RecursionError):
+        return None
+    return first if first == second and not rest[after:].strip() else None
 
 
 def _json_line(line: str, number: int, wrapped: bool = False) -> dict[str, Any] | None:
@@ -1335,6 +1350,40 @@ _STANDALONE = LazyPattern(
     r"|(?:RequestId: \S+ )?(?:Error:? )?(?:Runtime exited with error|Process exited before "
     r"completing request|Task timed out after)|Unknown application error occurred"
 )
+
+
+# The lines of a stack trace, which never begin an event: an indented frame (Node.js's and
+# Java's `at ...(File.java:12)`, .NET's `at ... in file:line 12`, Python's `File "...", line 3`,
+# Ruby's `from app.rb:3:in`, Go's `\t/var/task/main.go:12 +0x1d`), Java's `... 9 more` and
+# `Caused by:`, and Python's `Traceback (most recent call last):`.
+_FRAME = LazyPattern(
+    r"[ \t]+(?:at \S.*(?:\)|:(?:line )?\d+)|File \"[^\"]*\", line \d+.*|from \S+:\d+:in .*"
+    r"|\.\.\. \d+ (?:more|common frames omitted))\s*|\t\S+\.go:\d+.*"
+    r"|Caused by: .*|Traceback \(most recent call last\):\s*"
+)
+_TRACE_HEADS = ("Caused by: ", "Traceback (most recent call last):")
+_PYTHON_FRAME = LazyPattern(r"[ \t]+File \"")
+# The exception a Python traceback ends with, after its frames: `KeyError: 'order_id'`.
+_PYTHON_TRACE_END = LazyPattern(r"[\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b.*")
+
+
+def _continues(line: str, parts: list[str]) -> bool:
+    """Whether a line of a file without a tool's prefix continues the event before it (whose
+    lines are `parts`): a stack frame printed on a line of its own, as a paste from the
+    console or a runtime writing each line apart leaves it. A platform line takes none."""
+    last = parts[-1]
+    indented = line[:1] in " \t"
+    if not indented and last[:1] not in " \t" and not line.startswith(_TRACE_HEADS):
+        return False  # most lines: said here, before any pattern is tried
+    if _STANDALONE.match(parts[0]) is not None or _PLATFORM_HEAD.match(parts[0]) is not None:
+        return False
+    if _FRAME.fullmatch(line) is not None:
+        return True
+    if indented:
+        return _PYTHON_FRAME.match(last) is not None  # the source line Python prints under
+    return _PYTHON_TRACE_END.fullmatch(line) is not None and any(
+        _PYTHON_FRAME.match(part) is not None for part in parts[-2:]
+    )
 
 
 def _is_platform_head(message: str) -> bool:

@@ -75,6 +75,9 @@ class _PendingInit:
     first_ms: int | None = None
     last_ms: int | None = None
     """When it first and last said something."""
+    stopped: bool = False
+    """Every line that ended it was Lambda's own SIGTERM: the platform stopped the environment
+    while it started (a scale-in, a deploy), no invocation of the code failed."""
 
 
 _RETRY_AFTER_MS = 1_000
@@ -209,7 +212,9 @@ class InvocationTracker:
         - An invocation whose lines tell how it failed (an unhandled error, a timeout, the
           runtime's exit) ended so, with or without its REPORT.
         - An environment whose init failed, with no request after it in the export, failed the
-          invocation it was starting for: Lambda runs init for a request.
+          invocation it was starting for: Lambda runs init for a request. Unless what ended it
+          was Lambda's own SIGTERM: then the platform stopped the environment, and no
+          invocation of the code failed (the check still shows the environment stopped).
         - A runtime killed by a signal in an invocation whose lines named running out of memory
           (`signal: killed` is how the platform reports the kernel's OOM kill) ran out of it.
 
@@ -225,6 +230,8 @@ class InvocationTracker:
             if pending.status is Status.RUNNING:
                 continue
             del self._pending[stream]
+            if pending.stopped:
+                continue  # Lambda stopped it while it started: no request was hurt
             request_id = f"{_UNNAMED_REQUEST} ({stream})" if stream else _UNNAMED_REQUEST
             invocation = Invocation(
                 request_id=request_id,
@@ -265,6 +272,10 @@ class InvocationTracker:
             request_id=request_id, stream=sys.intern(stream), start_ms=timestamp_ms
         )
         pending = self._pending.pop(stream, None)
+        if pending is not None and pending.stopped:
+            # An environment Lambda stopped serves no request: this one is another's (a file
+            # that names no streams).
+            pending = None
         if pending is not None:
             invocation.init_ms = pending.init_ms
             invocation.restore_ms = pending.restore_ms
@@ -316,6 +327,8 @@ class InvocationTracker:
         ending = _line_ending(line)
         if ending is not None:
             status, error_type = ending
+            stopped = STOPPED_BY_LAMBDA in line.text[:_STOP_SCAN]
+            pending.stopped = stopped and (pending.stopped or pending.status is Status.RUNNING)
             if _RANK[status] > _RANK[pending.status]:
                 pending.status = status
                 pending.error_type = error_type or _DEFAULT_ERROR_TYPE.get(status)
@@ -402,6 +415,12 @@ class InvocationTracker:
             invocation.error_type = None
 
 
+STOPPED_BY_LAMBDA = "SIGTERM"
+"""What an init error says when Lambda stopped the environment, not the code: "When Lambda is
+about to shut down the runtime, it sends a SIGTERM signal to the runtime" (Extensions API,
+Shutdown phase); Ruby's runtime reports it as `Init<SignalException>` "SIGTERM"."""
+_STOP_SCAN = 4_000
+"""How far into an error line the signal's name is looked for (a long stack follows it)."""
 _LAMBDA_TYPES = ("Sandbox.", "Runtime.", "Init.", "Function.")
 _UNNAMED_REQUEST = "request id not in the logs"
 """The invocation an environment's failed init was for, when the export holds no line of it."""

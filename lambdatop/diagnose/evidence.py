@@ -130,6 +130,10 @@ class Evidence:
     window: WindowFigures | None = None
     """The whole window's figures from Logs Insights, when the events read are a sample of it:
     the checks count from these, and quote lines from the sample."""
+    export_form: str | None = None
+    """How a file carried the lines (`ExportedLogs.form`: text, json, jsonl, subscription,
+    insights, table, csv); None when they were read from the log group itself. A file holds
+    what was selected into it: a query's answer, a filter's matches, a cut copy."""
 
     _reported: tuple[tuple[int, int], CompletedInvocations] | None = field(
         default=None, repr=False, compare=False

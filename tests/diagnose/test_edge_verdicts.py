@@ -76,18 +76,28 @@ def in_front(*apis: Api, **changes: object) -> api_gateway.ApiFigures:
     ("changes", "status", "title"),
     [
         ({}, UNKNOWN, api_gateway.NOT_READ),
-        # Past 29 s among fast ones: callers of an API in front got a 504.
-        ({"past_limit": 3}, WARN, "3 invocations ran past 29 s: if an API invokes the function"),
+        # Past 29 s among fast ones: a hint, since nothing says an API is in front.
+        ({"past_limit": 3}, UNKNOWN, f"3 invocations ran past 29 s; {api_gateway.NO_API_READ}"),
+        # A line quotes an API Gateway event: callers of the API in front got a 504.
+        ({"past_limit": 3, "api_events": True}, WARN, "3 invocations ran past 29 s, and the"),
         # Some of them timed out, not all: the others still ran past 29 s and returned.
-        ({"past_limit": 3, "past_limit_timed_out": 1}, WARN, "3 invocations ran past 29 s"),
-        ({"past_limit": 3, "past_limit_timed_out": 2}, WARN, "3 invocations ran past 29 s"),
+        (
+            {"past_limit": 3, "past_limit_timed_out": 1, "api_events": True},
+            WARN,
+            "3 invocations ran past 29 s",
+        ),
+        (
+            {"past_limit": 3, "past_limit_timed_out": 2},
+            UNKNOWN,
+            f"3 invocations ran past 29 s; {api_gateway.NO_API_READ}",
+        ),
         # All of them timed out: the timeout check tells that story.
         ({"past_limit": 3, "past_limit_timed_out": 3}, UNKNOWN, api_gateway.NOT_READ),
         # A function that reads a queue or a stream is not behind an API.
         ({"past_limit": 3, "reads_records": True}, UNKNOWN, api_gateway.NOT_READ),
     ],
 )
-def test_logs_alone_warn_only_of_long_runs_that_did_not_time_out(
+def test_logs_alone_warn_only_of_long_runs_that_did_not_time_out_behind_an_api(
     changes: dict[str, object], status: CheckStatus, title: str
 ) -> None:
     decided = api_gateway.verdict(in_front(apis=None, **changes), LIMITS)
@@ -106,17 +116,20 @@ def test_long_runs_are_measured_with_the_ones_that_timed_out_apart() -> None:
     figures = api_gateway.measure(ev, LIMITS)
     assert (figures.past_limit, figures.past_limit_timed_out, figures.runs) == (6, 3, 27)
     decided = api_gateway.verdict(figures, LIMITS)
-    assert decided.status is WARN
-    assert decided.title.startswith("6 invocations ran past 29 s")
+    assert decided.status is UNKNOWN
+    assert decided.title == f"6 invocations ran past 29 s; {api_gateway.NO_API_READ}"
     advice = api_gateway.advise(figures, decided, ev)
-    assert advice.evidence == ["6 of 27 invocations ran 29 s or longer (22 %); max 36.1 s"]
+    assert advice.evidence == [
+        "6 of 27 invocations ran 29 s or longer (22 %); max 36.1 s",
+        api_gateway.IF_AN_API,
+    ]
     timed_out = window(*run(20, 800.0), *run(3, 30_000.0, Status.TIMEOUT))
     assert api_gateway.verdict(api_gateway.measure(timed_out, LIMITS), LIMITS).status is UNKNOWN
 
 
-def test_long_runs_among_timeouts_still_warn_from_the_logs() -> None:
+def test_long_runs_among_timeouts_still_hint_from_the_logs() -> None:
     """Some invocations past 29 s timed out, others returned late: those others are callers an
-    API in front answered with a 504, whatever the timeouts beside them."""
+    API in front would have answered with a 504, whatever the timeouts beside them."""
     logs = Logs()
     logs.healthy(20)
     env = logs.stream()
@@ -125,8 +138,9 @@ def test_long_runs_among_timeouts_still_warn_from_the_logs() -> None:
     for _ in range(3):
         logs.invoke(env, timeout_s=30.0)
     result = run_check(evidence(logs), "api_gateway")
-    assert result.status is WARN
-    assert result.title.startswith("5 invocations ran past 29 s")
+    assert result.status is UNKNOWN
+    assert result.title == f"5 invocations ran past 29 s; {api_gateway.NO_API_READ}"
+    assert api_gateway.IF_AN_API in result.evidence
 
 
 def test_the_first_api_to_give_up_sets_the_limit() -> None:

@@ -21,6 +21,15 @@ GAVE_UP_SHARE = 0.97
 """Integration latency this close to the integration timeout is the API giving up."""
 OK, WARN, FAIL = CheckStatus.OK, CheckStatus.WARN, CheckStatus.FAIL
 NOT_READ = "API Gateway integrations were not read (logs only)"
+NO_API_READ = "no API in front was read (logs only)"
+IF_AN_API = (
+    "if an API Gateway API invokes the function, those callers got a 504 at 29 s while it ran"
+    " on; nothing read says one does (no trigger or API was read, no line quotes an API event)"
+)
+API_EVENTS = (
+    "a line read quotes an API Gateway event (requestContext with an apiId): an API invokes"
+    " the function, and gives up on it at 29 s"
+)
 DOES_AN_API_INVOKE = Step(
     "Check: does an API invoke the function? (an apigateway.amazonaws.com principal)"
 )
@@ -67,6 +76,8 @@ class ApiFigures:
     """Of those, the ones that timed out (the timeout check tells their story)."""
     reads_records: bool = False
     """The function reads a queue or a stream (its lines name the records): no API invokes it."""
+    api_events: bool = False
+    """A line read quotes an API Gateway event: an API invokes the function."""
     timeout_s: float | None = None
 
     @property
@@ -91,8 +102,25 @@ def measure(ev: Evidence, limits: Thresholds) -> ApiFigures:
         past_limit=len(long),
         past_limit_timed_out=sum(1 for inv in long if inv.status is Status.TIMEOUT),
         reads_records=bool(ev.records),
+        api_events=_quotes_an_api_event(ev),
         timeout_s=ev.timeout_s,
     )
+
+
+_EVENT_SCAN = 20_000
+"""How far into a line an event printed by the function is looked at."""
+
+
+def _quotes_an_api_event(ev: Evidence) -> bool:
+    """Whether a line read quotes the event an API Gateway API sends (REST or HTTP API:
+    `requestContext` with an `apiId`), not a Function URL's (the same shape, with a
+    `lambda-url` domain, and no 29 s limit)."""
+    for found in (ev.failures, ev.logged_errors, *ev.findings.values()):
+        for finding in found:
+            text = finding.line.text[:_EVENT_SCAN]
+            if "requestContext" in text and "apiId" in text and "lambda-url" not in text:
+                return True
+    return False
 
 
 def _api(api: ApiState, since: int | None) -> Api:
@@ -149,30 +177,38 @@ def _what_the_api_says(api: Api, limits: Thresholds) -> list[tuple[CheckStatus, 
 
 
 def _logs_only(f: ApiFigures) -> Verdict:
-    """Logs alone do not say what invokes the function; invocations past 29 s are what an API
-    in front would have answered with a 504 while the function ran on: worth a warning. None,
-    or only timeouts: the timeout check tells that story."""
-    if f.reads_records or not f.past_limit or f.past_limit_timed_out == f.past_limit:
+    """Logs alone seldom say what invokes the function. Invocations past 29 s are what an API
+    in front answers with a 504 while the function runs on: a warning when a line quotes an
+    API Gateway event, else a hint (most functions that run that long have no API in front).
+    None, or only timeouts: the timeout check tells that story."""
+    if not _ran_past_the_api(f):
         return Verdict(CheckStatus.UNKNOWN, NOT_READ)
-    return Verdict(
-        WARN,
-        f"{count(f.past_limit, 'invocation')} ran past 29 s: if an API invokes the function,"
-        " those callers got a 504",
-    )
+    ran = f"{count(f.past_limit, 'invocation')} ran past 29 s"
+    if f.api_events:
+        return Verdict(WARN, f"{ran}, and the logs show API Gateway events: callers got a 504")
+    return Verdict(CheckStatus.UNKNOWN, f"{ran}; {NO_API_READ}")
+
+
+def _ran_past_the_api(f: ApiFigures) -> bool:
+    """Invocations ran past 29 s other than by timing out, in a function no queue or stream
+    invokes: what an API in front would have answered with a 504."""
+    return not f.reads_records and f.past_limit_timed_out < f.past_limit
 
 
 def advise(f: ApiFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
     if f.apis is None:
-        if decided.status is not WARN:
+        if not _ran_past_the_api(f):
             return Advice()
-        evidence = (
+        evidence = [
             f"{f.past_limit:,} of {count(f.runs, 'invocation')} ran 29 s or longer"
             f" ({pct(f.past_limit, f.runs)}); max {ms(f.longest_ms)}"
-        )
-        return Advice(
-            [evidence], [DOES_AN_API_INVOKE, cmd.lambda_function("get-policy"), ANSWER_IN_29_S]
-        )
+        ]
+        if decided.status is not WARN:
+            evidence.append(IF_AN_API)
+            return Advice(evidence, [DOES_AN_API_INVOKE, cmd.lambda_function("get-policy")])
+        evidence.append(API_EVENTS)
+        return Advice(evidence, [cmd.lambda_function("get-policy"), ANSWER_IN_29_S])
     advice = Advice()
     for api in f.apis:
         advice.evidence.append(_api_line(api))

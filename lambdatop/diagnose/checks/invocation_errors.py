@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 
 from lambdatop.core import metrics as m
+from lambdatop.core.invocations import STOPPED_BY_LAMBDA
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind
 from lambdatop.core.sanitize import one_line
@@ -62,10 +63,6 @@ PATTERNS = {
 }
 _UNQUOTABLE = re.compile(r'["\\]')
 _QUOTED_TERM = re.compile(r'"((?:[^"\\]|\\.)*)"')
-STOPPED_BY_LAMBDA = "SIGTERM"
-"""What an init error says when Lambda stopped the environment, not the code: "When Lambda is
-about to shut down the runtime, it sends a SIGTERM signal to the runtime" (Extensions API,
-Shutdown phase); Ruby's runtime reports it as `Init<SignalException>` "SIGTERM"."""
 STOPPED_WHY = (
     "SIGTERM is Lambda shutting the environment down (a scale-in, a deploy replacing"
     " environments, an idle one reclaimed) while the runtime started or waited: the platform"
@@ -261,6 +258,9 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
 
 def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
     if not f.reported:
+        if f.init is not None and f.init.stopped and not f.metric_errors:
+            # No invocation, only environments Lambda stopped while they started.
+            return Verdict(CheckStatus.WARN, _stopped_title(f.init))
         return _from_cloudwatch(f, limits)
     status = _by_rate(f.failed / f.reported, limits)
     title = _failed_title(f) if f.failed else "No failed invocations"
@@ -284,9 +284,7 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         return Verdict(status, title, reason)
     if f.init_led and f.init.stopped:
         # Lambda stopped the environment while it started: the platform, not the code.
-        return Verdict(
-            CheckStatus.WARN, f"Environment stopped by Lambda during init: {f.init.signature}"
-        )
+        return Verdict(CheckStatus.WARN, _stopped_title(f.init))
     if f.init_led:
         kind = "SnapStart restore error" if f.init.restores else "Deploy or init error"
         # Most invocations fail, and most of those failed in init: nothing else can be judged
@@ -296,10 +294,14 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
     # Init errors that are not what the invocations fail with: warned of, no rollback advised.
     recovered = not f.failed_in_init and not f.init.next_failed
     if status is CheckStatus.OK and f.init.stopped:
-        title = f"Environment stopped by Lambda during init: {f.init.signature}"
+        title = _stopped_title(f.init)
     elif status is CheckStatus.OK and recovered:
         title = f"Init error, recovered: {f.init.signature}"
     return Verdict(CheckStatus.WARN if status is CheckStatus.OK else status, title, reason)
+
+
+def _stopped_title(init: InitErrors) -> str:
+    return f"Environment stopped by Lambda during init: {init.signature}"
 
 
 def _from_cloudwatch(f: ErrorFigures, limits: Thresholds) -> Verdict:
@@ -347,15 +349,10 @@ def _around_a_change(f: ErrorFigures, limits: Thresholds) -> tuple[Pattern, str 
 
 def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
+    if not f.reported:
+        return _none_completed(f, decided, ev, cmd)
     insights = cmd.insights(RECENT_ERRORS)
     cloudwatch = f.metric_errors is not None and bool(f.metric_invocations)
-    if not f.reported:
-        if not cloudwatch:
-            return Advice(steps=[insights])
-        said = (
-            f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
-        )
-        return Advice([said], [insights])
     seen = decided.reason if isinstance(decided.reason, Pattern) else Pattern(0)
     init = ev.family(ErrorFamily.INIT)
     lines = [
@@ -393,6 +390,20 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     if stopped:
         steps.append(STOPPED_FIX)
     return Advice(lines, steps)
+
+
+def _none_completed(f: ErrorFigures, decided: Verdict, ev: Evidence, cmd: Commands) -> Advice:
+    """No invocation completed: environments Lambda stopped while they started, or what
+    CloudWatch counted."""
+    insights = cmd.insights(RECENT_ERRORS)
+    if f.init is not None and f.init.stopped and decided.status is CheckStatus.WARN:
+        search = cmd.filter_logs(f'"{STOPPED_BY_LAMBDA}"')
+        quoted = samples(sampled(ev.family(ErrorFamily.INIT)))
+        return Advice([STOPPED_WHY, *quoted], [search, insights, STOPPED_FIX])
+    if f.metric_errors is None or not f.metric_invocations:
+        return Advice(steps=[insights])
+    said = f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
+    return Advice([said], [insights])
 
 
 def _quotes(ev: Evidence, f: ErrorFigures) -> list[Finding]:

@@ -30,6 +30,20 @@ NO_REPORTS = (
     "without REPORT lines there are no durations or memory figures: the system log "
     "level (LoggingConfig.SystemLogLevel) may hide them, or the export filtered them out"
 )
+QUERY_FORMS = frozenset(("insights", "table", "csv"))
+"""Files that are a query's answer: Logs Insights results (JSON, a Markdown or CSV table), or
+the console's table of a search."""
+SELECTED_BY_QUERY = (
+    "the file is a query's answer (Logs Insights, the console's search): it holds only the"
+    " lines its query selected, so no REPORT line was read and there are no durations or"
+    " memory figures; query the log group itself for them"
+)
+SELECTED_INTO_FILE = (
+    "the file holds only the lines put into it (a filtered export, a copy cut short, an"
+    " application's own records), and no REPORT line: no durations or memory figures; the"
+    " log group itself has them unless the system log level (LoggingConfig.SystemLogLevel)"
+    " hides them"
+)
 UNFINISHED_AFTER_MS = 60_000
 """An invocation started this long before the newest line should have reported by then."""
 UNFINISHED_TO_WARN = 3
@@ -53,6 +67,8 @@ class LogFigures:
     """Invocations started over a minute before the newest line, with no REPORT by then."""
     oldest_unfinished_ms: int
     timeout_ms: float
+    export_form: str | None = None
+    """How a file carried the lines (None: read from the log group itself)."""
 
 
 def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
@@ -67,6 +83,7 @@ def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
         dropped_times=len(ev.dropped),
         dropped_records=sum(_dropped_records(f.line.text) for f in ev.dropped),
         gaps=ev.gaps,
+        export_form=ev.export_form,
         unfinished=len(unfinished),
         oldest_unfinished_ms=max(unfinished, default=0),
         timeout_ms=(ev.timeout_s or 0) * 1000,
@@ -84,6 +101,15 @@ def verdict(f: LogFigures, limits: Thresholds) -> Verdict:
     problems = _problems(f)
     if problems:
         return Verdict(CheckStatus.WARN, "Logs incomplete: " + "; ".join(problems))
+    if f.reported == 0:
+        # A file without REPORT lines holds what was selected into it: no fault of the logs.
+        held = (
+            "a query's answer holds only the lines it selected"
+            if f.export_form in QUERY_FORMS
+            else "the file holds only the lines put into it"
+        )
+        title = f"{count(f.lines, 'log line')} read, no REPORT line ({held})"
+        return Verdict(CheckStatus.OK, title)
     return Verdict(
         CheckStatus.OK,
         f"{count(f.lines, 'log line')} read, {count(f.reported, 'invocation')} complete",
@@ -104,7 +130,7 @@ def _problems(f: LogFigures) -> list[str]:
             f"{count(f.unfinished, 'invocation')} have not finished"
             + (" (past the timeout: their lines are missing)" if f.timeout_ms else "")
         )
-    if f.reported == 0:
+    if f.reported == 0 and f.export_form is None:
         problems.append("no REPORT lines")
     return problems
 
@@ -132,8 +158,15 @@ def advise(f: LogFigures, _: Verdict, ev: Evidence) -> Advice:
             " still running, or hung"
         )
     if f.reported == 0:
-        advice.evidence.append(NO_REPORTS)
+        advice.evidence.append(_without_reports(f.export_form))
     return advice
+
+
+def _without_reports(export_form: str | None) -> str:
+    """Why no REPORT line was read: what a file holds, or what hides them in the log group."""
+    if export_form is None:
+        return NO_REPORTS
+    return SELECTED_BY_QUERY if export_form in QUERY_FORMS else SELECTED_INTO_FILE
 
 
 def _dropped_records(text: str) -> int:
