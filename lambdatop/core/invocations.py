@@ -300,6 +300,21 @@ class InvocationTracker:
             del invocations[request_id]
             self._init_failed.pop(request_id, None)
             self.forgotten += 1
+            self._forget_stream(invocation.stream, request_id)
+
+    def _forget_stream(self, stream: str, request_id: str) -> None:
+        """A forgotten request was its stream's last: the environment has written nothing since
+        (a line of its own would have come with a newer START), and any start still open in it
+        without a REPORT is older than Lambda's longest run. Its place is forgotten with it: a
+        busy function opens a dozen environments a minute."""
+        if self._current.get(stream) != request_id:
+            return
+        running = self._open.get(stream)
+        if running and any(other in self.invocations for other in running if other != request_id):
+            return  # another request it started is still kept
+        del self._current[stream]
+        self._open.pop(stream, None)
+        self._concurrent.discard(stream)
 
     def _trim(self) -> None:
         if len(self._current) > self._max_streams:

@@ -180,3 +180,27 @@ def test_a_store_never_told_a_window_keeps_its_invocations_up_to_their_count() -
     store = Store(clock=Clock(NIGHT_START_S))
     state = follow(store, hours=2)
     assert len(state.pipeline.tracker.invocations) == 2 * HOUR_S // EVERY_S
+
+
+def test_environments_idle_past_the_window_are_no_longer_followed() -> None:
+    """A busy function starts new environments all night: each one's place is forgotten with its
+    last invocation, while the environments of the window are still followed."""
+    clock = Clock(NIGHT_START_S)
+    store = Store(clock=clock)
+    store.keep_series_for(HOUR_S)
+    state = store.function("orders-worker")
+    stream_of = [f"2026/03/02/[$LATEST]{n:032x}" for n in range(4 * 60)]
+    for minute, stream in enumerate(stream_of):  # a new environment every minute, for 4 h
+        start_ms = (NIGHT_START_S + minute * 60) * 1000
+        lines = invocation(minute, start_ms, f"m-{minute}", failed=False, denied=False)
+        state.add_events(LogEvent(start_ms + i * 10, text, stream) for i, text in enumerate(lines))
+        clock.now_s += 60
+    tracker = state.pipeline.tracker
+    assert tracker.running(stream_of[0]) is None
+    assert tracker.running(stream_of[-1]) == rid(len(stream_of) - 1)
+    followed = [stream for stream in stream_of if tracker.running(stream) is not None]
+    assert len(followed) <= (HOUR_S + INVOCATIONS_MARGIN_S) // 60 + 1
+    # A line without a request id in a recent environment is still its request's.
+    last = stream_of[-1]
+    state.add_events([LogEvent((NIGHT_START_S + 240 * 60) * 1000, "Traceback: boom\n", last)])
+    assert state.tail[-1].request_id == rid(len(stream_of) - 1)
