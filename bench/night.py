@@ -244,7 +244,8 @@ def _row(hour: Hour) -> str:
 def bench_night() -> None:
     if REFRESH_S <= 0 or MINUTE_S % REFRESH_S:
         print(
-            f"LAMBDATOP_BENCH_NIGHT_REFRESH={REFRESH_S}: a repaint every 1 to 60 s that divides a minute"
+            f"LAMBDATOP_BENCH_NIGHT_REFRESH={REFRESH_S}: a repaint every 1 to 60 s"
+            " that divides a minute"
         )
         return
     print(
