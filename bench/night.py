@@ -242,6 +242,12 @@ def _row(hour: Hour) -> str:
 
 
 def bench_night() -> None:
+    if REFRESH_S <= 0 or MINUTE_S % REFRESH_S:
+        print(
+            f"LAMBDATOP_BENCH_NIGHT_REFRESH={REFRESH_S}: a repaint every 1 to 60 s"
+            " that divides a minute"
+        )
+        return
     print(
         f"a night on call: {HOURS:g} h simulated, the fleet of {FLEET_SIZE} behind"
         f" {len(OPENED)} functions opened, {LINES_PER_S} log lines a second each; a repaint every"

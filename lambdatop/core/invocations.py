@@ -110,6 +110,8 @@ class InvocationTracker:
         self._max_streams = max_streams
         self.inherited_failures = 0
         """How many invocations took over a failed init (each one kept in `_init_failed`)."""
+        self.forgotten = 0
+        """Invocations forgotten so far, past the window kept or the count kept."""
 
     @property
     def limits(self) -> tuple[int, int]:
@@ -159,6 +161,8 @@ class InvocationTracker:
             # The same request again, complete once already: an asynchronous retry. Its first
             # run's start stays; its REPORT tells the retry's outcome.
             invocation.attempts += 1
+            # Last among the newest: it ends again now, and is forgotten in its new turn.
+            self.invocations.move_to_end(request_id)
             self._pending.pop(stream, None)  # its environment's init is the retry's
             current[stream] = request_id
             current.move_to_end(stream)
@@ -289,8 +293,39 @@ class InvocationTracker:
         if len(self.invocations) > self._max_invocations:
             evicted, _ = self.invocations.popitem(last=False)
             self._init_failed.pop(evicted, None)
+            self.forgotten += 1
         self._trim()
         return invocation
+
+    def forget_before(self, cutoff_ms: int) -> None:
+        """Forget the invocations that ended (or, with no end seen, began) before `cutoff_ms`,
+        oldest first: no window shown reaches them. They are kept in the order their first line
+        came, so the first one that ended later stops it (a few older ones behind it wait for
+        the next turn, minutes at most: an invocation runs 15 minutes at most)."""
+        invocations = self.invocations
+        while invocations:
+            request_id, invocation = next(iter(invocations.items()))
+            ended = invocation.end_ms if invocation.end_ms is not None else invocation.start_ms
+            if ended is not None and ended >= cutoff_ms:
+                return
+            del invocations[request_id]
+            self._init_failed.pop(request_id, None)
+            self.forgotten += 1
+            self._forget_stream(invocation.stream, request_id)
+
+    def _forget_stream(self, stream: str, request_id: str) -> None:
+        """A forgotten request was its stream's last: the environment has written nothing since
+        (a line of its own would have come with a newer START), and any start still open in it
+        without a REPORT is older than Lambda's longest run. Its place is forgotten with it: a
+        busy function opens a dozen environments a minute."""
+        if self._current.get(stream) != request_id:
+            return
+        running = self._open.get(stream)
+        if running and any(other in self.invocations for other in running if other != request_id):
+            return  # another request it started is still kept
+        del self._current[stream]
+        self._open.pop(stream, None)
+        self._concurrent.discard(stream)
 
     def _trim(self) -> None:
         if len(self._current) > self._max_streams:
@@ -375,8 +410,8 @@ class InvocationTracker:
         invocation.end_ms = timestamp_ms
         invocation.duration_ms = report.duration_ms
         invocation.billed_ms = report.billed_ms
-        invocation.memory_size_mb = report.memory_size_mb
-        invocation.max_memory_mb = report.max_memory_mb
+        invocation.memory_size_mb = _shared_mb(report.memory_size_mb)
+        invocation.max_memory_mb = _shared_mb(report.max_memory_mb)
         if report.init_ms is not None:
             invocation.init_ms = report.init_ms
         if report.restore_ms is not None:
@@ -421,6 +456,20 @@ about to shut down the runtime, it sends a SIGTERM signal to the runtime" (Exten
 Shutdown phase); Ruby's runtime reports it as `Init<SignalException>` "SIGTERM"."""
 _STOP_SCAN = 4_000
 """How far into an error line the signal's name is looked for (a long stack follows it)."""
+
+
+_MEGABYTES: dict[int, int] = {}
+"""One copy of each memory figure: a function repeats its size and a few hundred `Max Memory
+Used` values, and each copy past 256 is a 28-byte int an invocation."""
+
+
+def _shared_mb(value: int | None) -> int | None:
+    if value is None:
+        return None
+    # Lambda's memory is 128 to 10,240 MB: fewer distinct figures than that can be kept.
+    return _MEGABYTES.setdefault(value, value) if 0 <= value <= 10_240 else value
+
+
 _LAMBDA_TYPES = ("Sandbox.", "Runtime.", "Init.", "Function.")
 _UNNAMED_REQUEST = "request id not in the logs"
 """The invocation an environment's failed init was for, when the export holds no line of it."""

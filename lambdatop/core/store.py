@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.fleetlogs import LogTroubleScan
-from lambdatop.core.pipeline import LogPipeline
+from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
     ApiRoute,
     EventSource,
@@ -60,8 +60,9 @@ class ApiState:
 class FunctionState:
     """All that is known of one function."""
 
-    def __init__(self, name: str, tail_lines: int = 5_000) -> None:
+    def __init__(self, name: str, tail_lines: int = 5_000, clock: Clock = time.time) -> None:
         self.name = name
+        self.clock = clock
         self.config: FunctionConfig | None = None
         self.pipeline = LogPipeline()
         self.tail: deque[LogRecord] = deque(maxlen=tail_lines)
@@ -94,6 +95,11 @@ class FunctionState:
         self.version = 0
         self.series_keep_s = WIDEST_SERIES_S
         """How far back from its newest minute a metric series is kept (Store.keep_series_for)."""
+        self.keep_ms: int | None = None
+        """How far back from now invocations, and the lines the diagnosis quotes, are kept
+        (Store.keep_series_for); None: all of them, up to their counts (an export, `diagnose`)."""
+        self._swept_at = 0
+        """The tracker's `forgotten` when event source records were last swept."""
 
     def add_events(self, events: Iterable[LogEvent]) -> list[LogRecord]:
         """Parse, group and append new log events to the tail."""
@@ -110,7 +116,38 @@ class FunctionState:
             self.tail.extend(records)
             self.tail_total += len(records)
             self.version += 1
+            if self.keep_ms is not None:
+                self._forget_old(self.keep_ms)
         return records
+
+    def _forget_old(self, keep_ms: int) -> None:
+        """Forget what no window shown reaches: invocations and the lines the diagnosis quotes
+        older than `keep_ms` before now (or before the newest line, if the clock runs ahead of
+        the log), and the event source records only forgotten invocations named. Memory then
+        stops growing once the window is full, and so does the work of each repaint: an opened
+        function kept up to 50,000 invocations, about 0.8 KB each, a window of 1 h or not."""
+        pipeline = self.pipeline
+        newest = pipeline.last_ms
+        if newest is None:
+            return
+        cutoff = min(int(self.clock() * 1000), newest) - keep_ms
+        tracker = pipeline.tracker
+        tracker.forget_before(cutoff)
+        for found in (
+            *pipeline.findings.values(),
+            pipeline.failures,
+            pipeline.dropped,
+            pipeline.errors,
+        ):
+            _forget_findings(found, cutoff)
+        kept = tracker.invocations
+        if tracker.forgotten - self._swept_at > len(kept) // 4:
+            # Now and then (a quarter of the kept invocations turned over): a record is of use
+            # to the diagnosis only through an invocation that named it.
+            self._swept_at = tracker.forgotten
+            records = pipeline.records
+            for key in [key for key, named in records.items() if kept.keys().isdisjoint(named)]:
+                del records[key]
 
     def add_events_before(self, older: Iterable[LogEvent], held: list[LogRecord]) -> None:
         """Add events older than every one added so far (`held`, their records): a backfill
@@ -123,6 +160,7 @@ class FunctionState:
         self.tail.clear()
         self.tail.extend(gaps)
         self.tail_total -= len(held)
+        self._swept_at = 0
         self.add_events(older)
         self.add_records([self.pipeline.ingest_parsed(r.event, r.line) for r in held])
         self.tail_rebuilds += 1
@@ -177,6 +215,17 @@ class FunctionState:
 WIDEST_SERIES_S = 13 * 3600
 """One-minute points for the widest window (12 h) and an hour, until the screens say theirs."""
 SERIES_MARGIN_S = 3600
+INVOCATIONS_MARGIN_S = 15 * 60
+"""Invocations are kept a quarter hour past the widest window shown: a window widened later
+shows that much more of the log read (its backfill reads 15 minutes), and no invocation is
+forgotten while a repaint may still count it. Not an hour as for series: a busy function runs
+20,000 invocations an hour, about 15 MB."""
+
+
+def _forget_findings(found: deque[Finding], cutoff_ms: int) -> None:
+    """Drop the lines older than `cutoff_ms` from the front (they come in the log's order)."""
+    while found and found[0].timestamp_ms < cutoff_ms:
+        found.popleft()
 
 
 def _trim_series(series: MetricSeries, keep_s: int) -> None:
@@ -230,6 +279,7 @@ class Store:
         self._version = 0
         self._series_keep_s = WIDEST_SERIES_S
         self._widest_window_s = 0.0
+        self._keep_ms: int | None = None
 
     @property
     def version(self) -> int:
@@ -244,17 +294,25 @@ class Store:
         shown this session and an hour, not 13 h (a fleet of 2,000 functions grew about 60 MB
         an hour through a night keeping 13 h of five series each). Never narrower than a window
         already shown: the metrics poller reads the whole window again only when it widens past
-        what it has read (aws/pollers/metrics.py), so a narrowed window keeps what it had."""
+        what it has read (aws/pollers/metrics.py), so a narrowed window keeps what it had.
+
+        An opened function's invocations, and the lines its diagnosis quotes, are kept for the
+        same widest window and a quarter hour (`INVOCATIONS_MARGIN_S`): older ones are forgotten
+        as new lines come, so memory and the work of a repaint stop growing once the window is
+        full. Until told, all are kept (up to 50,000 invocations)."""
         self._widest_window_s = max(self._widest_window_s, window_s)
         self._series_keep_s = int(self._widest_window_s) + SERIES_MARGIN_S
+        self._keep_ms = int((self._widest_window_s + INVOCATIONS_MARGIN_S) * 1000)
         for state in self.functions.values():
             state.series_keep_s = self._series_keep_s
+            state.keep_ms = self._keep_ms
 
     def function(self, name: str) -> FunctionState:
         state = self.functions.get(name)
         if state is None:
-            state = self.functions[name] = FunctionState(name, self.tail_lines)
+            state = self.functions[name] = FunctionState(name, self.tail_lines, self.clock)
             state.series_keep_s = self._series_keep_s
+            state.keep_ms = self._keep_ms
             state.config = self.inventory.get(name)
             self.touch()
         return state
