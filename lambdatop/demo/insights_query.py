@@ -397,12 +397,9 @@ def _aggregate(item: str) -> Callable[[list[Fields]], Any]:
     if name == "count":
         return lambda records: len(present(records))
     if name in ("earliest", "latest"):
-        pick = min if name == "earliest" else max
-        return lambda records: (
-            pick(found, key=lambda rv: rv[0]["@timestamp"])[1]
-            if (found := present(records))
-            else None
-        )
+        # The records are in time order: the first, or the last, of those with the field.
+        at = 0 if name == "earliest" else -1
+        return lambda records: found[at][1] if (found := present(records)) else None
     if name == "pct" and len(arguments) == 2:
         rank = float(arguments[1])
         return lambda records: _percentile(numbers(records), rank)
