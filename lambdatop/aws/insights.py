@@ -22,6 +22,7 @@ from typing import Any
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import (
     FAMILY_LINES,
+    MEMORY_BY_ENVIRONMENT,
     REPORT_FIGURES,
     WindowFigures,
     family_line,
@@ -307,7 +308,7 @@ def _row(fields: object) -> dict[str, str]:
     return row
 
 
-WINDOW_QUERIES = 2
+WINDOW_QUERIES = 3
 """Queries a window's count takes (`core.aggregate`): each scans the whole window."""
 
 
@@ -320,12 +321,14 @@ def count_scan(volume: ScanEstimate) -> ScanEstimate:
 async def count_window(
     insights: Insights, group: str, start_ms: int, end_ms: int
 ) -> tuple[WindowFigures, list[tuple[int, str, str]]]:
-    """One log group's window counted by Insights: its figures, and its error families' lines
-    (epoch ms, stream, message). Raises QueryFailed, or what botocore raises."""
+    """One log group's window counted by Insights: its figures (memory per environment too),
+    and its error families' lines (epoch ms, stream, message). Raises QueryFailed, or what
+    botocore raises."""
     start_s, end_s = start_ms / 1000, end_ms / 1000
-    report, lines = await asyncio.gather(
+    report, lines, memory = await asyncio.gather(
         insights.query([group], REPORT_FIGURES, start_s, end_s),
         insights.query([group], FAMILY_LINES, start_s, end_s),
+        insights.query([group], MEMORY_BY_ENVIRONMENT, start_s, end_s),
     )
     family = [line for row in lines.rows if (line := family_line(row)) is not None]
     figures = window_figures(
@@ -334,6 +337,7 @@ async def count_window(
         start_ms=start_ms,
         end_ms=end_ms,
         family_lines_matched=int(lines.records_matched),
-        bytes_scanned=report.bytes_scanned + lines.bytes_scanned,
+        bytes_scanned=report.bytes_scanned + lines.bytes_scanned + memory.bytes_scanned,
+        environment_rows=memory.rows,
     )
     return figures, family

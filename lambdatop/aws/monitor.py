@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 BACKFILL_S = 15 * 60
+"""An opened function's newest 15 min are read whatever they hold; the rest of its window only
+while the rate read says it fits in `BACKFILL_EVENTS` (else Logs Insights counts the window)."""
 TRACES_BEFORE_LOGS_S = 5.0
 TRACES_EARLY_POLLS = 12
 """At most this many quick re-asks while a function's first logs arrive (emulators only)."""
@@ -186,7 +188,11 @@ class Monitor:
     def set_window(self, seconds: float) -> None:
         self.window_s = seconds
         self.refresh_now()
-        for name in self._counts:  # the figures are of the window counted: count the new one
+        # The figures are of the window counted: count the new one; and a window now wider
+        # than the lines read is counted too, never the lines said to be the whole of it.
+        begins = int((self.clock() - seconds) * 1000)
+        wider = {name for name, begun in self._sample_start.items() if begun > begins + 1000}
+        for name in set(self._counts) | wider:
             self._count_soon(self.store.function(name), again=True)
 
     def refresh_now(self) -> None:
@@ -336,7 +342,12 @@ class Monitor:
             self._live_tails[name] = live
             return live
         return LogTail(
-            self.aws, group, start_ms, clock=self.clock, max_initial_events=self.backfill_events
+            self.aws,
+            group,
+            start_ms,
+            clock=self.clock,
+            max_initial_events=self.backfill_events,
+            sure_ms=BACKFILL_S * 1000,
         )
 
     def _count_soon(self, state: FunctionState, again: bool = False) -> None:
@@ -421,8 +432,11 @@ class Monitor:
                 state.config.effective_log_group if state.config else f"/aws/lambda/{state.name}"
             )
             if tail is None or tail.log_group != group:
-                start = int((self.clock() - min(self.window_s, BACKFILL_S)) * 1000)
+                # The whole window when it is small, else its newest 15 min (`sure_ms`) and
+                # Logs Insights counts the window: never 15 min said to be the hour.
+                start = int((self.clock() - self.window_s) * 1000)
                 tail = await self._log_source(state.name, group, start)
+                self._sample_start[state.name] = start
             try:
                 if isinstance(tail, LogTail) and not tail.started:
                     events = await tail.poll(early=show_newest)
@@ -444,7 +458,7 @@ class Monitor:
             if tail.truncated_before_ms is not None:
                 state.add_gap(
                     tail.truncated_before_ms,
-                    f"older lines not loaded (first {self.backfill_events:,} only):"
+                    f"older lines not loaded (the window holds more than {self.backfill_events:,}):"
                     " the window is counted by Logs Insights",
                 )
                 self._sample_start[state.name] = tail.truncated_before_ms

@@ -2,10 +2,11 @@
 are worth downloading: what the queries ask, and the typed answer the diagnosis takes in place of
 figures counted from the events it downloaded (which are then a sample, for quoting).
 
-No AWS here: `aws.insights` runs `REPORT_FIGURES` and `FAMILY_LINES` over the window, and
-`window_figures` reads their rows. The REPORT query reads both log formats at once: the fields
-Insights discovers in text REPORT lines (`@duration`, `@initDuration`, `@maxMemoryUsed` in
-bytes on a 10^6 scale, ...) and the `record.metrics.*` of JSON `platform.report` events.
+No AWS here: `aws.insights` runs `REPORT_FIGURES`, `FAMILY_LINES` and `MEMORY_BY_ENVIRONMENT`
+over the window, and `window_figures` reads their rows. The REPORT queries read both log formats
+at once: the fields Insights discovers in text REPORT lines (`@duration`, `@initDuration`,
+`@maxMemoryUsed` in bytes on a 10^6 scale, ...) and the `record.metrics.*` of JSON
+`platform.report` events.
 
 The error families are not rewritten as Insights patterns (a second classifier would drift from
 the first): the query fetches every line holding one of the words without which
@@ -58,6 +59,18 @@ REPORT_FIGURES = " | ".join(
 )
 """One row: the window's invocations (REPORTs), how they ended, and their spreads."""
 
+MEMORY_BY_ENVIRONMENT = " | ".join(
+    (
+        'filter @type = "REPORT" or type = "platform.report"',
+        "fields coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB) as usedMB",
+        "stats count(usedMB) as invocations, earliest(usedMB) as firstMB,"
+        " latest(usedMB) as lastMB, min(usedMB) as lowMB, max(usedMB) as peakMB by @logStream",
+        "sort invocations desc",
+    )
+)
+"""A row per execution environment (log stream): its invocations' max memory used, first, last,
+lowest and highest; the busiest environments first (10,000 of them at most)."""
+
 _FAILURE_WORDS = (
     "logsdropped",
     "timed out",
@@ -79,6 +92,9 @@ def _family_pattern() -> str:
 
 FAMILY_LINES = (
     f"filter @message like /(?i)({_family_pattern()})/"
+    # The parser gives a REPORT line no family, and every one holds a word ("Memory"): left
+    # in, a busy function's REPORT lines alone would fill the 10,000 rows a query returns.
+    ' and not (@type = "REPORT" or type = "platform.report")'
     " | fields @timestamp, @logStream, @message | sort @timestamp asc"
 )
 """Every line that may belong to an error family, oldest first (10,000 at most a query)."""
@@ -96,6 +112,18 @@ class FamilyFigures:
     lines: int = 0
     invocations: int = 0
     """Distinct request ids the lines name (lines naming none are not counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentMemory:
+    """One execution environment's max memory used over the window, as Insights counts it."""
+
+    stream: str
+    invocations: int
+    first_mb: float
+    last_mb: float
+    low_mb: float
+    peak_mb: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +145,8 @@ class WindowFigures:
     memory_size_mb: int | None = None
     billed_ms: float = 0.0
     families: Mapping[ErrorFamily, FamilyFigures] = field(default_factory=dict)
+    environments: tuple[EnvironmentMemory, ...] | None = None
+    """Every environment's memory over the window (None: not counted, the lines read tell)."""
     family_lines_read: int = 0
     family_lines_matched: int = 0
     """Lines the family query matched; above `family_lines_read`, family counts are floors."""
@@ -143,8 +173,10 @@ def window_figures(
     end_ms: int,
     family_lines_matched: int | None = None,
     bytes_scanned: float = 0.0,
+    environment_rows: list[dict[str, str]] | None = None,
 ) -> WindowFigures:
-    """The figures of `REPORT_FIGURES`' row and of the lines `FAMILY_LINES` returned."""
+    """The figures of `REPORT_FIGURES`' row, of the lines `FAMILY_LINES` returned and of
+    `MEMORY_BY_ENVIRONMENT`'s rows (when it was asked)."""
     row = report_rows[0] if report_rows else {}
     lines = list(family_lines)
     found = families(lines)
@@ -165,6 +197,7 @@ def window_figures(
         memory_size_mb=_mb(row.get("sizeMB")),
         billed_ms=_number(row.get("billedMs")) or 0.0,
         families=found,
+        environments=None if environment_rows is None else environments(environment_rows),
         family_lines_read=len(lines),
         family_lines_matched=max(len(lines), family_lines_matched or 0),
         bytes_scanned=bytes_scanned,
@@ -179,6 +212,22 @@ def family_line(row: Mapping[str, str]) -> tuple[int, str, str] | None:
     if when is None or message is None:
         return None
     return when, row.get("@logStream", ""), message
+
+
+def environments(rows: Iterable[Mapping[str, str]]) -> tuple[EnvironmentMemory, ...]:
+    """`MEMORY_BY_ENVIRONMENT`'s rows; a row without its figures is left out."""
+    found = []
+    for row in rows:
+        figures = [_number(row.get(k)) for k in ("firstMB", "lastMB", "lowMB", "peakMB")]
+        first, last, low, peak = figures
+        if first is None or last is None or low is None or peak is None:
+            continue
+        found.append(
+            EnvironmentMemory(
+                row.get("@logStream", ""), _whole(row.get("invocations")), first, last, low, peak
+            )
+        )
+    return tuple(found)
 
 
 def families(messages: Iterable[str]) -> dict[ErrorFamily, FamilyFigures]:

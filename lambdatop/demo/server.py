@@ -2,8 +2,9 @@
 
 moto's state lives in module-level backends shared by every server in the process, so a
 simulated account owns the process's moto state while it runs. moto's application is served as
-moto's own ThreadedMotoServer serves it, behind one layer of the demo's: GetTraceSummaries
-filled in as X-Ray fills it (`xray_summaries`).
+moto's own ThreadedMotoServer serves it, behind layers of the demo's: GetTraceSummaries filled in as
+X-Ray fills it (`xray_summaries`), and Logs Insights queries run over the account's events
+(`logs_insights`: moto's parser fails the `stats` queries lambdatop sends).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lambdatop.demo.logs_insights import LogsInsights
 from lambdatop.demo.xray_summaries import TraceSummaries
 
 LOOPBACK = "127.0.0.1"
@@ -48,7 +50,7 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         if self._requested_port and not port_is_free(self._requested_port):
             raise OSError(errno.EADDRINUSE, f"port {self._requested_port} is in use")
-        app = TraceSummaries(DomainDispatcherApplication(create_backend_app))
+        app = LogsInsights(TraceSummaries(DomainDispatcherApplication(create_backend_app)))
         server = make_server(
             LOOPBACK, self._requested_port, app, threaded=True, request_handler=MotoRequestHandler
         )

@@ -31,9 +31,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+from lambdatop.demo.wsgi import Environ, StartResponse, WsgiApp, call, refuse, request_body
+
 SUMMARIES_PATH = "/TraceSummaries"
 TRACES_PATH = "/Traces"
 SEGMENTS_PATH = "/TraceSegments"
@@ -252,22 +251,27 @@ class TraceSummaries:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == SEGMENTS_PATH:
-            request = _body(environ)
+            request = request_body(environ)
             self._keep(request)
             environ = {**environ, "wsgi.input": io.BytesIO(request)}
             return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != SUMMARIES_PATH:
             return self.app(environ, start_response)
-        request = _body(environ)
+        request = request_body(environ)
         try:
             asked = json.loads(request or b"{}")
             expression = asked.pop("FilterExpression", None)
             matches = parse_expression(expression) if isinstance(expression, str) else None
         except ValueError as error:
-            return _refuse(start_response, f"Invalid filter expression: {error}")
+            return refuse(
+                start_response,
+                "InvalidRequestException",
+                f"Invalid filter expression: {error}",
+                "application/json",
+            )
         if matches is not None:
             request = json.dumps(asked).encode()  # moto fails any expression: it is applied below
-        status, headers, body = self._call(environ, request)
+        status, headers, body = call(self.app, environ, request)
         if status.startswith("200"):
             body = self._fill(environ, body, matches)
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -320,7 +324,7 @@ class TraceSummaries:
         for offset in range(0, len(unread), BATCH):
             request = json.dumps({"TraceIds": unread[offset : offset + BATCH]}).encode()
             path = {"PATH_INFO": TRACES_PATH, "REQUEST_URI": TRACES_PATH, "RAW_URI": TRACES_PATH}
-            status, _, body = self._call({**environ, **path}, request)
+            status, _, body = call(self.app, {**environ, **path}, request)
             if not status.startswith("200"):
                 continue
             for trace in json.loads(body).get("Traces") or ():
@@ -328,22 +332,6 @@ class TraceSummaries:
                     json.loads(segment["Document"]) for segment in trace.get("Segments") or ()
                 ]
         return found
-
-    def _call(self, environ: Environ, body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
-        answered: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
-            answered["status"], answered["headers"] = status, list(headers)
-
-        request = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        chunks = self.app(request, start_response)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        return answered["status"], answered["headers"], payload
 
 
 def _started_s(trace_id: str) -> float:
@@ -353,22 +341,3 @@ def _started_s(trace_id: str) -> float:
         return float(int(trace_id.split("-")[1], 16))
     except (IndexError, ValueError):
         return 0.0
-
-
-def _body(environ: Environ) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(length) if length else b""
-
-
-def _refuse(start_response: StartResponse, message: str) -> Iterable[bytes]:
-    """X-Ray's answer to an expression it cannot parse."""
-    body = json.dumps({"__type": "InvalidRequestException", "Message": message}).encode()
-    start_response(
-        "400 BAD REQUEST",
-        [
-            ("Content-Type", "application/json"),
-            ("x-amzn-ErrorType", "InvalidRequestException"),
-            ("Content-Length", str(len(body))),
-        ],
-    )
-    return [body]

@@ -19,7 +19,7 @@ from insightsdouble import InsightsDouble
 from lambdalogs import Logs, py
 
 from lambdatop.aws.fetch import InsightsChoice, InsightsMode, fetch_window
-from lambdatop.aws.insights import ScanLimit, ScanRefused
+from lambdatop.aws.insights import WINDOW_QUERIES, ScanLimit, ScanRefused
 from lambdatop.aws.session import Aws
 from lambdatop.commands.live import report_of
 from lambdatop.diagnose.render import to_json
@@ -84,7 +84,7 @@ async def test_a_window_too_big_to_download_is_counted_by_insights(
 
     counted, notes = await _report(moto, aws, InsightsChoice(sample_events=200))
 
-    assert aws.ledger.calls["logs.StartQuery"] == 2
+    assert aws.ledger.calls["logs.StartQuery"] == WINDOW_QUERIES
     assert aws.ledger.insights_bytes_scanned > 0
     source = counted["summary"]["figures_from"]
     assert source.startswith("figures over 60 min by CloudWatch Logs Insights")
@@ -127,7 +127,9 @@ async def test_a_count_above_the_scan_limit_is_refused_unless_allowed(
     _volume(moto, events=40_000_000, gigabytes=4.0)  # two queries: 8 GB
     double = InsightsDouble()
     await double.install(aws)
-    with pytest.raises(ScanRefused, match=r"about 8\.0 GB \(~\$0\.04\) over 60 min of 1 log group"):
+    with pytest.raises(
+        ScanRefused, match=r"about 12\.0 GB \(~\$0\.06\) over 60 min of 1 log group"
+    ):
         await _report(moto, aws, InsightsChoice(limit=ScanLimit(5 * 2**30)))
     assert double.queries == {}, "nothing was queried"
     allowed, _ = await _report(moto, aws, InsightsChoice(limit=ScanLimit(5 * 2**30, allowed=True)))
@@ -149,7 +151,7 @@ def test_the_command_refuses_a_scan_above_the_limit_and_names_the_flags(
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (
-        "lambdatop: an Insights scan of about 8.0 GB (~$0.04) over 60 min of 1 log group is above"
+        "lambdatop: an Insights scan of about 12.0 GB (~$0.06) over 60 min of 1 log group is above"
         " the limit of 5.0 GB: pass --allow-scan or a larger --max-scan, a shorter --since, or"
         " --insights never (the newest 1,000,000 events only)\n"
     )

@@ -173,6 +173,7 @@ class LogTail:
         clock: Clock = time.time,
         late_window_ms: int = 30_000,
         max_initial_events: int | None = None,
+        sure_ms: int | None = None,
     ) -> None:
         self.aws = aws
         self.log_group = log_group
@@ -181,8 +182,13 @@ class LogTail:
         self.clock = clock
         self.late_window_ms = late_window_ms
         self.max_initial_events = max_initial_events
+        self.sure_ms = sure_ms
+        """The backfill's newest span, read whatever it holds; beyond it the backfill goes on
+        only while the rate read so far says the rest of the history fits in
+        `max_initial_events` (a quiet function's hour is read, a busy one's is counted)."""
         self.truncated_before_ms: int | None = None
-        """Set when the first read stopped at `max_initial_events`: older lines not loaded."""
+        """Set when the first read stopped at `max_initial_events` (or would have, at the rate
+        read over `sure_ms`): older lines not loaded."""
         self.stats = TailStats()
         self.started = False
         self.swept_until_ms = start_ms - 1
@@ -282,11 +288,24 @@ class LogTail:
             upper = begin
             if read < SMALL_CHUNK_EVENTS:
                 size *= 4 if read < SMALL_CHUNK_EVENTS // 8 else 2
-            if self.max_initial_events is not None and total >= self.max_initial_events:
+            if self._backfill_full(total, now, upper):
                 if upper > self.start_ms:
                     self.truncated_before_ms = upper
                 break
         return [event for chunk in reversed(chunks) for event in chunk]
+
+    def _backfill_full(self, total: int, now: int, upper: int) -> bool:
+        """The backfill stops: `max_initial_events` read, or, past `sure_ms`, the events read so
+        far over the span read say the history left holds more than the rest of them."""
+        limit = self.max_initial_events
+        if limit is None:
+            return False
+        if total >= limit:
+            return True
+        read_ms = now - upper
+        if self.sure_ms is None or read_ms < self.sure_ms or upper <= self.start_ms:
+            return False
+        return total + total * (upper - self.start_ms) / max(read_ms, 1) > limit
 
     def _handover(self, early: Handover | None) -> Callable[[list[dict[str, Any]]], None]:
         """Accept each page of the backfill's newest chunk as it is read, and hand it over."""

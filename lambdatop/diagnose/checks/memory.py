@@ -4,10 +4,12 @@ limit, or far more than it uses."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
 
+from lambdatop.core.aggregate import EnvironmentMemory
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation
 from lambdatop.core.stats import percentiles, slope
@@ -171,12 +173,15 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
     peak = max(used)
     p50, p99 = percentiles([float(u) for u in used], 50, 99)
     invocations, out_of_memory = len(judged), len(oom)
+    growth = _growth(judged, size, limits)
     window = ev.window
     if window is not None and change is None and window.memory_used_mb.max is not None:
         # The whole window's, not the sample's (one size throughout: judged is everything).
         invocations, out_of_memory = window.invocations, window.out_of_memory
         peak = int(window.memory_used_mb.max)
         p50, p99 = window.memory_used_mb.p50, window.memory_used_mb.p99
+        if window.environments is not None:
+            growth = _window_growth(window.environments, size, limits)
     suggested = memory_step(max(peak * 1.5, 128))
     sizes_ran_out = Counter(inv.memory_size_mb or size for inv in oom)
     return MemoryFigures(
@@ -191,7 +196,7 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
             sizes_ran_out.most_common(1)[0][0] if oom else size if out_of_memory else None
         ),
         change=change,
-        growth=_growth(judged, size, limits),
+        growth=growth,
         heap=_heap_limit(ev) if out_of_memory else None,
         buys_cpu=_buys_cpu(ev, limits),
         suggested_mb=suggested,
@@ -423,6 +428,28 @@ def _growth(
             leaks.append(
                 MemoryGrowth(stream, int(used[0]), int(used[-1]), size_mb, len(used), rate)
             )
+    leaks.sort(key=lambda leak: leak.last_mb - leak.first_mb, reverse=True)
+    return tuple(leaks)
+
+
+def _window_growth(
+    environments: Iterable[EnvironmentMemory], size_mb: int, limits: Thresholds
+) -> tuple[MemoryGrowth, ...]:
+    """`_growth` over the whole window, from what Logs Insights counts of each environment
+    (first, last, lowest and highest max memory used): what it gave back is at least what it
+    lost after its peak and before its low; the rate is from first to last."""
+    leaks: list[MemoryGrowth] = []
+    for env in environments:
+        growth = env.last_mb - env.first_mb
+        if env.invocations < limits.memory_leak_min_invocations or growth <= 0:
+            continue
+        given_back = (env.peak_mb - env.last_mb) + (env.first_mb - env.low_mb)
+        if growth >= limits.memory_leak_growth_ratio * size_mb and given_back <= (
+            GIVES_BACK * growth
+        ):
+            rate = growth / (env.invocations - 1)
+            first, last = int(env.first_mb), int(env.last_mb)
+            leaks.append(MemoryGrowth(env.stream, first, last, size_mb, env.invocations, rate))
     leaks.sort(key=lambda leak: leak.last_mb - leak.first_mb, reverse=True)
     return tuple(leaks)
 
