@@ -96,6 +96,9 @@ class ContextStore(Store):
         self.linked: list[FunctionConfig] = []
         """The source accounts' functions this monitoring account sees (`--linked-accounts`):
         listed by their log groups, kept across the next ListFunctions of its own."""
+        self.trace_accounts: set[str] | None = None
+        """The source accounts whose links share their X-Ray traces with this monitoring
+        account (None: not known, e.g. Observability Access Manager not readable)."""
 
     def key(self, name: str) -> str:
         """The fleet key of one of this context's functions."""

@@ -18,14 +18,20 @@ account's function is therefore known by its log group, `/aws/lambda/NAME` in th
   GetMetricData operation in a monitoring account, use this to specify which account to
   retrieve this metric from."
 
-Its configuration (timeout, memory) and its X-Ray traces are the source account's to read: the
-diagnosis says what it could not tell without them.
+Its configuration (timeout, memory, VPC) is the source account's to read: Lambda's API is not
+shared, so those facts are unknown (`FunctionConfig.from_log_group`), never a default. Its X-Ray
+traces are readable when the source account's link shares them: "Source accounts share their
+observability data with monitoring accounts. Traces are copied from each source account to up
+to five monitoring accounts" (X-Ray developer guide, cross-account tracing), for a link whose
+ResourceTypes include `AWS::XRay::Trace` (Observability Access Manager: ListSinks, "An account
+can have one sink", then ListAttachedLinks of that sink, each link's ARN in its source account).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lambdatop.aws.errors import describe
 from lambdatop.aws.pollers.inventory import Paging, pages
 from lambdatop.aws.pollers.metrics import (
     _FLEET_METRICS,
@@ -37,9 +43,13 @@ from lambdatop.aws.pollers.metrics import (
 from lambdatop.aws.session import Aws
 from lambdatop.core.fleet import arn_account, linked_name, split_linked
 from lambdatop.core.records import FunctionConfig
+from lambdatop.core.sources import ErrorKind
 
 LAMBDA_GROUPS = "/aws/lambda/"
 LOG_PAGES = Paging("nextToken", "nextToken")
+OAM_PAGES = Paging("NextToken", "NextToken")
+TRACES = "AWS::XRay::Trace"
+"""The resource type of a link that shares X-Ray traces (OAM CreateLink's ResourceTypes)."""
 
 
 async def linked_functions(aws: Aws, own_account: str | None) -> list[FunctionConfig]:
@@ -74,7 +84,45 @@ def _from_group(region: str, group: dict[str, Any]) -> FunctionConfig | None:
         name=linked_name(bare, account),
         arn=f"arn:{partition}:lambda:{region}:{account}:function:{bare}",
         log_group=arn,
+        from_log_group=True,
     )
+
+
+def linked_config(region: str, partition: str, name: str, account: str) -> FunctionConfig:
+    """A source account's function named by the user (`NAME@ACCOUNT`, or its ARN): what its
+    log group's ARN says, as `linked_functions` lists it."""
+    group = f"arn:{partition}:logs:{region}:{account}:log-group:{LAMBDA_GROUPS}{name}"
+    config = _from_group(region, {"logGroupName": f"{LAMBDA_GROUPS}{name}", "logGroupArn": group})
+    assert config is not None  # the group is made above in the shape `_from_group` reads
+    return config
+
+
+async def trace_sharing_accounts(aws: Aws) -> set[str] | None:
+    """The source accounts whose link to this monitoring account shares X-Ray traces; None when
+    that cannot be known (no sink: not a monitoring account; Observability Access Manager not
+    readable, e.g. without oam:ListSinks, or an emulator without it)."""
+    try:
+        sinks = await pages(aws, "oam", "ListSinks", OAM_PAGES, "Items")
+        if not sinks:
+            return None
+        links = await pages(
+            aws,
+            "oam",
+            "ListAttachedLinks",
+            OAM_PAGES,
+            "Items",
+            SinkIdentifier=str(sinks[0].get("Arn") or ""),
+        )
+    except Exception as error:
+        if describe(error).kind.cuts_off_aws or describe(error).kind is ErrorKind.THROTTLED:
+            raise
+        return None
+    return {
+        account
+        for link in links
+        if TRACES in (link.get("ResourceTypes") or ())
+        and (account := arn_account(str(link.get("LinkArn") or ""))) is not None
+    }
 
 
 class LinkedMetricsPoller(MetricsPoller):
