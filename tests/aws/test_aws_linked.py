@@ -6,22 +6,29 @@ documents them (awslinked.py)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import awsseed
 import pytest
-from awscontexts import STAGING_ACCOUNT, WEST, AccountIn, seed
+from awscontexts import SOURCE_LINE, STAGING_ACCOUNT, WEST, AccountIn, seed
 from awsfakes import until
 from awslinked import CrossAccountDouble
 from awsmoto import ACCOUNT, MotoAccount
 
+from lambdatop.aws.fetch import fetch_window
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.commands.live import report_of
+from lambdatop.core import metrics as m
 from lambdatop.core.fleet import FleetStore, function_key, linked_name
 from lambdatop.core.sources import Context, SourceKey
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
 from lambdatop.diagnose.model import CheckStatus
+from lambdatop.diagnose.thresholds import Thresholds
 
 SOURCE_CHECKOUT = function_key("checkout", WEST, STAGING_ACCOUNT)
 LINKED = linked_name("checkout", STAGING_ACCOUNT)
@@ -106,7 +113,7 @@ async def test_the_incident_title_says_the_configuration_is_not_readable_not_no_
     prod = fleet.add_context(Context("prod", WEST))
     prod.account = ACCOUNT
     prod.trace_accounts = {STAGING_ACCOUNT} if shared else set()
-    prod.set_linked([linked_config(WEST, "aws", "checkout", STAGING_ACCOUNT)])
+    prod.set_linked([linked_config(WEST, "checkout", STAGING_ACCOUNT)])
     app = LambdatopApp(
         fleet,
         RecordingBackend(fleet),
@@ -121,3 +128,122 @@ async def test_the_incident_title_says_the_configuration_is_not_readable_not_no_
         assert "no VPC" not in text
         assert "timeout ?" not in text, "not a figure missing: the whole configuration"
         assert ("traces not shared with it" in text) is not shared
+
+
+async def _monitoring(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: set[str]
+) -> tuple[Aws, str]:
+    """prod's session as the monitoring account of staging; staging's failed trace's id."""
+    staging_key = seed(moto, tmp_path, monkeypatch)
+    failed = awsseed.trace(AccountIn(moto.url, WEST, staging_key), "checkout", fault=True)
+    aws = Aws(AwsTarget("prod", WEST, moto.url), buckets={}, max_attempts=1)
+    double = CrossAccountDouble(
+        moto.url, WEST, ACCOUNT, {STAGING_ACCOUNT: staging_key}, traces_shared=shared
+    )
+    await double.install(aws)
+    return aws, failed
+
+
+@pytest.mark.parametrize("shared", [True, False])
+async def test_diagnose_reads_a_source_account_s_function_through_the_monitoring_account(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    """What `lambdatop diagnose checkout@210987654321` reads: the shared log group by ARN, the
+    metrics by AccountId, the traces where shared; the configuration said to be unknown."""
+    aws, failed = await _monitoring(
+        moto, tmp_path, monkeypatch, {STAGING_ACCOUNT} if shared else set()
+    )
+    try:
+        fetched = await fetch_window(aws, LINKED, 3600.0)
+    finally:
+        await aws.close()
+    diagnosis, notes = report_of(fetched, Thresholds())
+    assert [record.line.text for record in fetched.state.tail] == [SOURCE_LINE]
+    assert sum(fetched.state.metrics[m.INVOCATIONS].points.values()) == 21.0
+    assert any("not readable from the monitoring account" in note for note in notes)
+    assert aws.ledger.calls["lambda.GetFunctionConfiguration"] == 0, "not the monitoring's own"
+    assert diagnosis.function == "checkout"
+    checks = {check.id: check for check in diagnosis.checks}
+    assert "not in a VPC" not in checks["vpc"].title
+    if shared:
+        assert list(fetched.state.traces) == [failed]
+        assert checks["traces"].status is not CheckStatus.UNKNOWN
+    else:
+        assert not fetched.state.traces_read
+        assert checks["traces"].status is CheckStatus.UNKNOWN
+        assert any("does not share its traces" in note for note in notes)
+
+
+async def test_tail_reads_a_source_account_s_log_group_by_its_arn(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdatop.aws.pollers.logs import LogTail
+    from lambdatop.commands.tail import _log_group
+
+    aws, _ = await _monitoring(moto, tmp_path, monkeypatch, set())
+    try:
+        group = await _log_group(aws, LINKED)
+        assert group == f"arn:aws:logs:{WEST}:{STAGING_ACCOUNT}:log-group:/aws/lambda/checkout"
+        events = await LogTail(aws, group, 0).poll()
+        assert [event.message for event in events] == [SOURCE_LINE]
+        # The monitoring account's own checkout, by its own name, is another function.
+        assert await _log_group(aws, linked_name("checkout", ACCOUNT)) == "/aws/lambda/checkout"
+    finally:
+        await aws.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        (["diagnose", "nosuch@210987654321"], []),
+        (
+            ["diagnose", f"arn:aws:lambda:{WEST}:210987654321:function:nosuch"],
+            ["--linked-accounts"],
+        ),
+    ],
+)
+def test_the_commands_take_a_source_account_s_function_by_name_at_account_or_arn(
+    moto: MotoAccount,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    named: list[str],
+) -> None:
+    """Parsed and resolved by the real command: a source account's function is looked for in
+    the monitoring account's shared log groups (moto has none: said in one line, exit 2), not
+    as one of the monitoring account's own functions."""
+    seed(moto, tmp_path, monkeypatch)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lambdatop",
+            *command,
+            *named,
+            "--profile",
+            "prod",
+            "--region",
+            WEST,
+            "--endpoint-url",
+            moto.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
+    )
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        "lambdatop: no log group of nosuch@210987654321 is shared with this monitoring account"
+        f" (arn:aws:logs:{WEST}:210987654321:log-group:/aws/lambda/nosuch)"
+    )
+
+
+def test_help_says_how_to_name_a_source_account_s_function() -> None:
+    from lambdatop.cli import diagnose_parser, tail_parser
+
+    for parser in (diagnose_parser(), tail_parser()):
+        text = parser.format_help()
+        assert "NAME@ACCOUNT" in text
+        assert "--linked-accounts" in text

@@ -33,6 +33,7 @@ from typing import Any
 
 from lambdatop.aws.errors import describe
 from lambdatop.aws.pollers.inventory import Paging, pages
+from lambdatop.aws.pollers.livetail import log_group_arn
 from lambdatop.aws.pollers.metrics import (
     _FLEET_METRICS,
     _FUNCTION_METRICS,
@@ -88,13 +89,47 @@ def _from_group(region: str, group: dict[str, Any]) -> FunctionConfig | None:
     )
 
 
-def linked_config(region: str, partition: str, name: str, account: str) -> FunctionConfig:
+def linked_config(region: str, name: str, account: str) -> FunctionConfig:
     """A source account's function named by the user (`NAME@ACCOUNT`, or its ARN): what its
     log group's ARN says, as `linked_functions` lists it."""
-    group = f"arn:{partition}:logs:{region}:{account}:log-group:{LAMBDA_GROUPS}{name}"
+    group = log_group_arn(region, account, f"{LAMBDA_GROUPS}{name}")
     config = _from_group(region, {"logGroupName": f"{LAMBDA_GROUPS}{name}", "logGroupArn": group})
     assert config is not None  # the group is made above in the shape `_from_group` reads
     return config
+
+
+async def source_function(aws: Aws, function: str) -> FunctionConfig | None:
+    """`NAME@ACCOUNT` of a source account, as this monitoring account sees it (its log group's
+    configuration); None for a function of the credentials' own account, read whole."""
+    bare, account = split_linked(function)
+    if account is None:
+        return None
+    identity = await aws.call("sts", "GetCallerIdentity")
+    if str(identity.get("Account") or "") == account:
+        return None
+    return linked_config(aws.region, bare, account)
+
+
+CONFIGURATION_UNREADABLE = (
+    "{name} is a source account's function: its configuration (timeout, memory, VPC, event"
+    " sources) is not readable from the monitoring account, and the checks that need it say"
+    " unknown"
+)
+
+
+def traces_unshared(account: str, sharing: set[str] | None) -> str | None:
+    """Why a source account's traces are not read, or None when its link shares them."""
+    if sharing is None:
+        return (
+            f"X-Ray: whether account {account} shares its traces is not known (the monitoring"
+            " account's links are not readable: oam:ListSinks, oam:ListAttachedLinks)"
+        )
+    if account not in sharing:
+        return (
+            f"X-Ray: account {account}'s link does not share its traces with this monitoring"
+            " account (resource type AWS::XRay::Trace)"
+        )
+    return None
 
 
 async def trace_sharing_accounts(aws: Aws) -> set[str] | None:
