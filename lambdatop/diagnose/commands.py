@@ -75,9 +75,16 @@ class Commands:
 
     # --- logs ---
 
+    def _group(self, by_arn: str) -> str:
+        """The log group option: by name, or a source account's group, read from a monitoring
+        account, by its ARN ("If the log group is in a source account and you are using a
+        monitoring account, you must use the log group ARN")."""
+        option = by_arn if self.log_group.startswith("arn:") else "--log-group-name"
+        return f"{option} {_q(self.log_group)}"
+
     def filter_logs(self, pattern: str) -> Step:
         return Step(
-            f"aws logs filter-log-events --log-group-name {_q(self.log_group)}"
+            f"aws logs filter-log-events {self._group('--log-group-identifier')}"
             f" --filter-pattern {_q(pattern)}{self._ms_window()}{self._region()}",
             command=True,
         )
@@ -97,7 +104,7 @@ class Commands:
 
     def insights(self, query: str) -> Step:
         return Step(
-            f"aws logs start-query --log-group-name {_q(self.log_group)}"
+            f"aws logs start-query {self._group('--log-group-identifiers')}"
             f"{self._seconds_window()} --query-string {_q(query)}{self._region()}",
             command=True,
         )

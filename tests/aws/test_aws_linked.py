@@ -165,6 +165,11 @@ async def test_diagnose_reads_a_source_account_s_function_through_the_monitoring
     assert diagnosis.function == "checkout"
     checks = {check.id: check for check in diagnosis.checks}
     assert "not in a VPC" not in checks["vpc"].title
+    # The commands it suggests read the shared group from the monitoring account, by ARN.
+    steps = [step for check in diagnosis.checks for step in check.next_steps]
+    group = f"arn:aws:logs:{WEST}:{STAGING_ACCOUNT}:log-group:/aws/lambda/checkout"
+    assert f"--log-group-identifier {group}" in " ".join(steps)
+    assert not [step for step in steps if f"--log-group-name {group}" in step]
     if shared:
         assert list(fetched.state.traces) == [failed]
         assert checks["traces"].status is not CheckStatus.UNKNOWN
