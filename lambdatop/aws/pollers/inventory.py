@@ -201,17 +201,19 @@ class InventoryPoller:
         return list_every_s(len(self.store.inventory))
 
     async def tick(self) -> float:
+        now = self.store.clock()
+        first = self._listed_at is None
+        if first:  # the fleet screen waits for the first listing: it goes before the rest
+            await self._list(now)
         settings = await account_settings(self.aws)
         self.store.account_concurrency_limit = settings.limit
         self.store.account_unreserved_limit = settings.unreserved
-        now = self.store.clock()
-        due = self._listed_at is None or now - self._listed_at >= self.list_every_s() - 1.0
+        due = self._listed_at is not None and now - self._listed_at >= self.list_every_s() - 1.0
         # Unknown usage (a backend without it) never stands for a change: the cadence lists.
         moved = settings.usage is not None and settings.usage != self._listed_usage
-        if due or moved:
-            self.store.set_inventory(await list_functions(self.aws))
-            self._listed_at, self._listed_usage = now, settings.usage
-            self.listings += 1
+        if not first and (due or moved):
+            await self._list(now)
+        self._listed_usage = settings.usage
         read_before = set(self._detailed)
         failed = await self.detail(set(self.watched), refresh=True)
         # A refresh that fails for one function is tried again with the next refresh. A first
@@ -225,6 +227,11 @@ class InventoryPoller:
                 SourceKey.config(name), trouble.kind, trouble.message, retry_at
             )
         return self.interval_s
+
+    async def _list(self, now: float) -> None:
+        self.store.set_inventory(await list_functions(self.aws))
+        self._listed_at = now
+        self.listings += 1
 
     async def detail(self, names: set[str], refresh: bool = False) -> dict[str, Exception]:
         """Fill in the watched functions' details (only new ones unless refresh); returns what
