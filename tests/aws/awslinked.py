@@ -16,7 +16,7 @@ account, fetched as that account (a client signed with its access key, see awsco
 - GetTraceSummaries: "Traces are copied from each source account to up to five monitoring
   accounts", so a monitoring account reads a sharing source account's traces as its own, each
   summary's ServiceIds naming the service and its AccountId. An expression naming a source
-  account's node (`service(id(name: "NAME", account.id: "ACCOUNT"))`, failures only) is
+  account's node (`service(id(name: "NAME", type: ..., account.id: "ACCOUNT"))`) is
   evaluated here over that account's traces (moto answers 500 to every expression).
 """
 
@@ -32,7 +32,8 @@ from awsfakes import error, hook, parsed
 KEPT = "cross_account_params"
 LINK_TYPES = ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup"]
 SOURCE_NODE = re.compile(
-    r'service\(id\(name: "(?P<name>[^"]+)", account\.id: "(?P<account>\d+)"\)\)'
+    r'service\(id\(name: "(?P<name>[^"]+)", type: "AWS::Lambda(::Function)?",'
+    r' account\.id: "(?P<account>\d+)"\)\)'
 )
 
 

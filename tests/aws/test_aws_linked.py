@@ -67,8 +67,10 @@ async def test_a_source_account_s_failed_traces_are_read_where_its_link_shares_t
         assert list(source.traces) == [failed]
         assert source.traces[failed].fault
         # Asked by its bare name in its own account, failures only, as X-Ray filters them.
-        assert double.expressions[0].startswith(
-            f'service(id(name: "checkout", account.id: "{STAGING_ACCOUNT}")) AND (error'
+        node = f'name: "checkout", type: "AWS::Lambda::Function", account.id: "{STAGING_ACCOUNT}"'
+        assert f"service(id({node}))" in double.expressions[0]
+        assert double.expressions[0].endswith(
+            "AND (error = true OR fault = true OR throttle = true)"
         )
     finally:
         await monitor.stop()

@@ -38,11 +38,15 @@ FAILED = "(error = true OR fault = true OR throttle = true)"
 
 def _service(function: str, account: str | None) -> str:
     """The filter expression's node: the function, in one account when asked from a monitoring
-    account (X-Ray filter expressions' id function: `service(id(name: "name", account.id:
-    "account-ID"))`, a source account's node as its linked traces name it)."""
+    account, by the X-Ray filter expressions' id function (`id(name: ..., type: ...,
+    account.id: ...)`) for both nodes Lambda records, the service and the function."""
     if account is None:
         return f'service("{function}")'
-    return f'service(id(name: "{function}", account.id: "{account}"))'
+    nodes = [
+        f'service(id(name: "{function}", type: "{kind}", account.id: "{account}"))'
+        for kind in ("AWS::Lambda", "AWS::Lambda::Function")
+    ]
+    return f"({' OR '.join(nodes)})"
 
 
 def _expression_trouble(error: BaseException) -> str | None:
