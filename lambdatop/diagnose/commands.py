@@ -27,6 +27,7 @@ class Commands:
 
     def __init__(self, evidence: Evidence) -> None:
         self.function = evidence.function or "<function>"
+        self.source_arn = evidence.source_arn
         self.region = evidence.region
         self.log_group = evidence.log_group
         self.start_ms, self.end_ms = _window(evidence)
@@ -37,8 +38,9 @@ class Commands:
 
     @property
     def fn(self) -> str:
-        """The function name as a shell word (a name read from a log group is not trusted)."""
-        return _q(self.function)
+        """The function as Lambda's --function-name takes it, a shell word (a name read from a
+        log group is not trusted): a source account's by its ARN, for that account's profile."""
+        return _q(self.source_arn or self.function)
 
     # --- pieces ---
 
@@ -217,7 +219,12 @@ class Commands:
         )
 
     def traces(self) -> Step:
-        expression = f'service("{self.function}") AND (error = true OR fault = true)'
+        node = f'service("{self.function}")'
+        if self.source_arn:  # its node in its own account, as a monitoring account reads it
+            account = self.source_arn.split(":")[4]
+            kind = "AWS::Lambda::Function"
+            node = f'service(id(name: "{self.function}", type: "{kind}", account.id: "{account}"))'
+        expression = f"{node} AND (error = true OR fault = true)"
         if self.start_ms is None or self.end_ms is None:
             window = " --start-time '<start>' --end-time '<end>'"
         else:

@@ -172,6 +172,11 @@ async def test_diagnose_reads_a_source_account_s_function_through_the_monitoring
     group = f"arn:aws:logs:{WEST}:{STAGING_ACCOUNT}:log-group:/aws/lambda/checkout"
     assert f"--log-group-identifier {group}" in " ".join(steps)
     assert not [step for step in steps if f"--log-group-name {group}" in step]
+    # Lambda's commands name it by its ARN: the monitoring account has a checkout of its own.
+    arn = f"arn:aws:lambda:{WEST}:{STAGING_ACCOUNT}:function:checkout"
+    lambda_steps = [step for step in steps if "--function-name" in step]
+    assert lambda_steps
+    assert all(f"--function-name {arn}" in step for step in lambda_steps), lambda_steps
     if shared:
         assert list(fetched.state.traces) == [failed]
         assert checks["traces"].status is not CheckStatus.UNKNOWN
