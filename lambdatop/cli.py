@@ -71,6 +71,24 @@ def _add_live_tail(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_linked(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--linked-accounts",
+        action="store_true",
+        help="in a CloudWatch cross-account monitoring account: FUNCTION given as an ARN of a "
+        "source account is read as NAME@ACCOUNT is, through this account",
+    )
+
+
+_LINKED_HELP = """
+a source account's function, from a CloudWatch cross-account monitoring account:
+  FUNCTION as NAME@ACCOUNT (e.g. checkout@210987654321), or its ARN with --linked-accounts, is
+  read through the monitoring account (the credentials'): its log group by ARN, its metrics by
+  AccountId, its X-Ray traces where its link shares them. Its configuration (timeout, memory,
+  VPC, event sources) is the source account's and is reported as unknown.
+"""
+
+
 def _add_redact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redact",
@@ -170,7 +188,9 @@ examples:
   lambdatop diagnose payments --since 30m
   lambdatop diagnose payments --format json | jq '.checks[] | select(.status == "fail")'
   aws logs filter-log-events --log-group-name /aws/lambda/payments > p.json
-  lambdatop diagnose payments --logs p.json --format markdown > incident.md"""
+  lambdatop diagnose payments --logs p.json --format markdown > incident.md
+  lambdatop diagnose checkout@210987654321 --profile monitoring"""
+        + _LINKED_HELP
         + _AWS_HELP,
     )
     parser.add_argument("function", nargs="?", metavar="FUNCTION", help="the function")
@@ -205,6 +225,7 @@ examples:
         "--allow-scan", action="store_true", help="let the count scan more than --max-scan"
     )
     _add_redact(parser)
+    _add_linked(parser)
     _add_aws(parser)
     return parser
 
@@ -224,8 +245,10 @@ examples:
   lambdatop tail payments --since 15m --follow
   lambdatop tail payments --filter ERROR --format jsonl > errors.jsonl
   lambdatop tail payments --since 1h --format jsonl | lambdatop diagnose payments --logs -
+  lambdatop tail checkout@210987654321 --follow --profile monitoring
 
 Ctrl-C ends --follow cleanly (exit 0)."""
+        + _LINKED_HELP
         + _AWS_HELP,
     )
     parser.add_argument("function", metavar="FUNCTION", help="the function")
@@ -242,6 +265,7 @@ Ctrl-C ends --follow cleanly (exit 0)."""
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
     _add_live_tail(parser)
     _add_redact(parser)
+    _add_linked(parser)
     _add_aws(parser)
     return parser
 
@@ -367,7 +391,10 @@ def _dispatch(args: list[str]) -> int:
 
 def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
     """FUNCTION as its bare name, whether typed as a name, `name:alias` or an ARN (whose
-    region is used when --region is not given): log groups and metrics are the function's."""
+    region is used when --region is not given): log groups and metrics are the function's. A
+    source account's function (`NAME@ACCOUNT`, or an ARN with --linked-accounts) keeps its
+    account: `NAME@ACCOUNT`, as a monitoring account's store names it (core/fleet.py)."""
+    from lambdatop.core.fleet import linked_name
     from lambdatop.core.names import function_ref
 
     def bare(text: str) -> str:
@@ -380,6 +407,8 @@ def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
                 f"lambdatop: note: {ref.name}:{ref.qualifier}: logs and metrics are the"
                 f" function's, every version and alias: reading {ref.name}\n"
             )
+        if ref.account and (ref.linked or getattr(namespace, "linked_accounts", False)):
+            return linked_name(ref.name, ref.account)
         return ref.name
 
     if getattr(namespace, "function", None):

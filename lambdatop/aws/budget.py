@@ -35,9 +35,10 @@ from lambdatop.aws.monitor import (
 from lambdatop.aws.pacing import SERVICE_RATES
 from lambdatop.aws.pollers import fleet_logs
 from lambdatop.aws.pollers import metrics as metric_poller
-from lambdatop.aws.pollers.inventory import FUNCTIONS_PAGE, InventoryPoller
+from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.logs import MAX_RUNS, NAMED_PERIOD_MS, PROBE_PERIOD_MS
 from lambdatop.aws.pollers.traces import MAX_PAGES, TracesPoller
+from lambdatop.core.fleet import FUNCTIONS_PAGE, list_every_s
 
 HOUR_S = 3600.0
 FLEET_SIZES = (10, 100, 1_000, 10_000)
@@ -68,6 +69,9 @@ class Usage:
     traces_per_read: int = 20
     """Failed traces a GetTraceSummaries read returns (a failing function's minute)."""
     live_tail: bool = False
+    deploys_per_hour: float = 1.0
+    """Functions created, deleted or redeployed in the region an hour: each brings the next
+    full listing forward (at most one a refresh)."""
 
 
 @dataclass(slots=True)
@@ -137,14 +141,17 @@ def budget(usage: Usage) -> Budget:
     result = Budget(usage)
     lines = result.lines
 
-    # Lambda's control plane: the listing (pages of FUNCTIONS_PAGE) and the account's limits
-    # every refresh; each opened function's configuration, concurrency and event sources.
+    # Lambda's control plane: the account's limits and usage (the change detector) and each
+    # opened function's configuration, concurrency and event sources every refresh; the whole
+    # listing (pages of FUNCTIONS_PAGE) less often as the fleet grows. A change the usage
+    # figures show brings a listing forward: a deploy an hour costs one listing more.
     refreshes = HOUR_S / InventoryPoller.interval_s
     pages = max(1, math.ceil(n / FUNCTIONS_PAGE))
+    listings = min(HOUR_S / list_every_s(n) + usage.deploys_per_hour, refreshes)
     lines.append(
         ApiLine(
             "lambda (control plane)",
-            refreshes * (pages + 1 + 3 * opened),
+            refreshes * (1 + 3 * opened) + listings * pages,
             quota_tps=QUOTAS_TPS["lambda (control plane)"],
         )
     )

@@ -12,12 +12,20 @@ from typing import TypeVar
 from lambdatop.aws.errors import Trouble, describe
 from lambdatop.aws.insights import Insights, ScanEstimate, ScanLimit, count_scan, count_window
 from lambdatop.aws.pollers.inventory import account_limits, api_routes, function_details
+from lambdatop.aws.pollers.linked import (
+    CONFIGURATION_UNREADABLE,
+    LinkedMetricsPoller,
+    source_function,
+    trace_sharing_accounts,
+    traces_unshared,
+)
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import WindowFigures
-from lambdatop.core.records import LogEvent
+from lambdatop.core.fleet import split_linked
+from lambdatop.core.records import FunctionConfig, LogEvent
 from lambdatop.core.sources import PERCENTILES, ErrorKind
 from lambdatop.core.store import ApiState, FunctionState, Store
 
@@ -78,24 +86,23 @@ async def fetch_window(
     now = clock()
     store = Store(clock=clock)
     store.region = aws.region
+    try:
+        # `NAME@ACCOUNT`: a source account's, read through this monitoring account.
+        source = await source_function(aws, function)
+    except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
+        raise FetchError(describe(error).final) from None
+    if source is None:
+        function = split_linked(function)[0]  # the credentials' own account's: read whole
+    else:
+        # Its log group is the one thing of it Logs Insights could count by name: not counted.
+        choice = replace(choice, mode=InsightsMode.NEVER)
     state = store.function(function)
     fetched = Fetched(store, state, int((now - since_s) * 1000), int(now * 1000))
-    try:
-        config, sources = await function_details(aws, function)
-    except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
-        trouble = describe(error)
-        if trouble.kind is ErrorKind.MISSING:
-            raise FetchError(f"function {function!r} not found in {aws.region}") from None
-        raise FetchError(trouble.final) from None
-    state.config = config
-    store.inventory[function] = config
-    state.event_sources = sources
-    limits = await _optional(fetched, "account settings", account_limits(aws))
-    store.account_concurrency_limit, store.account_unreserved_limit = limits or (None, None)
-    routes = await _optional(fetched, "API Gateway", api_routes(aws))
-    state.apis = {r.api_id: ApiState(r) for r in (routes or {}).get(config.arn or "", [])}
-    if routes is None:
-        state.apis = None
+    if source is None:
+        config = await _configuration(aws, fetched, function)
+    else:
+        config = state.config = store.inventory[function] = source
+        fetched.notes.append(CONFIGURATION_UNREADABLE.format(name=function))
 
     group = config.effective_log_group
     counter = Insights(aws)
@@ -122,6 +129,10 @@ async def fetch_window(
     except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
         raise FetchError(describe(error, "CloudWatch Logs").final) from None
     state.add_events(events)
+    if not tail.group_exists and source is not None:
+        raise FetchError(
+            f"no log group of {function} is shared with this monitoring account ({group})"
+        )
     if not tail.group_exists:
         fetched.notes.append(f"log group {group} does not exist")
     fetched.logs_truncated = tail.truncated_before_ms is not None
@@ -132,20 +143,51 @@ async def fetch_window(
     if counted and tail.group_exists:
         await _count_window(counter, fetched, group, len(events), tail.truncated_before_ms)
 
-    metrics = MetricsPoller(aws, store, {function}, lambda: since_s, clock)
+    poller = MetricsPoller if source is None else LinkedMetricsPoller
+    metrics = poller(aws, store, {function}, lambda: since_s, clock)
     if await _optional(fetched, "CloudWatch metrics", metrics.tick()) is None:
         state.metrics.clear()
     if PERCENTILES in store.health and store.health[PERCENTILES].error:
         fetched.notes.append("duration percentiles unavailable from CloudWatch")
 
+    bare, account = split_linked(function)
+    if account is not None:
+        sharing = await _optional(fetched, "X-Ray links", trace_sharing_accounts(aws))
+        unshared = traces_unshared(account, sharing)
+        if unshared is not None:
+            fetched.notes.append(unshared)
+            return fetched
     traces = await _optional(
         fetched,
         "X-Ray",
-        failed_traces(aws, function, now - since_s, now, known_ids=state.trace_ids()),
+        failed_traces(aws, bare, now - since_s, now, known_ids=state.trace_ids(), account=account),
     )
     if traces is not None:
         state.set_traces(traces[0])
     return fetched
+
+
+async def _configuration(aws: Aws, fetched: Fetched, function: str) -> FunctionConfig:
+    """The function's configuration, event sources, API Gateway routes and the account's
+    limits, into the fetched store; raises FetchError when the function cannot be read."""
+    store, state = fetched.store, fetched.state
+    try:
+        config, sources = await function_details(aws, function)
+    except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
+        trouble = describe(error)
+        if trouble.kind is ErrorKind.MISSING:
+            raise FetchError(f"function {function!r} not found in {aws.region}") from None
+        raise FetchError(trouble.final) from None
+    state.config = config
+    store.inventory[function] = config
+    state.event_sources = sources
+    limits = await _optional(fetched, "account settings", account_limits(aws))
+    store.account_concurrency_limit, store.account_unreserved_limit = limits or (None, None)
+    routes = await _optional(fetched, "API Gateway", api_routes(aws))
+    state.apis = {r.api_id: ApiState(r) for r in (routes or {}).get(config.arn or "", [])}
+    if routes is None:
+        state.apis = None
+    return config
 
 
 def _check_scan(volume: ScanEstimate, limit: ScanLimit) -> None:

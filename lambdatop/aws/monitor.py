@@ -28,7 +28,11 @@ from lambdatop.aws.insights import (
 from lambdatop.aws.pacing import Backoff, Turns
 from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
-from lambdatop.aws.pollers.linked import LinkedMetricsPoller, linked_functions
+from lambdatop.aws.pollers.linked import (
+    LinkedMetricsPoller,
+    linked_functions,
+    trace_sharing_accounts,
+)
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
@@ -142,12 +146,25 @@ class Monitor:
     def watch(self, name: str) -> FunctionState:
         """Follow a function's logs, metrics and traces (idempotent); its data stays afterwards."""
         state = self.store.function(name)
-        if name not in self.watched and split_linked(name)[1] is not None:
-            # A source account's: its log group and metrics only (module docstring of
-            # aws/pollers/linked.py); its configuration and traces are that account's to read.
+        bare, source_account = split_linked(name)
+        if name not in self.watched and source_account is not None:
+            # A source account's: its log group and metrics, and its traces where its link
+            # shares them (aws/pollers/linked.py); its configuration is that account's to read.
             self.watched.add(name)
             self._spawn(SourceKey.logs(name), self._log_ticker(state))
             self._wake_up(LINKED_METRICS)
+            if source_account in (getattr(self.store, "trace_accounts", None) or ()):
+                traces = TracesPoller(
+                    self.aws,
+                    bare,
+                    lambda: self.window_s,
+                    self.clock,
+                    known_ids=state.trace_ids,
+                    account=source_account,
+                )
+                self._spawn(
+                    SourceKey.traces(name), self._trace_ticker(state, traces), what=f"{name} traces"
+                )
         elif name not in self.watched:
             self.watched.add(name)
             self._spawn(SourceKey.logs(name), self._log_ticker(state), what=f"{name} logs")
@@ -313,6 +330,7 @@ class Monitor:
         if store.account is None:  # its own account, to tell its log groups from the sources'
             identity = await self.aws.call("sts", "GetCallerIdentity")
             store.account = str(identity.get("Account") or "") or None
+        store.trace_accounts = await trace_sharing_accounts(self.aws)
         store.set_linked(await linked_functions(self.aws, store.account))
         return InventoryPoller.interval_s
 

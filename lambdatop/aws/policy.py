@@ -50,6 +50,12 @@ ALLOWED: dict[str, dict[str, str]] = {
     "sts": {
         "GetCallerIdentity": "sts:GetCallerIdentity",
     },
+    # In a monitoring account (`--linked-accounts`): which source accounts' links share their
+    # X-Ray traces (Observability Access Manager; reads the sink's links, changes nothing).
+    "oam": {
+        "ListSinks": "oam:ListSinks",
+        "ListAttachedLinks": "oam:ListAttachedLinks",
+    },
 }
 
 

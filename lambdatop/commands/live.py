@@ -39,7 +39,9 @@ def diagnose_live(
     emit: Callable[[Diagnosis, argparse.Namespace], int],
 ) -> int:
     target = AwsTarget.resolve(args.profile, args.region, args.endpoint_url)
-    contexts = _configured_contexts(args)
+    # A source account's function (`NAME@ACCOUNT`) is read through the one monitoring account
+    # the flags and variables name, never looked for in the config file's contexts.
+    contexts = [] if "@" in args.function else _configured_contexts(args)
     if len(contexts) > 1:
         # The config file's fleet, and no --profile or --region: the one context that has it.
         try:

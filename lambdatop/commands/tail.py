@@ -15,11 +15,13 @@ from typing import TextIO
 from lambdatop.aws.errors import describe, describe_source
 from lambdatop.aws.pacing import Backoff, Turns
 from lambdatop.aws.pollers.inventory import function_details
+from lambdatop.aws.pollers.linked import source_function
 from lambdatop.aws.pollers.livetail import LiveTail
 from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
 from lambdatop.commands.colour import colour_wanted
 from lambdatop.commands.waiting import SayWaiting
+from lambdatop.core.fleet import split_linked
 from lambdatop.core.parse import parse
 from lambdatop.core.records import Level, LogEvent
 from lambdatop.core.sanitize import clean
@@ -75,8 +77,7 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
             loop.add_signal_handler(sig, stop.set)
     async with Aws(target, patience=AT_THE_PROMPT) as aws, SayWaiting(aws.in_flight) as waiting:
         try:
-            config, _ = await function_details(aws, args.function)
-            group = config.effective_log_group
+            group = await _log_group(aws, args.function)
         except Exception as error:  # noqa: BLE001 - one line, exit 2
             trouble = describe(error)
             if trouble.kind == "missing":
@@ -95,6 +96,16 @@ async def _tail(target: AwsTarget, args: argparse.Namespace, since_s: float, col
         finally:
             if isinstance(tail, LiveTail):
                 await tail.close()
+
+
+async def _log_group(aws: Aws, function: str) -> str:
+    """The function's log group: from its configuration, or for a source account's function
+    (`NAME@ACCOUNT`, through a monitoring account) the ARN of its shared group."""
+    source = await source_function(aws, function)
+    if source is not None:
+        return source.effective_log_group
+    config, _ = await function_details(aws, split_linked(function)[0])
+    return config.effective_log_group
 
 
 async def _follow(

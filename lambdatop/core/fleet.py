@@ -23,6 +23,24 @@ from lambdatop.core.store import Clock, FunctionState, SourceHealth, Store
 UNKNOWN_ACCOUNT = "?"
 """A function's account before any ARN or identity has said it."""
 
+FUNCTIONS_PAGE = 50
+"""ListFunctions' largest page: "Specify a value between 1 and 50" (MaxItems, the Lambda API
+reference); a fleet of 10,000 is 200 requests a listing."""
+LIST_EVERY_S = 300.0
+"""A small fleet's function list is read again every five minutes."""
+SECONDS_PER_LIST_PAGE = 15.0
+"""A bigger one's less often: one ListFunctions page every 15 s on average (0.4 % of the
+control plane's 15 requests a second), so 10,000 functions (200 pages) are listed every 50
+minutes; a function added, deleted or redeployed meanwhile is caught by the account's usage
+figures (`inventory.AccountSettings`), read every five minutes in one request."""
+
+
+def list_every_s(functions: int) -> float:
+    """How often a fleet of `functions` is listed again in full: the cadence grows with the
+    pages a listing takes, so the requests an hour for it stay flat however big the fleet."""
+    pages = max(1, -(-functions // FUNCTIONS_PAGE))
+    return max(LIST_EVERY_S, pages * SECONDS_PER_LIST_PAGE)
+
 
 def function_key(name: str, region: str, account: str) -> str:
     """A function's key in a fleet of several contexts: the account and region that tell two
@@ -78,6 +96,9 @@ class ContextStore(Store):
         self.linked: list[FunctionConfig] = []
         """The source accounts' functions this monitoring account sees (`--linked-accounts`):
         listed by their log groups, kept across the next ListFunctions of its own."""
+        self.trace_accounts: set[str] | None = None
+        """The source accounts whose links share their X-Ray traces with this monitoring
+        account (None: not known, e.g. Observability Access Manager not readable)."""
 
     def key(self, name: str) -> str:
         """The fleet key of one of this context's functions."""

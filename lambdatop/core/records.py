@@ -229,6 +229,10 @@ class FunctionConfig:
     package_type: str | None = None
     state: str | None = None
     last_update_status: str | None = None
+    from_log_group: bool = False
+    """Only what a log group tells (a source account's function, seen from a CloudWatch
+    cross-account monitoring account): its name, ARN and log group. The rest is unknown, not
+    default: the configuration is the source account's to read."""
 
     @property
     def effective_log_group(self) -> str:

@@ -27,6 +27,7 @@ class Commands:
 
     def __init__(self, evidence: Evidence) -> None:
         self.function = evidence.function or "<function>"
+        self.source_arn = evidence.source_arn
         self.region = evidence.region
         self.log_group = evidence.log_group
         self.start_ms, self.end_ms = _window(evidence)
@@ -37,8 +38,9 @@ class Commands:
 
     @property
     def fn(self) -> str:
-        """The function name as a shell word (a name read from a log group is not trusted)."""
-        return _q(self.function)
+        """The function as Lambda's --function-name takes it, a shell word (a name read from a
+        log group is not trusted): a source account's by its ARN, for that account's profile."""
+        return _q(self.source_arn or self.function)
 
     # --- pieces ---
 
@@ -75,9 +77,16 @@ class Commands:
 
     # --- logs ---
 
+    def _group(self, by_arn: str) -> str:
+        """The log group option: by name, or a source account's group, read from a monitoring
+        account, by its ARN ("If the log group is in a source account and you are using a
+        monitoring account, you must use the log group ARN")."""
+        option = by_arn if self.log_group.startswith("arn:") else "--log-group-name"
+        return f"{option} {_q(self.log_group)}"
+
     def filter_logs(self, pattern: str) -> Step:
         return Step(
-            f"aws logs filter-log-events --log-group-name {_q(self.log_group)}"
+            f"aws logs filter-log-events {self._group('--log-group-identifier')}"
             f" --filter-pattern {_q(pattern)}{self._ms_window()}{self._region()}",
             command=True,
         )
@@ -97,7 +106,7 @@ class Commands:
 
     def insights(self, query: str) -> Step:
         return Step(
-            f"aws logs start-query --log-group-name {_q(self.log_group)}"
+            f"aws logs start-query {self._group('--log-group-identifiers')}"
             f"{self._seconds_window()} --query-string {_q(query)}{self._region()}",
             command=True,
         )
@@ -210,7 +219,12 @@ class Commands:
         )
 
     def traces(self) -> Step:
-        expression = f'service("{self.function}") AND (error = true OR fault = true)'
+        node = f'service("{self.function}")'
+        if self.source_arn:  # its node in its own account, as a monitoring account reads it
+            account = self.source_arn.split(":")[4]
+            kind = "AWS::Lambda::Function"
+            node = f'service(id(name: "{self.function}", type: "{kind}", account.id: "{account}"))'
+        expression = f"{node} AND (error = true OR fault = true)"
         if self.start_ms is None or self.end_ms is None:
             window = " --start-time '<start>' --end-time '<end>'"
         else:

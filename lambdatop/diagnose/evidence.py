@@ -14,6 +14,7 @@ from operator import attrgetter
 from typing import Any
 
 from lambdatop.core.aggregate import WindowFigures
+from lambdatop.core.fleet import split_linked
 from lambdatop.core.parse import parse
 from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
@@ -177,6 +178,9 @@ class Evidence:
         sizes = [inv.memory_size_mb for inv in self.invocations if inv.memory_size_mb]
         return sizes[-1] if sizes else None
 
+    source_arn: str | None = None
+    """A source account's function, seen from a monitoring account: its ARN, which its
+    commands name it by (the monitoring account may have a function of the same name)."""
     log_group_name: str | None = None
     """The log group an export named (Insights' `@log`, a subscription record), which may be
     a custom one (LoggingConfig.LogGroup) rather than `/aws/lambda/<function>`."""
@@ -467,16 +471,24 @@ def _copy_series(series: dict[str, MetricSeries]) -> dict[str, MetricSeries]:
 
 def from_copy(copied: StateCopy, *, start_ms: int, end_ms: int, logs_read: bool = True) -> Evidence:
     """The evidence of a copy of a function's state (`copy_state`), on any thread."""
+    config, function, log_group, source_arn = copied.config, copied.function, None, None
+    if config is not None and config.from_log_group:
+        # Only what a log group tells (a source account's function): every check that needs
+        # the configuration says unknown; its log group and metrics know it by its bare name.
+        function, log_group, source_arn = split_linked(config.name)[0], config.log_group, config.arn
+        config = None
     evidence = _windowed(
         copied.logs.inside(start_ms, end_ms),
         copied.logs,
-        function=copied.function,
+        function=function,
         region=copied.region,
         start_ms=start_ms,
         end_ms=end_ms,
-        config=copied.config,
+        config=config,
         logs_read=logs_read,
     )
+    evidence.log_group_name = log_group
+    evidence.source_arn = source_arn
     evidence.metrics = copied.metrics or None
     evidence.account_metrics = copied.account_metrics or None
     evidence.account_concurrency_limit = copied.account_concurrency_limit

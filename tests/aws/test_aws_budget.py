@@ -99,3 +99,16 @@ def test_a_big_fleet_s_logs_are_scanned_less_often_not_at_the_tail_s_expense() -
     assert kept >= 0.8 * tail
     assert scan_period_s(10) == SCAN_EVERY_S
     assert scan_period_s(10_000) > SCAN_EVERY_S
+
+
+def test_the_control_plane_is_not_asked_more_for_a_bigger_fleet_than_for_a_thousand() -> None:
+    """ListFunctions is 200 pages at 10,000 functions: listed in full every 50 minutes (and
+    when the account's usage figures move), not every five, the Lambda control plane is asked
+    less than twice what a fleet of 1,000 asks (it was seven times)."""
+    control = [
+        {line.api: line for line in budget(Usage(n)).lines}["lambda (control plane)"]
+        for n in (1_000, 10_000)
+    ]
+    assert control[1].requests_per_hour < 2 * control[0].requests_per_hour
+    assert control[1].quota_share is not None
+    assert control[1].quota_share < 0.02

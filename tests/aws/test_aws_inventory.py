@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import awsseed
 import pytest
-from awsfakes import error, hook, response
+from awsfakes import FakeClock, error, hook, response
 from awsmoto import MotoAccount
 
 from lambdatop.aws.pollers.inventory import (
@@ -20,6 +20,7 @@ from lambdatop.aws.pollers.inventory import (
     list_functions,
 )
 from lambdatop.aws.session import Aws
+from lambdatop.core.fleet import list_every_s
 from lambdatop.core.sources import APIGATEWAY, SourceKey
 from lambdatop.core.store import Store
 
@@ -170,3 +171,81 @@ async def test_inventory_poller_fills_the_store(moto: MotoAccount, aws: Aws) -> 
     calls = aws.ledger.total_calls
     await poller.detail({"checkout"})
     assert aws.ledger.total_calls == calls
+
+
+class _Fleet:
+    """ListFunctions of a fleet of `size` functions in pages of MaxItems (moto never pages), and
+    GetAccountSettings with the usage figures of `usage`."""
+
+    def __init__(self, region: str, size: int) -> None:
+        self.names = [f"fn-{index:05d}" for index in range(size)]
+        self.region = region
+        self.usage = {"FunctionCount": size, "TotalCodeSize": 1_000 * size}
+        self.pages = 0
+
+    def list_functions(self, request: Any = None, **_: Any) -> Any:
+        query = parse_qs(urlsplit(request.url).query)
+        start = int(query.get("Marker", ["0"])[0])
+        size = int(query["MaxItems"][0])
+        self.pages += 1
+        body: dict[str, Any] = {
+            "Functions": [
+                {
+                    "FunctionName": name,
+                    "FunctionArn": f"arn:aws:lambda:{self.region}:123456789012:function:{name}",
+                }
+                for name in self.names[start : start + size]
+            ]
+        }
+        if start + size < len(self.names):
+            body["NextMarker"] = str(start + size)
+        return response(200, body)
+
+    def settings(self, **_: Any) -> Any:
+        return response(200, {"AccountLimit": {}, "AccountUsage": dict(self.usage)})
+
+    async def install(self, aws: Aws) -> None:
+        await hook(aws, "lambda", "before-send.lambda.ListFunctions", self.list_functions)
+        await hook(aws, "lambda", "before-send.lambda.GetAccountSettings", self.settings)
+
+
+async def test_a_big_fleet_is_listed_in_full_less_often(moto: MotoAccount, aws: Aws) -> None:
+    """2,000 functions are 40 pages: listed every 10 minutes rather than 5, while a fleet of
+    1,000 (20 pages) is still listed at every five-minute refresh."""
+    clock = FakeClock(1_000_000.0)
+    fleet = _Fleet(moto.region, 2_000)
+    await fleet.install(aws)
+    store = Store(clock=clock)
+    poller = InventoryPoller(aws, store, set())
+    for _ in range(4):  # twenty minutes of refreshes
+        await poller.tick()
+        clock.advance(poller.interval_s)
+    assert len(store.inventory) == 2_000
+    assert poller.list_every_s() == 600.0
+    assert (poller.listings, fleet.pages) == (2, 80)
+    assert aws.ledger.calls["lambda.GetAccountSettings"] == 4, "the change detector, each time"
+
+    assert list_every_s(1_000) == poller.interval_s, "20 pages: every refresh still"
+
+
+async def test_a_deploy_between_listings_brings_the_next_forward(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    clock = FakeClock(1_000_000.0)
+    fleet = _Fleet(moto.region, 5_000)  # 100 pages: listed every 25 minutes
+    await fleet.install(aws)
+    store = Store(clock=clock)
+    poller = InventoryPoller(aws, store, set())
+    await poller.tick()
+    clock.advance(poller.interval_s)
+    await poller.tick()
+    assert poller.listings == 1, "nothing moved: the list is not read again yet"
+    fleet.names.append("fn-new")
+    fleet.usage = {"FunctionCount": 5_001, "TotalCodeSize": 5_000_123}
+    clock.advance(poller.interval_s)
+    await poller.tick()
+    assert poller.listings == 2
+    assert "fn-new" in store.inventory, "a new function shows within one refresh"
+    clock.advance(poller.interval_s)
+    await poller.tick()
+    assert poller.listings == 2

@@ -2,25 +2,25 @@
 configuration, reserved concurrency, event sources and the API Gateway APIs in front of them.
 
 The Lambda control plane allows 15 requests a second for the whole account, so this is cached
-and refreshed slowly.
+and refreshed slowly: the full list of a big fleet less often the bigger it is (one page every
+15 s on average, `core.fleet.list_every_s`), and between two listings the account's usage
+figures, one request every five minutes, say whether a function came, went or was redeployed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdatop.aws import convert
 from lambdatop.aws.errors import describe
 from lambdatop.aws.session import Aws
+from lambdatop.core.fleet import FUNCTIONS_PAGE, list_every_s
 from lambdatop.core.records import ApiRoute, FunctionConfig
 from lambdatop.core.sources import APIGATEWAY, ErrorKind, SourceKey
 from lambdatop.core.store import ApiState, Store
 
 MAX_APIS = 60
-FUNCTIONS_PAGE = 50
-"""ListFunctions' largest page: "Specify a value between 1 and 50" (MaxItems, the Lambda API
-reference); a fleet of 10,000 is 200 requests a listing."""
 
 
 def _stops_the_read(kind: ErrorKind) -> bool:
@@ -74,16 +74,39 @@ async def list_functions(aws: Aws) -> list[FunctionConfig]:
     return [convert.function_config(item) for item in items]
 
 
-async def account_limits(aws: Aws) -> tuple[int | None, int | None]:
-    """The account's concurrency limit and unreserved share; (None, None) where unknown."""
+class AccountSettings(NamedTuple):
+    """GetAccountSettings: "details about your account's limits and usage in an AWS Region"."""
+
+    limit: int | None = None
+    unreserved: int | None = None
+    usage: tuple[int, int] | None = None
+    """AccountUsage's FunctionCount ("The number of Lambda functions") and TotalCodeSize ("The
+    amount of storage space, in bytes, that's being used by deployment packages and layer
+    archives"): either moves when a function is created, deleted or deployed."""
+
+
+async def account_settings(aws: Aws) -> AccountSettings:
+    """The account's concurrency limits and usage; unknown (None) where not answered."""
     try:
         response = await aws.call("lambda", "GetAccountSettings")
     except Exception as error:
         if _stops_the_read(describe(error).kind):
             raise
-        return None, None
+        return AccountSettings()
     limit = response.get("AccountLimit") or {}
-    return limit.get("ConcurrentExecutions"), limit.get("UnreservedConcurrentExecutions")
+    usage = response.get("AccountUsage") or {}
+    count, size = usage.get("FunctionCount"), usage.get("TotalCodeSize")
+    return AccountSettings(
+        limit.get("ConcurrentExecutions"),
+        limit.get("UnreservedConcurrentExecutions"),
+        (int(count), int(size)) if count is not None and size is not None else None,
+    )
+
+
+async def account_limits(aws: Aws) -> tuple[int | None, int | None]:
+    """The account's concurrency limit and unreserved share; (None, None) where unknown."""
+    settings = await account_settings(aws)
+    return settings.limit, settings.unreserved
 
 
 async def function_details(aws: Aws, name: str) -> tuple[FunctionConfig, list[Any]]:
@@ -158,7 +181,8 @@ async def api_routes(aws: Aws) -> dict[str, list[ApiRoute]]:
 
 
 class InventoryPoller:
-    """Lists the region's functions; details the watched ones. Every few minutes."""
+    """Lists the region's functions (a big fleet less often, see the module docstring); details
+    the watched ones. Every few minutes."""
 
     interval_s = 300.0
 
@@ -167,13 +191,29 @@ class InventoryPoller:
         self.store = store
         self.watched = watched
         self._detailed: set[str] = set()
+        self._listed_at: float | None = None
+        self._listed_usage: tuple[int, int] | None = None
+        self.listings = 0
+        """Full listings read so far (each one page per 50 functions)."""
+
+    def list_every_s(self) -> float:
+        """How often the whole list is read again, at the fleet's size as last listed."""
+        return list_every_s(len(self.store.inventory))
 
     async def tick(self) -> float:
-        functions = await list_functions(self.aws)
-        self.store.set_inventory(functions)
-        limit, unreserved = await account_limits(self.aws)
-        self.store.account_concurrency_limit = limit
-        self.store.account_unreserved_limit = unreserved
+        now = self.store.clock()
+        first = self._listed_at is None
+        if first:  # the fleet screen waits for the first listing: it goes before the rest
+            await self._list(now)
+        settings = await account_settings(self.aws)
+        self.store.account_concurrency_limit = settings.limit
+        self.store.account_unreserved_limit = settings.unreserved
+        due = self._listed_at is not None and now - self._listed_at >= self.list_every_s() - 1.0
+        # Unknown usage (a backend without it) never stands for a change: the cadence lists.
+        moved = settings.usage is not None and settings.usage != self._listed_usage
+        if not first and (due or moved):
+            await self._list(now)
+        self._listed_usage = settings.usage
         read_before = set(self._detailed)
         failed = await self.detail(set(self.watched), refresh=True)
         # A refresh that fails for one function is tried again with the next refresh. A first
@@ -187,6 +227,11 @@ class InventoryPoller:
                 SourceKey.config(name), trouble.kind, trouble.message, retry_at
             )
         return self.interval_s
+
+    async def _list(self, now: float) -> None:
+        self.store.set_inventory(await list_functions(self.aws))
+        self._listed_at = now
+        self.listings += 1
 
     async def detail(self, names: set[str], refresh: bool = False) -> dict[str, Exception]:
         """Fill in the watched functions' details (only new ones unless refresh); returns what

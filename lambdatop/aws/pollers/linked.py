@@ -18,15 +18,22 @@ account's function is therefore known by its log group, `/aws/lambda/NAME` in th
   GetMetricData operation in a monitoring account, use this to specify which account to
   retrieve this metric from."
 
-Its configuration (timeout, memory) and its X-Ray traces are the source account's to read: the
-diagnosis says what it could not tell without them.
+Its configuration (timeout, memory, VPC) is the source account's to read: Lambda's API is not
+shared, so those facts are unknown (`FunctionConfig.from_log_group`), never a default. Its X-Ray
+traces are readable when the source account's link shares them: "Source accounts share their
+observability data with monitoring accounts. Traces are copied from each source account to up
+to five monitoring accounts" (X-Ray developer guide, cross-account tracing), for a link whose
+ResourceTypes include `AWS::XRay::Trace` (Observability Access Manager: ListSinks, "An account
+can have one sink", then ListAttachedLinks of that sink, each link's ARN in its source account).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lambdatop.aws.errors import describe
 from lambdatop.aws.pollers.inventory import Paging, pages
+from lambdatop.aws.pollers.livetail import log_group_arn
 from lambdatop.aws.pollers.metrics import (
     _FLEET_METRICS,
     _FUNCTION_METRICS,
@@ -37,9 +44,13 @@ from lambdatop.aws.pollers.metrics import (
 from lambdatop.aws.session import Aws
 from lambdatop.core.fleet import arn_account, linked_name, split_linked
 from lambdatop.core.records import FunctionConfig
+from lambdatop.core.sources import ErrorKind
 
 LAMBDA_GROUPS = "/aws/lambda/"
 LOG_PAGES = Paging("nextToken", "nextToken")
+OAM_PAGES = Paging("NextToken", "NextToken")
+TRACES = "AWS::XRay::Trace"
+"""The resource type of a link that shares X-Ray traces (OAM CreateLink's ResourceTypes)."""
 
 
 async def linked_functions(aws: Aws, own_account: str | None) -> list[FunctionConfig]:
@@ -74,7 +85,79 @@ def _from_group(region: str, group: dict[str, Any]) -> FunctionConfig | None:
         name=linked_name(bare, account),
         arn=f"arn:{partition}:lambda:{region}:{account}:function:{bare}",
         log_group=arn,
+        from_log_group=True,
     )
+
+
+def linked_config(region: str, name: str, account: str) -> FunctionConfig:
+    """A source account's function named by the user (`NAME@ACCOUNT`, or its ARN): what its
+    log group's ARN says, as `linked_functions` lists it."""
+    group = log_group_arn(region, account, f"{LAMBDA_GROUPS}{name}")
+    config = _from_group(region, {"logGroupName": f"{LAMBDA_GROUPS}{name}", "logGroupArn": group})
+    assert config is not None  # the group is made above in the shape `_from_group` reads
+    return config
+
+
+async def source_function(aws: Aws, function: str) -> FunctionConfig | None:
+    """`NAME@ACCOUNT` of a source account, as this monitoring account sees it (its log group's
+    configuration); None for a function of the credentials' own account, read whole."""
+    bare, account = split_linked(function)
+    if account is None:
+        return None
+    identity = await aws.call("sts", "GetCallerIdentity")
+    if str(identity.get("Account") or "") == account:
+        return None
+    return linked_config(aws.region, bare, account)
+
+
+CONFIGURATION_UNREADABLE = (
+    "{name} is a source account's function: its configuration (timeout, memory, VPC, event"
+    " sources) is not readable from the monitoring account, and the checks that need it say"
+    " unknown"
+)
+
+
+def traces_unshared(account: str, sharing: set[str] | None) -> str | None:
+    """Why a source account's traces are not read, or None when its link shares them."""
+    if sharing is None:
+        return (
+            f"X-Ray: whether account {account} shares its traces is not known (the monitoring"
+            " account's links are not readable: oam:ListSinks, oam:ListAttachedLinks)"
+        )
+    if account not in sharing:
+        return (
+            f"X-Ray: account {account}'s link does not share its traces with this monitoring"
+            " account (resource type AWS::XRay::Trace)"
+        )
+    return None
+
+
+async def trace_sharing_accounts(aws: Aws) -> set[str] | None:
+    """The source accounts whose link to this monitoring account shares X-Ray traces; None when
+    that cannot be known (no sink: not a monitoring account; Observability Access Manager not
+    readable, e.g. without oam:ListSinks, or an emulator without it)."""
+    try:
+        sinks = await pages(aws, "oam", "ListSinks", OAM_PAGES, "Items")
+        if not sinks:
+            return None
+        links = await pages(
+            aws,
+            "oam",
+            "ListAttachedLinks",
+            OAM_PAGES,
+            "Items",
+            SinkIdentifier=str(sinks[0].get("Arn") or ""),
+        )
+    except Exception as error:
+        if describe(error).kind.cuts_off_aws or describe(error).kind is ErrorKind.THROTTLED:
+            raise
+        return None
+    return {
+        account
+        for link in links
+        if TRACES in (link.get("ResourceTypes") or ())
+        and (account := arn_account(str(link.get("LinkArn") or ""))) is not None
+    }
 
 
 class LinkedMetricsPoller(MetricsPoller):

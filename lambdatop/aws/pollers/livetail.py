@@ -382,6 +382,8 @@ class LiveTail:
 
     async def _group_arn(self) -> str:
         """StartLiveTail: "Specify each log group by its ARN.\""""
+        if self._arn is None and self.log_group.startswith("arn:"):
+            self._arn = self.log_group  # a source account's group, from a monitoring account
         if self._arn is None:
             identity = await self.aws.call("sts", "GetCallerIdentity")
             account = str(identity.get("Account") or "")

@@ -33,6 +33,20 @@ EXPRESSION_FAILED = "failed"
 NOT_USED = "not used"
 EXPRESSION_STRIKES = 2
 """Server errors in a row, each time only with the expression, before it is given up."""
+FAILED = "(error = true OR fault = true OR throttle = true)"
+
+
+def _service(function: str, account: str | None) -> str:
+    """The filter expression's node: the function, in one account when asked from a monitoring
+    account, by the X-Ray filter expressions' id function (`id(name: ..., type: ...,
+    account.id: ...)`) for both nodes Lambda records, the service and the function."""
+    if account is None:
+        return f'service("{function}")'
+    nodes = [
+        f'service(id(name: "{function}", type: "{kind}", account.id: "{account}"))'
+        for kind in ("AWS::Lambda", "AWS::Lambda::Function")
+    ]
+    return f"({' OR '.join(nodes)})"
 
 
 def _expression_trouble(error: BaseException) -> str | None:
@@ -47,12 +61,20 @@ def _expression_trouble(error: BaseException) -> str | None:
     return None
 
 
-def _names_function(item: dict[str, Any], function: str, known_ids: set[str] | None) -> bool:
-    """Whether a summary is the function's: by its service names, else by the trace ids the
-    function's own REPORT lines carry (emulators leave the service names out)."""
+def _names_function(
+    item: dict[str, Any], function: str, known_ids: set[str] | None, account: str | None = None
+) -> bool:
+    """Whether a summary is the function's: by its service names (and account, for a source
+    account's), else by the trace ids the function's own REPORT lines carry (emulators leave
+    the service names out)."""
     services = item.get("ServiceIds") or ()
     if services:
-        return any(isinstance(s, dict) and s.get("Name") == function for s in services)
+        return any(
+            isinstance(s, dict)
+            and s.get("Name") == function
+            and (account is None or s.get("AccountId") == account)
+            for s in services
+        )
     if known_ids is not None:
         return str(item.get("Id")) in known_ids
     return True
@@ -66,18 +88,19 @@ async def failed_traces(
     *,
     filter_expressions: bool = True,
     known_ids: set[str] | None = None,
+    account: str | None = None,
 ) -> tuple[list[TraceSummary], str]:
     """Failed traces of a function in a window, and what became of the filter expression
-    (`EXPRESSION_USED`, `EXPRESSION_REFUSED`, `EXPRESSION_FAILED` or `NOT_USED`)."""
+    (`EXPRESSION_USED`, `EXPRESSION_REFUSED`, `EXPRESSION_FAILED` or `NOT_USED`). `account`
+    names a source account's function, read in a monitoring account its link shares traces
+    with (aws/pollers/linked.py)."""
     params: dict[str, Any] = {
         "StartTime": datetime.fromtimestamp(start_s, UTC),
         "EndTime": datetime.fromtimestamp(end_s, UTC),
         "Sampling": False,
     }
     if filter_expressions:
-        params["FilterExpression"] = (
-            f'service("{function}") AND (error = true OR fault = true OR throttle = true)'
-        )
+        params["FilterExpression"] = f"{_service(function, account)} AND {FAILED}"
     summaries: list[dict[str, Any]] = []
     token: str | None = None
     for _ in range(MAX_PAGES):
@@ -91,7 +114,13 @@ async def failed_traces(
                 raise
             # Ask again without the expression and filter here.
             traces, _ = await failed_traces(
-                aws, function, start_s, end_s, filter_expressions=False, known_ids=known_ids
+                aws,
+                function,
+                start_s,
+                end_s,
+                filter_expressions=False,
+                known_ids=known_ids,
+                account=account,
             )
             return traces, trouble
         page = response.get("TraceSummaries") or []
@@ -105,7 +134,7 @@ async def failed_traces(
             s
             for s in summaries
             if (s.get("HasError") or s.get("HasFault") or s.get("HasThrottle"))
-            and _names_function(s, function, known_ids)
+            and _names_function(s, function, known_ids, account)
         ]
     return (
         [convert.trace_summary(s) for s in summaries],
@@ -132,10 +161,13 @@ class TracesPoller:
         window_s: Callable[[], float],
         clock: Clock = time.time,
         known_ids: Callable[[], set[str]] | None = None,
+        account: str | None = None,
     ) -> None:
         self.aws = aws
         self.known_ids = known_ids
         self.function = function
+        self.account = account
+        """A source account's function, read in a monitoring account (`failed_traces`)."""
         self.window_s = window_s
         self.clock = clock
         self.filter_expressions = True
@@ -161,6 +193,7 @@ class TracesPoller:
             now,
             filter_expressions=self.filter_expressions,
             known_ids=self.known_ids() if self.known_ids else None,
+            account=self.account,
         )
         self.filtered_here = expression != EXPRESSION_USED
         # One server error may be a bad moment for X-Ray: only a pattern turns filtering off.

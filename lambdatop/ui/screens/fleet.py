@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Input
 
-from lambdatop.core.fleet import key_parts
+from lambdatop.core.fleet import LIST_EVERY_S, key_parts, list_every_s
 from lambdatop.core.fleetlogs import trouble_text
 from lambdatop.core.sources import FLEET_LOGS, METRICS
 from lambdatop.core.store import Store
@@ -283,6 +283,11 @@ class FleetScreen(StoreScreen):
                 key=lambda each: getattr(each.health.get(METRICS), "last_ok_s", None) or 0.0,
             )
         title.append(f" · metrics {source_age(metrics_of, METRICS, now)}")
+        # A big fleet's list is read in full less often (aws/pollers/inventory.py): say so.
+        listed: list[Store] = [model.context] if model.context else [*model.contexts] or [store]
+        every = max(list_every_s(len(each.inventory)) for each in listed)
+        if every > LIST_EVERY_S:
+            title.append(f" · list every {human_duration(every)}")
         # The logs column is a periodic scan, not live: say how old and over what span.
         span = f", last {human_duration(scan.span_s)}" if scan is not None else ""
         title.append(f" · logs {source_age(store, FLEET_LOGS, now)}{span}")

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
 
+from lambdatop.core.fleet import arn_account
 from lambdatop.core.sources import METRICS, SourceKey
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.model import CheckResult
@@ -213,7 +214,17 @@ class IncidentScreen(StoreScreen):
         config = state.config
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(safe(name), "bold")
-        if config is not None:
+        if config is not None and config.from_log_group:
+            # A source account's function: unknown is said, never a default ("no VPC").
+            context, _ = self.model.locate(name)
+            account = arn_account(config.arn)
+            shared = account in (getattr(context, "trace_accounts", None) or ())
+            text.append(" · configuration not readable from the monitoring account")
+            if not shared:
+                text.append(" · traces not shared with it")
+            if state.log_format_seen:
+                text.append(f" · {safe(state.log_format_seen)} logs")
+        elif config is not None:
             parts = [
                 f"timeout {config.timeout_s:g} s" if config.timeout_s else "timeout ?",
                 f"{config.memory_mb} MB" if config.memory_mb else "memory ?",
