@@ -18,13 +18,13 @@ import statistics
 import subprocess
 import sys
 
+from bench.startup import _line, _median_of
 from bench.terminal import (
     COLUMNS,
     LAMBDATOP,
     ROWS,
     AllOf,
     Pattern,
-    Seen,
     command_to_markers,
     compile_bytecode,
     installed_env,
@@ -111,21 +111,6 @@ def _both(samples: list[dict[str, object]], key: str) -> str:
     walls = [sample[key][0] for sample in samples]  # type: ignore[index]
     cpus = [sample[key][1] for sample in samples]  # type: ignore[index]
     return f"{statistics.median(walls):.1f} s ({statistics.median(cpus):.1f} s CPU)"
-
-
-def _median_of(samples: list[dict[str, Seen]], name: str) -> str:
-    seen = [sample[name] for sample in samples if name in sample]
-    if not seen:
-        return "never"
-    missed = len(samples) - len(seen)
-    never = f", {missed} of {len(samples)} never" if missed else ""
-    wall = statistics.median(s.wall_s for s in seen)
-    cpu = statistics.median(s.cpu_s for s in seen)
-    return f"{wall:.1f} s ({cpu:.1f} s CPU{never})"
-
-
-def _line(what: str, value: str, target: str) -> None:
-    print(f"  {what:<48} {value:>22}   target {target}")
 
 
 def _function_names() -> list[str]:
