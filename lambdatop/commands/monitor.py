@@ -194,7 +194,7 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
             if progress:
                 print(f"\r{account.history_progress()}\x1b[K", end="", flush=True)
         if progress:
-            print(flush=True)
+            print(f"\r{account.history_progress()}\x1b[K", flush=True)
         gc.freeze()
     except ValueError as error:
         account.stop()
