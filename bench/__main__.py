@@ -3,6 +3,7 @@
 python -m bench                 # all of them, in this order
 python -m bench startup         # --version, --help, diagnose --logs on a small export
 python -m bench monitor         # first frame, the fleet's names, an opened function's lines
+python -m bench demo            # `lambdatop --demo`: its history's cost, first frame, figures
 python -m bench pipeline        # parse, classify and group throughput
 python -m bench export          # diagnose --logs on a 300,000-event export, against the floor
 python -m bench keys            # a key press to the screen while the log pours in
@@ -181,7 +182,7 @@ def _stages(path: Path) -> list[tuple[str, float]]:
 
 
 def _parts() -> dict[str, Callable[[], None]]:
-    from bench import memory, night, startup, ui_bench
+    from bench import demo_start, memory, night, startup, ui_bench
     from bench.budget import bench_budget
     from bench.contexts import bench_contexts
     from bench.insights_bench import bench_insights
@@ -191,6 +192,7 @@ def _parts() -> dict[str, Callable[[], None]]:
     return {
         "startup": startup.bench_commands,
         "monitor": startup.bench_monitor,
+        "demo": demo_start.bench_demo,
         "pipeline": bench_pipeline,
         "export": bench_diagnose,
         "live-tail": bench_live_tail,

@@ -185,16 +185,24 @@ def time_to_markers(
 ) -> dict[str, Seen]:
     """Start `lambdatop ARGS` in a pseudo-terminal and return, for each marker, when the
     terminal's text first held it (a marker never seen is absent). Quits with q."""
+    args = [*args, "--endpoint-url", account.endpoint_url, "--region", account.region]
+    return command_to_markers(args, account.env(), markers, timeout_s)
+
+
+def command_to_markers(
+    args: list[str], env: dict[str, str], markers: dict[str, Marker], timeout_s: float = 30.0
+) -> dict[str, Seen]:
+    """`lambdatop ARGS` in a pseudo-terminal, with this environment: when each marker was first
+    on screen. Quits with q."""
     main, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    args = [*args, "--endpoint-url", account.endpoint_url, "--region", account.region]
     start = time.perf_counter()
     process = subprocess.Popen(
         [*LAMBDATOP, *args],
         stdin=secondary,
         stdout=secondary,
         stderr=secondary,
-        env=account.env(),
+        env=env,
         start_new_session=True,
     )
     os.close(secondary)

@@ -184,13 +184,21 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     port = getattr(args, "port", 0)
     functions = list(getattr(args, "functions", []) or [])
     account = SimulatedAccount()
-    print("Starting the simulated AWS account and writing its last half hour…", flush=True)
+    print("Starting the simulated AWS account…", flush=True)
     try:
-        account.start(port=port, speed=speed, scenarios=scenarios)
-        account.wait_until_backfilled(timeout=None)
-        # The backfilled half hour is millions of objects that live as long as the process:
-        # out of the collector's reach, no full collection walks them while the monitor runs
-        # or when it exits (a closed terminal's exit took 12 s, issue 13).
+        # The backfilled history is millions of objects that live as long as the process: out
+        # of the collector's reach (frozen here, then by the generator once the older minutes
+        # are written), no full collection walks them while the monitor runs or when it exits
+        # (a closed terminal's exit took 12 s, issue 13).
+        account.start(port=port, speed=speed, scenarios=scenarios, freeze_history=True)
+        # The monitor starts once what it reads first is written: every metric and the newest
+        # quarter hour; the older minutes are written behind it (issue 14).
+        progress = sys.stdout.isatty()
+        while not account.wait_until_recent(timeout=0.5):
+            if progress:
+                print(f"\r{account.history_progress()}\x1b[K", end="", flush=True)
+        if progress:
+            print(f"\r{account.history_progress()}\x1b[K", flush=True)
         gc.freeze()
     except ValueError as error:
         account.stop()
@@ -198,6 +206,9 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     except OSError as error:
         account.stop()
         return fail(f"cannot start the simulated account: {error.strerror or error}")
+    except BaseException:
+        account.stop()  # Ctrl-C while the history is written: no thread or port left behind
+        raise
     # The emulator runs in this process and prints its own errors; they must not reach the
     # terminal the monitor draws on (Textual draws through the original stderr).
     logging.getLogger("werkzeug").disabled = True

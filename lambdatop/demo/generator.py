@@ -1,13 +1,16 @@
 """The background thread that keeps the simulated account alive.
 
 On start it backfills history (logs, metrics, traces) as fast as moto takes it, so a diagnosis
-over the last hour shows every incident within seconds; then, about once a second, it simulates
-the seconds that have just passed and writes whatever has become due. Event timestamps are real
-wall-clock time; only the incident timeline is compressed by `speed`.
+over the last hour shows every incident within seconds: the metrics and the newest quarter hour
+first (what the monitor reads), then the older minutes, the live seconds carrying on between
+them. Then, about once a second, it simulates the seconds that have just passed and writes
+whatever has become due. Event timestamps are real wall-clock time; only the incident timeline
+is compressed by `speed`.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import threading
@@ -20,7 +23,7 @@ from lambdatop.demo.formats import render_invocation
 from lambdatop.demo.incidents import incident_for
 from lambdatop.demo.invocation import SimulatedInvocation
 from lambdatop.demo.metrics import MetricsBook
-from lambdatop.demo.outbox import Outbox, PendingLogEvent, PendingTrace
+from lambdatop.demo.outbox import Outbox, Pending, PendingLogEvent, PendingTrace
 from lambdatop.demo.publisher import Publisher
 from lambdatop.demo.retention import prune
 from lambdatop.demo.scenarios import Scenario
@@ -34,6 +37,11 @@ DEFAULT_BACKFILL_SECONDS = 30 * 60.0
 DEFAULT_RETENTION_SECONDS = 65 * 60.0
 """Longer than an hour, so a diagnosis over the last hour always has a full window."""
 PRUNE_EVERY_SECONDS = 30.0
+RECENT_SECONDS = 15 * 60.0
+"""The history written first: the monitor's log backfill and the fleet's log scan read the last
+15 minutes, so with these written (and every metric) it reads a complete window."""
+STREAMS_PER_STEP = 40
+"""Older history is written this many log streams at a time, the live seconds between steps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,9 @@ class GeneratorSettings:
     retention_seconds: float = DEFAULT_RETENTION_SECONDS
     tick_seconds: float = 1.0
     """How often the live loop wakes up."""
+    freeze_history: bool = False
+    """Once the history is written, put every object alive out of the collector's reach
+    (`gc.freeze`): an application that lives with the history in its own process asks for it."""
 
 
 @dataclass(slots=True)
@@ -61,6 +72,10 @@ class GeneratorStats:
     """CPU time used by the generator thread itself (simulation + client side of boto3)."""
     backfill_seconds: float = 0.0
     """Wall time the backfill took."""
+    history_events: int = 0
+    """Log events of the history (known once it is simulated)."""
+    recent_events: int = 0
+    """Of them, the newest RECENT_SECONDS' (written first)."""
 
 
 class Generator:
@@ -94,6 +109,9 @@ class Generator:
         self.stats = GeneratorStats()
         self.backfilled = threading.Event()
         """Set once the history is written (also if writing it failed: see the log)."""
+        self.recent_written = threading.Event()
+        """Set once every metric and the newest RECENT_SECONDS of logs and traces are written
+        (or writing failed): a monitor reads complete figures; older minutes follow."""
         self._next_second = math.floor(start - self.settings.backfill_seconds)
         self._last_prune = start
         self._stop = threading.Event()
@@ -122,13 +140,16 @@ class Generator:
     def _run(self) -> None:
         began = time.monotonic()
         try:
-            self.advance(self._clock())
+            self._backfill(self._clock())
         except Exception:
             self.stats.errors += 1
             logger.exception("backfill failed; the live loop carries on")
         finally:
             self.stats.backfill_seconds = time.monotonic() - began
             self.stats.cpu_seconds = time.thread_time()
+            if self.settings.freeze_history:
+                gc.freeze()
+            self.recent_written.set()
             self.backfilled.set()
         while not self._stop.wait(self.settings.tick_seconds):
             try:
@@ -159,6 +180,35 @@ class Generator:
             self.stats.metric_data_dropped += report.metric_data_dropped
             self.stats.traces_dropped += report.traces_dropped
 
+    def _backfill(self, now: float) -> None:
+        """The history up to `now`: simulated in time order (the simulation has state), written
+        newest first, as `advance` would have written it in one go."""
+        self.stats.ticks += 1
+        until = math.floor(now)
+        for second in range(self._next_second, until):
+            if self._stop.is_set():
+                return
+            self._simulate_second(float(second))
+        self._next_second = max(self._next_second, until)
+        self.publisher.write_metrics(self.metrics.complete(now))
+        history = self.outbox.due_when(now)
+        boundary = now - RECENT_SECONDS
+        recent = [item for due, item in history if due >= boundary]
+        older = [item for due, item in history if due < boundary]
+        self.stats.recent_events = sum(isinstance(item, PendingLogEvent) for item in recent)
+        self.stats.history_events = self.stats.recent_events + sum(
+            isinstance(item, PendingLogEvent) for item in older
+        )
+        self._write(recent)
+        self.recent_written.set()
+        for step in _by_streams(older, STREAMS_PER_STEP):
+            if self._stop.is_set():
+                return
+            self._write(step)
+            # The live seconds go on while the older minutes are written: no frozen minute
+            if self._clock() >= self._next_second + self.settings.tick_seconds:
+                self.advance(self._clock())
+
     def _simulate_second(self, second: float) -> None:
         account_concurrency = 0
         for simulator in self.simulators:
@@ -186,9 +236,12 @@ class Generator:
         self.metrics.record_invocation(invocation)
 
     def _flush(self, now: float) -> None:
+        self._write(self.outbox.due(now))
+
+    def _write(self, items: list[Pending]) -> None:
         events: list[PendingLogEvent] = []
         documents: list[str] = []
-        for item in self.outbox.due(now):
+        for item in items:
             if isinstance(item, PendingLogEvent):
                 events.append(item)
             else:
@@ -197,3 +250,25 @@ class Generator:
             self.publisher.write_logs(events)
         if documents:
             self.publisher.write_traces(documents)
+
+
+def _by_streams(items: list[Pending], streams: int) -> list[list[Pending]]:
+    """The items in steps of `streams` log streams each (a stream's events in one step, as one
+    PutLogEvents call takes them), the traces spread over the steps; newest streams first."""
+    by_stream: dict[tuple[str, str], list[Pending]] = {}
+    traces: list[Pending] = []
+    for item in reversed(items):
+        if isinstance(item, PendingLogEvent):
+            by_stream.setdefault((item.group, item.stream), []).append(item)
+        else:
+            traces.append(item)
+    groups = list(by_stream.values())
+    count = max(1, math.ceil(len(groups) / streams))
+    per_step = math.ceil(len(traces) / count)
+    return [
+        [
+            *(item for group in groups[index * streams : (index + 1) * streams] for item in group),
+            *traces[index * per_step : (index + 1) * per_step],
+        ]
+        for index in range(count)
+    ]

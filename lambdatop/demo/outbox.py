@@ -44,7 +44,12 @@ class Outbox:
 
     def due(self, now: float) -> list[Pending]:
         """Pop everything due at or before `now`, in due order."""
-        ready: list[Pending] = []
+        return [item for _, item in self.due_when(now)]
+
+    def due_when(self, now: float) -> list[tuple[float, Pending]]:
+        """Pop everything due at or before `now`, in due order, each with when it was due."""
+        ready: list[tuple[float, Pending]] = []
         while self._heap and self._heap[0][0] <= now:
-            ready.append(heapq.heappop(self._heap)[2])
+            due, _, item = heapq.heappop(self._heap)
+            ready.append((due, item))
         return ready

@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 MAX_BATCH_EVENTS = 10_000
 MAX_BATCH_BYTES = 1_000_000
 """PutLogEvents limits: 10,000 events or 1,048,576 bytes (counting 26 bytes per event)."""
-METRICS_PER_CALL = 500
+METRICS_PER_CALL = 1000
+"""PutMetricData: "Each request is also limited to no more than 1000 different metrics" (and 1 MB:
+a datum here is about 300 bytes)."""
 SEGMENTS_PER_CALL = 50
 
 

@@ -14,13 +14,10 @@ import logging
 import socket
 import threading
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lambdatop.demo.dispatcher import DomainDispatcher
 from lambdatop.demo.logs_insights import LogsInsights
 from lambdatop.demo.xray_summaries import TraceSummaries
 
@@ -50,7 +47,7 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         if self._requested_port and not port_is_free(self._requested_port):
             raise OSError(errno.EADDRINUSE, f"port {self._requested_port} is in use")
-        app = LogsInsights(TraceSummaries(DomainDispatcherApplication(create_backend_app)))
+        app = LogsInsights(TraceSummaries(DomainDispatcher(create_backend_app)))
         server = make_server(
             LOOPBACK, self._requested_port, app, threaded=True, request_handler=MotoRequestHandler
         )

@@ -15,6 +15,7 @@ from lambdatop.demo.account import create_account
 from lambdatop.demo.generator import (
     DEFAULT_BACKFILL_SECONDS,
     DEFAULT_RETENTION_SECONDS,
+    RECENT_SECONDS,
     Generator,
     GeneratorSettings,
     GeneratorStats,
@@ -52,8 +53,10 @@ class SimulatedAccount:
         backfill_seconds: float = DEFAULT_BACKFILL_SECONDS,
         retention_seconds: float = DEFAULT_RETENTION_SECONDS,
         clock: Callable[[], float] = time.time,
+        freeze_history: bool = False,
     ) -> None:
         """Start moto, create the account and start the generator (which backfills first).
+        `freeze_history`: see GeneratorSettings.
 
         Raises ValueError for an unknown scenario name, before anything is started.
         """
@@ -74,6 +77,7 @@ class SimulatedAccount:
                 seed=seed,
                 backfill_seconds=backfill_seconds,
                 retention_seconds=retention_seconds,
+                freeze_history=freeze_history,
             )
             self._generator = Generator(server.endpoint_url, selected, provisioned, settings, clock)
             self._generator.start()
@@ -81,6 +85,25 @@ class SimulatedAccount:
             self.stop()
             raise
         self._scenarios = selected
+
+    def wait_until_recent(self, timeout: float | None = 60.0) -> bool:
+        """Block until every metric and the newest quarter hour of logs and traces are written
+        (what a monitor reads); True when they were within `timeout` seconds."""
+        if self._generator is None:
+            raise RuntimeError("simulated account not started")
+        return self._generator.recent_written.wait(timeout)
+
+    def history_progress(self) -> str:
+        """Where the writing of the newest quarter hour stands, for a person waiting on it."""
+        stats = self.generator.stats
+        if not stats.recent_events:
+            minutes = self.generator.settings.backfill_seconds / 60
+            return f"simulating its last {minutes:.0f} minutes…"
+        written = min(self.generator.publisher.events_written, stats.recent_events)
+        return (
+            f"writing its last {RECENT_SECONDS / 60:.0f} minutes:"
+            f" {written:,} / {stats.recent_events:,} log events"
+        )
 
     def wait_until_backfilled(self, timeout: float | None = 60.0) -> bool:
         """Block until the history is written; True when it was within `timeout` seconds."""
