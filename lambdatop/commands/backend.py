@@ -59,6 +59,7 @@ class MonitorAfterFirstFrame:
         self.error: Exception | None = None
         """Why the AWS configuration could not be read (a missing profile, no region)."""
         self._pending: list[Callable[[], object]] = []
+        self._connecting: threading.Thread | None = None
         self._loading: asyncio.Task[None] | None = None
 
     @property
@@ -139,8 +140,17 @@ class MonitorAfterFirstFrame:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
                 loop.call_soon_threadsafe(settle, aws, error)
 
-        threading.Thread(target=work, name="lambdatop: connect to AWS", daemon=True).start()
+        self._connecting = threading.Thread(
+            target=work, name="lambdatop: connect to AWS", daemon=True
+        )
+        self._connecting.start()
         return connected
+
+    @property
+    def still_connecting(self) -> bool:
+        """The thread that loads the AWS SDK is still at it (the app was closed right after its
+        first frame)."""
+        return self._connecting is not None and self._connecting.is_alive()
 
     def _connect_and_load(self) -> list[Aws]:
         """In a thread: the AWS SDK's modules, each context's configuration, the services'

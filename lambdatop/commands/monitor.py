@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -78,6 +80,11 @@ def _run_app(
         redact=redact or settings.redact,
     )
     backend.app = app
+    # Until the app's own handlers are in (once its screens are up), a SIGTERM or SIGHUP would
+    # kill the process on the alternate screen in raw mode: it is asked to exit as it mounts.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: nothing to cover
+            signal.signal(sig, lambda *_: app.stop_asked())
     result = app.run()
     # The session's objects die with the process: out of the collector's reach, the
     # interpreter's last collection does not walk them on the way out (about 120,000 objects,
@@ -87,9 +94,17 @@ def _run_app(
         return _crashed(app.crash)
     if backend.error is not None:
         raise backend.error  # AWS's own words, in one line, by cli.main
-    if app.return_code:
-        return app.return_code
-    return result if isinstance(result, int) else EXIT_OK
+    code = app.return_code or (result if isinstance(result, int) else EXIT_OK)
+    if backend.still_connecting:
+        # Closed right after its first frame, while a daemon thread still imports and loads the
+        # AWS SDK: the interpreter's finalisation would run beside that import and can crash
+        # (SIGSEGV, 3 in 15 SIGTERMs 0.2 s after the first frame). The terminal is restored and
+        # nothing is left to write: the process ends here, with its code.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 def _crashed(error: BaseException) -> int:

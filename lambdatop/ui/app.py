@@ -133,6 +133,9 @@ class LambdatopApp(App[int]):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.exit)
+        if self._stop_asked:
+            self.exit()  # a signal came while the app was starting
+            return
         if self.backend is not None:
             self.backend.set_window(self.model.window_s)
             self.backend.start()
@@ -145,6 +148,14 @@ class LambdatopApp(App[int]):
 
     crash: BaseException | None = None
     """An error no handler caught: the app stops, and the command says so in one line."""
+    _stop_asked = False
+
+    def stop_asked(self) -> None:
+        """SIGTERM or SIGHUP before the app's own handlers were in: it exits as it mounts (or
+        at once, if it already has)."""
+        self._stop_asked = True
+        if self.is_running and self._repaint_timers:
+            self.call_later(self.exit)
 
     # Textual has no public hook for an exception no handler caught: this private one is the
     # only place to keep it for the one-line report.

@@ -66,3 +66,25 @@ def test_the_monitor_exits_cleanly_when_told_or_when_its_terminal_goes(
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+def test_a_sigterm_as_the_monitor_starts_still_restores_the_terminal(tmp_path: Path) -> None:
+    """The signal comes the moment the alternate screen is entered, before the app's screens
+    are up (the AWS SDK still loading in its thread): it exits 0, the terminal restored, not
+    killed on the alternate screen in raw mode (nor crashed by its exit beside the import)."""
+    pid, fd = _spawn(tmp_path)
+    deadline = time.monotonic() + DEADLINE_S
+    try:
+        read_until(fd, b"\x1b[?1049h", deadline)
+        os.kill(pid, signal.SIGTERM)
+        rest = drain(fd, deadline)
+        assert b"\x1b[?1049l" in rest, "the terminal is restored (alternate screen left)"
+        assert b"Traceback" not in rest
+        code = wait(pid, deadline)
+        assert code == 0, f"exit {code}"
+    finally:
+        os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
