@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import gc
 import logging
@@ -99,7 +100,10 @@ def _run_app(
         # Closed right after its first frame, while a daemon thread still imports and loads the
         # AWS SDK: the interpreter's finalisation would run beside that import and can crash
         # (SIGSEGV, 3 in 15 SIGTERMs 0.2 s after the first frame). The terminal is restored and
-        # nothing is left to write: the process ends here, with its code.
+        # nothing is left to write: the process ends here, with its code, once the exit hooks
+        # have run (they run before the finalisation too; only the finalisation is left out).
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
