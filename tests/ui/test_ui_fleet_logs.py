@@ -9,6 +9,7 @@ from uifakes import AppFactory
 from uitools import screen_text, settle
 
 from lambdatop.diagnose.model import CheckStatus
+from lambdatop.diagnose.render import GLYPHS
 from lambdatop.ui.screens.fleet import COLUMNS
 
 WIDE = (200, 45)
@@ -49,6 +50,25 @@ async def test_log_trouble_ranks_a_function_with_the_warnings(make_app: AppFacto
         await settle(pilot)
         assert screen.rows[:2] == ["invoice-renderer", "pricing-engine"]
         assert screen.rows.index(PAYMENTS) > 1
+
+
+async def test_a_function_whose_logs_show_trouble_is_marked_as_a_warning(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.fleet_screen
+        for name in ("invoice-renderer", "pricing-engine"):
+            diagnosed = app.model.worst_status(name)
+            glyph = screen.shown[name][0].plain
+            if diagnosed in (CheckStatus.OK, CheckStatus.UNKNOWN):
+                assert glyph == GLYPHS[CheckStatus.WARN], f"{name}: {glyph} beside its log trouble"
+            else:
+                assert glyph == GLYPHS[diagnosed]
+        assert screen.shown[ENCODER][0].plain == GLYPHS[app.model.worst_status(ENCODER)], (
+            "nothing in its logs: its own status"
+        )
 
 
 async def test_a_newer_scan_redraws_the_column(make_app: AppFactory) -> None:

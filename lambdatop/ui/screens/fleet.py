@@ -76,11 +76,17 @@ def log_lines(counts: Counter[str] | None) -> int:
     return sum(counts.values()) if counts else 0
 
 
+def row_status(status: CheckStatus, logs: Counter[str] | None) -> CheckStatus:
+    """The row's status: its diagnosis, and at least a warning when its logs show trouble the
+    metrics cannot (a pool exhausted with no error counted); a tick beside 244 timeouts lies."""
+    if log_lines(logs) and STATUS_SEVERITY[status] < STATUS_SEVERITY[CheckStatus.WARN]:
+        return CheckStatus.WARN
+    return status
+
+
 def severity(status: CheckStatus, logs: Counter[str] | None) -> int:
-    """The row's rank: its diagnosis, and at least a warning when its logs show trouble the
-    metrics cannot (a pool exhausted with no error counted)."""
-    rank = STATUS_SEVERITY[status]
-    return max(rank, STATUS_SEVERITY[CheckStatus.WARN]) if log_lines(logs) else rank
+    """The row's rank, as its glyph shows it."""
+    return STATUS_SEVERITY[row_status(status, logs)]
 
 
 Row = tuple[FunctionSummary, CheckStatus, "Counter[str] | None"]
@@ -139,8 +145,9 @@ def fleet_row(
         and summary.concurrency is not None
         and summary.concurrency >= summary.reserved
     )
+    shown = row_status(status, logs)
     return [
-        Text(GLYPHS[status], STATUS_STYLES[status]),
+        Text(GLYPHS[shown], STATUS_STYLES[shown]),
         Text(safe(summary.name, 64), "bold" if status is CheckStatus.FAIL else ""),
         Text(_num(summary.invocations_per_min, ",.1f")),
         Text(
