@@ -167,8 +167,17 @@ class FleetStore(Store):
 
     def add_context(self, context: Context) -> ContextStore:
         store = ContextStore(self, context, self.clock, self.tail_lines)
+        if self._widest_window_s:  # a window already shown bounds the new context's states too
+            store.keep_series_for(self._widest_window_s)
         self.contexts.append(store)
         return store
+
+    def keep_series_for(self, window_s: float) -> None:
+        # The opened functions' states are made by the contexts' stores: they keep the window
+        # too (a fleet of several profiles or regions kept 13 h of series and 50,000 invocations).
+        super().keep_series_for(window_s)
+        for context in self.contexts:
+            context.keep_series_for(window_s)
 
     def locate(self, key: str) -> tuple[ContextStore, str] | None:
         """The context that holds a function, and its bare name there."""

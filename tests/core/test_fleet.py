@@ -6,6 +6,7 @@ from __future__ import annotations
 from lambdatop.core.fleet import FleetStore, function_key, key_parts, linked_name
 from lambdatop.core.records import FunctionConfig, LogEvent
 from lambdatop.core.sources import INVENTORY, METRICS, Context, ErrorKind, SourceKey
+from lambdatop.core.store import INVOCATIONS_MARGIN_S
 
 PROD, STAGING = "111111111111", "222222222222"
 
@@ -86,3 +87,25 @@ def test_a_source_accounts_function_keeps_beside_the_monitoring_accounts_own() -
         monitoring,
         "checkout@" + STAGING,
     )
+
+
+def test_a_fleets_window_bounds_what_its_contexts_keep() -> None:
+    """The screens tell the fleet the window shown; the opened functions' states are made by the
+    contexts' stores, so their series and invocations must be bounded by it too (they kept 13 h
+    of series and 50,000 invocations through a night)."""
+    fleet = FleetStore()
+    fleet.keep_series_for(3600)  # the UI model tells the fleet as it starts
+    east = fleet.add_context(Context("prod", "us-east-1"))
+    east.set_inventory([config("checkout", "us-east-1", PROD)])
+    west = fleet.add_context(Context("prod", "eu-west-1"))
+    for minute in range(6 * 60):  # six hours of one-minute points, for a function of each
+        east.function("checkout").set_metric("Invocations", {minute * 60: 1.0})
+        west.function("orders").set_metric("Invocations", {minute * 60: 1.0})
+    for context, name in ((east, "checkout"), (west, "orders")):
+        points = fleet.function(context.key(name)).metrics["Invocations"].points
+        assert max(points) - min(points) == 2 * 3600, "the window shown and an hour"
+    fleet.keep_series_for(6 * 3600)  # widened later: the contexts keep the wider window
+    east.function("checkout").set_metric("Invocations", {6 * 3600: 1.0})
+    assert east.function("checkout").series_keep_s == 7 * 3600
+    assert east.function("checkout").keep_ms == west.function("orders").keep_ms
+    assert west.function("orders").keep_ms == (6 * 3600 + INVOCATIONS_MARGIN_S) * 1000
