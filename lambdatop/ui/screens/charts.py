@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from lambdatop.core import metrics as m
@@ -23,7 +23,7 @@ from lambdatop.core.series import (
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
 from lambdatop.ui.model import UiModel
-from lambdatop.ui.screens.base import StoreScreen
+from lambdatop.ui.screens.base import Footer, StoreScreen
 
 MAX_ENVIRONMENTS = 6
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from lambdatop.core.fleet import LIST_EVERY_S, key_parts, list_every_s
 from lambdatop.core.fleetlogs import trouble_text
@@ -23,7 +23,7 @@ from lambdatop.ui.bindings import FLEET_BINDINGS
 from lambdatop.ui.messages import OpenFunction
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
-from lambdatop.ui.screens.base import StoreScreen
+from lambdatop.ui.screens.base import Footer, StoreScreen
 from lambdatop.ui.widgets.diagnosis import STATUS_STYLES, DiagnosisMade, diagnose_due
 from lambdatop.ui.widgets.readout import Readout
 from lambdatop.ui.widgets.status import Banner, StatusLine, source_age

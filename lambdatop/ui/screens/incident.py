@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from lambdatop.core.fleet import arn_account
 from lambdatop.core.sources import METRICS, SourceKey
@@ -20,7 +20,7 @@ from lambdatop.ui.bindings import INCIDENT_BINDINGS
 from lambdatop.ui.messages import ShowCharts, ShowFleet, ShowTrace
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
-from lambdatop.ui.screens.base import StoreScreen
+from lambdatop.ui.screens.base import Footer, StoreScreen
 from lambdatop.ui.widgets.diagnosis import (
     STATUS_STYLES,
     DiagnosisMade,

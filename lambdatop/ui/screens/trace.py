@@ -6,14 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lambdatop.core.records import TraceSegment, TraceSummary
 from lambdatop.core.sources import SourceKey
 from lambdatop.core.timeutil import human_duration
 from lambdatop.ui.model import UiModel
 from lambdatop.ui.safe import safe
-from lambdatop.ui.screens.base import StoreScreen
+from lambdatop.ui.screens.base import Footer, StoreScreen
 from lambdatop.ui.widgets.traces import trace_kind
 
 NAME_WIDTH = 34
