@@ -13,6 +13,7 @@ Resident memory and the process's CPU time are read at every simulated hour.
     python -m bench night                               # 12 h, a repaint every 30 s simulated
     LAMBDATOP_BENCH_NIGHT_HOURS=4 python -m bench night
     LAMBDATOP_BENCH_NIGHT_TRACE=1 python -m bench night # what grew over the second half, by line
+    LAMBDATOP_BENCH_NIGHT_TRACE=types python -m bench night  # ... by type only, at full speed
 
 The monitor's pollers and the simulated account's server are not in it (they run in real time):
 the store is fed directly, as the pollers would feed it.
@@ -21,10 +22,12 @@ the store is fed directly, as the pollers would feed it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 import tracemalloc
 import zlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +46,8 @@ REFRESH_S = int(os.environ.get("LAMBDATOP_BENCH_NIGHT_REFRESH", "30"))
 for what this speed-up leaves out)."""
 FLEET_SIZE = int(os.environ.get("LAMBDATOP_BENCH_NIGHT_FLEET", "100"))
 TRACE = os.environ.get("LAMBDATOP_BENCH_NIGHT_TRACE", "") not in ("", "0")
+TRACE_LINES = TRACE and os.environ.get("LAMBDATOP_BENCH_NIGHT_TRACE") != "types"
+"""tracemalloc slows the night about 10×; counting objects by type costs a second or two."""
 LINES_PER_S = int(os.environ.get("LAMBDATOP_BENCH_MEMORY_RATE", "30"))
 """Per opened function: a busy function's log (about 4 invocations a second)."""
 OPENED = ("orders-api", "billing-worker", "search-indexer", "payments", "thumbnailer")
@@ -146,6 +151,7 @@ async def run_night(
     store.record_ok(INVENTORY)
     app = LambdatopApp(store, None, functions=OPENED, clock=clock)
     samples: list[Hour] = []
+    halfway_types: Counter[str] | None = None
     steps_per_minute = MINUTE_S // refresh_s
     async with app.run_test(size=SIZE) as pilot:
         if people:  # the fleet came first, then the functions opened from it
@@ -188,8 +194,10 @@ async def run_night(
                 await pilot.pause()
                 app.action_next_function()
                 await pilot.pause()
-            if trace and halfway is None and elapsed_s >= hours * 3600 / 2:
-                halfway = tracemalloc.take_snapshot()
+            if trace and halfway_types is None and elapsed_s >= hours * 3600 / 2:
+                halfway_types = _object_types()
+                if tracemalloc.is_tracing():
+                    halfway = tracemalloc.take_snapshot()
             if elapsed_s % 3600 == 0:
                 await pilot.pause(0.2)
                 kept = sum(len(store.function(n).pipeline.tracker.invocations) for n in OPENED)
@@ -198,9 +206,26 @@ async def run_night(
                 samples.append(hour)
                 report(hour)
                 cpu0, wall0, refreshes = cpu, wall, 0
-        if trace and halfway is not None:
+        if halfway_types is not None:
+            _print_types(halfway_types, _object_types())
+        if halfway is not None:
             _print_growth(halfway, tracemalloc.take_snapshot())
     return samples
+
+
+def _object_types() -> Counter[str]:
+    """The objects the collector follows, by type (what found the footer's keys kept)."""
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
+def _print_types(before: Counter[str], after: Counter[str]) -> None:
+    """The types of which more objects were alive at the end than halfway, most first."""
+    grew = sorted(((after[k] - before[k], k) for k in after.keys() | before.keys()), reverse=True)
+    print("  objects that grew over the second half, by type (the collector's, not str or int):")
+    for count, name in grew[:12]:
+        if count > 0:
+            print(f"    {count:+8,}  {name}")
 
 
 def _print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> None:
@@ -254,7 +279,7 @@ def bench_night() -> None:
         f" {REFRESH_S} s simulated (the real app, headless):"
     )
     print("   hour   resident   CPU/hour  /repaint  invocations   wall")
-    if TRACE:
+    if TRACE_LINES:
         tracemalloc.start(6)
     started = time.perf_counter()
     samples = asyncio.run(
