@@ -202,6 +202,7 @@ _RESULT_REST = (
     "inherited_failures",
     "json_logs",
     "records",
+    "api_events",
 )
 
 
@@ -218,6 +219,7 @@ class _ShardResult:
     inherited_failures: int
     json_logs: bool
     records: dict[str, set[str]]
+    api_events: set[tuple[str, str | None]]
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Across the pipe, each invocation as the tuple of its fields: pickling slotted
@@ -245,6 +247,7 @@ def _run_shard(pipeline: LogPipeline, columns: Columns, side: set[str]) -> _Shar
         inherited_failures=shard.tracker.inherited_failures,
         json_logs=shard.json_logs,
         records=shard.records,
+        api_events=shard.api_events,
     )
 
 
@@ -328,6 +331,7 @@ def _merge(pipeline: LogPipeline, results: tuple[_ShardResult, ...]) -> bool:
     for result in results:
         for record, named in result.records.items():
             pipeline.records.setdefault(record, set()).update(named)
+        pipeline.api_events.update(result.api_events)
     firsts = [result.first_ms for result in results if result.first_ms is not None]
     lasts = [result.last_ms for result in results if result.last_ms is not None]
     pipeline.first_ms = min(firsts) if firsts else None

@@ -283,8 +283,9 @@ def quiet_request_id(message: str) -> str | None:
     """The request id of a line certain to parse as an ordinary line of that request, else None.
 
     Ordinary: an END line, or an application line at an ordinary level (INFO, DEBUG, TRACE,
-    WARN) in one of Lambda's layouts, with no trigger word of an error family and none of the
-    shapes of a failure. Fed to the invocation running in its stream, such a line changes
+    WARN) in one of Lambda's layouts, with no trigger word of an error family, none of the
+    shapes of a failure, and no name the pipeline notes (an event source's record, an API
+    Gateway event's `apiId`). Fed to the invocation running in its stream, such a line changes
     nothing but the line count, so a bulk reader may count it without parsing it. Every other
     line (and many ordinary ones, in other layouts) gets None: it needs `parse`.
 
@@ -306,6 +307,7 @@ def quiet_request_id(message: str) -> str | None:
         or may_classify(body)
         or _UNDELIVERED.search(body, 0, 300) is not None
         or names_a_record(body)
+        or API_ID_KEY in body
     ):
         return None
     node = match.group("node")
@@ -326,7 +328,9 @@ def _quiet_json(message: str) -> str | None:
     if "403" in match.group("ts") or "403" in request_id:
         return None
     for string in match.group("message", "text", "logger"):
-        if string is not None and (may_classify(string) or names_a_record(string)):
+        if string is not None and (
+            may_classify(string) or names_a_record(string) or API_ID_KEY in string
+        ):
             return None
     return request_id
 
@@ -361,6 +365,32 @@ def names_a_record(text: str) -> bool:
     # RECORD_ID's three names, each tested on its own: this runs on most lines, and a loop over
     # a tuple of them costs four times as much.
     return "messageId" in text or "sequenceNumber" in text or "eventID" in text
+
+
+API_ID_KEY = "apiId"
+"""The key of an API Gateway event's `requestContext` that names the API: a line holding it
+may quote an event (the substring test that comes before any other)."""
+# An API Gateway event the function printed, in any way it prints one: JSON, JSON escaped
+# inside a JSON log line, Python's repr, Node.js's inspect (keys unquoted).
+_API_ID = LazyPattern(r"""(?<![A-Za-z_])apiId\\*["']?\s*[:=]\s*\\*["']?(?P<id>[0-9A-Za-z]{1,64})""")
+_STAGE = LazyPattern(r"""(?<![A-Za-z_])stage\\*["']?\s*[:=]\s*\\*["']?(?P<stage>[\w$.-]{1,128})""")
+
+
+def api_event(text: str, end: int) -> tuple[str, str | None] | None:
+    """The API (its id) and stage of the API Gateway event the first `end` characters quote:
+    an event whose `requestContext` has an `apiId`, REST (payload 1.0), HTTP API (2.0) or
+    WebSocket. None for no event, and for a Function URL's, which has the same shape: "the
+    request payload for function URLs has the same schema as the API Gateway HTTP API
+    payload format version 2.0" (Lambda Developer Guide), with a `lambda-url` domain, and no
+    29 s limit before it."""
+    head = text[:end]
+    if "requestContext" not in head or "lambda-url" in head:
+        return None
+    found = _API_ID.search(head)
+    if found is None:
+        return None
+    stage = _STAGE.search(head)
+    return found.group("id"), None if stage is None else stage.group("stage")
 
 
 # --- text platform lines --------------------------------------------------------------------

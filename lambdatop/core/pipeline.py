@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from lambdatop.core.invocations import InvocationTracker
-from lambdatop.core.parse import names_a_record, parse, record_keys
+from lambdatop.core.parse import API_ID_KEY, api_event, names_a_record, parse, record_keys
 from lambdatop.core.records import (
     Classification,
     ErrorFamily,
@@ -35,6 +35,8 @@ _SQS_CONTEXT = re.compile(r"(?i)sqs|receive_?count|receipt_?handle|queue|batch")
 """Words by which a line naming a messageId shows it is about a queue's message."""
 _MAX_RECORDS = 200_000
 _MAX_NAMING = 100
+_MAX_APIS = 20
+"""APIs (and stages) kept of the API Gateway events lines quote: enough to name them."""
 
 
 def _made_for(finding: Finding, made: dict[str, tuple[str, int | None]]) -> str | None:
@@ -82,6 +84,9 @@ class LogPipeline:
         self.records: dict[str, set[str]] = {}
         """Event source records (SQS message ids, stream sequence numbers) named in lines, and
         the invocations that named each: one in many failed invocations is a poison message."""
+        self.api_events: set[tuple[str, str | None]] = set()
+        """The API Gateway APIs (id, stage) whose events lines quote (`parse.api_event`), at
+        any level: an API invokes the function, and gives up on it at 29 s."""
         self.lines = 0
         self.error_lines = 0
         self.first_ms: int | None = None
@@ -114,9 +119,18 @@ class LogPipeline:
             self.error_lines += 1
         if error or line.classification is not None or line.unhandled or line.kind is _LOGS_DROPPED:
             self.record(Finding(timestamp, stream, request_id, line))
-        if request_id is not None and line.kind is _APP and names_a_record(line.text):
-            self._note_records(line.text, request_id)
+        if line.kind is _APP:
+            text = line.text
+            if request_id is not None and names_a_record(text):
+                self._note_records(text, request_id)
+            if API_ID_KEY in text:
+                self._note_api(text)
         return request_id
+
+    def _note_api(self, text: str) -> None:
+        seen = api_event(text, _RECORD_SCAN)
+        if seen is not None and len(self.api_events) < _MAX_APIS:
+            self.api_events.add(seen)
 
     def _note_records(self, text: str, request_id: str) -> None:
         records = self.records

@@ -126,6 +126,8 @@ class Evidence:
     apis: list[ApiState] | None = None
     records: dict[str, set[str]] = field(default_factory=dict)
     """Event source records the lines named (`messageid=...`), and the invocations naming each."""
+    api_events: frozenset[tuple[str, str | None]] = frozenset()
+    """The APIs (id, stage) whose API Gateway events lines quote (`LogPipeline.api_events`)."""
     inferred_timeout_s: float | None = None
     """The timeout a `Task timed out after N seconds` line reveals, when no configuration says."""
     window: WindowFigures | None = None
@@ -312,6 +314,7 @@ def _windowed(
         logs_read=logs_read,
         json_logs=logs.json_logs or (config is not None and config.log_format == "JSON"),
         records=logs.records,
+        api_events=frozenset(logs.api_events),
     )
     evidence.inferred_timeout_s = _timeout_from_lines(failures)
     return evidence
@@ -347,6 +350,7 @@ class LogsCopy:
     lines: int
     error_lines: int
     json_logs: bool
+    api_events: frozenset[tuple[str, str | None]]
 
     @classmethod
     def of(cls, pipeline: LogPipeline, rows: list[tuple[Any, ...]] | None = None) -> LogsCopy:
@@ -363,6 +367,7 @@ class LogsCopy:
                 pipeline.lines,
                 pipeline.error_lines,
                 pipeline.json_logs,
+                frozenset(pipeline.api_events),
             )
         records = pipeline.records
         return cls(
@@ -375,6 +380,7 @@ class LogsCopy:
             pipeline.lines,
             pipeline.error_lines,
             pipeline.json_logs,
+            frozenset(pipeline.api_events),
         )
 
     def inside(self, start_ms: int | None, end_ms: int | None) -> list[Invocation]:

@@ -27,8 +27,8 @@ IF_AN_API = (
     " on; nothing read says one does (no trigger or API was read, no line quotes an API event)"
 )
 API_EVENTS = (
-    "a line read quotes an API Gateway event (requestContext with an apiId): an API invokes"
-    " the function, and gives up on it at 29 s"
+    "lines read quote API Gateway events ({apis}: a requestContext with an apiId): an API"
+    " invokes the function, and gives up on it at 29 s"
 )
 DOES_AN_API_INVOKE = Step(
     "Check: does an API invoke the function? (an apigateway.amazonaws.com principal)"
@@ -76,8 +76,8 @@ class ApiFigures:
     """Of those, the ones that timed out (the timeout check tells their story)."""
     reads_records: bool = False
     """The function reads a queue or a stream (its lines name the records): no API invokes it."""
-    api_events: bool = False
-    """A line read quotes an API Gateway event: an API invokes the function."""
+    api_events: tuple[tuple[str, str | None], ...] = ()
+    """The APIs (id, stage) whose API Gateway events lines quote: an API invokes the function."""
     timeout_s: float | None = None
 
     @property
@@ -102,25 +102,9 @@ def measure(ev: Evidence, limits: Thresholds) -> ApiFigures:
         past_limit=len(long),
         past_limit_timed_out=sum(1 for inv in long if inv.status is Status.TIMEOUT),
         reads_records=bool(ev.records),
-        api_events=_quotes_an_api_event(ev),
+        api_events=tuple(sorted(ev.api_events, key=str)),
         timeout_s=ev.timeout_s,
     )
-
-
-_EVENT_SCAN = 20_000
-"""How far into a line an event printed by the function is looked at."""
-
-
-def _quotes_an_api_event(ev: Evidence) -> bool:
-    """Whether a line read quotes the event an API Gateway API sends (REST or HTTP API:
-    `requestContext` with an `apiId`), not a Function URL's (the same shape, with a
-    `lambda-url` domain, and no 29 s limit)."""
-    for found in (ev.failures, ev.logged_errors, *ev.findings.values()):
-        for finding in found:
-            text = finding.line.text[:_EVENT_SCAN]
-            if "requestContext" in text and "apiId" in text and "lambda-url" not in text:
-                return True
-    return False
 
 
 def _api(api: ApiState, since: int | None) -> Api:
@@ -207,7 +191,7 @@ def advise(f: ApiFigures, decided: Verdict, ev: Evidence) -> Advice:
         if decided.status is not WARN:
             evidence.append(IF_AN_API)
             return Advice(evidence, [DOES_AN_API_INVOKE, cmd.lambda_function("get-policy")])
-        evidence.append(API_EVENTS)
+        evidence.append(API_EVENTS.format(apis=_named(f.api_events)))
         return Advice(evidence, [cmd.lambda_function("get-policy"), ANSWER_IN_29_S])
     advice = Advice()
     for api in f.apis:
@@ -244,6 +228,11 @@ def advise(f: ApiFigures, decided: Verdict, ev: Evidence) -> Advice:
     if decided.status is not OK:
         advice.steps.append(Step(FINISH_INSIDE.format(limit=limit_s)))
     return advice
+
+
+def _named(apis: tuple[tuple[str, str | None], ...]) -> str:
+    """`API a1b2c3 stage prod, API d4e5f6`."""
+    return ", ".join(f"API {api}" + (f" stage {stage}" if stage else "") for api, stage in apis)
 
 
 def _api_line(api: Api) -> str:

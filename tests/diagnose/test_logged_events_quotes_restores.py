@@ -1,0 +1,154 @@
+"""Three families the real-log corpus revealed (tests/reallogs/PENDING.md, 16, 18 and 19), each
+held by lines written here, unlike the samples':
+
+- an API Gateway event the function logged at an ordinary level (`print(event)`, Powertools'
+  `log_event=True`), in Lambda's text or JSON format, shows an API invokes the function: past
+  29 s warns; a Function URL's event (no 29 s limit) does not;
+- a JSON-format line is quoted by its level, error and message, not by its envelope;
+- a SnapStart restore is called a restore, not an init.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from expect import UNKNOWN, WARN, has, run
+from lambdalogs import FUNCTION, REGION
+
+from lambdatop.commands.diagnose import evidence_from_export
+from lambdatop.core.bulk import ingest_every_line
+from lambdatop.core.export import read_export
+from lambdatop.core.timeutil import to_epoch_ms
+from lambdatop.diagnose.checks import api_gateway
+from lambdatop.diagnose.evidence import Evidence
+
+RID = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+RID2 = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
+
+
+def exported(text: str, *, every_line: bool = False) -> Evidence:
+    kwargs = {"ingest": ingest_every_line} if every_line else {}
+    return evidence_from_export(
+        read_export(text.encode()), function=FUNCTION, region=REGION, since_s=None, **kwargs
+    )
+
+
+# --- 16: an API Gateway event logged at an ordinary level ---------------------------------
+
+# Node.js's console.log(event) in the text format: util.inspect's keys are unquoted.
+NODE_REST_EVENT = (
+    "{\n  resource: '/invoices/{invoiceId}',\n  path: '/invoices/88',\n  httpMethod: 'PUT',\n"
+    "  requestContext: {\n    resourcePath: '/invoices/{invoiceId}',\n    httpMethod: 'PUT',\n"
+    "    stage: 'live',\n    apiId: 'h4k2m9p1zq',\n"
+    "    domainName: 'h4k2m9p1zq.execute-api.ap-southeast-2.amazonaws.com'\n  },\n"
+    "  body: null\n}"
+)
+# Python's logging of the event in the JSON format: the message is the dict's repr.
+PYTHON_HTTP_EVENT = (
+    "{'version': '2.0', 'routeKey': 'POST /refunds', 'rawPath': '/refunds', 'requestContext':"
+    " {'accountId': '210987654321', 'apiId': 'r2d2c3po77', 'domainName':"
+    " 'r2d2c3po77.execute-api.sa-east-1.amazonaws.com', 'stage': '$default'}}"
+)
+FUNCTION_URL_EVENT = (
+    "{'version': '2.0', 'routeKey': '$default', 'rawPath': '/refunds', 'requestContext':"
+    " {'apiId': 'ab12cd34ef', 'domainName': 'ab12cd34ef.lambda-url.sa-east-1.on.aws',"
+    " 'stage': '$default'}}"
+)
+
+
+def _node_text(rid: str, at: str) -> str:
+    return f"{at}\t{rid}\tINFO\t{NODE_REST_EVENT}"
+
+
+Line = Callable[[str, str], str]
+"""A line logged by the request (id) at a time (ISO)."""
+
+
+def _python_json(event: str) -> Line:
+    def line(rid: str, at: str) -> str:
+        return json.dumps(
+            {"timestamp": at, "level": "INFO", "message": event, "logger": "root", "requestId": rid}
+        )
+
+    return line
+
+
+def _powertools(rid: str, at: str) -> str:
+    # Powertools for AWS Lambda (Python), `log_event=True`: the event as the message's object.
+    event = {
+        "version": "2.0",
+        "routeKey": "GET /balance",
+        "requestContext": {"apiId": "w9x8y7z6v5", "stage": "beta", "http": {"method": "GET"}},
+    }
+    return json.dumps(
+        {
+            "level": "INFO",
+            "location": "decorate:448",
+            "message": event,
+            "timestamp": at.replace("T", " ").replace("Z", "+0000"),
+            "service": "ledger",
+            "xray_trace_id": "1-6a1b2c3d-0f1e2d3c4b5a69788796a5b4",
+        },
+        separators=(",", ":"),
+    )
+
+
+def long_runs(event_line: Line, form: str = "text") -> str:
+    """Two invocations of 31.6 s, each logging the event it was given at INFO: as a text export,
+    or as `aws logs filter-log-events` prints them (a bulk read counts the ordinary lines of
+    those without parsing them)."""
+    events = []
+    for n, rid in enumerate((RID, RID2)):
+        second = 5 + 45 * n
+        at = f"2026-06-17T21:03:{second:02d}.004Z"
+        events += [
+            (f"2026-06-17T21:03:{second:02d}.000Z", f"START RequestId: {rid} Version: 12"),
+            (at, event_line(rid, at)),
+            (
+                f"2026-06-17T21:03:{second + 31:02d}.700Z",
+                f"REPORT RequestId: {rid}\tDuration: 31604.12 ms\tBilled Duration: 31605 ms"
+                "\tMemory Size: 512 MB\tMax Memory Used: 141 MB",
+            ),
+        ]
+    if form == "text":
+        return "".join(f"{at} {message}\n" for at, message in events)
+    stream = "2026/06/17/[12]0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    return json.dumps(
+        {
+            "events": [
+                {"logStreamName": stream, "timestamp": to_epoch_ms(at), "message": message + "\n"}
+                for at, message in events
+            ]
+        }
+    )
+
+
+@pytest.mark.parametrize("every_line", [False, True], ids=["bulk", "line-by-line"])
+@pytest.mark.parametrize("form", ["text", "filter-log-events"])
+@pytest.mark.parametrize(
+    ("event_line", "named"),
+    [
+        (_node_text, "API h4k2m9p1zq stage live"),
+        (_python_json(PYTHON_HTTP_EVENT), "API r2d2c3po77 stage $default"),
+        (_powertools, "API w9x8y7z6v5 stage beta"),
+    ],
+    ids=["node-text-inspect", "python-json-repr", "powertools-log-event"],
+)
+def test_an_api_gateway_event_logged_at_info_makes_past_29_s_a_warning(
+    event_line: Line, named: str, every_line: bool, form: str
+) -> None:
+    result = run(exported(long_runs(event_line, form), every_line=every_line), "api_gateway")
+    assert result.status is WARN, result.title
+    has([result.title], "2 invocations ran past 29 s", "API Gateway events", "504")
+    has(result.evidence, named, "gives up on it at 29 s")
+    has(result.next_steps, "answer within 29 s")
+
+
+def test_a_function_url_event_logged_at_info_is_no_api_in_front() -> None:
+    result = run(
+        exported(long_runs(_python_json(FUNCTION_URL_EVENT), "filter-log-events")), "api_gateway"
+    )
+    assert result.status is UNKNOWN, result.title
+    assert api_gateway.IF_AN_API in result.evidence
