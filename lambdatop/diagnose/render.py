@@ -14,7 +14,7 @@ from collections.abc import Callable
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.timeutil import human_duration, to_epoch_ms
 from lambdatop.diagnose.format import count, ms, pct
-from lambdatop.diagnose.model import CheckResult, CheckStatus, Diagnosis, Plane, Step
+from lambdatop.diagnose.model import CheckResult, CheckStatus, Diagnosis, Plane, Step, Summary
 
 GLYPHS = {
     CheckStatus.FAIL: "✖",
@@ -95,8 +95,17 @@ def summary_lines(diagnosis: Diagnosis) -> list[str]:
         f" · {s.cold_starts:,} cold ({pct(s.cold_starts, s.invocations)}) · {throttles}",
         f"duration p50 {ms(s.duration_ms.p50)} · p99 {ms(s.duration_ms.p99)}"
         f" · max {ms(s.duration_ms.max)}{timeout}",
-        f"{memory} · init p50 {ms(s.init_duration_ms.p50)} · p99 {ms(s.init_duration_ms.p99)}",
+        f"{memory} · {_cold_starts(s)}",
     ] + ([s.figures_from] if s.figures_from else [])
+
+
+def _cold_starts(s: Summary) -> str:
+    """`init p50 … · p99 …`; a SnapStart restore's as a restore's, an init's as an init's."""
+    init, restore = s.init_duration_ms, s.restore_duration_ms
+    said = [] if init.p50 is None and restore.p50 is not None else [("init", init)]
+    if restore.p50 is not None:
+        said.append(("restore", restore))
+    return " · ".join(f"{name} p50 {ms(of.p50)} · p99 {ms(of.p99)}" for name, of in said)
 
 
 def start_with(diagnosis: Diagnosis) -> tuple[str, str | None] | None:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from expect import UNKNOWN, WARN, has, run
+from expect import UNKNOWN, WARN, has, lacks, run
 from lambdalogs import FUNCTION, REGION
 
 from lambdatop.commands.diagnose import evidence_from_export
@@ -22,7 +22,10 @@ from lambdatop.core.bulk import ingest_every_line
 from lambdatop.core.export import read_export
 from lambdatop.core.timeutil import to_epoch_ms
 from lambdatop.diagnose.checks import api_gateway
+from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.render import summary_lines, to_json
+from lambdatop.diagnose.thresholds import Thresholds
 
 RID = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
 RID2 = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
@@ -152,3 +155,91 @@ def test_a_function_url_event_logged_at_info_is_no_api_in_front() -> None:
     )
     assert result.status is UNKNOWN, result.title
     assert api_gateway.IF_AN_API in result.evidence
+
+
+# --- 19: a SnapStart restore is a restore ---------------------------------------------------
+
+RESTORED = "7c6b5a49-3827-4615-9e0d-c1b2a3948576"
+STARTED = "2f3e4d5c-6b7a-4819-8a0b-9c8d7e6f5a4b"
+
+
+def _restored_text(init_too: bool) -> str:
+    lines = [
+        "2026-08-02T14:40:01.120Z RESTORE_START Runtime Version: java:21.v33",
+        "2026-08-02T14:40:01.804Z RESTORE_REPORT Restore Duration: 684.37 ms",
+        f"2026-08-02T14:40:01.806Z START RequestId: {RESTORED} Version: 7",
+        f"2026-08-02T14:40:02.090Z REPORT RequestId: {RESTORED}\tDuration: 281.50 ms\t"
+        "Billed Duration: 522 ms\tMemory Size: 2048 MB\tMax Memory Used: 233 MB\t"
+        "Restore Duration: 684.37 ms\tBilled Restore Duration: 240 ms",
+    ]
+    if init_too:  # $LATEST, which SnapStart does not restore, in an environment of its own
+        lines += [
+            "2026-08-02T14:41:00.000Z INIT_START Runtime Version: java:21.v33",
+            f"2026-08-02T14:41:03.300Z START RequestId: {STARTED} Version: $LATEST",
+            f"2026-08-02T14:41:03.700Z REPORT RequestId: {STARTED}\tDuration: 400.00 ms\t"
+            "Billed Duration: 3700 ms\tMemory Size: 2048 MB\tMax Memory Used: 240 MB\t"
+            "Init Duration: 3296.12 ms",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _restored_json() -> str:
+    def event(at: str, kind: str, record: dict[str, object]) -> str:
+        return f"{at} " + json.dumps({"time": at, "type": kind, "record": record})
+
+    return "\n".join(
+        [
+            event("2026-08-02T14:40:01.120Z", "platform.restoreStart", {"runtimeVersion": "x"}),
+            event(
+                "2026-08-02T14:40:01.804Z",
+                "platform.restoreReport",
+                {"status": "success", "metrics": {"durationMs": 684.37}},
+            ),
+            event("2026-08-02T14:40:01.806Z", "platform.start", {"requestId": RESTORED}),
+            event(
+                "2026-08-02T14:40:02.090Z",
+                "platform.report",
+                {
+                    "requestId": RESTORED,
+                    "status": "success",
+                    "metrics": {
+                        "durationMs": 281.5,
+                        "billedDurationMs": 522,
+                        "memorySizeMB": 2048,
+                        "maxMemoryUsedMB": 233,
+                        "restoreDurationMs": 684.37,
+                        "billedRestoreDurationMs": 240,
+                    },
+                },
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_snapstart_restore_is_called_a_restore_not_an_init(log_format: str) -> None:
+    ev = exported(_restored_text(False) if log_format == "text" else _restored_json())
+    diagnosis = diagnose(ev, Thresholds())
+    line = summary_lines(diagnosis)[2]
+    assert "restore p50 684 ms · p99 684 ms" in line, line
+    assert "init" not in line, line
+    summary = json.loads(to_json(diagnosis))["summary"]
+    assert summary["restore_duration_ms"]["p50"] == pytest.approx(684.37, abs=0.01)
+    assert summary["init_duration_ms"]["p50"] is None
+    cold = next(check for check in diagnosis.checks if check.id == "cold_start")
+    has(cold.evidence, "restore p50 684 ms", "of the 10 s restore limit")
+    lacks(cold.evidence, "init p50")
+    has([cold.title], "restore p99 684 ms")
+
+
+def test_inits_and_restores_read_together_are_each_named() -> None:
+    diagnosis = diagnose(exported(_restored_text(True)), Thresholds())
+    line = summary_lines(diagnosis)[2]
+    assert "init p50 3.3 s · p99 3.3 s · restore p50 684 ms · p99 684 ms" in line, line
+
+
+def test_a_function_never_restored_keeps_its_init_and_its_report_shape() -> None:
+    text = _restored_text(True).split("2026-08-02T14:41:00.000Z", 1)[1]
+    diagnosis = diagnose(exported("2026-08-02T14:41:00.000Z" + text), Thresholds())
+    assert "init p50 3.3 s · p99 3.3 s" in summary_lines(diagnosis)[2]
+    assert "restore_duration_ms" not in json.loads(to_json(diagnosis))["summary"]

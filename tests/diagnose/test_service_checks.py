@@ -214,7 +214,7 @@ COLD_START = [
             snapstart(json_format=False),
             WARN,
             ("50 % of invocations started cold",),
-            ("12 SnapStart restores counted as cold starts", "init p50 1.1 s"),
+            ("12 SnapStart restores counted as cold starts", "restore p50 1.1 s"),
         ),
         id="warn-snapstart-text",
     ),

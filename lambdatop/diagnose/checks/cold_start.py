@@ -19,7 +19,9 @@ from lambdatop.diagnose.model import CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
 INIT_LIMIT_MS = 10_000.0
-"""Lambda's limit on an on-demand init."""
+"""Lambda's limit on an on-demand init, and on a SnapStart restore: "If an after-restore
+runtime hook runs for longer than 10 seconds, the Restore phase times out" (Lambda Developer
+Guide, Troubleshooting SnapStart)."""
 NEAR_INIT_LIMIT = 0.9
 """An init p99 this close to the limit: one slower start and it is cut off."""
 IDLE_GAP_MS = 5 * 60_000
@@ -94,6 +96,14 @@ class ColdStartFigures:
     """Inits Lambda re-ran inside an invocation that timed out again (the invocation's timeout)."""
 
     @property
+    def started_by(self) -> str:
+        """What ran before the cold invocations: `init`, or `restore` when SnapStart restored
+        every one (a restore is no init: billed and bounded apart), or both."""
+        if not self.restores:
+            return "init"
+        return "restore" if self.restores >= self.cold else "init or restore"
+
+    @property
     def share(self) -> float:
         """The share of invocations that started cold; 0 over too few to mean anything."""
         return self.cold / self.invocations if self.invocations else 0.0
@@ -138,24 +148,25 @@ def verdict(f: ColdStartFigures, limits: Thresholds) -> Verdict:
     storm = share >= limits.cold_start_ratio_fail and slow
     if storm and _mostly_after_idle(f, limits):
         title = (
-            f"{cold_share} of invocations started cold (init p99 {ms(p99)}): most came"
+            f"{cold_share} of invocations started cold ({f.started_by} p99 {ms(p99)}): most came"
             " minutes after the one before, and idle environments are reclaimed"
         )
         return Verdict(CheckStatus.WARN, title, Reason.AFTER_IDLE)
     if storm:
-        title = f"Cold-start storm: {cold_share} of invocations cold, init p99 {ms(p99)}"
+        title = f"Cold-start storm: {cold_share} of invocations cold, {f.started_by} p99 {ms(p99)}"
         return Verdict(CheckStatus.FAIL, title, Reason.STORM)
     if p99 is not None and INIT_LIMIT_MS * NEAR_INIT_LIMIT <= p99 <= INIT_LIMIT_MS:
         # One slower start and the init times out: Lambda then runs it again inside the
         # invocation, against the function's own timeout.
-        title = f"Init p99 {ms(p99)}: at the 10 s init limit"
+        title = f"{f.started_by.capitalize()} p99 {ms(p99)}: at the 10 s {f.started_by} limit"
         return Verdict(CheckStatus.FAIL, title, Reason.AT_INIT_LIMIT)
     notable = p99 is not None and p99 >= limits.cold_start_init_notable_ms
     if slow or (share >= limits.cold_start_ratio_warn and notable):
-        title = f"{cold_share} of invocations started cold, init p99 {ms(p99)}"
+        title = f"{cold_share} of invocations started cold, {f.started_by} p99 {ms(p99)}"
         return Verdict(CheckStatus.WARN, title, Reason.NOTABLE)
     return Verdict(
-        CheckStatus.OK, f"Cold starts {cold_share}" + (f", init p99 {ms(p99)}" if f.cold else "")
+        CheckStatus.OK,
+        f"Cold starts {cold_share}" + (f", {f.started_by} p99 {ms(p99)}" if f.cold else ""),
     )
 
 
@@ -196,10 +207,11 @@ def _evidence(f: ColdStartFigures, ev: Evidence) -> list[str]:
     ]
     if f.cold:
         evidence.append(
-            f"init p50 {ms(f.init_p50_ms)}, p99 {ms(f.init_p99_ms)}, max {ms(f.init_max_ms)}"
+            f"{f.started_by} p50 {ms(f.init_p50_ms)}, p99 {ms(f.init_p99_ms)},"
+            f" max {ms(f.init_max_ms)}"
             + (
-                " of the 10 s init limit"
-                if (f.init_max_ms or 0.0) <= INIT_LIMIT_MS
+                f" of the 10 s {f.started_by} limit"
+                if (f.init_max_ms or 0.0) <= INIT_LIMIT_MS or f.restores
                 else " (past 10 s: init re-ran inside an invocation, against its timeout)"
             )
         )
