@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.sanitize import one_line
@@ -77,8 +80,9 @@ _BEFORE_SIGNATURE = 30
 def _sample_text(finding: Finding) -> str:
     """A line as one display line; when what it was classified by lies past what fits (the
     message after a long traceback, a JSON log's `exception` field), the line's start and
-    then the words that matched."""
-    raw = finding.line.text
+    then the words that matched. A JSON log record leads with its level, error and message
+    (`told`)."""
+    raw = told(finding.line.text)
     text = one_line(raw, SAMPLE_WIDTH)
     classification = finding.line.classification
     if classification is None or not text.endswith("…"):
@@ -91,6 +95,122 @@ def _sample_text(finding: Finding) -> str:
     start = max(raw.rfind(" ", start, at), raw.rfind("\n", start, at), start - 1) + 1
     context = one_line(raw[start:], SAMPLE_WIDTH - len(head) - 3)
     return f"{head} … {context}"
+
+
+_JSON_QUOTE_MAX = 100_000
+"""Longer JSON lines are quoted as they are: parsing them would cost more than it tells."""
+_LEVEL_KEYS = ("level", "levelname", "severity", "log.level", "lvl")
+_MESSAGE_KEYS = ("message", "msg", "errorMessage", "error_message")
+_ERROR_TYPE_KEYS = ("errorType", "error_type", "exception_name", "exceptionType", "exception_type")
+_ERROR_OBJECT_KEYS = ("error", "err", "exception")
+"""An error as an object of its own (pino's `err`, a logger's `error`): its name and message."""
+_ENVELOPE = frozenset(
+    (
+        "timestamp",
+        "time",
+        "ts",
+        "@timestamp",
+        "requestId",
+        "request_id",
+        "awsRequestId",
+        "AWSRequestId",
+        "function_request_id",
+        "xray_trace_id",
+        "traceId",
+        "trace_id",
+        "function_name",
+        "function_arn",
+        "function_memory_size",
+        "cold_start",
+        "sampling_rate",
+        "hostname",
+        "pid",
+        "v",
+    )
+)
+"""Fields every line of a logger carries, which tell nothing of what went wrong."""
+_TYPE_NAME = re.compile(r"[A-Za-z_$][\w$.]*(?:Error|Exception|Fault|Failure)")
+
+
+def told(text: str) -> str:
+    """A JSON log record as a person tells it: its level, its error's type and its message,
+    unescaped, then its other fields as `key=value`; its envelope (time, request id, trace)
+    left out. A message that is itself a JSON record (a logger's line inside Lambda's JSON
+    format) is told as part of it. Any other line is returned as it is. Not sanitised: the
+    caller makes a display line of it."""
+    if text[:1] != "{" or len(text) > _JSON_QUOTE_MAX:
+        return text
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(record, dict) or ("type" in record and "record" in record):
+        return text  # not a record (Lambda's platform events are quoted as they are)
+    outer = {key: value for key, value in record.items() if key not in _ENVELOPE}
+    inner = _inner_record(outer)
+    layers = [outer] if inner is None else [inner, outer]
+    level = _pop_first(layers, _LEVEL_KEYS, numbers=False)  # pino's `50` is no word
+    message = _pop_first(layers, _MESSAGE_KEYS)
+    error_type = _pop_first(layers, _ERROR_TYPE_KEYS)
+    fields = layers[0] | {key: value for key, value in outer.items() if key not in layers[0]}
+    for key in _ERROR_OBJECT_KEYS:
+        error = fields.get(key)
+        if isinstance(error, dict):
+            error_type = error_type or _pop_text(error, ("name", "type", *_ERROR_TYPE_KEYS))
+            message = message or _pop_text(error, _MESSAGE_KEYS)
+            if not error:
+                del fields[key]
+        elif error_type is None and isinstance(error, str) and _TYPE_NAME.fullmatch(error):
+            error_type = fields.pop(key)
+    if level is None and message is None and error_type is None:
+        return text
+    head = [level.upper()] if level else []
+    if error_type:
+        head.append(f"{error_type}:" if message else error_type)
+    said = " ".join([*head, message] if message else head)
+    rest = " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+    return f"{said} · {rest}" if rest else said
+
+
+def _inner_record(outer: dict[str, Any]) -> dict[str, Any] | None:
+    """A message that is itself a record (an object, or a JSON object as a string: a logger's
+    line inside Lambda's JSON format), its envelope left out; taken out of `outer`."""
+    inner = outer.get("message")
+    if isinstance(inner, str) and inner[:1] == "{":
+        try:
+            inner = json.loads(inner)
+        except ValueError:
+            return None
+    if not isinstance(inner, dict):
+        return None
+    del outer["message"]
+    return {key: value for key, value in inner.items() if key not in _ENVELOPE}
+
+
+def _pop_first(
+    layers: list[dict[str, Any]], keys: Iterable[str], numbers: bool = True
+) -> str | None:
+    """`_pop_text` of the first layer (the inner record first) that has one of `keys`."""
+    for layer in layers:
+        found = _pop_text(layer, keys, numbers)
+        if found is not None:
+            return found
+    return None
+
+
+def _pop_text(fields: dict[str, Any], keys: Iterable[str], numbers: bool = True) -> str | None:
+    """The first of `keys` whose value is text (or a number), taken out of `fields`."""
+    kinds = (str, int, float) if numbers else (str,)
+    for key in keys:
+        value = fields.get(key)
+        if isinstance(value, kinds) and not isinstance(value, bool) and value != "":
+            del fields[key]
+            return str(value)
+    return None
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def memory_step(mb: float) -> int:

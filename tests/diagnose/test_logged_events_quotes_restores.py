@@ -24,7 +24,8 @@ from lambdatop.core.timeutil import to_epoch_ms
 from lambdatop.diagnose.checks import api_gateway
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.render import summary_lines, to_json
+from lambdatop.diagnose.format import told
+from lambdatop.diagnose.render import summary_lines, to_json, to_text
 from lambdatop.diagnose.thresholds import Thresholds
 
 RID = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
@@ -243,3 +244,98 @@ def test_a_function_never_restored_keeps_its_init_and_its_report_shape() -> None
     diagnosis = diagnose(exported("2026-08-02T14:41:00.000Z" + text), Thresholds())
     assert "init p50 3.3 s · p99 3.3 s" in summary_lines(diagnosis)[2]
     assert "restore_duration_ms" not in json.loads(to_json(diagnosis))["summary"]
+
+
+# --- 18: a JSON log record quoted by what went wrong ----------------------------------------
+
+PINO_RECORD = json.dumps(
+    {
+        "level": 50,
+        "time": 1781730185004,
+        "pid": 8,
+        "hostname": "169.254.12.201",
+        "tenant": "northwind-wholesale-eu-central",
+        "orderId": "ord_01HZX4Q2M7V9C3B8N6K5J1T0RW",
+        "err": {
+            "type": "LedgerLockTimeoutError",
+            "message": "lock on ledger 7 held for 30 s",
+            "stack": "LedgerLockTimeoutError: lock on ledger 7 held for 30 s\n"
+            "    at post (/var/task/ledger.js:88:11)",
+        },
+        "msg": "posting failed \x1b]0;owned\x07[red]loud[/red]",
+    },
+    separators=(",", ":"),
+)
+
+
+def _logged_error(rid: str, at: str) -> str:
+    """A pino record inside Lambda's JSON log format: its envelope and escapes fill the first
+    240 characters."""
+    return json.dumps(
+        {"timestamp": at, "level": "ERROR", "requestId": rid, "message": PINO_RECORD},
+        separators=(",", ":"),
+    )
+
+
+def test_a_json_record_is_quoted_by_its_level_error_and_message() -> None:
+    lines = []
+    for n, rid in enumerate((RID, RID2)):
+        at = f"2026-06-17T21:0{n}:05.004Z"
+        lines += [
+            f"{at} START RequestId: {rid} Version: 3",
+            f"{at} {_logged_error(rid, at)}",
+            f"{at} REPORT RequestId: {rid}\tDuration: 81.20 ms\tBilled Duration: 82 ms\t"
+            "Memory Size: 256 MB\tMax Memory Used: 90 MB",
+        ]
+    assert "LedgerLockTimeoutError" not in _logged_error(RID, "2026-06-17T21:00:05.004Z")[:240]
+    diagnosis = diagnose(exported("\n".join(lines) + "\n"), Thresholds())
+    errors = next(check for check in diagnosis.checks if check.id == "invocation_errors")
+    assert errors.status is WARN, errors.title
+    quotes = [item for item in errors.evidence if item.startswith("› ")]
+    # The two lines differ only by their envelope: one quote.
+    assert len(quotes) == 1, quotes
+    assert quotes[0].startswith(
+        "› ERROR LedgerLockTimeoutError: posting failed [red]loud[/red] · level=50"
+        " tenant=northwind-wholesale-eu-central orderId=ord_01HZX4Q2M7V9C3B8N6K5J1T0RW"
+        ' err={"message": "lock on ledger 7 held for 30 s"'
+    ), quotes
+    text = to_text(diagnosis)
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "2026-06-17T21:00:05.004Z" not in quotes[0]
+    assert RID not in quotes[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "quote"),
+    [
+        (  # Lambda's JSON format, Node.js: the error as the message's object
+            '{"timestamp":"2026-06-17T21:03:05.004Z","level":"ERROR","requestId":"'
+            + RID
+            + '","message":{"errorType":"TypeError","errorMessage":"cart.items is undefined",'
+            '"stackTrace":["TypeError: cart.items is undefined",'
+            '"    at total (/var/task/a.js:4:9)"]}}',
+            "ERROR TypeError: cart.items is undefined · stackTrace=",
+        ),
+        (  # Powertools for AWS Lambda (Python), logger.exception
+            '{"level":"ERROR","location":"charge:41","message":"charge refused","timestamp":'
+            '"2026-06-17 21:03:05,004+0000","service":"billing","cold_start":false,'
+            '"function_name":"billing","function_request_id":"' + RID + '","exception":'
+            '"Traceback (most recent call last):\\n  File \\"/var/task/app.py\\", line 40\\n'
+            'CardExpired: 04/26","exception_name":"CardExpired"}',
+            "ERROR CardExpired: charge refused · location=charge:41 service=billing exception=",
+        ),
+        (  # no level, no message: quoted as it is
+            '{"orderId":"o-1","total":12.5}',
+            '{"orderId":"o-1","total":12.5}',
+        ),
+        (  # Lambda's platform event: quoted as it is (a filter on its fields must match)
+            '{"time":"2026-06-17T21:03:05.004Z","type":"platform.runtimeDone","record":'
+            '{"requestId":"' + RID + '","status":"timeout"}}',
+            '{"time":"2026-06-17T21:03:05.004Z","type":"platform.runtimeDone"',
+        ),
+    ],
+    ids=["node-json-format-error", "powertools-exception", "plain-object", "platform-event"],
+)
+def test_json_lines_lead_with_what_went_wrong(line: str, quote: str) -> None:
+    assert told(line).startswith(quote), told(line)

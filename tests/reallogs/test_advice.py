@@ -24,6 +24,7 @@ from lambdatop.core.export import read_export
 from lambdatop.core.sanitize import one_line
 from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import told
 from lambdatop.diagnose.model import CheckResult, CheckStatus
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -178,9 +179,12 @@ def test_every_filter_pattern_matches_a_line_the_evidence_quotes() -> None:
             if check.status not in (CheckStatus.WARN, CheckStatus.FAIL):
                 continue
             quoted = _quoted(check)
-            # The whole lines quoted (a quote is one display line, cut short).
+            # The whole lines quoted (a quote is one display line, cut short; a JSON record's
+            # leads with its level, error and message).
             whole = [
-                line for line in report.lines if any(one_line(line).startswith(q) for q in quoted)
+                line
+                for line in report.lines
+                if any(one_line(told(line)).startswith(q) for q in quoted)
             ]
             for step in check.steps:
                 if not step.command or "--filter-pattern" not in step.text:
