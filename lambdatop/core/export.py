@@ -1101,7 +1101,7 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
         if envelope is None and (balance := _opens_document(stripped)) > 0:
             # A document printed over lines (a runtime's error object, a driver's error): one
             # event, with the line before when that one ends where the document begins.
-            if stripped == "{" and messages and messages[-1][0][-1].endswith("\t"):
+            if messages and _document_continues(stripped, messages[-1][0]):
                 messages[-1][0].append(line)
             else:
                 messages.append(([line], "", None))
@@ -1212,7 +1212,11 @@ def _rejoined_json(message: str) -> str:
     if not isinstance(document, dict):
         return message
     compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return message[:start].rstrip("\n") + compact
+    head = message[:start]
+    kept = head.rstrip("\n")
+    if kept and len(kept) < len(head) and kept[-1] not in " \t":
+        kept += "\t"  # the line break parted the document from a request id: a field apart
+    return kept + compact
 
 
 def _shown_twice(text: str) -> Any:
@@ -1384,6 +1388,24 @@ def _continues(line: str, parts: list[str]) -> bool:
     return _PYTHON_TRACE_END.fullmatch(line) is not None and any(
         _PYTHON_FRAME.match(part) is not None for part in parts[-2:]
     )
+
+
+# Lambda's text layout of a function's line: `<time>\t<request id>` (Node.js and the runtimes
+# that write as it does), `[LEVEL]\t<time>\t<request id>` (Python's logging).
+_RID_PREFIXED = LazyPattern(
+    rf"(?:\[[A-Z]+\]\t)?{_ISO}\t[0-9a-fA-F]{{8}}(?:-[0-9a-fA-F]{{4}}){{3}}-[0-9a-fA-F]{{12}}"
+    r"(?:\t|$)"
+)
+
+
+def _document_continues(line: str, parts: list[str]) -> bool:
+    """Whether a document printed over lines, which `line` begins, continues the event before
+    it (whose lines are `parts`): a runtime's error document after the message it belongs to
+    (`Invoke Error \t`, a line ending in a tab), or after a line of Lambda's `<time>\t<request
+    id>` layout, which every event of it begins with, the document's lines without it."""
+    if line == "{" and parts[-1].endswith("\t"):
+        return True
+    return _RID_PREFIXED.match(parts[0]) is not None and _RID_PREFIXED.match(line) is None
 
 
 def _is_platform_head(message: str) -> bool:

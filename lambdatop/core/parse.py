@@ -105,7 +105,7 @@ _LEVEL_NAMES = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL|SEVER
 _SLS_TIME = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} \([+-]\d{2}:\d{2}\)"
 _TS_PREFIX = re.compile(
     rf"(?P<ts>{_SLS_TIME}|{_ISO}|\d{{4}}/\d{{2}}/\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?)[ \t]+"
-    rf"(?:(?P<rid>{_UUIDISH}|undefined)[ \t]+)?"
+    rf"(?:(?P<rid>{_UUIDISH}|undefined)(?:[ \t]+|$))?"
     rf"(?:\[?(?P<level>(?i:{_LEVEL_NAMES}|trce|dbug|fail|crit))\]?(?:[ \t]+|$))?"
 )
 # Python's runtime logger: `[LEVEL]\t<timestamp>\t<request id>\t<message>`; the request id is
@@ -713,13 +713,7 @@ def _parse_timestamped(text: str) -> ParsedLine:
         line.error_type = dotnet.group("type")
     elif level_name is None and body.startswith("{"):
         # Go's `log` prefix before the runtime's `{"errorMessage", "errorType"}` dump.
-        error_type = _json_error_type(body[:2000])
-        if error_type is None and '"errorMessage"' in body[:2000]:
-            error_type = _bare_error_type(body)
-        if error_type is not None and '"errorMessage"' in body:
-            line.error_type = error_type
-            line.unhandled = True
-            line.level = Level.ERROR
+        _mark_error_document(line, body)
     elif level_name is None and _PANIC.match(body):
         _mark_fatal(line, body)
     elif line.level is None and _PRINTED_JS_ERROR.match(body):
@@ -740,7 +734,21 @@ def _parse_rid_prefixed(text: str, match: re.Match[str]) -> ParsedLine:
         line.level = _LEVELS[level_name.upper()]
     if _NODE_FAILURE.match(body):
         _mark_invoke_error(line, body)
+    elif level_name is None and body.startswith("{"):
+        _mark_error_document(line, body)
     return line
+
+
+def _mark_error_document(line: ParsedLine, body: str) -> None:
+    """The runtime's `{"errorMessage", "errorType"}` document after a line's prefix: the
+    invocation failed with it."""
+    error_type = _json_error_type(body[:2000])
+    if error_type is None and '"errorMessage"' in body[:2000]:
+        error_type = _bare_error_type(body)
+    if error_type is not None and '"errorMessage"' in body:
+        line.error_type = error_type
+        line.unhandled = True
+        line.level = Level.ERROR
 
 
 def _parse_ruby_logger(text: str) -> ParsedLine:

@@ -4,6 +4,8 @@ family of the real-log corpus's `node-2017-process-exited.log`, held here by lin
 
 from __future__ import annotations
 
+from itertools import chain
+
 import pytest
 
 from lambdatop.core.bulk import ingest_export
@@ -92,3 +94,58 @@ def test_the_invocation_quotes_the_error_with_its_frames_and_counts_one_line() -
     (failure,) = pipeline.failures
     assert failure.request_id == RID
     assert failure.line.text.endswith("(file:///var/task/index.mjs:31:7)")
+
+
+# --- a document over lines after Lambda's `<time>\t<request id>` prefix ----------------------
+
+RID2 = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
+DOCUMENT = [
+    "{",
+    '  "errorType": "Sequel::DatabaseConnectionError",',
+    '  "errorMessage": "PG::ConnectionBad: could not connect to server",',
+    '  "stackTrace": [',
+    '    "/var/task/vendor/bundle/ruby/3.3.0/gems/sequel-5.80.0/lib/sequel/connection_pool.rb:122"',
+    "  ]",
+    "}",
+]
+END2 = f"END RequestId: {RID2}"
+REPORT2 = (
+    f"REPORT RequestId: {RID2}\tDuration: 2051.00 ms\tBilled Duration: 2052 ms\t"
+    "Memory Size: 256 MB\tMax Memory Used: 71 MB"
+)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "unhandled"),
+    [
+        # the runtime's line, its error document on the lines after: the invocation failed
+        (f"2026-05-20T04:11:38.906Z\t{RID2}", True),
+        # the function's own error logged with the document: an error logged
+        (f"2026-05-20T04:11:38.906Z\t{RID2}\tERROR\tconnection lost:", False),
+        (f"[ERROR]\t2026-05-20T04:11:38.906Z\t{RID2}\tunhandled:", False),
+    ],
+    ids=["bare-prefix", "node-level", "python-level"],
+)
+@pytest.mark.parametrize("tool", [False, True], ids=["as-lambda-wrote", "tool-prefixed"])
+def test_a_document_after_a_request_id_prefix_is_that_requests_without_a_start(
+    prefix: str, unhandled: bool, tool: bool
+) -> None:
+    events = [[prefix, *DOCUMENT], [END2], [REPORT2]]
+    if tool:  # each event after the export's time, as `aws logs tail` and others write it
+        events = [[f"2026-05-20T04:11:38.906Z {lines[0]}", *lines[1:]] for lines in events]
+    pipeline = LogPipeline()
+    exported = read_export(("\n".join(line for lines in events for line in lines) + "\n").encode())
+    assert len(exported.events) == 3
+    ingest_export(pipeline, exported)
+    kept = [*pipeline.failures, *pipeline.errors, *chain(*pipeline.findings.values())]
+    quoting = [found for found in kept if "Sequel::DatabaseConnectionError" in found.line.text]
+    assert quoting
+    assert {found.request_id for found in quoting} == {RID2}
+    assert bool(pipeline.failures) is unhandled
+    (invocation,) = pipeline.tracker.invocations.values()
+    assert invocation.failed is unhandled
+
+
+def test_a_document_after_a_platform_line_stays_an_event_of_its_own() -> None:
+    text = "\n".join([f"START RequestId: {RID2} Version: 3", *DOCUMENT, END2]) + "\n"
+    assert len(messages(text)) == 3
