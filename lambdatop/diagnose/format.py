@@ -168,7 +168,9 @@ def told(text: str) -> str:
     if error_type:
         head.append(f"{error_type}:" if message else error_type)
     said = " ".join([*head, message] if message else head)
-    rest = " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+    rest = " ".join(
+        f"{key}={_value(value)}" for key, value in fields.items() if value not in ("", [], {}, None)
+    )
     return f"{said} · {rest}" if rest else said
 
 
