@@ -37,6 +37,8 @@ REPORT_FIGURES = " | ".join(
         " coalesce(@billedDuration, record.metrics.billedDurationMs) as billedMs,"
         " coalesce(@initDuration, record.metrics.initDurationMs, reportRestore,"
         " record.metrics.restoreDurationMs) as startMs,"
+        " coalesce(@initDuration, record.metrics.initDurationMs) as initOnlyMs,"
+        " coalesce(reportRestore, record.metrics.restoreDurationMs) as restoreMs,"
         " coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB) as usedMB,"
         " coalesce(@memorySize / 1000000, record.metrics.memorySizeMB) as sizeMB,"
         ' coalesce(reportStatus, record.status, "unsaid") as status,'
@@ -53,6 +55,10 @@ REPORT_FIGURES = " | ".join(
         " pct(durationMs, 50) as durationP50, pct(durationMs, 99) as durationP99,"
         " max(durationMs) as durationMax,"
         " pct(startMs, 50) as initP50, pct(startMs, 99) as initP99, max(startMs) as initMax,"
+        " pct(initOnlyMs, 50) as initOnlyP50, pct(initOnlyMs, 99) as initOnlyP99,"
+        " max(initOnlyMs) as initOnlyMax,"
+        " pct(restoreMs, 50) as restoreP50, pct(restoreMs, 99) as restoreP99,"
+        " max(restoreMs) as restoreMax,"
         " pct(usedMB, 50) as usedP50, pct(usedMB, 99) as usedP99, max(usedMB) as usedMax,"
         " latest(sizeMB) as sizeMB",
     )
@@ -141,6 +147,9 @@ class WindowFigures:
     duration_ms: Spread = field(default_factory=Spread)
     init_ms: Spread = field(default_factory=Spread)
     """Init or restore duration of the cold starts."""
+    init_only_ms: Spread = field(default_factory=Spread)
+    """Of the inits alone, and of the SnapStart restores alone (a restore is no init)."""
+    restore_ms: Spread = field(default_factory=Spread)
     memory_used_mb: Spread = field(default_factory=Spread)
     memory_size_mb: int | None = None
     billed_ms: float = 0.0
@@ -193,6 +202,8 @@ def window_figures(
         cold_starts=_whole(row.get("coldStarts")),
         duration_ms=_spread(row, "duration"),
         init_ms=_spread(row, "init"),
+        init_only_ms=_spread(row, "initOnly"),
+        restore_ms=_spread(row, "restore"),
         memory_used_mb=_spread(row, "used"),
         memory_size_mb=_mb(row.get("sizeMB")),
         billed_ms=_number(row.get("billedMs")) or 0.0,
