@@ -24,6 +24,7 @@ from lambdatop.diagnose.render import to_markdown
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.ui.backend import Backend
 from lambdatop.ui.bindings import APP_BINDINGS
+from lambdatop.ui.collector import LongLived
 from lambdatop.ui.messages import AllowScan, OpenFunction, ShowCharts, ShowFleet, ShowTrace
 from lambdatop.ui.model import MAX_PINNED, UiModel
 from lambdatop.ui.palette import FunctionSwitcher
@@ -98,6 +99,10 @@ class LambdatopApp(App[int]):
         self._repaint_timers: list[Timer] = []
         self._arrived: tuple[int, bool, int] = (0, False, 0)
         """What has been read so far (functions listed, sources read once): see `_poll_log`."""
+        self._backfilled = 0
+        """The opened functions' tails laid out again in time order (a backfill's minutes)."""
+        self._long_lived = LongLived()
+        """Out of the garbage collector's walks once it is built: see ui/collector.py."""
 
     NAVIGATION = frozenset({"next_function", "previous_function", "pin", "jump", "refresh"})
     """Actions that would act behind a dialog (help, the command palette): off while one is up."""
@@ -145,6 +150,7 @@ class LambdatopApp(App[int]):
             self.set_interval(self.refresh_s, self.refresh_screens),
             self.set_interval(1 / LOG_FPS, self._poll_log),
         ]
+        self.call_after_refresh(self._long_lived.settle)  # the screens and modules, built
 
     crash: BaseException | None = None
     """An error no handler caught: the app stops, and the command says so in one line."""
@@ -228,6 +234,13 @@ class LambdatopApp(App[int]):
             store.inventory_complete,
             sum(1 for health in store.health.values() if health.last_ok_s is not None),
         )
+        functions = store.functions
+        backfilled = sum(functions[n].tail_rebuilds for n in self.model.opened if n in functions)
+        if arrived != self._arrived or backfilled != self._backfilled:
+            self._long_lived.due()  # a function list, a backfill: kept as long as the app
+        else:
+            self._long_lived.maybe()
+        self._backfilled = backfilled
         if arrived != self._arrived:
             self._arrived = arrived
             self.model.forget_opened_diagnoses()  # else one made just before is kept seconds

@@ -4,6 +4,8 @@ injected; nothing is patched."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +48,11 @@ def make_app(store: Store, clock: Clock, tmp_path: Path) -> AppFactory:
 @pytest.fixture
 def backend(store: Store) -> RecordingBackend:
     return RecordingBackend(store)
+
+
+@pytest.fixture(autouse=True)
+def collectable() -> Iterator[None]:
+    """The app freezes what it holds once built (lambdatop/ui/collector.py), as it should for a
+    process that is one app; a test process runs hundreds: each test's go back to the collector."""
+    yield
+    gc.unfreeze()
