@@ -334,6 +334,33 @@ async def test_a_paused_log_stays_paused_where_it_was_across_a_function_switch(
         assert "paused · 5 new" in screen_text(app)
 
 
+async def test_a_following_log_switched_back_to_shows_what_arrived_meanwhile_wrapped_whole(
+    make_app: AppFactory, store: Store
+) -> None:
+    app = make_app(functions=[ENCODER, PAYMENTS])
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        log = app.incident_screen.query_one(LogView)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.incident_screen.function == ENCODER
+        more_lines(store, 5)
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.incident_screen.function == PAYMENTS
+        shown = log.plain_lines()
+        assert any("fresh line 4" in line for line in shown)
+        # Laid out from what was measured before the switch and the new lines: a row for
+        # every line drawn, none wider than the view.
+        assert log.virtual_size.height == len(shown)
+        assert max(len(line.rstrip()) for line in shown) <= log.scrollable_content_region.width
+        await pilot.press("w")
+        await settle(pilot)
+        assert log.virtual_size.height == len(log.plain_lines()) < len(shown)
+
+
 async def test_following_log_shows_new_lines_as_they_arrive(
     make_app: AppFactory, store: Store
 ) -> None:

@@ -261,6 +261,9 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id)
         self.state: FunctionState | None = None
         self.entries: list[LogRecord] = []
+        self.cells: list[tuple[int, ...]] = []
+        """The cell width of each entry's lines, unwrapped: measured once, as it arrives (wrap,
+        a filter and switching back lay out from these, not from 5,000 records again)."""
         self.shown: list[int] = []
         """Indexes into entries that are shown (all, or the filter's matches)."""
         self.offsets: list[int] = [0]
@@ -277,9 +280,12 @@ class LogView(ScrollView, can_focus=True):
         self._pattern: re.Pattern[str] | None = None
         self._cache: OrderedDict[tuple[int, int, bool], list[Strip]] = OrderedDict()
         self._width = 0
-        self._paused: dict[str, tuple[list[LogRecord], int, float]] = {}
-        """Per function left while paused: its lines as shown, the tail count they stop at,
-        and where it was scrolled to."""
+        self._paused: dict[str, tuple[list[LogRecord], list[tuple[int, ...]], int, float]] = {}
+        """Per function left while paused: its lines as shown and their cells, the tail count
+        they stop at, and where it was scrolled to."""
+        self._measured: dict[str, tuple[int, int, list[tuple[int, ...]]]] = {}
+        """Per function left while following: the tail count its first entry had, the tail's
+        `tail_rebuilds`, and its entries' cells (a record is known by its place in the tail)."""
         self._widest = 0
         self._title: Text | None = None
         self._title_only = False
@@ -290,12 +296,16 @@ class LogView(ScrollView, can_focus=True):
     def point_at(self, state: FunctionState | None) -> None:
         """Show another function's tail (re-using this widget). A paused log stays paused
         where it was read when its function is shown again (tab away and back)."""
-        if self.state is not None and not self.follow:
-            self._paused[self.state.name] = (self.entries, self.seen_total, self.scroll_y)
+        left = self.state
+        if left is not None and not self.follow:
+            self._paused[left.name] = (self.entries, self.cells, self.seen_total, self.scroll_y)
+        elif left is not None:
+            first = self.seen_total - len(self.entries)
+            self._measured[left.name] = (first, self.seen_rebuilds, self.cells)
         self.state = state
         saved = self._paused.pop(state.name, None) if state is not None else None
         if saved is not None:
-            self.entries, self.seen_total, scroll_y = saved
+            self.entries, self.cells, self.seen_total, scroll_y = saved
             self.waiting = 0
             self.follow = False
             self._rebuild()
@@ -319,6 +329,14 @@ class LogView(ScrollView, can_focus=True):
         self.entries = list(state.tail) if state is not None else []
         self.seen_total = state.tail_total if state is not None else 0
         self.seen_rebuilds = state.tail_rebuilds if state is not None else 0
+        measured = self._measured.pop(state.name, None) if state is not None else None
+        cells: list[tuple[int, ...]] = []
+        if measured is not None and measured[1] == self.seen_rebuilds:
+            # Appended to since (never reordered): the entries still in it keep their cells.
+            first, _, known = measured
+            skip = self.seen_total - len(self.entries) - first
+            cells = known[skip:] if skip >= 0 else []
+        self.cells = cells + [self._measure(r) for r in self.entries[len(cells) :]]
 
     def poll(self) -> None:
         """Take what arrived in the tail since the last look (called at the frame rate)."""
@@ -344,6 +362,7 @@ class LogView(ScrollView, can_focus=True):
         limit = state.tail.maxlen or 5_000
         if arrived > available or len(new) >= limit:
             self.entries = new[-limit:]  # a burst bigger than the tail: start afresh
+            self.cells = [self._measure(record) for record in self.entries]
             self._rebuild()
         else:
             overflow = len(self.entries) + len(new) - limit
@@ -351,6 +370,7 @@ class LogView(ScrollView, can_focus=True):
                 self._drop_front(overflow)
             start = len(self.entries)
             self.entries.extend(new)
+            self.cells.extend(self._measure(record) for record in new)
             self._append_visible(range(start, len(self.entries)))
         self.scroll_end(animate=False, immediate=True)
         self._update_subtitle()
@@ -360,6 +380,7 @@ class LogView(ScrollView, can_focus=True):
         that takes 2,000 lines a second would otherwise re-render 5,000 lines ten times a
         second."""
         self.entries = self.entries[count:]
+        self.cells = self.cells[count:]
         cut = bisect.bisect_left(self.shown, count)
         base = self.offsets[cut]
         self.shown = [index - count for index in self.shown[cut:]]
@@ -429,9 +450,9 @@ class LogView(ScrollView, can_focus=True):
             if self.hide_others and not hit:
                 continue
             self.shown.append(index)
-            # A record's height and width need only its plain lines: strips are rendered when
+            # A record's height and width need only its lines' cells: strips are rendered when
             # it scrolls into view, so a 5,000-line tail lays out in a few milliseconds.
-            cells = [cell_len(line) for line in self._lines(index)]
+            cells = self.cells[index]
             if wrap_width:
                 height = sum(max(1, -(-cell // wrap_width)) for cell in cells)
             else:
@@ -529,12 +550,14 @@ class LogView(ScrollView, can_focus=True):
         except Exception:  # noqa: BLE001 - a line that cannot be styled is shown plain
             return Text(record.line.text.replace("\t", "  "))
 
-    def _lines(self, entry: int) -> list[str]:
-        record = self.entries[entry]
+    @staticmethod
+    def _measure(record: LogRecord) -> tuple[int, ...]:
+        """The cell width of each of the record's lines as shown, unwrapped."""
         try:
-            return record_lines(record)
+            lines = record_lines(record)
         except Exception:  # noqa: BLE001 - as in _text: the plain line
-            return record.line.text.replace("\t", "  ").split("\n")
+            lines = record.line.text.replace("\t", "  ").split("\n")
+        return tuple(cell_len(line) for line in lines)
 
     def _strips(self, entry: int) -> list[Strip]:
         width = self._fold_width
