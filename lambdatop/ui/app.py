@@ -20,13 +20,14 @@ from textual.timer import Timer
 
 from lambdatop.core.redact import redact
 from lambdatop.core.store import Store
+from lambdatop.diagnose.model import Diagnosis
 from lambdatop.diagnose.render import to_markdown
 from lambdatop.diagnose.thresholds import Thresholds
 from lambdatop.ui.backend import Backend
 from lambdatop.ui.bindings import APP_BINDINGS
 from lambdatop.ui.collector import LongLived
 from lambdatop.ui.messages import AllowScan, OpenFunction, ShowCharts, ShowFleet, ShowTrace
-from lambdatop.ui.model import MAX_PINNED, UiModel
+from lambdatop.ui.model import INLINE_BELOW, MAX_PINNED, Engine, UiModel, run_checks
 from lambdatop.ui.palette import FunctionSwitcher
 from lambdatop.ui.redacting import RedactFilter
 from lambdatop.ui.safe import safe
@@ -36,6 +37,7 @@ from lambdatop.ui.screens.help import HelpScreen
 from lambdatop.ui.screens.incident import IncidentScreen
 from lambdatop.ui.screens.scan import ScanQuestion
 from lambdatop.ui.screens.trace import TraceScreen
+from lambdatop.ui.widgets.diagnosis import made_off_the_loop
 
 if TYPE_CHECKING:
     from lambdatop.ui.screens.charts import ChartsScreen
@@ -74,13 +76,21 @@ class LambdatopApp(App[int]):
         clock: Callable[[], float] = time.time,
         snapshot_dir: Path | None = None,
         redact: bool = False,
+        engine: Engine = run_checks,
+        inline_below: int = INLINE_BELOW,
     ) -> None:
         super().__init__()
         self.redact = redact
         """Mask account ids, IPs and hosts on screen and in snapshots (--redact)."""
         self._redact_filter = RedactFilter()
         self.model = UiModel(
-            store, clock=clock, window=window, thresholds=thresholds, live=backend is not None
+            store,
+            clock=clock,
+            window=window,
+            thresholds=thresholds,
+            live=backend is not None,
+            engine=engine,
+            inline_below=inline_below,
         )
         """What every screen reads; the app alone changes it."""
         self.backend = backend
@@ -418,23 +428,59 @@ class LambdatopApp(App[int]):
         return [*filters, self._redact_filter] if self.redact else filters
 
     def action_snapshot(self) -> None:
-        stamp = datetime.fromtimestamp(self.model.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
+        """The screen as the key found it, and the diagnosis as of now: the last one made if it
+        is current, else one made as the sidebar's are (a large one off the event loop: the key
+        returns at once, and the folder is announced once the diagnosis is in it)."""
+        model = self.model
+        stamp = datetime.fromtimestamp(model.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
         folder = self.snapshot_dir / f"lambdatop-snapshot-{stamp}"
+        name = self.current_function()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.save_screenshot(filename="screen.svg", path=str(folder))
-            name = self.current_function()
-            diagnosis = self.model.diagnosis(name) if name else None
-            if diagnosis is not None:
-                report = to_markdown(diagnosis)
+        except OSError as error:
+            self._snapshot_failed(error)
+            return
+        job = model.fresh_job(name) if name else None
+        if job is None:  # the last diagnosis is current, or there is none to make
+            self._snapshot_saved(folder, model.current(name) if name else None)
+            return
+        if job.inline:  # a few milliseconds
+            self._snapshot_saved(folder, model.make_now(job).value)
+            return
+
+        async def save_when_made() -> None:
+            try:
+                made = await made_off_the_loop(model, job)
+            except Exception as error:  # noqa: BLE001 - the checks broke: the screen is saved
+                self.notify(
+                    f"Snapshot saved without its diagnosis ({type(error).__name__}): {folder}",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            model.made(made)
+            self._snapshot_saved(folder, made.value)
+
+        self.run_worker(
+            save_when_made(), group="snapshot", exit_on_error=False, description="snapshot"
+        )
+
+    def _snapshot_saved(self, folder: Path, diagnosis: Diagnosis | None) -> None:
+        if diagnosis is not None:
+            report = to_markdown(diagnosis)
+            try:
                 (folder / "diagnosis.md").write_text(
                     redact(report) if self.redact else report, encoding="utf-8"
                 )
-        except OSError as error:
-            self.notify(
-                f"Could not save the snapshot: {error.strerror or error}",
-                severity="error",
-                markup=False,
-            )
-            return
+            except OSError as error:
+                self._snapshot_failed(error)
+                return
         self.notify(str(folder), title="Snapshot saved", timeout=5, markup=False)
+
+    def _snapshot_failed(self, error: OSError) -> None:
+        self.notify(
+            f"Could not save the snapshot: {error.strerror or error}",
+            severity="error",
+            markup=False,
+        )

@@ -137,7 +137,7 @@ class ShownDiagnosis:
         return self.made.value if self.made is not None else None
 
 
-def _run_checks(evidence: Evidence, thresholds: Thresholds) -> Diagnosis:
+def run_checks(evidence: Evidence, thresholds: Thresholds) -> Diagnosis:
     # The checks load with the first data: not before the first frame.
     from lambdatop.diagnose.engine import diagnose
 
@@ -155,7 +155,7 @@ class UiModel:
         window: str = DEFAULT_WINDOW,
         thresholds: Thresholds | None = None,
         live: bool = False,
-        engine: Engine = _run_checks,
+        engine: Engine = run_checks,
         inline_below: int = INLINE_BELOW,
     ) -> None:
         self.store = store
@@ -264,12 +264,23 @@ class UiModel:
 
     def diagnosis(self, name: str) -> Diagnosis | None:
         """The function's diagnosis as of now, made on the caller's thread if the last one is
-        stale (a snapshot, a headless reader); the screens use `due` and `shown` instead."""
+        stale (a headless reader); the screens use `due` and `shown` instead, a snapshot
+        `current` and `fresh_job`."""
         job = self._job(name)
         if job is None:
-            last = self._diagnoses.get(name)
-            return last.value if last is not None and self._current(name, last) else None
+            return self.current(name)
         return self.make_now(job).value
+
+    def current(self, name: str) -> Diagnosis | None:
+        """The last diagnosis made of the function, if it is still current (the data it was
+        made of unchanged, or it is recent: `MadeDiagnosis.fresh`)."""
+        last = self._diagnoses.get(name)
+        return last.value if last is not None and self._current(name, last) else None
+
+    def fresh_job(self, name: str) -> DiagnosisJob | None:
+        """A diagnosis to make now for someone who asked (a snapshot), even while the screens'
+        is being made; None when the last one is current (`current`) or nothing was read."""
+        return self._job(name)
 
     def shown(self, name: str) -> ShownDiagnosis:
         """The last diagnosis made of the function, and whether a newer one is being made."""

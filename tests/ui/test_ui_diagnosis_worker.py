@@ -1,12 +1,13 @@
 """A large function's diagnosis is made on a worker thread: keys are answered meanwhile, the
 sidebar shows the last diagnosis and its age until the newer one comes, and one is made at a
 time. The tests make every diagnosis a large one (the model's `inline_below`) and hold the
-engine back where they need one still being made (an engine passed to the model, never a patch
+engine back where they need one still being made (an engine passed to the app, never a patch
 of lambdatop's code)."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from uidata import NOW, PAYMENTS, REGION, build_store
 from uifakes import AppFactory, Clock
@@ -19,7 +20,6 @@ from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.model import CheckStatus, Diagnosis
 from lambdatop.diagnose.thresholds import Thresholds
-from lambdatop.ui.app import LambdatopApp
 from lambdatop.ui.screens.fleet import FleetScreen
 from lambdatop.ui.widgets.diagnosis import DiagnosisPanel
 from lambdatop.ui.widgets.log_view import LogView
@@ -54,12 +54,8 @@ class HeldEngine:
         self._go.set()
 
 
-def off_the_loop(app: LambdatopApp, engine: HeldEngine | None = None) -> LambdatopApp:
-    """Every diagnosis made on a worker thread, by `engine` when given."""
-    app.model.inline_below = 0
-    if engine is not None:
-        app.model.engine = engine
-    return app
+OFF_THE_LOOP = {"inline_below": 0}
+"""Every diagnosis made on a worker thread."""
 
 
 def requests(count: int, at_s: float, first: int = 0) -> list[LogEvent]:
@@ -88,7 +84,7 @@ async def test_the_sidebar_shows_a_diagnosis_made_off_the_loop_once_the_logs_arr
     store = Store(clock=lambda: NOW - 4)
     store.region = REGION
     store.set_inventory([source.inventory[PAYMENTS]])
-    app = off_the_loop(make_app(functions=[PAYMENTS], store=store))
+    app = make_app(functions=[PAYMENTS], store=store, **OFF_THE_LOOP)
     async with app.run_test(size=SIZE) as pilot:
         panel = app.incident_screen.query_one(DiagnosisPanel)
         await wait_until(pilot, lambda: panel.diagnosis is not None)
@@ -105,7 +101,7 @@ async def test_the_sidebar_shows_a_diagnosis_made_off_the_loop_once_the_logs_arr
 
 async def test_a_key_is_answered_while_the_diagnosis_is_being_made(make_app: AppFactory) -> None:
     engine = HeldEngine()
-    app = off_the_loop(make_app(functions=[PAYMENTS]), engine)
+    app = make_app(functions=[PAYMENTS], engine=engine, **OFF_THE_LOOP)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(pilot, lambda: engine.began == 1)
@@ -129,7 +125,7 @@ async def test_the_last_diagnosis_stays_with_its_age_while_the_next_is_made(
     make_app: AppFactory, store: Store, clock: Clock
 ) -> None:
     engine = HeldEngine(held=False)
-    app = off_the_loop(make_app(functions=[PAYMENTS]), engine)
+    app = make_app(functions=[PAYMENTS], engine=engine, **OFF_THE_LOOP)
     state = store.function(PAYMENTS)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -171,7 +167,7 @@ async def test_the_fleet_keeps_a_status_while_it_is_diagnosed_again(
     make_app: AppFactory, store: Store, clock: Clock
 ) -> None:
     engine = HeldEngine(held=False)
-    app = off_the_loop(make_app(), engine)
+    app = make_app(engine=engine, **OFF_THE_LOOP)
     try:
         async with app.run_test(size=SIZE) as pilot:
             fleet = app.screen
@@ -189,3 +185,48 @@ async def test_the_fleet_keeps_a_status_while_it_is_diagnosed_again(
             assert fleet.shown[PAYMENTS][0].plain == "✖", "the last status, not unknown"
     finally:
         engine.release()
+
+
+async def test_s_returns_at_once_and_saves_the_diagnosis_once_made_off_the_loop(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    engine = HeldEngine()
+    app = make_app(functions=[PAYMENTS], engine=engine, snapshot_dir=tmp_path, **OFF_THE_LOOP)
+    folder = tmp_path / "lambdatop-snapshot-20260302T093000Z"
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: engine.began == 1)  # the sidebar's, held
+            await pilot.press("s")
+            await wait_until(pilot, lambda: engine.began == 2)  # the snapshot's own, held too
+            log = app.incident_screen.query_one(LogView)
+            await pilot.press("w")
+            await settle(pilot)
+            assert "wrap" in str(log.border_subtitle), "keys answered while it is made"
+            assert (folder / "screen.svg").is_file(), "the screen as the key found it"
+            assert not (folder / "diagnosis.md").exists()
+            assert not any("Snapshot saved" in str(n.title) for n in app._notifications)
+            engine.release()
+            await wait_until(pilot, lambda: (folder / "diagnosis.md").exists())
+            await wait_until(
+                pilot, lambda: any("Snapshot saved" in str(n.title) for n in app._notifications)
+            )
+        assert "Connection pool exhausted" in (folder / "diagnosis.md").read_text("utf-8")
+    finally:
+        engine.release()
+
+
+async def test_s_takes_the_sidebars_diagnosis_when_it_is_current(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    engine = HeldEngine(held=False)
+    app = make_app(functions=[PAYMENTS], engine=engine, snapshot_dir=tmp_path, **OFF_THE_LOOP)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.incident_screen.query_one(DiagnosisPanel)
+        await wait_until(pilot, lambda: panel.diagnosis is not None)
+        await wait_until(pilot, lambda: not app.model.shown(PAYMENTS).making)
+        made = engine.began
+        await pilot.press("s")
+        folder = tmp_path / "lambdatop-snapshot-20260302T093000Z"
+        await wait_until(pilot, lambda: (folder / "diagnosis.md").exists())
+        assert engine.began == made, "no second diagnosis of the same data"
+    assert "Connection pool exhausted" in (folder / "diagnosis.md").read_text("utf-8")

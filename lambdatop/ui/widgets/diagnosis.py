@@ -19,7 +19,7 @@ from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.evidence import StateCopy
 from lambdatop.diagnose.model import PLANE_COLOURS, CheckResult, CheckStatus, Diagnosis, Plane
 from lambdatop.diagnose.render import GLYPHS
-from lambdatop.ui.model import MadeDiagnosis, ShownDiagnosis, UiModel
+from lambdatop.ui.model import DiagnosisJob, MadeDiagnosis, ShownDiagnosis, UiModel
 from lambdatop.ui.safe import safe
 from lambdatop.ui.widgets.readout import Readout
 
@@ -92,15 +92,7 @@ def diagnose_due(node: DOMNode, model: UiModel, name: str, budgeted: bool = Fals
 
     async def make() -> None:
         try:
-            steps = model.copying(job)
-            while True:
-                try:
-                    next(steps)
-                except StopIteration as done:
-                    copied: StateCopy = done.value
-                    break
-                await asyncio.sleep(0)  # the event loop's turn: a key, a frame
-            made = await asyncio.to_thread(job.make, copied)
+            made = await made_off_the_loop(model, job)
         except BaseException:
             model.abandon(job)  # cancelled as the app closes, or the checks broke: ask again
             raise
@@ -108,6 +100,20 @@ def diagnose_due(node: DOMNode, model: UiModel, name: str, budgeted: bool = Fals
             model.made(made)  # the screen is going: the model keeps it for the next look
 
     node.run_worker(make(), group="diagnosis", exit_on_error=False, description=f"diagnose {name}")
+
+
+async def made_off_the_loop(model: UiModel, job: DiagnosisJob) -> MadeDiagnosis:
+    """A large diagnosis: its data copied from the store a slice at a time on the event loop
+    (keys are answered between slices), its checks run on a worker thread."""
+    steps = model.copying(job)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            copied: StateCopy = done.value
+            break
+        await asyncio.sleep(0)  # the event loop's turn: a key, a frame
+    return await asyncio.to_thread(job.make, copied)
 
 
 def age_note(shown: ShownDiagnosis, now: float) -> Text | None:
