@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from lambdatop.core import metrics as m
+from lambdatop.core.records import Invocation
 from lambdatop.core.series import (
     CLOUDWATCH_LAG_MINUTES,
     counted_from_reports,
@@ -109,23 +110,30 @@ class ChartsScreen(StoreScreen):
                 f"{self.function} · charts over the last {model.window} (minutes from now)", "bold"
             )
         )
-        self._duration(state, now, window)
-        self._memory(state, now, window)
-        self._traffic(state, now, window)
-        self._cold(state, now, window)
+        # The function's REPORTs in the window, read once for every chart (50,000 kept).
+        reported = recent_invocations(state, int(now - window) * 1000)
+        since_ms = int((now - window) * 1000)
+        in_window = [inv for inv in reported if (inv.end_ms or inv.start_ms or 0) >= since_ms]
+        self._duration(state, reported, now, window)
+        self._memory(state, in_window, now, window)
+        self._traffic(state, reported, now, window)
+        self._cold(state, in_window, now, window)
 
-    def _series(self, state: FunctionState, key: str, now: float, window: float) -> list[float]:
+    def _series(
+        self, state: FunctionState, key: str, reported: list[Invocation], now: float, window: float
+    ) -> list[float]:
         since, end = int(now - window), int(now)
-        reported = recent_invocations(state, since * 1000)
         return per_minute(state.metrics, key, reported, since, end).values
 
-    def _duration(self, state: FunctionState, now: float, window: float) -> None:
+    def _duration(
+        self, state: FunctionState, reported: list[Invocation], now: float, window: float
+    ) -> None:
         plot = self.query_one("#chart-duration", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, now, window)]
-        p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, now, window)]
+        p99 = [v / 1000 for v in self._series(state, m.DURATION_P99, reported, now, window)]
+        p50 = [v / 1000 for v in self._series(state, m.DURATION_P50, reported, now, window)]
         for values, label, color in ((p99, "p99", "red"), (p50, "p50", "green")):
             xs, ys = _known(_minutes_axis(len(values), now, window), values)
             if xs:  # plotext fails on a labelled series with no points
@@ -140,12 +148,13 @@ class ChartsScreen(StoreScreen):
         _time_axis(plt, window)
         plot.refresh()
 
-    def _memory(self, state: FunctionState, now: float, window: float) -> None:
+    def _memory(
+        self, state: FunctionState, invocations: list[Invocation], now: float, window: float
+    ) -> None:
         plot = self.query_one("#chart-memory", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        invocations = recent_invocations(state, int((now - window) * 1000))
         by_stream: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for inv in invocations:
             if inv.max_memory_mb is not None and inv.stream:
@@ -169,13 +178,15 @@ class ChartsScreen(StoreScreen):
         _time_axis(plt, window)
         plot.refresh()
 
-    def _traffic(self, state: FunctionState, now: float, window: float) -> None:
+    def _traffic(
+        self, state: FunctionState, reported: list[Invocation], now: float, window: float
+    ) -> None:
         plot = self.query_one("#chart-traffic", Chart)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        invocations = self._series(state, m.INVOCATIONS, now, window)
-        errors = self._series(state, m.ERRORS, now, window)
+        invocations = self._series(state, m.INVOCATIONS, reported, now, window)
+        errors = self._series(state, m.ERRORS, reported, now, window)
         for values, label, color in (
             (invocations, "invocations", "cyan"),
             (errors, "errors", "red"),
@@ -203,12 +214,13 @@ class ChartsScreen(StoreScreen):
         _time_axis(plt, window)
         plot.refresh()
 
-    def _cold(self, state: FunctionState, now: float, window: float) -> None:
+    def _cold(
+        self, state: FunctionState, invocations: list[Invocation], now: float, window: float
+    ) -> None:
         plot = self.query_one("#chart-cold", Chart)
         plt: Any = plot.plt  # plotext's inferred types miss `yside="right"`
         plt.clear_data()
         plt.clear_figure()
-        invocations = recent_invocations(state, int((now - window) * 1000))
         cold = minute_series(counted_from_reports(invocations, "cold"), int(now - window), int(now))
         plt.bar(_minutes_axis(len(cold), now, window), cold, label="cold starts", color="blue")
         inits = [
