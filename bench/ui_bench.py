@@ -100,6 +100,9 @@ class FrameWatch:
         self.app = app
         self.frames = 0
         self.waiting: tuple[Predicate, asyncio.Future[tuple[float, float]]] | None = None
+        self.queued = 0
+        """The most messages seen waiting in the app's or the screen's queue at a frame: a key
+        waits behind those (the log must not send one a line)."""
         display = app._display
 
         def watched(screen: Any, renderable: Any) -> None:
@@ -107,6 +110,9 @@ class FrameWatch:
             if renderable is None:
                 return
             self.frames += 1
+            # Private: Textual has no public count of a message pump's queue.
+            queued = app._message_queue.qsize() + screen._message_queue.qsize()
+            self.queued = max(self.queued, queued)
             if self.waiting is not None:
                 predicate, future = self.waiting
                 stamp = time.perf_counter(), time.thread_time()
@@ -356,6 +362,7 @@ async def _under_load() -> None:
             print(_summary(label, samples))
         print(_summary("every key", [s for samples in results.values() for s in samples]))
         invocations = len(store.function(target).pipeline.tracker.invocations)
+        print(f"  messages waiting at a frame (the app's and the screen's): at most {watch.queued}")
         loop_time.report(wall)
         print(f"    (the tailed function holds {invocations:,} invocations at the end)")
     loop_time.undo()

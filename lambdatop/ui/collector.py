@@ -9,7 +9,9 @@ out of the collector's generations (`gc.freeze`), so full collections walk only 
 since. A frozen object is still freed when its last reference goes (reference counting); only
 garbage in a reference cycle would stay, so the young generations are collected first (a few
 milliseconds) and freezes are few: after the first frame, and when a source answers for the
-first time (the function list, a backfill), at most once every `SETTLE_EVERY_S`.
+first time (the function list, a backfill), at most once every `SETTLE_EVERY_S`. What is not
+long-lived (the tail, Textual's render caches) is walked by full collections made rarer
+(`FULL_AFTER_YOUNG`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from collections.abc import Callable
 
 SETTLE_EVERY_S = 10.0
 """A burst of first answers (a fleet's configurations) is settled once, not once each."""
+FULL_AFTER_YOUNG = 100
+"""Collections of the middle generation before a full one (Python's default: 10). Textual's
+rendering keeps tens of thousands of objects (strips, segments, their caches) that a full
+collection still walks: at 2,000 lines a second one came every 2.5 s; now one every 20 s or
+so, and the few reference cycles left as garbage wait that long to be freed."""
 
 
 class LongLived:
@@ -35,6 +42,8 @@ class LongLived:
         """Now: what exists is long-lived (the first frame is up, a backfill was read)."""
         gc.collect(1)  # young garbage freed, not frozen
         gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_AFTER_YOUNG)
         self._settled_at = self._clock()
         self._owed = False
 

@@ -53,6 +53,9 @@ def backend(store: Store) -> RecordingBackend:
 @pytest.fixture(autouse=True)
 def collectable() -> Iterator[None]:
     """The app freezes what it holds once built (lambdatop/ui/collector.py), as it should for a
-    process that is one app; a test process runs hundreds: each test's go back to the collector."""
+    process that is one app; a test process runs hundreds: each test's go back to the collector,
+    paced as before."""
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)

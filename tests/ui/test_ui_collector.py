@@ -12,7 +12,7 @@ from uifakes import AppFactory
 from uitools import settle, wait_until
 
 from lambdatop.core.store import Store
-from lambdatop.ui.collector import SETTLE_EVERY_S, LongLived
+from lambdatop.ui.collector import FULL_AFTER_YOUNG, SETTLE_EVERY_S, LongLived
 
 
 class Node:
@@ -53,3 +53,4 @@ def test_garbage_is_freed_not_frozen_and_freezes_are_few() -> None:
     long_lived.maybe()
     assert gc.get_freeze_count() > frozen
     assert not in_generations(kept)
+    assert gc.get_threshold()[2] == FULL_AFTER_YOUNG, "full collections made rarer"
