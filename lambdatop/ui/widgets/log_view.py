@@ -33,7 +33,9 @@ from lambdatop.diagnose.format import ms
 from lambdatop.ui.widgets.readout import same_text
 
 MAX_LINES_PER_RECORD = 40
-CACHE_SIZE = 2_000
+CACHE_SIZE = 400
+"""Rendered entries kept: ten screens of scrolling back and forth (each holds a dozen objects
+the garbage collector walks)."""
 
 LEVEL_STYLES = {
     Level.ERROR: Style(color="red"),
@@ -279,6 +281,9 @@ class LogView(ScrollView, can_focus=True):
         self.match_index = -1
         self._pattern: re.Pattern[str] | None = None
         self._cache: OrderedDict[tuple[int, int, bool], list[Strip]] = OrderedDict()
+        """Rendered entries by their number since the last rebuild (`_dropped` + index)."""
+        self._dropped = 0
+        """Entries dropped from the front since the last rebuild."""
         self._width = 0
         self._paused: dict[str, tuple[list[LogRecord], list[tuple[int, ...]], int, float]] = {}
         """Per function left while paused: its lines as shown and their cells, the tail count
@@ -389,7 +394,7 @@ class LogView(ScrollView, can_focus=True):
         self.matches = [index - count for index in self.matches[dropped:]]
         if self.match_index >= 0:
             self.match_index = self.match_index - dropped if self.match_index >= dropped else -1
-        self._cache.clear()  # keyed by index; only the visible lines are rendered again
+        self._dropped += count  # the lines still shown keep their rendering
 
     def resume(self) -> None:
         """Follow again: catch up with everything that arrived while paused (appended like any
@@ -425,6 +430,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         self._cache.clear()
+        self._dropped = 0
         self.shown = []
         self.offsets = [0]
         self.matches = []
@@ -564,7 +570,7 @@ class LogView(ScrollView, can_focus=True):
         current = 0 <= self.match_index < len(self.matches) and (
             self.matches[self.match_index] == entry
         )
-        key = (entry, width if self.wrap else 0, current)
+        key = (self._dropped + entry, width if self.wrap else 0, current)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
