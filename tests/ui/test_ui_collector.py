@@ -45,12 +45,10 @@ def test_garbage_is_freed_not_frozen_and_freezes_are_few() -> None:
     garbage = weakref.ref(Node())
     long_lived.due()
     assert garbage() is None, "freed before the freeze"
-    frozen = gc.get_freeze_count()
     kept = Node()
     long_lived.due()  # a second first answer at once: settled later
-    assert gc.get_freeze_count() == frozen
+    assert in_generations(kept), "not frozen yet"
     now[0] += SETTLE_EVERY_S
     long_lived.maybe()
-    assert gc.get_freeze_count() > frozen
     assert not in_generations(kept)
     assert gc.get_threshold()[2] == FULL_AFTER_YOUNG, "full collections made rarer"
