@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from textual.app import App, ScreenStackError, SystemCommand
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
@@ -124,6 +125,16 @@ class LambdatopApp(App[int]):
                 return False
         return True
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux and macOS, one that survives its
+        terminal going away (see ui/terminal.py)."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver":  # its module imports termios: POSIX only
+            from lambdatop.ui.terminal import TerminalDriver
+
+            return TerminalDriver
+        return driver
+
     # --- life ---
 
     async def on_mount(self) -> None:
@@ -196,12 +207,6 @@ class LambdatopApp(App[int]):
         turn a clean quit into a traceback."""
         for timer in self._repaint_timers:
             timer.stop()
-        # Textual's driver re-enters application mode on SIGCONT (the resume after ctrl+z).
-        # The kernel sends SIGCONT right after SIGHUP when the terminal closes: once leaving, a
-        # SIGCONT must only continue the process, or teardown races a second start (a writer
-        # thread on a dead terminal, the terminal left in application mode).
-        with contextlib.suppress(ValueError):  # signal.signal works in the main thread only
-            signal.signal(signal.SIGCONT, signal.SIG_DFL)
         super().exit(result, return_code, message)
 
     async def on_unmount(self) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pty
 import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -88,3 +90,33 @@ def test_a_sigterm_as_the_monitor_starts_still_restores_the_terminal(tmp_path: P
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+def test_the_terminal_gone_no_write_waits_for_it() -> None:
+    """Once the terminal is closed every write to it fails (EIO): the driver's writer thread
+    drops what it is given and goes on emptying its queue. Textual's own stopped at the first
+    failure; 30 writes later the next one waited forever, in the event loop's thread (a closed
+    monitor left running, deaf to SIGTERM)."""
+    from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
+
+    from lambdatop.ui.terminal import TerminalOutput
+
+    ours, theirs = pty.openpty()
+    os.close(ours)  # the terminal window closes
+    terminal = open(theirs, "w", encoding="utf-8")  # noqa: SIM115 - its close fails too
+    try:
+        output = TerminalOutput(terminal)
+        writer = WriterThread(output)  # as the driver runs it
+        writer.start()
+        wrote = threading.Thread(
+            target=lambda: [writer.write("\x1b[?1049l") for _ in range(3 * MAX_QUEUED_WRITES)],
+            daemon=True,
+        )
+        wrote.start()
+        wrote.join(timeout=DEADLINE_S)
+        assert not wrote.is_alive(), "a write to the closed terminal waits forever"
+        writer.stop()
+        assert output.gone
+    finally:
+        with contextlib.suppress(OSError):
+            terminal.close()

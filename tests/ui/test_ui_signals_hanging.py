@@ -118,6 +118,70 @@ def test_closing_the_terminal_while_requests_hang_leaves_no_process(
             os.waitpid(pid, 0)
 
 
+def _stop(pid: int, how: signal.Signals = signal.SIGSTOP) -> None:
+    """Stopped (SIGSTOP as a debugger stops it, SIGTSTP as job control does); returns once it
+    is."""
+    os.kill(pid, how)
+    os.waitpid(pid, os.WUNTRACED)
+
+
+def test_a_sigcont_that_resumes_nothing_leaves_the_terminal_alone(
+    tmp_path: Path, hanging_endpoint: str
+) -> None:
+    """Stopped without SIGTSTP (SIGSTOP, a debugger) and continued, the monitor did not leave
+    application mode, so it does not enter it again: entering the alternate screen clears it,
+    and every start adds a key reader and a writer (the second writer, on a closed terminal,
+    hung the exit for good)."""
+    pid, fd = _start(tmp_path, hanging_endpoint)
+    try:
+        drawn = read_until(fd, b"lambdatop", time.monotonic() + START_DEADLINE_S)
+        _stop(pid)
+        os.kill(pid, signal.SIGCONT)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + EXIT_WITHIN_S
+        drawn += drain(fd, deadline + 1.0)
+        assert wait(pid, deadline) == 0
+        assert drawn.count(b"\x1b[?1049h") == 1, "the alternate screen entered again"
+        assert _restored(drawn), "the terminal is left in application mode"
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize(
+    "stopped_by",
+    [
+        pytest.param(signal.SIGSTOP, id="sigstop"),
+        pytest.param(signal.SIGTSTP, id="suspended-by-sigtstp"),
+    ],
+)
+def test_closing_the_terminal_of_a_stopped_monitor_leaves_no_process(
+    tmp_path: Path, hanging_endpoint: str, stopped_by: signal.Signals
+) -> None:
+    """The terminal closes while the monitor is stopped (or too busy to take the SIGHUP before
+    the SIGCONT that follows it): both signals arrive together, the SIGCONT's handler first.
+    Suspended by SIGTSTP, it restores application mode on the SIGCONT, on a terminal that is
+    gone: every write of that restart and of the exit fails."""
+    pid, fd = _start(tmp_path, hanging_endpoint)
+    try:
+        read_until(fd, b"lambdatop", time.monotonic() + START_DEADLINE_S)
+        _stop(pid, stopped_by)
+        os.close(fd)  # the terminal goes: the kernel sends SIGHUP and SIGCONT
+        fd = -1
+        assert wait(pid, time.monotonic() + EXIT_WITHIN_S) == 0
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
 def test_closing_the_terminal_leaves_the_interpreter_nothing_to_walk_on_the_way_out(
     tmp_path: Path, hanging_endpoint: str
 ) -> None:
