@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
-from lambdatop.aws.errors import Trouble, describe
+from lambdatop.aws.errors import Trouble, describe, describe_source
 from lambdatop.aws.insights import Insights, ScanEstimate, ScanLimit, count_scan, count_window
 from lambdatop.aws.pollers.inventory import account_limits, api_routes, function_details
 from lambdatop.aws.pollers.linked import (
@@ -127,7 +127,9 @@ async def fetch_window(
     try:
         events = await tail.poll()
     except Exception as error:  # noqa: BLE001 - becomes one line and exit 2
-        raise FetchError(describe(error, "CloudWatch Logs").final) from None
+        # Credentials or the network, met mid-run: the account's trouble, said alone (as the
+        # banner and `tail` say it), not the log read's.
+        raise FetchError(describe_source(error, "CloudWatch Logs").final) from None
     state.add_events(events)
     if not tail.group_exists and source is not None:
         raise FetchError(
@@ -236,6 +238,6 @@ async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None
         # The logs were read: AWS answers. One slow source (a week of metrics) is a note on
         # the report, not the end of it.
         if trouble.kind in (ErrorKind.CREDENTIALS, ErrorKind.UNREACHABLE):
-            raise FetchError(trouble.final) from None
+            raise FetchError(describe_source(error, what).final) from None
         fetched.notes.append(trouble.final)
         return None

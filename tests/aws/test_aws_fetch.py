@@ -63,7 +63,8 @@ async def test_unreachable_aws_stops_the_report_with_one_line(moto: MotoAccount,
     await hook(aws, "xray", "before-send", down)
     with pytest.raises(FetchError) as raised:
         await fetch_window(aws, "checkout", 3600)
-    assert str(raised.value) == "X-Ray: cannot reach the AWS endpoint http://127.0.0.1:9"
+    # The account's trouble, not X-Ray's: said alone, as the monitor's banner says it.
+    assert str(raised.value) == "cannot reach the AWS endpoint http://127.0.0.1:9"
 
 
 async def test_unknown_function(moto: MotoAccount, aws: Aws) -> None:
