@@ -19,6 +19,10 @@ FUNCTION = "checkout"
 GROUP = f"/aws/lambda/{FUNCTION}"
 LAMBDATOP = [sys.executable, "-m", "lambdatop"]
 SEQUENCE = re.compile(r"REPORT RequestId: 00000000-0000-4000-a000-(\d{12})")
+WAITED = re.compile(
+    r"lambdatop: (waiting \d+ s on \w+ \(\w+\): no answer yet|AWS answers again, after \d+ s)"
+)
+"""What a command says of a request that took a few seconds (lambdatop/commands/waiting.py)."""
 
 
 def request_id(seq: int) -> str:

@@ -12,7 +12,7 @@ import pytest
 from awsfakes import until
 from awsmoto import MotoAccount
 from faultproxy import FaultProxy
-from incident import FUNCTION, environment, seed, ship
+from incident import FUNCTION, WAITED, environment, seed, ship
 from matrix import expiring_credentials
 from running import Running
 
@@ -50,5 +50,7 @@ async def test_credentials_expiring_mid_diagnose_are_said_alone_in_one_line(
         proxy.end()
         diagnose.kill()
     assert code == EXIT_USAGE, diagnose.stdout()
-    assert diagnose.stderr() == [EXPIRED]
+    # One line for the trouble (and what waited a few seconds, on a loaded machine).
+    said = [line for line in diagnose.stderr() if not WAITED.fullmatch(line)]
+    assert said == [EXPIRED], diagnose.stderr()
     assert credentials.rejected == 0, "a request signed with an expired set"
