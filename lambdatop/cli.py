@@ -394,10 +394,11 @@ def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
     region is used when --region is not given): log groups and metrics are the function's. A
     source account's function (`NAME@ACCOUNT`, or an ARN with --linked-accounts) keeps its
     account: `NAME@ACCOUNT`, as a monitoring account's store names it (core/fleet.py)."""
-    from lambdatop.core.fleet import linked_name
-    from lambdatop.core.names import function_ref
 
     def bare(text: str) -> str:
+        # Loaded for a name given only: `diagnose --logs FILE` alone starts without them.
+        from lambdatop.core.names import function_ref
+
         ref = function_ref(text)
         if ref.region and getattr(namespace, "region", None) is None:
             # The monitor's --region is a list (several regions); the commands' one region.
@@ -408,6 +409,8 @@ def _bare_functions(namespace: argparse.Namespace) -> argparse.Namespace:
                 f" function's, every version and alias: reading {ref.name}\n"
             )
         if ref.account and (ref.linked or getattr(namespace, "linked_accounts", False)):
+            from lambdatop.core.fleet import linked_name
+
             return linked_name(ref.name, ref.account)
         return ref.name
 

@@ -11,10 +11,9 @@ from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdatop.core.aggregate import WindowFigures
-from lambdatop.core.fleet import split_linked
 from lambdatop.core.parse import parse
 from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
@@ -28,7 +27,9 @@ from lambdatop.core.records import (
     Status,
     TraceSummary,
 )
-from lambdatop.core.store import ApiState, FunctionState, Store
+
+if TYPE_CHECKING:  # the live store, not read by `diagnose --logs` (which then starts sooner)
+    from lambdatop.core.store import ApiState, FunctionState, Store
 
 _TIMED_OUT_AFTER = re.compile(r"Task timed out after\s+(?P<secs>\d+(?:\.\d+)?)\s*seconds")
 # `User: arn:aws:sts::123456789012:assumed-role/<role>/<session> is not authorized ...`
@@ -429,6 +430,8 @@ def copying(
     returns the copy. Everything but the invocations is copied at the first step; the
     invocations then kept, a slice a step, each as it is when its slice is copied (one that
     changes meanwhile is seen a little later than the rest: the next diagnosis catches up)."""
+    from lambdatop.core.store import ApiState
+
     invocations = list(state.pipeline.tracker.invocations.values())
     rows: list[tuple[Any, ...]] = []
     copied = StateCopy(
@@ -479,6 +482,8 @@ def from_copy(copied: StateCopy, *, start_ms: int, end_ms: int, logs_read: bool 
     """The evidence of a copy of a function's state (`copy_state`), on any thread."""
     config, function, log_group, source_arn = copied.config, copied.function, None, None
     if config is not None and config.from_log_group:
+        from lambdatop.core.fleet import split_linked
+
         # Only what a log group tells (a source account's function): every check that needs
         # the configuration says unknown; its log group and metrics know it by its bare name.
         function, log_group, source_arn = split_linked(config.name)[0], config.log_group, config.arn

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lambdatop.core import metrics as m
 from lambdatop.core.records import ApiRoute, Status
 from lambdatop.core.stats import percentiles
-from lambdatop.core.store import ApiState
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import count, ms, pct
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
+
+if TYPE_CHECKING:  # only named: `diagnose --logs` never loads the live store
+    from lambdatop.core.store import ApiState
 
 API_LIMIT_MS = 29_000
 """A REST API gives up on its integration at 29 s (an HTTP API at 30 s)."""
