@@ -21,6 +21,7 @@ from typing import Any
 
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import (
+    FAMILY_COUNTS,
     FAMILY_LINES,
     MEMORY_BY_ENVIRONMENT,
     REPORT_FIGURES,
@@ -187,7 +188,7 @@ class Insights:
             started = await self.aws.call(
                 "logs",
                 "StartQuery",
-                logGroupNames=groups,
+                **_groups_parameter(groups),
                 startTime=start_s,
                 endTime=max(end_s, start_s),
                 queryString=query,
@@ -251,18 +252,9 @@ class Insights:
         seen = {"IncomingBytes": False, "IncomingLogEvents": False}
         for first in range(0, len(names), 250):
             queries = [
-                {
-                    "Id": f"{'b' if metric == 'IncomingBytes' else 'e'}{first + i}",
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": "AWS/Logs",
-                            "MetricName": metric,
-                            "Dimensions": [{"Name": "LogGroupName", "Value": name}],
-                        },
-                        "Period": span,
-                        "Stat": "Sum",
-                    },
-                }
+                _volume_query(
+                    f"{'b' if metric == 'IncomingBytes' else 'e'}{first + i}", name, metric, span
+                )
                 for i, name in enumerate(names[first : first + 250])
                 for metric in totals
             ]
@@ -298,6 +290,43 @@ class Insights:
         )
 
 
+def _groups_parameter(groups: list[str]) -> dict[str, list[str]]:
+    """StartQuery's groups: by name, or, where one is a source account's (given by its ARN),
+    all as identifiers. StartQuery's logGroupIdentifiers: "You can specify them by the log
+    group name or ARN. If a log group that you're querying is in a source account and you're
+    using a monitoring account, you must specify the ARN of the log group here", "Don't include
+    an * at the end"; and "A StartQuery operation must include exactly one of the following
+    parameters: logGroupName, logGroupNames, or logGroupIdentifiers" (API reference)."""
+    if any(group.startswith("arn:") for group in groups):
+        return {"logGroupIdentifiers": [group.removesuffix(":*") for group in groups]}
+    return {"logGroupNames": groups}
+
+
+def _volume_query(query_id: str, group: str, metric: str, span: int) -> dict[str, Any]:
+    """AWS/Logs' metric of a group: a source account's (by ARN) in its account, by AccountId:
+    "If you are performing a GetMetricData operation in a monitoring account, use this to
+    specify which account to retrieve this metric from" (MetricDataQuery)."""
+    dimension = group
+    account: dict[str, str] = {}
+    if group.startswith("arn:"):
+        # arn:partition:logs:region:account:log-group:NAME
+        parts = group.removesuffix(":*").split(":", 6)
+        dimension, account = parts[-1], {"AccountId": parts[4]}
+    return {
+        "Id": query_id,
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/Logs",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "LogGroupName", "Value": dimension}],
+            },
+            "Period": span,
+            "Stat": "Sum",
+        },
+        **account,
+    }
+
+
 def _row(fields: object) -> dict[str, str]:
     """[{"field": "@duration", "value": "41.07"}, ...] -> {"@duration": "41.07", ...}."""
     row: dict[str, str] = {}
@@ -308,7 +337,7 @@ def _row(fields: object) -> dict[str, str]:
     return row
 
 
-WINDOW_QUERIES = 3
+WINDOW_QUERIES = 4
 """Queries a window's count takes (`core.aggregate`): each scans the whole window."""
 
 
@@ -321,15 +350,18 @@ def count_scan(volume: ScanEstimate) -> ScanEstimate:
 async def count_window(
     insights: Insights, group: str, start_ms: int, end_ms: int
 ) -> tuple[WindowFigures, list[tuple[int, str, str]]]:
-    """One log group's window counted by Insights: its figures (memory per environment too),
-    and its error families' lines (epoch ms, stream, message). Raises QueryFailed, or what
+    """One log group's window counted by Insights: its figures (memory per environment, the
+    lines of each error family, too), and its error families' lines (epoch ms, stream,
+    message), the oldest 10,000, for quoting. Raises QueryFailed, or what
     botocore raises."""
     start_s, end_s = start_ms / 1000, end_ms / 1000
-    report, lines, memory = await asyncio.gather(
-        insights.query([group], REPORT_FIGURES, start_s, end_s),
-        insights.query([group], FAMILY_LINES, start_s, end_s),
-        insights.query([group], MEMORY_BY_ENVIRONMENT, start_s, end_s),
+    answers = await asyncio.gather(
+        *(
+            insights.query([group], query, start_s, end_s)
+            for query in (REPORT_FIGURES, FAMILY_LINES, MEMORY_BY_ENVIRONMENT, FAMILY_COUNTS)
+        )
     )
+    report, lines, memory, counts = answers
     family = [line for row in lines.rows if (line := family_line(row)) is not None]
     figures = window_figures(
         report.rows,
@@ -337,7 +369,8 @@ async def count_window(
         start_ms=start_ms,
         end_ms=end_ms,
         family_lines_matched=int(lines.records_matched),
-        bytes_scanned=report.bytes_scanned + lines.bytes_scanned + memory.bytes_scanned,
+        bytes_scanned=sum(answer.bytes_scanned for answer in answers),
         environment_rows=memory.rows,
+        family_rows=counts.rows,
     )
     return figures, family

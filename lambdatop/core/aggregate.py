@@ -20,12 +20,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from lambdatop.core.classify import trigger_words
+from lambdatop.core.classify import deciding_patterns, trigger_words
 from lambdatop.core.parse import parse
 from lambdatop.core.records import ErrorFamily
 from lambdatop.core.timeutil import to_epoch_ms
 
 INSIGHTS = "CloudWatch Logs Insights"
+MAX_ROWS = 10_000
+"""The most rows a query returns (StartQuery's `limit`: "The default is 10,000")."""
 
 REPORT_FIGURES = " | ".join(
     (
@@ -96,14 +98,60 @@ def _family_pattern() -> str:
     return "|".join(re.sub(r"([\\.^$|?*+()\[\]{}/])", r"\\\1", word) for word in words)
 
 
+_NOT_REPORTS = 'not (@type = "REPORT" or type = "platform.report")'
+"""The parser gives a REPORT line no family, and every one holds a word ("Memory"): left in, a
+busy function's REPORT lines alone would fill the 10,000 rows a query returns."""
+
 FAMILY_LINES = (
-    f"filter @message like /(?i)({_family_pattern()})/"
-    # The parser gives a REPORT line no family, and every one holds a word ("Memory"): left
-    # in, a busy function's REPORT lines alone would fill the 10,000 rows a query returns.
-    ' and not (@type = "REPORT" or type = "platform.report")'
+    f"filter @message like /(?i)({_family_pattern()})/ and {_NOT_REPORTS}"
     " | fields @timestamp, @logStream, @message | sort @timestamp asc"
 )
-"""Every line that may belong to an error family, oldest first (10,000 at most a query)."""
+"""Every line that may belong to an error family, oldest first (10,000 at most a query): the
+lines quoted, and the families of a window whose counts were not grouped."""
+
+_PARSER_WORDS = (
+    # What the parser reads beside the classifier: a timeout's line, a failed init's report.
+    ("timedOut", r"Task timed out|Sandbox\.Timedout", 0),
+    ("phase", r"INIT_REPORT|RESTORE_REPORT|platform\.(?:initReport|restoreReport|runtimeDone)", 0),
+    ("status", r"Status: \w+|\"status\": ?\"\w+", 0),
+    ("errorType", r"Error Type: [\w.]+|\"errorType\": ?\"[\w.]+", 0),
+)
+
+
+def _parse_word(name: str, pattern: str, flags: int) -> str:
+    """`parse` of a Python expression into field `w<name>`: its named groups plain groups (each
+    would be a field), its case-insensitivity a leading `(?i)`, `/` escaped (it ends it)."""
+    body = re.sub(r"\(\?P<\w+>", "(?:", pattern).replace("/", "\\/")
+    case = "(?i)" if flags & re.IGNORECASE else ""
+    return f"parse @message /{case}(?<w{name}>{body})/"
+
+
+def _family_counts_query() -> str:
+    words = (*deciding_patterns(), *_PARSER_WORDS)
+    parses = [_parse_word(name, pattern, flags) for name, pattern, flags in words]
+    # One key of every word found (absent ones empty): lines alike in them classify alike.
+    key = ', "|", '.join(f'coalesce(w{name}, "")' for name, _, _ in words)
+    return " | ".join(
+        (
+            # No word filter (its words alone would pass StartQuery's 10,000 characters): a
+            # line matching none of the words is in the one group of lines that classify as
+            # nothing, and the bytes scanned are the window's either way.
+            f"filter {_NOT_REPORTS}",
+            *parses,
+            f"fields concat({key}) as deciding",
+            "stats count() as lines, earliest(@message) as example by deciding",
+            "sort lines desc",
+        )
+    )
+
+
+FAMILY_COUNTS = _family_counts_query()
+"""The window's lines of every error family, counted where the logs are: the lines that may
+belong to one, grouped by what the classifier reads of them (each rule's match, the context a
+rule's decision reads, the parser's timeout and init words), a row a group with its count and
+one of its lines, which the raw path's own parser classifies for the whole group. So a busy
+window's families are its own, not those of the 10,000 lines a query returns, and no second
+classifier is written in Insights' language to drift from the first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +206,9 @@ class WindowFigures:
     """Every environment's memory over the window (None: not counted, the lines read tell)."""
     family_lines_read: int = 0
     family_lines_matched: int = 0
-    """Lines the family query matched; above `family_lines_read`, family counts are floors."""
+    """Lines the family query matched; above `family_lines_read`, the lines read are not all."""
+    family_groups: int | None = None
+    """Rows `FAMILY_COUNTS` answered (None: not asked): at `MAX_ROWS` a group may be missing."""
     bytes_scanned: float = 0.0
     source: str = INSIGHTS
     sample_events: int = 0
@@ -168,6 +218,10 @@ class WindowFigures:
 
     @property
     def families_complete(self) -> bool:
+        """Every line of every family is counted: grouped in fewer rows than a query returns,
+        else (not grouped) every line the family query matched was read."""
+        if self.family_groups is not None:
+            return self.family_groups < MAX_ROWS
         return self.family_lines_read >= self.family_lines_matched
 
     def family(self, family: ErrorFamily) -> FamilyFigures:
@@ -183,12 +237,20 @@ def window_figures(
     family_lines_matched: int | None = None,
     bytes_scanned: float = 0.0,
     environment_rows: list[dict[str, str]] | None = None,
+    family_rows: list[dict[str, str]] | None = None,
 ) -> WindowFigures:
-    """The figures of `REPORT_FIGURES`' row, of the lines `FAMILY_LINES` returned and of
-    `MEMORY_BY_ENVIRONMENT`'s rows (when it was asked)."""
+    """The figures of `REPORT_FIGURES`' row, of the lines `FAMILY_LINES` returned, and of
+    `MEMORY_BY_ENVIRONMENT`'s and `FAMILY_COUNTS`' rows (when they were asked): each family's
+    lines the whole window's count, its invocations those the lines read name."""
     row = report_rows[0] if report_rows else {}
     lines = list(family_lines)
     found = families(lines)
+    if family_rows is not None:
+        totals = family_counts(family_rows)
+        found = {
+            family: FamilyFigures(n, found.get(family, FamilyFigures()).invocations)
+            for family, n in totals.items()
+        }
     timeouts = _whole(row.get("timeouts"))
     # Older REPORT lines say no status: a `Task timed out` line names the invocation instead.
     unsaid = max(0, found.get(ErrorFamily.TIMEOUT, FamilyFigures()).invocations - timeouts)
@@ -211,8 +273,21 @@ def window_figures(
         environments=None if environment_rows is None else environments(environment_rows),
         family_lines_read=len(lines),
         family_lines_matched=max(len(lines), family_lines_matched or 0),
+        family_groups=None if family_rows is None else len(family_rows),
         bytes_scanned=bytes_scanned,
     )
+
+
+def family_counts(rows: Iterable[Mapping[str, str]]) -> dict[ErrorFamily, int]:
+    """`FAMILY_COUNTS`' rows: each group's lines counted under the family the parser gives the
+    group's example line (none: lines of no family)."""
+    counts: Counter[ErrorFamily] = Counter()
+    for row in rows:
+        example = row.get("example")
+        classification = None if example is None else parse(example).classification
+        if classification is not None:
+            counts[classification.family] += _whole(row.get("lines"))
+    return dict(counts)
 
 
 def family_line(row: Mapping[str, str]) -> tuple[int, str, str] | None:

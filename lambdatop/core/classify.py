@@ -571,6 +571,38 @@ def trigger_words() -> tuple[str, ...]:
     return _TRIGGER_WORDS
 
 
+def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
+    """(name, pattern, flags) of what `classify` reads of a line to decide its family: each
+    rule's expression in the order the rules run, then what a rule's decision also reads (a
+    denial's action, a stack frame, a database's words or endpoint). Two lines that match the
+    same text of each classify alike; Logs Insights groups a window's lines by them
+    (`core.aggregate.FAMILY_COUNTS`) so the classifier classifies a group, not each line."""
+    rules = (
+        ("oom", _OOM),
+        ("init", _INIT),
+        ("permission", _PERMISSION),
+        ("pool", _POOL),
+        ("dbFull", _DB_SERVER_FULL),
+        ("throttle", _THROTTLE),
+        ("dbSpecific", _DB_SPECIFIC),
+        ("dbGeneric", _DB_GENERIC),
+        ("vpc", _NETWORK_VPC),
+        ("efs", _NETWORK_EFS),
+        ("network", _NETWORK),
+        ("authorized", _NOT_AUTHORIZED),
+        ("frame", _STACK_FRAME),
+    )
+    context = (
+        # `_permission`'s own exclusion, and `_is_database_endpoint`'s ports and hosts.
+        ("dbWords", _DB_WORDS.pattern, re.IGNORECASE),  # read of the lower-cased line
+        ("loginDenied", "access denied for user", re.IGNORECASE),
+        ("dbEndpoint", r":(?:" + "|".join(sorted(_DB_PORTS)) + r")\b", 0),
+        ("dbHost", "|".join(re.escape(h) for h in (*_AWS_DB_HOSTS, *_DB_HOST_HINTS)), re.I),
+        ("awsHost", r"amazonaws\.com", re.IGNORECASE),
+    )
+    return (*((name, rule.pattern, rule.flags) for name, rule in rules), *context)
+
+
 def is_connection_limit(classification: Classification) -> bool:
     """The database refuses new connections: every environment's pool together is too big."""
     return _DB_SERVER_FULL.search(classification.signature) is not None

@@ -217,6 +217,14 @@ class Evidence:
     def family(self, family: ErrorFamily) -> list[Finding]:
         return self.findings.get(family, [])
 
+    def family_lines(self, family: ErrorFamily) -> int:
+        """The window's lines of `family`: Logs Insights' count of the whole window where it
+        counted them, else the lines read (`family`, which the checks quote)."""
+        read = len(self.family(family))
+        if self.window is None or self.window.family_groups is None:
+            return read
+        return max(read, self.window.family(family).lines)
+
     def coped(self, found: list[Finding]) -> bool:
         """Whether the function coped with these lines: none hurt an invocation. A line hurts
         unless it was logged below ERROR, or with no level at all (Go's `log`, a `print`), by an

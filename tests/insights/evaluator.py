@@ -286,16 +286,25 @@ class _Parser:
 
 def _function(name: str, args: list[Callable[[Record], Any]]) -> Callable[[Record], Any]:
     """`ispresent(f)`; `coalesce(a, b, ...)`, the first present; `strcontains(s, t)`, "1 if
-    stringField contains searchValue and 0 otherwise"; `floor(n)`."""
+    stringField contains searchValue and 0 otherwise"; `floor(n)`; `concat(a, b, ...)`,
+    "Concatenates the strings" (absent when one is)."""
     if name == "ispresent":
         return lambda r: args[0](r) is not None
     if name == "coalesce":
         return lambda r: next((v for v in (a(r) for a in args) if v is not None), None)
+    if name == "concat":
+        return lambda r: _concat([a(r) for a in args])
     if name == "floor":
         return lambda r: None if _numeric(args[0](r)) is None else math.floor(_numeric(args[0](r)))
     if name == "strcontains":
         return lambda r: None if args[0](r) is None else int(str(args[1](r)) in str(args[0](r)))
     raise ValueError(f"function {name} is not in the subset")
+
+
+def _concat(values: list[Any]) -> str | None:
+    if any(v is None for v in values):
+        return None
+    return "".join(_text(v) for v in values)
 
 
 def _binary(

@@ -124,11 +124,11 @@ async def test_a_count_above_the_scan_limit_is_refused_unless_allowed(
     moto: MotoAccount, aws: Aws
 ) -> None:
     _incident(moto)
-    _volume(moto, events=40_000_000, gigabytes=4.0)  # two queries: 8 GB
+    _volume(moto, events=40_000_000, gigabytes=4.0)  # four queries: 16 GB
     double = InsightsDouble()
     await double.install(aws)
     with pytest.raises(
-        ScanRefused, match=r"about 12\.0 GB \(~\$0\.06\) over 60 min of 1 log group"
+        ScanRefused, match=r"about 16\.0 GB \(~\$0\.08\) over 60 min of 1 log group"
     ):
         await _report(moto, aws, InsightsChoice(limit=ScanLimit(5 * 2**30)))
     assert double.queries == {}, "nothing was queried"
@@ -151,7 +151,7 @@ def test_the_command_refuses_a_scan_above_the_limit_and_names_the_flags(
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (
-        "lambdatop: an Insights scan of about 12.0 GB (~$0.06) over 60 min of 1 log group is above"
+        "lambdatop: an Insights scan of about 16.0 GB (~$0.08) over 60 min of 1 log group is above"
         " the limit of 5.0 GB: pass --allow-scan or a larger --max-scan, a shorter --since, or"
         " --insights never (the newest 1,000,000 events only)\n"
     )

@@ -23,6 +23,7 @@ from expect import Case
 from lambdalogs import LOG_GROUP, Logs
 
 from lambdatop.core.aggregate import (
+    FAMILY_COUNTS,
     FAMILY_LINES,
     MEMORY_BY_ENVIRONMENT,
     REPORT_FIGURES,
@@ -85,6 +86,7 @@ def insights_figures(logs: Logs, start_ms: int, end_ms: int) -> tuple[WindowFigu
         start_ms=start_ms,
         end_ms=end_ms,
         environment_rows=evaluate(MEMORY_BY_ENVIRONMENT, events),
+        family_rows=evaluate(FAMILY_COUNTS, events),
     )
     return replace(figures, sample_events=len(events)), lines_read
 
@@ -204,3 +206,60 @@ def test_the_family_query_fetches_the_error_lines_not_every_report() -> None:
     assert [m for m in fetched if "MemoryError" in m]
     # A few others hold a word by chance (`403` in a request id): the parser gives them none.
     assert len(fetched) < 301 / 4
+
+
+def test_a_busy_window_s_families_are_the_window_s_not_the_lines_returned() -> None:
+    """More error lines than the lines query returns (10,000 in AWS; 40 here): each family's
+    lines are counted over the whole window (`FAMILY_COUNTS`, grouped by what the classifier
+    reads), so the checks say the window's totals, as the raw path does, and quote real lines."""
+    logs = Logs()
+    env = logs.stream()
+    pool = (
+        "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached,"
+        " connection timed out, timeout 30"
+    )
+    denied = (
+        "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling"
+        " the PutItem operation: User: arn:aws:sts::123456789012:assumed-role/checkout-role/"
+        "checkout is not authorized to perform: dynamodb:PutItem on resource:"
+        " arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+    )
+    for i in range(150):
+        logs.invoke(env, app=[lambdalogs.py("ERROR", denied if i % 3 == 0 else pool)])
+    logs.healthy(150, memory_mb=512, used_mb=(120, 150))
+    raw = lambdalogs.evidence(logs)
+    events = [Event(LOG_GROUP, e.stream, e.timestamp_ms, e.message) for e in logs.events]
+    matched = evaluate(FAMILY_LINES, events)
+    returned = [line for row in matched[:40] if (line := family_line(row))]
+    figures = window_figures(
+        evaluate(REPORT_FIGURES, events),
+        [m for _, _, m in returned],
+        start_ms=raw.start_ms or 0,
+        end_ms=raw.end_ms or 0,
+        family_lines_matched=len(matched),
+        family_rows=evaluate(FAMILY_COUNTS, events),
+    )
+    assert figures.families_complete
+    sample, since = _sample(raw, logs, len(logs.events) // 4)
+    counted = _report(
+        with_window(sample, replace(figures, sample_start_ms=since, sample_events=1), returned)
+    )
+    whole = _report(raw)
+
+    def said(report: dict[str, Any]) -> dict[str, tuple[str, str]]:
+        return {
+            c["id"]: (c["status"], c["title"])
+            for c in report["checks"]
+            if c["id"] in ("connection_pool", "permission")
+        }
+
+    assert said(counted) == said(whole)
+    # The lines are the window's; the invocations those the lines read name (a floor).
+    evidence = {c["id"]: c["evidence"][0] for c in counted["checks"] if c["evidence"]}
+    assert evidence["connection_pool"].startswith("100 lines in at least ")
+    assert next(c for c in whole["checks"] if c["id"] == "connection_pool")["evidence"][0] == (
+        "100 lines in 100 invocations (33 % of 300)"
+    )
+    assert evidence["permission"].startswith("50 denials in ")
+    pool_check = next(c for c in counted["checks"] if c["id"] == "connection_pool")
+    assert any("QueuePool limit of size 5" in line for line in pool_check["evidence"])

@@ -56,7 +56,7 @@ async def test_above_the_limit_the_monitor_asks_and_counts_once_allowed(
     try:
         state = monitor.watch(FUNCTION)
         await until(lambda: state.scan_question is not None, what="the question")
-        assert "about 12.0 GB (~$0.06)" in (state.scan_question or "")
+        assert "about 16.0 GB (~$0.08)" in (state.scan_question or "")
         assert double.queries == {}
         monitor.allow_scan(FUNCTION)
         await until(lambda: state.window is not None, what="the window's count")

@@ -90,7 +90,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
     return PoolFigures(
         logs_read=ev.logs_read,
         lines=ev.lines,
-        hits=hits(ev, found),
+        hits=hits(ev, found, ev.family_lines(ErrorFamily.CONNECTION_POOL) + len(database_full)),
         pool_full=bool(pool),
         database_full=bool(database_full),
         signature=signatures.most_common(1)[0][0] if signatures else "",

@@ -109,7 +109,7 @@ def measure(ev: Evidence, limits: Thresholds) -> DatabaseFigures:
     return DatabaseFigures(
         logs_read=ev.logs_read,
         lines=ev.lines,
-        hits=hits(ev, found),
+        hits=hits(ev, found, ev.family_lines(ErrorFamily.DATABASE)),
         signatures=tuple(signatures.most_common(3)),
         endpoint=endpoint,
         endpoints=tuple((e, n) for e, n in endpoints.most_common(2) if e),

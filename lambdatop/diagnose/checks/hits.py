@@ -26,6 +26,9 @@ class Hits:
     """The completed invocations in the window."""
     coped: bool = False
     """The function coped with every line (`Evidence.coped`): a risk, not a failure."""
+    read: int | None = None
+    """The lines read, when fewer than `lines` (the window's count): `invocations` are those
+    the lines read name, a floor."""
 
     def status(self, limits: Thresholds) -> CheckStatus:
         """Fail when a real share of invocations is hit; a stray line, or lines the function
@@ -44,18 +47,23 @@ class Hits:
         lines = count(self.lines, "line")
         if not self.invocations:
             return lines
-        share = f" ({pct(self.invocations, self.reported)} of {self.reported:,})"
-        return f"{lines} in {count(self.invocations, 'invocation')}" + (
+        floor = "at least " if self.read is not None else ""
+        share = f" ({floor}{pct(self.invocations, self.reported)} of {self.reported:,})"
+        return f"{lines} in {floor}{count(self.invocations, 'invocation')}" + (
             share if self.reported else ""
         )
 
 
-def hits(ev: Evidence, found: list[Finding]) -> Hits:
+def hits(ev: Evidence, found: list[Finding], lines: int | None = None) -> Hits:
+    """`lines`: the window's count (`Evidence.family_lines`), where it may be more than the
+    lines found."""
+    counted = len(found) if lines is None else max(lines, len(found))
     return Hits(
-        lines=len(found),
+        lines=counted,
         invocations=len(_affected_ids(ev, found)),
         reported=ev.completed,
         coped=ev.coped(found),
+        read=len(found) if counted > len(found) else None,
     )
 
 

@@ -133,7 +133,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
     return PermissionFigures(
         logs_read=ev.logs_read,
         lines=ev.lines,
-        denials=len(denials),
+        denials=ev.family_lines(ErrorFamily.PERMISSION),
         denied=_denied(denials),
         unnamed=unnamed.total(),
         unnamed_said=unnamed.most_common(1)[0][0] if unnamed else "",

@@ -88,7 +88,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ThrottlingFigures:
         peak_concurrency=ev.metric_peak(m.CONCURRENCY),
         reserved=ev.config.reserved_concurrency if ev.config else None,
         account_limit=ev.account_concurrency_limit,
-        downstream=len(downstream),
+        downstream=ev.family_lines(ErrorFamily.THROTTLING),
         downstream_invocations=len({f.request_id for f in downstream if f.request_id}),
         reported=len(ev.reported),
         coped=ev.coped(downstream),
