@@ -100,6 +100,15 @@ discovers in a text-format REPORT line."""
 Sleep = Callable[[float], Awaitable[None]]
 
 
+def _log_key(group: str) -> str:
+    """A group as a row's `@log` names it: by name, a source account's (given by its ARN,
+    `arn:partition:logs:region:account:log-group:NAME`) as `account:NAME`."""
+    if not group.startswith("arn:"):
+        return group
+    parts = group.removesuffix(":*").split(":", 6)
+    return f"{parts[4]}:{parts[-1]}"
+
+
 class FleetLogPoller:
     """Every 15 minutes (longer for a big fleet), the span since the last scan of every
     not-opened function's logs, its queries spread over the period."""
@@ -166,10 +175,11 @@ class FleetLogPoller:
             g for part, a in zip(parts, answers, strict=True) if a in failures for g in part
         }
         counts: dict[str, Counter[str]] = {}
+        of_log = {_log_key(group): function for group, function in function_of.items()}
         for row in (row for result in results for row in result.rows):
-            # `@log` is "account-id:log-group-name".
-            group = row.get("@log", "").split(":", 1)[-1]
-            function = function_of.get(group)
+            # `@log` is "account-id:log-group-name": a source account's group is known by both.
+            log = row.get("@log", "")
+            function = of_log.get(log) or of_log.get(log.split(":", 1)[-1])
             lines = number(row.get("lines"))
             if function is None or not lines:
                 continue
