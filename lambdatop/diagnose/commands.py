@@ -122,6 +122,8 @@ class Commands:
         period: int = 60,
     ) -> Step:
         dimension = dimension or f"Name=FunctionName,Value={self.function}"
+        if self.source_arn:
+            return self._source_metric(metric, statistics, namespace, dimension, period)
         # GetMetricStatistics takes statistics or percentiles, never both in one call: with a
         # percentile asked for, the maximum is asked as p100 and the rest is left out.
         wanted = list(statistics)
@@ -136,6 +138,43 @@ class Commands:
             f"aws cloudwatch get-metric-statistics --namespace {namespace}"
             f" --metric-name {metric} --dimensions {_q(dimension)}{self._iso_window(period)}"
             f" --period {period}{stats}{self._region()}",
+            command=True,
+        )
+
+    def _source_metric(
+        self, metric: str, statistics: Iterable[str], namespace: str, dimension: str, period: int
+    ) -> Step:
+        """A source account's metric, read from the monitoring account: GetMetricStatistics
+        has no account to name, GetMetricData's query has: "AccountId: The ID of the account
+        where the metrics are located. If you are performing a GetMetricData operation in a
+        monitoring account, use this to specify which account to retrieve this metric from"
+        (MetricDataQuery). One query a statistic (percentiles included)."""
+        account = (self.source_arn or "").split(":")[4]
+        dimensions = [
+            {"Name": name, "Value": value}
+            for name, value in re.findall(r"Name=([^,\s]+),Value=([^\s]+)", dimension)
+        ]
+        period = self._period(period)
+        queries = [
+            {
+                "Id": f"m{i}",
+                "AccountId": account,
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": namespace,
+                        "MetricName": metric,
+                        "Dimensions": dimensions,
+                    },
+                    "Period": period,
+                    "Stat": stat,
+                },
+            }
+            for i, stat in enumerate(statistics)
+        ]
+        return Step(
+            "aws cloudwatch get-metric-data --metric-data-queries"
+            f" {_q(json.dumps(queries, separators=(',', ':')))}{self._iso_window(period)}"
+            f"{self._region()}",
             command=True,
         )
 
