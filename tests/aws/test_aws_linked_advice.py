@@ -19,7 +19,7 @@ from lambdatop.diagnose.engine import diagnose
 from lambdatop.diagnose.evidence import from_state
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "reallogs"))
-from advice import problems_of_command  # noqa: E402
+from advice import problems_of_command
 
 SOURCE = "222222222222"
 NOW_MS = 1_800_000_000_000
