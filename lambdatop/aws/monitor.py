@@ -30,6 +30,7 @@ from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
 from lambdatop.aws.pollers.inventory import InventoryPoller
 from lambdatop.aws.pollers.linked import (
     LinkedMetricsPoller,
+    linked_config,
     linked_functions,
     trace_sharing_accounts,
 )
@@ -151,6 +152,15 @@ class Monitor:
             # A source account's: its log group and metrics, and its traces where its link
             # shares them (aws/pollers/linked.py); its configuration is that account's to read.
             self.watched.add(name)
+            if name not in self.store.inventory:  # named at start, not listed in a fleet
+                state.config = self.store.inventory[name] = linked_config(
+                    self.aws.region, bare, source_account
+                )
+            if self._linked is None:
+                self._linked = LinkedMetricsPoller(
+                    self.aws, self.store, self.watched, lambda: self.window_s, self.clock
+                )
+                self._spawn(LINKED_METRICS, self._linked.tick, what="source accounts' metrics")
             self._spawn(SourceKey.logs(name), self._log_ticker(state))
             self._wake_up(LINKED_METRICS)
             if source_account in (getattr(self.store, "trace_accounts", None) or ()):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from lambdatop.commands.backend import MonitorAfterFirstFrame
+from lambdatop.core.fleet import split_linked
 from lambdatop.core.sources import Context
 from lambdatop.core.store import Store
 from lambdatop.defaults import DefaultSettings
@@ -153,6 +154,11 @@ def run_monitor(args: argparse.Namespace) -> int:
         for _, connect in contexts:
             connect()
     linked = bool(args.linked_accounts or settings.linked_accounts)
+    # `NAME@ACCOUNT` (or its ARN) names one function in one context, as diagnose and tail take
+    # it: opened by itself, its shared log group by ARN and its metrics in its account.
+    accounted = all(split_linked(name)[1] is not None for name in args.functions)
+    if linked and accounted and args.functions and len(contexts) == 1:
+        linked = False
     if (len(contexts) > 1 or linked) and args.functions:
         # A bare name may be in every context; opened from the fleet, it is one row's.
         return fail(

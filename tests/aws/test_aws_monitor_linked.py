@@ -1,0 +1,102 @@
+"""A source account's function opened in the monitor by name (`lambdatop NAME@ACCOUNT`, one
+context, no fleet of linked accounts): its shared log group read by ARN, its metrics in its
+account, as `diagnose` and `tail` read it. Real aiobotocore over HTTP to moto holding both
+accounts, the cross-account calls answered as AWS documents them (awslinked.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from awscontexts import SOURCE_LINE, STAGING_ACCOUNT, WEST, seed
+from awsfakes import until
+from awslinked import CrossAccountDouble
+from awsmoto import ACCOUNT, MotoAccount
+
+from lambdatop.aws.monitor import Monitor
+from lambdatop.aws.session import Aws, AwsTarget
+from lambdatop.core.fleet import linked_name
+from lambdatop.core.store import Store
+
+LINKED = linked_name("checkout", STAGING_ACCOUNT)
+
+
+async def test_a_source_account_s_function_named_at_start_is_opened(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staging_key = seed(moto, tmp_path, monkeypatch)
+    aws = Aws(AwsTarget("prod", WEST, moto.url), buckets={}, max_attempts=1)
+    await CrossAccountDouble(moto.url, WEST, ACCOUNT, {STAGING_ACCOUNT: staging_key}).install(aws)
+    store = Store()
+    monitor = Monitor(aws, store)
+    try:
+        monitor.start()
+        monitor.set_focus(LINKED)
+        state = store.function(LINKED)
+        await until(lambda: bool(state.tail), what="the source account's log lines")
+        assert [record.event.message for record in state.tail] == [SOURCE_LINE]
+        assert state.config is not None and state.config.from_log_group
+        assert state.config.effective_log_group == (
+            f"arn:aws:logs:{WEST}:{STAGING_ACCOUNT}:log-group:/aws/lambda/checkout"
+        )
+    finally:
+        await monitor.stop()
+        await aws.close()
+
+
+async def test_the_monitor_opens_a_source_account_s_function_named_at_start(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lambdatop checkout@ACCOUNT`: the app opens it, and its screen shows the source
+    account's log line (read from its shared group, by ARN)."""
+    from uitools import screen_text, wait_until
+
+    from lambdatop.ui.app import LambdatopApp
+
+    staging_key = seed(moto, tmp_path, monkeypatch)
+    aws = Aws(AwsTarget("prod", WEST, moto.url), buckets={}, max_attempts=1)
+    await CrossAccountDouble(moto.url, WEST, ACCOUNT, {STAGING_ACCOUNT: staging_key}).install(aws)
+    store = Store()
+    monitor = Monitor(aws, store)
+    app = LambdatopApp(store, monitor, functions=[LINKED], refresh_s=0.5)
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await wait_until(pilot, lambda: SOURCE_LINE in screen_text(app))
+            assert LINKED in screen_text(app)
+            await pilot.press("q")
+    finally:
+        await aws.close()
+
+
+@pytest.mark.parametrize(
+    "function", [LINKED, f"arn:aws:lambda:{WEST}:{STAGING_ACCOUNT}:function:checkout"]
+)
+def test_the_command_takes_a_source_account_s_function_with_linked_accounts(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, function: str
+) -> None:
+    """With --linked-accounts, a FUNCTION that names its account is one function of the one
+    context: not refused as ambiguous (here, with no terminal, the monitor says it needs one);
+    a bare name still is."""
+    seed(moto, tmp_path, monkeypatch)
+
+    def run(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lambdatop", name, "--linked-accounts", "--profile", "prod"]
+            + ["--region", WEST, "--endpoint-url", moto.url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
+        )
+
+    taken = run(function)
+    assert (taken.returncode, taken.stderr) == (
+        2,
+        "lambdatop: the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`\n",
+    )
+    refused = run("checkout")
+    assert refused.returncode == 2
+    assert "a FUNCTION may be in more than one account" in refused.stderr
