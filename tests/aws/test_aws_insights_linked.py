@@ -46,9 +46,7 @@ async def _installed(aws: Aws) -> QueryLog:
     return log
 
 
-async def test_a_source_account_s_group_is_queried_by_its_arn(
-    moto: MotoAccount, aws: Aws
-) -> None:
+async def test_a_source_account_s_group_is_queried_by_its_arn(moto: MotoAccount, aws: Aws) -> None:
     log = await _installed(aws)
     result = await Insights(aws).query([SOURCE_GROUP], "stats count() as lines", 0, 3600)
     assert log.started[0]["logGroupIdentifiers"] == [SOURCE_GROUP]

@@ -38,7 +38,8 @@ async def test_a_source_account_s_function_named_at_start_is_opened(
         state = store.function(LINKED)
         await until(lambda: bool(state.tail), what="the source account's log lines")
         assert [record.event.message for record in state.tail] == [SOURCE_LINE]
-        assert state.config is not None and state.config.from_log_group
+        assert state.config is not None
+        assert state.config.from_log_group
         assert state.config.effective_log_group == (
             f"arn:aws:logs:{WEST}:{STAGING_ACCOUNT}:log-group:/aws/lambda/checkout"
         )
@@ -84,8 +85,10 @@ def test_the_command_takes_a_source_account_s_function_with_linked_accounts(
 
     def run(name: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "lambdatop", name, "--linked-accounts", "--profile", "prod"]
-            + ["--region", WEST, "--endpoint-url", moto.url],
+            [
+                *(sys.executable, "-m", "lambdatop", name, "--linked-accounts"),
+                *("--profile", "prod", "--region", WEST, "--endpoint-url", moto.url),
+            ],
             capture_output=True,
             text=True,
             timeout=120,
