@@ -12,6 +12,12 @@ Quotas and prices, per account and region (shared/reference/aws-apis.md; CloudWa
 quotas: GetMetricData "50 TPS per Region", "10 TPS per Region for operations that include
 Metrics Insights queries"; CloudWatch Logs quotas: FilterLogEvents 5 TPS, Insights 30
 concurrent queries and 50 log groups a query; Lambda: 15 TPS for the control plane's reads).
+
+Who pays: every request is billed to the account whose credentials make it, so in a CloudWatch
+cross-account monitoring account (`--linked-accounts`) what lambdatop reads of the source
+accounts' functions (their metrics, their log groups' listing and Insights scans) is the
+monitoring account's bill, and the model counts it there (`Usage.linked_functions`). The
+source accounts pay what they paid before lambdatop: `SOURCE_ACCOUNT_COSTS`, outside the model.
 """
 
 from __future__ import annotations
@@ -40,7 +46,20 @@ from lambdatop.aws.pollers.logs import MAX_RUNS, NAMED_PERIOD_MS, PROBE_PERIOD_M
 from lambdatop.aws.pollers.traces import MAX_PAGES, TracesPoller
 from lambdatop.core.fleet import FUNCTIONS_PAGE, list_every_s
 
+SOURCE_ACCOUNT_COSTS = (
+    "ingesting and storing their own logs, metrics and traces (lambdatop adds none)",
+    "trace copies to a second and further monitoring accounts",
+)
+"""What lands on the source accounts, not the monitoring account lambdatop runs in: none of it
+lambdatop's requests. The CloudWatch user guide (cross-account observability, Pricing): "Cross-
+account observability in CloudWatch comes with no extra cost for logs and metrics, and the
+first trace copy is free"; the X-Ray developer guide (cross-account tracing): copying a source
+account's traces to the first monitoring account is free, copies to further monitoring
+accounts are charged to each source account at standard pricing."""
+
 HOUR_S = 3600.0
+LINKED_GROUPS_PAGE = 50
+"""DescribeLogGroups' page: "By default, this operation returns up to 50 log groups"."""
 FLEET_SIZES = (10, 100, 1_000, 10_000)
 
 QUOTAS_TPS: dict[str, float] = {
@@ -72,6 +91,10 @@ class Usage:
     deploys_per_hour: float = 1.0
     """Functions created, deleted or redeployed in the region an hour: each brings the next
     full listing forward (at most one a refresh)."""
+    linked_functions: int = 0
+    """Source accounts' functions a monitoring account lists with `--linked-accounts`: their
+    log groups listed, their metrics read with AccountId and their logs scanned, all on the
+    monitoring account's bill."""
 
 
 @dataclass(slots=True)
@@ -136,6 +159,7 @@ def log_requests_per_second(interval_s: float) -> float:
 def budget(usage: Usage) -> Budget:
     """Requests and dollars an hour, per API, for one fleet."""
     n = max(usage.functions, 0)
+    linked = max(usage.linked_functions, 0)
     opened = min(usage.opened, n)
     off_screen = max(opened - 1, 0)
     result = Budget(usage)
@@ -167,6 +191,19 @@ def budget(usage: Usage) -> Budget:
     fleet_reads = ticks / every if fleet_size else 0.0
     fleet_requests = metric_poller.fleet_requests(n) * fleet_reads
     fleet_billed = metric_poller.fleet_metrics_billed(n) * fleet_reads
+    if linked:
+        # LinkedMetricsPoller: a query a metric a source account's function (no SEARCH reaches
+        # another account), as often as the context's fleet is read.
+        linked_every = (
+            every
+            if n + linked <= metric_poller.SEARCH_SERIES
+            else (metric_poller.FLEET_INSIGHTS_EVERY)
+        )
+        linked_metrics = linked * len(metric_poller._FLEET_METRICS)
+        fleet_requests += (
+            ticks / linked_every * math.ceil(linked_metrics / metric_poller.MAX_QUERIES)
+        )
+        fleet_billed += ticks / linked_every * linked_metrics
     billed = ticks * (watched_metrics + percentile_metrics) + fleet_billed
     lines.append(
         ApiLine(
@@ -179,13 +216,20 @@ def budget(usage: Usage) -> Budget:
     )
 
     # Logs Insights first: the fleet's log-only trouble, every log group once a period (15
-    # minutes, longer for a big fleet), its queries spread over the period.
-    period = fleet_logs.scan_period_s(n) if n else float(fleet_logs.SCAN_EVERY_S)
+    # minutes, longer for a big fleet), its queries spread over the period; a source account's
+    # groups are scanned with the monitoring account's own.
+    groups = n + linked
+    period = fleet_logs.scan_period_s(groups) if groups else float(fleet_logs.SCAN_EVERY_S)
     scans = HOUR_S / period
-    queries = math.ceil(n / insights.MAX_GROUPS_PER_QUERY) if n else 0
-    scanned = n * usage.invocations_per_hour * usage.log_bytes_per_invocation
+    queries = math.ceil(groups / insights.MAX_GROUPS_PER_QUERY) if groups else 0
+    scanned = groups * usage.invocations_per_hour * usage.log_bytes_per_invocation
     scanned *= period / HOUR_S * scans
     scan_rate = scans * queries * (1 + fleet_logs.result_polls()) / HOUR_S
+    # The source accounts' functions listed by their log groups (DescribeLogGroups with
+    # includeLinkedAccounts, 50 a page), as often as a fleet of their number is listed.
+    listing_rate = 0.0
+    if linked:
+        listing_rate = math.ceil(linked / LINKED_GROUPS_PAGE) / list_every_s(linked)
 
     # The opened functions' logs: polled, the one on screen fastest, within what the pacer's
     # CloudWatch Logs rate leaves after the scan's share.
@@ -194,7 +238,7 @@ def budget(usage: Usage) -> Budget:
         if opened:
             per_second = log_requests_per_second(FOCUSED_LOG_INTERVAL[0])
             per_second += off_screen * log_requests_per_second(OTHER_LOG_INTERVAL[0])
-        per_second = min(per_second, SERVICE_RATES["logs"] - scan_rate)
+        per_second = min(per_second, SERVICE_RATES["logs"] - scan_rate - listing_rate)
         lines.append(
             ApiLine(
                 "logs.FilterLogEvents",
@@ -244,6 +288,8 @@ def budget(usage: Usage) -> Budget:
             quota_tps=QUOTAS_TPS["logs.GetQueryResults"],
         )
     )
+    if linked:
+        lines.append(ApiLine("logs.DescribeLogGroups (linked)", listing_rate * HOUR_S))
     # Spread over the period, a query rarely waits for another: at most the runner's share.
     result.insights_concurrency = min(queries, insights.CONCURRENT_QUERIES)
     return result

@@ -39,7 +39,7 @@ from lambdatop.aws.pollers.logs import LogTail
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import TracesPoller, trace_detail
 from lambdatop.aws.session import Aws
-from lambdatop.core.fleet import ContextStore, split_linked
+from lambdatop.core.fleet import ContextStore, list_every_s, split_linked
 from lambdatop.core.records import LogEvent, LogRecord
 from lambdatop.core.sources import (
     FLEET_LOGS,
@@ -334,15 +334,18 @@ class Monitor:
         self.store.touch()
 
     async def _list_linked(self) -> float:
-        """The source accounts' functions, again as often as the context's own."""
+        """The source accounts' functions, again as often as a fleet of their number is listed
+        (DescribeLogGroups pages hold 50 groups, as ListFunctions' hold 50 functions): the
+        requests an hour stay flat however many there are, and the tails keep the logs rate."""
         store = self.store
         assert isinstance(store, ContextStore)  # only then is it started
         if store.account is None:  # its own account, to tell its log groups from the sources'
             identity = await self.aws.call("sts", "GetCallerIdentity")
             store.account = str(identity.get("Account") or "") or None
         store.trace_accounts = await trace_sharing_accounts(self.aws)
-        store.set_linked(await linked_functions(self.aws, store.account))
-        return InventoryPoller.interval_s
+        linked = await linked_functions(self.aws, store.account)
+        store.set_linked(linked)
+        return list_every_s(len(linked))
 
     def _sync_ledger(self) -> None:
         self.store.api_calls = self.aws.ledger.total_calls

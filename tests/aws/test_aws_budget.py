@@ -13,7 +13,7 @@ from awsfakes import hook
 from awsmoto import MotoAccount
 
 from bench.budget import BEGIN, END, block
-from lambdatop.aws.budget import FLEET_SIZES, Usage, budget
+from lambdatop.aws.budget import FLEET_SIZES, SOURCE_ACCOUNT_COSTS, Usage, budget
 from lambdatop.aws.pacing import SERVICE_RATES
 from lambdatop.aws.pollers.fleet_logs import SCAN_EVERY_S, scan_period_s
 from lambdatop.aws.pollers.metrics import FLEET_INSIGHTS_EVERY, SEARCH_SERIES, MetricsPoller
@@ -112,3 +112,27 @@ def test_the_control_plane_is_not_asked_more_for_a_bigger_fleet_than_for_a_thous
     assert control[1].requests_per_hour < 2 * control[0].requests_per_hour
     assert control[1].quota_share is not None
     assert control[1].quota_share < 0.02
+
+
+def test_a_monitoring_account_pays_for_what_it_reads_of_its_source_accounts() -> None:
+    """With `--linked-accounts`, the source accounts' functions are read with the monitoring
+    account's credentials: their metrics (a query a metric and function, with AccountId), their
+    log groups' listing and their Insights scans are on the monitoring account's bill, in the
+    model. What the source accounts pay (their own logs, metrics and traces, and trace copies
+    past the first monitoring account) is none of lambdatop's requests, and named, not priced."""
+    alone = budget(Usage(100))
+    linked = budget(Usage(100, linked_functions=300))
+    before = {line.api: line for line in alone.lines}
+    after = {line.api: line for line in linked.lines}
+    metrics_an_hour = 300 * 5 * 60 / MetricsPoller.fleet_every  # 5 fleet metrics a function
+    assert after["cloudwatch.GetMetricData"].usd_per_hour == pytest.approx(
+        before["cloudwatch.GetMetricData"].usd_per_hour + metrics_an_hour * 0.01 / 1000
+    )
+    assert after["logs.StartQuery"].usd_per_hour > before["logs.StartQuery"].usd_per_hour
+    assert after["logs.DescribeLogGroups (linked)"].requests_per_hour == 12 * 6  # 50 a page
+    assert "logs.DescribeLogGroups (linked)" not in before
+    assert [cost.split()[0] for cost in SOURCE_ACCOUNT_COSTS] == ["ingesting", "trace"]
+    # A monitoring account of 10,000 functions watching 10,000 more stays inside every quota.
+    big = budget(Usage(10_000, linked_functions=10_000))
+    assert big.over_quota() == []
+    assert big.service_per_second("logs") <= SERVICE_RATES["logs"] + 1e-9
