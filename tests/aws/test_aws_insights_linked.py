@@ -9,14 +9,19 @@ as it goes on the wire is read by a botocore `before-send` hook, which answers i
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from awsfakes import hook, parsed, response
-from awsmoto import MotoAccount
+from awsmoto import ACCOUNT, MotoAccount
 
 from lambdatop.aws.insights import Insights
+from lambdatop.aws.pollers.fleet_logs import FleetLogPoller
+from lambdatop.aws.pollers.linked import linked_config
 from lambdatop.aws.pollers.livetail import log_group_arn
 from lambdatop.aws.session import Aws
+from lambdatop.core.records import ErrorFamily, FunctionConfig
+from lambdatop.core.store import Store
 
 SOURCE = "222222222222"
 OWN_GROUP = "/aws/lambda/billing"
@@ -88,3 +93,41 @@ async def test_the_scan_estimate_reads_a_source_account_s_volume_in_its_account(
     }
     assert by_group == {(OWN_GROUP, None), ("/aws/lambda/checkout", SOURCE)}
     assert estimate.bytes == 2048.0
+
+
+async def test_the_fleet_s_log_scan_counts_a_source_account_s_function_under_its_name(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """A monitoring account's fleet scan names the source account's group by ARN, and a row's
+    `@log` (`account-id:log-group-name`) finds the function again, beside the monitoring
+    account's own function of the same name."""
+    log = QueryLog()
+
+    def results(request: Any = None, **_: Any) -> Any:
+        rows = [
+            [
+                {"field": "@log", "value": f"{at}:/aws/lambda/checkout"},
+                {"field": "trouble", "value": "AccessDenied"},
+                {"field": "lines", "value": str(lines)},
+            ]
+            for at, lines in ((SOURCE, 3), (ACCOUNT, 1))
+        ]
+        return response(200, {"status": "Complete", "results": rows, "statistics": {}})
+
+    await hook(aws, "logs", "before-send.cloudwatch-logs.StartQuery", log.start)
+    await hook(aws, "logs", "before-send.cloudwatch-logs.GetQueryResults", results)
+    store = Store()
+    linked = linked_config("us-east-1", "checkout", SOURCE)
+    store.set_inventory([FunctionConfig("checkout"), linked])
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    poller = FleetLogPoller(Insights(aws, sleep=no_wait), store, set(), lambda: 1e9, no_wait)
+    await poller.tick()
+    (started,) = log.started
+    assert sorted(started["logGroupIdentifiers"]) == ["/aws/lambda/checkout", SOURCE_GROUP]
+    scan = store.log_trouble
+    assert scan is not None
+    assert scan.of(linked.name) == Counter({ErrorFamily.PERMISSION: 3})
+    assert scan.of("checkout") == Counter({ErrorFamily.PERMISSION: 1})
