@@ -89,7 +89,9 @@ class PermissionFigures:
     logs_read: bool
     lines: int
     denials: int = 0
-    """Lines denying access."""
+    """Lines denying access (the window's count where Logs Insights counted it)."""
+    denials_read: int = 0
+    """Those among the lines read: fewer than `denials`, the invocations are a floor."""
     denied: tuple[Denied, ...] = ()
     """The actions denied, the most often first."""
     unnamed: int = 0
@@ -134,6 +136,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         logs_read=ev.logs_read,
         lines=ev.lines,
         denials=ev.family_lines(ErrorFamily.PERMISSION),
+        denials_read=len(denials),
         denied=_denied(denials),
         unnamed=unnamed.total(),
         unnamed_said=unnamed.most_common(1)[0][0] if unnamed else "",
@@ -210,10 +213,11 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         return Advice([f"{count(f.denials, 'line')}{APPLICATION_RULE}"], steps)
     if decided.reason is not Reason.DENIED:
         return Advice(steps=steps)
+    floor = "at least " if f.denials > f.denials_read else ""
     evidence = [
         f"{count(f.denials, 'denial')}"
         + (
-            f" in {count(f.invocations, 'invocation')}, {f.failed:,} of which failed"
+            f" in {floor}{count(f.invocations, 'invocation')}, {f.failed:,} of which failed"
             if f.invocations
             else ", tied to no invocation (logged without a request id)"
         )
