@@ -35,6 +35,8 @@ GIVES_BACK = 0.25
 MEMORY_REPORTS = ('"Max Memory Used"', '{ $.type = "platform.report" }')
 KILLS = ("signal: killed", "Runtime.OutOfMemory", "OutOfMemoryError", "out of memory")
 """Words of the lines that say an invocation ran out of memory, searched when they are quoted."""
+KILLED_BY_LAMBDA = ("signal: killed", "Runtime.OutOfMemory")
+"""Words of Lambda's own kill at the memory size (not a runtime's heap running out)."""
 MEMORY_BY_STREAM = (
     "fields @timestamp, @logStream, @maxMemoryUsed/1000000 as usedMB,"
     ' @memorySize/1000000 as sizeMB | filter @type = "REPORT"'
@@ -63,8 +65,15 @@ class HeapLimit:
     option: str
     noun: str = "heap"
     where: str = HEAP_ENVIRONMENT
+    sized: bool = True
+    """The limit is sized from the function's memory (a heap); else the fix names the option."""
 
-    def fix(self, size: int) -> str:
+    def fix(self, size: int | None) -> str:
+        if not self.sized or size is None:
+            return (
+                f"Fix: raise the {self.runtime} {self.noun}, not the function's memory: set"
+                f" {self.variable} to {self.option.format(mb='<MB>')} {self.where}"
+            )
         heap = memory_step(size * 0.75)
         return (
             f"Fix: raise the {self.runtime} {self.noun}, not the function's memory: set"
@@ -79,7 +88,14 @@ HEAP_LIMITS = (
         HeapLimit("Node.js", "NODE_OPTIONS", "--max-old-space-size={mb}"),
     ),
     (
-        ("java heap space", "gc overhead limit exceeded", "metaspace"),
+        # Class metadata, not objects: -Xmx does not bound it, and no share of memory fits all.
+        ("outofmemoryerror: metaspace",),
+        HeapLimit(
+            "Java", "JAVA_TOOL_OPTIONS", "-XX:MaxMetaspaceSize={mb}m", "metaspace", sized=False
+        ),
+    ),
+    (
+        ("java heap space", "gc overhead limit exceeded"),
         HeapLimit("Java", "JAVA_TOOL_OPTIONS", "-Xmx{mb}m"),
     ),
     (
@@ -100,6 +116,7 @@ class Reason(Enum):
     RAISED_SINCE = "ran out of memory before the size was raised, not since"
     NO_REPORT_SINCE = "the size changed and no invocation has reported since"
     OUT_OF_MEMORY = "invocations ran out of the function's memory"
+    KILLED_UNREPORTED = "invocations were killed at the memory limit; no REPORT gives the peak"
     HEAP = "invocations ran out of a runtime heap below the function's memory"
     LEAK = "memory grows inside warm environments"
     LEAK_NEAR_LIMIT = "memory grows inside warm environments, already close to the limit"
@@ -154,7 +171,11 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
     reported = ev.reported
     size = ev.memory_size_mb
     if size is None or not any(inv.max_memory_mb is not None for inv in reported):
-        return MemoryFigures(ev.logs_read, len(reported), size)
+        # Killed with no REPORT that gives a peak (a pasted snippet, a cut export): the kill
+        # is still Lambda's word that the function ran out of memory.
+        killed = len(ev.complete.ran_out_of_memory)
+        heap = _heap_limit(ev) if killed else None
+        return MemoryFigures(ev.logs_read, len(reported), size, out_of_memory=killed, heap=heap)
     size, judged, change = _judged(reported, size)
     everything_judged = judged is reported
     ran_out = (
@@ -207,6 +228,12 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
 def verdict(f: MemoryFigures, limits: Thresholds) -> Verdict:
     if not f.invocations and not f.raised_since:
         return no_invocations(f.logs_read)
+    if f.peak_mb is None and f.change is None and f.out_of_memory:
+        ran_out = count(f.out_of_memory, "invocation")
+        at = f" at {f.size_mb} MB" if f.size_mb else ""
+        what = f"the {f.heap.runtime} {f.heap.noun}" if f.heap else f"memory{at}"
+        title = f"{ran_out} ran out of {what} (no REPORT line gives the peak)"
+        return Verdict(CheckStatus.FAIL, title, Reason.KILLED_UNREPORTED)
     if f.size_mb is None or (f.peak_mb is None and f.change is None):
         return Verdict(CheckStatus.UNKNOWN, "No memory figures in the REPORT lines")
     size, change = f.size_mb, f.change
@@ -269,6 +296,8 @@ def _overprovisioned(f: MemoryFigures, limits: Thresholds) -> Verdict:
 def advise(f: MemoryFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
     steps = [cmd.filter_reports(*MEMORY_REPORTS), cmd.insights_reports(*MEMORY_BY_STREAM)]
+    if decided.reason is Reason.KILLED_UNREPORTED:
+        return _killed_unreported(f, ev, cmd, steps)
     if decided.status is CheckStatus.UNKNOWN or f.size_mb is None:
         return Advice(steps=steps)
     kills = ev.family(ErrorFamily.OUT_OF_MEMORY)
@@ -290,6 +319,35 @@ def advise(f: MemoryFigures, decided: Verdict, ev: Evidence) -> Advice:
         evidence.extend(samples(kills))
     more, fixes = _reasoned(f, decided, cmd)
     return Advice(evidence + more, steps + fixes, f.growth)
+
+
+def _killed_unreported(f: MemoryFigures, ev: Evidence, cmd: Commands, steps: list[Step]) -> Advice:
+    """Kills with no peak to size from: quote them, search them and the REPORT lines the file
+    left out, and raise memory by half where the size is known."""
+    kills = ev.family(ErrorFamily.OUT_OF_MEMORY)
+    # The REPORT search would match no line quoted here; the query finds the peak all the same.
+    steps[0] = cmd.filter_logs(_kill_search(kills)) if kills else steps[0]
+    killed = any(word in found.line.text for found in kills for word in KILLED_BY_LAMBDA)
+    evidence = [
+        f"{f.out_of_memory:,} of {count(f.invocations, 'invocation')} ran out of memory"
+        f" ({pct(f.out_of_memory, f.invocations)})"
+        + (": killed, as Lambda ends a runtime that reaches its memory size" if killed else ""),
+        "no REPORT line in the logs read gives the peak memory used: the REPORT query finds it",
+        *samples(kills),
+    ]
+    if f.heap is not None:
+        evidence.append(f"the {f.heap.runtime} {f.heap.noun} is a limit of its own")
+        return Advice(evidence, [*steps, Step(f.heap.fix(f.size_mb))])
+    if f.size_mb is None:
+        fix = Step(
+            "Fix: find the peak with the REPORT query, then raise memory well above it;"
+            " if the peak is far below the size, look for a child process or native code"
+            " the runtime cannot account for"
+        )
+        return Advice(evidence, [*steps, fix])
+    wanted = memory_step(f.size_mb * 1.5)
+    fix = Step(f"Fix: raise memory from {f.size_mb} MB to {wanted} MB, then watch the peak")
+    return Advice(evidence, [*steps, fix, cmd.update(f"--memory-size {wanted}")])
 
 
 def _kill_search(kills: list[Finding]) -> str:
