@@ -123,7 +123,7 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
         exported = read_export(data, group=group)
         pipeline = _export_pipeline()
         ingest_export(pipeline, exported)
-    if len(exported) == 0:
+    if len(exported) == 0 and exported.api_log is None:
         sys.stderr.write(f"lambdatop: {args.logs}: no log events in the input\n")
     elif not _recognised(pipeline, exported):
         return fail(
@@ -134,7 +134,7 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
         pipeline,
         exported,
         function=args.function or exported.function_name,
-        region=args.region,
+        region=args.region or (exported.api_log.region if exported.api_log else None),
         since_s=since_s,
     )
     evidence.log_group_name = exported.log_group
@@ -199,6 +199,7 @@ def _recognised(pipeline: LogPipeline, exported: ExportedLogs) -> bool:
     another layout) would be reported as "nothing failing"."""
     return bool(
         exported.function_name
+        or exported.api_log is not None
         or pipeline.tracker.invocations
         or pipeline.failures
         or pipeline.dropped
@@ -244,10 +245,15 @@ def _windowed(
         end_ms = pipeline.last_ms
         first = pipeline.first_ms or end_ms
         start_ms = first if since_s is None else max(end_ms - int(since_s * 1000), first)
+    elif exported.api_log is not None:
+        # No error document came back, but the console's test lines bear their time.
+        times = [r.started_ms for r in exported.api_log.requests if r.started_ms is not None]
+        start_ms, end_ms = (min(times), max(times)) if times else (None, None)
     evidence = from_pipeline(
         pipeline, function=function, region=region, start_ms=start_ms, end_ms=end_ms
     )
     evidence.export_form = exported.form
+    evidence.api_log = exported.api_log
     return evidence
 
 

@@ -19,6 +19,7 @@ from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO
 
+from lambdatop.core.apigateway_log import ExecutionLog, is_execution_log, read_execution_log
 from lambdatop.core.lazy_pattern import LazyPattern
 from lambdatop.core.parse import parse
 from lambdatop.core.records import LogEvent, ParsedLine
@@ -67,6 +68,7 @@ class ExportedLogs:
 
     __slots__ = (
         "_events",
+        "api_log",
         "columns",
         "form",
         "has_time",
@@ -92,6 +94,9 @@ class ExportedLogs:
         """`json`, `jsonl`, `subscription` or `text`, for messages."""
         self.only_group = only_group
         """The log group whose events are kept (`read_export(..., group=)`), or None for all."""
+        self.api_log: ExecutionLog | None = None
+        """API Gateway's execution log, when the file is one (form `apigateway`): its events
+        are the error documents the function answered with."""
 
     @property
     def events(self) -> list[LogEvent]:
@@ -1074,6 +1079,8 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
         return _from_parsed_document(table, "table", group)
     if _STAMP_LINE.fullmatch(lines[0] if lines else ""):
         return _from_console_copy(lines, group)
+    if is_execution_log(lines):
+        return _from_execution_log(lines, group)
     envelope = _detect_envelope(lines)
     out = ExportedLogs("jsonl" if lines and lines[0].lstrip().startswith("{") else "text", group)
     wrapped = _wraps_lambda_lines(_json_objects(lines))
@@ -1318,6 +1325,21 @@ def _from_console_copy(lines: list[str], group: str | None) -> ExportedLogs:
             stamp = parsed.timestamp_ms
         out.events.append(LogEvent(stamp if stamp is not None else -1, message))
         out.parsed.append(parsed)
+    return _finish(out)
+
+
+def _from_execution_log(lines: list[str], group: str | None) -> ExportedLogs:
+    """API Gateway's execution log: what it says of each request, and as the function's events
+    the error documents it answered with (verbatim: the function's own words)."""
+    out = ExportedLogs("apigateway", group)
+    log = out.api_log = read_execution_log(lines)
+    if log.function:
+        out.saw_group(f"/aws/lambda/{log.function}")
+    for request in log.requests:
+        if request.body is not None and request.error_type is not None:
+            at = request.started_ms
+            out.events.append(LogEvent(timestamp_ms=-1 if at is None else at, message=request.body))
+            out.parsed.append(None)
     return _finish(out)
 
 

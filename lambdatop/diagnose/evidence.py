@@ -14,6 +14,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from lambdatop.core.aggregate import WindowFigures
+from lambdatop.core.apigateway_log import ExecutionLog
 from lambdatop.core.parse import parse
 from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
@@ -138,6 +139,10 @@ class Evidence:
     """How a file carried the lines (`ExportedLogs.form`: text, json, jsonl, subscription,
     insights, table, csv); None when they were read from the log group itself. A file holds
     what was selected into it: a query's answer, a filter's matches, a cut copy."""
+
+    api_log: ExecutionLog | None = None
+    """API Gateway's execution log, when that is what was read: what the API saw of each
+    request to the function (its timeouts, malformed answers, denials, throttles)."""
 
     _reported: tuple[tuple[int, int], CompletedInvocations] | None = field(
         default=None, repr=False, compare=False

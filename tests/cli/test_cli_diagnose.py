@@ -1028,3 +1028,55 @@ def test_a_window_under_a_second_is_given_in_milliseconds(tmp_path: Path) -> Non
     path.write_text(_ONE_TIME + later)
     run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--color", "never")
     assert "2026-03-02T09:14:55.120Z → 2026-03-02T09:14:55.370Z (250 ms)" in run.out
+
+
+# --- API Gateway's execution log, read as what the API saw ----------------------------------------
+
+_QUOTE_URI = (
+    "https://lambda.ap-south-1.amazonaws.com/2015-03-31/functions/"
+    "arn:aws:lambda:ap-south-1:123456789012:function:quote-service:live/invocations"
+)
+_MALFORMED, _FINE = "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", "b7c6d5e4-f3a2-4b1c-8d0e-9f8a7b6c5d4e"
+EXECUTION_LOG = "".join(
+    f"({rid}) {message}\n"
+    for rid, message in [
+        (_MALFORMED, f"Starting execution for request: {_MALFORMED}"),
+        (_MALFORMED, f"Endpoint request URI: {_QUOTE_URI}"),
+        (
+            _MALFORMED,
+            "Endpoint response body before transformations:"
+            ' {"statusCode": 201, "headers": {"X-Retry": 3}, "body": "{}"}',
+        ),
+        (
+            _MALFORMED,
+            "Execution failed due to configuration error: Malformed Lambda proxy response",
+        ),
+        (_MALFORMED, "Method completed with status: 502"),
+        (_FINE, f"Starting execution for request: {_FINE}"),
+        (
+            _FINE,
+            "Endpoint response body before transformations:"
+            ' {"statusCode": 200, "body": "{\\"quote\\": 12.5}"}',
+        ),
+        (_FINE, "Method completed with status: 200"),
+    ]
+)
+
+
+def test_an_api_gateway_execution_log_is_judged_by_what_the_api_saw(tmp_path: Path) -> None:
+    path = tmp_path / "execution.log"
+    path.write_text(EXECUTION_LOG)
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(path), "--format", "json")
+    assert run.code == 1, run.err
+    assert status_of(run, "api_gateway") == "fail"
+    assert status_of(run, "invocation_errors") != "fail", "a malformed answer is no error"
+    text = lambdatop(tmp_path, "diagnose", "--logs", str(path)).out
+    assert "1 of 2 API requests failed" in text
+    assert "a header's value is not a string" in text  # what in the answer API Gateway refused
+    assert "quote-service (ap-south-1)" in text, "named from the integration's request URI"
+
+    healthy = tmp_path / "healthy.log"
+    healthy.write_text("\n".join(EXECUTION_LOG.splitlines()[5:]) + "\n")
+    run = lambdatop(tmp_path, "diagnose", "--logs", str(healthy), "--format", "json")
+    assert run.code == 0, run.out
+    assert status_of(run, "api_gateway") == "ok"

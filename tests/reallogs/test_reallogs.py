@@ -33,5 +33,5 @@ def test_the_manifest_describes_every_sample_and_nothing_else() -> None:
         assert sample.source, sample.file
         assert sample.reassembled, sample.file
         assert sample.expectation, sample.file
-        assert sample.log_format in ("text", "json", "app-json"), sample.file
+        assert sample.log_format in ("text", "json", "app-json", "api-gateway"), sample.file
         assert sample.expect, f"{sample.file} has no expectation to hold it to"

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lambdatop.core import metrics as m
+from lambdatop.core.apigateway_log import ExecutionLog
 from lambdatop.core.records import ApiRoute, Status
 from lambdatop.core.stats import percentiles
+from lambdatop.diagnose.checks import api_log
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
@@ -81,6 +83,8 @@ class ApiFigures:
     """The function reads a queue or a stream (its lines name the records): no API invokes it."""
     api_events: tuple[tuple[str, str | None], ...] = ()
     """The APIs (id, stage) whose API Gateway events lines quote: an API invokes the function."""
+    api_log: ExecutionLog | None = None
+    """API Gateway's execution log was read: what it says of each request decides."""
     timeout_s: float | None = None
 
     @property
@@ -107,6 +111,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ApiFigures:
         reads_records=bool(ev.records),
         api_events=tuple(sorted(ev.api_events, key=str)),
         timeout_s=ev.timeout_s,
+        api_log=ev.api_log,
     )
 
 
@@ -125,6 +130,8 @@ def _api(api: ApiState, since: int | None) -> Api:
 
 
 def verdict(f: ApiFigures, limits: Thresholds) -> Verdict:
+    if f.api_log is not None:
+        return api_log.verdict(f.api_log)
     if f.apis is None:
         return _logs_only(f)
     if not f.apis:
@@ -183,6 +190,8 @@ def _ran_past_the_api(f: ApiFigures) -> bool:
 
 
 def advise(f: ApiFigures, decided: Verdict, ev: Evidence) -> Advice:
+    if f.api_log is not None:
+        return api_log.advise(f.api_log, ev)
     cmd = Commands(ev)
     if f.apis is None:
         if not _ran_past_the_api(f):

@@ -44,6 +44,10 @@ SELECTED_INTO_FILE = (
     " log group itself has them unless the system log level (LoggingConfig.SystemLogLevel)"
     " hides them"
 )
+API_GATEWAY_LOG = (
+    "API Gateway's execution log, not the function's: what the API saw is judged under"
+    " api_gateway; the function's own lines are in its log group"
+)
 UNFINISHED_AFTER_MS = 60_000
 """An invocation started this long before the newest line should have reported by then."""
 UNFINISHED_TO_WARN = 3
@@ -93,6 +97,8 @@ def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
 def verdict(f: LogFigures, limits: Thresholds) -> Verdict:
     if not f.read:
         return Verdict(CheckStatus.UNKNOWN, "Logs were not read")
+    if f.export_form == "apigateway":
+        return Verdict(CheckStatus.UNKNOWN, API_GATEWAY_LOG)
     if f.lines == 0:
         if f.invoked:
             title = f"{count(f.invoked, 'invocation')} in CloudWatch but no log lines"
