@@ -184,20 +184,23 @@ def is_execution_log(lines: list[str]) -> bool:
     return told and len(messages) >= SHARE * len(sample)
 
 
-def read_execution_log(lines: list[str]) -> ExecutionLog:
+def read_execution_log(lines: list[str], times: list[int] | None = None) -> ExecutionLog:
     """The requests of an execution log's lines, in order; a line that is not the log's
-    continues the message before it (a header map or body printed over lines)."""
+    continues the message before it (a header map or body printed over lines). `times`: each
+    line's time, when an export of the log group gives it (epoch ms)."""
     log = ExecutionLog()
     current: ApiRequest | None = None
     by_id: dict[str, ApiRequest] = {}
     messages: list[tuple[str | None, int | None, list[str]]] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         found = _message(line)
         if found is None:
             if messages and not _HEADING.fullmatch(line):
                 messages[-1][2].append(line)
             continue
         rid, at, message = found
+        if at is None and times is not None:
+            at = times[index]
         messages.append((rid, at, [message]))
     for rid, at, parts in messages:
         message = "\n".join(parts)

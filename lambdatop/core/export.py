@@ -218,7 +218,11 @@ def read_export(data: bytes, *, group: str | None = None) -> ExportedLogs:
     given and the export names its events' groups (`log_groups` still counts every group's).
     Raises ExportError on malformed input."""
     try:
-        return _read_export(data, group)
+        out = _read_export(data, group)
+        if out.form in _EVENT_FORMS and _holds_execution_log(out):
+            messages, times = _messages_and_times(out)
+            return _from_execution_log(messages, group, times)
+        return out
     except RecursionError:
         raise ExportError("JSON nested too deeply to be a log export") from None
 
@@ -1328,11 +1332,31 @@ def _from_console_copy(lines: list[str], group: str | None) -> ExportedLogs:
     return _finish(out)
 
 
-def _from_execution_log(lines: list[str], group: str | None) -> ExportedLogs:
+_EVENT_FORMS = frozenset(("json", "jsonl", "subscription", "csv", "table"))
+"""Forms whose events' messages may be an execution log's lines (its log group exported)."""
+
+
+def _holds_execution_log(out: ExportedLogs) -> bool:
+    """Whether an export's events are API Gateway's execution log (a few hundred looked at)."""
+    if out.log_group is not None and not out.log_group.startswith("API-Gateway-Execution-Logs"):
+        return False
+    if out.columns is not None:
+        return is_execution_log(out.columns.messages[:400])
+    return is_execution_log([event.message for event in out.events[:400]])
+
+
+def _messages_and_times(out: ExportedLogs) -> tuple[list[str], list[int] | None]:
+    _, times, messages, _ = out.as_columns()
+    return list(messages), (list(times) if out.has_time else None)
+
+
+def _from_execution_log(
+    lines: list[str], group: str | None, times: list[int] | None = None
+) -> ExportedLogs:
     """API Gateway's execution log: what it says of each request, and as the function's events
     the error documents it answered with (verbatim: the function's own words)."""
     out = ExportedLogs("apigateway", group)
-    log = out.api_log = read_execution_log(lines)
+    log = out.api_log = read_execution_log(lines, times)
     if log.function:
         out.saw_group(f"/aws/lambda/{log.function}")
     for request in log.requests:

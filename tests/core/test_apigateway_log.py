@@ -4,6 +4,8 @@ real-log corpus holds public samples of each form)."""
 
 from __future__ import annotations
 
+import json
+
 from lambdatop.core.apigateway_log import ApiFailure, is_execution_log, read_execution_log
 from lambdatop.core.export import read_export
 
@@ -115,3 +117,17 @@ def test_the_reader_keeps_the_function_s_error_documents_as_its_events() -> None
         for line in CLOUDWATCH.splitlines()
         if "KeyError" in line
     ]
+
+
+def test_an_export_of_its_log_group_is_read_the_same_way() -> None:
+    events = [
+        {"logStreamName": "7f3c1e", "timestamp": 1_796_634_723_000 + i, "message": line}
+        for i, line in enumerate(CLOUDWATCH.splitlines())
+    ]
+    exported = read_export(json.dumps({"events": events}).encode())
+    assert exported.form == "apigateway"
+    assert exported.api_log is not None
+    timed_out, failed, _ = exported.api_log.requests
+    assert timed_out.cause is ApiFailure.TIMEOUT
+    assert timed_out.started_ms == 1_796_634_723_000  # the event's own time
+    assert failed.error_type == "KeyError"
