@@ -163,7 +163,7 @@ def _what_was_wrong(body: str | None) -> str:
     wrong = []
     if "statusCode" not in document:
         wrong.append("no statusCode")
-    elif not isinstance(document["statusCode"], int):
+    elif not str(document["statusCode"]).isdigit():  # "200" passes as well as 200
         wrong.append("statusCode is not a number")
     if "body" in document and not isinstance(document["body"], str):
         wrong.append("body is not a string")
