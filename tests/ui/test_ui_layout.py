@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from uidata import ENCODER, EXPORTER, NOTIFIER, NOW, PAYMENTS, build_store
+from uidata import (
+    CATALOG,
+    ENCODER,
+    EXPORTER,
+    MINUTE,
+    NOTIFIER,
+    NOW,
+    PAYMENTS,
+    LogGroup,
+    build_store,
+)
 from uifakes import AppFactory, Clock
 from uitools import screen_lines, screen_text, settle
 
@@ -337,3 +347,35 @@ async def test_the_fleet_says_how_old_its_figures_are(make_app: AppFactory, cloc
         app.refresh_screens()
         await settle(pilot)
         assert "metrics 2 min old" in screen_text(app)
+
+
+async def test_a_snapstart_restore_is_told_as_a_restore_not_an_init(make_app: AppFactory) -> None:
+    store = build_store()
+    logs = LogGroup(CATALOG, 43, memory_mb=256, runtime_version="java21.v18")
+    at = int((NOW - 2 * MINUTE) * 1000)
+    stream = logs.stream(at)
+    rid = logs.request_id()
+    restore = (
+        "RESTORE_START Runtime Version: java:21.v18\t"
+        "Runtime Version ARN: arn:aws:lambda:eu-west-1::runtime:0b1e"
+    )
+    for offset, line in (
+        (-600, restore),
+        (-2, "RESTORE_REPORT Restore Duration: 587.31 ms"),
+        (0, f"START RequestId: {rid} Version: 7"),
+        (90, f"END RequestId: {rid}"),
+        (
+            90,
+            f"REPORT RequestId: {rid}\tDuration: 90.12 ms\tBilled Duration: 234 ms\t"
+            "Memory Size: 256 MB\tMax Memory Used: 141 MB\tRestore Duration: 587.31 ms\t"
+            "Billed Restore Duration: 143 ms",
+        ),
+    ):
+        logs.emit(stream, at + offset, line)
+    store.function(CATALOG).add_events(logs.events)
+    app = make_app(store=store, functions=[CATALOG])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        metrics = screen_text(app)
+        assert "restore p50 587 ms" in metrics
+        assert "init p50" in metrics, "the catalog's own cold starts are inits"

@@ -246,12 +246,17 @@ class MemoryPanel(Readout):
             for growth in diagnosis.check("memory").growth[:GROWTH_SHOWN]:
                 text.append(f"\n            ↗ {growth_line(growth)}", "yellow")
         cold = [inv for inv in invocations if inv.cold]
-        inits = [inv.cold_start_ms for inv in cold if inv.cold_start_ms is not None]
-        p50, p99 = percentiles(inits, 50, 99)
         text.append("\nCold starts ", "bold")
         share = 100 * len(cold) / len(invocations) if invocations else 0.0
         text.append(f"{len(cold):,} ({share:.1f} %)", "bold")
-        text.append(
-            f"  init p50 {ms(p50)} · p99 {ms(p99)}" if cold else "  (none in window)", "dim"
-        )
+        # A SnapStart restore is no init: it is bounded and billed apart, and said apart.
+        for phase, spent in (
+            ("init", [inv.init_ms for inv in cold if inv.init_ms is not None]),
+            ("restore", [inv.restore_ms for inv in cold if inv.restore_ms is not None]),
+        ):
+            if spent:
+                p50, p99 = percentiles(spent, 50, 99)
+                text.append(f"  {phase} p50 {ms(p50)} · p99 {ms(p99)}", "dim")
+        if not cold:
+            text.append("  (none in window)", "dim")
         self.show_text(text)
