@@ -93,9 +93,6 @@ async def fetch_window(
         raise FetchError(describe(error).final) from None
     if source is None:
         function = split_linked(function)[0]  # the credentials' own account's: read whole
-    else:
-        # Its log group is the one thing of it Logs Insights could count by name: not counted.
-        choice = replace(choice, mode=InsightsMode.NEVER)
     state = store.function(function)
     fetched = Fetched(store, state, int((now - since_s) * 1000), int(now * 1000))
     if source is None:

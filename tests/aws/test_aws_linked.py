@@ -6,19 +6,21 @@ documents them (awslinked.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import awsseed
 import pytest
 from awscontexts import SOURCE_LINE, STAGING_ACCOUNT, WEST, AccountIn, seed
-from awsfakes import until
+from awsfakes import hook, response, until
 from awslinked import CrossAccountDouble
 from awsmoto import ACCOUNT, MotoAccount
 
-from lambdatop.aws.fetch import fetch_window
+from lambdatop.aws.fetch import InsightsChoice, InsightsMode, fetch_window
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.session import Aws, AwsTarget
 from lambdatop.commands.live import report_of
@@ -259,3 +261,32 @@ def test_help_says_how_to_name_a_source_account_s_function() -> None:
         text = parser.format_help()
         assert "NAME@ACCOUNT" in text
         assert "--linked-accounts" in text
+
+
+async def test_diagnose_counts_a_source_account_s_window_with_insights_by_its_group_arn(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source account's window too big to download is counted by Logs Insights as its own
+    are: StartQuery names the shared group by its ARN (moto links no accounts: the queries are
+    read, and answered, on the wire)."""
+    aws, _ = await _monitoring(moto, tmp_path, monkeypatch, set())
+    started: list[dict[str, Any]] = []
+
+    def start(request: Any = None, **_: Any) -> Any:
+        started.append(json.loads(request.body))
+        return response(200, {"queryId": f"q{len(started)}"})
+
+    def results(request: Any = None, **_: Any) -> Any:
+        statistics = {"bytesScanned": 1024.0, "recordsMatched": 0.0, "recordsScanned": 1.0}
+        return response(200, {"status": "Complete", "results": [], "statistics": statistics})
+
+    await hook(aws, "logs", "before-send.cloudwatch-logs.StartQuery", start)
+    await hook(aws, "logs", "before-send.cloudwatch-logs.GetQueryResults", results)
+    try:
+        await fetch_window(aws, LINKED, 3600.0, insights=InsightsChoice(InsightsMode.ALWAYS))
+    finally:
+        await aws.close()
+    group = f"arn:aws:logs:{WEST}:{STAGING_ACCOUNT}:log-group:/aws/lambda/checkout"
+    assert started, "the window was counted"
+    assert all(query["logGroupIdentifiers"] == [group] for query in started)
+    assert not [query for query in started if "logGroupNames" in query]
