@@ -224,8 +224,14 @@ def test_a_busy_window_s_families_are_the_window_s_not_the_lines_returned() -> N
         "checkout is not authorized to perform: dynamodb:PutItem on resource:"
         " arn:aws:dynamodb:us-east-1:123456789012:table/orders"
     )
+    throttled = (
+        "botocore.exceptions.ClientError: An error occurred (ThrottlingException) when calling"
+        " the PutEvents operation (reached max retries: 4): Rate exceeded"
+    )
     for i in range(150):
         logs.invoke(env, app=[lambdalogs.py("ERROR", denied if i % 3 == 0 else pool)])
+    for _ in range(30):
+        logs.invoke(env, app=[lambdalogs.py("ERROR", throttled)])
     logs.healthy(150, memory_mb=512, used_mb=(120, 150))
     raw = lambdalogs.evidence(logs)
     events = [Event(LOG_GROUP, e.stream, e.timestamp_ms, e.message) for e in logs.events]
@@ -258,8 +264,12 @@ def test_a_busy_window_s_families_are_the_window_s_not_the_lines_returned() -> N
     evidence = {c["id"]: c["evidence"][0] for c in counted["checks"] if c["evidence"]}
     assert evidence["connection_pool"].startswith("100 lines in at least ")
     assert next(c for c in whole["checks"] if c["id"] == "connection_pool")["evidence"][0] == (
-        "100 lines in 100 invocations (33 % of 300)"
+        "100 lines in 100 invocations (30 % of 330)"
     )
     assert evidence["permission"].startswith("50 denials in at least ")
+    # Throttling the window counted, none of it among the newest lines read: said so, unnamed.
+    throttling = next(c for c in counted["checks"] if c["id"] == "throttling")
+    assert throttling["title"] == "A dependency throttles this function's calls"
+    assert "downstream throttling: 30 lines in the window, none read" in throttling["evidence"]
     pool_check = next(c for c in counted["checks"] if c["id"] == "connection_pool")
     assert any("QueuePool limit of size 5" in line for line in pool_check["evidence"])
