@@ -126,10 +126,21 @@ async def test_the_merged_fleet_its_switch_key_and_opening_the_right_same_named_
     async with app.run_test(size=(180, 40)) as pilot:
         table = app.fleet_screen.query_one("#fleet", DataTable)
         await wait_until(pilot, lambda: table.row_count == 3 and fleet.inventory_complete)
+
+        def checkout_rows() -> list[str]:
+            return [line for line in screen_text(app).splitlines() if "checkout" in line]
+
+        # Each row's region and account are drawn once its context's listing is in: wait for
+        # both checkouts' (reading the screen as soon as `invoices` showed raced the second).
         await wait_until(
-            pilot, lambda: "all 3 contexts" in screen_text(app) and "invoices" in screen_text(app)
+            pilot,
+            lambda: (
+                "all 3 contexts" in screen_text(app)
+                and "invoices" in screen_text(app)
+                and any(EAST in row and ACCOUNT in row for row in checkout_rows())
+            ),
         )
-        rows = [line for line in screen_text(app).splitlines() if "checkout" in line]
+        rows = checkout_rows()
         assert len(rows) == 2
         assert any(EAST in row and ACCOUNT in row for row in rows)
         assert any(WEST in row and ACCOUNT in row for row in rows)
