@@ -29,20 +29,32 @@ INSIGHTS = "CloudWatch Logs Insights"
 MAX_ROWS = 10_000
 """The most rows a query returns (StartQuery's `limit`: "The default is 10,000")."""
 
+REPORTS = '@type = "REPORT" or type = "platform.report"'
+"""A REPORT line in either log format: `@type` Insights discovers in text, the JSON `type`."""
+RESTORE_PARSE = r"parse @message /Restore Duration: (?<reportRestore>[\d.]+)/"
+"""A text SnapStart REPORT's restore (Insights discovers no field for it)."""
+DURATION_MS = "coalesce(@duration, record.metrics.durationMs)"
+START_MS = (
+    "coalesce(@initDuration, record.metrics.initDurationMs, reportRestore,"
+    " record.metrics.restoreDurationMs)"
+)
+"""An invocation's init or restore: a cold start (needs `RESTORE_PARSE` before it)."""
+USED_MB = "coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB)"
+SIZE_MB = "coalesce(@memorySize / 1000000, record.metrics.memorySizeMB)"
+
 REPORT_FIGURES = " | ".join(
     (
-        'filter @type = "REPORT" or type = "platform.report"',
+        f"filter {REPORTS}",
         r"parse @message /Status: (?<reportStatus>\w+)/",
         r"parse @message /Error Type: (?<reportError>[\w.]+)/",
-        r"parse @message /Restore Duration: (?<reportRestore>[\d.]+)/",
-        "fields coalesce(@duration, record.metrics.durationMs) as durationMs,"
+        RESTORE_PARSE,
+        f"fields {DURATION_MS} as durationMs,"
         " coalesce(@billedDuration, record.metrics.billedDurationMs) as billedMs,"
-        " coalesce(@initDuration, record.metrics.initDurationMs, reportRestore,"
-        " record.metrics.restoreDurationMs) as startMs,"
+        f" {START_MS} as startMs,"
         " coalesce(@initDuration, record.metrics.initDurationMs) as initOnlyMs,"
         " coalesce(reportRestore, record.metrics.restoreDurationMs) as restoreMs,"
-        " coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB) as usedMB,"
-        " coalesce(@memorySize / 1000000, record.metrics.memorySizeMB) as sizeMB,"
+        f" {USED_MB} as usedMB,"
+        f" {SIZE_MB} as sizeMB,"
         ' coalesce(reportStatus, record.status, "unsaid") as status,'
         ' coalesce(reportError, record.errorType, "") as errorType',
         # Older REPORT lines say no status: memory used at the limit is then the kill.
@@ -69,8 +81,8 @@ REPORT_FIGURES = " | ".join(
 
 MEMORY_BY_ENVIRONMENT = " | ".join(
     (
-        'filter @type = "REPORT" or type = "platform.report"',
-        "fields coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB) as usedMB",
+        f"filter {REPORTS}",
+        f"fields {USED_MB} as usedMB",
         "stats count(usedMB) as invocations, earliest(usedMB) as firstMB,"
         " latest(usedMB) as lastMB, min(usedMB) as lowMB, max(usedMB) as peakMB by @logStream",
         "sort invocations desc",
@@ -98,7 +110,7 @@ def _family_pattern() -> str:
     return "|".join(re.sub(r"([\\.^$|?*+()\[\]{}/])", r"\\\1", word) for word in words)
 
 
-_NOT_REPORTS = 'not (@type = "REPORT" or type = "platform.report")'
+_NOT_REPORTS = f"not ({REPORTS})"
 """The parser gives a REPORT line no family, and every one holds a word ("Memory"): left in, a
 busy function's REPORT lines alone would fill the 10,000 rows a query returns."""
 

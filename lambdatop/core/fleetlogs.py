@@ -1,7 +1,8 @@
 """What the fleet's logs say of the functions nobody opened: how many lines of each trouble only
 the logs show (a pool exhausted, a role denied, a task timed out, memory exhausted, an invocation
-past API Gateway's 29 s), counted per function by a periodic Logs Insights scan over many log
-groups at once (lambdatop/aws/pollers/fleet_logs.py), with the span the counts cover.
+past API Gateway's 29 s), and what their REPORT lines say (invocations, cold starts, the most
+memory used), counted per function by a periodic Logs Insights scan over many log groups at once
+(lambdatop/aws/pollers/fleet_logs.py), with the span the counts cover.
 
 The phrases the scan searches for are the classifier's own trigger words (a test holds each to
 the family core.classify gives it), and each line found is counted under the family the
@@ -77,6 +78,21 @@ def family_of(hit: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ReportTally:
+    """A function's REPORT lines over the scan's span: what metrics do not say of it (CloudWatch
+    has no memory-used or cold-start metric without Lambda Insights)."""
+
+    invocations: int
+    cold_starts: int
+    max_used_mb: float | None
+    size_mb: float | None
+
+    @property
+    def cold_pct(self) -> float | None:
+        return 100 * self.cold_starts / self.invocations if self.invocations else None
+
+
 @dataclass(slots=True)
 class LogTroubleScan:
     """One scan of the fleet's logs: counts per function and family, and what it covered."""
@@ -89,12 +105,18 @@ class LogTroubleScan:
     bytes_scanned: float = 0.0
     capped: bool = False
     """A query returned its most rows: some counts may be missing."""
+    reports: dict[str, ReportTally] = field(default_factory=dict)
+    """Per function with REPORT lines in the span, what they say."""
 
     def of(self, function: str) -> Counter[str] | None:
         """The function's counts; None when its logs were not scanned."""
         if function not in self.scanned:
             return None
         return self.counts.get(function, Counter())
+
+    def reports_of(self, function: str) -> ReportTally | None:
+        """What the function's REPORT lines in the span say; None when none were scanned."""
+        return self.reports.get(function) if function in self.scanned else None
 
 
 def trouble_text(counts: Counter[str] | None) -> str:

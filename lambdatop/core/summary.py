@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdatop.core import metrics as m
+from lambdatop.core.fleetlogs import ReportTally
 from lambdatop.core.records import FunctionConfig, Invocation
 from lambdatop.core.series import from_cloudwatch
 from lambdatop.core.stats import percentiles
@@ -51,10 +52,15 @@ def recent_invocations(state: FunctionState, since_ms: int) -> list[Invocation]:
 
 
 def summarise(
-    state: FunctionState, config: FunctionConfig | None, now_s: float, window_s: float
+    state: FunctionState,
+    config: FunctionConfig | None,
+    now_s: float,
+    window_s: float,
+    scanned: ReportTally | None = None,
 ) -> FunctionSummary:
     """Metrics where CloudWatch has them, the function's own REPORT lines otherwise (the rule
-    of `series.from_cloudwatch`)."""
+    of `series.from_cloudwatch`); for a function not opened, memory used and cold starts from
+    the fleet's last scan of its REPORT lines (`scanned`), which no metric gives."""
     config = config or state.config
     summary = FunctionSummary(
         name=state.name,
@@ -95,6 +101,12 @@ def summarise(
         if summary.error_pct is None:
             failed = sum(1 for inv in invocations_seen if inv.failed)
             summary.error_pct = 100 * failed / len(invocations_seen)
+    elif scanned is not None and scanned.invocations:
+        if scanned.max_used_mb is not None:
+            summary.max_memory_mb = round(scanned.max_used_mb)
+        summary.cold_pct = scanned.cold_pct
+        if summary.memory_mb is None and scanned.size_mb:
+            summary.memory_mb = round(scanned.size_mb)
     if summary.p99_ms is None and m.DURATION_MAX in series:
         summary.p99_ms = series[m.DURATION_MAX].peak(since_s)
         summary.p99_is_max = summary.p99_ms is not None

@@ -5,7 +5,8 @@ Written from the Insights query syntax documentation for just what lambdatop ask
 - commands joined by `|`: `filter`, `parse FIELD /regex/`, `fields`, `stats ... by ...`,
   `sort FIELD asc|desc`, `limit N`;
 - expressions: `and`, `or`, `not`, `=`, `!=`, `<`, `<=`, `>`, `>=`, `like /regex/`, `+ - * /`,
-  parentheses, and the functions `coalesce`, `strcontains`, `floor`, `ispresent`, `concat`;
+  parentheses, and the functions `coalesce`, `strcontains`, `floor`, `least`, `ispresent`,
+  `concat`;
 - aggregations: `count()`, `count(field)` (records where it is present), `sum`, `min`, `max`,
   `avg`, `pct(field, p)`, `earliest`, `latest`;
 - the fields Insights discovers in Lambda's logs: `@timestamp`, `@message`, `@logStream`, `@log`
@@ -257,12 +258,19 @@ def _function(name: str, arguments: list[Expression]) -> Expression:
         return lambda f: None if (v := text(f)) is None else int(str(part(f)) in str(v))
     if name == "floor" and len(arguments) == 1:
         return lambda f: None if (v := _number(arguments[0](f))) is None else math.floor(v)
+    if name == "least" and arguments:
+        # "Returns the smallest value"; a record lacking one of them has none.
+        return lambda f: _smallest([_number(a(f)) for a in arguments])
     if name == "ispresent" and len(arguments) == 1:
         return lambda f: arguments[0](f) is not None
     if name == "concat":
         # "Concatenates the strings"; lambdatop coalesces each part, so none is absent.
         return lambda f: None if None in (v := [a(f) for a in arguments]) else "".join(map(str, v))
     raise QueryError(f"the function {name} is not one lambdatop sends")
+
+
+def _smallest(values: list[float | None]) -> float | None:
+    return None if None in values else min(v for v in values if v is not None)
 
 
 def _unquoted(text: str) -> str:

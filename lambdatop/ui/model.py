@@ -185,7 +185,9 @@ class UiModel:
         """The same for one function (`forget_opened_diagnoses`)."""
         self._making: dict[str, DiagnosisJob] = {}
         """Diagnoses being made, one a function."""
-        self._summaries: dict[str, tuple[tuple[int, int, float, int], FunctionSummary]] = {}
+        self._summaries: dict[
+            str, tuple[tuple[int, int, float, int, float | None], FunctionSummary]
+        ] = {}
         self._budget = DIAGNOSES_PER_REFRESH
 
     @property
@@ -250,14 +252,18 @@ class UiModel:
 
     def summary(self, name: str, now: float) -> FunctionSummary:
         """The fleet row's figures, recomputed only when the function's data, its
-        configuration, the window or the minute changed (2,000 rows stay cheap)."""
+        configuration, the window, the minute or the fleet's log scan changed (2,000 rows stay
+        cheap)."""
         state = self.store.function(name)
         config = self.store.inventory.get(name)
-        key = (state.version, id(config), self.window_s, int(now // 60))
+        scan = self.store.log_trouble
+        scanned_at = scan.end_s if scan is not None else None
+        key = (state.version, id(config), self.window_s, int(now // 60), scanned_at)
         cached = self._summaries.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
-        summary = summarise(state, config, now, self.window_s)
+        scanned = scan.reports_of(name) if scan is not None else None
+        summary = summarise(state, config, now, self.window_s, scanned)
         summary.name = name  # the fleet's key: in a fleet of several, name · region · account
         self._summaries[name] = (key, summary)
         return summary

@@ -286,8 +286,9 @@ class _Parser:
 
 def _function(name: str, args: list[Callable[[Record], Any]]) -> Callable[[Record], Any]:
     """`ispresent(f)`; `coalesce(a, b, ...)`, the first present; `strcontains(s, t)`, "1 if
-    stringField contains searchValue and 0 otherwise"; `floor(n)`; `concat(a, b, ...)`,
-    "Concatenates the strings" (absent when one is)."""
+    stringField contains searchValue and 0 otherwise"; `floor(n)`; `least(a, b, ...)`, "Returns
+    the smallest value" (absent when one is); `concat(a, b, ...)`, "Concatenates the strings"
+    (absent when one is)."""
     if name == "ispresent":
         return lambda r: args[0](r) is not None
     if name == "coalesce":
@@ -298,7 +299,14 @@ def _function(name: str, args: list[Callable[[Record], Any]]) -> Callable[[Recor
         return lambda r: None if _numeric(args[0](r)) is None else math.floor(_numeric(args[0](r)))
     if name == "strcontains":
         return lambda r: None if args[0](r) is None else int(str(args[1](r)) in str(args[0](r)))
+    if name == "least":
+        return lambda r: _least([_numeric(a(r)) for a in args])
     raise ValueError(f"function {name} is not in the subset")
+
+
+def _least(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return min(known) if len(known) == len(values) else None
 
 
 def _concat(values: list[Any]) -> str | None:

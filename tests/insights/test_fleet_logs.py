@@ -90,6 +90,79 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
     assert aws.ledger.cost_usd > 0
 
 
+def _report(rid: str, duration: float, used: int, init: float | None = None) -> str:
+    cold = f"Init Duration: {init} ms\t" if init is not None else ""
+    return (
+        f"REPORT RequestId: {rid}\tDuration: {duration} ms\tBilled Duration: {int(duration) + 1}"
+        f" ms\tMemory Size: 512 MB\tMax Memory Used: {used} MB\t{cold}"
+    )
+
+
+def _platform_report(rid: str, duration: float, used: int, init: float | None = None) -> str:
+    metrics: dict[str, Any] = {
+        "durationMs": duration,
+        "billedDurationMs": int(duration) + 1,
+        "memorySizeMB": 1024,
+        "maxMemoryUsedMB": used,
+    }
+    if init is not None:
+        metrics["initDurationMs"] = init
+    record = {"requestId": rid, "metrics": metrics, "status": "success"}
+    return json.dumps(
+        {"time": "2026-12-07T10:00:00.000Z", "type": "platform.report", "record": record}
+    )
+
+
+async def test_a_function_not_opened_gets_its_memory_used_and_cold_starts_from_its_reports(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    # CloudWatch has no metric of memory used or of cold starts (without Lambda Insights): the
+    # fleet's columns for a function nobody opened come from the same scan, in both log formats.
+    rids = [f"8f5b3c2a-1d4e-4f6a-9b7c-0e2d4c6a8b{i:02d}" for i in range(6)]
+    _put(
+        moto,
+        "/aws/lambda/encoder",
+        [
+            (50, _report(rids[0], 812.5, 488, init=930.2)),
+            (40, _report(rids[1], 640.0, 501)),
+            (30, _report(rids[2], 700.1, 497)),
+            (20, f"2026-12-07T10:00:02.000Z {rids[3]} Task timed out after 30.03 seconds"),
+            (19, _report(rids[3], 30031.0, 507)),
+        ],
+    )
+    _put(
+        moto,
+        "/aws/lambda/json-api",
+        [
+            (40, _platform_report(rids[4], 31250.0, 212, init=1204.0)),
+            (30, _platform_report(rids[5], 120.0, 230)),
+        ],
+    )
+    _put(moto, "/aws/lambda/chatty", [(30, f"START RequestId: {RID} Version: $LATEST")])
+    store = Store()
+    store.set_inventory(FunctionConfig(n) for n in ("encoder", "json-api", "chatty"))
+    await InsightsDouble().install(aws)
+    poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, set(), lambda: NOW, _no_wait)
+
+    await poller.tick()
+    scan = store.log_trouble
+    assert scan is not None
+    encoder = scan.reports_of("encoder")
+    assert encoder is not None
+    assert (encoder.invocations, encoder.cold_starts) == (4, 1)
+    assert (encoder.max_used_mb, encoder.size_mb) == (507, 512)
+    assert encoder.cold_pct == 25.0
+    # The 30 s timeout was cut by API Gateway too, were it behind one; its REPORT says both.
+    assert scan.of("encoder") == Counter({ErrorFamily.TIMEOUT: 1, API_CUT: 1})
+    json_api = scan.reports_of("json-api")
+    assert json_api is not None
+    assert (json_api.invocations, json_api.cold_starts) == (2, 1)
+    assert (json_api.max_used_mb, json_api.size_mb) == (230, 1024)
+    assert scan.of("json-api") == Counter({API_CUT: 1}), "a JSON report past 29 s is cut too"
+    assert scan.reports_of("chatty") is None, "no REPORT line in the span: nothing to say"
+    assert scan.of("chatty") == Counter()
+
+
 async def test_a_fleet_of_120_functions_is_three_queries_of_at_most_50_groups(
     moto: MotoAccount, aws: Aws
 ) -> None:

@@ -132,3 +132,45 @@ async def test_a_cell_that_grows_after_the_first_paint_is_shown_whole(
         cell = app.fleet_screen.shown[ENCODER][LOGS].plain
         assert len(cell) > len("logs 15m"), cell
         assert cell in screen_text(app)
+
+
+async def test_a_function_not_opened_shows_memory_and_cold_starts_from_the_scan(
+    make_app: AppFactory,
+) -> None:
+    # No CloudWatch metric says memory used or cold starts: for a function nobody opened, the
+    # fleet's columns come from the REPORT lines the scan counted, and say so by the title's span.
+    from lambdatop.core.fleetlogs import LogTroubleScan, ReportTally
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        columns = [key for key, _ in COLUMNS]
+        used, cold = columns.index("used"), columns.index("cold")
+        row = app.fleet_screen.shown["invoice-renderer"]
+        assert (row[used].plain, row[cold].plain) == ("·", "·"), "not opened, not yet scanned"
+        store = app.model.store
+        assert store.log_trouble is not None
+        store.log_trouble = LogTroubleScan(
+            end_s=NOW - 30,
+            span_s=900.0,
+            scanned=store.log_trouble.scanned,
+            counts=store.log_trouble.counts,
+            reports={"invoice-renderer": ReportTally(240, 6, 1480.0, 1536.0)},
+        )
+        store.touch()
+        app.fleet_screen.refresh_data()
+        await settle(pilot)
+        row = app.fleet_screen.shown["invoice-renderer"]
+        assert row[used].plain == "1480 / 1536 MB"
+        assert "red" in str(row[used].style), "96 % of its memory: as red as an opened one's"
+        assert row[cold].plain == "2.5"
+        assert "1480 / 1536 MB" in screen_text(app)
+        app.fleet_screen.sort_mode = "used"
+        app.fleet_screen.refresh_data()
+        await settle(pilot)
+        rows = app.fleet_screen.rows
+        unknown = [n for n in rows if app.model.summary(n, app.model.clock()).max_memory_mb is None]
+        assert unknown, "the fixture has functions with no memory figure"
+        assert all(rows.index("invoice-renderer") < rows.index(n) for n in unknown), (
+            "sorted by memory, it ranks with the figures, not the dots"
+        )

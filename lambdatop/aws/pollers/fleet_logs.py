@@ -30,11 +30,13 @@ from lambdatop.aws.insights import (
     number,
 )
 from lambdatop.aws.pacing import SERVICE_RATES
+from lambdatop.core.aggregate import DURATION_MS, REPORTS, RESTORE_PARSE, SIZE_MB, START_MS, USED_MB
 from lambdatop.core.fleetlogs import (
     API_CUT,
     API_CUT_MS,
     TROUBLE_PHRASES,
     LogTroubleScan,
+    ReportTally,
     family_of,
 )
 from lambdatop.core.store import Store
@@ -86,15 +88,23 @@ def _alternatives() -> str:
 
 
 # Insights' regular expressions take a leading `(?i)` for case-insensitive matching and
-# `(?<name>...)` for the field `parse` extracts.
-TROUBLE_QUERY = (
-    f"filter @message like /(?i){_alternatives()}/"
-    f' or (@type = "REPORT" and @duration >= {API_CUT_MS})'
-    f" | parse @message /(?i)(?<trouble>{_alternatives()})/"
-    " | stats count() as lines by @log, trouble"
+# `(?<name>...)` for the field `parse` extracts. `least(a, b)` "Returns the smallest value",
+# `floor` rounds down: an invocation of 29 s or more counts 1 towards `cut`.
+TROUBLE_QUERY = " | ".join(
+    (
+        f"filter @message like /(?i){_alternatives()}/ or {REPORTS}",
+        f"parse @message /(?i)(?<trouble>{_alternatives()})/",
+        RESTORE_PARSE,
+        f"fields {DURATION_MS} as durationMs, {START_MS} as startMs, {USED_MB} as usedMB,"
+        f" {SIZE_MB} as sizeMB",
+        f"fields least(1, floor(durationMs / {API_CUT_MS})) as cut",
+        "stats count() as lines, count(usedMB) as reports, count(startMs) as coldStarts,"
+        " sum(cut) as cut, max(usedMB) as usedMB, max(sizeMB) as sizeMB by @log, trouble",
+    )
 )
-"""Lines of trouble per log group and matched words; `@duration` is the field Insights
-discovers in a text-format REPORT line."""
+"""Per log group, lines of trouble by the words matched, and the span's REPORT lines (in both
+log formats): how many, how many cold, how many ran past API Gateway's 29 s, the most memory
+used. The REPORT lines that hold no trouble words are the row without `trouble`."""
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -175,18 +185,23 @@ class FleetLogPoller:
             g for part, a in zip(parts, answers, strict=True) if a in failures for g in part
         }
         counts: dict[str, Counter[str]] = {}
+        tallies: dict[str, list[ReportTally]] = {}
         of_log = {_log_key(group): function for group, function in function_of.items()}
         for row in (row for result in results for row in result.rows):
             # `@log` is "account-id:log-group-name": a source account's group is known by both.
             log = row.get("@log", "")
             function = of_log.get(log) or of_log.get(log.split(":", 1)[-1])
-            lines = number(row.get("lines"))
-            if function is None or not lines:
+            if function is None:
                 continue
+            found = counts.setdefault(function, Counter())
             hit = row.get("trouble")
-            family = family_of(hit) if hit else API_CUT
+            family = family_of(hit) if hit else None
             if family is not None:
-                counts.setdefault(function, Counter())[family] += int(lines)
+                found[family] += int(number(row.get("lines")) or 0)
+            found[API_CUT] += int(number(row.get("cut")) or 0)
+            if reports := int(number(row.get("reports")) or 0):
+                tallies.setdefault(function, []).append(_tally(row, reports))
+        counts = {function: +found for function, found in counts.items() if +found}
         unscanned = failed_groups | set(self.missing)
         self.store.log_trouble = LogTroubleScan(
             end_s=end,
@@ -195,6 +210,7 @@ class FleetLogPoller:
             counts=counts,
             bytes_scanned=sum(r.bytes_scanned for r in results),
             capped=any(r.capped for r in results),
+            reports={function: _merged(each) for function, each in tallies.items()},
         )
         self.store.touch()
         return max(1.0, begin + period - end)
@@ -224,6 +240,31 @@ class FleetLogPoller:
                 if not groups:
                     return QueryResult([])
         return await self.insights.query(groups, TROUBLE_QUERY, end - span, end)
+
+
+def _tally(row: dict[str, str], reports: int) -> ReportTally:
+    """What one row's REPORT lines say."""
+    return ReportTally(
+        invocations=reports,
+        cold_starts=int(number(row.get("coldStarts")) or 0),
+        max_used_mb=number(row.get("usedMB")),
+        size_mb=number(row.get("sizeMB")),
+    )
+
+
+def _merged(tallies: list[ReportTally]) -> ReportTally:
+    """A function's rows as one: its REPORT lines with trouble words are rows of their own."""
+
+    def most(values: list[float | None]) -> float | None:
+        known = [value for value in values if value is not None]
+        return max(known) if known else None
+
+    return ReportTally(
+        invocations=sum(t.invocations for t in tallies),
+        cold_starts=sum(t.cold_starts for t in tallies),
+        max_used_mb=most([t.max_used_mb for t in tallies]),
+        size_mb=most([t.size_mb for t in tallies]),
+    )
 
 
 _MISSING = re.compile(r"Log group '(?P<group>[^']+)' does not exist")
