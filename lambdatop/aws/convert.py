@@ -58,6 +58,7 @@ def function_config(item: dict[str, Any]) -> FunctionConfig:
         runtime=_str(item.get("Runtime"))
         or ("image" if item.get("PackageType") == "Image" else None),
         memory_mb=_int(item.get("MemorySize")),
+        ephemeral_storage_mb=_int(_dict(item.get("EphemeralStorage")).get("Size")),
         timeout_s=_float(item.get("Timeout")),
         log_group=_str(logging.get("LogGroup")),
         log_format=_str(logging.get("LogFormat")),

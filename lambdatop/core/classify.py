@@ -396,6 +396,13 @@ _OOM = LazyPattern(
     r"|Unable to allocate [\d.]+ ?[KMGTP]i?B|Allowed memory size of \d+ bytes exhausted",
     re.IGNORECASE,
 )
+THREAD_LIMIT = LazyPattern(
+    r"unable to create (?:new )?native thread|can't start new thread"
+    r"|failed to create new OS thread|pthread_create failed",
+    re.IGNORECASE,
+)
+"""A thread the runtime could not start: Lambda's 1,024 processes and threads an environment,
+not its memory, though the JVM calls it an `OutOfMemoryError`."""
 
 _HOST_PORT = LazyPattern(
     r"(?:host \"(?P<qhost>[^\"]+)\"[\s\S]{0,120}?port (?P<qport>\d{2,5}))"
@@ -579,6 +586,7 @@ def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
     (`core.aggregate.FAMILY_COUNTS`) so the classifier classifies a group, not each line."""
     rules = (
         ("oom", _OOM),
+        ("threadLimit", THREAD_LIMIT),  # read by `_oom`: not memory
         ("init", _INIT),
         ("permission", _PERMISSION),
         ("pool", _POOL),
@@ -647,7 +655,7 @@ def classify_after(text: str, start: int) -> Classification | None:
 
 def _oom(text: str, lowered: str) -> Classification | None:
     match = _OOM_RULE.search(text, lowered)
-    if match is None:
+    if match is None or THREAD_LIMIT.search(text) is not None:
         return None
     return Classification(ErrorFamily.OUT_OF_MEMORY, match.group())
 

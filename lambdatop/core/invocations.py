@@ -17,6 +17,7 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from lambdatop.core.classify import THREAD_LIMIT
 from lambdatop.core.records import (
     ErrorFamily,
     Invocation,
@@ -471,6 +472,8 @@ def _shared_mb(value: int | None) -> int | None:
 
 
 _LAMBDA_TYPES = ("Sandbox.", "Runtime.", "Init.", "Function.")
+_THREAD_HEAD = 400
+"""How far into an error line its message runs: a thread limit is said on the first line."""
 _UNNAMED_REQUEST = "request id not in the logs"
 """The invocation an environment's failed init was for, when the export holds no line of it."""
 
@@ -523,6 +526,10 @@ def _line_ending(line: ParsedLine) -> tuple[Status, str | None] | None:
         return None
     if oom:
         return Status.OUT_OF_MEMORY, line.error_type
+    if THREAD_LIMIT.search(line.text, 0, _THREAD_HEAD) is not None:
+        # The JVM's `OutOfMemoryError: unable to create native thread`: Lambda's limit of
+        # threads an environment, which more memory does not raise.
+        return Status.ERROR, line.error_type
     status = _ending("error", line.error_type) or Status.ERROR
     return status, line.error_type
 

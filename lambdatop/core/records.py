@@ -212,6 +212,9 @@ class FunctionConfig:
     arn: str | None = None
     runtime: str | None = None
     memory_mb: int | None = None
+    ephemeral_storage_mb: int | None = None
+    """The size of its `/tmp`: "The default value is 512, but can be any whole number between
+    512 and 10,240 MB" (EphemeralStorage)."""
     timeout_s: float | None = None
     log_group: str | None = None
     log_format: str | None = None

@@ -57,6 +57,7 @@ def function(
     timeout_s: int = 3,
     runtime: str = "python3.12",
     tracing: str | None = None,
+    tmp_mb: int | None = None,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {
         "FunctionName": name,
@@ -69,6 +70,8 @@ def function(
     }
     if tracing:
         params["TracingConfig"] = {"Mode": tracing}
+    if tmp_mb is not None:
+        params["EphemeralStorage"] = {"Size": tmp_mb}
     return dict(moto.client("lambda").create_function(**params))
 
 

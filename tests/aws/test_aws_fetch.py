@@ -40,6 +40,16 @@ async def test_logs_come_from_the_group_the_configuration_names(
     assert fetched.store.account_concurrency_limit is None, "moto has no account settings"
 
 
+async def test_the_function_s_tmp_size_is_read_with_its_configuration(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    # A full /tmp is advised a bigger one: from the size the function has.
+    awsseed.function(moto, "renderer", tmp_mb=4096)
+    fetched = await fetch_window(aws, "renderer", 3600)
+    assert fetched.state.config is not None
+    assert fetched.state.config.ephemeral_storage_mb == 4096
+
+
 async def test_an_optional_source_failing_is_a_note(moto: MotoAccount, aws: Aws) -> None:
     awsseed.function(moto, "checkout")
     await hook(

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from enum import Flag, auto
 
 from lambdatop.core import metrics as m
+from lambdatop.core.classify import THREAD_LIMIT
 from lambdatop.core.invocations import STOPPED_BY_LAMBDA
+from lambdatop.core.lazy_pattern import LazyPattern
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind
 from lambdatop.core.sanitize import one_line
@@ -81,6 +83,53 @@ TYPE_FIXES = {
         " a presigned URL), compress it, page it, or stream the response"
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentLimit:
+    """One of an execution environment's fixed limits, in the words runtimes fail with."""
+
+    name: str
+    words: LazyPattern
+    why: str
+    fix: str
+
+
+TMP_FULL = EnvironmentLimit(
+    "a full /tmp",
+    LazyPattern(r"No space left on device|\bENOSPC\b", re.IGNORECASE),
+    "/tmp is the function's ephemeral storage (512 MB unless raised, 10,240 MB at most) and"
+    " lasts as long as the environment, so what each invocation leaves there adds up",
+    "Fix: delete what an invocation writes to /tmp once it is done with it (or stream instead of"
+    " writing), or give the function more ephemeral storage",
+)
+# Lambda quotas: "File descriptors 1,024", "Execution processes/threads 1,024", neither of them
+# among the quotas that can be raised.
+ENVIRONMENT_LIMITS = (
+    TMP_FULL,
+    EnvironmentLimit(
+        "too many open files",
+        LazyPattern(r"Too many open files|\bEMFILE\b", re.IGNORECASE),
+        "an environment holds at most 1,024 file descriptors, files and sockets together (a"
+        " Lambda quota that cannot be raised; more memory does not raise it)",
+        "Fix: close files and sockets when done, and create SDK and HTTP clients once, outside"
+        " the handler, so one connection pool is reused instead of a new one each invocation",
+    ),
+    EnvironmentLimit(
+        "too many threads",
+        THREAD_LIMIT,
+        "an environment runs at most 1,024 processes and threads (a Lambda quota that cannot be"
+        " raised; more memory does not raise it, whatever the JVM's OutOfMemoryError says)",
+        "Fix: bound thread pools, create executors once outside the handler and shut down any an"
+        " invocation creates; look for threads or child processes left running after it returns",
+    ),
+)
+"""The limits an environment has whatever its memory, each with the words a runtime fails
+with when it reaches it."""
+TMP_MOST_MB = 10_240
+TMP_RAISED_MB = 2_048
+"""What the advice raises a default /tmp to: four times the default."""
+
 UNAUTHORIZED = "Unauthorized"
 """What an API Gateway Lambda authorizer throws to answer 401."""
 AUTHORIZER = (
@@ -210,6 +259,10 @@ class ErrorFigures:
     retries: Retries = field(default_factory=Retries)
     handled: Handled = field(default_factory=Handled)
     last_modified: str | None = None
+    limits: tuple[tuple[EnvironmentLimit, int], ...] = ()
+    """The environment's limits the failures name, each with its failed invocations."""
+    tmp_mb: int | None = None
+    """The function's ephemeral storage (/tmp), when the configuration was read."""
 
     @property
     def init_led(self) -> bool:
@@ -253,6 +306,8 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         retries=_retries(reported),
         handled=_handled(ev),
         last_modified=ev.config.last_modified if ev.config else None,
+        limits=_limits_reached(ev, failed),
+        tmp_mb=ev.config.ephemeral_storage_mb if ev.config else None,
     )
 
 
@@ -328,6 +383,9 @@ def _failed_title(f: ErrorFigures) -> str:
     )
     if not f.types:
         return failed  # none of them among the lines read
+    if f.limits and 2 * f.limits[0][1] >= f.failed:
+        limit, n = f.limits[0]
+        return f"{failed}: {limit.name} (×{n})"  # says more than the type it was thrown as
     top, top_n = f.types[0]
     named = f'{top}("{f.message}")' if f.message else top
     of = f" of the {f.typed:,} read" if f.typed is not None and f.typed < f.failed else ""
@@ -484,6 +542,9 @@ def _asides(f: ErrorFigures, seen: Pattern) -> list[str]:
             f" {count(f.warm, 'warm invocation')}, none failed"
         )
     said += _change_aside(f, seen)
+    said += [
+        f"{count(n, 'invocation')} failed on {limit.name}: {limit.why}" for limit, n in f.limits
+    ]
     if f.denied:
         said.append(AUTHORIZER)
     return said
@@ -527,6 +588,8 @@ def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
     if not f.failed:
         return []
     steps = [Step(TYPE_FIXES[f.top])] if f.top in TYPE_FIXES else []
+    for limit, _ in f.limits:
+        steps += _limit_steps(limit, f.tmp_mb, cmd)
     if f.change is not None and seen & Pattern.BEGAN_WITH_CHANGE:
         steps += changes.began_steps(f.change, cmd)
     if seen & Pattern.ONE_VERSION_FAILING:
@@ -537,6 +600,34 @@ def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
     if f.retries.requests:
         steps += [cmd.lambda_function("get-function-event-invoke-config"), KEEP_FAILED_EVENTS]
     return steps
+
+
+def _limit_steps(limit: EnvironmentLimit, tmp_mb: int | None, cmd: Commands) -> list[Step]:
+    """What to do about a limit: its fix, and for /tmp its size and a bigger one."""
+    if limit is not TMP_FULL:
+        return [Step(limit.fix)]
+    steps = [cmd.function_config("EphemeralStorage"), Step(limit.fix)]
+    if tmp_mb is None or tmp_mb < TMP_MOST_MB:
+        wanted = min(TMP_MOST_MB, max(TMP_RAISED_MB, 2 * (tmp_mb or 0)))
+        steps.append(cmd.update(f"--ephemeral-storage Size={wanted}"))
+    return steps
+
+
+def _limits_reached(
+    ev: Evidence, failed: list[Invocation]
+) -> tuple[tuple[EnvironmentLimit, int], ...]:
+    """The environment's limits the failed invocations' error lines name, the commonest first."""
+    ids = {inv.request_id for inv in failed}
+    reached: dict[EnvironmentLimit, set[str]] = {}
+    for finding in ev.failures:
+        if finding.request_id not in ids:
+            continue
+        text = finding.line.text[:4000]
+        for limit in ENVIRONMENT_LIMITS:
+            if limit.words.search(text) is not None:
+                reached.setdefault(limit, set()).add(finding.request_id or "")
+    ranked = sorted(reached.items(), key=lambda item: -len(item[1]))
+    return tuple((limit, len(ids)) for limit, ids in ranked)
 
 
 def _failure_search(cmd: Commands, error_type: str, quoted: list[Finding]) -> Step:
