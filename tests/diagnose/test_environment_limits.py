@@ -154,3 +154,20 @@ def test_every_command_advised_is_one_aws_accepts() -> None:
         assert any("--ephemeral-storage" in c for c in commands)
         for command in commands:
             assert problems_of_command(command) == [], command
+
+
+def test_expired_credentials_are_named_not_called_a_denied_permission() -> None:
+    # An assumed-role session kept past its hour: no policy is missing, and no grant is advised.
+    expired = (
+        "[ERROR] ClientError: An error occurred (ExpiredTokenException) when calling the GetItem"
+        " operation: The security token included in the request is expired\n"
+        "Traceback (most recent call last):\n"
+        '  File "/var/task/app.py", line 40, in handler'
+    )
+    ev = exported(_invocation(1, expired) + _invocation(2, expired) + _invocation(3))
+    errors = run(ev, "invocation_errors")
+    assert errors.title.endswith(": expired credentials (×2)")
+    has(errors.next_steps, "renew them before their Expiration")
+    permission = run(ev, "permission")
+    assert permission.status is CheckStatus.OK, permission.title
+    lacks(permission.next_steps, "put-role-policy")

@@ -86,8 +86,9 @@ TYPE_FIXES = {
 
 
 @dataclass(frozen=True, slots=True)
-class EnvironmentLimit:
-    """One of an execution environment's fixed limits, in the words runtimes fail with."""
+class NamedCause:
+    """A cause of failures that the error's own type does not name (an execution environment's
+    fixed limit, expired credentials), in the words runtimes fail with, and its fix."""
 
     name: str
     words: LazyPattern
@@ -95,7 +96,7 @@ class EnvironmentLimit:
     fix: str
 
 
-TMP_FULL = EnvironmentLimit(
+TMP_FULL = NamedCause(
     "a full /tmp",
     LazyPattern(r"No space left on device|\bENOSPC\b", re.IGNORECASE),
     "/tmp is the function's ephemeral storage (512 MB unless raised, 10,240 MB at most) and"
@@ -107,7 +108,7 @@ TMP_FULL = EnvironmentLimit(
 # among the quotas that can be raised.
 ENVIRONMENT_LIMITS = (
     TMP_FULL,
-    EnvironmentLimit(
+    NamedCause(
         "too many open files",
         LazyPattern(r"Too many open files|\bEMFILE\b", re.IGNORECASE),
         "an environment holds at most 1,024 file descriptors, files and sockets together (a"
@@ -115,7 +116,7 @@ ENVIRONMENT_LIMITS = (
         "Fix: close files and sockets when done, and create SDK and HTTP clients once, outside"
         " the handler, so one connection pool is reused instead of a new one each invocation",
     ),
-    EnvironmentLimit(
+    NamedCause(
         "too many threads",
         THREAD_LIMIT,
         "an environment runs at most 1,024 processes and threads (a Lambda quota that cannot be"
@@ -126,6 +127,22 @@ ENVIRONMENT_LIMITS = (
 )
 """The limits an environment has whatever its memory, each with the words a runtime fails
 with when it reaches it."""
+EXPIRED_CREDENTIALS = NamedCause(
+    "expired credentials",
+    LazyPattern(
+        r"ExpiredToken(?:Exception)?\b|security token included in the request is expired"
+        r"|RequestExpired\b",
+        re.IGNORECASE,
+    ),
+    "AWS refused a request signed with credentials past their expiry: temporary credentials the"
+    " code obtained itself (an STS AssumeRole session lasts 1 hour unless asked for longer) and"
+    " kept, at init or in a cache, for longer than they last",
+    "Fix: obtain assumed-role credentials when they are needed and renew them before their"
+    " Expiration (an SDK credential provider that refreshes them, such as botocore's"
+    " RefreshableCredentials), instead of keeping one session for the environment's life",
+)
+NAMED_CAUSES = (*ENVIRONMENT_LIMITS, EXPIRED_CREDENTIALS)
+"""What a failure's lines may name beyond its type, each counted apart."""
 TMP_MOST_MB = 10_240
 TMP_RAISED_MB = 2_048
 """What the advice raises a default /tmp to: four times the default."""
@@ -259,8 +276,9 @@ class ErrorFigures:
     retries: Retries = field(default_factory=Retries)
     handled: Handled = field(default_factory=Handled)
     last_modified: str | None = None
-    limits: tuple[tuple[EnvironmentLimit, int], ...] = ()
-    """The environment's limits the failures name, each with its failed invocations."""
+    causes: tuple[tuple[NamedCause, int], ...] = ()
+    """The named causes (an environment's limit, expired credentials) the failures' lines name,
+    each with its failed invocations, the commonest first."""
     tmp_mb: int | None = None
     """The function's ephemeral storage (/tmp), when the configuration was read."""
 
@@ -306,7 +324,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         retries=_retries(reported),
         handled=_handled(ev),
         last_modified=ev.config.last_modified if ev.config else None,
-        limits=_limits_reached(ev, failed),
+        causes=_named_causes(ev, failed),
         tmp_mb=ev.config.ephemeral_storage_mb if ev.config else None,
     )
 
@@ -383,9 +401,9 @@ def _failed_title(f: ErrorFigures) -> str:
     )
     if not f.types:
         return failed  # none of them among the lines read
-    if f.limits and 2 * f.limits[0][1] >= f.failed:
-        limit, n = f.limits[0]
-        return f"{failed}: {limit.name} (×{n})"  # says more than the type it was thrown as
+    if f.causes and 2 * f.causes[0][1] >= f.failed:
+        cause, n = f.causes[0]
+        return f"{failed}: {cause.name} (×{n})"  # says more than the type it was thrown as
     top, top_n = f.types[0]
     named = f'{top}("{f.message}")' if f.message else top
     of = f" of the {f.typed:,} read" if f.typed is not None and f.typed < f.failed else ""
@@ -543,7 +561,7 @@ def _asides(f: ErrorFigures, seen: Pattern) -> list[str]:
         )
     said += _change_aside(f, seen)
     said += [
-        f"{count(n, 'invocation')} failed on {limit.name}: {limit.why}" for limit, n in f.limits
+        f"{count(n, 'invocation')} failed on {cause.name}: {cause.why}" for cause, n in f.causes
     ]
     if f.denied:
         said.append(AUTHORIZER)
@@ -588,8 +606,8 @@ def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
     if not f.failed:
         return []
     steps = [Step(TYPE_FIXES[f.top])] if f.top in TYPE_FIXES else []
-    for limit, _ in f.limits:
-        steps += _limit_steps(limit, f.tmp_mb, cmd)
+    for cause, _ in f.causes:
+        steps += _cause_steps(cause, f.tmp_mb, cmd)
     if f.change is not None and seen & Pattern.BEGAN_WITH_CHANGE:
         steps += changes.began_steps(f.change, cmd)
     if seen & Pattern.ONE_VERSION_FAILING:
@@ -602,32 +620,30 @@ def _failure_steps(f: ErrorFigures, seen: Pattern, cmd: Commands) -> list[Step]:
     return steps
 
 
-def _limit_steps(limit: EnvironmentLimit, tmp_mb: int | None, cmd: Commands) -> list[Step]:
-    """What to do about a limit: its fix, and for /tmp its size and a bigger one."""
-    if limit is not TMP_FULL:
-        return [Step(limit.fix)]
-    steps = [cmd.function_config("EphemeralStorage"), Step(limit.fix)]
+def _cause_steps(cause: NamedCause, tmp_mb: int | None, cmd: Commands) -> list[Step]:
+    """What to do about a cause: its fix, and for /tmp its size and a bigger one."""
+    if cause is not TMP_FULL:
+        return [Step(cause.fix)]
+    steps = [cmd.function_config("EphemeralStorage"), Step(cause.fix)]
     if tmp_mb is None or tmp_mb < TMP_MOST_MB:
         wanted = min(TMP_MOST_MB, max(TMP_RAISED_MB, 2 * (tmp_mb or 0)))
         steps.append(cmd.update(f"--ephemeral-storage Size={wanted}"))
     return steps
 
 
-def _limits_reached(
-    ev: Evidence, failed: list[Invocation]
-) -> tuple[tuple[EnvironmentLimit, int], ...]:
-    """The environment's limits the failed invocations' error lines name, the commonest first."""
+def _named_causes(ev: Evidence, failed: list[Invocation]) -> tuple[tuple[NamedCause, int], ...]:
+    """The named causes the failed invocations' error lines hold, the commonest first."""
     ids = {inv.request_id for inv in failed}
-    reached: dict[EnvironmentLimit, set[str]] = {}
+    reached: dict[NamedCause, set[str]] = {}
     for finding in ev.failures:
         if finding.request_id not in ids:
             continue
         text = finding.line.text[:4000]
-        for limit in ENVIRONMENT_LIMITS:
-            if limit.words.search(text) is not None:
-                reached.setdefault(limit, set()).add(finding.request_id or "")
+        for cause in NAMED_CAUSES:
+            if cause.words.search(text) is not None:
+                reached.setdefault(cause, set()).add(finding.request_id or "")
     ranked = sorted(reached.items(), key=lambda item: -len(item[1]))
-    return tuple((limit, len(ids)) for limit, ids in ranked)
+    return tuple((cause, len(ids)) for cause, ids in ranked)
 
 
 def _failure_search(cmd: Commands, error_type: str, quoted: list[Finding]) -> Step:
