@@ -398,7 +398,7 @@ _OOM = LazyPattern(
 )
 THREAD_LIMIT = LazyPattern(
     r"unable to create (?:new )?native thread|can't start new thread"
-    r"|failed to create new OS thread|pthread_create failed",
+    r"|failed to create new OS thread|fatal error: newosproc|pthread_create failed",
     re.IGNORECASE,
 )
 """A thread the runtime could not start: Lambda's 1,024 processes and threads an environment,

@@ -130,9 +130,19 @@ def test_a_thread_the_jvm_could_not_start_is_not_out_of_memory() -> None:
     has(errors.next_steps, "bound thread pools")
 
 
-def test_python_s_thread_limit_is_named_too() -> None:
+def test_python_s_and_go_s_thread_limits_are_named_too() -> None:
     result = run(exported(_invocation(1, PYTHON_THREADS) + _invocation(5)), "invocation_errors")
     assert result.title.endswith(": too many threads (×1)")
+    # Go says why on lines of their own, then dies on `fatal error: newosproc`, the line quoted.
+    go = _invocation(
+        1,
+        "runtime: failed to create new OS thread (have 1024 already; errno=11)",
+        "runtime: may need to increase max user processes (ulimit -u)",
+        "fatal error: newosproc",
+        "RequestId: {rid} Error: Runtime exited with error: exit status 2\nRuntime.ExitError",
+    )
+    result = run(exported(go + _invocation(5)), "invocation_errors")
+    assert result.title.endswith(": too many threads (×1)"), result.title
 
 
 def test_an_invocation_that_succeeded_naming_a_limit_is_not_counted() -> None:
