@@ -321,7 +321,10 @@ _DB_SPECIFIC = LazyPattern(
     r"|MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError"
     r"|Error \d+ connecting to|Connection to Redis|redis.*ECONNREFUSED"
     r"|ServerSelectionTimeoutError|Timeout connecting to server|Exception while connecting"
-    r"|NpgsqlException|MongoTimeoutError",
+    r"|NpgsqlException|MongoTimeoutError"
+    # Prisma's P1001; node-postgres when the server or a proxy drops it; ioredis giving up.
+    r"|Can'?t reach database server|Connection terminated (?:unexpectedly|due to connection timeout)"
+    r"|MaxRetriesPerRequestError",
     re.IGNORECASE,
 )
 # The drivers' wrapper classes: a database failure, but they do not say which. The words that
@@ -415,6 +418,8 @@ _HOST_PORT = LazyPattern(
     # Go's resolver: `lookup db.internal on 10.0.0.2:53: no such host` (not `lookup failed`)
     r"|(?:(?:lookup(?= [\w.-]+(?: on |: (?:no such host|server misbehaving|i/o timeout)))"
     r"|resolve host:?|ENOTFOUND|EAI_AGAIN|UnknownHostException:?) (?P<dhost>[\w.-]+))"
+    # Prisma: ``Can't reach database server at `db.internal`:`5432` ``.
+    r"|(?:`(?P<bhost>[A-Za-z0-9][\w.-]*)`:`(?P<bport>\d{2,5})`)"
     # Node.js errors serialised as JSON: `"host":"api.stripe.com"`, `"address":"10.0.1.5"`.
     r"|(?:\\?\"(?:host|hostname|address)\\?\"\s*:\s*\\?\"(?P<jhost>[A-Za-z0-9][\w.-]*)\\?\")"
 )
@@ -425,6 +430,7 @@ _HOST_GROUPS = (
     ("uhost", "uport"),
     ("host", "port"),
     ("chost", "cport"),
+    ("bhost", "bport"),
     ("dhost", None),
     ("jhost", None),
 )

@@ -587,6 +587,23 @@ DATABASES = [
         id="ioredis-timeout",
     ),
     pytest.param(
+        "PrismaClientInitializationError: Can't reach database server at"
+        " `orders.cluster-c9x2.eu-west-1.rds.amazonaws.com`:`5432`\n\nPlease make sure your"
+        " database server is running at `orders.cluster-c9x2.eu-west-1.rds.amazonaws.com`:`5432`.",
+        {"endpoint": "orders.cluster-c9x2.eu-west-1.rds.amazonaws.com:5432"},
+        id="prisma-p1001",
+    ),
+    pytest.param("Error: Connection terminated unexpectedly", {}, id="node-pg-terminated"),
+    pytest.param(
+        "Error: Connection terminated due to connection timeout", {}, id="node-pg-connect-timeout"
+    ),
+    pytest.param(
+        "MaxRetriesPerRequestError: Reached the max retries per request limit (which is 20)."
+        ' Refer to "maxRetriesPerRequest" option for details.',
+        {},
+        id="ioredis-gave-up",
+    ),
+    pytest.param(
         "psycopg2.errors.QueryCanceled: canceling statement due to statement timeout",
         {},
         id="statement-timeout",
