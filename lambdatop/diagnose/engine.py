@@ -116,7 +116,7 @@ def summarise(evidence: Evidence) -> Summary:
     # A SnapStart restore is no init (billed and bounded apart): each is counted as itself.
     inits = [inv.init_ms for inv in complete.cold if inv.init_ms is not None]
     restores = [inv.restore_ms for inv in complete.cold if inv.init_ms is None]
-    used = [inv.max_memory_mb for inv in reported if inv.max_memory_mb is not None]
+    used = complete.memory_used
     d50, d99, dmax = percentiles(complete.sorted_durations, 50, 99, 100)
     i50, i99, imax = percentiles(inits, 50, 99, 100)
     r50, r99, rmax = percentiles([v for v in restores if v is not None], 50, 99, 100)

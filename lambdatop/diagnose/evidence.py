@@ -10,7 +10,8 @@ import re
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
-from operator import attrgetter
+from itertools import compress, islice
+from operator import attrgetter, le
 from typing import TYPE_CHECKING, Any
 
 from lambdatop.core.aggregate import WindowFigures
@@ -18,6 +19,7 @@ from lambdatop.core.apigateway_log import ExecutionLog
 from lambdatop.core.parse import parse
 from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
+    FAILED_STATUSES,
     ErrorFamily,
     EventSource,
     FunctionConfig,
@@ -42,10 +44,16 @@ ASSUMED_ROLE = re.compile(
 _BELOW_ERROR = frozenset((Level.TRACE, Level.DEBUG, Level.INFO, Level.WARN))
 
 
+_REQUEST_ID, _STREAM, _STATUS = attrgetter("request_id"), attrgetter("stream"), attrgetter("status")
+_STARTED, _ENDED = attrgetter("start_ms"), attrgetter("end_ms")
+_REPORTED = attrgetter("reported")
+
+
 class CompletedInvocations:
     """The completed invocations, and what several checks read of them: worked out once a
     diagnosis, when first asked. Each check walking 50,000 invocations again for the same
-    figures was most of a diagnosis's cost (issue 14)."""
+    figures was most of a diagnosis's cost (issue 14). Fields are read as columns (in C,
+    `attrgetter`) where a walk in Python would cost a call per invocation."""
 
     def __init__(self, invocations: list[Invocation]) -> None:
         self.invocations = invocations
@@ -53,33 +61,36 @@ class CompletedInvocations:
 
     @cached_property
     def by_id(self) -> dict[str, Invocation]:
-        return {inv.request_id: inv for inv in self.invocations}
+        invocations = self.invocations
+        return dict(zip(map(_REQUEST_ID, invocations), invocations, strict=True))
 
     @cached_property
     def failed(self) -> list[Invocation]:
-        return [inv for inv in self.invocations if inv.failed]
+        return [inv for inv in self.invocations if inv.status in FAILED_STATUSES]
 
     @cached_property
     def failed_ids(self) -> set[str]:
-        return {inv.request_id for inv in self.failed}
+        return set(map(_REQUEST_ID, self.failed))
 
     @cached_property
     def succeeded_ids(self) -> set[str]:
         """Those that did not fail (a retried request's last word counts)."""
-        return {inv.request_id for inv in self.invocations if not inv.failed}
+        return {inv.request_id for inv in self.invocations if inv.status not in FAILED_STATUSES}
 
     @cached_property
     def cold(self) -> list[Invocation]:
-        return [inv for inv in self.invocations if inv.cold]
+        return [
+            inv for inv in self.invocations if inv.init_ms is not None or inv.restore_ms is not None
+        ]
 
     @cached_property
     def ran_out_of_memory(self) -> list[Invocation]:
-        return [inv for inv in self.invocations if inv.ran_out_of_memory]
+        return [inv for inv in self.failed if inv.ran_out_of_memory]
 
     @cached_property
     def timed_out(self) -> int:
         """Those whose status is a timeout."""
-        return sum(1 for inv in self.invocations if inv.status is Status.TIMEOUT)
+        return sum(1 for inv in self.failed if inv.status is Status.TIMEOUT)
 
     @cached_property
     def durations(self) -> list[float]:
@@ -92,9 +103,83 @@ class CompletedInvocations:
         return sorted(self.durations)
 
     @cached_property
+    def memory_used(self) -> list[int]:
+        """The max memory used each REPORT gave, in order."""
+        return [inv.max_memory_mb for inv in self.invocations if inv.max_memory_mb is not None]
+
+    @cached_property
+    def memory_sizes(self) -> set[int]:
+        """The memory sizes the REPORT lines gave."""
+        sizes = set(map(attrgetter("memory_size_mb"), self.invocations))
+        return {size for size in sizes if size}
+
+    @cached_property
+    def known_starts(self) -> list[int] | None:
+        """Their starts, in order, when every start is known; else None."""
+        starts = list(map(_STARTED, self.invocations))
+        return None if None in starts else starts
+
+    @cached_property
+    def started_in_order(self) -> bool:
+        """Every start known, and none before the one before it."""
+        starts = self.known_starts
+        return starts is not None and all(map(le, starts, islice(starts, 1, None)))
+
+    @cached_property
+    def in_start_order(self) -> list[Invocation]:
+        """All of them by start (an unknown start as 0), in the evidence's order where they
+        tie, as a stable sort leaves them; without the sort when they are in order already
+        (the evidence's order is by start)."""
+        if self.started_in_order:
+            return self.invocations
+        return sorted(self.invocations, key=lambda inv: inv.start_ms or 0)
+
+    @cached_property
+    def by_start(self) -> list[Invocation]:
+        """Those whose start is known, by start."""
+        if self.known_starts is not None:
+            return self.in_start_order
+        return [inv for inv in self.in_start_order if inv.start_ms is not None]
+
+    @cached_property
     def in_time_order(self) -> list[Invocation]:
-        """By start (or end, when the start is not known)."""
+        """By start (or end, when the start is not known), as a stable sort leaves them."""
+        if self.started_in_order and 0 not in (self.known_starts or ()):
+            return self.invocations  # the key is the start, already in order
         return sorted(self.invocations, key=lambda inv: inv.start_ms or inv.end_ms or 0)
+
+    @cached_property
+    def memory_by_stream(self) -> dict[str, list[Invocation]]:
+        """Each execution environment's (log stream's) invocations that gave their max memory
+        used, by start (`in_start_order`); the streams in the order they first come so in the
+        evidence, those of no stream left out."""
+        streams: dict[str, list[Invocation]] = {}
+        for inv in self.invocations:
+            if inv.max_memory_mb is not None and inv.stream:
+                streams.setdefault(inv.stream, []).append(inv)
+        if self.in_start_order is not self.invocations:
+            for invocations in streams.values():
+                invocations.sort(key=lambda inv: inv.start_ms or 0)
+        return streams
+
+
+class WindowInvocations:
+    """Every invocation of the evidence, complete or not, and what checks read of them."""
+
+    def __init__(self, invocations: list[Invocation]) -> None:
+        self.invocations = invocations
+
+    @cached_property
+    def complete(self) -> CompletedInvocations:
+        invocations = self.invocations
+        return CompletedInvocations(list(compress(invocations, map(_REPORTED, invocations))))
+
+    @cached_property
+    def environments(self) -> int:
+        """The execution environments (log streams) they ran in."""
+        streams = set(map(_STREAM, self.invocations))
+        streams.discard("")
+        return len(streams)
 
 
 @dataclass(slots=True)
@@ -144,7 +229,7 @@ class Evidence:
     """API Gateway's execution log, when that is what was read: what the API saw of each
     request to the function (its timeouts, malformed answers, denials, throttles)."""
 
-    _reported: tuple[tuple[int, int], CompletedInvocations] | None = field(
+    _reported: tuple[tuple[int, int], WindowInvocations] | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -155,14 +240,18 @@ class Evidence:
         return self.window.invocations if self.window is not None else len(self.reported)
 
     @property
-    def complete(self) -> CompletedInvocations:
-        """The completed invocations and their shared figures; every check asks, so they are
-        worked out once (until `forget_figures`, or another list of invocations)."""
+    def shared(self) -> WindowInvocations:
+        """The invocations and the figures several checks read of them, worked out once
+        (until `forget_figures`, or another list of invocations)."""
         key = (id(self.invocations), len(self.invocations))
         if self._reported is None or self._reported[0] != key:
-            completed = [inv for inv in self.invocations if inv.reported]
-            self._reported = (key, CompletedInvocations(completed))
+            self._reported = (key, WindowInvocations(self.invocations))
         return self._reported[1]
+
+    @property
+    def complete(self) -> CompletedInvocations:
+        """The completed invocations and their shared figures; every check asks."""
+        return self.shared.complete
 
     @property
     def reported(self) -> list[Invocation]:
@@ -183,8 +272,10 @@ class Evidence:
     def memory_size_mb(self) -> int | None:
         if self.config is not None and self.config.memory_mb is not None:
             return self.config.memory_mb
-        sizes = [inv.memory_size_mb for inv in self.invocations if inv.memory_size_mb]
-        return sizes[-1] if sizes else None
+        # The last size given: looked for from the end, where it usually is at once.
+        return next(
+            (inv.memory_size_mb for inv in reversed(self.invocations) if inv.memory_size_mb), None
+        )
 
     source_arn: str | None = None
     """A source account's function, seen from a monitoring account: its ARN, which its

@@ -4,6 +4,8 @@ and a version failing beside a healthy one (a weighted alias's canary)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress, islice
+from operator import attrgetter, ne
 
 from lambdatop.core.records import Invocation
 from lambdatop.diagnose.commands import Commands
@@ -73,13 +75,17 @@ class VersionRuns:
 def measure(reported: list[Invocation]) -> tuple[Change | None, tuple[VersionRuns, ...]]:
     """The one change in the window, or the versions served side by side when the version
     changed back and forth."""
-    ordered = sorted(reported, key=lambda inv: inv.start_ms or inv.end_ms or 0)
-    changes = [
-        i
-        for i in range(1, len(ordered))
-        if (ordered[i].version, ordered[i].memory_size_mb)
-        != (ordered[i - 1].version, ordered[i - 1].memory_size_mb)
-    ]
+    return in_time_order(sorted(reported, key=lambda inv: inv.start_ms or inv.end_ms or 0))
+
+
+_VERSION_AND_SIZE = attrgetter("version", "memory_size_mb")
+
+
+def in_time_order(ordered: list[Invocation]) -> tuple[Change | None, tuple[VersionRuns, ...]]:
+    """`measure` of invocations already in time order (`CompletedInvocations.in_time_order`)."""
+    served = list(map(_VERSION_AND_SIZE, ordered))
+    # Where (version, memory size) differs from the invocation before, compared in C.
+    changes = list(compress(range(1, len(served)), map(ne, islice(served, 1, None), served)))
     if len(changes) > 1:
         return None, _side_by_side(ordered)
     if not changes:

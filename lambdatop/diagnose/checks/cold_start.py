@@ -110,7 +110,6 @@ class ColdStartFigures:
 
 
 def measure(ev: Evidence, limits: Thresholds) -> ColdStartFigures:
-    reported = ev.reported
     cold = ev.complete.cold
     p50, p99, peak = percentiles([(inv.cold_start_ms or 0.0) for inv in cold], 50, 99, 100)
     window = ev.window
@@ -121,7 +120,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ColdStartFigures:
         logs_read=ev.logs_read,
         invocations=ev.completed,
         cold=len(cold) if window is None else window.cold_starts,
-        after_idle=_after_idle(reported),
+        after_idle=_after_idle(ev.complete.by_start),
         restores=sum(1 for inv in cold if inv.restore_ms is not None),
         init_p50_ms=p50,
         init_p99_ms=p99,
@@ -269,12 +268,10 @@ def _init_timeouts(ev: Evidence) -> tuple[list[Finding], list[Finding]]:
     return [f for f in timed_out if f not in reinits], reinits
 
 
-def _after_idle(reported: list[Invocation]) -> int:
+def _after_idle(ordered: list[Invocation]) -> int:
     """The cold starts that came `IDLE_GAP_MS` or more after the invocation before them (the
-    first of the window counts as one): their environments were reclaimed while idle."""
-    ordered = sorted(
-        (inv for inv in reported if inv.start_ms is not None), key=lambda inv: inv.start_ms or 0
-    )
+    first of the window counts as one): their environments were reclaimed while idle.
+    `ordered`: the invocations whose start is known, by start."""
     idle = 1 if ordered and ordered[0].cold else 0
     for before, inv in pairwise(ordered):
         if inv.cold and (inv.start_ms or 0) - (before.start_ms or 0) >= IDLE_GAP_MS:

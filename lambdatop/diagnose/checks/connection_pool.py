@@ -86,7 +86,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
     found = pool + database_full
     signatures = Counter(f.classification.signature for f in found if f.classification)
     peak = ev.metric_peak(m.CONCURRENCY)
-    streams = len({inv.stream for inv in ev.invocations if inv.stream})
+    streams = ev.shared.environments
     return PoolFigures(
         logs_read=ev.logs_read,
         lines=ev.lines,

@@ -306,7 +306,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
     types = Counter(inv.error_type or "Unhandled" for inv in failed)
     top = types.most_common(1)[0][0] if types else ""
     init = ev.family(ErrorFamily.INIT)
-    change, versions = changes.measure(reported) if failed else (None, ())
+    change, versions = changes.in_time_order(complete.in_time_order) if failed else (None, ())
     return ErrorFigures(
         reported=ev.completed,
         failed=len(failed) if ev.window is None else ev.window.errors,

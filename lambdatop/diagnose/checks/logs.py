@@ -83,7 +83,7 @@ def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
         lines=ev.lines,
         error_lines=ev.error_lines,
         reported=len(ev.reported),
-        environments=len({inv.stream for inv in ev.invocations if inv.stream}),
+        environments=ev.shared.environments,
         dropped_times=len(ev.dropped),
         dropped_records=sum(_dropped_records(f.line.text) for f in ev.dropped),
         gaps=ev.gaps,

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
+from operator import attrgetter
 
 from lambdatop.core.aggregate import EnvironmentMemory
 from lambdatop.core.pipeline import Finding
@@ -16,7 +17,7 @@ from lambdatop.core.stats import percentiles, slope
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.checks.common import no_invocations
 from lambdatop.diagnose.commands import Commands
-from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.evidence import CompletedInvocations, Evidence
 from lambdatop.diagnose.format import clock, count, memory_step, ms, pct, samples
 from lambdatop.diagnose.model import CheckStatus, MemoryGrowth, Step
 from lambdatop.diagnose.thresholds import Thresholds
@@ -110,6 +111,7 @@ HEAP_LIMITS = (
     ),
 )
 """Words of an out-of-memory line, and the runtime heap they say ran out."""
+_STARTED, _ENDED, _BILLED = attrgetter("start_ms"), attrgetter("end_ms"), attrgetter("billed_ms")
 
 
 class Reason(Enum):
@@ -168,33 +170,29 @@ class MemoryFigures:
 
 
 def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
-    reported = ev.reported
+    complete = ev.complete
+    reported = complete.invocations
     size = ev.memory_size_mb
-    if size is None or not any(inv.max_memory_mb is not None for inv in reported):
+    if size is None or not complete.memory_used:
         # Killed with no REPORT that gives a peak (a pasted snippet, a cut export): the kill
         # is still Lambda's word that the function ran out of memory.
-        killed = len(ev.complete.ran_out_of_memory)
+        killed = len(complete.ran_out_of_memory)
         heap = _heap_limit(ev) if killed else None
         return MemoryFigures(ev.logs_read, len(reported), size, out_of_memory=killed, heap=heap)
-    size, judged, change = _judged(reported, size)
-    everything_judged = judged is reported
-    ran_out = (
-        ev.complete.ran_out_of_memory
-        if everything_judged
-        else [inv for inv in judged if inv.ran_out_of_memory]
-    )
-    oom = ran_out or ev.complete.ran_out_of_memory
+    size, judged, change = _judged(complete, size)
+    ran_out = judged.ran_out_of_memory
+    oom = ran_out or complete.ran_out_of_memory
     # Raised once, and none has run out since: judged by those that ran out before.
     raised_since = len(oom) if change is not None and not change.interleaved and not ran_out else 0
-    used = [inv.max_memory_mb for inv in judged if inv.max_memory_mb is not None]
+    used = judged.memory_used
     if raised_since or not used:
         return MemoryFigures(
-            ev.logs_read, len(judged), size, change=change, raised_since=raised_since
+            ev.logs_read, len(judged.invocations), size, change=change, raised_since=raised_since
         )
     peak = max(used)
     p50, p99 = percentiles([float(u) for u in used], 50, 99)
-    invocations, out_of_memory = len(judged), len(oom)
-    growth = _growth(judged, size, limits)
+    invocations, out_of_memory = len(judged.invocations), len(oom)
+    growth = _growth(judged.memory_by_stream.values(), size, limits)
     window = ev.window
     if window is not None and change is None and window.memory_used_mb.max is not None:
         # The whole window's, not the sample's (one size throughout: judged is everything).
@@ -221,7 +219,7 @@ def measure(ev: Evidence, limits: Thresholds) -> MemoryFigures:
         heap=_heap_limit(ev) if out_of_memory else None,
         buys_cpu=_buys_cpu(ev, limits),
         suggested_mb=suggested,
-        monthly_saving_usd=_monthly_saving(ev, ev.reported, size, suggested),
+        monthly_saving_usd=_monthly_saving(ev, size, suggested),
     )
 
 
@@ -425,32 +423,31 @@ def _growth_lines(growth: tuple[MemoryGrowth, ...]) -> list[str]:
 
 
 def _judged(
-    reported: list[Invocation], size: int
-) -> tuple[int, list[Invocation], SizeChange | None]:
+    complete: CompletedInvocations, size: int
+) -> tuple[int, CompletedInvocations, SizeChange | None]:
     """The size to judge, its invocations, and how the sizes changed: after a change, the size
     in force now; of alternating sizes, the one whose invocations came closest to it."""
-    change = _size_change(reported, size)
+    reported = complete.invocations
+    change = _size_change(complete, size)
     if change is None:
-        return size, reported, None
+        return size, complete, None
     if not change.interleaved:
-        return size, [inv for inv in reported if inv.memory_size_mb == size], change
+        at_size = [inv for inv in reported if inv.memory_size_mb == size]
+        return size, CompletedInvocations(at_size), change
     groups: dict[int, list[Invocation]] = defaultdict(list)
     for inv in reported:
         if inv.memory_size_mb and inv.max_memory_mb is not None:
             groups[inv.memory_size_mb].append(inv)
     size = max(groups, key=lambda mb: max(i.max_memory_mb or 0 for i in groups[mb]) / mb)
-    return size, groups[size], replace(change, sizes=tuple(sorted(groups)))
+    return size, CompletedInvocations(groups[size]), replace(change, sizes=tuple(sorted(groups)))
 
 
-def _size_change(reported: list[Invocation], size: int) -> SizeChange | None:
+def _size_change(complete: CompletedInvocations, size: int) -> SizeChange | None:
     """When the REPORT lines give more than one memory size: the size before the one in force
     now, when the change came, and whether sizes alternate rather than change once."""
-    if len({inv.memory_size_mb for inv in reported if inv.memory_size_mb}) < 2:
+    if len(complete.memory_sizes) < 2:
         return None  # one size throughout: nothing to put in time order
-    ordered = sorted(
-        (inv for inv in reported if inv.memory_size_mb),
-        key=lambda inv: inv.start_ms or inv.end_ms or 0,
-    )
+    ordered = [inv for inv in complete.in_time_order if inv.memory_size_mb]
     runs = [inv for prev, inv in pairwise(ordered) if inv.memory_size_mb != prev.memory_size_mb]
     if not runs:
         return None
@@ -465,26 +462,23 @@ def _size_change(reported: list[Invocation], size: int) -> SizeChange | None:
 
 
 def _growth(
-    reported: list[Invocation], size_mb: int, limits: Thresholds
+    by_stream: Iterable[list[Invocation]], size_mb: int, limits: Thresholds
 ) -> tuple[MemoryGrowth, ...]:
     """Execution environments whose memory keeps growing invocation after invocation, the
-    most grown first."""
-    by_stream: dict[str, list[Invocation]] = defaultdict(list)
-    for inv in reported:
-        if inv.max_memory_mb is not None and inv.stream:
-            by_stream[inv.stream].append(inv)
+    most grown first. `by_stream`: each environment's invocations that gave their memory
+    used, by start."""
     leaks: list[MemoryGrowth] = []
-    for stream, invs in by_stream.items():
+    for invs in by_stream:
         if len(invs) < limits.memory_leak_min_invocations:
             continue
-        invs.sort(key=lambda inv: inv.start_ms or 0)
-        used = [float(inv.max_memory_mb or 0) for inv in invs]
-        if used[-1] - used[0] < limits.memory_leak_growth_ratio * size_mb:
+        first, last = invs[0].max_memory_mb or 0, invs[-1].max_memory_mb or 0
+        if last - first < limits.memory_leak_growth_ratio * size_mb:
             continue  # not grown enough to be a leak (`_climbs`): no slope to work out
+        used = [float(inv.max_memory_mb or 0) for inv in invs]
         rate = slope([float(i) for i in range(len(used))], used)
         if rate is not None and rate > 0 and _climbs(used, size_mb, limits):
             leaks.append(
-                MemoryGrowth(stream, int(used[0]), int(used[-1]), size_mb, len(used), rate)
+                MemoryGrowth(invs[0].stream, int(used[0]), int(used[-1]), size_mb, len(used), rate)
             )
     leaks.sort(key=lambda leak: leak.last_mb - leak.first_mb, reverse=True)
     return tuple(leaks)
@@ -538,7 +532,6 @@ def _heap_limit(ev: Evidence) -> HeapLimit | None:
 def _buys_cpu(ev: Evidence, limits: Thresholds) -> str | None:
     """Why memory that looks too large may be buying CPU the function needs (memory sets the
     CPU share): timeouts, a p99 near the timeout, or a slow init."""
-    reported = ev.reported
     timeout_s = ev.timeout_s
     timeouts = ev.complete.timed_out
     if timeouts:
@@ -552,25 +545,28 @@ def _buys_cpu(ev: Evidence, limits: Thresholds) -> str | None:
         limit_ms = min(float(api.route.integration_timeout_ms) for api in ev.apis)
         if p99 >= limits.timeout_near_ratio * limit_ms:
             return f"p99 duration {ms(p99)} is close to API Gateway's {ms(limit_ms)}"
-    inits = [inv.init_ms for inv in reported if inv.init_ms is not None]
+    inits = [inv.init_ms for inv in ev.complete.cold if inv.init_ms is not None]
     init_p99 = percentiles(inits, 99)[0] if inits else None
     if init_p99 is not None and init_p99 >= limits.init_slow_ms:
         return f"init p99 {ms(init_p99)}"
     return None
 
 
-def _monthly_saving(
-    ev: Evidence, reported: list[Invocation], size: int, suggested: int
-) -> float | None:
+def _monthly_saving(ev: Evidence, size: int, suggested: int) -> float | None:
     if ev.start_ms is None or ev.end_ms is None or ev.end_ms <= ev.start_ms:
         return None
-    billed_s = sum((inv.billed_ms or inv.duration_ms or 0.0) for inv in reported) / 1000
+    complete = ev.complete
+    reported = complete.invocations
+    billed: list[float] = list(map(_BILLED, reported))
+    if None in billed or 0 in billed:  # then the duration stands for it
+        billed = [(inv.billed_ms or inv.duration_ms or 0.0) for inv in reported]
+    billed_s = sum(billed) / 1000
     arch = ev.config.architectures[0] if ev.config and ev.config.architectures else "x86_64"
     price = GB_SECOND_USD.get(arch, GB_SECOND_USD["x86_64"])
     # The span the invocations cover, not the window asked for: a 2 h window over 30 minutes
     # of data would otherwise spread the same traffic four times thinner.
-    starts = [inv.start_ms for inv in reported if inv.start_ms is not None]
-    ends = [inv.end_ms for inv in reported if inv.end_ms is not None]
+    starts = complete.known_starts or [s for s in map(_STARTED, reported) if s is not None]
+    ends = [end for end in map(_ENDED, reported) if end is not None]
     span_s = (ev.end_ms - ev.start_ms) / 1000
     if starts and ends and max(ends) - min(starts) >= 60_000:
         span_s = min(span_s, (max(ends) - min(starts)) / 1000)
