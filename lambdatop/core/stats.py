@@ -10,7 +10,11 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     """The q-th percentile (0-100) by linear interpolation, or None for no values."""
     if not values:
         return None
-    ordered = sorted(values)
+    return _interpolated(sorted(values), q)
+
+
+def _interpolated(ordered: Sequence[float], q: float) -> float:
+    """`percentile` of values already sorted (and not empty)."""
     if len(ordered) == 1:
         return float(ordered[0])
     rank = (len(ordered) - 1) * q / 100.0
@@ -26,7 +30,7 @@ def percentiles(values: Sequence[float], *qs: float) -> list[float | None]:
     if not values:
         return [None for _ in qs]
     ordered = sorted(values)
-    return [percentile(ordered, q) for q in qs]
+    return [_interpolated(ordered, q) for q in qs]
 
 
 def slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
