@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,18 +64,29 @@ print(count)
 """
 
 
-def _best_of(runs: int, command: list[str]) -> tuple[float, float]:
-    """The least wall time and the least CPU time (the command's processes together) of `runs`
-    runs: on a shared machine the second is what the load does not stretch."""
-    walls, cpus = [], []
+EXPORT_RUNS = int(os.environ.get("LAMBDATOP_BENCH_RUNS", "5"))
+
+
+def _medians(runs: int, commands: dict[str, list[str]]) -> dict[str, tuple[float, float]]:
+    """The median wall time and the median CPU time (the command's processes together) of
+    `runs` runs of each command, the commands taken in turn so that a change in the machine's
+    load falls on all of them alike."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return min(walls), min(cpus)
+        for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(
+                command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            walls[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            cpus[name].append(cpu)
+    return {
+        name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in commands
+    }
 
 
 def bench_pipeline() -> None:
@@ -106,26 +118,25 @@ def bench_diagnose() -> None:
         size_mb = path.stat().st_size / 1e6
         floor_script = Path(folder) / "floor.py"
         floor_script.write_text(FLOOR, encoding="utf-8")
-        floor = _best_of(3, [sys.executable, str(floor_script), str(path)])
         split_script = Path(folder) / "split.py"
         split_script.write_text(SPLIT, encoding="utf-8")
-        split = _best_of(3, [sys.executable, str(split_script), str(path)])
-        command = [
-            sys.executable,
-            "-m",
-            "lambdatop",
-            "diagnose",
-            "--logs",
-            str(path),
-            "--format",
-            "json",
-        ]
-        full = _best_of(3, command)
+        lambdatop = [sys.executable, "-m", "lambdatop", "diagnose", "--logs", str(path)]
+        loads = [os.getloadavg()[0]]
+        timed = _medians(
+            EXPORT_RUNS,
+            {
+                "floor": [sys.executable, str(floor_script), str(path)],
+                "split": [sys.executable, str(split_script), str(path)],
+                "full": [*lambdatop, "--format", "json"],
+            },
+        )
+        loads.append(os.getloadavg()[0])
         stages = _stages(path)
-    load = os.getloadavg()[0]
+    floor, split, full = timed["floor"], timed["split"], timed["full"]
     print(
-        f"diagnose --logs on a {EXPORT_EVENTS:,}-event export ({size_mb:.0f} MB JSON), best of 3"
-        f" (load average {load:.1f} on {os.cpu_count()} cores):"
+        f"diagnose --logs on a {EXPORT_EVENTS:,}-event export ({size_mb:.0f} MB JSON), medians of"
+        f" {EXPORT_RUNS} runs taken in turn ({time.strftime('%H:%M UTC', time.gmtime())}, load"
+        f" average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores):"
     )
     print(f"  single-regex REPORT floor:     {_timed(floor)}")
     print(
@@ -142,8 +153,8 @@ def bench_diagnose() -> None:
         print(f"    {name:<38} {seconds:6.2f} s")
 
 
-def _timed(best: tuple[float, float]) -> str:
-    return f"{best[0]:6.2f} s ({best[1]:.2f} s CPU)"
+def _timed(median: tuple[float, float]) -> str:
+    return f"{median[0]:6.2f} s ({median[1]:.2f} s CPU)"
 
 
 def _stages(path: Path) -> list[tuple[str, float]]:
@@ -166,8 +177,10 @@ def _stages(path: Path) -> list[tuple[str, float]]:
         start = clock()
         pipeline = _export_pipeline()
         exported = read_and_ingest(data, pipeline)
-        evidence = _windowed(pipeline, exported, function=None, region=None, since_s=3600.0)
         both_s = clock() - start
+        start = clock()
+        evidence = _windowed(pipeline, exported, function=None, region=None, since_s=3600.0)
+        window_s = clock() - start
         start = clock()
         to_json(diagnose(evidence))
         checks_s = clock() - start
@@ -177,6 +190,7 @@ def _stages(path: Path) -> list[tuple[str, float]]:
         ("read the file", read_s),
         ("decode, JSON to events", decode_s),
         ("parse, classify, group half, merge", both_s - decode_s),
+        ("the evidence: the window's invocations", window_s),
         ("the checks and the report", checks_s),
     ]
 
