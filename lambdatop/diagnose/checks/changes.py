@@ -4,8 +4,6 @@ and a version failing beside a healthy one (a weighted alias's canary)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress, islice
-from operator import attrgetter, ne
 
 from lambdatop.core.records import Invocation
 from lambdatop.diagnose.commands import Commands
@@ -78,14 +76,10 @@ def measure(reported: list[Invocation]) -> tuple[Change | None, tuple[VersionRun
     return in_time_order(sorted(reported, key=lambda inv: inv.start_ms or inv.end_ms or 0))
 
 
-_VERSION_AND_SIZE = attrgetter("version", "memory_size_mb")
-
-
 def in_time_order(ordered: list[Invocation]) -> tuple[Change | None, tuple[VersionRuns, ...]]:
     """`measure` of invocations already in time order (`CompletedInvocations.in_time_order`)."""
-    served = list(map(_VERSION_AND_SIZE, ordered))
-    # Where (version, memory size) differs from the invocation before, compared in C.
-    changes = list(compress(range(1, len(served)), map(ne, islice(served, 1, None), served)))
+    served = [(inv.version, inv.memory_size_mb) for inv in ordered]
+    changes = [i for i in range(1, len(served)) if served[i] != served[i - 1]]
     if len(changes) > 1:
         return None, _side_by_side(ordered)
     if not changes:

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
-from operator import attrgetter
 
 from lambdatop.core.aggregate import EnvironmentMemory
 from lambdatop.core.pipeline import Finding
@@ -111,7 +110,6 @@ HEAP_LIMITS = (
     ),
 )
 """Words of an out-of-memory line, and the runtime heap they say ran out."""
-_STARTED, _ENDED, _BILLED = attrgetter("start_ms"), attrgetter("end_ms"), attrgetter("billed_ms")
 
 
 class Reason(Enum):
@@ -557,16 +555,13 @@ def _monthly_saving(ev: Evidence, size: int, suggested: int) -> float | None:
         return None
     complete = ev.complete
     reported = complete.invocations
-    billed: list[float] = list(map(_BILLED, reported))
-    if None in billed or 0 in billed:  # then the duration stands for it
-        billed = [(inv.billed_ms or inv.duration_ms or 0.0) for inv in reported]
-    billed_s = sum(billed) / 1000
+    billed_s = sum((inv.billed_ms or inv.duration_ms or 0.0) for inv in reported) / 1000
     arch = ev.config.architectures[0] if ev.config and ev.config.architectures else "x86_64"
     price = GB_SECOND_USD.get(arch, GB_SECOND_USD["x86_64"])
     # The span the invocations cover, not the window asked for: a 2 h window over 30 minutes
     # of data would otherwise spread the same traffic four times thinner.
-    starts = complete.known_starts or [s for s in map(_STARTED, reported) if s is not None]
-    ends = [end for end in map(_ENDED, reported) if end is not None]
+    starts = complete.known_starts or [inv.start_ms for inv in reported if inv.start_ms is not None]
+    ends = [inv.end_ms for inv in reported if inv.end_ms is not None]
     span_s = (ev.end_ms - ev.start_ms) / 1000
     if starts and ends and max(ends) - min(starts) >= 60_000:
         span_s = min(span_s, (max(ends) - min(starts)) / 1000)
