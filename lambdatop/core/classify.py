@@ -323,7 +323,8 @@ _DB_SPECIFIC = LazyPattern(
     r"|ServerSelectionTimeoutError|Timeout connecting to server|Exception while connecting"
     r"|NpgsqlException|MongoTimeoutError"
     # Prisma's P1001; node-postgres when the server or a proxy drops it; ioredis giving up.
-    r"|Can'?t reach database server|Connection terminated (?:unexpectedly|due to connection timeout)"
+    r"|Can'?t reach database server"
+    r"|Connection terminated (?:unexpectedly|due to connection timeout)"
     r"|MaxRetriesPerRequestError",
     re.IGNORECASE,
 )
