@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from lambdatop.commands.colour import colour_wanted
 from lambdatop.core.bulk import ingest_export, read_and_ingest
@@ -84,7 +83,7 @@ def _read_input(path: str) -> bytes:
     """The input's bytes; raises OSError, or ExportError past `MAX_INPUT_BYTES`."""
     if path == "-":
         return read_input(sys.stdin.buffer)
-    with Path(path).expanduser().open("rb") as file:
+    with open(os.path.expanduser(path), "rb") as file:
         if os.fstat(file.fileno()).st_size > MAX_INPUT_BYTES:
             raise ExportError(TOO_LARGE)  # said before reading 2 GiB for nothing
         return read_input(file)

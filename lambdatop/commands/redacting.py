@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO, cast
 
-from lambdatop.core.redact import redact
-
 
 class _Redacted:
     """A text stream whose complete lines are written masked (a mask never spans two writes)."""
 
     def __init__(self, stream: TextIO) -> None:
+        # Loaded only when asked for: its expressions are not compiled for an unmasked report.
+        from lambdatop.core.redact import redact
+
+        self._redact = redact
         self._stream = stream
         self._pending = ""
 
@@ -24,12 +26,12 @@ class _Redacted:
         self._pending += text
         done, newline, self._pending = self._pending.rpartition("\n")
         if newline:
-            self._stream.write(redact(done + newline))
+            self._stream.write(self._redact(done + newline))
         return len(text)
 
     def flush(self) -> None:
         if self._pending:
-            self._stream.write(redact(self._pending))
+            self._stream.write(self._redact(self._pending))
             self._pending = ""
         self._stream.flush()
 

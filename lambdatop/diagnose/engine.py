@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdatop.core import metrics as m
-from lambdatop.core.aggregate import WindowFigures, size
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.stats import percentiles
 from lambdatop.core.timeutil import human_duration, iso
@@ -36,6 +35,9 @@ from lambdatop.diagnose.model import (
     Summary,
 )
 from lambdatop.diagnose.thresholds import Thresholds
+
+if TYPE_CHECKING:  # Insights' figures: not loaded by `diagnose --logs`
+    from lambdatop.core.aggregate import WindowFigures
 
 CHECKS: tuple[Check[Any], ...] = (
     # control plane: are the logs, metrics and traces there, and what do they say at a glance
@@ -160,6 +162,8 @@ def _window_summary(evidence: Evidence, w: WindowFigures) -> Summary:
 def figures_from(w: WindowFigures) -> str:
     """`figures over 12.0 h by CloudWatch Logs Insights (3.2 GB scanned); lines quoted from the
     newest 50,000 events, since 09:58:12 UTC`."""
+    from lambdatop.core.aggregate import size
+
     scanned = f" ({size(w.bytes_scanned)} scanned)" if w.bytes_scanned else ""
     said = f"figures over {human_duration((w.end_ms - w.start_ms) / 1000)} by {w.source}{scanned}"
     if w.sample_start_ms is None:

@@ -14,7 +14,6 @@ from itertools import compress, islice
 from operator import attrgetter, le
 from typing import TYPE_CHECKING, Any
 
-from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.apigateway_log import ExecutionLog
 from lambdatop.core.parse import parse
 from lambdatop.core.pipeline import Finding, LogPipeline
@@ -31,7 +30,8 @@ from lambdatop.core.records import (
     TraceSummary,
 )
 
-if TYPE_CHECKING:  # the live store, not read by `diagnose --logs` (which then starts sooner)
+if TYPE_CHECKING:  # the live store and Insights' figures, not read by `diagnose --logs`
+    from lambdatop.core.aggregate import WindowFigures
     from lambdatop.core.store import ApiState, FunctionState, Store
 
 _TIMED_OUT_AFTER = re.compile(r"Task timed out after\s+(?P<secs>\d+(?:\.\d+)?)\s*seconds")

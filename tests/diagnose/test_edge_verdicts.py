@@ -680,7 +680,7 @@ INIT = InitErrors(lines=6, signature="Runtime.ImportModuleError", last_ms=1_772_
             20,
             10,
             10,
-            replace(INIT, restores=True),
+            INIT._replace(restores=True),
             FAIL,
             "SnapStart restore error: Runtime.ImportModuleError",
             True,
@@ -689,7 +689,7 @@ INIT = InitErrors(lines=6, signature="Runtime.ImportModuleError", last_ms=1_772_
         (20, 10, 4, INIT, FAIL, "10 of 20 invocations failed", False),
         # An init error that failed nobody and was followed by success: recovered.
         (1000, 0, 0, INIT, WARN, "Init error, recovered: Runtime.ImportModuleError", False),
-        (1000, 0, 0, replace(INIT, next_failed=True), WARN, "No failed invocations", False),
+        (1000, 0, 0, INIT._replace(next_failed=True), WARN, "No failed invocations", False),
         (1000, 5, 0, INIT, WARN, "Init error, recovered: Runtime.ImportModuleError", False),
         (1000, 10, 0, INIT, WARN, "10 of 1,000 invocations failed", False),
     ],
@@ -719,7 +719,7 @@ def test_an_init_error_aside_says_how_it_ended() -> None:
     assert aside(failed=10, failed_in_init=4, init=INIT).startswith(
         "also 4 invocations failed in init (Runtime.ImportModuleError), the last at "
     )
-    assert "the invocations that followed failed too" in aside(init=replace(INIT, next_failed=True))
+    assert "the invocations that followed failed too" in aside(init=INIT._replace(next_failed=True))
     assert aside(init=INIT).startswith(
         "init error, then served: Runtime.ImportModuleError (6 lines"
     )

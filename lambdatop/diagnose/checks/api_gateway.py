@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.apigateway_log import ExecutionLog
@@ -48,8 +47,7 @@ FINISH_INSIDE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Api:
+class Api(NamedTuple):
     """One API in front, and what its CloudWatch metrics say over the window."""
 
     route: ApiRoute
@@ -65,8 +63,7 @@ class Api:
         return self.latency_ms is not None and self.latency_ms >= limit * GAVE_UP_SHARE
 
 
-@dataclass(frozen=True, slots=True)
-class ApiFigures:
+class ApiFigures(NamedTuple):
     apis: tuple[Api, ...] | None
     """None: the APIs in front were not read (logs only)."""
     limit_ms: float = API_LIMIT_MS

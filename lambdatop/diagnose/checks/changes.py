@@ -3,7 +3,7 @@ and a version failing beside a healthy one (a weighted alias's canary)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdatop.core.records import Invocation
 from lambdatop.diagnose.commands import Commands
@@ -22,8 +22,7 @@ CALM_BEFORE = 4
 ROLL_BACK = Step("Fix: roll back to what ran before (the previous version or deployment)")
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """The one change of version or memory size in the window, with enough runs either side."""
 
     at_ms: int
@@ -57,8 +56,7 @@ class Change:
         return self.failed_after / self.after
 
 
-@dataclass(frozen=True, slots=True)
-class VersionRuns:
+class VersionRuns(NamedTuple):
     """One of the versions served side by side."""
 
     version: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from itertools import pairwise
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
@@ -77,8 +77,7 @@ class Reason(Enum):
     NOTABLE = "a slow init, or a notable share of cold starts"
 
 
-@dataclass(frozen=True, slots=True)
-class ColdStartFigures:
+class ColdStartFigures(NamedTuple):
     logs_read: bool
     invocations: int
     """Completed invocations (with a REPORT line)."""

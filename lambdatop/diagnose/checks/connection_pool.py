@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.classify import is_connection_limit
@@ -37,12 +37,11 @@ CAP_CONCURRENCY = (
 _POOL_SIZE = re.compile(r"size (?P<size>\d+) overflow (?P<overflow>\d+)")
 
 
-@dataclass(frozen=True, slots=True)
-class PoolFigures:
+class PoolFigures(NamedTuple):
     logs_read: bool
     lines: int
     """Log lines read in the window."""
-    hits: Hits = field(default_factory=Hits)
+    hits: Hits = Hits()
     pool_full: bool = False
     """A pool said it was exhausted (rather than only the database refusing clients)."""
     database_full: bool = False

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from lambdatop.core.classify import is_connection_limit
 from lambdatop.core.pipeline import Finding
@@ -72,8 +72,7 @@ class Engine(Enum):
     MONGO = "mongo"
 
 
-@dataclass(frozen=True, slots=True)
-class Symptoms:
+class Symptoms(NamedTuple):
     """How the database failed, by the drivers' words: it may fail several ways at once."""
 
     out_of_slots: bool = False
@@ -84,11 +83,10 @@ class Symptoms:
     """Words of slow queries (a statement timeout, a deadlock)."""
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseFigures:
+class DatabaseFigures(NamedTuple):
     logs_read: bool
     lines: int
-    hits: Hits = field(default_factory=Hits)
+    hits: Hits = Hits()
     signatures: tuple[tuple[str, int], ...] = ()
     """The three commonest errors' words and their lines, the commonest first."""
     endpoint: str | None = None
@@ -96,7 +94,7 @@ class DatabaseFigures:
     endpoints: tuple[tuple[str, int], ...] = ()
     """Of the two commonest endpoint values, those named, with their lines."""
     engine: Engine = Engine.SQL
-    symptoms: Symptoms = field(default_factory=Symptoms)
+    symptoms: Symptoms = Symptoms()
     in_vpc: bool = False
 
 

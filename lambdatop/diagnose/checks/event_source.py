@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from itertools import pairwise
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.parse import record_keys
@@ -54,8 +54,7 @@ class Reason(Enum):
     """A stream consumer is behind."""
 
 
-@dataclass(frozen=True, slots=True)
-class Poison:
+class Poison(NamedTuple):
     """The record that failed most deliveries, of those that failed every one of theirs."""
 
     key: str
@@ -81,8 +80,7 @@ class Poison:
         return _KEY_NAMES.get(self.key, self.key)
 
 
-@dataclass(frozen=True, slots=True)
-class EventSourceFigures:
+class EventSourceFigures(NamedTuple):
     mappings: tuple[EventSource, ...] | None
     """None: not read (logs only)."""
     async_age_s: float | None = None

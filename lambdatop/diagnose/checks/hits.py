@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdatop.core.pipeline import Finding
 from lambdatop.diagnose.checks.base import Verdict
@@ -15,8 +15,7 @@ LINES_TO_FAIL = 3
 """Lines that fail the check when no invocation can be named (or none completed)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Hits:
+class Hits(NamedTuple):
     """Lines of one kind of error, and how many of the window's invocations they hurt."""
 
     lines: int = 0

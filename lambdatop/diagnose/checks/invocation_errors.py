@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from enum import Flag, auto
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.classify import THREAD_LIMIT
@@ -212,8 +212,7 @@ class Pattern(Flag):
     """Invocations that succeeded while logging errors, a share worth a warning."""
 
 
-@dataclass(frozen=True, slots=True)
-class InitErrors:
+class InitErrors(NamedTuple):
     """Init (or SnapStart restore) errors in the window."""
 
     lines: int
@@ -227,8 +226,7 @@ class InitErrors:
     """Every line is the runtime told to stop (SIGTERM): Lambda shutting the environment down."""
 
 
-@dataclass(frozen=True, slots=True)
-class Retries:
+class Retries(NamedTuple):
     """Requests that ran again under the same id: Lambda's retries of asynchronous events."""
 
     requests: int = 0
@@ -237,8 +235,7 @@ class Retries:
     """Of the requests, those with a run that failed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Handled:
+class Handled(NamedTuple):
     """Invocations that succeeded while logging errors (a batch's failed records returned for
     retry, a fallback taken): not failures, but a share worth a warning."""
 
@@ -251,8 +248,7 @@ class Handled:
         return bool(self.succeeded) and self.invocations / self.succeeded >= limits.error_rate_warn
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorFigures:
+class ErrorFigures(NamedTuple):
     reported: int
     failed: int = 0
     metric_errors: float | None = None
@@ -273,8 +269,8 @@ class ErrorFigures:
     cold_only: bool = False
     """Every failure (3 at least) was a cold start not failing in init, and warm ones ran."""
     warm: int = 0
-    retries: Retries = field(default_factory=Retries)
-    handled: Handled = field(default_factory=Handled)
+    retries: Retries = Retries()
+    handled: Handled = Handled()
     last_modified: str | None = None
     causes: tuple[tuple[NamedCause, int], ...] = ()
     """The named causes (an environment's limit, expired credentials) the failures' lines name,

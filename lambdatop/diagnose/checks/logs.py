@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.timeutil import human_duration
@@ -55,8 +55,7 @@ UNFINISHED_TO_WARN = 3
 _DROPPED_RECORDS = re.compile(r'"droppedRecords"\s*:\s*(\d+)')
 
 
-@dataclass(frozen=True, slots=True)
-class LogFigures:
+class LogFigures(NamedTuple):
     read: bool
     invoked: float | None
     """Invocations CloudWatch counted in the window (None: metrics not read)."""

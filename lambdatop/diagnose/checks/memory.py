@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from lambdatop.core.aggregate import EnvironmentMemory
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation
 from lambdatop.core.stats import percentiles, slope
@@ -20,6 +20,9 @@ from lambdatop.diagnose.evidence import CompletedInvocations, Evidence
 from lambdatop.diagnose.format import clock, count, memory_step, ms, pct, samples
 from lambdatop.diagnose.model import CheckStatus, MemoryGrowth, Step
 from lambdatop.diagnose.thresholds import Thresholds
+
+if TYPE_CHECKING:  # Insights' figures: not loaded by `diagnose --logs`
+    from lambdatop.core.aggregate import EnvironmentMemory
 
 GB_SECOND_USD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 """Lambda's price per GB-second of duration (us-east-1, first tier), by architecture."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.diagnose.checks.base import Advice, Verdict
@@ -13,8 +13,7 @@ from lambdatop.diagnose.model import CheckStatus
 from lambdatop.diagnose.thresholds import Thresholds
 
 
-@dataclass(frozen=True, slots=True)
-class MetricFigures:
+class MetricFigures(NamedTuple):
     read: bool
     invocations: float = 0.0
     errors: float = 0.0

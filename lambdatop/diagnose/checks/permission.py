@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily
@@ -66,8 +66,7 @@ class Reason(Enum):
     DENIED = "IAM denied an action"
 
 
-@dataclass(frozen=True, slots=True)
-class Denied:
+class Denied(NamedTuple):
     """One action denied on one resource (an S3 object counts as its bucket's objects)."""
 
     action: str
@@ -84,8 +83,7 @@ class Denied:
         return self.action + (f" on {self.resource}" if self.resource else "")
 
 
-@dataclass(frozen=True, slots=True)
-class PermissionFigures:
+class PermissionFigures(NamedTuple):
     logs_read: bool
     lines: int
     denials: int = 0

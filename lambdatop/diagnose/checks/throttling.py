@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.pipeline import Finding
@@ -43,8 +43,7 @@ NO_METRICS = "Throttles are a CloudWatch metric (not read); no downstream thrott
 NOTHING_READ = "Neither metrics nor log lines to read"
 
 
-@dataclass(frozen=True, slots=True)
-class ThrottlingFigures:
+class ThrottlingFigures(NamedTuple):
     metrics_read: bool
     lines_read: bool
     """Logs were read and had lines."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, Invocation, LineKind, Status
@@ -50,8 +50,7 @@ FIX_WAIT = Step(
 NO_TIMEOUT_SETTING = "timeout setting unknown: closeness to it not judged"
 
 
-@dataclass(frozen=True, slots=True)
-class WaitedOn:
+class WaitedOn(NamedTuple):
     """A dependency the timed-out invocations were waiting on."""
 
     family: ErrorFamily
@@ -67,8 +66,7 @@ class WaitedOn:
         return CHECK_OF_FAMILY[self.family]
 
 
-@dataclass(frozen=True, slots=True)
-class TimeoutFigures:
+class TimeoutFigures(NamedTuple):
     logs_read: bool
     invocations: int
     timed_out: int = 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.diagnose.checks.base import Advice, Verdict
@@ -24,8 +24,7 @@ class Tracing(Enum):
     """No configuration read."""
 
 
-@dataclass(frozen=True, slots=True)
-class TraceFigures:
+class TraceFigures(NamedTuple):
     read: bool
     tracing: Tracing
     failed: int = 0
