@@ -10,8 +10,8 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from lambdatop.core.aggregate import WindowFigures
 from lambdatop.core.fleetlogs import LogTroubleScan
 from lambdatop.core.pipeline import Finding, LogPipeline
 from lambdatop.core.records import (
@@ -28,6 +28,9 @@ from lambdatop.core.records import (
 )
 from lambdatop.core.sanitize import one_line
 from lambdatop.core.sources import BANNER_ORDER, ErrorKind, InFlight, SourceKey
+
+if TYPE_CHECKING:  # Logs Insights' figures: their module loads with the monitor's sources
+    from lambdatop.core.aggregate import WindowFigures
 
 Clock = Callable[[], float]
 

@@ -13,7 +13,6 @@ from lambdatop.core.series import CLOUDWATCH_LAG_MINUTES, Source, minute_series,
 from lambdatop.core.stats import percentiles
 from lambdatop.core.store import FunctionState
 from lambdatop.core.summary import recent_invocations
-from lambdatop.diagnose.checks.memory import GROWTH_SHOWN
 from lambdatop.diagnose.format import ms
 from lambdatop.diagnose.model import Diagnosis, MemoryGrowth
 from lambdatop.ui.safe import safe
@@ -243,6 +242,9 @@ class MemoryPanel(Readout):
         if oom:
             text.append(f"  ✖ {oom} out of memory", "bold red")
         if diagnosis is not None:
+            # Loaded with the checks by the first diagnosis, not before the first frame.
+            from lambdatop.diagnose.checks.memory import GROWTH_SHOWN
+
             for growth in diagnosis.check("memory").growth[:GROWTH_SHOWN]:
                 text.append(f"\n            ↗ {growth_line(growth)}", "yellow")
         cold = [inv for inv in invocations if inv.cold]
