@@ -111,7 +111,8 @@ class IncidentScreen(StoreScreen):
         self._adapt()
         if self.function is not None:
             self.show_function(self.function)
-        self.call_after_refresh(self._mount_the_rest)
+        # The app's own callbacks run once its first frame is written (as the backend's do).
+        self.app.call_after_refresh(self._mount_the_rest)
 
     async def _mount_the_rest(self) -> None:
         """The metrics, memory, traces and diagnosis panels, mounted once the first frame is
