@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from lambdatop.core.lazy_pattern import LazyPattern
@@ -516,11 +517,21 @@ class _Guarded:
     id with `403` in it) and the error lines of every family go through all the rules.
     """
 
-    __slots__ = ("pattern", "words")
+    __slots__ = ("_told", "_words", "pattern")
 
     def __init__(self, pattern: LazyPattern) -> None:
         self.pattern = pattern
-        self.words = _required_words(pattern)
+        self._words: tuple[str, ...] | None = None
+        self._told = False
+
+    @property
+    def words(self) -> tuple[str, ...] | None:
+        """The pattern's required words (`_required_words`), read from its parse at the first
+        search, not at import."""
+        if not self._told:
+            self._words = _required_words(self.pattern)
+            self._told = True
+        return self._words
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         """`pattern.search(text)`, where `lowered` is `text.lower()`."""
@@ -560,6 +571,7 @@ _GUARDED_RULES = (
 )
 
 
+@cache
 def _trigger_words() -> tuple[str, ...] | None:
     """Words one of which every classified line holds: the hand-picked triggers and each rule's
     own required words (so a rule can never match a line the quick test ruled out: a line's
@@ -573,16 +585,28 @@ def _trigger_words() -> tuple[str, ...] | None:
     return tuple(sorted(words))
 
 
-_TRIGGER_WORDS = _trigger_words()
-_TRIGGER_RE = re.compile(_trie_pattern(_TRIGGER_WORDS) if _TRIGGER_WORDS else "")
+_trigger_re: re.Pattern[str] | None = None
+"""The quick test every classified line passes first, once built (`_trigger`)."""
+
+
+def _trigger() -> re.Pattern[str]:
+    """One prefix-factored expression of the trigger words, built when the first line is
+    classified: reading the rules' words from their parses and compiling it was a tenth of what
+    the monitor imports before its first frame, which classifies nothing."""
+    global _trigger_re
+    if _trigger_re is None:
+        words = _trigger_words()
+        _trigger_re = re.compile(_trie_pattern(words) if words else "")
+    return _trigger_re
 
 
 def trigger_words() -> tuple[str, ...]:
     """The lower-case words one of which every classified line holds (see `_trigger_words`): a
     search for them (Logs Insights' `core.aggregate.FAMILY_LINES`) misses no classified line."""
-    if _TRIGGER_WORDS is None:
+    words = _trigger_words()
+    if words is None:
         raise RuntimeError("a rule's required words cannot be told: no word search is complete")
-    return _TRIGGER_WORDS
+    return words
 
 
 def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
@@ -627,7 +651,7 @@ def classify(text: str) -> Classification | None:
     """The error family a line belongs to, or None for the ordinary lines."""
     head = _scanned(text)
     lowered = head.lower()
-    if _TRIGGER_RE.search(lowered) is None:
+    if (_trigger_re or _trigger()).search(lowered) is None:
         return None
     for rule in _RULES:
         found = rule(head, lowered)
@@ -638,7 +662,7 @@ def classify(text: str) -> Classification | None:
 
 def may_classify(text: str) -> bool:
     """False when no family can match anywhere in `text`: the cheap half of `classify`."""
-    return _TRIGGER_RE.search(_scanned(text).lower()) is not None
+    return (_trigger_re or _trigger()).search(_scanned(text).lower()) is not None
 
 
 def classify_after(text: str, start: int) -> Classification | None:
@@ -655,7 +679,7 @@ def classify_after(text: str, start: int) -> Classification | None:
     prefix = text[:start]
     if " " in prefix or "403" in prefix or start > _SCAN_HEAD:
         return classify(text)
-    if _TRIGGER_RE.search(_scanned(text)[start:].lower()) is None:
+    if (_trigger_re or _trigger()).search(_scanned(text)[start:].lower()) is None:
         return None
     return classify(text)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from uidata import NOW, PAYMENTS, REGION, build_store
 from uifakes import AppFactory, Clock
-from uitools import PATIENCE_S, screen_text, settle, wait_until
+from uitools import PATIENCE_S, mounted, screen_text, settle, wait_until
 
 from lambdatop.core.records import LogEvent
 from lambdatop.core.sources import SourceKey
@@ -86,7 +86,7 @@ async def test_the_sidebar_shows_a_diagnosis_made_off_the_loop_once_the_logs_arr
     store.set_inventory([source.inventory[PAYMENTS]])
     app = make_app(functions=[PAYMENTS], store=store, **OFF_THE_LOOP)
     async with app.run_test(size=SIZE) as pilot:
-        panel = app.incident_screen.query_one(DiagnosisPanel)
+        panel = await mounted(pilot, app.incident_screen, DiagnosisPanel)
         await wait_until(pilot, lambda: panel.diagnosis is not None)
         assert panel.diagnosis is not None
         assert panel.diagnosis.check("logs").status is CheckStatus.UNKNOWN, "no lines yet"
@@ -129,7 +129,7 @@ async def test_the_last_diagnosis_stays_with_its_age_while_the_next_is_made(
     state = store.function(PAYMENTS)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            panel = app.incident_screen.query_one(DiagnosisPanel)
+            panel = await mounted(pilot, app.incident_screen, DiagnosisPanel)
             await wait_until(pilot, lambda: panel.diagnosis is not None)
             # Opening the function may diagnose it again (its logs now read): wait for quiet.
             await wait_until(pilot, lambda: not app.model.shown(PAYMENTS).making)
@@ -221,7 +221,7 @@ async def test_s_takes_the_sidebars_diagnosis_when_it_is_current(
     engine = HeldEngine(held=False)
     app = make_app(functions=[PAYMENTS], engine=engine, snapshot_dir=tmp_path, **OFF_THE_LOOP)
     async with app.run_test(size=SIZE) as pilot:
-        panel = app.incident_screen.query_one(DiagnosisPanel)
+        panel = await mounted(pilot, app.incident_screen, DiagnosisPanel)
         await wait_until(pilot, lambda: panel.diagnosis is not None)
         await wait_until(pilot, lambda: not app.model.shown(PAYMENTS).making)
         made = engine.began

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widget import Widget
 
+W = TypeVar("W", bound=Widget)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -47,3 +50,10 @@ async def wait_until(pilot: Pilot[Any], ready: Callable[[], bool]) -> None:
     while not ready():
         assert time.monotonic() < deadline, "timed out waiting for the app"
         await pilot.pause(0.05)
+
+
+async def mounted(pilot: Pilot[Any], screen: Screen[Any], kind: type[W]) -> W:
+    """A widget the screen mounts after its first frame (the incident view's panels), once it
+    is there."""
+    await wait_until(pilot, lambda: bool(screen.query(kind)))
+    return screen.query_one(kind)
