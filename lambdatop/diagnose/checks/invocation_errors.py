@@ -85,8 +85,7 @@ TYPE_FIXES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class NamedCause:
+class NamedCause(NamedTuple):
     """A cause of failures that the error's own type does not name (an execution environment's
     fixed limit, expired credentials), in the words runtimes fail with, and its fix."""
 
