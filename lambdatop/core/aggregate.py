@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from lambdatop.core.classify import deciding_patterns, trigger_words
 from lambdatop.core.parse import parse
-from lambdatop.core.records import ErrorFamily
+from lambdatop.core.records import ErrorFamily, ParsedLine
 from lambdatop.core.timeutil import to_epoch_ms
 
 INSIGHTS = "CloudWatch Logs Insights"
@@ -181,6 +181,21 @@ class FamilyFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class FamilyGroup:
+    """A row of `FAMILY_COUNTS` that holds a family: its lines over the window, and its
+    example, parsed (the group's lines read alike to the classifier, and to a check that sorts
+    a family further, as the VPC check sorts the network's)."""
+
+    lines: int
+    example: ParsedLine
+
+    @property
+    def family(self) -> ErrorFamily | None:
+        classification = self.example.classification
+        return classification.family if classification is not None else None
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentMemory:
     """One execution environment's max memory used over the window, as Insights counts it."""
 
@@ -221,6 +236,8 @@ class WindowFigures:
     """Lines the family query matched; above `family_lines_read`, the lines read are not all."""
     family_groups: int | None = None
     """Rows `FAMILY_COUNTS` answered (None: not asked): at `MAX_ROWS` a group may be missing."""
+    groups: tuple[FamilyGroup, ...] = ()
+    """`FAMILY_COUNTS`' rows of a family, the most lines first."""
     bytes_scanned: float = 0.0
     source: str = INSIGHTS
     sample_events: int = 0
@@ -238,6 +255,9 @@ class WindowFigures:
 
     def family(self, family: ErrorFamily) -> FamilyFigures:
         return self.families.get(family, FamilyFigures())
+
+    def family_groups_of(self, family: ErrorFamily) -> list[FamilyGroup]:
+        return [group for group in self.groups if group.family is family]
 
 
 def window_figures(
@@ -257,8 +277,9 @@ def window_figures(
     row = report_rows[0] if report_rows else {}
     lines = list(family_lines)
     found = families(lines)
+    groups = [] if family_rows is None else family_groups(family_rows)
     if family_rows is not None:
-        totals = family_counts(family_rows)
+        totals = _totals(groups)
         found = {
             family: FamilyFigures(n, found.get(family, FamilyFigures()).invocations)
             for family, n in totals.items()
@@ -286,19 +307,29 @@ def window_figures(
         family_lines_read=len(lines),
         family_lines_matched=max(len(lines), family_lines_matched or 0),
         family_groups=None if family_rows is None else len(family_rows),
+        groups=tuple(groups),
         bytes_scanned=bytes_scanned,
     )
 
 
-def family_counts(rows: Iterable[Mapping[str, str]]) -> dict[ErrorFamily, int]:
-    """`FAMILY_COUNTS`' rows: each group's lines counted under the family the parser gives the
-    group's example line (none: lines of no family)."""
-    counts: Counter[ErrorFamily] = Counter()
+def family_groups(rows: Iterable[Mapping[str, str]]) -> list[FamilyGroup]:
+    """`FAMILY_COUNTS`' rows whose example line the raw path's parser gives a family: each
+    group's lines are of that family (the others are lines of none)."""
+    found = []
     for row in rows:
         example = row.get("example")
-        classification = None if example is None else parse(example).classification
-        if classification is not None:
-            counts[classification.family] += _whole(row.get("lines"))
+        parsed = None if example is None else parse(example)
+        if parsed is not None and parsed.classification is not None:
+            found.append(FamilyGroup(_whole(row.get("lines")), parsed))
+    return found
+
+
+def _totals(groups: Iterable[FamilyGroup]) -> dict[ErrorFamily, int]:
+    """Each family's lines over the window."""
+    counts: Counter[ErrorFamily] = Counter()
+    for group in groups:
+        if group.family is not None:
+            counts[group.family] += group.lines
     return dict(counts)
 
 

@@ -360,6 +360,16 @@ _NETWORK = LazyPattern(
     r"|(?P<read>\bECONNRESET\b|(?i:Read timeout on endpoint URL|ReadTimeoutError|Read timed out"
     r"|socket hang up|Connection reset by peer|SocketTimeoutException))"
 )
+# A network error of traces or metrics not delivered, not of the function's work: the X-Ray
+# daemon (Lambda's link-local 169.254.79.129:2000) or an OpenTelemetry collector (OTLP on 4317,
+# 4318) out of reach. The VPC check sets such lines apart; the window's count groups them apart.
+TELEMETRY_WORDS = LazyPattern(
+    r"Failed to send segment|X-?Ray daemon|Exporting failed|otlp|opentelemetry"
+    r"|otel[-_ ]?collector",
+    re.IGNORECASE,
+)
+TELEMETRY_PORTS = ("2000", "4317", "4318")
+_TELEMETRY_ADDRESS = r"169\.254\.\d|:(?:" + "|".join(TELEMETRY_PORTS) + r")\b"
 # Error codes are matched as AWS spells them; the phrases in any case.
 _THROTTLE = LazyPattern(
     r"ProvisionedThroughputExceeded\w*|ThrottlingException|\(Throttling\)|Throttling:"
@@ -612,9 +622,11 @@ def trigger_words() -> tuple[str, ...]:
 def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
     """(name, pattern, flags) of what `classify` reads of a line to decide its family: each
     rule's expression in the order the rules run, then what a rule's decision also reads (a
-    denial's action, a stack frame, a database's words or endpoint). Two lines that match the
-    same text of each classify alike; Logs Insights groups a window's lines by them
-    (`core.aggregate.FAMILY_COUNTS`) so the classifier classifies a group, not each line."""
+    denial's action, a stack frame, a database's words or endpoint), and the telemetry words
+    the VPC check sets a network line apart by. Two lines that match the same text of each
+    classify alike (and the VPC check sorts them alike); Logs Insights groups a window's lines
+    by them (`core.aggregate.FAMILY_COUNTS`) so the classifier classifies a group, not each
+    line."""
     rules = (
         ("oom", _OOM),
         ("threadLimit", THREAD_LIMIT),  # read by `_oom`: not memory
@@ -638,6 +650,8 @@ def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
         ("dbEndpoint", r":(?:" + "|".join(sorted(_DB_PORTS)) + r")\b", 0),
         ("dbHost", "|".join(re.escape(h) for h in (*_AWS_DB_HOSTS, *_DB_HOST_HINTS)), re.I),
         ("awsHost", r"amazonaws\.com", re.IGNORECASE),
+        # Not the classifier's: what sets a network line of telemetry apart (the VPC check).
+        ("telemetry", f"{TELEMETRY_WORDS.pattern}|{_TELEMETRY_ADDRESS}", re.IGNORECASE),
     )
     return (*((name, rule.pattern, rule.flags) for name, rule in rules), *context)
 

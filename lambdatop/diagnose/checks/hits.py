@@ -42,8 +42,11 @@ class Hits(NamedTuple):
 
     @property
     def affected(self) -> str:
-        """`4 lines in 3 invocations (1.5 % of 200)`."""
+        """`4 lines in 3 invocations (1.5 % of 200)`; `40 lines in the window, none read`."""
         lines = count(self.lines, "line")
+        if self.read == 0:
+            # Counted over the window by Logs Insights; none of them among the lines read.
+            return f"{lines} in the window, none read"
         if not self.invocations:
             return lines
         floor = "at least " if self.read is not None else ""

@@ -8,8 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
+from lambdatop.core.classify import TELEMETRY_PORTS, TELEMETRY_WORDS
 from lambdatop.core.pipeline import Finding
-from lambdatop.core.records import ErrorFamily
+from lambdatop.core.records import ErrorFamily, ParsedLine
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.checks.hits import Hits, hits
 from lambdatop.diagnose.commands import Commands
@@ -27,6 +28,7 @@ TELEMETRY_FIX = Step(
     " collector, check its endpoint and the path to it"
 )
 ONE_SUBNET = "In a VPC with one subnet: one Availability Zone, one pool of IPs"
+UNREAD = "Network errors in the window, none among the lines read"
 ADD_SUBNET = Step("Fix: add a subnet in another Availability Zone to the function's VpcConfig")
 ATTACH_FIX = Step(
     "Fix: add subnets with free IP addresses (in more Availability Zones) to the function's"
@@ -73,11 +75,6 @@ _DNS_WORDS = (
     "resolve",
     "nodename nor servname",
 )
-_TELEMETRY_WORDS = re.compile(
-    r"Failed to send segment|X-?Ray daemon|Exporting failed|otlp|OTLP|opentelemetry"
-    r"|otel[-_ ]?collector",
-    re.IGNORECASE,
-)
 
 
 class Kind(Enum):
@@ -116,9 +113,12 @@ class VpcFigures:
     """The function's subnets, when it is in a VPC."""
     security_groups: int = 0
     telemetry: int = 0
-    """Lines of traces or metrics not delivered (not the function's work)."""
+    """Lines of traces or metrics not delivered (not the function's work): the window's count
+    where Logs Insights counted it."""
+    telemetry_read: int = 0
     hits: Hits = field(default_factory=Hits)
-    """The other network lines."""
+    """The other network lines: the window's count where Logs Insights counted it, the
+    invocations those the lines read name."""
     lead: Kind | None = None
     signature: str = ""
     """The leading kind's commonest error."""
@@ -145,6 +145,7 @@ def measure(ev: Evidence, limits: Thresholds) -> VpcFigures:
     config = ev.config
     vpc = config.vpc if config is not None else None
     telemetry, found, kinds = _sorted(ev)
+    counted = _window_counts(ev)
     lead = _lead(ev, kinds)
     lines = kinds.get(lead, []) if lead is not None else []
     endpoints = Counter(f.classification.endpoint for f in lines if f.classification)
@@ -156,8 +157,9 @@ def measure(ev: Evidence, limits: Thresholds) -> VpcFigures:
         vpc_id=vpc.vpc_id if vpc is not None else None,
         subnets=vpc.subnet_ids if vpc is not None else (),
         security_groups=len(vpc.security_group_ids) if vpc is not None else 0,
-        telemetry=len(telemetry),
-        hits=hits(ev, found),
+        telemetry=max(len(telemetry), counted[0] if counted else 0),
+        telemetry_read=len(telemetry),
+        hits=hits(ev, found, counted[1] if counted else None),
         lead=lead,
         signature=_commonest(lines),
         signatures=tuple(_signatures(found).most_common(3)),
@@ -172,6 +174,9 @@ def measure(ev: Evidence, limits: Thresholds) -> VpcFigures:
 
 
 def verdict(f: VpcFigures, limits: Thresholds) -> Verdict:
+    if f.lead is None and f.hits.lines:
+        # Counted over the window by Logs Insights; none of them among the lines read.
+        return Verdict(f.hits.status(limits), UNREAD)
     if f.lead is None:
         return _no_network_errors(f)
     lines = f.hits.status(limits)
@@ -216,11 +221,15 @@ def _no_route(f: VpcFigures, to: Unreachable) -> str:
 def advise(f: VpcFigures, _: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
     advice = Advice(*_configuration(f, cmd))
+    if f.lead is None and f.hits.lines:
+        advice.evidence.insert(0, f.hits.affected)
+        return advice
     if f.lead is None:
         if f.telemetry:
             telemetry = _sorted(ev)[0]
+            unread = " in the window, none read" if not f.telemetry_read else ""
             advice.evidence.append(
-                f"{count(f.telemetry, 'line')}; the function's own work is not hurt"
+                f"{count(f.telemetry, 'line')}{unread}; the function's own work is not hurt"
             )
             advice.evidence.extend(samples(telemetry))
             advice.steps += [cmd.function_config("TracingConfig"), TELEMETRY_FIX]
@@ -334,6 +343,16 @@ def _sorted(ev: Evidence) -> tuple[list[Finding], list[Finding], dict[Kind, list
     return telemetry, found, {kind: lines for kind, lines in kinds.items() if lines}
 
 
+def _window_counts(ev: Evidence) -> tuple[int, int] | None:
+    """The window's network lines of telemetry, and the others, where Logs Insights counted
+    them (None: not counted): each group of lines sorted as its example line is."""
+    if ev.window is None or ev.window.family_groups is None:
+        return None
+    groups = ev.window.family_groups_of(ErrorFamily.NETWORK)
+    telemetry = sum(group.lines for group in groups if _telemetry_line(group.example))
+    return telemetry, sum(group.lines for group in groups) - telemetry
+
+
 def _lead(ev: Evidence, kinds: dict[Kind, list[Finding]]) -> Kind | None:
     """The kind of failure that hurts heads the report: lines the function coped with (a
     retried call's ENI error at WARN) give way to the ones that failed invocations. An ENI that
@@ -380,9 +399,13 @@ def _signature_has(finding: Finding, words: tuple[str, ...]) -> bool:
 
 
 def _telemetry(finding: Finding) -> bool:
+    return _telemetry_line(finding.line)
+
+
+def _telemetry_line(line: ParsedLine) -> bool:
     """A line about traces or metrics that could not be delivered, not the function's work."""
-    endpoint = finding.classification.endpoint if finding.classification else None
+    endpoint = line.classification.endpoint if line.classification else None
     host, _, port = (endpoint or "").rpartition(":")
-    if (host or endpoint or "").startswith("169.254.") or port in ("2000", "4317", "4318"):
+    if (host or endpoint or "").startswith("169.254.") or port in TELEMETRY_PORTS:
         return True
-    return _TELEMETRY_WORDS.search(finding.line.text[:2000]) is not None
+    return TELEMETRY_WORDS.search(line.text[:2000]) is not None
