@@ -16,7 +16,13 @@ from botocore.exceptions import ClientError
 from lambdatop.aws.insights import Insights, count_window
 from lambdatop.aws.pollers.fleet_logs import TROUBLE_QUERY, FleetLogPoller
 from lambdatop.aws.session import Aws, AwsTarget
-from lambdatop.core.aggregate import FAMILY_LINES, MEMORY_BY_ENVIRONMENT, REPORT_FIGURES
+from lambdatop.core.aggregate import (
+    FAMILY_COUNTS,
+    FAMILY_LINES,
+    MEMORY_BY_ENVIRONMENT,
+    REPORT_FIGURES,
+    window_figures,
+)
 from lambdatop.core.fleetlogs import API_CUT
 from lambdatop.core.records import ErrorFamily, FunctionConfig
 from lambdatop.core.store import Store
@@ -127,6 +133,35 @@ def test_each_query_lambdatop_sends_is_answered_as_the_insights_evaluator_reads_
     assert _without_percentiles(rows) == _without_percentiles(expected)
     assert answer["statistics"]["recordsScanned"] == len(events)
     assert answer["statistics"]["bytesScanned"] == sum(len(e.message.encode()) for e in events)
+
+
+def test_the_family_counts_are_the_demo_s_as_the_evaluator_counts_them(
+    account: SimulatedAccount, aws: Any
+) -> None:
+    """`FAMILY_COUNTS` groups the lines by what the classifier reads of them (`parse` with
+    `(?i)` and `(?i:...)` groups, a lookbehind, `concat` of `coalesce`s): the demo's Insights and
+    the tests' evaluator give the same groups over the same events, so the same lines of each
+    error family, and the incidents' families are among them."""
+    end = int(time.time()) - 60  # the generator writes the last seconds late
+    start = end - 10 * 60
+    groups = ["/aws/lambda/payment-processor", "/aws/lambda/video-encoder"]
+    answer = _asked(aws, groups, FAMILY_COUNTS, start, end)
+    events = [e for g in groups for e in _events(aws, g, start, end)]
+
+    rows = [{c["field"]: c["value"] for c in row} for row in answer["results"]]
+    expected = evaluate(FAMILY_COUNTS, events)
+    assert answer["status"] == "Complete"
+
+    def families(rows: list[dict[str, str]]) -> dict[ErrorFamily, int]:
+        figures = window_figures([], [], start_ms=start * 1000, end_ms=end * 1000, family_rows=rows)
+        return {family: figures.family(family).lines for family in figures.families}
+
+    counted = families(rows)
+    assert counted == families(expected)
+    assert counted[ErrorFamily.CONNECTION_POOL] > 0, "payment-processor's pool runs dry"
+    assert counted[ErrorFamily.OUT_OF_MEMORY] > 0, "video-encoder is killed at its limit"
+    # Group by group: rows of equal counts come in no documented order.
+    assert sorted(rows, key=str) == sorted(expected, key=str)
 
 
 async def test_the_window_count_of_the_monitor_works_on_the_demo(
