@@ -219,11 +219,8 @@ async def _count_window(
         return
     fetched.window = replace(figures, sample_events=sampled, sample_start_ms=sample_start)
     fetched.family_lines = family
-    if not figures.families_complete:
-        fetched.notes.append(
-            f"Logs Insights matched {figures.family_lines_matched:,} error lines and returned"
-            f" the oldest {figures.family_lines_read:,}: the error families' counts are floors"
-        )
+    if figures.families_floor is not None:
+        fetched.notes.append(figures.families_floor)
 
 
 async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from lambdatop.core.classify import deciding_patterns, trigger_words
 from lambdatop.core.parse import parse
 from lambdatop.core.records import ErrorFamily, ParsedLine
-from lambdatop.core.timeutil import to_epoch_ms
+from lambdatop.core.timeutil import human_duration, to_epoch_ms
 
 INSIGHTS = "CloudWatch Logs Insights"
 MAX_ROWS = 10_000
@@ -252,6 +252,25 @@ class WindowFigures:
         if self.family_groups is not None:
             return self.family_groups < MAX_ROWS
         return self.family_lines_read >= self.family_lines_matched
+
+    @property
+    def families_floor(self) -> str | None:
+        """Why the error families' lines are only at least those counted, said with what was
+        counted over which span, as `diagnose` notes it; None when every line was counted."""
+        if self.families_complete:
+            return None
+        span = human_duration((self.end_ms - self.start_ms) / 1000)
+        if self.family_groups is not None:
+            return (
+                f"{self.source} grouped the error lines over {span} in {self.family_groups:,}"
+                " groups, the most a query returns: some may be left out, so each error"
+                f" family's lines in the {span} are at least those counted"
+            )
+        return (
+            f"{self.source} found {self.family_lines_matched:,} lines with an error family's"
+            f" words over {span} and returned the oldest {self.family_lines_read:,}: each error"
+            f" family's lines in the {span} are at least those counted"
+        )
 
     def family(self, family: ErrorFamily) -> FamilyFigures:
         return self.families.get(family, FamilyFigures())

@@ -25,6 +25,7 @@ from lambdalogs import LOG_GROUP, Logs
 from lambdatop.core.aggregate import (
     FAMILY_COUNTS,
     FAMILY_LINES,
+    MAX_ROWS,
     MEMORY_BY_ENVIRONMENT,
     REPORT_FIGURES,
     WindowFigures,
@@ -273,3 +274,35 @@ def test_a_busy_window_s_families_are_the_window_s_not_the_lines_returned() -> N
     assert "downstream throttling: 30 lines in the window, none read" in throttling["evidence"]
     pool_check = next(c for c in counted["checks"] if c["id"] == "connection_pool")
     assert any("QueuePool limit of size 5" in line for line in pool_check["evidence"])
+
+
+def test_a_count_that_may_have_left_lines_out_says_what_it_counted_over_which_span() -> None:
+    """`diagnose` notes it when the families' lines are floors: the family counts answered as
+    many groups as a query returns (one may be missing), or, not grouped, the lines query
+    returned fewer lines than it matched."""
+    hour_ms = 3_600_000
+    line = "[ERROR]\t2026-03-02T09:14:55.120Z\t{rid}\tError: connect ETIMEDOUT 10.0.1.{i}:443"
+
+    def grouped(groups: int) -> WindowFigures:
+        rows = [
+            {"deciding": str(i), "lines": "3", "example": line.format(rid=f"r{i}", i=i % 250)}
+            for i in range(groups)
+        ]
+        return window_figures([], [], start_ms=0, end_ms=hour_ms, family_rows=rows)
+
+    assert grouped(MAX_ROWS - 1).families_floor is None
+    assert grouped(MAX_ROWS).families_floor == (
+        "CloudWatch Logs Insights grouped the error lines over 60 min in 10,000 groups, the most"
+        " a query returns: some may be left out, so each error family's lines in the 60 min are"
+        " at least those counted"
+    )
+    returned = [line.format(rid="r1", i=1)] * 40
+    ungrouped = window_figures(
+        [], returned, start_ms=0, end_ms=12 * hour_ms, family_lines_matched=25_000
+    )
+    assert ungrouped.families_floor == (
+        "CloudWatch Logs Insights found 25,000 lines with an error family's words over 12.0 h"
+        " and returned the oldest 40: each error family's lines in the 12.0 h are at least"
+        " those counted"
+    )
+    assert window_figures([], returned, start_ms=0, end_ms=hour_ms).families_floor is None
