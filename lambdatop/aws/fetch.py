@@ -15,6 +15,7 @@ from lambdatop.aws.pollers.inventory import account_limits, api_routes, function
 from lambdatop.aws.pollers.linked import (
     CONFIGURATION_UNREADABLE,
     LinkedMetricsPoller,
+    not_shared,
     source_function,
     trace_sharing_accounts,
     traces_unshared,
@@ -129,9 +130,7 @@ async def fetch_window(
         raise FetchError(describe_source(error, "CloudWatch Logs").final) from None
     state.add_events(events)
     if not tail.group_exists and source is not None:
-        raise FetchError(
-            f"no log group of {function} is shared with this monitoring account ({group})"
-        )
+        raise FetchError(not_shared(function, group))
     if not tail.group_exists:
         fetched.notes.append(f"log group {group} does not exist")
     fetched.logs_truncated = tail.truncated_before_ms is not None

@@ -168,15 +168,48 @@ def run_monitor(args: argparse.Namespace) -> int:
         )
     if not sys.stdout.isatty():
         return fail("the monitor needs a terminal; for scripts use `lambdatop diagnose` or `tail`")
+    functions = list(args.functions)
+    if functions and any(split_linked(name)[1] is not None for name in functions):
+        opened = _opened_names(contexts[0][0], args.endpoint_url, functions)
+        if isinstance(opened, str):
+            return fail(opened)
+        functions = opened
     return _run_app(
         contexts[0][1],
-        list(args.functions),
+        functions,
         settings,
         live_tail=settings.live_tail,
         redact=args.redact,
         contexts=contexts,
         linked_accounts=linked,
     )
+
+
+def _opened_names(
+    context: Context, endpoint_url: str | None, functions: list[str]
+) -> list[str] | str:
+    """`NAME@ACCOUNT` as `diagnose` reads it, before the monitor opens it (in the one context
+    of the flags): the credentials' own account's function by its bare name, a source
+    account's once its log group is found shared; else the one line that says why not. One STS
+    call and a log group's, only when a FUNCTION names its account, as a command's at the
+    prompt."""
+    import asyncio
+
+    from lambdatop.aws.errors import describe
+    from lambdatop.aws.pollers.linked import NotShared, opened_name
+    from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
+
+    async def opened() -> list[str]:
+        target = AwsTarget.resolve(context.profile, context.region, endpoint_url)
+        async with Aws(target, patience=AT_THE_PROMPT) as aws:
+            return [await opened_name(aws, function) for function in functions]
+
+    try:
+        return asyncio.run(opened())
+    except NotShared as refused:
+        return str(refused)
+    except Exception as error:  # noqa: BLE001 - never a traceback for the user
+        return describe(error).final
 
 
 def _connector(

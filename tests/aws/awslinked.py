@@ -168,8 +168,15 @@ class CrossAccountDouble:
         if account == self.monitoring:
             return None
         if account not in self.sources:
-            return error(
-                400, "ResourceNotFoundException", "The specified log group does not exist."
+            # A before-call hook answers the parsed call: the error as botocore parses one.
+            return parsed(
+                {
+                    "Error": {
+                        "Code": "ResourceNotFoundException",
+                        "Message": "The specified log group does not exist.",
+                    }
+                },
+                400,
             )
         # The source account's own answer for its group, which it names by name.
         params["logGroupName"] = identifier.split(":log-group:", 1)[1].removesuffix(":*")

@@ -249,8 +249,9 @@ def test_the_commands_take_a_source_account_s_function_by_name_at_account_or_arn
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line == (
-        "lambdatop: no log group of nosuch@210987654321 is shared with this monitoring account"
-        f" (arn:aws:logs:{WEST}:210987654321:log-group:/aws/lambda/nosuch)"
+        "lambdatop: no log group of nosuch@210987654321 is shared with these credentials"
+        f" (arn:aws:logs:{WEST}:210987654321:log-group:/aws/lambda/nosuch): account 210987654321"
+        " is neither theirs nor a source account linked to theirs, or nosuch never logged"
     )
 
 

@@ -110,6 +110,43 @@ async def source_function(aws: Aws, function: str) -> FunctionConfig | None:
     return linked_config(aws.region, bare, account)
 
 
+NOT_SHARED = (
+    "no log group of {function} is shared with these credentials ({group}): account {account}"
+    " is neither theirs nor a source account linked to theirs, or {name} never logged"
+)
+"""A source account's function whose log group this account cannot read: that account is not
+linked to this monitoring account (or this is none), or the function never logged."""
+
+
+def not_shared(function: str, group: str) -> str:
+    name, account = split_linked(function)
+    return NOT_SHARED.format(function=function, group=group, account=account, name=name)
+
+
+class NotShared(LookupError):
+    """`NAME@ACCOUNT` names neither the credentials' own account nor a linked source account's
+    function whose log group is shared: one line for the user."""
+
+
+async def opened_name(aws: Aws, function: str) -> str:
+    """The name the monitor opens `NAME@ACCOUNT` by, as `diagnose` reads it: the credentials'
+    own account's function by its bare name (read whole: configuration, logs by name, metrics
+    without an AccountId); a source account's as it is, once its log group is found shared
+    (DescribeLogStreams by the group's ARN, as the monitor reads it). Raises NotShared, or what
+    botocore raises."""
+    source = await source_function(aws, function)
+    if source is None:
+        return split_linked(function)[0]
+    group = source.effective_log_group
+    try:
+        await aws.call("logs", "DescribeLogStreams", logGroupName=group, limit=1)
+    except Exception as error:
+        if describe(error).kind is ErrorKind.MISSING:
+            raise NotShared(not_shared(function, group)) from None
+        raise
+    return function
+
+
 CONFIGURATION_UNREADABLE = (
     "{name} is a source account's function: its configuration (timeout, memory, VPC, event"
     " sources) is not readable from the monitoring account, and the checks that need it say"
