@@ -23,6 +23,7 @@ POOL_LINES_BY_MINUTE = (
     "/(?i)(pool|too many (connections|clients)|connection is not available)/"
     " | stats count() by bin(1m)"
 )
+POOL_UNREAD = "Connection pool exhausted in the window, none of it among the lines read"
 # Lambda sends one request at a time to an environment: a full pool there is a leak.
 RETURN_CONNECTIONS = Step(
     "Fix: one environment serves one request at a time, so a full pool means connections are "
@@ -90,7 +91,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
         logs_read=ev.logs_read,
         lines=ev.lines,
         hits=hits(ev, found, ev.family_lines(ErrorFamily.CONNECTION_POOL) + len(database_full)),
-        pool_full=bool(pool),
+        pool_full=ev.family_lines(ErrorFamily.CONNECTION_POOL) > 0,
         database_full=bool(database_full),
         signature=signatures.most_common(1)[0][0] if signatures else "",
         per_environment=next((size for size in (pool_size(s) for s in signatures) if size), None),
@@ -103,6 +104,9 @@ def verdict(f: PoolFigures, limits: Thresholds) -> Verdict:
     quiet = nothing_found(f.logs_read, f.lines, f.hits, "No connection-pool exhaustion in the logs")
     if quiet is not None:
         return quiet
+    if f.pool_full and f.hits.read == 0:
+        # Counted over the window by Logs Insights; none of them among the lines read.
+        return Verdict(f.hits.status(limits), POOL_UNREAD)
     if f.pool_full:
         return Verdict(f.hits.status(limits), f"Connection pool exhausted: {f.signature}")
     return Verdict(f.hits.status(limits), "The database refuses new connections: too many clients")

@@ -1,7 +1,8 @@
-"""The VPC check over a window counted by Logs Insights, on the wire (`diagnose FUNCTION`'s
-fetch against moto, Insights answered by the evaluator): its network lines are the window's,
-grouped as the classifier reads them, telemetry set apart; the invocations are those of the
-lines read, a floor ('at least'); and network errors of which none was read are said so.
+"""Error families over a window counted by Logs Insights, on the wire (`diagnose FUNCTION`'s
+fetch against moto, Insights answered by the evaluator): the VPC check's network lines are the
+window's, grouped as the classifier reads them, telemetry set apart; the invocations are those
+of the lines read, a floor ('at least'); and a family of which no line was read (network, a
+pool) is said so, not 'none' and not another family's title.
 
 Queries here return at most 40 rows (AWS: 10,000), so the window holds more error lines than
 the family lines query returns, as a busy function's does."""
@@ -37,6 +38,11 @@ STS = py(
 XRAY = py(
     "ERROR",
     "Failed to send segment to daemon at 169.254.79.129:2000: [Errno 111] Connection refused",
+)
+POOL = py(
+    "ERROR",
+    "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection"
+    " timed out, timeout 30",
 )
 THROTTLED = py(
     "ERROR",
@@ -76,11 +82,11 @@ def _returned(logs: Logs, words: str) -> int:
     return sum(words in row["@message"] for row in evaluate(FAMILY_LINES, events)[:ROWS])
 
 
-async def _vpc(aws: Aws, choice: InsightsChoice) -> dict[str, Any]:
-    """The VPC check of the JSON report `diagnose` prints for the last hour."""
+async def _check(aws: Aws, choice: InsightsChoice, check_id: str = "vpc") -> dict[str, Any]:
+    """A check (the VPC's) of the JSON report `diagnose` prints for the last hour."""
     fetched = await fetch_window(aws, FUNCTION, 3600, insights=choice)
     report = json.loads(to_json(report_of(fetched, Thresholds())[0]))
-    check: dict[str, Any] = next(c for c in report["checks"] if c["id"] == "vpc")
+    check: dict[str, Any] = next(c for c in report["checks"] if c["id"] == check_id)
     return check
 
 
@@ -89,9 +95,9 @@ async def test_the_window_s_network_lines_beyond_the_lines_read_are_counted(
 ) -> None:
     logs = _written(moto, [(45, STS, "error"), (30, XRAY, None)])
     await InsightsDouble(rows_at_most=ROWS).install(aws)
-    raw = await _vpc(aws, InsightsChoice(InsightsMode.NEVER))
+    raw = await _check(aws, InsightsChoice(InsightsMode.NEVER))
 
-    counted = await _vpc(aws, InsightsChoice(sample_events=200))
+    counted = await _check(aws, InsightsChoice(sample_events=200))
 
     assert raw["evidence"][0] == "45 lines in 45 invocations (16 % of 275)"
     # The 45 lines are the window's; the 30 of the X-Ray daemon, network errors too, are not
@@ -112,12 +118,32 @@ async def test_network_errors_the_window_holds_none_of_them_read_are_said_so(
     daemon's; the network's come after them and before the newest events downloaded."""
     _written(moto, [(50, THROTTLED, "error"), (30, XRAY, None), (20, STS, "error")])
     await InsightsDouble(rows_at_most=ROWS).install(aws)
-    raw = await _vpc(aws, InsightsChoice(InsightsMode.NEVER))
+    raw = await _check(aws, InsightsChoice(InsightsMode.NEVER))
 
-    counted = await _vpc(aws, InsightsChoice(sample_events=200))
+    counted = await _check(aws, InsightsChoice(sample_events=200))
 
     assert raw["title"].startswith("Connections to sts time out")
     assert counted["status"] == raw["status"] == "fail"
     assert counted["title"] == "Network errors in the window, none among the lines read"
     assert counted["evidence"][0] == "20 lines in the window, none read"
     assert not [line for line in counted["evidence"] if "sts" in line], "nothing named unread"
+
+
+async def test_a_pool_exhausted_the_window_holds_none_of_it_read_is_said_so(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """The pool's lines come after the throttling's the query returns: the check says the pool
+    ran dry, not that the database refused clients (it said so, and named no pool)."""
+    _written(moto, [(50, THROTTLED, "error"), (20, POOL, "error")])
+    await InsightsDouble(rows_at_most=ROWS).install(aws)
+    raw = await _check(aws, InsightsChoice(InsightsMode.NEVER), "connection_pool")
+
+    counted = await _check(aws, InsightsChoice(sample_events=200), "connection_pool")
+
+    assert raw["title"].startswith("Connection pool exhausted: QueuePool limit")
+    assert counted["status"] == raw["status"] == "fail"
+    assert counted["title"] == (
+        "Connection pool exhausted in the window, none of it among the lines read"
+    )
+    assert counted["evidence"][0] == "20 lines in the window, none read"
+    assert any("finally" in step for step in counted["next_steps"])
