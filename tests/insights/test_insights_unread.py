@@ -2,7 +2,7 @@
 fetch against moto, Insights answered by the evaluator): the VPC check's network lines are the
 window's, grouped as the classifier reads them, telemetry set apart; the invocations are those
 of the lines read, a floor ('at least'); and a family of which no line was read (network, a
-pool) is said so, not 'none' and not another family's title.
+pool, denials, a database) is said so: not 'none', not another family's title, no crash.
 
 Queries here return at most 40 rows (AWS: 10,000), so the window holds more error lines than
 the family lines query returns, as a busy function's does."""
@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 import awsseed
+import pytest
 from awsmoto import MotoAccount
 from evaluator import Event, evaluate
 from insightsdouble import InsightsDouble
@@ -43,6 +44,19 @@ POOL = py(
     "ERROR",
     "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection"
     " timed out, timeout 30",
+)
+DENIED = py(
+    "ERROR",
+    "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling"
+    " the PutItem operation: User: arn:aws:sts::123456789012:assumed-role/checkout-role/checkout"
+    " is not authorized to perform: dynamodb:PutItem on resource:"
+    " arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+)
+DATABASE = py(
+    "ERROR",
+    "psycopg2.OperationalError: could not connect to server: Connection refused\n\tIs the"
+    ' server running on host "orders-db.cluster-c9x2.eu-west-1.rds.amazonaws.com" (10.0.3.17)'
+    " and accepting TCP/IP connections on port 5432?",
 )
 THROTTLED = py(
     "ERROR",
@@ -111,39 +125,60 @@ async def test_the_window_s_network_lines_beyond_the_lines_read_are_counted(
     )
 
 
-async def test_network_errors_the_window_holds_none_of_them_read_are_said_so(
-    moto: MotoAccount, aws: Aws
+UNREAD = [
+    pytest.param(
+        "vpc",
+        STS,
+        "Connections to sts time out",
+        "Network errors in the window, none among the lines read",
+        "20 lines in the window, none read",
+        id="network",
+    ),
+    pytest.param(
+        "connection_pool",
+        POOL,
+        "Connection pool exhausted: QueuePool limit",
+        # It said 'The database refuses new connections: too many clients', which no line said.
+        "Connection pool exhausted in the window, none of it among the lines read",
+        "20 lines in the window, none read",
+        id="pool",
+    ),
+    pytest.param(
+        "permission",
+        DENIED,
+        "Access denied: dynamodb:PutItem",
+        # It said 'No access denied in the logs'.
+        "Access denied in the window, none of it among the lines read",
+        "20 denials in the window, none read",
+        id="permission",
+    ),
+    pytest.param(
+        "database",
+        DATABASE,
+        "Database errors: could not connect to server",
+        # The check could not run (it titled itself by the commonest line read).
+        "Database errors in the window, none among the lines read",
+        "20 lines in the window, none read",
+        id="database",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check_id", "line", "raw_title", "title", "evidence"), UNREAD)
+async def test_a_family_the_window_holds_none_of_it_read_is_said_so(
+    moto: MotoAccount, aws: Aws, check_id: str, line: str, raw_title: str, title: str, evidence: str
 ) -> None:
     """The query returns the oldest error lines: here the throttling's, then the X-Ray
-    daemon's; the network's come after them and before the newest events downloaded."""
-    _written(moto, [(50, THROTTLED, "error"), (30, XRAY, None), (20, STS, "error")])
+    daemon's (network errors, not the function's network); the family's 20 lines come after
+    them and before the newest events downloaded. Its check says what the window holds, at the
+    raw path's status, and names nothing it did not read."""
+    _written(moto, [(50, THROTTLED, "error"), (30, XRAY, None), (20, line, "error")])
     await InsightsDouble(rows_at_most=ROWS).install(aws)
-    raw = await _check(aws, InsightsChoice(InsightsMode.NEVER))
+    raw = await _check(aws, InsightsChoice(InsightsMode.NEVER), check_id)
 
-    counted = await _check(aws, InsightsChoice(sample_events=200))
+    counted = await _check(aws, InsightsChoice(sample_events=200), check_id)
 
-    assert raw["title"].startswith("Connections to sts time out")
+    assert raw["title"].startswith(raw_title)
     assert counted["status"] == raw["status"] == "fail"
-    assert counted["title"] == "Network errors in the window, none among the lines read"
-    assert counted["evidence"][0] == "20 lines in the window, none read"
-    assert not [line for line in counted["evidence"] if "sts" in line], "nothing named unread"
-
-
-async def test_a_pool_exhausted_the_window_holds_none_of_it_read_is_said_so(
-    moto: MotoAccount, aws: Aws
-) -> None:
-    """The pool's lines come after the throttling's the query returns: the check says the pool
-    ran dry, not that the database refused clients (it said so, and named no pool)."""
-    _written(moto, [(50, THROTTLED, "error"), (20, POOL, "error")])
-    await InsightsDouble(rows_at_most=ROWS).install(aws)
-    raw = await _check(aws, InsightsChoice(InsightsMode.NEVER), "connection_pool")
-
-    counted = await _check(aws, InsightsChoice(sample_events=200), "connection_pool")
-
-    assert raw["title"].startswith("Connection pool exhausted: QueuePool limit")
-    assert counted["status"] == raw["status"] == "fail"
-    assert counted["title"] == (
-        "Connection pool exhausted in the window, none of it among the lines read"
-    )
-    assert counted["evidence"][0] == "20 lines in the window, none read"
-    assert any("finally" in step for step in counted["next_steps"])
+    assert (counted["title"], counted["evidence"][0]) == (title, evidence)
+    assert not [said for said in counted["evidence"] if "sts" in said or "orders" in said]

@@ -17,6 +17,7 @@ from lambdatop.diagnose.format import COPED, samples
 from lambdatop.diagnose.model import CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
+DATABASE_UNREAD = "Database errors in the window, none among the lines read"
 DATABASE_LINES_BY_MINUTE = (
     "fields @timestamp, @message | filter @message like "
     "/(?i)(could not connect|connection refused|timed out|too many|lost connection|"
@@ -123,6 +124,9 @@ def verdict(f: DatabaseFigures, limits: Thresholds) -> Verdict:
     )
     if quiet is not None:
         return quiet
+    if not f.signatures:
+        # Counted over the window by Logs Insights; none of them among the lines read.
+        return Verdict(f.hits.status(limits), DATABASE_UNREAD)
     where = f" ({f.endpoint})" if f.endpoint else ""
     status = f.hits.status(limits)
     if not f.hits.reported and not f.hits.coped and f.symptoms.unreachable:

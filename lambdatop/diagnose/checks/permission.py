@@ -54,6 +54,7 @@ FIX_S3_UNNAMED = Step(
     " s3:GetObject / s3:PutObject on the objects, the bucket policy, and the KMS key of an"
     " encrypted object (kms:Decrypt)"
 )
+DENIALS_UNREAD = "Access denied in the window, none of it among the lines read"
 APPLICATION_RULE = (
     " of the application's own access decisions (no IAM action named, every invocation"
     " concerned succeeded)"
@@ -113,11 +114,18 @@ class PermissionFigures(NamedTuple):
     assumed_role: str | None = None
     """The role denied, when it is not the execution role but one the code assumed."""
 
+    @property
+    def none_read(self) -> bool:
+        """Denials Logs Insights counted over the window, none of them among the lines read:
+        no action, named or not, to tell."""
+        return bool(self.denials) and not self.denied and not self.unnamed
+
 
 def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
     denials = ev.family(ErrorFamily.PERMISSION)
     if not denials:
-        return PermissionFigures(ev.logs_read, ev.lines)
+        # Any the window holds were counted by Logs Insights, none among the lines read.
+        return PermissionFigures(ev.logs_read, ev.lines, ev.family_lines(ErrorFamily.PERMISSION))
     affected = {f.request_id for f in denials if f.request_id}
     nameless = [f for f in denials if f.classification is not None and not f.classification.action]
     unnamed = Counter(f.classification.signature for f in nameless if f.classification)
@@ -161,6 +169,8 @@ def verdict(f: PermissionFigures, limits: Thresholds) -> Verdict:
         # No IAM action named and nothing failed: the application's own access rule at work
         # (`user 8812 denied access to profile -> 403`), not the execution role's.
         return Verdict(CheckStatus.OK, "No IAM access denied", Reason.APPLICATION_RULE)
+    if f.none_read:
+        return Verdict(_status(f), DENIALS_UNREAD, Reason.DENIED)
     if not f.denied:
         # No line names an action: say who denied what, never their words as an action.
         return Verdict(_status(f), _unnamed_title(f), Reason.DENIED)
@@ -211,6 +221,8 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         return Advice([f"{count(f.denials, 'line')}{APPLICATION_RULE}"], steps)
     if decided.reason is not Reason.DENIED:
         return Advice(steps=steps)
+    if f.none_read:
+        return Advice([f"{count(f.denials, 'denial')} in the window, none read"], steps)
     floor = "at least " if f.denials > f.denials_read else ""
     evidence = [
         f"{count(f.denials, 'denial')}"
