@@ -29,6 +29,7 @@ can have one sink", then ListAttachedLinks of that sink, each link's ARN in its 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from lambdatop.aws.errors import describe
@@ -132,14 +133,20 @@ async def opened_name(aws: Aws, function: str) -> str:
     """The name the monitor opens `NAME@ACCOUNT` by, as `diagnose` reads it: the credentials'
     own account's function by its bare name (read whole: configuration, logs by name, metrics
     without an AccountId); a source account's as it is, once its log group is found shared
-    (DescribeLogStreams by the group's ARN, as the monitor reads it). Raises NotShared, or what
-    botocore raises."""
+    (FilterLogEvents by the group's ARN, as the log tail reads it, over its last minute: an
+    empty answer is a group that exists). Raises NotShared, or what botocore raises."""
     source = await source_function(aws, function)
     if source is None:
         return split_linked(function)[0]
     group = source.effective_log_group
+    now_ms = int(time.time() * 1000)
     try:
-        await aws.call("logs", "DescribeLogStreams", logGroupName=group, limit=1)
+        # FilterLogEvents: "If the log group is in a source account and you are using a
+        # monitoring account, you must specify the ARN"; a group it cannot see is
+        # ResourceNotFoundException. (moto's DescribeLogStreams ignores the identifier.)
+        await aws.call(
+            "logs", "FilterLogEvents", logGroupName=group, startTime=now_ms - 60_000, limit=1
+        )
     except Exception as error:
         if describe(error).kind is ErrorKind.MISSING:
             raise NotShared(not_shared(function, group)) from None
