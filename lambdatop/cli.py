@@ -85,7 +85,9 @@ a source account's function, from a CloudWatch cross-account monitoring account:
   FUNCTION as NAME@ACCOUNT (e.g. checkout@210987654321), or its ARN with --linked-accounts, is
   read through the monitoring account (the credentials'): its log group by ARN, its metrics by
   AccountId, its X-Ray traces where its link shares them. Its configuration (timeout, memory,
-  VPC, event sources) is the source account's and is reported as unknown.
+  VPC, event sources) is the source account's and is reported as unknown. NAME@ACCOUNT of
+  the credentials' own account is that account's function, read whole; an account neither
+  theirs nor linked to theirs is one line and exit 2.
 """
 
 
