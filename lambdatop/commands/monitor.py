@@ -6,7 +6,6 @@ import argparse
 import atexit
 import contextlib
 import gc
-import logging
 import os
 import signal
 import sys
@@ -226,14 +225,17 @@ def _connector(
 
 
 def run_demo_monitor(args: argparse.Namespace) -> int:
-    """The monitor against the simulated account, started here and stopped on quit."""
+    """The monitor against the simulated account, started beside it and stopped on quit."""
     settings = _settings(args)
     if settings is None:
         return 2
-    try:
-        from lambdatop.demo.simulated_account import SimulatedAccount
-    except ImportError as error:
-        return fail(f"the simulated account needs the demo extra ({error.name})")
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        return fail("the simulated account needs the demo extra (moto)")
+    from lambdatop.demo.account_process import AccountFailed, AccountProcess, port_is_free
+    from lambdatop.demo.scenarios import REGION, select_scenarios
+
     if settings.live_tail:
         # moto's StartLiveTail answers one snapshot and closes: there is no stream to follow.
         print("note: the simulated account has no Live Tail stream; its logs are polled")
@@ -241,53 +243,31 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     scenarios = getattr(args, "scenario", None)
     port = getattr(args, "port", 0)
     functions = list(getattr(args, "functions", []) or [])
-    account = SimulatedAccount()
-    print("Starting the simulated AWS account…", flush=True)
     try:
-        # The backfilled history is millions of objects that live as long as the process: out
-        # of the collector's reach (frozen here, then by the generator once the older minutes
-        # are written), no full collection walks them while the monitor runs or when it exits
-        # (a closed terminal's exit took 12 s, issue 13).
-        account.start(port=port, speed=speed, scenarios=scenarios, freeze_history=True)
-        # The monitor starts once what it reads first is written: every metric and the newest
-        # quarter hour; the older minutes are written behind it (issue 14).
-        progress = sys.stdout.isatty()
-        while not account.wait_until_recent(timeout=0.5):
-            if progress:
-                print(f"\r{account.history_progress()}\x1b[K", end="", flush=True)
-        if progress:
-            print(f"\r{account.history_progress()}\x1b[K", flush=True)
-        gc.freeze()
+        select_scenarios(scenarios)
     except ValueError as error:
-        account.stop()
         return fail(str(error))
-    except OSError as error:
-        account.stop()
-        return fail(f"cannot start the simulated account: {error.strerror or error}")
-    except BaseException:
-        account.stop()  # Ctrl-C while the history is written: no thread or port left behind
-        raise
-    # The emulator runs in this process and prints its own errors; they must not reach the
-    # terminal the monitor draws on (Textual draws through the original stderr).
-    logging.getLogger("werkzeug").disabled = True
-    quiet = open(os.devnull, "w")  # noqa: SIM115 - closed below, after the app
-    saved, sys.stderr = sys.stderr, quiet
+    if port and not port_is_free(port):
+        return fail(f"cannot start the simulated account: port {port} is in use")
+    # The account is created and its history written in a process of its own, on the other
+    # core: the monitor paints at once, its fleet "listing…" until the account is ready (the
+    # connection waits for it, in the backend's thread), then every function with its figures.
+    account = AccountProcess(port=port, speed=speed, scenarios=scenarios)
+    account.start()
+    # However the monitor ends (os._exit after the exit hooks included), the account goes too
+    atexit.register(account.stop)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+    def connect() -> Aws:
+        from lambdatop.aws.session import Aws, AwsTarget
+
+        url = account.endpoint()
+        return Aws(AwsTarget(profile=None, region=REGION, endpoint_url=url))
+
     try:
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", account.access_key_id)
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", account.secret_access_key)
-
-        def connect() -> Aws:
-            from lambdatop.aws.session import Aws, AwsTarget
-
-            region, url = account.region, account.endpoint_url
-            return Aws(AwsTarget(profile=None, region=region, endpoint_url=url))
-
         return _run_app(connect, functions, settings, live_tail=False)  # polled, as said
+    except AccountFailed as error:
+        return fail(str(error))
     finally:
-        # The account lives in this process and ends with it: its generator is told to stop,
-        # not waited for (a write to moto in progress took seconds under load, issue 13); the
-        # server answers that write until the process is gone.
-        account.generator.stop(timeout=0)
-        gc.freeze()  # and what the last frames and the stop made is not walked at exit either
-        sys.stderr = saved
-        quiet.close()
+        account.stop()

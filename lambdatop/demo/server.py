@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import errno
 import logging
-import socket
 import threading
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lambdatop.demo.account_process import LOOPBACK, port_is_free
 from lambdatop.demo.dispatcher import DomainDispatcher
 from lambdatop.demo.logs_insights import LogsInsights
 from lambdatop.demo.xray_summaries import TraceSummaries
-
-LOOPBACK = "127.0.0.1"
 
 
 class MotoServer:
@@ -74,18 +72,6 @@ class MotoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """True when nothing listens on the port (used by tests and by `stop()` callers)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # As a server would: connections left in TIME_WAIT do not make a port busy
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def reset_moto(endpoint_url: str) -> None:

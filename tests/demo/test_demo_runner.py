@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from lambdatop.demo import SCENARIOS, run_demo_command
+from lambdatop.demo.runner import run_demo_command
+from lambdatop.demo.scenarios import SCENARIOS
 
 
 def test_list_prints_one_aligned_line_per_function_and_starts_nothing() -> None:
