@@ -260,10 +260,13 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
     def connect() -> Aws:
+        from lambdatop.aws.policy import ALLOWED
         from lambdatop.aws.session import Aws, AwsTarget
 
-        url = account.endpoint()
-        return Aws(AwsTarget(profile=None, region=REGION, endpoint_url=url))
+        aws = Aws(AwsTarget(profile=None, region=REGION, endpoint_url=account.endpoint()))
+        aws.load_models(ALLOWED)  # while the account is created (read once: botocore keeps them)
+        account.wait_ready()
+        return aws
 
     try:
         return _run_app(connect, functions, settings, live_tail=False)  # polled, as said

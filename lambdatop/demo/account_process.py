@@ -5,9 +5,9 @@ the monitor's process they held its first frame back (6.2 s on the quiet machine
 then competed with it for the interpreter. In a child process, on the machine's other core, they
 run while the monitor paints its first frame; the monitor reads the account once it is ready.
 
-The child says on its standard output, one JSON object a line, that the account is ready (with
-its endpoint) or why it could not start. It ends when its standard input closes: the monitor is
-gone, however it went (quit, a closed terminal, SIGKILL).
+The child says on its standard output, one JSON object a line, its endpoint (as soon as its
+server listens), then that the account is ready, or why it could not start. It ends when its
+standard input closes: the monitor is gone, however it went (quit, a closed terminal, SIGKILL).
 
 This module imports neither moto nor boto3 until it runs as the child: the monitor imports it.
 
@@ -60,7 +60,8 @@ class AccountProcess:
             *(arg for name in scenarios or () for arg in ("--scenario", name)),
         ]
         self._child: subprocess.Popen[bytes] | None = None
-        self._endpoint: str | None = None
+        self._said: dict[str, str] = {}
+        """What the child said so far: its endpoint, that it is ready, or why it failed."""
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -76,26 +77,32 @@ class AccountProcess:
         )
 
     def endpoint(self) -> str:
-        """Block until the account is ready (every metric and the newest quarter hour written);
-        its endpoint. Raises AccountFailed when the child said why it could not start, or ended."""
+        """Block until the account's server listens (soon after the start, before the account
+        is created); its endpoint. Raises AccountFailed when the child could not start."""
+        return self._until("endpoint")
+
+    def wait_ready(self) -> None:
+        """Block until the account is ready: every function created, every metric and the
+        newest quarter hour of logs and traces written. Raises AccountFailed as `endpoint`."""
+        self._until("ready")
+
+    def _until(self, what: str) -> str:
         with self._lock:
-            if self._endpoint is not None:
-                return self._endpoint
             child = self._child
-            if child is None or child.stdout is None:
-                raise AccountFailed("the simulated account was not started")
-            for line in child.stdout:
+            while what not in self._said:
+                if child is None or child.stdout is None:
+                    raise AccountFailed("the simulated account was not started")
+                line = child.stdout.readline()
+                if not line:
+                    code = child.wait()
+                    raise AccountFailed(f"the simulated account stopped (exit status {code})")
                 with contextlib.suppress(ValueError):
                     said = json.loads(line)
-                    if not isinstance(said, dict):
-                        continue
-                    if "error" in said:
-                        raise AccountFailed(str(said["error"]))
-                    if "endpoint" in said:
-                        self._endpoint = str(said["endpoint"])
-                        return self._endpoint
-            code = child.wait()
-            raise AccountFailed(f"the simulated account stopped (exit status {code})")
+                    if isinstance(said, dict):
+                        self._said.update({str(key): str(value) for key, value in said.items()})
+                if "error" in self._said:
+                    raise AccountFailed(self._said["error"])
+            return self._said[what]
 
     def stop(self) -> None:
         """End the child and reap it; idempotent."""
@@ -137,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # The history lives as long as the process: out of the collector's reach once written
         account.start(
-            port=args.port, speed=args.speed, scenarios=args.scenario, freeze_history=True
+            port=args.port,
+            speed=args.speed,
+            scenarios=args.scenario,
+            freeze_history=True,
+            listening=lambda endpoint: _say(out, endpoint=endpoint),
         )
     except ValueError as error:
         _say(out, error=str(error))
@@ -146,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(out, error=f"cannot start the simulated account: {error.strerror or error}")
         return 2
     account.wait_until_recent(timeout=None)
-    _say(out, endpoint=account.endpoint_url)
+    _say(out, ready=True)
     threading.Event().wait()  # until the parent goes (parent_gone ends the process)
     return 0
 

@@ -54,9 +54,11 @@ class SimulatedAccount:
         retention_seconds: float = DEFAULT_RETENTION_SECONDS,
         clock: Callable[[], float] = time.time,
         freeze_history: bool = False,
+        listening: Callable[[str], object] | None = None,
     ) -> None:
         """Start moto, create the account and start the generator (which backfills first).
-        `freeze_history`: see GeneratorSettings.
+        `freeze_history`: see GeneratorSettings. `listening` is told the endpoint as soon as the
+        server listens, before the account is created.
 
         Raises ValueError for an unknown scenario name, before anything is started.
         """
@@ -69,6 +71,8 @@ class SimulatedAccount:
         server.start()
         self._server = server
         try:
+            if listening is not None:
+                listening(server.endpoint_url)
             # A previous account in this process (tests) would otherwise leak into this one
             reset_moto(server.endpoint_url)
             provisioned = create_account(server.endpoint_url, selected)

@@ -1,6 +1,6 @@
-"""`lambdatop --demo` is never a silent wait: before the monitor's first frame a line counts the
-log events of the newest quarter hour as they are written, and the frame comes once they all
-are (the older minutes are written behind it); `q` then stops everything."""
+"""`lambdatop --demo` paints its monitor at once, beside the simulated account's own process
+(issue 14): until the account is ready the fleet says it is listing, never an empty account;
+then every function of the account appears with its figures; `q` stops both processes."""
 
 from __future__ import annotations
 
@@ -13,12 +13,37 @@ from pathlib import Path
 
 from ptyterm import drain, plain, read_until, spawn, wait
 
+from lambdatop.demo.scenarios import SCENARIOS
+
 DEADLINE_S = 120.0
 ALTERNATE_SCREEN = b"\x1b[?1049h"
-COUNT = re.compile(r"writing its last 15 minutes: ([\d,]+) / ([\d,]+) log events")
+EMPTY_FLEET = re.compile(r"lambdatop · 0 functions(?! \(listing…\))")
+P99_OF_PAYMENTS = b" / 30 s"
+"""A p99 over payment-processor's 30 s timeout: the fleet's metrics were read."""
 
 
-def test_the_demo_counts_what_it_writes_then_shows_the_fleet(tmp_path: Path) -> None:
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                found |= {
+                    int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+                }
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+
+
+def test_the_demo_paints_at_once_then_shows_every_function_and_quits_with_its_account(
+    tmp_path: Path,
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDATOP_"))}
     env.update(
         XDG_CONFIG_HOME=str(tmp_path),
@@ -30,23 +55,27 @@ def test_the_demo_counts_what_it_writes_then_shows_the_fleet(tmp_path: Path) -> 
     )
     pid, fd = spawn(["--demo"], env)
     deadline = time.monotonic() + DEADLINE_S
+    account: set[int] = set()
     try:
-        drawn = read_until(fd, ALTERNATE_SCREEN, deadline)
-        before_frame = plain(drawn[: drawn.index(ALTERNATE_SCREEN)])
-        assert "Starting the simulated AWS account" in before_frame
-        counts = COUNT.findall(before_frame)
-        assert counts, "no count of the history written before the first frame"
-        written, total = counts[-1]
-        assert written == total, "the frame came before the newest quarter hour was written"
-        assert int(total.replace(",", "")) > 0
-        read_until(fd, b"sorted by trouble", deadline, seen=drawn)
+        drawn = read_until(fd, b"sorted by trouble", deadline)
+        assert ALTERNATE_SCREEN in drawn
+        account = _children(pid)
+        assert account, "the simulated account runs in a process of its own"
+        for scenario in SCENARIOS:
+            drawn = read_until(fd, scenario.name.encode(), deadline, seen=drawn)
+        drawn = read_until(fd, P99_OF_PAYMENTS, deadline, seen=drawn)
+        assert not EMPTY_FLEET.search(plain(drawn)), "the fleet was shown empty while listing"
         os.write(fd, b"q")
-        drain(fd, deadline)
+        rest = drain(fd, deadline)
+        assert b"Traceback" not in rest
         assert wait(pid, deadline) == 0
+        left = {child for child in account if not _gone(child)}
+        assert not left, f"the simulated account outlived the monitor: {left}"
     finally:
         with contextlib.suppress(OSError):
             os.close(fd)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+        for process in (pid, *account):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
