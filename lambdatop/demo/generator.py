@@ -88,7 +88,9 @@ class Generator:
         provisioned: Provisioned,
         settings: GeneratorSettings | None = None,
         clock: Callable[[], float] = time.time,
+        traces_seen: Callable[[list[str]], object] | None = None,
     ) -> None:
+        """`traces_seen` is told every trace segment written (see Publisher)."""
         self.settings = settings or GeneratorSettings()
         self._clock = clock
         start = clock()
@@ -105,7 +107,7 @@ class Generator:
         ]
         self.metrics = MetricsBook(provisioned.api_dimensions)
         self.outbox = Outbox()
-        self.publisher = Publisher(endpoint_url)
+        self.publisher = Publisher(endpoint_url, traces_seen)
         self.stats = GeneratorStats()
         self.backfilled = threading.Event()
         """Set once the history is written (also if writing it failed: see the log)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.logs.models import LogsBackend, logs_backends
@@ -38,9 +38,13 @@ a datum here is about 300 bytes)."""
 class Publisher:
     """Knows which log streams exist and when each was last written (for retention)."""
 
-    def __init__(self, endpoint_url: str) -> None:
+    def __init__(
+        self, endpoint_url: str, traces_seen: Callable[[list[str]], object] | None = None
+    ) -> None:
         self._logs = client("logs", endpoint_url)
         self._cloudwatch = client("cloudwatch", endpoint_url)
+        self._traces_seen = traces_seen
+        """Told every trace segment written (the server's GetTraceSummaries layer keeps them)."""
         self.stream_last_event: dict[tuple[str, str], int] = {}
         """(group, stream) → the newest event timestamp written (epoch ms)."""
         self.events_written = 0
@@ -99,6 +103,8 @@ class Publisher:
                     logger.exception("could not put %d %s metrics", len(chunk), namespace)
 
     def write_traces(self, documents: list[str]) -> None:
+        if self._traces_seen is not None:
+            self._traces_seen(documents)
         xray = _xray_backend()
         for document in documents:
             # What moto's PutTraceSegments handler does with each document of the request

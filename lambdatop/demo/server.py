@@ -49,7 +49,8 @@ class MotoServer:
         os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
         if self._requested_port and not port_is_free(self._requested_port):
             raise OSError(errno.EADDRINUSE, f"port {self._requested_port} is in use")
-        app = LogsInsights(TraceSummaries(DomainDispatcher(create_backend_app)))
+        self.trace_summaries = TraceSummaries(DomainDispatcher(create_backend_app))
+        app = LogsInsights(self.trace_summaries)
         server = make_server(
             LOOPBACK, self._requested_port, app, threaded=True, request_handler=MotoRequestHandler
         )

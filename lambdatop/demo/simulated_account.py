@@ -83,7 +83,14 @@ class SimulatedAccount:
                 retention_seconds=retention_seconds,
                 freeze_history=freeze_history,
             )
-            self._generator = Generator(server.endpoint_url, selected, provisioned, settings, clock)
+            self._generator = Generator(
+                server.endpoint_url,
+                selected,
+                provisioned,
+                settings,
+                clock,
+                traces_seen=server.trace_summaries.keep,
+            )
             self._generator.start()
         except BaseException:
             self.stop()

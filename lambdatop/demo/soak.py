@@ -98,7 +98,12 @@ def soak_accelerated(hours: float, speed: float, out: TextIO) -> list[SoakSample
         fake_now = [start]
         settings = GeneratorSettings(speed=speed, backfill_seconds=0.0)
         generator = Generator(
-            server.endpoint_url, SCENARIOS, provisioned, settings, clock=lambda: fake_now[0]
+            server.endpoint_url,
+            SCENARIOS,
+            provisioned,
+            settings,
+            clock=lambda: fake_now[0],
+            traces_seen=server.trace_summaries.keep,
         )
         cpu_start = time.thread_time()
         next_report = start + 600.0

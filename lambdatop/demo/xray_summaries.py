@@ -36,7 +36,8 @@ from lambdatop.demo.wsgi import Environ, StartResponse, WsgiApp, call, refuse, r
 SUMMARIES_PATH = "/TraceSummaries"
 TRACES_PATH = "/Traces"
 SEGMENTS_PATH = "/TraceSegments"
-"""PutTraceSegments: the documents pass through here on their way to moto, and are kept."""
+"""PutTraceSegments: the documents pass through here on their way to moto, and are kept (the
+demo's own, written to moto in process, are handed to `keep`)."""
 KEPT_S = 2 * 3600.0
 """How long a trace's documents are kept: longer than the account keeps its traces (65 min,
 demo/retention.py), so every summary moto still answers is filled in, and no longer: the demo
@@ -294,9 +295,14 @@ class TraceSummaries:
     def _keep(self, request: bytes) -> None:
         """The segment documents of a PutTraceSegments, by their trace id."""
         try:
-            documents = [json.loads(d) for d in json.loads(request)["TraceSegmentDocuments"]]
+            self.keep(json.loads(request)["TraceSegmentDocuments"])
         except (ValueError, KeyError, TypeError):
             return  # moto answers what it makes of it
+
+    def keep(self, texts: list[str]) -> None:
+        """Segment documents written to moto, as PutTraceSegments takes them: kept by trace id.
+        Raises ValueError for a document that is not JSON."""
+        documents = [json.loads(text) for text in texts]
         traces = [
             (document["trace_id"], document)
             for document in documents
