@@ -162,14 +162,26 @@ class Pattern(Marker):
 
 
 def cpu_s(pid: int) -> float:
-    """The CPU time (user and system, all threads) a process has used so far, in seconds: on a
-    shared machine, what the command itself spent, whatever else was running."""
+    """The CPU time (user and system, all threads) a process and the processes it started
+    (`--demo`'s simulated account) have used so far, in seconds: on a shared machine, what the
+    command itself spent, whatever else was running."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_s(child) for child in _children(pid))
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` started that are still running (Linux: /proc/PID/task/TID/children)."""
+    found: set[int] = set()
+    with suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as children:
+                found |= {int(child) for child in children.read().split()}
+    return found
 
 
 @dataclass

@@ -15,7 +15,6 @@ from lambdatop.demo.account import create_account
 from lambdatop.demo.generator import (
     DEFAULT_BACKFILL_SECONDS,
     DEFAULT_RETENTION_SECONDS,
-    RECENT_SECONDS,
     Generator,
     GeneratorSettings,
     GeneratorStats,
@@ -103,18 +102,6 @@ class SimulatedAccount:
         if self._generator is None:
             raise RuntimeError("simulated account not started")
         return self._generator.recent_written.wait(timeout)
-
-    def history_progress(self) -> str:
-        """Where the writing of the newest quarter hour stands, for a person waiting on it."""
-        stats = self.generator.stats
-        if not stats.recent_events:
-            minutes = self.generator.settings.backfill_seconds / 60
-            return f"simulating its last {minutes:.0f} minutes…"
-        written = min(self.generator.publisher.events_written, stats.recent_events)
-        return (
-            f"writing its last {RECENT_SECONDS / 60:.0f} minutes:"
-            f" {written:,} / {stats.recent_events:,} log events"
-        )
 
     def wait_until_backfilled(self, timeout: float | None = 60.0) -> bool:
         """Block until the history is written; True when it was within `timeout` seconds."""
