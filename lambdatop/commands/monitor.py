@@ -233,7 +233,8 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("moto") is None:
         return fail("the simulated account needs the demo extra (moto)")
-    from lambdatop.demo.account_process import AccountFailed, AccountProcess, port_is_free
+    from lambdatop.demo.account_process import AccountFailed, AccountProcess
+    from lambdatop.demo.loopback import port_is_free
     from lambdatop.demo.scenarios import REGION, select_scenarios
 
     if settings.live_tail:

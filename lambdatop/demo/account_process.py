@@ -20,29 +20,14 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 from typing import IO
 
-LOOPBACK = "127.0.0.1"
-
 
 class AccountFailed(Exception):
     """The simulated account could not start; the message says why, in one line."""
-
-
-def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """True when nothing listens on the port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # As a server would: connections left in TIME_WAIT do not make a port busy
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 class AccountProcess:

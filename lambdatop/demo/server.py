@@ -17,9 +17,9 @@ import threading
 from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from lambdatop.demo.account_process import LOOPBACK, port_is_free
 from lambdatop.demo.dispatcher import DomainDispatcher
 from lambdatop.demo.logs_insights import LogsInsights
+from lambdatop.demo.loopback import LOOPBACK, port_is_free
 from lambdatop.demo.xray_summaries import TraceSummaries
 
 
