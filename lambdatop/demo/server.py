@@ -13,6 +13,8 @@ import errno
 import logging
 import os
 import threading
+import time
+from collections.abc import Iterable
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -20,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lambdatop.demo.dispatcher import DomainDispatcher
 from lambdatop.demo.logs_insights import LogsInsights
 from lambdatop.demo.loopback import LOOPBACK, port_is_free
+from lambdatop.demo.wsgi import Environ, StartResponse, WsgiApp
 from lambdatop.demo.xray_summaries import TraceSummaries
 
 
@@ -50,7 +53,8 @@ class MotoServer:
         if self._requested_port and not port_is_free(self._requested_port):
             raise OSError(errno.EADDRINUSE, f"port {self._requested_port} is in use")
         self.trace_summaries = TraceSummaries(DomainDispatcher(create_backend_app))
-        app = LogsInsights(self.trace_summaries)
+        self.requests = Requests(LogsInsights(self.trace_summaries))
+        app = self.requests
         server = make_server(
             LOOPBACK, self._requested_port, app, threaded=True, request_handler=MotoRequestHandler
         )
@@ -77,6 +81,39 @@ class MotoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Requests:
+    """WSGI layer: knows when the server last answered, so that the account's own writing can
+    wait for a quiet moment (the monitor's first reads answered before the older minutes)."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self._in_flight = 0
+        self._last_answered = 0.0
+        self._changed = threading.Condition()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        with self._changed:
+            self._in_flight += 1
+        try:
+            return self.app(environ, start_response)  # moto's answers are whole when returned
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._last_answered = time.monotonic()
+                self._changed.notify_all()
+
+    def wait_quiet(self, quiet_s: float, at_most_s: float) -> None:
+        """Until no request has been answered or asked for `quiet_s`, for at most `at_most_s`."""
+        deadline = time.monotonic() + at_most_s
+        with self._changed:
+            while (now := time.monotonic()) < deadline:
+                quiet_for = now - self._last_answered
+                if not self._in_flight and quiet_for >= quiet_s:
+                    return
+                left = deadline - now
+                self._changed.wait(left if self._in_flight else min(left, quiet_s - quiet_for))
 
 
 def reset_moto(endpoint_url: str) -> None:

@@ -25,6 +25,10 @@ from lambdatop.demo.server import MotoServer, reset_moto
 logger = logging.getLogger(__name__)
 
 DEFAULT_SEED = 7
+QUIET_S = 0.25
+QUIET_AT_MOST_S = 1.0
+"""Each step of the older minutes waits for the server to have been quiet this long, at most
+that long: a monitor polling without a pause still sees them all written within seconds."""
 
 
 class SimulatedAccount:
@@ -89,6 +93,7 @@ class SimulatedAccount:
                 settings,
                 clock,
                 traces_seen=server.trace_summaries.keep,
+                quiet=lambda: server.requests.wait_quiet(QUIET_S, QUIET_AT_MOST_S),
             )
             self._generator.start()
         except BaseException:
