@@ -13,6 +13,12 @@ def run_demo(args: argparse.Namespace) -> int:
         return fail("--speed must be positive")
     if not 0 <= args.port <= 65535:
         return fail("--port must be between 0 and 65535")
+    if not args.no_ui and not args.list:
+        # The monitor first: its account is started in a process of its own (moto is not
+        # imported here, issue 14)
+        from lambdatop.commands.monitor import run_demo_monitor
+
+        return run_demo_monitor(args)
     try:
         from lambdatop.demo.runner import run_demo_command
     except ImportError as error:
@@ -20,10 +26,6 @@ def run_demo(args: argparse.Namespace) -> int:
             f"the simulated account needs the demo extra ({error.name}): "
             "pip install 'lambdatop[demo]'"
         )
-    if not args.no_ui and not args.list:
-        from lambdatop.commands.monitor import run_demo_monitor
-
-        return run_demo_monitor(args)
     try:
         return run_demo_command(
             port=args.port,

@@ -232,7 +232,9 @@ def run_demo_monitor(args: argparse.Namespace) -> int:
     import importlib.util
 
     if importlib.util.find_spec("moto") is None:
-        return fail("the simulated account needs the demo extra (moto)")
+        return fail(
+            "the simulated account needs the demo extra (moto): pip install 'lambdatop[demo]'"
+        )
     from lambdatop.demo.account_process import AccountFailed, AccountProcess
     from lambdatop.demo.loopback import port_is_free
     from lambdatop.demo.scenarios import REGION, select_scenarios
