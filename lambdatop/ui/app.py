@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
+from textual import events
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.driver import Driver
 from textual.filter import LineFilter
@@ -209,7 +210,13 @@ class LambdatopApp(App[int]):
             timer.stop()
         super().exit(result, return_code, message)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._long_lived.touched()  # no deep collection while the user waits for a key
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self._long_lived.release()
         if self.backend is not None:
             with contextlib.suppress(Exception):
                 await self.backend.stop()
