@@ -60,8 +60,10 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", "Close", id="help_close"),
     ]
+    # Opaque: over a translucent one Textual renders the screen under again and blends each of
+    # its cells at every frame the help is up, with the log pouring in (issue 14).
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
+    HelpScreen { align: center middle; background: $background; }
     HelpScreen > VerticalScroll {
         width: 108; max-width: 100%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
