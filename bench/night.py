@@ -85,6 +85,11 @@ class Hour:
     refreshes: int
     invocations: int
     """Invocations the opened functions keep at the hour's end."""
+    frozen: int = 0
+    """Objects out of the garbage collector's walks (lambdatop/ui/collector.py): a reference
+    cycle dropped among them stays until the next deep collection, so a leak there grows this."""
+    deep: int = 0
+    """The app's deep collections so far (everything unfrozen, collected, frozen again)."""
 
 
 def minute_of_logs(function: int, minute: int, start_ms: int, lines_per_s: int) -> list[LogEvent]:
@@ -202,7 +207,16 @@ async def run_night(
                 await pilot.pause(0.2)
                 kept = sum(len(store.function(n).pipeline.tracker.invocations) for n in OPENED)
                 cpu, wall = time.process_time(), time.perf_counter()
-                hour = Hour(elapsed_s / 3600, rss_mb(), cpu - cpu0, wall - wall0, refreshes, kept)
+                hour = Hour(
+                    elapsed_s / 3600,
+                    rss_mb(),
+                    cpu - cpu0,
+                    wall - wall0,
+                    refreshes,
+                    kept,
+                    gc.get_freeze_count(),
+                    app._long_lived.deep,
+                )
                 samples.append(hour)
                 report(hour)
                 cpu0, wall0, refreshes = cpu, wall, 0
@@ -262,7 +276,7 @@ def _row(hour: Hour) -> str:
     per_refresh = 1000 * hour.cpu_s / hour.refreshes if hour.refreshes else 0.0
     return (
         f"  {hour.hour:>5g} h  {hour.rss_mb:>7.0f} MB  {hour.cpu_s:>8.1f} s  {per_refresh:>8.1f} ms"
-        f"  {hour.invocations:>11,}  {hour.wall_s:>7.0f} s"
+        f"  {hour.invocations:>11,}  {hour.wall_s:>7.0f} s  {hour.frozen:>9,}  {hour.deep:>4}"
     )
 
 
@@ -278,7 +292,7 @@ def bench_night() -> None:
         f" {len(OPENED)} functions opened, {LINES_PER_S} log lines a second each; a repaint every"
         f" {REFRESH_S} s simulated (the real app, headless):"
     )
-    print("   hour   resident   CPU/hour  /repaint  invocations   wall")
+    print("   hour   resident   CPU/hour  /repaint  invocations   wall     frozen  deep")
     if TRACE_LINES:
         tracemalloc.start(6)
     started = time.perf_counter()

@@ -234,7 +234,7 @@ class LoopTime:
 
     def watch_collector(self) -> None:
         """Python's garbage collector, which stops every thread while it runs: its full
-        collections walk every object the store keeps."""
+        collections walk every object not frozen (lambdatop/ui/collector.py)."""
         began: dict[int, float] = {}
 
         def collecting(phase: str, info: dict[str, int]) -> None:
@@ -255,6 +255,17 @@ class LoopTime:
     def undo(self) -> None:
         for undo in reversed(self._undo):
             undo()
+
+    def full_collections(self, wall_s: float, deep: int) -> str:
+        """How often a key may meet a full collection, and how long it would wait."""
+        ms = sorted(s * 1000 for s in self.calls.get("garbage collection, generation 2", []))
+        if not ms:
+            return f"  full garbage collections: none in {wall_s:.0f} s"
+        return (
+            f"  full garbage collections: {len(ms)} in {wall_s:.0f} s ({deep} deep: everything"
+            f" unfrozen and walked), pause p50 {statistics.median(ms):.0f} · p95"
+            f" {_percentile(ms, 0.95):.0f} · max {ms[-1]:.0f} ms CPU"
+        )
 
     def report(self, wall_s: float) -> None:
         print("  where the event loop's CPU went meanwhile (per call; the longest hold keys):")
@@ -327,6 +338,7 @@ async def _under_load() -> None:
         )
         cpu0, wall0, frames0, fed0 = time.process_time(), time.perf_counter(), watch.frames, fed
         loop_time.reset()
+        deep0 = app._long_lived.deep
         results: dict[str, list[tuple[float, float]]] = {}
         for _ in range(PRESSES):
             for label, key, character, predicate in (
@@ -362,6 +374,7 @@ async def _under_load() -> None:
             print(_summary(label, samples))
         print(_summary("every key", [s for samples in results.values() for s in samples]))
         invocations = len(store.function(target).pipeline.tracker.invocations)
+        print(loop_time.full_collections(wall, app._long_lived.deep - deep0))
         print(f"  messages waiting at a frame (the app's and the screen's): at most {watch.queued}")
         loop_time.report(wall)
         print(f"    (the tailed function holds {invocations:,} invocations at the end)")
