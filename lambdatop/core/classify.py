@@ -246,7 +246,17 @@ _OPERATION_SERVICE = {
         "dynamodb",
     ),
     **dict.fromkeys(
-        ("SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "GetQueueUrl"),
+        (
+            "SendMessage",
+            "SendMessageBatch",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "DeleteMessageBatch",
+            "ChangeMessageVisibility",
+            "ChangeMessageVisibilityBatch",
+            "GetQueueUrl",
+            "GetQueueAttributes",
+        ),
         "sqs",
     ),
     **dict.fromkeys(("Publish", "PublishBatch"), "sns"),
@@ -940,8 +950,17 @@ def _qualified(action: str | None, service: str | None) -> str | None:
         return None
     if ":" in action:
         prefix, _, name = action.partition(":")
-        return f"{prefix.lower()}:{name}"
+        prefix = prefix.lower()
+        # SQS names the action in lower case (`sqs:sendmessage`): IAM matches actions in any
+        # case, but the advice spells it as the API does.
+        known = _OPERATION_BY_LOWER.get(name.lower()) if name.islower() else None
+        if known is not None and _OPERATION_SERVICE[known] == prefix:
+            name = known
+        return f"{prefix}:{name}"
     return f"{service}:{action}" if service is not None else action
+
+
+_OPERATION_BY_LOWER = {operation.lower(): operation for operation in _OPERATION_SERVICE}
 
 
 def _service_of(

@@ -257,6 +257,105 @@ class Commands:
             command=True,
         )
 
+    def permissions_boundary(self, role: str) -> Step:
+        return Step(
+            f"aws iam get-role --role-name {_q(role)} --query Role.PermissionsBoundary",
+            command=True,
+        )
+
+    def trust_policy(self, role: str) -> Step:
+        return Step(
+            f"aws iam get-role --role-name {_q(role)} --query Role.AssumeRolePolicyDocument",
+            command=True,
+        )
+
+    def organization_policies(self, account: str, kind: str) -> Step:
+        """The organization's policies of `kind` (SERVICE_CONTROL_POLICY,
+        RESOURCE_CONTROL_POLICY) on an account: readable from its management account only."""
+        return Step(
+            f"aws organizations list-policies-for-target --target-id {_q(account)} --filter {kind}",
+            command=True,
+        )
+
+    def endpoint_policies(self, service: str, region: str | None) -> Step:
+        """The policies of the VPC endpoints of a service (`com.amazonaws.<region>.<service>`)."""
+        where = region or self.region or "<region>"
+        return Step(
+            "aws ec2 describe-vpc-endpoints --filters"
+            f" {_q(f'Name=service-name,Values=com.amazonaws.{where}.{service}')}"
+            " --query 'VpcEndpoints[].[VpcEndpointId,PolicyDocument]'"
+            + (f" --region {_q(region)}" if region else self._region()),
+            command=True,
+        )
+
+    def resource_policy(self, arn: str) -> Step | None:
+        """The command that reads the resource-based policy of the resource an ARN names, in its
+        own region, or None for a kind of resource this does not know."""
+        parts = arn.split(":", 5)
+        if len(parts) < 6:
+            return None
+        _, partition, service, region, account, rest = parts
+        where = f" --region {_q(region)}" if region else ""
+        kind, _, name = rest.partition("/") if "/" in rest else rest.partition(":")
+        command = None
+        if service == "lambda" and kind == "function":
+            command = f"aws lambda get-policy --function-name {_q(arn)}"
+        elif service == "lambda" and kind == "layer" and name.count(":") == 1:
+            layer, version = name.split(":")
+            layer_arn = f"arn:{partition}:lambda:{region}:{account}:layer:{layer}"
+            command = (
+                f"aws lambda get-layer-version-policy --layer-name {_q(layer_arn)}"
+                f" --version-number {_q(version)}"
+            )
+        elif service == "kms" and kind == "key":
+            command = f"aws kms get-key-policy --key-id {_q(arn)} --policy-name default"
+        elif service == "sqs" and region and account:
+            url = f"https://sqs.{region}.amazonaws.com/{account}/{rest}"
+            command = f"aws sqs get-queue-attributes --queue-url {_q(url)} --attribute-names Policy"
+        elif service == "sns":
+            command = (
+                f"aws sns get-topic-attributes --topic-arn {_q(arn)} --query Attributes.Policy"
+            )
+        elif service == "secretsmanager":
+            command = f"aws secretsmanager get-resource-policy --secret-id {_q(arn)}"
+        elif service == "dynamodb" and kind == "table":
+            # A table's, or its stream's, policy: an index is governed by its table's.
+            table = rest.split("/index/", 1)[0]
+            command = (
+                f"aws dynamodb get-resource-policy --resource-arn"
+                f" {_q(f'arn:{partition}:dynamodb:{region}:{account}:{table}')}"
+            )
+        elif service == "ecr" and kind == "repository":
+            command = (
+                f"aws ecr get-repository-policy --repository-name {_q(name)}"
+                f" --registry-id {_q(account)}"
+            )
+        elif service == "events" and kind == "event-bus":
+            command = f"aws events describe-event-bus --name {_q(arn)} --query Policy"
+        elif service == "s3" and rest:
+            # S3 answers a bucket of another region with a redirect the CLI follows.
+            command = f"aws s3api get-bucket-policy --bucket {_q(rest.split('/', 1)[0])}"
+            where = self._region()
+        elif service == "es" and kind == "domain":
+            command = (
+                f"aws opensearch describe-domain-config --domain-name"
+                f" {_q(name.split('/', 1)[0])} --query DomainConfig.AccessPolicies"
+            )
+        return Step(command + where, command=True) if command else None
+
+    def allow_account(self, function_arn: str, action: str, account: str) -> Step:
+        """A fix for the owner of a function to apply: its resource-based policy lets another
+        account call `action` on it (that account's own policies then decide who may)."""
+        statement = _STATEMENT_ID_UNSAFE.sub("", f"lambdatop-{account}-{action.replace(':', '-')}")
+        region = function_arn.split(":")[3] if function_arn.count(":") >= 6 else ""
+        return Step(
+            f"aws lambda add-permission --function-name {_q(function_arn)}"
+            f" --statement-id {_q(statement[:100])} --action {_q(action)}"
+            f" --principal {_q(account)}" + (f" --region {_q(region)}" if region else ""),
+            command=True,
+            changes=True,
+        )
+
     def traces(self) -> Step:
         node = f'service("{self.function}")'
         if self.source_arn:  # its node in its own account, as a monitoring account reads it
@@ -322,3 +421,5 @@ def _seconds_up(epoch_ms: int) -> int:
 
 _POLICY_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
 """What an IAM policy name may not hold."""
+_STATEMENT_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+"""What a Lambda permission's statement id may not hold (AddPermission: `^[a-zA-Z0-9-_]+$`)."""

@@ -90,7 +90,11 @@ def split_command(text: str) -> Command:
             raise ValueError(f"a value before any option: {token!r}")
         else:
             current.append(token)
-    return Command(text, tokens[1], tokens[2], options)
+    return Command(text, _CLI_SERVICES.get(tokens[1], tokens[1]), tokens[2], options)
+
+
+_CLI_SERVICES = {"s3api": "s3", "configservice": "config"}
+"""The AWS CLI's names of services whose botocore model is named otherwise."""
 
 
 def problems_of_command(text: str, now_ms: int | None = None) -> list[str]:

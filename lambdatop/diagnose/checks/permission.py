@@ -61,6 +61,66 @@ APPLICATION_RULE = (
 )
 
 
+class PolicyType(Enum):
+    """The kind of policy an access denied message names."""
+
+    IDENTITY = "identity-based policy"
+    RESOURCE = "resource-based policy"
+    BOUNDARY = "permissions boundary"
+    SESSION = "session policy"
+    SCP = "service control policy"
+    RCP = "resource control policy"
+    ENDPOINT = "VPC endpoint policy"
+    TRUST = "role trust policy"
+
+
+# "When a policy explicitly denies access because the policy contains a Deny statement, then
+# AWS includes the phrase `with an explicit deny in a type policy` in the access denied error
+# message. When the policy implicitly denies access, then AWS includes the phrase `because no
+# type policy allows the action action`" (IAM User Guide, Troubleshoot access denied error
+# messages: https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+_POLICY_TYPES = "|".join(re.escape(kind.value) for kind in PolicyType)
+DENIED_BY = re.compile(
+    rf"because no (?P<implicit>{_POLICY_TYPES}) allows"
+    rf"|with an explicit deny in (?:an? |the )?(?P<explicit>{_POLICY_TYPES})",
+    re.IGNORECASE,
+)
+_POLICY_TYPE = {kind.value.lower(): kind for kind in PolicyType}
+RESOURCE_POLICIES = {
+    "s3": "the bucket policy",
+    "kms": "the key policy",
+    "sqs": "the queue's policy",
+    "sns": "the topic's policy",
+    "lambda": "the function's policy",
+    "secretsmanager": "the secret's policy",
+    "dynamodb": "the table's policy",
+    "ecr": "the repository's policy",
+    "events": "the event bus's policy",
+    "es": "the domain's access policy",
+}
+"""What a service calls a resource's own policy."""
+PRINCIPAL_ACCOUNT = re.compile(r"arn:aws[\w-]*:(?:sts|iam)::(?P<account>\d{12}):")
+
+
+class DeniedBy(NamedTuple):
+    """The policy AWS said denied the action."""
+
+    policy: PolicyType
+    explicit: bool
+
+
+class CrossAccount(NamedTuple):
+    """A denial of a resource in another account than the principal's: both the principal's
+    policies and the resource's own must allow it."""
+
+    principal: str
+    """The account of the principal denied."""
+    owner: str
+    """The account the resource is in."""
+    action: str
+    resource: str
+
+
 class Reason(Enum):
     NONE_DENIED = "no denial in the logs"
     APPLICATION_RULE = "the application's own access rule, not IAM"
@@ -113,6 +173,12 @@ class PermissionFigures(NamedTuple):
     execution_role: str | None = None
     assumed_role: str | None = None
     """The role denied, when it is not the execution role but one the code assumed."""
+    denied_by: DeniedBy | None = None
+    """The policy AWS named in the commonest denial that names one."""
+    cross_account: CrossAccount | None = None
+    """The commonest denial of a resource in another account, if any."""
+    principal_account: str | None = None
+    """The account of the principal denied (its lines', else the execution role's)."""
 
     @property
     def none_read(self) -> bool:
@@ -138,6 +204,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         if (match := ASSUMED_ROLE.search(f.line.text[:READ_CHARS])) is not None
     )
     assumed = execution_role and denied_roles and execution_role not in denied_roles
+    named = Counter(filter(None, (_denied_by(f.line.text[:READ_CHARS]) for f in denials)))
     return PermissionFigures(
         logs_read=ev.logs_read,
         lines=ev.lines,
@@ -155,6 +222,9 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         aws_said=any(AWS_DENIAL.search(f.line.text[:READ_CHARS]) for f in denials),
         execution_role=execution_role,
         assumed_role=denied_roles.most_common(1)[0][0] if assumed else None,
+        denied_by=named.most_common(1)[0][0] if named else None,
+        cross_account=_cross_account(denials, ev.role_arn),
+        principal_account=_principal_of(denials, ev.role_arn),
     )
 
 
@@ -251,15 +321,197 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         )
     if f.coped:
         evidence.append(COPED)
-    if f.explicit:
+    if f.denied_by is not None:
+        evidence.append(_named_policy(f.denied_by, f))
+    elif f.explicit:
         evidence.append(EXPLICIT)
+    if f.cross_account is not None:
+        x = f.cross_account
+        evidence.append(
+            f"cross-account: the principal is in account {x.principal}, {x.resource} in"
+            f" account {x.owner}: the resource's own policy must allow it too (read it with"
+            f" account {x.owner}'s credentials)"
+        )
     evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
     steps.extend(_grants(f, cmd, ev, role))
-    if f.explicit:
+    if f.denied_by is not None or f.cross_account is not None:
+        steps.extend(_where_denied(f, cmd, role))
+    elif f.explicit:
         steps.append(FIX_EXPLICIT)
     elif f.unnamed and f.unnamed_service == "s3" and not f.denied:
         steps.append(FIX_S3_UNNAMED)
     return Advice(evidence, steps)
+
+
+def _named_policy(by: DeniedBy, f: PermissionFigures) -> str:
+    """What AWS's own words say of where the denial lies, and so where the fix belongs."""
+    where = {
+        PolicyType.IDENTITY: "the principal's own policies",
+        PolicyType.RESOURCE: _resource_policy_name(f.denied[0].resource if f.denied else ""),
+        PolicyType.BOUNDARY: "the role's permissions boundary, which caps what its policies grant",
+        PolicyType.SESSION: "the session policy the role was assumed with (AssumeRole's Policy"
+        " or PolicyArns)",
+        PolicyType.SCP: "a service control policy of the organization: no policy in the account"
+        " lifts it",
+        PolicyType.RCP: "a resource control policy of the organization: no policy in the"
+        " account lifts it",
+        PolicyType.ENDPOINT: "the policy of the VPC endpoint the call went through",
+        PolicyType.TRUST: "the trust policy of the role to be assumed",
+    }[by.policy]
+    if by.explicit:
+        return f"AWS says: an explicit deny in a {by.policy.value}: a Deny in {where}"
+    action = f.denied[0].action if f.denied else "the action"
+    return f"AWS says: no {by.policy.value} allows {action}: the grant belongs in {where}"
+
+
+def _where_denied(f: PermissionFigures, cmd: Commands, role: str | None) -> list[Step]:
+    """Where to look, and what to change, in the policy AWS named (or in the resource's own
+    policy, for a resource in another account)."""
+    top = f.denied[0] if f.denied else None
+    action = top.action if top else "the action"
+    resource = top.resource if top else ""
+    by = f.denied_by
+    cross = f.cross_account
+    if by is None or by.policy is PolicyType.RESOURCE:
+        if cross is not None:
+            action, resource = cross.action, cross.resource
+        return _resource_policy_steps(cmd, action, resource, cross, by is not None and by.explicit)
+    verb = "denies" if by.explicit else "does not allow"
+    principal = role or "<role>"
+    match by.policy:
+        case PolicyType.IDENTITY:
+            if not by.explicit:
+                return []  # the grant above is the fix
+            return [
+                Step(
+                    f"Fix: a Deny statement in the policies of {principal} (listed above)"
+                    f" matches {action}: narrow or remove it"
+                )
+            ]
+        case PolicyType.BOUNDARY:
+            return [
+                cmd.permissions_boundary(principal),
+                Step(
+                    f"Fix: the permissions boundary of {principal} {verb} {action}: add it to"
+                    " the boundary's policy (a grant in the role alone cannot exceed it)"
+                ),
+            ]
+        case PolicyType.SESSION:
+            return [
+                Step(
+                    f"Fix: the code assumed {principal} with a session policy that {verb}"
+                    f" {action}: widen the Policy or PolicyArns it passes to AssumeRole"
+                )
+            ]
+        case PolicyType.SCP | PolicyType.RCP:
+            control = by.policy is PolicyType.SCP
+            account = f.principal_account if control else _resource_account(resource)
+            steps = []
+            if account:
+                kind = "SERVICE_CONTROL_POLICY" if control else "RESOURCE_CONTROL_POLICY"
+                steps.append(cmd.organization_policies(account, kind))
+            return [
+                *steps,
+                Step(
+                    f"Fix: a {by.policy.value} of the organization {verb} {action}"
+                    + (f" in account {account}" if account else "")
+                    + ": only the organization's administrators can change it (from its"
+                    " management account); no grant in the role lifts it"
+                ),
+            ]
+        case PolicyType.ENDPOINT:
+            service = action.split(":", 1)[0].lower() if ":" in action else "<service>"
+            return [
+                cmd.endpoint_policies(service, _arn_part(resource, 3) or None),
+                Step(
+                    f"Fix: the policy of the VPC endpoint the function reaches {service}"
+                    f" through {verb} {action}"
+                    + (f" on {resource}" if resource else "")
+                    + ": allow it in the endpoint's policy"
+                ),
+            ]
+        case PolicyType.TRUST:
+            target = resource.rsplit("/", 1)[-1] if ":role/" in resource else "<role-to-assume>"
+            return [
+                cmd.trust_policy(target),
+                Step(
+                    f"Fix: the trust policy of role {target} {verb} sts:AssumeRole by"
+                    f" {principal}: name it as a Principal there"
+                ),
+            ]
+    return []
+
+
+def _resource_policy_steps(
+    cmd: Commands, action: str, resource: str, cross: CrossAccount | None, explicit: bool
+) -> list[Step]:
+    """Read the resource's own policy; then the statement it lacks, or the Deny it holds."""
+    steps = []
+    read = cmd.resource_policy(resource) if resource.startswith("arn:") else None
+    if read is not None:
+        steps.append(read)
+    policy = _resource_policy_name(resource) + (f" ({resource})" if resource else "")
+    if explicit:
+        return [*steps, Step(f"Fix: {policy} holds a Deny matching {action}: narrow or remove it")]
+    who = f"account {cross.principal}" if cross is not None else "the function's role"
+    steps.append(Step(f"Fix: add to {policy} a statement allowing {who} {action}"))
+    service = _arn_part(resource, 2)
+    if cross is not None and service == "lambda" and ":function:" in resource:
+        steps.append(cmd.allow_account(resource, action, cross.principal))
+    return steps
+
+
+def _denied_by(text: str) -> DeniedBy | None:
+    match = DENIED_BY.search(text)
+    if match is None:
+        return None
+    implicit = match.group("implicit")
+    named = (implicit or match.group("explicit")).lower()
+    return DeniedBy(_POLICY_TYPE[named], explicit=implicit is None)
+
+
+def _cross_account(denials: list[Finding], role_arn: str | None) -> CrossAccount | None:
+    """The commonest denial of a resource in another account than its principal's (the
+    principal named in its line, else the execution role)."""
+    fallback = PRINCIPAL_ACCOUNT.match(role_arn or "")
+    found: Counter[CrossAccount] = Counter()
+    for finding in denials:
+        c = finding.classification
+        owner = _resource_account(c.resource or "") if c is not None else None
+        if c is None or not c.action or not owner:
+            continue
+        named = PRINCIPAL_ACCOUNT.search(finding.line.text[:READ_CHARS])
+        principal = named or fallback
+        if principal is not None and principal.group("account") != owner:
+            resource = _denied_resource(c.resource or "")
+            found[CrossAccount(principal.group("account"), owner, c.action, resource)] += 1
+    return found.most_common(1)[0][0] if found else None
+
+
+def _resource_policy_name(arn: str) -> str:
+    return RESOURCE_POLICIES.get(_arn_part(arn, 2), "the resource's own policy")
+
+
+def _arn_part(arn: str, index: int) -> str:
+    parts = arn.split(":", 5)
+    return parts[index] if arn.startswith("arn:") and len(parts) == 6 else ""
+
+
+def _resource_account(arn: str) -> str | None:
+    account = _arn_part(arn, 4)
+    return account if len(account) == 12 and account.isdigit() else None
+
+
+def _principal_of(denials: list[Finding], role_arn: str | None) -> str | None:
+    named = Counter(
+        match.group("account")
+        for f in denials
+        if (match := PRINCIPAL_ACCOUNT.search(f.line.text[:READ_CHARS])) is not None
+    )
+    if named:
+        return named.most_common(1)[0][0]
+    role = PRINCIPAL_ACCOUNT.match(role_arn or "")
+    return role.group("account") if role is not None else None
 
 
 def _grants(f: PermissionFigures, cmd: Commands, ev: Evidence, role: str | None) -> list[Step]:
@@ -273,13 +525,23 @@ def _grants(f: PermissionFigures, cmd: Commands, ev: Evidence, role: str | None)
     statements = [
         {"Effect": "Allow", "Action": d.action, "Resource": _policy_resource(d, ev)}
         for d in f.denied[:LISTED]
-        if d.iam and not f.explicit
+        if d.iam and not f.explicit and _role_grant_helps(f)
     ]
     if statements:
         grants = "; ".join(f"{st['Action']} on {st['Resource']}" for st in statements)
         steps.append(Step(f"Fix: allow the role {role or '<execution-role>'}: {grants}"))
         steps.append(cmd.allow(statements))
     return steps
+
+
+def _role_grant_helps(f: PermissionFigures) -> bool:
+    """Whether allowing the action in the role's own policy is (part of) the fix: not when AWS
+    named another policy as the one lacking it, unless the resource is in another account
+    (then both the role's policy and the resource's must allow it)."""
+    by = f.denied_by
+    if by is None or by.policy is PolicyType.IDENTITY:
+        return True
+    return by.policy is PolicyType.RESOURCE and f.cross_account is not None
 
 
 def _denied(denials: list[Finding]) -> tuple[Denied, ...]:
