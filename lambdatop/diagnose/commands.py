@@ -325,6 +325,8 @@ class Commands:
                 f"aws dynamodb get-resource-policy --resource-arn"
                 f" {_q(f'arn:{partition}:dynamodb:{region}:{account}:{table}')}"
             )
+        elif service == "kinesis" and kind == "stream":
+            command = f"aws kinesis get-resource-policy --resource-arn {_q(arn)}"
         elif service == "ecr" and kind == "repository":
             command = (
                 f"aws ecr get-repository-policy --repository-name {_q(name)}"

@@ -161,7 +161,7 @@ def test_an_explicit_deny_in_the_role_s_own_policies_is_not_met_with_a_grant() -
         "with an explicit deny in an identity-based policy",
     )
     result, _ = _permission(line)
-    has(result.evidence, "an explicit deny in a identity-based policy")
+    has(result.evidence, "an explicit deny in an identity-based policy")
     has(result.next_steps, "list-role-policies", "a Deny statement in the policies of")
     lacks(result.next_steps, "put-role-policy")
     _accepted(result)
@@ -237,6 +237,11 @@ def test_a_resource_in_the_principal_s_own_account_is_not_called_cross_account()
             "events:PutEvents",
             f"arn:aws:events:{REGION}:{OTHER}:event-bus/central",
             "aws events describe-event-bus",
+        ),
+        (
+            "kinesis:PutRecord",
+            f"arn:aws:kinesis:{REGION}:{OTHER}:stream/clicks",
+            "aws kinesis get-resource-policy",
         ),
         (
             "lambda:GetLayerVersion",

@@ -696,8 +696,11 @@ PERMISSION = [
             denials(EXPLICIT_DENY),
             FAIL,
             ("Access denied: sns:Publish on arn:aws:sns:eu-west-1:123456789012:order-events",),
-            ("explicit deny", "allowing it in the role will not help"),
-            ("Fix: find the explicit deny",),
+            ("explicit deny in a service control policy", "allowing it in the role will not help"),
+            (
+                "list-policies-for-target --target-id 123456789012 --filter SERVICE_CONTROL_POLICY",
+                "Fix: a service control policy of the organization denies sns:Publish",
+            ),
         ),
         id="fail-explicit-deny",
     ),
@@ -1409,7 +1412,8 @@ def test_a_denial_naming_no_action_is_never_granted_and_an_explicit_deny_gets_no
         "Access denied: kinesis:PutRecord on arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
     )
     has(result.evidence, "2 denials that name no action", "allowing it in the role will not help")
-    has(result.next_steps, "--action-names kinesis:PutRecord", "Fix: find the explicit deny")
+    has(result.next_steps, "--action-names kinesis:PutRecord", "aws kinesis get-resource-policy")
+    has(result.next_steps, "holds a Deny matching kinesis:PutRecord")
     lacks(result.next_steps, "StatusCode", "put-role-policy", "Fix: allow the role")
 
 

@@ -97,6 +97,7 @@ RESOURCE_POLICIES = {
     "ecr": "the repository's policy",
     "events": "the event bus's policy",
     "es": "the domain's access policy",
+    "kinesis": "the stream's policy",
 }
 """What a service calls a resource's own policy."""
 PRINCIPAL_ACCOUNT = re.compile(r"arn:aws[\w-]*:(?:sts|iam)::(?P<account>\d{12}):")
@@ -359,7 +360,11 @@ def _named_policy(by: DeniedBy, f: PermissionFigures) -> str:
         PolicyType.TRUST: "the trust policy of the role to be assumed",
     }[by.policy]
     if by.explicit:
-        return f"AWS says: an explicit deny in a {by.policy.value}: a Deny in {where}"
+        article = "an" if by.policy.value[0] in "aeiouAEIOU" else "a"
+        return (
+            f"AWS says: an explicit deny in {article} {by.policy.value}: a Deny in {where}:"
+            " allowing it in the role will not help"
+        )
     action = f.denied[0].action if f.denied else "the action"
     return f"AWS says: no {by.policy.value} allows {action}: the grant belongs in {where}"
 
@@ -376,70 +381,103 @@ def _where_denied(f: PermissionFigures, cmd: Commands, role: str | None) -> list
         if cross is not None:
             action, resource = cross.action, cross.resource
         return _resource_policy_steps(cmd, action, resource, cross, by is not None and by.explicit)
-    verb = "denies" if by.explicit else "does not allow"
-    principal = role or "<role>"
-    match by.policy:
-        case PolicyType.IDENTITY:
-            if not by.explicit:
-                return []  # the grant above is the fix
-            return [
-                Step(
-                    f"Fix: a Deny statement in the policies of {principal} (listed above)"
-                    f" matches {action}: narrow or remove it"
-                )
-            ]
-        case PolicyType.BOUNDARY:
-            return [
-                cmd.permissions_boundary(principal),
-                Step(
-                    f"Fix: the permissions boundary of {principal} {verb} {action}: add it to"
-                    " the boundary's policy (a grant in the role alone cannot exceed it)"
-                ),
-            ]
-        case PolicyType.SESSION:
-            return [
-                Step(
-                    f"Fix: the code assumed {principal} with a session policy that {verb}"
-                    f" {action}: widen the Policy or PolicyArns it passes to AssumeRole"
-                )
-            ]
-        case PolicyType.SCP | PolicyType.RCP:
-            control = by.policy is PolicyType.SCP
-            account = f.principal_account if control else _resource_account(resource)
-            steps = []
-            if account:
-                kind = "SERVICE_CONTROL_POLICY" if control else "RESOURCE_CONTROL_POLICY"
-                steps.append(cmd.organization_policies(account, kind))
-            return [
-                *steps,
-                Step(
-                    f"Fix: a {by.policy.value} of the organization {verb} {action}"
-                    + (f" in account {account}" if account else "")
-                    + ": only the organization's administrators can change it (from its"
-                    " management account); no grant in the role lifts it"
-                ),
-            ]
-        case PolicyType.ENDPOINT:
-            service = action.split(":", 1)[0].lower() if ":" in action else "<service>"
-            return [
-                cmd.endpoint_policies(service, _arn_part(resource, 3) or None),
-                Step(
-                    f"Fix: the policy of the VPC endpoint the function reaches {service}"
-                    f" through {verb} {action}"
-                    + (f" on {resource}" if resource else "")
-                    + ": allow it in the endpoint's policy"
-                ),
-            ]
-        case PolicyType.TRUST:
-            target = resource.rsplit("/", 1)[-1] if ":role/" in resource else "<role-to-assume>"
-            return [
-                cmd.trust_policy(target),
-                Step(
-                    f"Fix: the trust policy of role {target} {verb} sts:AssumeRole by"
-                    f" {principal}: name it as a Principal there"
-                ),
-            ]
-    return []
+    if by.policy is PolicyType.IDENTITY and not by.explicit:
+        return []  # the grant in the role is the fix
+    denial = _Denial(
+        action, resource, "denies" if by.explicit else "does not allow", role or "<role>"
+    )
+    return _POLICY_STEPS[by.policy](by.policy, cmd, denial, f)
+
+
+class _Denial(NamedTuple):
+    action: str
+    resource: str
+    verb: str
+    """`denies` (an explicit deny) or `does not allow`."""
+    principal: str
+
+
+def _identity_steps(_: PolicyType, cmd: Commands, d: _Denial, f: PermissionFigures) -> list[Step]:
+    return [
+        Step(
+            f"Fix: a Deny statement in the policies of {d.principal} (listed above) matches"
+            f" {d.action}: narrow or remove it"
+        )
+    ]
+
+
+def _boundary_steps(_: PolicyType, cmd: Commands, d: _Denial, f: PermissionFigures) -> list[Step]:
+    return [
+        cmd.permissions_boundary(d.principal),
+        Step(
+            f"Fix: the permissions boundary of {d.principal} {d.verb} {d.action}: add it to the"
+            " boundary's policy (a grant in the role alone cannot exceed it)"
+        ),
+    ]
+
+
+def _session_steps(_: PolicyType, cmd: Commands, d: _Denial, f: PermissionFigures) -> list[Step]:
+    return [
+        Step(
+            f"Fix: the code assumed {d.principal} with a session policy that {d.verb}"
+            f" {d.action}: widen the Policy or PolicyArns it passes to AssumeRole"
+        )
+    ]
+
+
+def _organization_steps(
+    policy: PolicyType, cmd: Commands, d: _Denial, f: PermissionFigures
+) -> list[Step]:
+    # An SCP governs the principal's account; an RCP the resource's.
+    control = policy is PolicyType.SCP
+    account = f.principal_account if control else _resource_account(d.resource)
+    kind = "SERVICE_CONTROL_POLICY" if control else "RESOURCE_CONTROL_POLICY"
+    steps = [cmd.organization_policies(account, kind)] if account else []
+    return [
+        *steps,
+        Step(
+            f"Fix: a {policy.value} of the organization {d.verb} {d.action}"
+            + (f" in account {account}" if account else "")
+            + ": only the organization's administrators can change it (from its management"
+            " account); no grant in the role lifts it"
+        ),
+    ]
+
+
+def _endpoint_steps(_: PolicyType, cmd: Commands, d: _Denial, f: PermissionFigures) -> list[Step]:
+    service = d.action.split(":", 1)[0].lower() if ":" in d.action else "<service>"
+    return [
+        cmd.endpoint_policies(service, _arn_part(d.resource, 3) or None),
+        Step(
+            f"Fix: the policy of the VPC endpoint the function reaches {service} through"
+            f" {d.verb} {d.action}"
+            + (f" on {d.resource}" if d.resource else "")
+            + ": allow it in the endpoint's policy"
+        ),
+    ]
+
+
+def _trust_steps(_: PolicyType, cmd: Commands, d: _Denial, f: PermissionFigures) -> list[Step]:
+    target = d.resource.rsplit("/", 1)[-1] if ":role/" in d.resource else "<role-to-assume>"
+    return [
+        cmd.trust_policy(target),
+        Step(
+            f"Fix: the trust policy of role {target} {d.verb} sts:AssumeRole by {d.principal}:"
+            " name it as a Principal there"
+        ),
+    ]
+
+
+_POLICY_STEPS = {
+    PolicyType.IDENTITY: _identity_steps,
+    PolicyType.BOUNDARY: _boundary_steps,
+    PolicyType.SESSION: _session_steps,
+    PolicyType.SCP: _organization_steps,
+    PolicyType.RCP: _organization_steps,
+    PolicyType.ENDPOINT: _endpoint_steps,
+    PolicyType.TRUST: _trust_steps,
+}
+"""What to read and change for each policy AWS may name (the resource's own: above)."""
 
 
 def _resource_policy_steps(
