@@ -1111,8 +1111,12 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
                 continue
         if envelope is None and (balance := _opens_document(stripped)) > 0:
             # A document printed over lines (a runtime's error object, a driver's error): one
-            # event, with the line before when that one ends where the document begins.
-            if messages and _document_continues(stripped, messages[-1][0]):
+            # event, with the line before when that one ends where the document begins, or
+            # when it opens on the last frame of that one's stack (an error's own properties).
+            if messages and (
+                _document_continues(stripped, messages[-1][0])
+                or _continues(line.rstrip().removesuffix("{").rstrip(), messages[-1][0])
+            ):
                 messages[-1][0].append(line)
             else:
                 messages.append(([line], "", None))
@@ -1299,10 +1303,14 @@ def _brace_balance(line: str) -> int:
 
 def _opens_document(stripped: str) -> int:
     """How many braces a line leaves open when it begins a document printed over lines (`{`
-    alone, or a message ending in `{`: `Critical exception from handler {`), else 0."""
-    if not stripped.rstrip().endswith("{"):
+    alone, or a message ending in `{`: `Critical exception from handler {`; or an error as
+    Node.js's inspect prints it, its first line opening it: `{ Error: socket hang up`), else 0."""
+    if not stripped.rstrip().endswith("{") and _INSPECTED_ERROR.match(stripped) is None:
         return 0
     return max(0, _brace_balance(stripped))
+
+
+_INSPECTED_ERROR = LazyPattern(r"\{ (?:[A-Z][\w$.]*)?(?:Error|Exception)\b")
 
 
 # The CloudWatch console's plain copy: each event's time on a line of its own (ISO-8601 with
@@ -1412,6 +1420,14 @@ _FRAME = LazyPattern(
     r"|Caused by: .*|Traceback \(most recent call last\):\s*"
 )
 _TRACE_HEADS = ("Caused by: ", "Traceback (most recent call last):")
+# A report of Lambda's wrapped over lines (by a note's author, or a console copy cutting it
+# at its tabs): its head, and the lines after it that start with one of its own fields.
+_REPORT_HEADS = frozenset("RIT")
+_REPORT_HEAD = LazyPattern(r"(?:REPORT RequestId: \S+|(?:INIT|RESTORE)_REPORT )")
+_REPORT_WRAPPED = LazyPattern(
+    r"[ \t]*(?:Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration"
+    r"|Restore Duration|Billed Restore Duration|Status|Error Type|Phase|XRAY TraceId): "
+)
 _PYTHON_FRAME = LazyPattern(r"[ \t]+File \"")
 # The exception a Python traceback ends with, after its frames: `KeyError: 'order_id'`.
 _PYTHON_TRACE_END = LazyPattern(r"[\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b.*")
@@ -1420,8 +1436,11 @@ _PYTHON_TRACE_END = LazyPattern(r"[\w.]*(?:Error|Exception|Exit|Interrupt|Warnin
 def _continues(line: str, parts: list[str]) -> bool:
     """Whether a line of a file without a tool's prefix continues the event before it (whose
     lines are `parts`): a stack frame printed on a line of its own, as a paste from the
-    console or a runtime writing each line apart leaves it. A platform line takes none."""
+    console or a runtime writing each line apart leaves it; a platform report's fields, when
+    a note or a console copy wrapped it. A platform line takes nothing else."""
     last = parts[-1]
+    if parts[0][:1] in _REPORT_HEADS and _REPORT_WRAPPED.match(line) is not None:
+        return _REPORT_HEAD.match(parts[0]) is not None
     indented = line[:1] in " \t"
     if not indented and last[:1] not in " \t" and not line.startswith(_TRACE_HEADS):
         return False  # most lines: said here, before any pattern is tried

@@ -149,3 +149,64 @@ def test_a_document_after_a_request_id_prefix_is_that_requests_without_a_start(
 def test_a_document_after_a_platform_line_stays_an_event_of_its_own() -> None:
     text = "\n".join([f"START RequestId: {RID2} Version: 3", *DOCUMENT, END2]) + "\n"
     assert len(messages(text)) == 3
+
+
+# A report wrapped over lines (a note's author's, or a console copy cut at its tabs), an error
+# as Node.js's inspect prints it, and a driver's error whose last frame opens its properties:
+# the families of the corpus's PENDING 20 to 22, held here by lines of our own.
+WRAPPED_REPORTS = [
+    (
+        f"REPORT RequestId: {RID}\t\n"
+        "Duration: 2950.10 ms\tBilled Duration: 2951 ms\tMemory Size: 512 MB\t"
+        "Max Memory Used: 512 MB\t\nStatus: error\tError Type: Runtime.OutOfMemory\n"
+    ),
+    (
+        f"REPORT RequestId: {RID}  Duration: 2950.10 ms\n"
+        "  Billed Duration: 2951 ms  Memory Size: 512 MB  Max Memory Used: 512 MB\n"
+        "  Status: error  Error Type: Runtime.OutOfMemory\n"
+    ),
+]
+
+
+@pytest.mark.parametrize("report", WRAPPED_REPORTS, ids=["cut-at-tabs", "wrapped-note"])
+def test_a_report_wrapped_over_lines_is_one_report(report: str) -> None:
+    text = f"{START}\n{END}\n{report}"
+    assert len(messages(text)) == 3
+    pipeline = LogPipeline()
+    ingest_export(pipeline, read_export(text.encode()))
+    [invocation] = pipeline.tracker.invocations.values()
+    assert invocation.max_memory_mb == 512
+    assert invocation.memory_size_mb == 512
+    assert invocation.error_type == "Runtime.OutOfMemory"
+
+
+def test_a_line_after_a_report_that_is_no_field_of_it_is_an_event() -> None:
+    text = f"{REPORT}\nDuration of the sync: 12 s\n"
+    assert len(messages(text)) == 2
+
+
+NODE_INSPECTED = [
+    "{ Error: connect ETIMEDOUT 10.0.3.17:5432",
+    "    at TCPConnectWrap.afterConnect [as oncomplete] (net.js:1107:14)",
+    "  errno: 'ETIMEDOUT',",
+    "  code: 'ETIMEDOUT',",
+    "  syscall: 'connect',",
+    "  address: '10.0.3.17',",
+    "  port: 5432 }",
+]
+DRIVER_PROPERTIES = [
+    "MongoNetworkError: connection timed out",
+    "    at Socket.<anonymous> (/var/task/node_modules/mongodb/lib/cmap/connect.js:292:44)",
+    "    at Socket.emit (node:events:517:28) {",
+    "  connectionGeneration: 0,",
+    "  [Symbol(errorLabels)]: Set(1) { 'ResetPool' }",
+    "}",
+]
+
+
+@pytest.mark.parametrize("lines", [NODE_INSPECTED, DRIVER_PROPERTIES], ids=["inspect", "frame"])
+def test_an_error_s_properties_printed_over_lines_stay_with_it(lines: list[str]) -> None:
+    text = "\n".join([START, *lines, END, REPORT]) + "\n"
+    read = messages(text)
+    assert len(read) == 4, read
+    assert read[1] == "\n".join(lines)
