@@ -262,3 +262,18 @@ def test_each_kind_of_resource_policy_is_read_with_a_command_aws_accepts(
     result, _ = _permission(_denial("Call", "AccessDeniedException", action, resource, context))
     has(result.next_steps, read)
     _accepted(result)
+
+
+def test_an_unsigned_request_is_told_to_be_signed_not_granted() -> None:
+    # What an OpenSearch domain answers a request sent without a signature, as a Python
+    # client raises it (the message is AWS's; the line around it is written here).
+    line = (
+        '[ERROR] AuthorizationException: AuthorizationException(403, \'{"Message":"User:'
+        " anonymous is not authorized to perform: es:ESHttpPost because no resource-based"
+        " policy allows the es:ESHttpPost action\"}')"
+    )
+    result, _ = _permission(line)
+    has(result.evidence, "User: anonymous: the request was sent unsigned")
+    has(result.next_steps, "sign the requests with the function's credentials (SigV4")
+    lacks(result.next_steps, "put-role-policy", "add to the domain's access policy")
+    _accepted(result)

@@ -86,6 +86,19 @@ DENIED_BY = re.compile(
     re.IGNORECASE,
 )
 _POLICY_TYPE = {kind.value.lower(): kind for kind in PolicyType}
+ANONYMOUS = "User: anonymous is not authorized"
+"""AWS's words for a request that carried no signature (an OpenSearch domain called over plain
+HTTP): the function's role never reached the policy."""
+UNSIGNED = (
+    "User: anonymous: the request was sent unsigned, without the function's credentials, so no"
+    " grant to its role applies to it"
+)
+FIX_UNSIGNED = Step(
+    "Fix: sign the requests with the function's credentials (SigV4: opensearch-py's"
+    " AWSV4SignerAuth, requests-aws4auth, the JavaScript client's AwsSigv4Signer), then allow its"
+    " role where the service decides (the domain's access policy, or fine-grained access"
+    " control's role mapping)"
+)
 RESOURCE_POLICIES = {
     "s3": "the bucket policy",
     "kms": "the key policy",
@@ -180,6 +193,8 @@ class PermissionFigures(NamedTuple):
     """The commonest denial of a resource in another account, if any."""
     principal_account: str | None = None
     """The account of the principal denied (its lines', else the execution role's)."""
+    anonymous: bool = False
+    """A denial of `User: anonymous`: a request sent unsigned, which no grant reaches."""
 
     @property
     def none_read(self) -> bool:
@@ -226,6 +241,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         denied_by=named.most_common(1)[0][0] if named else None,
         cross_account=_cross_account(denials, ev.role_arn),
         principal_account=_principal_of(denials, ev.role_arn),
+        anonymous=any(ANONYMOUS in f.line.text[:READ_CHARS] for f in denials),
     )
 
 
@@ -326,6 +342,8 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         evidence.append(_named_policy(f.denied_by, f))
     elif f.explicit:
         evidence.append(EXPLICIT)
+    if f.anonymous:
+        evidence.append(UNSIGNED)
     if f.cross_account is not None:
         x = f.cross_account
         evidence.append(
@@ -335,7 +353,9 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         )
     evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
     steps.extend(_grants(f, cmd, ev, role))
-    if f.denied_by is not None or f.cross_account is not None:
+    if f.anonymous:
+        steps.append(FIX_UNSIGNED)  # no policy applies until the request carries a principal
+    elif f.denied_by is not None or f.cross_account is not None:
         steps.extend(_where_denied(f, cmd, role))
     elif f.explicit:
         steps.append(FIX_EXPLICIT)
@@ -348,7 +368,9 @@ def _named_policy(by: DeniedBy, f: PermissionFigures) -> str:
     """What AWS's own words say of where the denial lies, and so where the fix belongs."""
     where = {
         PolicyType.IDENTITY: "the principal's own policies",
-        PolicyType.RESOURCE: _resource_policy_name(f.denied[0].resource if f.denied else ""),
+        PolicyType.RESOURCE: _resource_policy_name(
+            f.denied[0].resource if f.denied else "", f.denied[0].action if f.denied else ""
+        ),
         PolicyType.BOUNDARY: "the role's permissions boundary, which caps what its policies grant",
         PolicyType.SESSION: "the session policy the role was assumed with (AssumeRole's Policy"
         " or PolicyArns)",
@@ -488,7 +510,7 @@ def _resource_policy_steps(
     read = cmd.resource_policy(resource) if resource.startswith("arn:") else None
     if read is not None:
         steps.append(read)
-    policy = _resource_policy_name(resource) + (f" ({resource})" if resource else "")
+    policy = _resource_policy_name(resource, action) + (f" ({resource})" if resource else "")
     if explicit:
         return [*steps, Step(f"Fix: {policy} holds a Deny matching {action}: narrow or remove it")]
     who = f"account {cross.principal}" if cross is not None else "the function's role"
@@ -526,8 +548,9 @@ def _cross_account(denials: list[Finding], role_arn: str | None) -> CrossAccount
     return found.most_common(1)[0][0] if found else None
 
 
-def _resource_policy_name(arn: str) -> str:
-    return RESOURCE_POLICIES.get(_arn_part(arn, 2), "the resource's own policy")
+def _resource_policy_name(arn: str, action: str = "") -> str:
+    service = _arn_part(arn, 2) or action.split(":", 1)[0].lower()
+    return RESOURCE_POLICIES.get(service, "the resource's own policy")
 
 
 def _arn_part(arn: str, index: int) -> str:
@@ -577,6 +600,8 @@ def _role_grant_helps(f: PermissionFigures) -> bool:
     named another policy as the one lacking it, unless the resource is in another account
     (then both the role's policy and the resource's must allow it)."""
     by = f.denied_by
+    if f.anonymous:
+        return False  # the request carried no role to grant anything to
     if by is None or by.policy is PolicyType.IDENTITY:
         return True
     return by.policy is PolicyType.RESOURCE and f.cross_account is not None
