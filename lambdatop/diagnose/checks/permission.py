@@ -338,19 +338,7 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         )
     if f.coped:
         evidence.append(COPED)
-    if f.denied_by is not None:
-        evidence.append(_named_policy(f.denied_by, f))
-    elif f.explicit:
-        evidence.append(EXPLICIT)
-    if f.anonymous:
-        evidence.append(UNSIGNED)
-    if f.cross_account is not None:
-        x = f.cross_account
-        evidence.append(
-            f"cross-account: the principal is in account {x.principal}, {x.resource} in"
-            f" account {x.owner}: the resource's own policy must allow it too (read it with"
-            f" account {x.owner}'s credentials)"
-        )
+    evidence.extend(_where_it_lies(f))
     evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
     steps.extend(_grants(f, cmd, ev, role))
     if f.anonymous:
@@ -362,6 +350,26 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
     elif f.unnamed and f.unnamed_service == "s3" and not f.denied:
         steps.append(FIX_S3_UNNAMED)
     return Advice(evidence, steps)
+
+
+def _where_it_lies(f: PermissionFigures) -> list[str]:
+    """What the denials' own words say of where they lie: the policy AWS named (or an explicit
+    deny), an unsigned request, a resource in another account."""
+    said = []
+    if f.denied_by is not None:
+        said.append(_named_policy(f.denied_by, f))
+    elif f.explicit:
+        said.append(EXPLICIT)
+    if f.anonymous:
+        said.append(UNSIGNED)
+    if f.cross_account is not None:
+        x = f.cross_account
+        said.append(
+            f"cross-account: the principal is in account {x.principal}, {x.resource} in"
+            f" account {x.owner}: the resource's own policy must allow it too (read it with"
+            f" account {x.owner}'s credentials)"
+        )
+    return said
 
 
 def _named_policy(by: DeniedBy, f: PermissionFigures) -> str:
