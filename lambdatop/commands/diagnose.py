@@ -202,6 +202,7 @@ def _recognised(pipeline: LogPipeline, exported: ExportedLogs) -> bool:
         or pipeline.tracker.invocations
         or pipeline.failures
         or pipeline.dropped
+        or pipeline.errors
         or any(pipeline.findings.values())
     )
 

@@ -455,7 +455,7 @@ def _platform_by_fields(text: str) -> ParsedLine | None:
     if head in ("EXTENSION", "TELEMETRY", "LOGS"):
         if "Name:" not in text:
             return None
-        return ParsedLine(kind=LineKind.EXTENSION, text=text)
+        return _extension_line(text)
     if head == "XRAY":
         if "TraceId" not in text:
             return None
@@ -470,6 +470,30 @@ def _platform_by_fields(text: str) -> ParsedLine | None:
     if (head == "Error:" or head == "RequestId:") and _TRAILING_ERROR_TYPE.search(text[-80:]):
         return _runtime_exit_line(text)
     return None
+
+
+# Lambda's line for each extension of the environment: `EXTENSION Name: x State: Ready Events:
+# [INVOKE,SHUTDOWN]`. A state that is an error (InitError, ExitError, LaunchError) is the
+# extension failing the environment: the Extensions API says that after an extension's "init
+# error" or "exit error" Lambda fails the environment's init with `Extension.InitError` or
+# `Extension.ExitError`, and the request that was waiting on it with that error.
+_EXTENSION_FAILED = LazyPattern(r"\bState: ?(?P<state>[A-Z]\w*Error)\b")
+
+
+def _extension_line(text: str) -> ParsedLine:
+    failed = _EXTENSION_FAILED.search(text)
+    if failed is None:
+        return ParsedLine(kind=LineKind.EXTENSION, text=text)
+    error_type = f"Extension.{failed.group('state')}"
+    return ParsedLine(
+        kind=LineKind.EXTENSION,
+        text=text,
+        level=Level.ERROR,
+        error_type=error_type,
+        unhandled=True,
+        # The words the line holds, so that a search for the line finds it.
+        classification=Classification(ErrorFamily.INIT, failed.group()),
+    )
 
 
 # START, END and REPORT exactly as Lambda writes them (one space after each colon, tabs

@@ -153,25 +153,66 @@ def told(text: str) -> str:
     message = _pop_first(layers, _MESSAGE_KEYS)
     error_type = _pop_first(layers, _ERROR_TYPE_KEYS)
     fields = layers[0] | {key: value for key, value in outer.items() if key not in layers[0]}
-    for key in _ERROR_OBJECT_KEYS:
+    error_message = None
+    for key in _error_object_keys(fields):
         error = fields.get(key)
         if isinstance(error, dict):
             error_type = error_type or _pop_text(error, ("name", "type", *_ERROR_TYPE_KEYS))
-            message = message or _pop_text(error, _MESSAGE_KEYS)
+            error_message = error_message or _pop_text(error, _MESSAGE_KEYS)
+            for stack in _STACK_KEYS:
+                error.pop(stack, None)  # the frames fill a one-line quote and tell little
             if not error:
                 del fields[key]
         elif error_type is None and isinstance(error, str) and _TYPE_NAME.fullmatch(error):
             error_type = fields.pop(key)
+    if error_message is None and error_type is not None:
+        error_message = _raised_message(fields.get("exception"), error_type)
+    if message is None or message == error_message:
+        message, error_message = message or error_message, None
     if level is None and message is None and error_type is None:
         return text
     head = [level.upper()] if level else []
-    if error_type:
-        head.append(f"{error_type}:" if message else error_type)
-    said = " ".join([*head, message] if message else head)
+    if error_message is not None:
+        # The logger's own words, then the error's: `ERROR charge refused · CardExpired: 04/26`.
+        head.append(message or "")
+        said = " ".join(head) + f" · {error_type or 'error'}: {error_message}"
+    else:
+        if error_type:
+            head.append(f"{error_type}:" if message else error_type)
+        said = " ".join([*head, message] if message else head)
     rest = " ".join(
         f"{key}={_value(value)}" for key, value in fields.items() if value not in ("", [], {}, None)
     )
     return f"{said} · {rest}" if rest else said
+
+
+_STACK_KEYS = ("stack", "stackTrace", "stack_trace", "trace")
+
+
+def _error_object_keys(fields: dict[str, Any]) -> list[str]:
+    """The fields that hold an error as an object: the usual names (pino's `err`, a logger's
+    `error`), and any other whose object has a stack and a message or name (Powertools for
+    TypeScript logs an error under the key the call gives)."""
+    named = [key for key in _ERROR_OBJECT_KEYS if key in fields]
+    return named + [
+        key
+        for key, value in fields.items()
+        if key not in named
+        and isinstance(value, dict)
+        and any(stack in value for stack in _STACK_KEYS)
+        and ("message" in value or "name" in value)
+    ]
+
+
+def _raised_message(exception: Any, error_type: str) -> str | None:
+    """The message a Python traceback ends with (`CardExpired: 04/26`), for its type."""
+    if not isinstance(exception, str):
+        return None
+    at = exception.rfind(f"{error_type}: ")
+    if at < 0:
+        return None
+    said = exception[at + len(error_type) + 2 :].split("\n", 1)[0].strip()
+    return said or None
 
 
 def _inner_record(outer: dict[str, Any]) -> dict[str, Any] | None:

@@ -294,10 +294,11 @@ def test_a_json_record_is_quoted_by_its_level_error_and_message() -> None:
     quotes = [item for item in errors.evidence if item.startswith("› ")]
     # The two lines differ only by their envelope: one quote.
     assert len(quotes) == 1, quotes
+    # The logger's words, then the error's own: its type and its message.
     assert quotes[0].startswith(
-        "› ERROR LedgerLockTimeoutError: posting failed [red]loud[/red] · level=50"
-        " tenant=northwind-wholesale-eu-central orderId=ord_01HZX4Q2M7V9C3B8N6K5J1T0RW"
-        ' err={"message": "lock on ledger 7 held for 30 s"'
+        "› ERROR posting failed [red]loud[/red] · LedgerLockTimeoutError: lock on ledger 7 held"
+        " for 30 s · level=50 tenant=northwind-wholesale-eu-central"
+        " orderId=ord_01HZX4Q2M7V9C3B8N6K5J1T0RW"
     ), quotes
     text = to_text(diagnosis)
     assert "\x1b" not in text
@@ -323,7 +324,7 @@ def test_a_json_record_is_quoted_by_its_level_error_and_message() -> None:
             '"function_name":"billing","function_request_id":"' + RID + '","exception":'
             '"Traceback (most recent call last):\\n  File \\"/var/task/app.py\\", line 40\\n'
             'CardExpired: 04/26","exception_name":"CardExpired"}',
-            "ERROR CardExpired: charge refused · location=charge:41 service=billing exception=",
+            "ERROR charge refused · CardExpired: 04/26 · location=charge:41 service=billing",
         ),
         (  # no level, no message: quoted as it is
             '{"orderId":"o-1","total":12.5}',

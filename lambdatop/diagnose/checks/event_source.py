@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from itertools import pairwise
 from typing import NamedTuple
 
 from lambdatop.core import metrics as m
 from lambdatop.core.parse import record_keys
+from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import EventSource, Invocation
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import count
+from lambdatop.diagnose.format import count, samples
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -37,6 +39,19 @@ FASTER = Step(
     "Fix: process faster or in parallel (parallelization factor, more shards, larger batches)"
     " and check the errors that make batches retry"
 )
+WHOLE_BATCH = Step(
+    "Fix: the records' own errors, logged before it, say why each failed; a dead-letter queue"
+    " (the queue's redrive policy) or an on-failure destination (streams) stops a batch that"
+    " always fails from coming back until its records expire"
+)
+# A batch processor that failed every record of its batch, so the invocation fails and the
+# whole batch is delivered again: Powertools' `FullBatchFailureError` (TypeScript, Java),
+# `BatchProcessingError` (Python), and what their loggers say of it.
+_WHOLE_BATCH = re.compile(
+    r"FullBatchFailureError|BatchProcessingError|All records failed processing"
+    r"|Caught exception in batch_processor"
+)
+_BATCH_SCAN = 4000
 _KEY_NAMES = {"messageid": "messageId", "sequencenumber": "sequenceNumber", "eventid": "eventID"}
 _SOURCE_OF_KEY = {
     "messageid": "SQS message",
@@ -52,6 +67,8 @@ class Reason(Enum):
     """SQS messages delivered again while still being processed (logs only)."""
     BEHIND = "behind"
     """A stream consumer is behind."""
+    WHOLE_BATCH = "whole batch"
+    """A batch processor failed every record of a batch (logs only)."""
 
 
 class Poison(NamedTuple):
@@ -90,12 +107,15 @@ class EventSourceFigures(NamedTuple):
     """Records the logs name with a delivery that succeeded."""
     redelivered: tuple[str, ...] = ()
     """SQS message ids delivered to a second invocation before the first finished."""
+    whole_batches: int = 0
+    """Batches a batch processor failed whole (logs only): invocations, or lines with none."""
 
 
 def measure(ev: Evidence, limits: Thresholds) -> EventSourceFigures:
     async_age = ev.metric_peak(m.ASYNC_EVENT_AGE)
     iterator_age = ev.metric_peak(m.ITERATOR_AGE)
     poison, succeeded, redelivered = _records(ev) if ev.event_sources is None else (None, 0, [])
+    whole = _whole_batches(ev) if ev.event_sources is None else []
     return EventSourceFigures(
         mappings=None if ev.event_sources is None else tuple(ev.event_sources),
         async_age_s=None if async_age is None else async_age / 1000,
@@ -103,6 +123,7 @@ def measure(ev: Evidence, limits: Thresholds) -> EventSourceFigures:
         poison=poison,
         succeeded=succeeded,
         redelivered=tuple(record.partition("=")[2] for record in redelivered),
+        whole_batches=len({f.request_id or f"{f.stream}@{f.timestamp_ms}" for f in whole}),
     )
 
 
@@ -150,6 +171,13 @@ def _logs_only(f: EventSourceFigures) -> Verdict:
             " processed: the visibility timeout is shorter than the function's run",
             Reason.REDELIVERED,
         )
+    if f.whole_batches:
+        return Verdict(
+            CheckStatus.WARN,
+            f"{count(f.whole_batches, 'batch')} failed whole (every record failed): delivered"
+            " again, every record with it",
+            Reason.WHOLE_BATCH,
+        )
     return Verdict(CheckStatus.UNKNOWN, NOT_READ)
 
 
@@ -173,6 +201,8 @@ def advise(f: EventSourceFigures, decided: Verdict, ev: Evidence) -> Advice:
             parts.append(_poison_advice(f.poison, cmd))
         if f.redelivered:
             parts.append(_redelivered_advice(f.redelivered, cmd))
+        if decided.reason is Reason.WHOLE_BATCH:
+            parts.append(Advice(samples(_whole_batches(ev)), [WHOLE_BATCH]))
         evidence = [line for part in parts for line in part.evidence]
         return Advice(evidence, [listing, *(step for part in parts for step in part.steps)])
     advice = Advice(steps=[listing])
@@ -313,6 +343,15 @@ def _the_one_named(
             if record in wanted:
                 return next(item for item in together if item[0] == record), True
     return first, False
+
+
+def _whole_batches(ev: Evidence) -> list[Finding]:
+    """The lines that say a batch processor failed every record of its batch."""
+    return [
+        finding
+        for finding in [*ev.failures, *ev.logged_errors]
+        if _WHOLE_BATCH.search(finding.line.text, 0, _BATCH_SCAN) is not None
+    ]
 
 
 def _overlap(deliveries: list[Invocation]) -> bool:

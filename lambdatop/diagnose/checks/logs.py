@@ -6,6 +6,7 @@ import re
 from typing import NamedTuple
 
 from lambdatop.core import metrics as m
+from lambdatop.core.pipeline import Finding
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.commands import Commands
@@ -48,6 +49,11 @@ API_GATEWAY_LOG = (
     "API Gateway's execution log, not the function's: what the API saw is judged under"
     " api_gateway; the function's own lines are in its log group"
 )
+OUTSIDE_INVOCATIONS = (
+    "logged outside every invocation the logs show complete: an extension's or a layer's own"
+    " lines, the init, a request with no REPORT yet, or a file that holds the error lines alone"
+    " (a filtered export, a query's answer); no check can tell whether a request failed by them"
+)
 UNFINISHED_AFTER_MS = 60_000
 """An invocation started this long before the newest line should have reported by then."""
 UNFINISHED_TO_WARN = 3
@@ -72,6 +78,8 @@ class LogFigures(NamedTuple):
     timeout_ms: float
     export_form: str | None = None
     """How a file carried the lines (None: read from the log group itself)."""
+    outside: int = 0
+    """Lines at ERROR or FATAL level that no completed invocation of the window owns."""
 
 
 def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
@@ -90,6 +98,7 @@ def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
         unfinished=len(unfinished),
         oldest_unfinished_ms=max(unfinished, default=0),
         timeout_ms=(ev.timeout_s or 0) * 1000,
+        outside=len(_outside_invocations(ev)),
     )
 
 
@@ -106,6 +115,10 @@ def verdict(f: LogFigures, limits: Thresholds) -> Verdict:
     problems = _problems(f)
     if problems:
         return Verdict(CheckStatus.WARN, "Logs incomplete: " + "; ".join(problems))
+    if f.outside:
+        # Errors no invocation owns are judged by no other check: said here, not lost.
+        title = f"{count(f.outside, 'line')} at ERROR level in no completed invocation"
+        return Verdict(CheckStatus.WARN, title)
     if f.reported == 0:
         # A file without REPORT lines holds what was selected into it: no fault of the logs.
         held = (
@@ -162,9 +175,19 @@ def advise(f: LogFigures, _: Verdict, ev: Evidence) -> Advice:
             f" (the oldest {human_duration(f.oldest_unfinished_ms / 1000)} before it):"
             " still running, or hung"
         )
+    if f.outside:
+        advice.evidence.append(OUTSIDE_INVOCATIONS)
+        advice.evidence.extend(samples(_outside_invocations(ev)))
     if f.reported == 0:
         advice.evidence.append(_without_reports(f.export_form))
     return advice
+
+
+def _outside_invocations(ev: Evidence) -> list[Finding]:
+    """Lines at ERROR or FATAL level, of no family and ending nothing, that no completed
+    invocation of the window owns (the invocation checks judge those)."""
+    owned = {inv.request_id for inv in ev.complete.invocations}
+    return [f for f in ev.logged_errors if f.request_id is None or f.request_id not in owned]
 
 
 def _without_reports(export_form: str | None) -> str:
