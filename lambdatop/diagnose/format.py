@@ -165,6 +165,9 @@ def told(text: str) -> str:
                 del fields[key]
         elif error_type is None and isinstance(error, str) and _TYPE_NAME.fullmatch(error):
             error_type = fields.pop(key)
+    code = fields.get("code")
+    if error_type is None and isinstance(code, str) and _TYPE_NAME.fullmatch(code):
+        error_type = fields.pop("code")  # the AWS SDK for JavaScript v2's error class
     if error_message is None and error_type is not None:
         error_message = _raised_message(fields.get("exception"), error_type)
     if message is None or message == error_message:

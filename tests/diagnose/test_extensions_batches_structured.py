@@ -249,3 +249,54 @@ def test_an_error_objects_stack_is_left_out_of_the_quote() -> None:
         "error": {"name": "Error", "message": "disk full", "stack": "Error: disk full\n at w"},
     }
     assert "at w" not in told(json.dumps(record))
+
+
+# --- a global secondary index that throttles the table's writes -------------------------------
+
+
+def test_an_index_throttling_the_table_is_advised_by_its_capacity() -> None:
+    error = json.dumps(
+        {
+            "message": "The level of configured provisioned throughput for one or more global"
+            " secondary indexes of the table was exceeded.",
+            "code": "ProvisionedThroughputExceededException",
+            "statusCode": 400,
+            "retryable": True,
+        },
+        indent=4,
+    )
+    text = "\n".join(
+        [
+            f"START RequestId: {RID} Version: 3",
+            f"{AT}  {RID}",  # as a copy shows it: the SDK v2 error printed on the lines after
+            error,
+            f"END RequestId: {RID}",
+            report(RID),
+        ]
+    )
+    throttling = check(text, "throttling")
+    # The invocation went on to succeed: a risk (warn), the index still named.
+    assert throttling.status is CheckStatus.WARN, throttling.title
+    assert "dynamodb" in throttling.title
+    assert any(
+        item.startswith("› ProvisionedThroughputExceededException: The level")
+        for item in throttling.evidence
+    ), throttling.evidence
+    steps = [step.text for step in throttling.steps]
+    assert any("GlobalSecondaryIndexes[]" in step for step in steps), steps
+    assert any("global secondary indexes" in step for step in steps), steps
+
+
+def test_a_table_throttled_alone_is_advised_by_the_table() -> None:
+    text = "\n".join(
+        [
+            f"START RequestId: {RID} Version: 3",
+            f"{AT}\t{RID}\tERROR\tProvisionedThroughputExceededException: The level of"
+            " configured provisioned throughput for the table was exceeded.",
+            f"END RequestId: {RID}",
+            report(RID),
+        ]
+    )
+    steps = [step.text for step in check(text, "throttling").steps]
+    assert not any("GlobalSecondaryIndexes" in step for step in steps), steps
+    assert any("describe-table" in step for step in steps), steps

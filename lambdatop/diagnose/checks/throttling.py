@@ -39,6 +39,17 @@ FIX_RETRY = Step(
     "reserved concurrency)"
 )
 TABLE_CAPACITY = "'Table.{Billing: BillingModeSummary, Throughput: ProvisionedThroughput}'"
+INDEX_CAPACITY = (
+    "'Table.{Billing: BillingModeSummary, Throughput: ProvisionedThroughput, Indexes:"
+    " GlobalSecondaryIndexes[].{Index: IndexName, Throughput: ProvisionedThroughput}}'"
+)
+# DynamoDB's own words when an index, not the table, ran out of capacity.
+GLOBAL_INDEX = re.compile(r"global secondary index", re.IGNORECASE)
+FIX_INDEX_CAPACITY = Step(
+    "Fix: raise the write capacity of the table's global secondary indexes, or make the table"
+    " on-demand: DynamoDB throttles a write to the table when an index it updates lacks the"
+    " write capacity for it"
+)
 NO_METRICS = "Throttles are a CloudWatch metric (not read); no downstream throttling in logs"
 NOTHING_READ = "Neither metrics nor log lines to read"
 
@@ -259,13 +270,18 @@ def _dependency_steps(cmd: Commands, found: list[Finding], services: set[str]) -
         dimension = f"Name=TableName,Value={table}"
         for metric in ("WriteThrottleEvents", "ReadThrottleEvents"):
             steps.append(cmd.metric(metric, ["Sum"], namespace="AWS/DynamoDB", dimension=dimension))
+        indexes = any(
+            GLOBAL_INDEX.search(f.line.text, 0, READ_CHARS) for f in _of("dynamodb", found)
+        )
         steps.append(
             Step(
                 f"aws dynamodb describe-table --table-name {shlex.quote(table)} --query"
-                f" {TABLE_CAPACITY}{cmd.region_option()}",
+                f" {INDEX_CAPACITY if indexes else TABLE_CAPACITY}{cmd.region_option()}",
                 command=True,
             )
         )
+        if indexes:
+            steps.append(FIX_INDEX_CAPACITY)
     if "kinesis" in services:
         stream = _named(STREAM, _of("kinesis", found)) or "<stream>"
         steps.append(
