@@ -51,6 +51,9 @@ _LEVELS: dict[str, Level] = {
     "TRCE": Level.TRACE,
     "DBUG": Level.DEBUG,
     "FAIL": Level.ERROR,
+    # Serilog and Microsoft.Extensions.Logging spell two of them out.
+    "INFORMATION": Level.INFO,
+    "VERBOSE": Level.TRACE,
 }
 # pino and bunyan write numeric levels.
 _NUMERIC_LEVELS: dict[int, Level] = {
@@ -1080,6 +1083,10 @@ def _json_level(data: dict[str, Any]) -> tuple[Level | None, bool]:
         by_log_level = value is not None
     if value is None:
         value = data.get("levelname", data.get("severity", data.get("lvl")))
+    if value is None:
+        # Serilog's compact JSON (`@l`, left out for Information) and .NET's JSON console
+        # formatter (`LogLevel`).
+        value = data.get("@l", data.get("LogLevel"))
     if value is None:
         # Elastic Common Schema (log4j2's EcsLayout and JsonTemplateLayout, ecs-logging):
         # `"log.level"`, or `"log": {"level"}`.

@@ -99,9 +99,24 @@ def _sample_text(finding: Finding) -> str:
 
 _JSON_QUOTE_MAX = 100_000
 """Longer JSON lines are quoted as they are: parsing them would cost more than it tells."""
-_LEVEL_KEYS = ("level", "levelname", "severity", "log.level", "lvl")
-_MESSAGE_KEYS = ("message", "msg", "errorMessage", "error_message")
-_ERROR_TYPE_KEYS = ("errorType", "error_type", "exception_name", "exceptionType", "exception_type")
+_LEVEL_KEYS = ("level", "log_level", "levelname", "severity", "log.level", "lvl", "@l", "LogLevel")
+# structlog's `event`; Serilog's rendered `@m` and its template `@mt`; .NET's `Message`.
+_MESSAGE_KEYS = ("message", "msg", "errorMessage", "error_message", "@m", "Message", "@mt", "event")
+_ERROR_TYPE_KEYS = (
+    "errorType",
+    "error_type",
+    "exception_name",
+    "exceptionType",
+    "exception_type",
+    "error.type",  # Elastic Common Schema
+)
+_ERROR_MESSAGE_KEYS = ("error.message",)
+_EXCEPTION_TEXT_KEYS = ("@x", "Exception", "exception")
+"""An exception as text whose first line is `Type: message` (Serilog's `@x`, .NET's JSON
+console `Exception`), or a traceback whose last line is."""
+_EXCEPTION_HEAD = re.compile(
+    r"(?P<type>[A-Za-z_][\w.$]*(?:Exception|Error)\w*): (?P<message>[^\n]+)"
+)
 _ERROR_OBJECT_KEYS = ("error", "err", "exception")
 """An error as an object of its own (pino's `err`, a logger's `error`): its name and message."""
 _ENVELOPE = frozenset(
@@ -110,6 +125,8 @@ _ENVELOPE = frozenset(
         "time",
         "ts",
         "@timestamp",
+        "@t",
+        "Timestamp",
         "requestId",
         "request_id",
         "awsRequestId",
@@ -151,8 +168,40 @@ def told(text: str) -> str:
     layers = [outer] if inner is None else [inner, outer]
     level = _pop_first(layers, _LEVEL_KEYS, numbers=False)  # pino's `50` is no word
     message = _pop_first(layers, _MESSAGE_KEYS)
+    for layer in layers:
+        layer.pop("@mt", None)  # Serilog's template: the message told is its rendering
     error_type = _pop_first(layers, _ERROR_TYPE_KEYS)
     fields = layers[0] | {key: value for key, value in outer.items() if key not in layers[0]}
+    error_type, error_message = _error_of(fields, error_type)
+    if message is None or message == error_message:
+        message, error_message = message or error_message, None
+    if level is None and message is None and error_type is None:
+        return text
+    said = _said(level, message, error_type, error_message)
+    rest = " ".join(
+        f"{key}={_value(value)}" for key, value in fields.items() if value not in ("", [], {}, None)
+    )
+    return f"{said} · {rest}" if rest else said
+
+
+def _said(
+    level: str | None, message: str | None, error_type: str | None, error_message: str | None
+) -> str:
+    """The quote's lead: the level, the logger's own words, then the error's (`ERROR charge
+    refused · CardExpired: 04/26`); the error's type before the message when they are one."""
+    words = [level.upper()] if level else []
+    if error_message is not None:
+        words.append(message or "")
+        return " ".join(words) + f" · {error_type or 'error'}: {error_message}"
+    if error_type:
+        words.append(f"{error_type}:" if message else error_type)
+    return " ".join([*words, message] if message else words)
+
+
+def _error_of(fields: dict[str, Any], error_type: str | None) -> tuple[str | None, str | None]:
+    """The error a record holds, its type and its message, taken out of `fields`: an error
+    object (its frames left out), an SDK's error class, ECS's `error.*`, a traceback's last
+    line, an exception's text whose first line is `Type: message`."""
     error_message = None
     for key in _error_object_keys(fields):
         error = fields.get(key)
@@ -168,25 +217,17 @@ def told(text: str) -> str:
     code = fields.get("code")
     if error_type is None and isinstance(code, str) and _TYPE_NAME.fullmatch(code):
         error_type = fields.pop("code")  # the AWS SDK for JavaScript v2's error class
+    if error_message is None:
+        error_message = _pop_text(fields, _ERROR_MESSAGE_KEYS)
     if error_message is None and error_type is not None:
         error_message = _raised_message(fields.get("exception"), error_type)
-    if message is None or message == error_message:
-        message, error_message = message or error_message, None
-    if level is None and message is None and error_type is None:
-        return text
-    head = [level.upper()] if level else []
-    if error_message is not None:
-        # The logger's own words, then the error's: `ERROR charge refused · CardExpired: 04/26`.
-        head.append(message or "")
-        said = " ".join(head) + f" · {error_type or 'error'}: {error_message}"
-    else:
-        if error_type:
-            head.append(f"{error_type}:" if message else error_type)
-        said = " ".join([*head, message] if message else head)
-    rest = " ".join(
-        f"{key}={_value(value)}" for key, value in fields.items() if value not in ("", [], {}, None)
-    )
-    return f"{said} · {rest}" if rest else said
+    if error_type is None:
+        for key in _EXCEPTION_TEXT_KEYS:
+            head = _EXCEPTION_HEAD.match(str(fields.get(key) or "").lstrip())
+            if head is not None:
+                del fields[key]  # the rest is the stack: it fills the quote and tells little
+                return head.group("type"), head.group("message").strip()
+    return error_type, error_message
 
 
 _STACK_KEYS = ("stack", "stackTrace", "stack_trace", "trace")

@@ -58,3 +58,24 @@ def test_a_healthy_extension_line_is_no_failure(message: str) -> None:
     assert not line.unhandled
     assert line.level is None
     assert line.classification is None
+
+
+@pytest.mark.parametrize(
+    ("record", "level"),
+    [
+        pytest.param({"@l": "Error", "@m": "charge failed"}, Level.ERROR, id="serilog-error"),
+        pytest.param({"@l": "Fatal", "@m": "host stopped"}, Level.FATAL, id="serilog-fatal"),
+        # Serilog's compact JSON leaves `@l` out for Information.
+        pytest.param({"@m": "charged", "@t": "2026-09-14T08:02:11Z"}, None, id="serilog-info"),
+        pytest.param({"LogLevel": "Error", "Message": "x"}, Level.ERROR, id="dotnet-console"),
+        pytest.param(
+            {"LogLevel": "Information", "Message": "x"}, Level.INFO, id="dotnet-information"
+        ),
+        pytest.param({"level": 50, "msg": "boot failed"}, Level.ERROR, id="pino-50"),
+        pytest.param({"level": "error", "event": "refund rejected"}, Level.ERROR, id="structlog"),
+    ],
+)
+def test_a_structured_records_level_is_read(record: dict[str, object], level: Level | None) -> None:
+    import json
+
+    assert parse(json.dumps(record)).level is level

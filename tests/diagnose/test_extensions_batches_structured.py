@@ -300,3 +300,57 @@ def test_a_table_throttled_alone_is_advised_by_the_table() -> None:
     steps = [step.text for step in check(text, "throttling").steps]
     assert not any("GlobalSecondaryIndexes" in step for step in steps), steps
     assert any("describe-table" in step for step in steps), steps
+
+
+# --- other structured loggers' records -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("record", "quote"),
+    [
+        pytest.param(
+            {
+                "@t": "2026-09-14T08:02:11.3100000Z",
+                "@mt": "Payment {PaymentId} failed",
+                "@m": 'Payment "p-9" failed',
+                "@l": "Error",
+                "@x": "System.InvalidOperationException: card store offline\n   at Charge()",
+                "PaymentId": "p-9",
+            },
+            'ERROR Payment "p-9" failed · System.InvalidOperationException: card store offline'
+            " · PaymentId=p-9",
+            id="serilog-compact-json",
+        ),
+        pytest.param(
+            {
+                "Timestamp": "2026-09-14T08:02:11Z",
+                "LogLevel": "Error",
+                "Category": "Billing.Charger",
+                "Message": "charge failed",
+                "Exception": "System.TimeoutException: provider took 30 s\n   at X",
+            },
+            "ERROR charge failed · System.TimeoutException: provider took 30 s · Category=",
+            id="dotnet-json-console",
+        ),
+        pytest.param(
+            {"event": "refund rejected", "level": "error", "timestamp": "2026-09-14T08:02:11Z"},
+            "ERROR refund rejected",
+            id="structlog",
+        ),
+        pytest.param(
+            {
+                "@timestamp": "2026-09-14T08:02:11Z",
+                "log.level": "ERROR",
+                "message": "order sync failed",
+                "error.type": "java.net.SocketTimeoutException",
+                "error.message": "Read timed out",
+            },
+            "ERROR order sync failed · java.net.SocketTimeoutException: Read timed out",
+            id="elastic-common-schema",
+        ),
+    ],
+)
+def test_other_loggers_records_are_quoted_by_level_message_and_error(
+    record: dict[str, object], quote: str
+) -> None:
+    assert told(json.dumps(record)).startswith(quote), told(json.dumps(record))
