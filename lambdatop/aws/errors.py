@@ -98,6 +98,13 @@ UNUSABLE_CREDENTIAL_ERRORS = (
     UnknownCredentialError,
     InvalidConfigError,  # a role's source_profile or credential_source that does not resolve
 )
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException"})
+"""Temporary credentials past their Expiration: STS's "ExpiredToken: The security token included
+in the request is expired" (STS API reference, Common Errors); the services say it as
+ExpiredTokenException. A new login renews them (`renewal`)."""
+RENEWAL = "lambdatop_renewal"
+"""The attribute `Aws.call` sets on a credential failure: the command that renews the profile's
+credentials (`aws sso login --profile NAME`), for `describe` to say."""
 DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 )
@@ -141,6 +148,11 @@ def describe(error: BaseException, what: str = "") -> Trouble:
             return Trouble(
                 ErrorKind.THROTTLED, f"{prefix}throttled by AWS ({code or status}); slowing down"
             )
+        renew = renewal(error)
+        if code in EXPIRED_CODES and renew is not None:
+            return Trouble(
+                ErrorKind.CREDENTIALS, f"{prefix}credentials expired ({code}): run `{renew}`"
+            )
         if code in CREDENTIAL_CODES:
             return Trouble(
                 ErrorKind.CREDENTIALS,
@@ -178,12 +190,23 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         return Trouble(ErrorKind.OTHER, f"{prefix}{error}")
     name = type(error).__name__
     if "Token" in name or "SSO" in name:
+        # botocore: "The SSO session associated with this profile has expired or is otherwise
+        # invalid. To refresh this SSO session run aws sso login with the corresponding
+        # profile" (UnauthorizedSSOTokenError): the command, with the profile, to run.
+        renew = renewal(error) or "aws sso login"
         return Trouble(
-            ErrorKind.CREDENTIALS, f"{prefix}{name}: the SSO session expired: run `aws sso login`"
+            ErrorKind.CREDENTIALS, f"{prefix}{name}: the SSO session expired: run `{renew}`"
         )
     if isinstance(error, BotoCoreError | OSError):
         return Trouble(ErrorKind.UNREACHABLE, f"{prefix}{one_line(str(error), 200)}")
     return Trouble(ErrorKind.OTHER, f"{prefix}{name}: {one_line(str(error), 200)}")
+
+
+def renewal(error: BaseException) -> str | None:
+    """The command that renews the credentials a failed call was made with, where `Aws.call`
+    knew it (an SSO profile's login)."""
+    command = getattr(error, RENEWAL, None)
+    return command if isinstance(command, str) else None
 
 
 def describe_source(error: BaseException, what: str) -> Trouble:

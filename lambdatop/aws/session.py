@@ -26,11 +26,11 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
-from lambdatop.aws.errors import THROTTLE_CODES, ReadOnlyViolation
+from lambdatop.aws.errors import RENEWAL, THROTTLE_CODES, ReadOnlyViolation, describe
 from lambdatop.aws.ledger import Ledger
 from lambdatop.aws.pacing import TokenBucket, make_buckets
 from lambdatop.aws.policy import is_allowed
-from lambdatop.core.sources import InFlight
+from lambdatop.core.sources import ErrorKind, InFlight
 
 
 @dataclass(slots=True, frozen=True)
@@ -122,6 +122,29 @@ class Aws:
             # As the AWS CLI: reading another region's account without a word would mislead.
             raise NoRegionError()
         self.region: str = region
+        self.renewal = self._sso_login()
+        """The command that renews this target's credentials, where they are an SSO login's."""
+
+    def _sso_login(self) -> str | None:
+        """`aws sso login --profile NAME` for a profile whose credentials come from IAM Identity
+        Center, directly or through the `source_profile` a role is assumed from. The AWS CLI
+        user guide: "aws sso login --profile my-dev-profile" signs in again "if your session
+        expires"; a profile with `sso_session` or `sso_start_url` is such a profile."""
+        try:
+            profiles = self._session.full_config.get("profiles", {})
+        except Exception:  # noqa: BLE001 - no command to suggest beats a failed start
+            return None
+        name = self.target.profile or "default"
+        for _ in range(5):  # a chain of roles ends at its credentials; a loop is not followed
+            profile = profiles.get(name) or {}
+            if "sso_session" in profile or "sso_start_url" in profile:
+                named = self.target.profile is not None or name != "default"
+                return f"aws sso login --profile {name}" if named else "aws sso login"
+            source = profile.get("source_profile")
+            if not isinstance(source, str) or source == name:
+                return None
+            name = source
+        return None
 
     def load_models(self, services: Iterable[str]) -> None:
         """Read the services' API models and the endpoint data now, blocking (botocore keeps
@@ -184,6 +207,12 @@ class Aws:
     def _count_attempt(self, **_: Any) -> None:
         self.ledger.record_attempt()
 
+    def _name_renewal(self, error: Exception) -> None:
+        """A credential failure carries the command that renews this profile's login, so every
+        message of it says the exact `aws sso login --profile NAME` to run."""
+        if self.renewal is not None and describe(error).kind is ErrorKind.CREDENTIALS:
+            setattr(error, RENEWAL, self.renewal)
+
     def bucket(self, service: str, operation: str) -> TokenBucket | None:
         """The token bucket that paces an operation: its own if it has one, else its service's."""
         return self.buckets.get(f"{service}:{operation}") or self.buckets.get(service)
@@ -210,6 +239,10 @@ class Aws:
             code = str(error.response.get("Error", {}).get("Code") or "")
             if bucket is not None and code in THROTTLE_CODES:
                 bucket.throttled()
+            self._name_renewal(error)
+            raise
+        except Exception as error:
+            self._name_renewal(error)  # an SSO token botocore could not load or refresh
             raise
         self.ledger.record_answer(service, operation, params)
         return response

@@ -98,7 +98,7 @@ async def test_an_expired_sso_login_in_one_profile_never_stops_the_others(
         (trouble,) = {t.error for t in fleet.troubles() if t.error_kind is ErrorKind.CREDENTIALS}
         assert trouble is not None
         assert trouble.startswith(f"expired/{WEST}: ")
-        assert "sso" in trouble.lower()
+        assert trouble.endswith("the SSO session expired: run `aws sso login --profile expired`")
         shown = screen_text(app)
         assert f"expired/{WEST}: " in shown, "the banner names the context"
         assert "checkout" in shown, "the working context's row"
@@ -310,3 +310,26 @@ def test_diagnose_says_in_one_line_which_contexts_share_an_ambiguous_name(
     named = diagnose_in_fleet(moto, tmp_path, "checkout", "--profile", "prod", "--region", WEST)
     assert named.returncode in (0, 1), named.stderr
     assert json.loads(named.stdout)["function"] == "checkout"
+
+
+def test_an_expired_sso_login_is_one_line_naming_the_command_to_run(
+    moto: MotoAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The AWS CLI user guide: `aws sso login --profile NAME` signs in again when the session
+    expired; `diagnose` says exactly that command, for the profile it was given, in one line."""
+    seed(moto, tmp_path, monkeypatch)
+    env = {**os.environ, "AWS_MAX_ATTEMPTS": "1", "LAMBDATOP_CONFIG": str(tmp_path / "none.toml")}
+    for flags in (["--profile", "expired"], []):
+        result = subprocess.run(
+            [*LAMBDATOP, "diagnose", "checkout", "--region", WEST, "--endpoint-url", moto.url]
+            + flags,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**env, "AWS_PROFILE": "expired"} if not flags else env,
+        )
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("lambdatop: ")
+        assert line.endswith("the SSO session expired: run `aws sso login --profile expired`")

@@ -365,3 +365,55 @@ def test_configuration_and_credential_failures_are_said_in_botocores_words(
 @pytest.mark.parametrize("failure", [ValueError("bug"), KeyError("bug"), OSError(28, "full")])
 def test_our_own_failures_are_not_taken_for_aws_ones(failure: BaseException) -> None:
     assert not raised_by_aws(failure)
+
+
+@pytest.mark.parametrize(
+    ("config", "profile", "command"),
+    [
+        # A role assumed from an SSO profile: the source profile is the one to sign in with.
+        (
+            "[profile reader]\nrole_arn = arn:aws:iam::111111111111:role/Reader\n"
+            "source_profile = base\n"
+            "[profile base]\nsso_session = corp\nsso_account_id = 111111111111\n"
+            "sso_role_name = ReadOnly\n"
+            "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+            "sso_region = us-east-1\n",
+            "reader",
+            "aws sso login --profile base",
+        ),
+        # The default profile an SSO login's: no --profile to name.
+        (
+            "[default]\nsso_start_url = https://example.awsapps.com/start\n"
+            "sso_region = us-east-1\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n",
+            None,
+            "aws sso login",
+        ),
+    ],
+)
+async def test_an_expired_sso_login_names_the_exact_command_to_run(
+    moto: MotoAccount,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+    config: str,
+    profile: str | None,
+    command: str,
+) -> None:
+    """No token in the SSO cache, as after the login ran out (botocore: "To refresh this SSO
+    session run aws sso login with the corresponding profile"): the line says which."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "config").write_text(config)
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "config"))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    aws = Aws(AwsTarget(profile, "us-east-1", moto.url), buckets={}, max_attempts=1)
+    try:
+        with pytest.raises(Exception) as raised:
+            await aws.call("lambda", "ListFunctions")
+    finally:
+        await aws.close()
+    trouble = describe(raised.value, "function list")
+    assert trouble.kind == "credentials" and trouble.retry_soon
+    assert trouble.final.endswith(f"the SSO session expired: run `{command}`")
