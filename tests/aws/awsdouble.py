@@ -511,6 +511,68 @@ def _statistic(values: list[float], stat: str) -> float:
     }[stat](values)
 
 
+class MetricDataPages:
+    """GetMetricData in pages, as the CloudWatch API reference documents them (moto answers
+    whole): "MaxDatapoints: The maximum number of data points the request should return before
+    paginating. If you omit this, the default of 100,800 is used"; a result cut short says
+    "PartialData means that an incomplete set of data points were returned. You can use the
+    NextToken value that was returned and repeat your request to get more data points"
+    (MetricDataResult, StatusCode). Each answer (moto's, or the percentiles double's) is cut to
+    `budget` datapoints, the results in order; the rest comes back page by page when the
+    request is repeated with the NextToken."""
+
+    def __init__(self, budget: int = 100_800) -> None:
+        self.budget = budget
+        self.kept: dict[str, list[dict[str, Any]]] = {}
+        self.pages = 0
+        self.partial = 0
+        self.serial = 0
+
+    def answer(self, context: Any = None, **_: Any) -> Any:
+        """`before-call`: the next page of what was kept, when the request repeats our token."""
+        params = (context or {}).get("double_params") or {}
+        token = params.get("NextToken")
+        if not isinstance(token, str) or token not in self.kept:
+            return None
+        context["double_metric_paged"] = True
+        return parsed(self._page(self.kept.pop(token)))
+
+    def cut(self, parsed: Any = None, context: Any = None, **_: Any) -> None:
+        """`after-call`: a whole answer cut to its first page."""
+        if not isinstance(parsed, dict) or "Error" in parsed:
+            return
+        if isinstance(context, dict) and context.get("double_metric_paged"):
+            return  # a page of ours already
+        parsed.pop("NextToken", None)
+        parsed.update(self._page(list(parsed.get("MetricDataResults") or ())))
+
+    def _page(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        self.pages += 1
+        room = self.budget
+        page: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
+        for result in results:
+            stamps = list(result.get("Timestamps") or ())
+            values = list(result.get("Values") or ())
+            shown = max(0, min(room, len(stamps)))
+            room -= shown
+            if shown < len(stamps):
+                self.partial += 1
+                rest.append(dict(result, Timestamps=stamps[shown:], Values=values[shown:]))
+            if shown or shown == len(stamps):
+                status = "Complete" if shown == len(stamps) else "PartialData"
+                page.append(
+                    dict(result, Timestamps=stamps[:shown], Values=values[:shown], StatusCode=status)
+                )
+        answer: dict[str, Any] = {"MetricDataResults": page, "Messages": []}
+        if rest:
+            self.serial += 1
+            token = f"double-metrics-{self.serial}"
+            self.kept[token] = rest
+            answer["NextToken"] = token
+        return answer
+
+
 # --- Trace summaries ----------------------------------------------------------------------------
 
 
@@ -784,8 +846,10 @@ class AwsDouble:
         page_size: int = 2,
         quota_clock: Clock = time.monotonic,
         quota_share: float = 1.0,
+        metric_datapoints: int = 100_800,
     ) -> None:
         self.streams = StaleStreams(clock, stale_s)
+        self.metric_pages = MetricDataPages(metric_datapoints)
         self.pages = Pages(page_size)
         self.quotas = Quotas(quota_clock, quota_share)
         self.percentiles = Percentiles()
@@ -803,6 +867,9 @@ class AwsDouble:
         logs.register("before-call.cloudwatch-logs.DescribeLogStreams", self.streams)
         cloudwatch = (await aws.client("cloudwatch")).meta.events
         cloudwatch.register("before-call.cloudwatch.GetMetricData", self.percentiles)
+        # A repeated request's next page is ours to answer, before the percentiles double.
+        cloudwatch.register_first("before-call.cloudwatch.GetMetricData", self.metric_pages.answer)
+        cloudwatch.register("after-call.cloudwatch.GetMetricData", self.metric_pages.cut)
         xray = (await aws.client("xray")).meta.events
         xray.register("before-parameter-build.xray.GetTraceSummaries", self.traces.take_expression)
         # Registered first: the root causes are filled in before the pages are cut.

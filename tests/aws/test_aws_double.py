@@ -120,7 +120,9 @@ async def test_live_diagnose_read_against_the_double(moto: MotoAccount, aws: Aws
     """What `lambdatop diagnose FUNCTION` reads: every event source across pages, percentiles
     from CloudWatch as AWS computes them, the logs through the tail."""
     failed = seed_account(moto)
-    double = AwsDouble(time.time)
+    # CloudWatch pages a long answer (PartialData and a NextToken): 2 datapoints a page here,
+    # so every three-minute series spans two pages.
+    double = AwsDouble(time.time, metric_datapoints=2)
     await double.install(aws)
     fetched = await fetch_window(aws, "checkout", 3600)
     state = fetched.state
@@ -136,6 +138,8 @@ async def test_live_diagnose_read_against_the_double(moto: MotoAccount, aws: Aws
     # Duration seeded one datum a minute (SampleCount 1): its percentiles are those values.
     assert sorted(state.metrics[m.DURATION_P99].points.values()) == [95.0, 120.0, 340.0]
     assert double.percentiles.answered >= 1
+    assert double.metric_pages.partial >= 1, "the metrics came in more than one page"
+    assert sorted(state.metrics[m.INVOCATIONS].points.values()) == [10.0, 20.0, 30.0]
     assert "duration percentiles unavailable from CloudWatch" not in fetched.notes
     assert not double.quotas.throttled
 
