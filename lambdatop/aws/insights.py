@@ -35,9 +35,11 @@ from lambdatop.core.timeutil import human_duration
 MAX_GROUPS_PER_QUERY = 50
 """StartQuery's logGroupNames: "You can include up to 50 log groups" (API reference)."""
 ACCOUNT_CONCURRENT_QUERIES = 30
-"""StartQuery (API reference): "You can have up to 30 concurrent CloudWatch Logs insights
-queries, including queries that have been added to dashboards." (The console's query-history
-page now says 100; the API reference's 30 is the one lambdatop builds for.)"""
+"""StartQuery (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
+API_StartQuery.html): "You can have up to 30 concurrent CloudWatch Logs insights queries,
+including queries that have been added to dashboards." (The console's query-history page now
+says 100; the API reference's 30 is the one lambdatop builds for.) A StartQuery over it answers
+LimitExceededException: throttling (errors.THROTTLE_CODES), retried on the poller's backoff."""
 CONCURRENT_QUERIES = 10
 """What lambdatop allows itself of that quota: a third, the rest is the user's dashboards'."""
 MAX_ROWS = 10_000
@@ -45,7 +47,11 @@ MAX_ROWS = 10_000
 default is 10,000" (and the most it takes)."""
 ENDED = frozenset({"Complete", "Failed", "Cancelled", "Timeout"})
 """GetQueryResults' status: "Cancelled, Complete, Failed, Running, Scheduled, Timeout, and
-Unknown"; the first four are final."""
+Unknown"; the first four are final. Running's rows are never taken for the answer: "If the value
+of the Status field in the output is Running, this operation returns only partial results. If
+you see a value of Scheduled or Running for the status, you can retry the operation later to see
+the final results" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
+API_GetQueryResults.html); Unknown is polled on too, up to `QUERY_DEADLINE_S`."""
 QUERY_DEADLINE_S = 600.0
 """AWS stops a query after 60 minutes ("Queries time out after 60 minutes of runtime"); a
 person at a prompt does not wait that long: after this lambdatop abandons the query."""

@@ -3,14 +3,17 @@ bytes scanned in the ledger and its cost, failures said in one line, and a scan 
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 from awsmoto import MotoAccount
 from insightsdouble import InsightsDouble
 
 from lambdatop.aws.errors import describe
 from lambdatop.aws.insights import (
+    CONCURRENT_QUERIES,
     MAX_GROUPS_PER_QUERY,
     Insights,
     QueryFailed,
@@ -183,3 +186,48 @@ def test_sizes_are_read_as_people_write_them(text: str, expected: float) -> None
 def test_a_size_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a size"):
         parse_size(text)
+
+
+async def test_a_running_query_s_partial_results_are_never_taken_for_its_answer(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """GetQueryResults: "If the value of the Status field in the output is Running, this
+    operation returns only partial results. If you see a value of Scheduled or Running for the
+    status, you can retry the operation later to see the final results"; Unknown ends nothing."""
+    _put(moto, "/aws/lambda/a", [_report(i, 5.0 + i) for i in range(6)])
+    await InsightsDouble(statuses_before=("Scheduled", "Running", "Unknown", "Running")).install(
+        aws
+    )
+
+    async def sleep(seconds: float) -> None:
+        return None
+
+    result = await Insights(aws, sleep=sleep).query(
+        ["/aws/lambda/a"], "fields @message", NOW - 600, NOW
+    )
+    assert len(result.rows) == 6, "every row of the finished query, not the partial three"
+    assert aws.ledger.calls["logs.GetQueryResults"] == 5
+
+
+async def test_the_account_s_concurrent_queries_are_shared_and_a_full_quota_slows_down(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """The account's 30 concurrent queries include its dashboards': lambdatop runs at most its
+    share at once, and a StartQuery refused for the quota (LimitExceededException) is said as
+    AWS slowing it down, retried later, not a failure of the logs."""
+    double = InsightsDouble(statuses_before=("Running",))
+    await double.install(aws)
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0)  # every part's query gets to start before any ends
+
+    groups = [f"/aws/lambda/f{i}" for i in range(MAX_GROUPS_PER_QUERY * 12)]
+    result = await Insights(aws, sleep=sleep).query(groups, "stats count()", NOW - 600, NOW)
+    assert result.queries == 12
+    assert double.most_running == CONCURRENT_QUERIES < double.concurrent_quota
+    double.others_running = double.concurrent_quota  # colleagues' queries fill the quota
+    with pytest.raises(ClientError) as refused:
+        await Insights(aws, sleep=sleep).query(groups[:1], "stats count()", NOW - 600, NOW)
+    trouble = describe(refused.value, "fleet logs")
+    assert trouble.message == "fleet logs: throttled by AWS (LimitExceededException); slowing down"
+    assert trouble.retry_soon
