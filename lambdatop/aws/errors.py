@@ -17,7 +17,8 @@ the banner. The kinds (`ErrorKind`, lambdatop/core/sources.py) and what makes ea
     │   │                 UNUSABLE_CREDENTIAL_ERRORS; an SSO token error
     │   ├── CONFIG        CONFIG_ERRORS; NoRegionError
     │   └── DENIED        ClientError with a DENIED_CODES code
-    ├── MISSING           ClientError ResourceNotFoundException / NotFoundException, or HTTP 404
+    ├── MISSING           ClientError ResourceNotFoundException / NotFoundException, or HTTP 404;
+    │                     NotYetAvailable
     └── OTHER             any other ClientError; ReadOnlyViolation; anything else
 """
 
@@ -114,6 +115,11 @@ class ReadOnlyViolation(RuntimeError):
     """lambdatop tried an operation outside its read-only allow-list; nothing was sent."""
 
 
+class NotYetAvailable(RuntimeError):
+    """AWS has the thing asked for but has not processed it yet (X-Ray's UnprocessedTraceIds):
+    asked again later, it is there. The message is one line for a person."""
+
+
 @dataclass(slots=True, frozen=True)
 class Trouble:
     kind: ErrorKind
@@ -188,6 +194,8 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         return Trouble(kind, f"{prefix}{words}; retrying")
     if isinstance(error, ReadOnlyViolation):
         return Trouble(ErrorKind.OTHER, f"{prefix}{error}")
+    if isinstance(error, NotYetAvailable):
+        return Trouble(ErrorKind.MISSING, f"{prefix}{one_line(str(error), 200)}")
     name = type(error).__name__
     if "Token" in name or "SSO" in name:
         # botocore: "The SSO session associated with this profile has expired or is otherwise

@@ -3,13 +3,16 @@ refuses expressions, and one trace's segments only when it is opened."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import awsseed
-from awsfakes import Attempts, error, hook
+import pytest
+from awsfakes import Attempts, error, hook, parsed
 from awsmoto import MotoAccount
 
+from lambdatop.aws.errors import NotYetAvailable, describe
 from lambdatop.aws.pollers.traces import TracesPoller, failed_traces, trace_detail
 from lambdatop.aws.session import Aws
 
@@ -121,4 +124,64 @@ async def test_opening_a_trace_reads_it_alone_as_a_waterfall(moto: MotoAccount, 
     assert segments[1].cause == "ProvisionedThroughputExceededException slow down"
     assert segments[0].end_s is not None
     assert segments[0].end_s - segments[0].start_s == 1.5
+    assert aws.ledger.traces_retrieved == 1
+
+
+async def test_a_trace_not_processed_yet_says_so_and_a_paged_trace_is_read_whole(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """BatchGetTraces as the X-Ray API reference documents it, where moto answers whole: a trace
+    just sent is in "UnprocessedTraceIds: Trace IDs of requests that haven't been processed",
+    and a long answer continues with "NextToken: Pagination token"."""
+    start = time.time() - 120
+    opened = awsseed.trace(moto, "checkout", fault=True, seed=1, at=start)
+    # Lambda's own segment of the same trace, before the function's: two segments, two pages.
+    lambda_segment = {
+        "id": "00000000000000aa",
+        "trace_id": opened,
+        "name": "checkout",
+        "origin": "AWS::Lambda",
+        "start_time": start - 0.2,
+        "end_time": start + 1.6,
+    }
+    moto.client("xray").put_trace_segments(TraceSegmentDocuments=[json.dumps(lambda_segment)])
+    processed = False
+
+    def not_yet(**_: Any) -> Any:
+        return None if processed else parsed({"Traces": [], "UnprocessedTraceIds": [opened]})
+
+    def paged(parsed: Any = None, **_: Any) -> None:
+        """Each segment on a page of its own (moto's answer cut after the call)."""
+        if not isinstance(parsed, dict) or not parsed.get("Traces"):
+            return
+        trace = parsed["Traces"][0]
+        segments = list(trace.get("Segments") or ())
+        pages.extend(dict(trace, Segments=[segment]) for segment in segments[1:])
+        parsed["Traces"] = [dict(trace, Segments=segments[:1])]
+        if pages:
+            parsed["NextToken"] = "page-2"
+
+    def next_page(params: dict[str, Any] | None = None, **_: Any) -> Any:
+        body = json.loads((params or {}).get("body") or b"{}")
+        if body.get("NextToken") != "page-2" or not pages:
+            return None
+        return parsed({"Traces": [pages.pop(0)]} | ({"NextToken": "page-2"} if pages else {}))
+
+    pages: list[dict[str, Any]] = []
+    await hook(aws, "xray", "before-call.xray.BatchGetTraces", not_yet)
+    await hook(aws, "xray", "before-call.xray.BatchGetTraces", next_page)
+    await hook(aws, "xray", "after-call.xray.BatchGetTraces", paged)
+    with pytest.raises(NotYetAvailable) as raised:
+        await trace_detail(aws, opened)
+    assert describe(raised.value, "X-Ray").message == (
+        f"X-Ray: trace {opened} is not processed yet (UnprocessedTraceIds): open it again shortly"
+    )
+    processed = True
+    segments = await trace_detail(aws, opened)
+    assert [(s.name, s.depth) for s in segments] == [
+        ("checkout", 0),
+        ("checkout", 0),
+        ("DynamoDB", 1),
+    ], "both pages' segments, in time order"
+    assert aws.ledger.calls["xray.BatchGetTraces"] == 3  # refused once, then two pages
     assert aws.ledger.traces_retrieved == 1

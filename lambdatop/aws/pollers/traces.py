@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdatop.aws import convert
+from lambdatop.aws.errors import NotYetAvailable
 from lambdatop.aws.session import Aws
 from lambdatop.core.records import TraceSegment, TraceSummary
 
@@ -143,10 +144,32 @@ async def failed_traces(
 
 
 async def trace_detail(aws: Aws, trace_id: str) -> list[TraceSegment]:
-    response = await aws.call("xray", "BatchGetTraces", TraceIds=[trace_id])
-    traces = response.get("Traces") or []
-    aws.ledger.record_traces(len(traces))
-    return convert.trace_segments(traces[0]) if traces else []
+    """One trace's segments, every page of them. BatchGetTraces (X-Ray API reference,
+    https://docs.aws.amazon.com/xray/latest/api/API_BatchGetTraces.html) takes "Maximum number
+    of 5 items" (one here), answers a "NextToken: Pagination token" to follow, and
+    "UnprocessedTraceIds: Trace IDs of requests that haven't been processed": such a trace is
+    said not ready yet (NotYetAvailable), not shown as a trace without segments."""
+    segments: list[Any] = []
+    found: dict[str, Any] | None = None
+    unprocessed = False
+    params: dict[str, Any] = {"TraceIds": [trace_id]}
+    for _ in range(MAX_PAGES):
+        response = await aws.call("xray", "BatchGetTraces", **params)
+        traces = [t for t in response.get("Traces") or () if isinstance(t, dict)]
+        for trace in traces:
+            found = found or trace
+            segments.extend(trace.get("Segments") or ())
+        unprocessed = unprocessed or trace_id in (response.get("UnprocessedTraceIds") or ())
+        token = response.get("NextToken")
+        if not token or token == params.get("NextToken"):
+            break
+        params["NextToken"] = token
+    aws.ledger.record_traces(0 if found is None else 1)  # billed per trace, not per page
+    if found is None and unprocessed:
+        raise NotYetAvailable(
+            f"trace {trace_id} is not processed yet (UnprocessedTraceIds): open it again shortly"
+        )
+    return convert.trace_segments(dict(found or {}, Segments=segments))
 
 
 class TracesPoller:
