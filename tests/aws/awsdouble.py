@@ -187,10 +187,21 @@ class MemoryGroup:
     logStreamName, timestamp, message, ingestionTime and eventId.
     """
 
-    def __init__(self, name: str, clock: Clock, stale_s: float = 0.0, page_size: int = 10_000):
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        stale_s: float = 0.0,
+        page_size: int = 10_000,
+        empty_pages: bool = False,
+    ):
         self.name = name
         self.clock = clock
         self.page_size = page_size
+        self.empty_pages = empty_pages
+        """Every page of events preceded by one without any, as FilterLogEvents may answer:
+        "This operation can return empty results while there are more log events available
+        through the token" (API reference)."""
         self.streams: dict[str, Stream] = {}
         self.serial = 0
         self.describe = StaleStreams(clock, stale_s, self._listing)
@@ -226,7 +237,10 @@ class MemoryGroup:
             and (end is None or event.timestamp <= end)
         ]
         rows.sort(key=lambda row: (row[0], row[1]))
-        offset = int(request.get("nextToken") or 0)
+        token = str(request.get("nextToken") or "0")
+        if self.empty_pages and not token.startswith("full-"):
+            return parsed({"events": [], "searchedLogStreams": [], "nextToken": f"full-{token}"})
+        offset = int(token.removeprefix("full-"))
         page = rows[offset : offset + self.page_size]
         answer: dict[str, Any] = {
             "events": [

@@ -3,7 +3,9 @@
 Each schedule is a log group written by a few streams (execution environments): several events in
 one millisecond, batches shipped late (some past the sweep), batches overtaken within a stream,
 streams that appear while the tail runs and go quiet, timestamps on whole seconds so that events
-fall exactly on the sweep's edge and on a stream's cursor, pages of three events, and
+fall exactly on the sweep's edge and on a stream's cursor, pages of three events, empty pages
+with a token before more ("This operation can return empty results while there are more log
+events available through the token", FilterLogEvents), and
 DescribeLogStreams fresh or as stale as AWS documents it may be (90 s, 10 min). The tail polls as
 the monitor does; after the last batch the clock runs on until every hint has had time to land.
 The oracle: every event ingested with a timestamp at or after the tail's start is delivered once,
@@ -45,11 +47,15 @@ class Batch:
     timestamps: list[int]
 
 
+Schedule = tuple[float, int, list[Batch], list[int], bool]
+"""(metadata staleness s, page size, batches, extra poll times s, empty pages between pages)."""
+
+
 @st.composite
-def schedules(draw: st.DrawFn) -> tuple[float, int, list[Batch], list[int]]:
-    """(metadata staleness s, page size, batches, extra poll times s)."""
+def schedules(draw: st.DrawFn) -> Schedule:
     stale_s = draw(st.sampled_from([0.0, 0.0, 90.0, 600.0]))
     page = draw(st.sampled_from([3, 10_000]))
+    empty_pages = draw(st.booleans())
     batches: list[Batch] = []
     for index in range(draw(st.integers(1, 4))):
         name = f"2026/01/01/[$LATEST]{index:032x}"
@@ -77,7 +83,7 @@ def schedules(draw: st.DrawFn) -> tuple[float, int, list[Batch], list[int]]:
                 mine[at].ship_s = ship
         batches += mine
     polls = draw(st.lists(st.integers(0, 150), max_size=8))
-    return stale_s, page, batches, polls
+    return stale_s, page, batches, polls, empty_pages
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +103,11 @@ def double_aws(moto_server: str) -> Iterator[tuple[asyncio.AbstractEventLoop, Aw
 
 
 async def run(
-    aws: Aws, schedule: tuple[float, int, list[Batch], list[int]]
+    aws: Aws, schedule: Schedule
 ) -> tuple[Counter[str], set[str]]:
-    stale_s, page, batches, extra = schedule
+    stale_s, page, batches, extra, empty_pages = schedule
     clock = FakeClock(float(T0))
-    group = MemoryGroup(GROUP, clock, stale_s=stale_s, page_size=page)
+    group = MemoryGroup(GROUP, clock, stale_s=stale_s, page_size=page, empty_pages=empty_pages)
     client = await aws.client("logs")
     handlers = [
         ("before-call.cloudwatch-logs.FilterLogEvents", group.filter_log_events),
@@ -159,7 +165,7 @@ async def run(
 )
 @given(schedule=schedules())
 def test_every_event_exactly_once_whatever_the_schedule(
-    schedule: tuple[float, int, list[Batch], list[int]],
+    schedule: Schedule,
     double_aws: tuple[asyncio.AbstractEventLoop, Aws],
 ) -> None:
     loop, aws = double_aws
@@ -180,7 +186,7 @@ def test_event_exactly_at_the_sweeps_edge_found_by_the_sweep(
     stream = "2026/01/01/[$LATEST]" + "e" * 32
     overtaken = Batch(ship_s=10, stream=stream, timestamps=[T0 * 1000 - 4_999])
     overtaking = Batch(ship_s=1, stream=stream, timestamps=[T0 * 1000 - 4_000])
-    schedule = (0.0, 10_000, [overtaken, overtaking], list(range(0, 45)))
+    schedule = (0.0, 10_000, [overtaken, overtaking], list(range(0, 45)), False)
     delivered, expected = loop.run_until_complete(run(aws, schedule))
     assert len(expected) == 2
     assert delivered == Counter(expected)
