@@ -13,6 +13,7 @@ from awsfakes import FakeClock, error, hook, response
 from awsmoto import MotoAccount
 
 from lambdatop.aws.pollers.inventory import (
+    SETTLING_RECHECK_S,
     InventoryPoller,
     account_limits,
     api_routes,
@@ -249,3 +250,28 @@ async def test_a_deploy_between_listings_brings_the_next_forward(
     clock.advance(poller.interval_s)
     await poller.tick()
     assert poller.listings == 2
+
+
+async def test_a_configuration_still_being_updated_is_read_again_within_seconds(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """GetFunctionConfiguration's LastUpdateStatus "indicate[s] when the update is complete and
+    the function is processing events with the new configuration" (moto answers every update
+    complete at once): while InProgress, the new memory size is read again in seconds, not at
+    the next five-minute refresh."""
+    awsseed.function(moto, "checkout", memory_mb=256)
+    applied = False
+
+    def as_aws_answers(parsed: Any = None, **_: Any) -> None:
+        if isinstance(parsed, dict) and "FunctionName" in parsed and not applied:
+            parsed["LastUpdateStatus"] = "InProgress"
+            parsed["MemorySize"] = 128  # the configuration still in force
+
+    await hook(aws, "lambda", "after-call.lambda.GetFunctionConfiguration", as_aws_answers)
+    store = Store()
+    poller = InventoryPoller(aws, store, {"checkout"})
+    assert await poller.tick() == SETTLING_RECHECK_S < poller.interval_s
+    assert store.inventory["checkout"].memory_mb == 128
+    applied = True
+    assert await poller.tick() == poller.interval_s
+    assert store.inventory["checkout"].memory_mb == 256

@@ -21,6 +21,14 @@ from lambdatop.core.sources import APIGATEWAY, ErrorKind, SourceKey
 from lambdatop.core.store import ApiState, Store
 
 MAX_APIS = 60
+SETTLING_RECHECK_S = 15.0
+"""How soon a watched function's configuration is read again while an update is still being
+applied. UpdateFunctionConfiguration (Lambda API reference, https://docs.aws.amazon.com/lambda/
+latest/api/API_UpdateFunctionConfiguration.html): "If your function connects to a VPC, this
+process can take a minute. ... The LastUpdateStatus, LastUpdateStatusReason, and
+LastUpdateStatusReasonCode fields in the response from GetFunctionConfiguration indicate when the
+update is complete and the function is processing events with the new configuration"; a function
+just created is `State` Pending likewise (Lambda function states)."""
 
 
 def _stops_the_read(kind: ErrorKind) -> bool:
@@ -180,6 +188,13 @@ async def api_routes(aws: Aws) -> dict[str, list[ApiRoute]]:
     return routes
 
 
+def _settling(config: FunctionConfig | None) -> bool:
+    """A configuration read while an update is being applied: not yet the one in force."""
+    return config is not None and (
+        config.last_update_status == "InProgress" or config.state == "Pending"
+    )
+
+
 class InventoryPoller:
     """Lists the region's functions (a big fleet less often, see the module docstring); details
     the watched ones. Every few minutes."""
@@ -226,6 +241,8 @@ class InventoryPoller:
             self.store.record_failure(
                 SourceKey.config(name), trouble.kind, trouble.message, retry_at
             )
+        if any(_settling(self.store.inventory.get(name)) for name in self.watched):
+            return SETTLING_RECHECK_S  # the configuration in force follows within seconds
         return self.interval_s
 
     async def _list(self, now: float) -> None:
