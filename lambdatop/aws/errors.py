@@ -57,6 +57,14 @@ from lambdatop.core.sanitize import one_line
 from lambdatop.core.sources import ErrorKind
 
 THROTTLE_CODES = frozenset(
+    # What each service answers when its quota is exceeded, as its API reference names it:
+    # CloudWatch Logs "ThrottlingException" (400) and, for concurrent Insights queries and Live
+    # Tail sessions, "LimitExceededException: You have reached the maximum number of resources
+    # that can be created"; CloudWatch "Throttling" (400); Lambda "TooManyRequestsException: The
+    # request throughput limit was exceeded" (429); X-Ray "ThrottledException: The request
+    # exceeds the maximum number of requests per second" (429); API Gateway
+    # "TooManyRequestsException" (429); EC2-style "RequestLimitExceeded" (Common Errors,
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). Any 429 too.
     {
         "Throttling",
         "ThrottlingException",
@@ -101,8 +109,9 @@ UNUSABLE_CREDENTIAL_ERRORS = (
 )
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException"})
 """Temporary credentials past their Expiration: STS's "ExpiredToken: The security token included
-in the request is expired" (STS API reference, Common Errors); the services say it as
-ExpiredTokenException. A new login renews them (`renewal`)."""
+in the request is expired" (https://docs.aws.amazon.com/STS/latest/APIReference/
+CommonErrors.html); the services say it as ExpiredTokenException. A new login renews them
+(`renewal`); botocore renews credentials that carry an Expiration by itself."""
 RENEWAL = "lambdatop_renewal"
 """The attribute `Aws.call` sets on a credential failure: the command that renews the profile's
 credentials (`aws sso login --profile NAME`), for `describe` to say."""

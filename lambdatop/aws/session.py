@@ -128,8 +128,9 @@ class Aws:
     def _sso_login(self) -> str | None:
         """`aws sso login --profile NAME` for a profile whose credentials come from IAM Identity
         Center, directly or through the `source_profile` a role is assumed from. The AWS CLI
-        user guide: "aws sso login --profile my-dev-profile" signs in again "if your session
-        expires"; a profile with `sso_session` or `sso_start_url` is such a profile."""
+        user guide (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html):
+        `aws sso login --profile my-dev-profile` signs in again when the session expired; a
+        profile with `sso_session` or `sso_start_url` is such a profile."""
         try:
             profiles = self._session.full_config.get("profiles", {})
         except Exception:  # noqa: BLE001 - no command to suggest beats a failed start

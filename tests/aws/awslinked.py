@@ -47,7 +47,11 @@ class CrossAccountDouble:
         monitoring: str,
         sources: dict[str, Any],
         traces_shared: set[str] | None = None,
+        groups_page: int = 50,
     ) -> None:
+        self.groups_page = groups_page
+        """DescribeLogGroups' page: "By default, this operation returns up to 50 log groups"
+        (limit: "The maximum number of items returned"), the rest behind its nextToken."""
         self.url = url
         self.region = region
         self.monitoring = monitoring
@@ -146,7 +150,8 @@ class CrossAccountDouble:
         if not params.pop("includeLinkedAccounts", False):
             return None  # the monitoring account's own: moto answers
         self.linked_listings += 1
-        params.pop("nextToken", None)  # one page each here: the double lists few groups
+        offset = int(params.pop("nextToken", None) or 0)
+        size = min(int(params.pop("limit", None) or 50), self.groups_page)
         own = boto3.client(
             "logs",
             endpoint_url=self.url,
@@ -159,7 +164,11 @@ class CrossAccountDouble:
             for account in self.sources
             for group in self._as(account, "logs").describe_log_groups(**params)["logGroups"]
         ]
-        return parsed({"logGroups": own + linked})
+        every = own + linked
+        answer: dict[str, Any] = {"logGroups": every[offset : offset + size]}
+        if offset + size < len(every):
+            answer["nextToken"] = str(offset + size)
+        return parsed(answer)
 
     def by_arn(self, model: Any = None, context: Any = None, **_: Any) -> Any:
         params = dict((context or {}).get(KEPT) or {})

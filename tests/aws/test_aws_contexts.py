@@ -192,7 +192,10 @@ async def test_a_monitoring_account_reads_its_source_accounts_functions_logs_and
     fleet = FleetStore()
     prod = fleet.add_context(Context("prod", WEST))
     aws = Aws(AwsTarget("prod", WEST, moto.url), buckets={}, max_attempts=1)
-    double = CrossAccountDouble(moto.url, WEST, ACCOUNT, {STAGING_ACCOUNT: staging_key})
+    # A log group a page: the source account's is on DescribeLogGroups' second page.
+    double = CrossAccountDouble(
+        moto.url, WEST, ACCOUNT, {STAGING_ACCOUNT: staging_key}, groups_page=1
+    )
     await double.install(aws)
     monitor = Monitor(aws, prod, linked_accounts=True)
     monitor.start()
@@ -202,7 +205,7 @@ async def test_a_monitoring_account_reads_its_source_accounts_functions_logs_and
             lambda: {WEST_CHECKOUT, source_checkout} <= set(fleet.inventory),
             what="the own and the source account's checkout",
         )
-        assert double.linked_listings >= 1
+        assert double.linked_listings >= 2, "every page of the log groups"
         assert INVOICES not in fleet.inventory, "a source account's function without logs"
         # The monitoring account's own log group is its own function's, not a source's.
         assert len(fleet.inventory) == 2

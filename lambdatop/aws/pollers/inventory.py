@@ -60,7 +60,12 @@ async def pages(
     **params: Any,
 ) -> list[Any]:
     """Every item of a list operation, following every page (AWS documents each of these as
-    paginated: a first answer is never assumed to be the whole list), up to `at_most` items."""
+    paginated: a first answer is never assumed to be the whole list), up to `at_most` items.
+    ListFunctions: "Lambda returns up to 50 functions per call", "Marker: Specify the pagination
+    token that's returned by a previous request to retrieve the next page of results"
+    (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html); GetRestApis'
+    `position`, GetApis' `NextToken` likewise. A token answered twice ends the list, never a
+    loop."""
     found: list[Any] = []
     token: str | None = None
     while at_most is None or len(found) < at_most:

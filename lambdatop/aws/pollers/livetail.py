@@ -1,5 +1,6 @@
 """Live Tail: CloudWatch Logs pushes a log group's events as they are ingested (opt-in: it is
-billed per minute of session).
+billed per minute of session). The quotes below are from the CloudWatch Logs API reference,
+https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html.
 
 A source with the polling tail's face (`poll()` returns the events not returned before), so the
 log pane and `lambdatop tail` take either. Behind it, a task keeps one StartLiveTail session

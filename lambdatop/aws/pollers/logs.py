@@ -66,6 +66,10 @@ Handover = Callable[[list[LogEvent]], object]
 MIN_LATE_WINDOW_MS = 10_000
 MAX_LATE_WINDOW_MS = 300_000
 DESCRIBE_LIMIT = 50
+"""DescribeLogStreams' page: "limit: The maximum number of items returned. If you don't specify a
+value, the default is up to 50 items" (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/
+APIReference/API_DescribeLogStreams.html). Only the first page is read: it is a hint of which
+streams moved (point 4 above), a stream beyond it is found by the head read and the sweep."""
 STREAM_NAMES_LIMIT = 100
 MAX_RUNS = 3
 """Runs the streams are split into: the head read and up to two reads by name."""
@@ -524,7 +528,13 @@ class LogTail:
         page_read: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Every page of one FilterLogEvents read; `page_read` takes each page as it comes (and
-        then the pages are not returned)."""
+        then the pages are not returned). FilterLogEvents (https://docs.aws.amazon.com/
+        AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html): "returns as many log
+        events as can fit in 1 MB (up to 10,000 log events) ... If the results include a token,
+        that means there are more log events available ... This operation can return empty
+        results while there are more log events available through the token": an empty page
+        ends nothing, only a page without a token does. `searchedLogStreams` "returns an empty
+        list" since 2020: never read."""
         params: dict[str, Any] = {
             "logGroupName": self.log_group,
             "startTime": max(start_ms, self.start_ms, 0),

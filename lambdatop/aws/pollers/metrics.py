@@ -3,7 +3,10 @@ APIs in front, at one-minute resolution; percentiles in a second request, so a b
 refuses them cannot blank the rest.
 
 Lambda stamps a metric with the invocation's start, so the newest minutes fill in late (up to
-the function's timeout): each tick re-reads a lookback of at least timeout + 2 minutes. The
+the function's timeout): each tick re-reads a lookback of at least timeout + 2 minutes. ("When
+your AWS Lambda function finishes processing an event, Lambda automatically sends metrics about
+the invocation to Amazon CloudWatch ... in 1-minute intervals", https://docs.aws.amazon.com/
+lambda/latest/dg/monitoring-metrics.html: an invocation still running has sent nothing yet.) The
 first tick reads the whole window for the charts. Ratios are computed by the reader.
 
 The rest of the fleet (every function of the region) is read with expressions, not a query per
@@ -366,6 +369,12 @@ class MetricsPoller:
                         result.get("Timestamps") or (), result.get("Values") or (), strict=False
                     ):
                         points[int(_epoch(stamp))] = float(value)
+                # MetricDataResult's StatusCode (https://docs.aws.amazon.com/AmazonCloudWatch/
+                # latest/APIReference/API_MetricDataResult.html): "PartialData means that an
+                # incomplete set of data points were returned. You can use the NextToken value
+                # that was returned and repeat your request to get more data points";
+                # "InternalError ... Retry your request using NextToken, if present". Pages
+                # come at MaxDatapoints ("the default of 100,800"): a long window's charts do.
                 next_token = response.get("NextToken")
                 if not next_token or next_token == token:
                     break

@@ -23,6 +23,10 @@ from lambdatop.core.records import TraceSegment, TraceSummary
 
 Clock = Callable[[], float]
 MAX_PAGES = 5
+"""GetTraceSummaries' pages read at most (https://docs.aws.amazon.com/xray/latest/api/
+API_GetTraceSummaries.html): "NextToken: If the requested time frame contained more than one
+page of results, you can use this token to retrieve the next page. The first page contains the
+most recent results, closest to the end of the time frame": the newest failures come first."""
 
 
 EXPRESSION_USED = "used"
@@ -203,7 +207,10 @@ class TracesPoller:
 
     async def poll(self) -> list[TraceSummary]:
         now = self.clock()
-        # X-Ray keeps traces for 30 days; the first read fills the window, later reads overlap.
+        # X-Ray keeps traces for 30 days; the first read fills the window, later reads overlap
+        # by two minutes: GetTraceSummaries finds traces by their start time (TimeRangeType
+        # "TraceId (trace start time)" by default), and a trace's segments are sent when each
+        # ends, so one that began before the last read may only be complete since.
         start = now - self.window_s() if self._read_since is None else self._read_since - 120
         if not self.filter_expressions:
             # Filtering here by the trace ids the logs carry: ids learnt later may name traces
