@@ -9,7 +9,8 @@ from typing import Any
 
 import awsseed
 import pytest
-from awsfakes import Attempts, error, hook, parsed
+from awsdouble import AwsDouble
+from awsfakes import Attempts, FakeClock, error, hook, parsed
 from awsmoto import MotoAccount
 
 from lambdatop.aws.errors import NotYetAvailable, describe
@@ -185,3 +186,29 @@ async def test_a_trace_not_processed_yet_says_so_and_a_paged_trace_is_read_whole
     ], "both pages' segments, in time order"
     assert aws.ledger.calls["xray.BatchGetTraces"] == 3  # refused once, then two pages
     assert aws.ledger.traces_retrieved == 1
+
+
+async def test_every_page_of_failed_traces_is_read(moto: MotoAccount, aws: Aws) -> None:
+    """GetTraceSummaries: "If the requested time frame contained more than one page of results,
+    you can use this token to retrieve the next page" (moto answers whole: pages of two here)."""
+    failed = {awsseed.trace(moto, "checkout", fault=True, seed=seed) for seed in range(5)}
+    double = AwsDouble(time.time, page_size=2)
+    await double.install(aws)
+    traces, expression = await failed_traces(aws, "checkout", time.time() - 600, time.time())
+    assert {t.trace_id for t in traces} == failed
+    assert double.pages.pages["GetTraceSummaries"] == 3
+    assert expression == "used"
+
+
+async def test_a_trace_that_began_before_the_last_read_and_arrived_after_it_is_found(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """GetTraceSummaries finds a trace by its start ("TraceId (trace start time)", the default
+    TimeRangeType) and a segment is sent when it ends: a request that began before the last
+    read and ended after it is found by the next read, which reaches back over it."""
+    clock = FakeClock(time.time())
+    poller = TracesPoller(aws, "checkout", lambda: 600.0, clock)
+    assert await poller.poll() == []
+    clock.advance(60)
+    late = awsseed.trace(moto, "checkout", fault=True, seed=9, at=clock() - 90)
+    assert late in {t.trace_id for t in await poller.poll()}
