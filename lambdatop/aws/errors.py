@@ -11,7 +11,7 @@ the banner. The kinds (`ErrorKind`, lambdatop/core/sources.py) and what makes ea
     │   │                 SSLError, ProxyConnectionError, aiohttp.ClientError, ConnectionError;
     │   │                 any other BotoCoreError or OSError
     │   ├── TIMEOUT       ConnectTimeoutError, ReadTimeoutError, asyncio.TimeoutError
-    │   └── SERVER        ClientError with HTTP 5xx
+    │   └── SERVER        ClientError with HTTP 5xx; PartialAnswer
     ├── lasting (a person has to act)
     │   ├── CREDENTIALS   ClientError with a CREDENTIAL_CODES code; NoCredentialsError;
     │   │                 UNUSABLE_CREDENTIAL_ERRORS; an SSO token error
@@ -124,6 +124,11 @@ class ReadOnlyViolation(RuntimeError):
     """lambdatop tried an operation outside its read-only allow-list; nothing was sent."""
 
 
+class PartialAnswer(RuntimeError):
+    """AWS answered part of a read and said the rest failed on its side (GetMetricData's
+    StatusCode InternalError): what was answered is kept, the read is retried soon."""
+
+
 class NotYetAvailable(RuntimeError):
     """AWS has the thing asked for but has not processed it yet (X-Ray's UnprocessedTraceIds):
     asked again later, it is there. The message is one line for a person."""
@@ -203,6 +208,8 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         return Trouble(kind, f"{prefix}{words}; retrying")
     if isinstance(error, ReadOnlyViolation):
         return Trouble(ErrorKind.OTHER, f"{prefix}{error}")
+    if isinstance(error, PartialAnswer):
+        return Trouble(ErrorKind.SERVER, f"{prefix}{one_line(str(error), 200)}; retrying")
     if isinstance(error, NotYetAvailable):
         return Trouble(ErrorKind.MISSING, f"{prefix}{one_line(str(error), 200)}")
     name = type(error).__name__

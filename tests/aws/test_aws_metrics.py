@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 
 import awsseed
+import pytest
 import metricmath
 from awsfakes import hook, parsed
 from awsmoto import MotoAccount
 from awsseed import SEEDED
 from awsseed import seed_lambda_series as seed
 
+from lambdatop.aws.errors import describe
 from lambdatop.aws.pollers.inventory import function_details, list_functions
 from lambdatop.aws.pollers.metrics import (
     FLEET_INSIGHTS_EVERY,
@@ -343,3 +345,48 @@ async def test_an_emulator_that_does_not_run_search_is_read_a_query_a_function(
     assert not poller.expressions_evaluated
     assert requests.functions(len(requests.made) - 1) == {"orders", "mailer"}
     assert series(store.functions["orders"].metrics[m.ERRORS].points, minutes) == SEEDED["Errors"]
+
+
+async def test_a_series_cloudwatch_failed_keeps_its_chart_and_the_read_says_it_retries(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """MetricDataResult: "InternalError indicates that an error occurred. Retry your request
+    using NextToken, if present" (none here): the other series land, the failed one keeps what
+    it showed, and the read fails as a passing server trouble, retried soon."""
+    minutes = seed(moto, "a")
+    store = Store()
+    poller = MetricsPoller(aws, store, {"a"}, lambda: 3600.0)
+    await poller.tick()
+    errors_before = dict(store.functions["a"].metrics[m.ERRORS].points)
+    asked: list[dict[str, Any]] = []
+    await hook(
+        aws,
+        "cloudwatch",
+        "before-parameter-build.cloudwatch.GetMetricData",
+        lambda params=None, **_: asked.append(dict(params or {})),
+    )
+
+    def errors_failed(parsed: Any = None, **_: Any) -> None:
+        ids = {
+            q["Id"]
+            for q in asked[-1]["MetricDataQueries"]
+            if q.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Errors"
+            and q["MetricStat"]["Metric"]["Dimensions"]
+        }
+        for result in (parsed or {}).get("MetricDataResults") or ():
+            if result.get("Id") in ids:
+                result.update(StatusCode="InternalError", Timestamps=[], Values=[])
+
+    await hook(aws, "cloudwatch", "after-call.cloudwatch.GetMetricData", errors_failed)
+    seed(moto, "a", scale=2, minutes=minutes)  # the minutes filled in since
+    with pytest.raises(Exception) as raised:
+        await poller.tick()
+    trouble = describe(raised.value, "metrics")
+    assert trouble.kind is ErrorKind.SERVER and trouble.retry_soon
+    assert trouble.message.startswith("metrics: CloudWatch answered InternalError for 1 of ")
+    assert trouble.message.endswith(" series; retrying")
+    state = store.functions["a"]
+    assert state.metrics[m.ERRORS].points == errors_before, "the chart kept, not blanked"
+    assert series(state.metrics[m.INVOCATIONS].points, minutes) == [
+        v * 3 for v in SEEDED["Invocations"]
+    ]

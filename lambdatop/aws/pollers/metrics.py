@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lambdatop.aws.errors import describe
+from lambdatop.aws.errors import PartialAnswer, describe
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
 from lambdatop.core.records import MetricSeries
@@ -345,6 +345,8 @@ class MetricsPoller:
         end = -(-end // PERIOD_S) * PERIOD_S
         # An expression's many series share its id: they are told apart by their label.
         results: dict[tuple[str, str], dict[int, float]] = {}
+        status: dict[str, str] = {}
+        """Each query's StatusCode as its last page said it."""
         step = min(MAX_QUERIES, batch_of.per_request)
         for offset in range(0, len(queries), step):
             batch = queries[offset : offset + step]
@@ -361,6 +363,7 @@ class MetricsPoller:
                 response = await self.aws.call("cloudwatch", "GetMetricData", **params)
                 for result in response.get("MetricDataResults") or ():
                     qid = str(result.get("Id"))
+                    status[qid] = str(result.get("StatusCode") or "Complete")
                     target = targets.get(qid)
                     fleet = target is not None and target.kind == "fleet"
                     label = str(result.get("Label") or "") if fleet else ""
@@ -383,7 +386,17 @@ class MetricsPoller:
             self.expressions_evaluated = False
             return
         self._bill_expressions(results, targets)
-        self._store(results, targets)
+        # "InternalError indicates that an error occurred" with no NextToken left to retry
+        # with: those series keep what they showed, the rest land, and the read is retried.
+        failed = {qid for qid, said in status.items() if said == "InternalError"}
+        self._store(
+            {key: points for key, points in results.items() if key[0] not in failed},
+            {qid: target for qid, target in targets.items() if qid not in failed},
+        )
+        if failed:
+            raise PartialAnswer(
+                f"CloudWatch answered InternalError for {len(failed)} of {len(queries)} series"
+            )
 
     def _unevaluated(
         self, results: dict[tuple[str, str], dict[int, float]], batch_of: Batch
