@@ -576,7 +576,9 @@ class MetricDataPages:
             if shown or shown == len(stamps):
                 status = "Complete" if shown == len(stamps) else "PartialData"
                 page.append(
-                    dict(result, Timestamps=stamps[:shown], Values=values[:shown], StatusCode=status)
+                    dict(
+                        result, Timestamps=stamps[:shown], Values=values[:shown], StatusCode=status
+                    )
                 )
         answer: dict[str, Any] = {"MetricDataResults": page, "Messages": []}
         if rest:

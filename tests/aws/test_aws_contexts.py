@@ -322,15 +322,13 @@ def test_an_expired_sso_login_is_one_line_naming_the_command_to_run(
     expired; `diagnose` says exactly that command, for the profile it was given, in one line."""
     seed(moto, tmp_path, monkeypatch)
     env = {**os.environ, "AWS_MAX_ATTEMPTS": "1", "LAMBDATOP_CONFIG": str(tmp_path / "none.toml")}
-    for flags in (["--profile", "expired"], []):
-        result = subprocess.run(
-            [*LAMBDATOP, "diagnose", "checkout", "--region", WEST, "--endpoint-url", moto.url]
-            + flags,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**env, "AWS_PROFILE": "expired"} if not flags else env,
-        )
+    command = [*LAMBDATOP, "diagnose", "checkout", "--region", WEST, "--endpoint-url", moto.url]
+    # Named by the flag, or by AWS_PROFILE as the AWS CLI reads it.
+    for argv, environment in (
+        ([*command, "--profile", "expired"], env),
+        (command, {**env, "AWS_PROFILE": "expired"}),
+    ):
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=environment)
         assert result.returncode == 2
         assert "Traceback" not in result.stderr
         (line,) = result.stderr.strip().splitlines()

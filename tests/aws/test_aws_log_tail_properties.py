@@ -102,9 +102,7 @@ def double_aws(moto_server: str) -> Iterator[tuple[asyncio.AbstractEventLoop, Aw
         loop.close()
 
 
-async def run(
-    aws: Aws, schedule: Schedule
-) -> tuple[Counter[str], set[str]]:
+async def run(aws: Aws, schedule: Schedule) -> tuple[Counter[str], set[str]]:
     stale_s, page, batches, extra, empty_pages = schedule
     clock = FakeClock(float(T0))
     group = MemoryGroup(GROUP, clock, stale_s=stale_s, page_size=page, empty_pages=empty_pages)

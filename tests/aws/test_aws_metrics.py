@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Any
 
 import awsseed
-import pytest
 import metricmath
+import pytest
 from awsfakes import hook, parsed
 from awsmoto import MotoAccount
 from awsseed import SEEDED
 from awsseed import seed_lambda_series as seed
 
-from lambdatop.aws.errors import describe
+from lambdatop.aws.errors import PartialAnswer, describe
 from lambdatop.aws.pollers.inventory import function_details, list_functions
 from lambdatop.aws.pollers.metrics import (
     FLEET_INSIGHTS_EVERY,
@@ -379,10 +379,11 @@ async def test_a_series_cloudwatch_failed_keeps_its_chart_and_the_read_says_it_r
 
     await hook(aws, "cloudwatch", "after-call.cloudwatch.GetMetricData", errors_failed)
     seed(moto, "a", scale=2, minutes=minutes)  # the minutes filled in since
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(PartialAnswer) as raised:
         await poller.tick()
     trouble = describe(raised.value, "metrics")
-    assert trouble.kind is ErrorKind.SERVER and trouble.retry_soon
+    assert trouble.kind is ErrorKind.SERVER
+    assert trouble.retry_soon
     assert trouble.message.startswith("metrics: CloudWatch answered InternalError for 1 of ")
     assert trouble.message.endswith(" series; retrying")
     state = store.functions["a"]

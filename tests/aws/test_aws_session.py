@@ -13,6 +13,7 @@ import pytest
 from awsfakes import FakeClock, error, hook
 from awsmoto import MotoAccount
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConfigNotFound,
     ConfigParseError,
@@ -410,10 +411,11 @@ async def test_an_expired_sso_login_names_the_exact_command_to_run(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     aws = Aws(AwsTarget(profile, "us-east-1", moto.url), buckets={}, max_attempts=1)
     try:
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(BotoCoreError) as raised:
             await aws.call("lambda", "ListFunctions")
     finally:
         await aws.close()
     trouble = describe(raised.value, "function list")
-    assert trouble.kind == "credentials" and trouble.retry_soon
+    assert trouble.kind == "credentials"
+    assert trouble.retry_soon
     assert trouble.final.endswith(f"the SSO session expired: run `{command}`")

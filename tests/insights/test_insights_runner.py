@@ -7,8 +7,8 @@ import asyncio
 import time
 
 import pytest
-from botocore.exceptions import ClientError
 from awsmoto import MotoAccount
+from botocore.exceptions import ClientError
 from insightsdouble import InsightsDouble
 
 from lambdatop.aws.errors import describe
