@@ -133,6 +133,10 @@ _TRIGGERS = (
     "syntaxerror",
     "exec format error",
     "fork/exec",
+    "glibc_",
+    "elf header",
+    "elf class",
+    "shared object file",
     "extension.",
     "init<",
     "cannot load such file",
@@ -407,6 +411,8 @@ _INIT = LazyPattern(
     r"|Class not found|ClassNotFoundException|NoClassDefFoundError|NoSuchMethodException"
     r"|No public method named \w+ with appropriate method signature"
     r"|exec format error|fork/exec [^:]*: (?:no such file|permission denied)"
+    r"|GLIBC_\d+\.\d+(?='? not found)|invalid ELF header|wrong ELF class: ELFCLASS\d+"
+    r"|cannot open shared object file"
     r"|Extension\.(?:Crash|InitError|ExitError|LaunchError)"
     r"|Init\.(?:error|timeout)|Init<\w+>|cannot load such file"
     r"|Could not find the specified handler assembly|Could not load file or assembly"

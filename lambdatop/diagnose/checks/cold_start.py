@@ -191,7 +191,7 @@ def advise(f: ColdStartFigures, decided: Verdict, ev: Evidence) -> Advice:
     evidence = _evidence(f, ev)
     if decided.reason is Reason.AFTER_IDLE:
         evidence.append(f"{f.after_idle:,} of the {f.cold:,}{IDLE_NOTE}")
-    elif decided.reason is Reason.AT_INIT_LIMIT:
+    elif decided.reason in (Reason.AT_INIT_LIMIT, Reason.INIT_TIMED_OUT):
         evidence.append(AT_THE_LIMIT)
     if decided.status is not CheckStatus.OK:
         steps.extend(_fixes(ev, cmd))

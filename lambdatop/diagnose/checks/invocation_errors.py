@@ -62,6 +62,8 @@ PATTERNS = {
     # python2.7 and 3.6 printed the words alone, later runtimes after the type
     "Runtime.ImportModuleError": '?"Runtime.ImportModuleError" ?"Unable to import module"',
     "Runtime.HandlerNotFound": '?"Runtime.HandlerNotFound" ?"missing on module"',
+    # the runtime's line, and REPORT's status (alone when an init re-run ran the clock out)
+    "Sandbox.Timedout": '?"Task timed out" ?"Status: timeout"',
 }
 _UNQUOTABLE = re.compile(r'["\\]')
 _QUOTED_TERM = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -166,6 +168,12 @@ ROLL_BACK_DEPLOY = Step(
     "Fix: roll back to the last good version (point the alias at it), then check the package"
     " contents and the handler setting"
 )
+EXTENSION_FAILED = (
+    "an extension (a layer) failed to start or crashed: check the function's layers"
+    " (`get-function-configuration --query Layers`) and the extension's own settings (its"
+    " API key, its environment variables); pin the layer's last version that worked, or remove"
+    " the layer"
+)
 # What a deploy's own words point at, beyond rolling back.
 DEPLOY_CAUSES = (
     (
@@ -185,18 +193,143 @@ DEPLOY_CAUSES = (
         "command not found",
         "the bootstrap calls a program the runtime does not have: bundle it, or use a layer",
     ),
-    (
-        "launcherror",
-        "an extension (a layer) failed to start: check the function's layers"
-        " (`get-function-configuration --query Layers`) and the extension's own settings (its"
-        " API key, its environment variables), or remove the layer",
-    ),
+    ("launcherror", EXTENSION_FAILED),
+    # Extension.Crash, Extension.InitError, Extension.ExitError: the extension's own failure,
+    # whatever the function's code does.
+    ("extension.crash", EXTENSION_FAILED),
+    ("extension.initerror", EXTENSION_FAILED),
+    ("extension.exiterror", EXTENSION_FAILED),
     (
         "permission denied",
         "a file in the package is not executable or readable: chmod 755 the bootstrap and"
         " binaries before zipping",
     ),
 )
+
+
+class NativeStart(NamedTuple):
+    """Native code that could not start in the runtime, as the loader said why: what the title
+    calls it, why it failed, and the fix."""
+
+    name: str
+    why: str
+    fix: str
+    term: str
+    """A filter pattern's term the loader's line holds."""
+
+
+GLIBC_NEEDED = LazyPattern(r"GLIBC_(?P<major>\d+)\.(?P<minor>\d+)'? not found")
+# "glibc | AL2 2.26 | AL2023 2.34" (Amazon Linux 2023 User Guide, "Improved toolchain: gcc,
+# binutils, and glibc"). Which runtime runs on which: the "Operating system" column of the Lambda
+# runtimes table (python3.8 to 3.11, nodejs18.x, java8.al2 to java17, provided.al2 on Amazon
+# Linux 2; python3.12 and later, nodejs20.x and later, java21, provided.al2023 on 2023).
+AL2_GLIBC = (2, 26)
+AL2023_GLIBC = (2, 34)
+RUNTIMES_GLIBC = (
+    "Amazon Linux 2 runtimes (provided.al2, python3.8 to 3.11, nodejs18.x and older, java8.al2"
+    " to java17) have glibc 2.26; Amazon Linux 2023 runtimes (provided.al2023, python3.12 and"
+    " later, nodejs20.x and later, java21 and later) have glibc 2.34"
+)
+ELF_HEADER = LazyPattern(r"invalid ELF header")
+ELF_CLASS = LazyPattern(r"wrong ELF class: ELFCLASS\d+")
+SHARED_OBJECT = LazyPattern(r"(?P<library>[\w.+-]+\.so[\w.]*): cannot open shared object file")
+PYTHON_NATIVE = LazyPattern(
+    r"Runtime\.ImportModuleError|Unable to import module|ImportError|\.cpython-|\.abi3\.so"
+    r"|site-packages|/opt/python/"
+)
+NODE_NATIVE = LazyPattern(r"\.node\b|node_modules|ERR_DLOPEN_FAILED")
+
+
+class Toolchain(NamedTuple):
+    """How a language's native code is built for Lambda, and its runtimes on Amazon Linux 2023."""
+
+    build: str
+    al2023: str
+
+
+PYTHON = Toolchain(
+    "install wheels built for the runtime: pip install --platform manylinux2014_x86_64"
+    " (manylinux2014_aarch64 for arm64) --only-binary=:all: --target <package dir>, whose"
+    " wheels need only glibc 2.17, or build in the runtime's image (`sam build --use-container`)",
+    "python3.12 or later",
+)
+NODE = Toolchain(
+    "run npm install for the package in a Linux container of the runtime's image"
+    " (`sam build --use-container`), for the function's architecture",
+    "nodejs20.x or later",
+)
+BINARY = Toolchain(
+    "build it in the runtime's build image (public.ecr.aws/sam/build-provided.al2 or"
+    " build-provided.al2023) or statically (musl); cargo lambda targets a glibc with"
+    " --target x86_64-unknown-linux-gnu.2.26 (aarch64-unknown-linux-gnu.2.26 for arm64)",
+    "provided.al2023",
+)
+
+
+def native_start(texts: list[str]) -> NativeStart | None:
+    """Why native code could not start, as the dynamic loader or the runtime said it in one of
+    `texts`: a glibc newer than the runtime's, a module built for another OS or word size, a
+    shared library the runtime lacks. None when none of them says."""
+    joined = "\n".join(text[:4000] for text in texts)
+    wanted = [
+        (int(found.group("major")), int(found.group("minor")))
+        for found in GLIBC_NEEDED.finditer(joined)
+    ]
+    tools = _toolchain(joined)
+    if wanted:
+        return _glibc(max(wanted), tools)
+    if ELF_HEADER.search(joined) is not None:
+        return NativeStart(
+            "invalid ELF header (a native module built for another OS)",
+            "a native module in the package (a .so, a .node) was built on another OS (macOS,"
+            " Windows): Lambda runs Linux, and its loader cannot read it",
+            f"Fix: {tools.build}",
+            '"invalid ELF header"',
+        )
+    if (elf := ELF_CLASS.search(joined)) is not None:
+        return NativeStart(
+            f"{elf.group()} (a native library of the other word size)",
+            "a native library in the package is 32-bit where the runtime is 64-bit, or the other"
+            " way round",
+            f"Fix: {tools.build}",
+            '"wrong ELF class"',
+        )
+    if (missing := SHARED_OBJECT.search(joined)) is not None:
+        library = missing.group("library")
+        return NativeStart(
+            f"{library} not found (a shared library the runtime lacks)",
+            f"native code links to {library}, which the runtime does not have (Amazon Linux 2023"
+            " runtimes carry fewer system libraries than Amazon Linux 2's)",
+            f"Fix: bundle {library} in the package's lib/ or a layer's lib/ (both on Lambda's"
+            " LD_LIBRARY_PATH), link it statically, or use a container image that installs it",
+            '"cannot open shared object file"',
+        )
+    return None
+
+
+def _toolchain(text: str) -> Toolchain:
+    if PYTHON_NATIVE.search(text) is not None:
+        return PYTHON
+    if NODE_NATIVE.search(text) is not None:
+        return NODE
+    return BINARY
+
+
+def _glibc(version: tuple[int, int], tools: Toolchain) -> NativeStart:
+    named = f"{version[0]}.{version[1]}"
+    why = f"native code was built against glibc {named}, newer than the runtime's: {RUNTIMES_GLIBC}"
+    if version > AL2023_GLIBC:
+        fix = f"Fix: no Lambda runtime has glibc {named}: {tools.build}"
+    elif version > AL2_GLIBC:
+        fix = (
+            f"Fix: move the function to a runtime on Amazon Linux 2023 ({tools.al2023}, glibc"
+            f" 2.34), or {tools.build}"
+        )
+    else:
+        fix = f"Fix: {tools.build}"
+    name = f"GLIBC_{named} not found (built for a newer glibc)"
+    return NativeStart(name, why, fix, f'"GLIBC_{named}"')
+
 
 _ERROR_MESSAGE = re.compile(r'"errorMessage"\s*:\s*"(?P<message>(?:[^"\\]|\\.){1,120})"')
 
@@ -276,6 +409,8 @@ class ErrorFigures(NamedTuple):
     each with its failed invocations, the commonest first."""
     tmp_mb: int | None = None
     """The function's ephemeral storage (/tmp), when the configuration was read."""
+    native: NativeStart | None = None
+    """Why native code could not start, when the init errors or the failures say."""
 
     @property
     def init_led(self) -> bool:
@@ -321,6 +456,9 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         last_modified=ev.config.last_modified if ev.config else None,
         causes=_named_causes(ev, failed),
         tmp_mb=ev.config.ephemeral_storage_mb if ev.config else None,
+        native=native_start([x.line.text for x in (*init, *ev.failures)])
+        if failed or init
+        else None,
     )
 
 
@@ -358,7 +496,8 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         # Most invocations fail, and most of those failed in init: nothing else can be judged
         # until the code starts.
         leads = 2 * f.failed >= f.reported
-        return Verdict(CheckStatus.FAIL, f"{kind}: {f.init.signature}", reason, leads=leads)
+        named = f.native.name if f.native is not None else f.init.signature
+        return Verdict(CheckStatus.FAIL, f"{kind}: {named}", reason, leads=leads)
     # Init errors that are not what the invocations fail with: warned of, no rollback advised.
     recovered = not f.failed_in_init and not f.init.next_failed
     if status is CheckStatus.OK and f.init.stopped:
@@ -442,6 +581,8 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         lines.append(f"function last modified {f.last_modified}")
     if stopped:
         lines.append(STOPPED_WHY)
+    if f.native is not None:
+        lines.append(f.native.why)
     quoted = sampled(init if f.init_led else _quotes(ev, f) or init)
     lines += samples(quoted)
     first: list[Step] = []
@@ -455,9 +596,13 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         first.append(cmd.filter_logs('"ERROR"'))
     if f.failed and f.top not in TOO_COMMON:
         first.append(_failure_search(cmd, f.top, quoted))
+    elif f.native is not None and any(_holds(f.native.term, x.line.text) for x in quoted):
+        first.append(cmd.filter_logs(f.native.term))
     steps = [*first, insights, *_failure_steps(f, seen, cmd)]
     if deploy:
-        steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init)]
+        steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init, f.native)]
+    elif f.native is not None and f.failed:
+        steps.append(Step(f.native.fix))
     if stopped:
         steps.append(STOPPED_FIX)
     return Advice(lines, steps)
@@ -684,7 +829,9 @@ def _own_term(finding: Finding) -> str | None:
     return next((c for c in candidates if _holds(c, line.text)), None)
 
 
-def _deploy_fix(init: list[Finding]) -> Step:
+def _deploy_fix(init: list[Finding], native: NativeStart | None) -> Step:
+    if native is not None:
+        return Step(f"{native.fix}; meanwhile, roll back to the last good version (the alias)")
     text = " ".join(f.line.text.lower() for f in init[:50])
     cause = next((fix for words, fix in DEPLOY_CAUSES if words in text), None)
     if cause is None:

@@ -34,7 +34,13 @@ API_GATEWAY_LIMIT_S = 29
 MORE_CPU_BELOW_MB = 1769
 """Lambda gives a function one full vCPU at 1,769 MB: below it, more memory is more CPU."""
 
-TIMED_OUT_REPORTS = ('"Task timed out"', '{ $.record.status = "timeout" }')
+# The runtime's `Task timed out` line, and the platform's REPORT `Status: timeout` (the only
+# word of a timeout when the init re-run inside the invocation ran out of it).
+TIMED_OUT_REPORTS = ('?"Task timed out" ?"Status: timeout"', '{ $.record.status = "timeout" }')
+REINIT_COUNTS = (
+    "a re-init after a crash or a timeout (a suppressed init) runs inside the next invocation"
+    " and counts against the timeout"
+)
 EXTENSION_NOTE = (
     " (platform.runtimeDone, p50): an extension kept the invocation open until the timeout"
 )
@@ -85,6 +91,18 @@ class TimeoutFigures(NamedTuple):
     """How long the handler of those took (platform.runtimeDone)."""
     behind_api: bool = False
     memory_mb: int | None = None
+    init_max_ms: float | None = None
+    """The longest init of a cold start."""
+    limit_ms: float | None = None
+    """The timeout: as configured, else what the timed-out invocations ran (a timeout's REPORT
+    says the duration it was stopped at)."""
+
+    @property
+    def init_over(self) -> bool:
+        """The init takes the whole timeout: an environment that must re-initialize inside an
+        invocation (after a crash, a timeout, an out-of-memory kill) times out before its init
+        is done, and again at every invocation it is given."""
+        return bool(self.init_max_ms and self.limit_ms and self.init_max_ms >= self.limit_ms)
 
 
 def measure(ev: Evidence, limits: Thresholds) -> TimeoutFigures:
@@ -118,7 +136,16 @@ def measure(ev: Evidence, limits: Thresholds) -> TimeoutFigures:
         handler_p50_ms=percentiles([inv.runtime_ms or 0.0 for inv in held], 50)[0],
         behind_api=bool(ev.apis),
         memory_mb=ev.memory_size_mb,
+        init_max_ms=max((i.init_ms for i in ev.complete.cold if i.init_ms), default=None),
+        limit_ms=_limit_ms(timeout_s, timed_out),
     )
+
+
+def _limit_ms(timeout_s: float | None, timed_out: list[Invocation]) -> float | None:
+    if timeout_s:
+        return timeout_s * 1000
+    stopped_at = [inv.duration_ms for inv in timed_out if inv.duration_ms]
+    return min(stopped_at) if stopped_at else None
 
 
 def verdict(f: TimeoutFigures, limits: Thresholds) -> Verdict:
@@ -130,7 +157,15 @@ def verdict(f: TimeoutFigures, limits: Thresholds) -> Verdict:
         title = (
             f"{count(f.timed_out, 'invocation')} timed out{at} ({pct(f.timed_out, f.invocations)})"
         )
+        if f.init_over:
+            title += f": the init ({ms(f.init_max_ms)}) takes the whole timeout"
         return Verdict(CheckStatus.FAIL, title, caused_by=tuple(w.check for w in f.waited_on))
+    if f.init_over:
+        return Verdict(
+            CheckStatus.WARN,
+            f"Init ({ms(f.init_max_ms)}) longer than the {ms(f.limit_ms)} timeout:"
+            " a re-init after a crash would time out",
+        )
     if _close(f, limits):
         return Verdict(CheckStatus.WARN, f"p99 duration {ms(f.p99_ms)}{limit}: close to timing out")
     return Verdict(
@@ -160,6 +195,8 @@ def advise(f: TimeoutFigures, decided: Verdict, ev: Evidence) -> Advice:
     evidence = [f"duration p50 {ms(f.p50_ms)}, p99 {ms(f.p99_ms)}{limit}, max {ms(f.max_ms)}"]
     if f.timed_out:
         return Advice(_timed_out_evidence(f, evidence, ev), steps + _timed_out_steps(f, cmd))
+    if f.init_over:
+        return Advice([*evidence, _init_over_line(f)], [*steps, *_init_over_steps(f, cmd)])
     if decided.status is CheckStatus.WARN and f.p99_ms is not None:
         steps.append(_raise_timeout(cmd, f.p99_ms, f.behind_api))
     elif not f.timeout_s:
@@ -176,6 +213,8 @@ def _timed_out_evidence(f: TimeoutFigures, durations: list[str], ev: Evidence) -
             f"{f.timed_out_reinit:,} of them re-ran a failed init inside the invocation"
             " (INIT_REPORT Phase: invoke): that init counts against the timeout"
         )
+    if f.init_over:
+        evidence.append(_init_over_line(f))
     evidence.extend(_waited_on_line(w, f.timed_out) for w in f.waited_on)
     if f.extension_held:
         evidence.append(
@@ -202,14 +241,43 @@ def _waited_on_line(w: WaitedOn, timed_out: int) -> str:
     return f"{which} also logged {errors}: a slow dependency, not the timeout, is the cause"
 
 
+def _init_over_line(f: TimeoutFigures) -> str:
+    return (
+        f"init took up to {ms(f.init_max_ms)}, the timeout is {ms(f.limit_ms)}: {REINIT_COUNTS},"
+        " so an environment that must re-initialize times out before its init is done, at"
+        " every invocation it is given, until Lambda replaces it"
+    )
+
+
+def _init_over_steps(f: TimeoutFigures, cmd: Commands) -> list[Step]:
+    """A timeout with room for the init and the work after it; a shorter init."""
+    needed_ms = (f.init_max_ms or 0.0) + (f.succeeded_p99_ms or 0.0)
+    return [
+        Step(
+            f"Fix: give the timeout room for the init and the work: {ms(f.init_max_ms)} of init"
+            f" + p99 {ms(f.succeeded_p99_ms or 0.0)} of the invocations that succeeded, with a"
+            " margin; and shorten the init (load lazily what the first request does not need)"
+        ),
+        _raise_timeout(cmd, needed_ms, f.behind_api),
+    ]
+
+
 def _timed_out_steps(f: TimeoutFigures, cmd: Commands) -> list[Step]:
     steps = [FIX_EXTENSION] if f.extension_held else []
+    if f.init_over:
+        steps += _init_over_steps(f, cmd)
     steps.append(cmd.traces())
     if f.extension_held == f.timed_out:  # the handler had finished: nothing of it to speed up
         return steps
-    steps.append(FIX_WAIT)
+    if not f.init_over:  # else the init, not a wait, ran the clock out
+        steps.append(FIX_WAIT)
     ok_p99 = f.succeeded_p99_ms
-    if ok_p99 is not None and f.timeout_s and ok_p99 / 1000 > OK_P99_FOR_MORE_TIME * f.timeout_s:
+    if (
+        ok_p99 is not None
+        and f.timeout_s
+        and not f.init_over
+        and ok_p99 / 1000 > OK_P99_FOR_MORE_TIME * f.timeout_s
+    ):
         steps.append(_raise_timeout(cmd, ok_p99, f.behind_api))
     if f.memory_mb is not None and f.memory_mb < MORE_CPU_BELOW_MB and not f.waited_on:
         steps.append(
