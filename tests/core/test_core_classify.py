@@ -879,6 +879,26 @@ INIT_ERRORS = [
         id="dotnet-assembly",
     ),
     pytest.param("Extension.Crash", id="extension-crash"),
+    # Native code the loader cannot start (lines written here, in the loaders' wording).
+    pytest.param(
+        "/var/task/bootstrap: /lib64/libc.so.6: version `GLIBC_2.28' not found (required by"
+        " /var/task/bootstrap)",
+        id="glibc-bootstrap",
+    ),
+    pytest.param(
+        "require': /lib64/libc.so.6: version GLIBC_2.38' not found (required by"
+        " /var/task/vendor/date_core.so) (LoadError)",
+        id="glibc-markdown-lost-backtick",
+    ),
+    pytest.param(
+        "Error: /var/task/node_modules/sharp/build/Release/sharp.node: invalid ELF header",
+        id="elf-header",
+    ),
+    pytest.param("OSError: /var/task/lib/libfoo.so: wrong ELF class: ELFCLASS32", id="elf-class"),
+    pytest.param(
+        "OSError: libGL.so.1: cannot open shared object file: No such file or directory",
+        id="shared-object",
+    ),
 ]
 
 OUT_OF_MEMORY = [
@@ -1034,6 +1054,8 @@ NEGATIVE = [
     pytest.param("Retrying request (attempt 2 of 3)", id="retrying"),
     pytest.param("Processing SQS message from queue orders-dlq", id="dlq-word"),
     pytest.param("", id="empty"),
+    pytest.param("glibc version 2.34 detected", id="glibc-said"),
+    pytest.param("loaded 3 shared objects from /opt/lib", id="shared-objects-loaded"),
 ]
 
 

@@ -467,6 +467,10 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         if f.init is not None and f.init.stopped and not f.metric_errors:
             # No invocation, only environments Lambda stopped while they started.
             return Verdict(CheckStatus.WARN, _stopped_title(f.init))
+        if f.init is not None and not f.init.stopped and not f.metric_invocations:
+            # The code failed to start and no request came after: each one that comes runs the
+            # init again, inside its own time, and fails the same way.
+            return Verdict(CheckStatus.FAIL, f"{_init_kind(f.init)}: {_init_named(f)}", leads=True)
         return _from_cloudwatch(f, limits)
     status = _by_rate(f.failed / f.reported, limits)
     title = _failed_title(f) if f.failed else "No failed invocations"
@@ -492,12 +496,11 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         # Lambda stopped the environment while it started: the platform, not the code.
         return Verdict(CheckStatus.WARN, _stopped_title(f.init))
     if f.init_led:
-        kind = "SnapStart restore error" if f.init.restores else "Deploy or init error"
         # Most invocations fail, and most of those failed in init: nothing else can be judged
         # until the code starts.
         leads = 2 * f.failed >= f.reported
-        named = f.native.name if f.native is not None else f.init.signature
-        return Verdict(CheckStatus.FAIL, f"{kind}: {named}", reason, leads=leads)
+        title = f"{_init_kind(f.init)}: {_init_named(f)}"
+        return Verdict(CheckStatus.FAIL, title, reason, leads=leads)
     # Init errors that are not what the invocations fail with: warned of, no rollback advised.
     recovered = not f.failed_in_init and not f.init.next_failed
     if status is CheckStatus.OK and f.init.stopped:
@@ -505,6 +508,17 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
     elif status is CheckStatus.OK and recovered:
         title = f"Init error, recovered: {f.init.signature}"
     return Verdict(CheckStatus.WARN if status is CheckStatus.OK else status, title, reason)
+
+
+def _init_kind(init: InitErrors) -> str:
+    return "SnapStart restore error" if init.restores else "Deploy or init error"
+
+
+def _init_named(f: ErrorFigures) -> str:
+    """What the init failed on: the loader's cause when it said one, else the error's type."""
+    if f.native is not None:
+        return f.native.name
+    return f.init.signature if f.init is not None else "unknown"
 
 
 def _stopped_title(init: InitErrors) -> str:
@@ -616,6 +630,20 @@ def _none_completed(f: ErrorFigures, decided: Verdict, ev: Evidence, cmd: Comman
         search = cmd.filter_logs(f'"{STOPPED_BY_LAMBDA}"')
         quoted = samples(sampled(ev.family(ErrorFamily.INIT)))
         return Advice([STOPPED_WHY, *quoted], [search, insights, STOPPED_FIX])
+    if f.init is not None and decided.status is CheckStatus.FAIL:
+        init = ev.family(ErrorFamily.INIT)
+        shown = sampled(init)
+        lines = [
+            "no invocation completed after it: each request runs the init again and fails alike",
+            *([f.native.why] if f.native is not None else []),
+            *samples(shown),
+        ]
+        own = next(filter(None, map(_own_term, reversed(shown))), None)
+        term = f.native.term if f.native is not None else own
+        steps = [insights, cmd.lambda_function("list-versions-by-function")]
+        if term is not None:
+            steps.insert(0, cmd.filter_logs(term))
+        return Advice(lines, [*steps, _deploy_fix(init, f.native)])
     if f.metric_errors is None or not f.metric_invocations:
         return Advice(steps=[insights])
     said = f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
