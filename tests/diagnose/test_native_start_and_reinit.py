@@ -134,6 +134,18 @@ def test_a_shared_library_the_runtime_lacks_is_named_with_where_to_bundle_it() -
     has(errors.next_steps, "bundle libGL.so.1", "LD_LIBRARY_PATH")
 
 
+def test_a_compiled_module_missing_from_the_package_is_not_called_a_system_library() -> None:
+    line = (
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': Cannot load native"
+        " module 'Crypto.Cipher._raw_aes': /var/task/Crypto/Util/../Cipher/_raw_aes.abi3.so:"
+        " cannot open shared object file: No such file or directory"
+    )
+    errors = run(exported(started(line)), "invocation_errors")
+    has([errors.title], "_raw_aes.abi3.so not found (the package's compiled module is missing)")
+    has(errors.next_steps, "manylinux2014_x86_64")
+    lacks(errors.next_steps, "LD_LIBRARY_PATH")
+
+
 def test_an_import_error_without_a_native_cause_keeps_the_deploy_advice() -> None:
     line = "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'x'"
     errors = run(exported(started(line)), "invocation_errors")

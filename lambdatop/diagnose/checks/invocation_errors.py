@@ -232,7 +232,14 @@ RUNTIMES_GLIBC = (
 )
 ELF_HEADER = LazyPattern(r"invalid ELF header")
 ELF_CLASS = LazyPattern(r"wrong ELF class: ELFCLASS\d+")
-SHARED_OBJECT = LazyPattern(r"(?P<library>[\w.+-]+\.so[\w.]*): cannot open shared object file")
+SHARED_OBJECT = LazyPattern(
+    r"(?P<path>/[\w./+-]*/)?(?P<library>[\w.+-]+\.so[\w.]*): cannot open shared object file"
+)
+PACKAGED = ("/var/task/", "/opt/")
+"""Where a function's own files are: its package, and its layers."""
+EXTENSION_MODULE = LazyPattern(r"\.(?:cpython-|abi3\.so|pypy)|module\.so$")
+"""A Python extension module's file name: the package's own compiled code, not a system
+library."""
 PYTHON_NATIVE = LazyPattern(
     r"Runtime\.ImportModuleError|Unable to import module|ImportError|\.cpython-|\.abi3\.so"
     r"|site-packages|/opt/python/"
@@ -296,6 +303,15 @@ def native_start(texts: list[str]) -> NativeStart | None:
         )
     if (missing := SHARED_OBJECT.search(joined)) is not None:
         library = missing.group("library")
+        path = missing.group("path") or ""
+        if path.startswith(PACKAGED) or EXTENSION_MODULE.search(library) is not None:
+            return NativeStart(
+                f"{library} not found (the package's compiled module is missing)",
+                f"the package's own compiled module {library} is not there: it was installed"
+                " on another OS or for another Python version, which built other files",
+                f"Fix: {tools.build}",
+                '"cannot open shared object file"',
+            )
         return NativeStart(
             f"{library} not found (a shared library the runtime lacks)",
             f"native code links to {library}, which the runtime does not have (Amazon Linux 2023"
@@ -615,7 +631,7 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
     steps = [*first, insights, *_failure_steps(f, seen, cmd)]
     if deploy:
         steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init, f.native)]
-    elif f.native is not None and f.failed:
+    elif f.native is not None:
         steps.append(Step(f.native.fix))
     if stopped:
         steps.append(STOPPED_FIX)
