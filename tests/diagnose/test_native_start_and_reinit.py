@@ -54,8 +54,8 @@ def failed_start(*loader: str, runtime: str = "provided:al2.v41") -> str:
         f"2026-06-01T10:00:01.102Z RequestId: {RID} Error: Runtime exited with error: exit status 1"
         "\nRuntime.ExitError\n"
         f"2026-06-01T10:00:01.103Z END RequestId: {RID}\n"
-        f"2026-06-01T10:00:01.104Z REPORT RequestId: {RID}\tDuration: 8.00 ms\tBilled Duration: 9 ms"
-        "\tMemory Size: 128 MB\tMax Memory Used: 3 MB\n"
+        f"2026-06-01T10:00:01.104Z REPORT RequestId: {RID}\tDuration: 8.00 ms"
+        "\tBilled Duration: 9 ms\tMemory Size: 128 MB\tMax Memory Used: 3 MB\n"
     )
 
 

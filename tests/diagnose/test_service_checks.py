@@ -318,7 +318,7 @@ TIMEOUT = [
                 "Task timed out after 30.00 seconds",
             ),
             (
-                "--filter-pattern '?\"Task timed out\" ?\"Status: timeout\"'",
+                '--filter-pattern \'?"Task timed out" ?"Status: timeout"\'',
                 "get-trace-summaries",
                 "ConcurrentExecutions",
             ),
@@ -1254,7 +1254,7 @@ def test_searches_of_report_fields_are_written_for_the_log_format(json_format: b
     # the timeout's search is written for the lines it quotes: `Task timed out` is text in both
     timeout = run(ev, "timeout")
     has(timeout.evidence, "Task timed out after 3.00 seconds")
-    has(timeout.commands, "--filter-pattern '?\"Task timed out\" ?\"Status: timeout\"'")
+    has(timeout.commands, '--filter-pattern \'?"Task timed out" ?"Status: timeout"\'')
 
 
 def test_memory_raised_after_it_ran_out_is_judged_at_the_new_size() -> None:

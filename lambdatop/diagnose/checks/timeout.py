@@ -39,6 +39,11 @@ MORE_CPU_BELOW_MB = 1769
 # The runtime's `Task timed out` line, and the platform's REPORT `Status: timeout` (the only
 # word of a timeout when the init re-run inside the invocation ran out of it).
 TIMED_OUT_REPORTS = ('?"Task timed out" ?"Status: timeout"', '{ $.record.status = "timeout" }')
+# "If all three tasks do not complete within 10 seconds, Lambda retries the Init phase at the
+# time of the first function invocation with the configured function timeout" (the execution
+# environment lifecycle's Init phase); a crash or a timeout makes the next invocation re-run it
+# the same way, a suppressed init (Lambda Developer Guide, troubleshooting-invocation.html
+# #troubleshooting-timeouts, since October 2024).
 REINIT_COUNTS = (
     "a re-init after a crash or a timeout (a suppressed init) runs inside the next invocation"
     " and counts against the timeout"
