@@ -634,10 +634,10 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         )
         lines += samples(logged)
         first.append(cmd.filter_logs('"ERROR"'))
-    if f.failed and f.top not in TOO_COMMON:
+    if f.native is not None and any(_holds(f.native.term, x.line.text) for x in quoted):
+        first.append(cmd.filter_logs(f.native.term))  # the loader's own words: the cause
+    elif f.failed and f.top not in TOO_COMMON:
         first.append(_failure_search(cmd, f.top, quoted))
-    elif f.native is not None and any(_holds(f.native.term, x.line.text) for x in quoted):
-        first.append(cmd.filter_logs(f.native.term))
     steps = [*first, insights, *_failure_steps(f, seen, cmd)]
     if deploy:
         steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init, f.native)]
