@@ -110,6 +110,8 @@ _TRIGGERS = (
     "read timed out",
     "socket hang up",
     "endpoint url",
+    "networkingerror",
+    "open tcp connection",
     "enilimit",
     "subnetipaddresslimit",
     "ec2throttled",
@@ -196,7 +198,7 @@ _SDK_SERVICE = LazyPattern(r"\(Service:\s*(?P<service>[\w -]+?)\s*[,;)]")
 # Where an SDK's error class names its service: Ruby's `Aws::SES::Errors::Throttling`, Java's
 # `software.amazon.awssdk.services.dynamodb.` and `com.amazonaws.services.dynamodbv2.`.
 _SDK_CLASS_SERVICE = LazyPattern(
-    r"\bAws::(?P<ruby>\w+)::Errors::"
+    r"\bAws::(?P<ruby>\w+)::(?:Errors::|Client\b)"
     r"|\bsoftware\.amazon\.awssdk\.services\.(?P<java2>\w+)\."
     r"|\bcom\.amazonaws\.services\.(?P<java1>\w+)\."
 )
@@ -299,6 +301,8 @@ _SERVICE_ALIASES = {
     "kinesisfirehose": "firehose",
     "securitytokenservice": "sts",
     "elasticache": "elasticache",
+    # SQS's legacy hosts: `queue.amazonaws.com`, `us-west-1.queue.amazonaws.com`.
+    "queue": "sqs",
 }
 
 _POOL = LazyPattern(
@@ -314,7 +318,7 @@ _POOL = LazyPattern(
     r"|Unable to acquire JDBC Connection"
     r"|(?:could not|unable to|failed to) (?:acquire|obtain|get) (?:a )?connection"
     r" from (?:the )?pool"
-    r"|Timed out fetching a new connection from the connection pool"
+    r"|Timed out fetching a new connection from the (?:connection )?pool"
     r"|checkout a Connection has timed out|No connections available",
     re.IGNORECASE,
 )
@@ -370,7 +374,9 @@ _NETWORK = LazyPattern(
     r"|Could not connect to the endpoint URL|Unable to execute HTTP request|SdkClientException"
     r"|connection timeout|timed out connecting|Failed to connect to"
     r"|Failed to establish a new connection"
-    r"|socket disconnected before secure TLS connection))"
+    r"|socket disconnected before secure TLS connection"
+    # Ruby's SDK: its open timeout (`execution expired`) and a refused or unreachable host.
+    r"|NetworkingError execution expired|Failed to open TCP connection))"
     r"|(?P<read>\bECONNRESET\b|(?i:Read timeout on endpoint URL|ReadTimeoutError|Read timed out"
     r"|socket hang up|Connection reset by peer|SocketTimeoutException))"
 )
@@ -829,8 +835,22 @@ def _network(text: str, lowered: str) -> Classification | None:
         _DB_WORDS.search(lowered) is not None and "amazonaws.com" not in (endpoint or "")
     ):
         return Classification(ErrorFamily.DATABASE, match.group(), endpoint=endpoint)
-    service = _aws_service_of_host(endpoint) if endpoint is not None else None
+    service = _aws_service_of_host(endpoint) if endpoint is not None else _sdk_service_of(text)
     return Classification(ErrorFamily.NETWORK, match.group(), service=service, endpoint=endpoint)
+
+
+def _sdk_service_of(text: str) -> str | None:
+    """The service an SDK's own words name (`[Aws::SQS::Client 0 62.1 3 retries]`,
+    `(Service: AmazonSQS; ...)`), never an ARN: a network error names no resource."""
+    sdk_service, op = _sdk_context(text)
+    if op in _OPERATION_SERVICE:
+        return _OPERATION_SERVICE[op]
+    if sdk_service is not None:
+        return sdk_service
+    named = _SDK_SERVICE.search(text) or _SDK_CLASS_SERVICE.search(text)
+    if named is None:
+        return None
+    return _service_name(next(group for group in named.groups() if group).strip())
 
 
 _RULES: tuple[Callable[[str, str], Classification | None], ...] = (

@@ -407,6 +407,12 @@ THROTTLING = [
 
 POOLS = [
     pytest.param(
+        "Timed out fetching a new connection from the pool. Please consider reducing the number"
+        " of requests or increasing the `connection_limit` parameter. Current limit: 1.",
+        {},
+        id="prisma-2-pool",
+    ),
+    pytest.param(
         "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection "
         "timed out, timeout 30.00 (Background on this error at: https://sqlalche.me/e/20/3o7r)",
         {"endpoint": None},
@@ -668,6 +674,30 @@ DATABASES = [
 ]
 
 NETWORK = [
+    # SQS's legacy hosts name no `sqs` label: the service is still SQS.
+    pytest.param(
+        'Connect timeout on endpoint URL: "https://ap-south-1.queue.amazonaws.com/"',
+        {"service": "sqs", "endpoint": "ap-south-1.queue.amazonaws.com"},
+        id="botocore-legacy-sqs-host",
+    ),
+    pytest.param(
+        'Connect timeout on endpoint URL: "https://queue.amazonaws.com/": ConnectTimeoutError',
+        {"service": "sqs", "endpoint": "queue.amazonaws.com"},
+        id="botocore-global-sqs-host",
+    ),
+    # The Ruby SDK's own log line names the client; `execution expired` is its open timeout.
+    pytest.param(
+        '[Aws::DynamoDB::Client 0 60.871 3 retries] get_item(table_name:"carts") '
+        "Seahorse::Client::NetworkingError execution expired",
+        {"service": "dynamodb", "endpoint": None},
+        id="ruby-sdk-open-timeout",
+    ),
+    pytest.param(
+        "Seahorse::Client::NetworkingError: Failed to open TCP connection to "
+        "sts.eu-west-1.amazonaws.com:443 (execution expired)",
+        {"service": "sts", "endpoint": "sts.eu-west-1.amazonaws.com:443"},
+        id="ruby-sdk-tcp-open",
+    ),
     pytest.param(
         'Invoke Error \t{"errorType":"Error","errorMessage":"read ECONNRESET","code":"ECONNRESET",'
         '"errno":-104,"syscall":"read","host":"api.stripe.com"}',

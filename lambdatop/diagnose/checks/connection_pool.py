@@ -14,7 +14,7 @@ from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.checks.hits import Hits, hits, nothing_found
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import COPED, samples
+from lambdatop.diagnose.format import COPED, count, samples
 from lambdatop.diagnose.model import CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -30,12 +30,22 @@ RETURN_CONNECTIONS = Step(
     "not returned: close them in a finally block (or a context manager), also on errors"
 )
 RDS_PROXY = Step("Fix: put RDS Proxy between the functions and the database to share connections")
+# A pool also times out when it cannot open a connection at all (knex's and Prisma's wait for one
+# to be made): the database out of reach looks like a full pool.
+CANNOT_OPEN = Step(
+    "Check: a pool times out the same way when no connection can be opened: that the function's"
+    " security group may reach the database's port, the database's security group lets it in,"
+    " and the database is up"
+)
 CAP_CONCURRENCY = (
     "Fix: cap the function so every pool together fits the database: reserved concurrency"
     " ≤ max_connections ÷ {per}"
 )
 
 _POOL_SIZE = re.compile(r"size (?P<size>\d+) overflow (?P<overflow>\d+)")
+# Prisma's P2024: `(Current connection pool timeout: 10, connection limit: 1)`, or, before 3.x,
+# `Current limit: 1.`
+_POOL_LIMIT = re.compile(r"connection limit: (?P<limit>\d+)|Current limit: (?P<current>\d+)")
 
 
 class PoolFigures(NamedTuple):
@@ -64,11 +74,27 @@ class PoolFigures(NamedTuple):
 
 
 def pool_size(signature: str) -> int | None:
-    """`QueuePool limit of size 5 overflow 10` allows 15 connections per environment."""
+    """`QueuePool limit of size 5 overflow 10` allows 15 connections per environment; Prisma's
+    `connection limit: 1`, one."""
     match = _POOL_SIZE.search(signature)
-    if match is None:
+    if match is not None:
+        return int(match.group("size")) + int(match.group("overflow"))
+    limit = _POOL_LIMIT.search(signature)
+    if limit is None:
         return None
-    return int(match.group("size")) + int(match.group("overflow"))
+    return int(limit.group("limit") or limit.group("current"))
+
+
+# Words that prove the pool held all its connections (SQLAlchemy raises only at size +
+# overflow checked out): no doubt that connections could be opened.
+_PROVEN_FULL = ("queuepool limit", "exhausted")
+
+
+def _may_be_connecting(found: Finding) -> bool:
+    """A pool's timeout that also fires while a connection is being opened (knex, Prisma,
+    node-postgres, HikariCP wait for one to be made, not only for one to be returned)."""
+    said = found.classification.signature.lower() if found.classification else ""
+    return not any(word in said for word in _PROVEN_FULL)
 
 
 def _found(ev: Evidence) -> tuple[list[Finding], list[Finding]]:
@@ -85,6 +111,8 @@ def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
     pool, database_full = _found(ev)
     found = pool + database_full
     signatures = Counter(f.classification.signature for f in found if f.classification)
+    # The size is in the message, not always in the signature (Prisma's follows its words).
+    sizes = (pool_size(f.line.text[:2000]) for f in found)
     peak = ev.metric_peak(m.CONCURRENCY)
     streams = ev.shared.environments
     return PoolFigures(
@@ -94,7 +122,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PoolFigures:
         pool_full=ev.family_lines(ErrorFamily.CONNECTION_POOL) > 0,
         database_full=bool(database_full),
         signature=signatures.most_common(1)[0][0] if signatures else "",
-        per_environment=next((size for size in (pool_size(s) for s in signatures) if size), None),
+        per_environment=next((size for size in sizes if size), None),
         environments=peak or streams or None,
         environments_peak=bool(peak),
     )
@@ -107,9 +135,14 @@ def verdict(f: PoolFigures, limits: Thresholds) -> Verdict:
     if f.pool_full and f.hits.read == 0:
         # Counted over the window by Logs Insights; none of them among the lines read.
         return Verdict(f.hits.status(limits), POOL_UNREAD)
+    status = f.hits.status(limits)
+    if not f.hits.reported and not f.hits.coped:
+        # Nothing else in the export: the one thing it shows is the function getting no
+        # connection, an error its request fails with.
+        status = CheckStatus.FAIL
     if f.pool_full:
-        return Verdict(f.hits.status(limits), f"Connection pool exhausted: {f.signature}")
-    return Verdict(f.hits.status(limits), "The database refuses new connections: too many clients")
+        return Verdict(status, f"Connection pool exhausted: {f.signature}")
+    return Verdict(status, "The database refuses new connections: too many clients")
 
 
 def advise(f: PoolFigures, decided: Verdict, ev: Evidence) -> Advice:
@@ -127,11 +160,13 @@ def advise(f: PoolFigures, decided: Verdict, ev: Evidence) -> Advice:
         )
     elif f.environments:
         advice.evidence.append(f"{f.environments:,.0f} {seen}, each with its own pool")
+    if f.per_environment and not f.connections:
+        advice.evidence.append(f"up to {count(f.per_environment, 'connection')} per environment")
     pool, database_full = _found(ev)
     advice.evidence.extend(samples(pool + database_full))
     if f.pool_full:
         advice.steps.append(RETURN_CONNECTIONS)
-    if f.connections and f.environments:
+    if f.connections and f.environments and (f.per_environment or 0) > 2:
         advice.steps.append(
             Step(
                 f"Fix: size the pool at 1-2 connections: {f.environments:,.0f} environments then "
@@ -139,6 +174,8 @@ def advise(f: PoolFigures, decided: Verdict, ev: Evidence) -> Advice:
                 f"{f.connections:,.0f}"
             )
         )
+    if f.pool_full and any(_may_be_connecting(found) for found in pool):
+        advice.steps.append(CANNOT_OPEN)
     advice.steps.append(RDS_PROXY)
     if f.database_full:
         per = f.per_environment or "<connections per environment>"

@@ -58,6 +58,19 @@ _UNREACHABLE_WORDS = (
     "communications link failure",
     "server has gone away",
     "could not translate host",
+    # The drivers' words for no server reached in time: Mongo's selection, its network errors.
+    "serverselection",
+    "mongonetwork",
+    "can't reach database server",
+    "connection terminated due to connection timeout",
+)
+# A host no configuration meant: a connection string built from a variable that is not set
+# (`undefined:27017`, `None:5432`), or the function's own sandbox, where no database listens.
+_UNSET_HOSTS = frozenset({"undefined", "null", "none", "nil", "localhost", "127.0.0.1", "::1"})
+UNSET_HOST = (
+    "Fix: the driver connects to {host}, where nothing listens in Lambda (unless an extension"
+    " does): its host comes from an environment variable the function does not set, or one"
+    " meant for a local database; set it to the database's endpoint"
 )
 _CREDENTIALS_WORDS = ("password", "authentication", "access denied for user", "login failed")
 _SLOW_WORDS = ("statement timeout", "deadlock", "lock wait", "canceling statement", "query")
@@ -129,7 +142,11 @@ def verdict(f: DatabaseFigures, limits: Thresholds) -> Verdict:
         return Verdict(f.hits.status(limits), DATABASE_UNREAD)
     where = f" ({f.endpoint})" if f.endpoint else ""
     status = f.hits.status(limits)
-    if not f.hits.reported and not f.hits.coped and f.symptoms.unreachable:
+    if (
+        not f.hits.reported
+        and not f.hits.coped
+        and (f.symptoms.unreachable or f.symptoms.out_of_slots)
+    ):
         # Nothing else in the export: the one thing it shows is the function failing to
         # reach its database.
         status = CheckStatus.FAIL
@@ -161,8 +178,21 @@ def advise(f: DatabaseFigures, decided: Verdict, ev: Evidence) -> Advice:
             cmd.metric(metric, ["Maximum"], namespace=namespace, dimension=dimension)
             for metric in _SQL_METRICS
         )
+    unset = _unset_host(f.endpoint)
+    if unset is not None:
+        # The names only: the values may be secrets, and a name missing is what to see.
+        advice.steps.append(cmd.function_config("keys(Environment.Variables)"))
+        advice.steps.append(Step(UNSET_HOST.format(host=unset)))
     advice.steps.extend(fixes(f.symptoms, f.engine, f.in_vpc))
     return advice
+
+
+def _unset_host(endpoint: str | None) -> str | None:
+    """The endpoint, when its host is one no deployed database has (`undefined:27017`)."""
+    if not endpoint:
+        return None
+    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
+    return endpoint if host.strip("[]").lower() in _UNSET_HOSTS else None
 
 
 def fixes(symptoms: Symptoms, engine: Engine, in_vpc: bool) -> list[Step]:

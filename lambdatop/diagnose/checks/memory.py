@@ -346,7 +346,25 @@ def _killed_unreported(f: MemoryFigures, ev: Evidence, cmd: Commands, steps: lis
         return Advice(evidence, [*steps, fix])
     wanted = memory_step(f.size_mb * 1.5)
     fix = Step(f"Fix: raise memory from {f.size_mb} MB to {wanted} MB, then watch the peak")
-    return Advice(evidence, [*steps, fix, cmd.update(f"--memory-size {wanted}")])
+    return Advice(evidence, [*steps, *_raised(f.size_mb, wanted, fix, cmd)])
+
+
+CEILING_MB = 10_240
+"""Lambda's largest memory size."""
+# Raising by less than this share of the size buys nothing worth a change.
+_WORTH_RAISING = 1.1
+AT_CEILING = Step(
+    "Fix: the function is at Lambda's ceiling of 10,240 MB: more memory cannot help; stream the"
+    " data instead of holding it, split the work into smaller invocations (smaller batches, a"
+    " Step Functions Map), or run it where memory goes higher (ECS, Fargate, AWS Batch)"
+)
+
+
+def _raised(size: int, wanted: int, fix: Step, cmd: Commands) -> list[Step]:
+    """The fix and its command, or, at Lambda's ceiling, what is left when memory cannot grow."""
+    if wanted < size * _WORTH_RAISING:
+        return [AT_CEILING]
+    return [fix, cmd.update(f"--memory-size {wanted}")]
 
 
 def _kill_search(kills: list[Finding]) -> str:
@@ -392,10 +410,8 @@ def _reasoned(f: MemoryFigures, decided: Verdict, cmd: Commands) -> tuple[list[s
         return [f"{ran_out}: its own limit, not the function's"], [*fixes, Step(f.heap.fix(size))]
     if reason in (Reason.OUT_OF_MEMORY, Reason.LEAK_NEAR_LIMIT, Reason.NEAR_LIMIT):
         wanted = memory_step(max(size * 1.5, peak * 1.3))
-        fixes.append(
-            Step(f"Fix: raise memory from {size} MB to {wanted} MB (the peak was {peak} MB)")
-        )
-        fixes.append(cmd.update(f"--memory-size {wanted}"))
+        fix = Step(f"Fix: raise memory from {size} MB to {wanted} MB (the peak was {peak} MB)")
+        fixes += _raised(size, wanted, fix, cmd)
     return [], fixes
 
 

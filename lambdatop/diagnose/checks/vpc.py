@@ -47,6 +47,24 @@ ENDPOINT_FIX = (
     "Fix: add a VPC endpoint com.amazonaws.{region}.{service} to {vpc}, or route the function's"
     " subnets through a NAT gateway"
 )
+# S3 and DynamoDB have gateway endpoints: no charge, a route in the subnets' route tables.
+GATEWAY_FIX = (
+    "Fix: add a gateway endpoint com.amazonaws.{region}.{service} to {vpc} and associate it with"
+    " the route tables of the function's subnets, or route them through a NAT gateway"
+)
+GATEWAY_SERVICES = frozenset({"s3", "dynamodb"})
+# SQS's docs: from a VPC "you must enable private DNS and specify endpoints in the format
+# sqs.us-east-2.amazonaws.com": its legacy hosts do not reach the interface endpoint.
+LEGACY_SQS_FIX = (
+    "Fix: the SDK calls {host}, SQS's legacy endpoint, which an SQS VPC endpoint does not"
+    " answer: point the client at https://sqs.{region}.amazonaws.com (a newer SDK does), with"
+    " the endpoint's private DNS enabled"
+)
+READ_FIX = (
+    "Fix: {host} took the connection and answered too slowly: retry with backoff, give the"
+    " client a read timeout shorter than the function's, and check the service's own health"
+    " and throttling"
+)
 RESET_FIX = (
     "Fix: {host} dropped connections the function reused: retry idempotent calls, and let"
     " keep-alive sockets close before the server's idle timeout (an environment frozen between"
@@ -61,8 +79,21 @@ CONNECT_CHECK = (
 _AWS_HOST = re.compile(
     r"(?P<service>[a-z0-9-]+)\.(?:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.)?amazonaws\.com"
 )
-# Failing to connect (not a slow answer) is what a missing route looks like.
-_CONNECT_WORDS = ("connect", "etimedout", "unable to execute http request", "unreachable")
+# Failing to connect (not a slow answer) is what a missing route looks like; Ruby's SDK says
+# `execution expired` when its open timeout passes.
+_CONNECT_WORDS = (
+    "connect",
+    "etimedout",
+    "unable to execute http request",
+    "unreachable",
+    "execution expired",
+    "open tcp connection",
+)
+# A connection made, its answer too slow: the service, not the route.
+_READ_WORDS = ("read timeout", "readtimeout", "read timed out", "sockettimeoutexception")
+# `queue.amazonaws.com` is SQS in US East (N. Virginia); `us-west-1.queue.amazonaws.com` too.
+_LEGACY_SQS_HOST = re.compile(r"(?:^|\.)queue\.amazonaws\.com$")
+_REGION_LABEL = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d")
 # The server ended a connection already made: not a route, a connection reused too long.
 _RESET_WORDS = ("econnreset", "socket hang up", "reset by peer")
 _DNS_WORDS = (
@@ -130,6 +161,8 @@ class VpcFigures:
     """Distinct endpoint values (none named counts as one) among the leading kind's lines."""
     resets: bool = False
     connects: bool = False
+    reads: bool = False
+    """Read timeouts: the connection was made, the answer slow."""
     unreachable: Unreachable | None = None
 
     @property
@@ -167,6 +200,7 @@ def measure(ev: Evidence, limits: Thresholds) -> VpcFigures:
         endpoints=len(endpoints),
         resets=any(_signature_has(f, _RESET_WORDS) for f in lines),
         connects=any(_signature_has(f, _CONNECT_WORDS) for f in lines),
+        reads=any(_signature_has(f, _READ_WORDS) for f in lines),
         unreachable=_unreachable(ev, kinds[Kind.UNREACHABLE])
         if Kind.UNREACHABLE in kinds
         else None,
@@ -309,6 +343,8 @@ def _lead_steps(f: VpcFigures, cmd: Commands) -> list[Step]:
         steps.append(Step(RESET_FIX.format(host=f.endpoint or "the server")))
     if f.connects:
         steps.append(Step(CONNECT_CHECK.format(host=f.endpoint or "the host")))
+    if f.reads:
+        steps.append(Step(READ_FIX.format(host=f.endpoint or "the server")))
     return steps
 
 
@@ -317,7 +353,11 @@ def _endpoint_fix(f: VpcFigures) -> list[Step]:
     if to is None:
         return []
     vpc = f.vpc_id or "<vpc-id>"
-    return [Step(ENDPOINT_FIX.format(region=to.region, service=to.service, vpc=vpc))]
+    fix = GATEWAY_FIX if to.service in GATEWAY_SERVICES else ENDPOINT_FIX
+    steps = [Step(fix.format(region=to.region, service=to.service, vpc=vpc))]
+    if _LEGACY_SQS_HOST.search(to.host):
+        steps.append(Step(LEGACY_SQS_FIX.format(host=to.host, region=to.region)))
+    return steps
 
 
 def _sorted(ev: Evidence) -> tuple[list[Finding], list[Finding], dict[Kind, list[Finding]]]:
@@ -372,9 +412,10 @@ def _unreachable(ev: Evidence, lines: list[Finding]) -> Unreachable:
     )
     host, connections = hosts.most_common(1)[0]
     aws_host = _AWS_HOST.search(host)
-    first = lines[0].classification
-    service = aws_host.group("service") if aws_host else (first.service if first else "")
-    region = (aws_host.group("region") if aws_host else None) or ev.region or "<region>"
+    named = [f.classification.service for f in lines if f.classification]
+    # The classifier's service names the host's (`sqs` of `us-west-1.queue.amazonaws.com`).
+    service = next((s for s in named if s), None) or (aws_host.group("service") if aws_host else "")
+    region = _host_region(host) or ev.region or "<region>"
     return Unreachable(
         service=service or "the service",
         host=host,
@@ -382,6 +423,16 @@ def _unreachable(ev: Evidence, lines: list[Finding]) -> Unreachable:
         region=region,
         hurts=not ev.coped(lines),
     )
+
+
+def _host_region(host: str) -> str | None:
+    """The Region an AWS host names (`us-west-1` of `us-west-1.queue.amazonaws.com`); SQS's
+    legacy global host is US East (N. Virginia)."""
+    labels = host.lower().rsplit(":", 1)[0].split(".")
+    region = next((label for label in labels if _REGION_LABEL.fullmatch(label)), None)
+    if region is None and host.lower().startswith("queue.amazonaws.com"):
+        return "us-east-1"
+    return region
 
 
 def _commonest(lines: list[Finding]) -> str:
