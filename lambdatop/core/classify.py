@@ -344,7 +344,9 @@ _DB_SPECIFIC = LazyPattern(
     # Prisma's P1001; node-postgres when the server or a proxy drops it; ioredis giving up.
     r"|Can'?t reach database server"
     r"|Connection terminated (?:unexpectedly|due to connection timeout)"
-    r"|MaxRetriesPerRequestError",
+    r"|MaxRetriesPerRequestError"
+    # RDS Proxy, when no database connection came within its connection borrow timeout.
+    r"|Timed-out waiting to acquire database connection",
     re.IGNORECASE,
 )
 # The drivers' wrapper classes: a database failure, but they do not say which. The words that

@@ -475,6 +475,11 @@ POOLS = [
 
 DATABASES = [
     pytest.param(
+        "SequelizeConnectionError: Timed-out waiting to acquire database connection",
+        {"signature": "Timed-out waiting to acquire database connection"},
+        id="rds-proxy-borrow-timeout",
+    ),
+    pytest.param(
         "pymongo.errors.ServerSelectionTimeoutError: cluster0-shard-00-01.ab1cd.mongodb.net:27017:"
         " timed out, Timeout: 30s",
         {"endpoint": "cluster0-shard-00-01.ab1cd.mongodb.net:27017"},

@@ -213,3 +213,38 @@ def test_a_read_timeout_is_a_slow_answer_not_a_missing_route() -> None:
     has(result.next_steps, "answered too slowly", "retry with backoff")
     lacks(result.next_steps, "VPC endpoint com.amazonaws", vpc.GATEWAY_FIX[:20])
     assert database.UNSET_HOST  # the database check's own words are not the VPC's
+
+
+RDS_PROXY = (
+    "SequelizeConnectionError: Timed-out waiting to acquire database connection\n"
+    "    at ConnectionManager.connect (/var/task/node_modules/sequelize/lib/dialects/mysql/"
+    "connection-manager.js:126:17)\n"
+)
+
+
+def test_rds_proxys_borrow_timeout_is_the_proxys_not_a_slow_query() -> None:
+    result = run(exported(RDS_PROXY), "database")
+    assert result.status is CheckStatus.FAIL
+    has(
+        result.next_steps,
+        "aws rds describe-db-proxy-targets --db-proxy-name '<db-proxy>'",
+        database.PROXY_BORROW.text,
+    )
+    lacks(result.next_steps, database.SLOW_QUERIES.text)
+
+
+EC2_API = '[ERROR] ConnectTimeoutError: Connect timeout on endpoint URL: "https://ec2.eu-central-1.amazonaws.com/"\n'
+ENI_LIMIT = (
+    "EC2ThrottledException: Lambda was throttled by Amazon EC2 during Lambda function"
+    " initialization using the role provided for the function.\n"
+)
+
+
+def test_the_ec2_api_out_of_reach_is_an_endpoint_not_an_eni_lambda_cannot_attach() -> None:
+    result = run(in_vpc(EC2_API), "vpc")
+    assert result.status is CheckStatus.FAIL
+    has([result.title], "Connections to ec2 time out from inside the VPC")
+    has(result.next_steps, "com.amazonaws.eu-central-1.ec2 to vpc-0f1e2d3c", "no public IP")
+    lacks(result.next_steps, vpc.ATTACH_FIX.text)
+    attaching = run(in_vpc(ENI_LIMIT), "vpc")
+    has([attaching.title], "Lambda cannot attach to the VPC")

@@ -442,7 +442,7 @@ def test_an_endpoint_out_of_reach_beside_an_eni_failure_is_said_and_fixed_too() 
     assert [step.text for step in advice.steps[-2:]] == [
         vpc.ATTACH_FIX.text,
         "Fix: add a VPC endpoint com.amazonaws.eu-west-1.sts to vpc-0f00ba47, or route the"
-        " function's subnets through a NAT gateway",
+        " function's subnets through a NAT gateway" + vpc.NO_PUBLIC_IP,
     ]
     coped = network(
         lead=Kind.ENI,

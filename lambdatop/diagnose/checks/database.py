@@ -20,7 +20,7 @@ from lambdatop.diagnose.thresholds import Thresholds
 DATABASE_UNREAD = "Database errors in the window, none among the lines read"
 DATABASE_LINES_BY_MINUTE = (
     "fields @timestamp, @message | filter @message like "
-    "/(?i)(could not connect|connection refused|timed out|too many|lost connection|"
+    "/(?i)(could not connect|connection refused|timed.out|too many|lost connection|"
     "econnrefused|etimedout|econnreset|communications link failure|"
     "server closed the connection|authentication failed|no such host|"
     "serverselection|statement timeout|deadlock)/ | stats count() by bin(1m)"
@@ -36,6 +36,13 @@ UNREACHABLE = (
     "port and the database's security group lets it in"
 )
 UNREACHABLE_IN_VPC = ", and the routes of the function's subnets"
+# RDS Proxy "will buffer any new connections for a time limit that you specify called the
+# Connection borrow timeout" (default 2 minutes) once its share of max_connections is in use.
+PROXY_BORROW = Step(
+    "Fix: RDS Proxy waited its connection borrow timeout for a connection to the database: is"
+    " each target AVAILABLE (describe-db-proxy-targets), is the database up and not failing"
+    " over, and is the proxy's MaxConnectionsPercent of max_connections in use"
+)
 CREDENTIALS = Step(
     "Fix: the database refused the credentials: was the secret rotated? Check the secret the"
     " function reads (and any copy cached across invocations) and the user's grants"
@@ -72,6 +79,7 @@ UNSET_HOST = (
     " does): its host comes from an environment variable the function does not set, or one"
     " meant for a local database; set it to the database's endpoint"
 )
+_PROXY_WORDS = ("timed-out waiting to acquire database connection",)
 _CREDENTIALS_WORDS = ("password", "authentication", "access denied for user", "login failed")
 _SLOW_WORDS = ("statement timeout", "deadlock", "lock wait", "canceling statement", "query")
 _CACHE_METRICS = ("CurrConnections", "EngineCPUUtilization")
@@ -95,6 +103,8 @@ class Symptoms(NamedTuple):
     credentials: bool = False
     slow: bool = False
     """Words of slow queries (a statement timeout, a deadlock)."""
+    proxy: bool = False
+    """RDS Proxy gave no database connection in time."""
 
 
 class DatabaseFigures(NamedTuple):
@@ -145,7 +155,7 @@ def verdict(f: DatabaseFigures, limits: Thresholds) -> Verdict:
     if (
         not f.hits.reported
         and not f.hits.coped
-        and (f.symptoms.unreachable or f.symptoms.out_of_slots)
+        and (f.symptoms.unreachable or f.symptoms.out_of_slots or f.symptoms.proxy)
     ):
         # Nothing else in the export: the one thing it shows is the function failing to
         # reach its database.
@@ -178,6 +188,14 @@ def advise(f: DatabaseFigures, decided: Verdict, ev: Evidence) -> Advice:
             cmd.metric(metric, ["Maximum"], namespace=namespace, dimension=dimension)
             for metric in _SQL_METRICS
         )
+    if f.symptoms.proxy:
+        advice.steps.append(
+            Step(
+                "aws rds describe-db-proxy-targets --db-proxy-name '<db-proxy>'"
+                + cmd.region_option(),
+                command=True,
+            )
+        )
     unset = _unset_host(f.endpoint)
     if unset is not None:
         # The names only: the values may be secrets, and a name missing is what to see.
@@ -202,12 +220,14 @@ def fixes(symptoms: Symptoms, engine: Engine, in_vpc: bool) -> list[Step]:
     found: list[Step] = []
     if symptoms.out_of_slots:
         found.append(OUT_OF_SLOTS)
+    if symptoms.proxy:
+        found.append(PROXY_BORROW)
     # A cache or document store has no slow queries to blame: its errors are reaching it.
     if symptoms.unreachable or (not sql and not symptoms.credentials):
         found.append(Step(UNREACHABLE + (UNREACHABLE_IN_VPC if in_vpc else "")))
     if symptoms.credentials:
         found.append(CREDENTIALS)
-    if sql and (not found or symptoms.slow):
+    if sql and (not found or symptoms.slow) and not symptoms.proxy:
         found.append(SLOW_QUERIES)
     return found
 
@@ -227,6 +247,7 @@ def _symptoms(found: list[Finding]) -> Symptoms:
         unreachable=any(word in words for word in _UNREACHABLE_WORDS),
         credentials=any(word in words for word in _CREDENTIALS_WORDS),
         slow=any(word in words for word in _SLOW_WORDS),
+        proxy=any(word in words for word in _PROXY_WORDS),
     )
 
 

@@ -43,14 +43,21 @@ EFS_FIX = Step(
 DNS_CHECK = Step(
     "Check: the VPC has DNS resolution and DNS hostnames enabled, and the host name is right"
 )
+# Lambda's docs: connecting a function to a public subnet "doesn't give it internet access or a
+# public IP address".
+NO_PUBLIC_IP = (
+    " (a public subnet's internet gateway is no way out: a function's network interfaces get"
+    " no public IP)"
+)
 ENDPOINT_FIX = (
     "Fix: add a VPC endpoint com.amazonaws.{region}.{service} to {vpc}, or route the function's"
-    " subnets through a NAT gateway"
+    " subnets through a NAT gateway" + NO_PUBLIC_IP
 )
 # S3 and DynamoDB have gateway endpoints: no charge, a route in the subnets' route tables.
 GATEWAY_FIX = (
     "Fix: add a gateway endpoint com.amazonaws.{region}.{service} to {vpc} and associate it with"
     " the route tables of the function's subnets, or route them through a NAT gateway"
+    + NO_PUBLIC_IP
 )
 GATEWAY_SERVICES = frozenset({"s3", "dynamodb"})
 # SQS's docs: from a VPC "you must enable private DNS and specify endpoints in the format
@@ -365,13 +372,23 @@ def _sorted(ev: Evidence) -> tuple[list[Finding], list[Finding], dict[Kind, list
     lines left out; a line may be of two kinds, a DNS failure connecting to an endpoint)."""
     network = ev.family(ErrorFamily.NETWORK)
     found = [f for f in network if not _telemetry(f)]
-    eni = [f for f in found if f.classification and f.classification.service == "ec2"]
+    # Lambda's own ENI errors name no host; a timeout to ec2.<region>.amazonaws.com is the EC2
+    # API out of reach, an endpoint like any other.
+    eni = [
+        f
+        for f in found
+        if f.classification
+        and f.classification.service == "ec2"
+        and f.classification.endpoint is None
+    ]
+    attaching = {id(f) for f in eni}
     efs = [f for f in found if f.classification and f.classification.service == "efs"]
     unreachable = [
         f
         for f in found
         if f.classification
-        and f.classification.service not in (None, "ec2", "efs")
+        and f.classification.service not in (None, "efs")
+        and id(f) not in attaching
         and _signature_has(f, _CONNECT_WORDS)
     ]
     dns = [f for f in found if _signature_has(f, _DNS_WORDS)]
