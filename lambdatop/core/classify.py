@@ -387,7 +387,8 @@ _NETWORK = LazyPattern(
 # 4318) out of reach. The VPC check sets such lines apart; the window's count groups them apart.
 TELEMETRY_WORDS = LazyPattern(
     r"Failed to send segment|X-?Ray daemon|Exporting failed|otlp|opentelemetry"
-    r"|otel[-_ ]?collector",
+    # Elastic's APM agent: `APM Server transport error (ECONNRESET): socket hang up`.
+    r"|otel[-_ ]?collector|APM Server",
     re.IGNORECASE,
 )
 TELEMETRY_PORTS = ("2000", "4317", "4318")
@@ -458,6 +459,8 @@ _HOST_PORT = LazyPattern(
     r"|(?:`(?P<bhost>[A-Za-z0-9][\w.-]*)`:`(?P<bport>\d{2,5})`)"
     # Node.js errors serialised as JSON: `"host":"api.stripe.com"`, `"address":"10.0.1.5"`.
     r"|(?:\\?\"(?:host|hostname|address)\\?\"\s*:\s*\\?\"(?P<jhost>[A-Za-z0-9][\w.-]*)\\?\")"
+    # ... and as Node's inspect prints them: `host: 'api.mailgun.net',`.
+    r"|(?:\b(?:host|hostname): '(?P<ihost>[A-Za-z0-9][\w.-]*)')"
 )
 _HOST_GROUPS = (
     ("qhost", "qport"),
@@ -469,6 +472,7 @@ _HOST_GROUPS = (
     ("bhost", "bport"),
     ("dhost", None),
     ("jhost", None),
+    ("ihost", None),
 )
 # `Handler.java:21`, `index.js:12`: a stack frame, not a host and port.
 _SOURCE_FILE = LazyPattern(r"\.(?:java|kt|scala|js|mjs|cjs|ts|py|go|rb|cs|fs|php|rs)$")
@@ -904,7 +908,7 @@ def _endpoint(text: str, urls: bool = True) -> str | None:
                 break
             port = groups.get(port_key) if port_key else None
             endpoint = f"{host}:{port}" if port else host
-            if host_key not in ("host", "jhost"):
+            if host_key not in ("host", "jhost", "ihost"):
                 return endpoint
             if bare is None:
                 bare = endpoint

@@ -679,6 +679,13 @@ DATABASES = [
 ]
 
 NETWORK = [
+    # An error as Node's inspect prints it (one event): the host its fields name.
+    pytest.param(
+        "{ Error: socket hang up\n    at TLSSocket.onHangUp (_tls_wrap.js:1137:19)\n"
+        "  code: 'ECONNRESET',\n  host: 'hooks.slack.com',\n  port: 443 }",
+        {"endpoint": "hooks.slack.com"},
+        id="node-inspect-host",
+    ),
     # SQS's legacy hosts name no `sqs` label: the service is still SQS.
     pytest.param(
         'Connect timeout on endpoint URL: "https://ap-south-1.queue.amazonaws.com/"',

@@ -248,3 +248,17 @@ def test_the_ec2_api_out_of_reach_is_an_endpoint_not_an_eni_lambda_cannot_attach
     lacks(result.next_steps, vpc.ATTACH_FIX.text)
     attaching = run(in_vpc(ENI_LIMIT), "vpc")
     has([attaching.title], "Lambda cannot attach to the VPC")
+
+
+APM_RESET = (
+    f"2026-11-02T08:00:31.004Z\t{RID}\tINFO\tintercepted call to https.get {{ id: null }}\n"
+    f"2026-11-02T08:00:31.262Z\t{RID}\tERROR\tAPM Server transport error (ECONNRESET):"
+    " socket hang up\n"
+)
+
+
+def test_an_apm_agent_that_cannot_reach_its_server_is_telemetry_lost() -> None:
+    result = run(exported(APM_RESET), "vpc")
+    assert result.status is CheckStatus.WARN
+    assert result.title == vpc.TELEMETRY_LOST
+    has(result.next_steps, "an APM server")

@@ -25,7 +25,7 @@ TELEMETRY_LOST = (
 TELEMETRY_FIX = Step(
     "Fix: the X-Ray SDK sends to a daemon Lambda runs only with active tracing: turn it on"
     " (--tracing-config Mode=Active) or drop the SDK's instrumentation; for an OpenTelemetry"
-    " collector, check its endpoint and the path to it"
+    " collector or an APM server, check its endpoint and the path to it"
 )
 ONE_SUBNET = "In a VPC with one subnet: one Availability Zone, one pool of IPs"
 UNREAD = "Network errors in the window, none among the lines read"
