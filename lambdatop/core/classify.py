@@ -668,6 +668,7 @@ def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
         ("vpc", _NETWORK_VPC),
         ("efs", _NETWORK_EFS),
         ("network", _NETWORK),
+        ("wrapped", _WRAPPED),  # read by `_network`: the cause after an SDK's wrapper
         ("authorized", _NOT_AUTHORIZED),
         ("frame", _STACK_FRAME),
     )
@@ -836,6 +837,7 @@ def _network(text: str, lowered: str) -> Classification | None:
     match = _NETWORK_RULE.search(text, lowered)
     if match is None:
         return None
+    match = _specific(match, text)
     endpoint = _endpoint(text)
     if (endpoint is not None and _is_database_endpoint(endpoint)) or (
         _DB_WORDS.search(lowered) is not None and "amazonaws.com" not in (endpoint or "")
@@ -843,6 +845,26 @@ def _network(text: str, lowered: str) -> Classification | None:
         return Classification(ErrorFamily.DATABASE, match.group(), endpoint=endpoint)
     service = _aws_service_of_host(endpoint) if endpoint is not None else _sdk_service_of(text)
     return Classification(ErrorFamily.NETWORK, match.group(), service=service, endpoint=endpoint)
+
+
+# The Java SDK's wrappers: `SdkClientException: Unable to execute HTTP request: Connect to
+# sqs...:443 failed: connect timed out` says what happened only after them.
+_NETWORK_WRAPPER = r"SdkClientException|Unable to execute HTTP request"
+_AFTER_WRAPPER = LazyPattern(
+    r"(?i:connect timed out|read timed out|connection refused|connection reset"
+    r"|network is unreachable|no route to host)"
+)
+_WRAPPED_SPAN = 2000
+"""How far after a wrapper its cause is looked for (the deciding pattern's span too)."""
+
+
+def _specific(match: re.Match[str], text: str) -> re.Match[str]:
+    """The cause a wrapper's message gives after it (`connect timed out`, `Read timed out`),
+    or the wrapper's own words when none follows."""
+    if re.fullmatch(_NETWORK_WRAPPER, match.group(), re.IGNORECASE) is None:
+        return match
+    cause = _AFTER_WRAPPER.search(text, match.end(), match.end() + _WRAPPED_SPAN)
+    return cause or match
 
 
 def _sdk_service_of(text: str) -> str | None:
@@ -858,6 +880,10 @@ def _sdk_service_of(text: str) -> str | None:
         return None
     return _service_name(next(group for group in named.groups() if group).strip())
 
+
+_WRAPPED = LazyPattern(
+    rf"(?i:{_NETWORK_WRAPPER})[\s\S]{{0,{_WRAPPED_SPAN}}}?(?:{_AFTER_WRAPPER.pattern})"
+)
 
 _RULES: tuple[Callable[[str, str], Classification | None], ...] = (
     _oom,

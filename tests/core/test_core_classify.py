@@ -679,6 +679,26 @@ DATABASES = [
 ]
 
 NETWORK = [
+    # The Java SDK's wrapper first, the cause after it: the cause is the signature.
+    pytest.param(
+        "com.amazonaws.SdkClientException: Unable to execute HTTP request: Connect to"
+        " sqs.ap-southeast-2.amazonaws.com:443 [sqs.ap-southeast-2.amazonaws.com/52.95.128.4]"
+        " failed: connect timed out",
+        {"signature": "connect timed out", "service": "sqs"},
+        id="java-sdk-connect-timed-out",
+    ),
+    pytest.param(
+        "software.amazon.awssdk.core.exception.SdkClientException: Unable to execute HTTP"
+        " request: Read timed out",
+        {"signature": "Read timed out"},
+        id="java-sdk-read-timed-out",
+    ),
+    pytest.param(
+        "com.amazonaws.SdkClientException: Unable to execute HTTP request: Connection pool shut"
+        " down",
+        {"signature": "SdkClientException"},
+        id="java-sdk-wrapper-alone",
+    ),
     # An error as Node's inspect prints it (one event): the host its fields name.
     pytest.param(
         "{ Error: socket hang up\n    at TLSSocket.onHangUp (_tls_wrap.js:1137:19)\n"

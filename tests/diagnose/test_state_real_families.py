@@ -262,3 +262,30 @@ def test_an_apm_agent_that_cannot_reach_its_server_is_telemetry_lost() -> None:
     assert result.status is CheckStatus.WARN
     assert result.title == vpc.TELEMETRY_LOST
     has(result.next_steps, "an APM server")
+
+
+JAVA_CONNECT = (
+    "com.amazonaws.SdkClientException: Unable to execute HTTP request: Connect to"
+    " sqs.ap-southeast-2.amazonaws.com:443 [sqs.ap-southeast-2.amazonaws.com/52.95.128.4]"
+    " failed: connect timed out\n"
+)
+JAVA_READ = (
+    "software.amazon.awssdk.core.exception.SdkClientException: Unable to execute HTTP request:"
+    " Read timed out\n"
+)
+
+
+def test_the_java_sdks_wrapper_is_judged_by_the_cause_after_it() -> None:
+    connect = run(in_vpc(JAVA_CONNECT), "vpc")
+    assert connect.status is CheckStatus.FAIL
+    has(connect.next_steps, "com.amazonaws.ap-southeast-2.sqs to vpc-0f1e2d3c")
+    read = run(in_vpc(JAVA_READ), "vpc")
+    lacks([read.title], "no route")
+    has(read.next_steps, "answered too slowly")
+
+
+def test_a_failed_lookup_names_its_host() -> None:
+    result = run(
+        exported("Error: getaddrinfo EAI_AGAIN dynamodb.ap-southeast-2.amazonaws.com\n"), "vpc"
+    )
+    assert result.title == "DNS lookups fail (dynamodb.ap-southeast-2.amazonaws.com)"

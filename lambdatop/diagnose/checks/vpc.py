@@ -231,7 +231,7 @@ def verdict(f: VpcFigures, limits: Thresholds) -> Verdict:
         routed = f.in_vpc is not False and not f.hits.coped
         return Verdict(CheckStatus.FAIL if routed else lines, _no_route(f, f.unreachable))
     if f.lead is Kind.DNS:
-        return Verdict(lines, "DNS lookups fail")
+        return Verdict(lines, "DNS lookups fail" + (f" ({f.endpoint})" if f.endpoint else ""))
     others = ", and others" if f.endpoints > 1 else ""
     where = f" ({f.endpoint}{others})" if f.endpoint else ""
     return Verdict(lines, f"Network errors: {f.signature}{where}")
