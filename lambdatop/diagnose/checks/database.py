@@ -20,7 +20,7 @@ from lambdatop.diagnose.thresholds import Thresholds
 DATABASE_UNREAD = "Database errors in the window, none among the lines read"
 DATABASE_LINES_BY_MINUTE = (
     "fields @timestamp, @message | filter @message like "
-    "/(?i)(could not connect|connection refused|timed.out|too many|lost connection|"
+    "/(?i)(could not connect|connection refused|timed out|too many|lost connection|"
     "econnrefused|etimedout|econnreset|communications link failure|"
     "server closed the connection|authentication failed|no such host|"
     "serverselection|statement timeout|deadlock)/ | stats count() by bin(1m)"
@@ -165,7 +165,11 @@ def verdict(f: DatabaseFigures, limits: Thresholds) -> Verdict:
 
 def advise(f: DatabaseFigures, decided: Verdict, ev: Evidence) -> Advice:
     cmd = Commands(ev)
-    advice = Advice(steps=[cmd.insights(DATABASE_LINES_BY_MINUTE)])
+    query = DATABASE_LINES_BY_MINUTE
+    if f.symptoms.proxy:
+        # RDS Proxy spells it `Timed-out`.
+        query = query.replace("|too many|", "|timed-out waiting|too many|")
+    advice = Advice(steps=[cmd.insights(query)])
     if decided.status is CheckStatus.UNKNOWN or not f.hits.lines:
         return advice
     advice.evidence = [
