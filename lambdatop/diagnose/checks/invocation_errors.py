@@ -58,7 +58,8 @@ PATTERNS = {
     ),
     # the platform's words since 2018, and Node.js's before (4.3, 6.10)
     "Runtime.ExitError": RUNTIME_EXITS,
-    "Runtime.OutOfMemory": RUNTIME_EXITS,
+    # A REPORT line says it by its type (`Status: error  Error Type: Runtime.OutOfMemory`).
+    "Runtime.OutOfMemory": RUNTIME_EXITS + ' ?"Runtime.OutOfMemory"',
     # python2.7 and 3.6 printed the words alone, later runtimes after the type
     "Runtime.ImportModuleError": '?"Runtime.ImportModuleError" ?"Unable to import module"',
     "Runtime.HandlerNotFound": '?"Runtime.HandlerNotFound" ?"missing on module"',
