@@ -76,6 +76,7 @@ class ExportedLogs:
         "log_groups",
         "only_group",
         "parsed",
+        "read_elsewhere",
     )
 
     def __init__(self, form: str = "text", only_group: str | None = None) -> None:
@@ -97,6 +98,9 @@ class ExportedLogs:
         self.api_log: ExecutionLog | None = None
         """API Gateway's execution log, when the file is one (form `apigateway`): its events
         are the error documents the function answered with."""
+        self.read_elsewhere = 0
+        """Events counted but not kept: read and fed to a pipeline by two processes, each
+        decoding half the page (`bulk.read_and_ingest`)."""
 
     @property
     def events(self) -> list[LogEvent]:
@@ -118,8 +122,8 @@ class ExportedLogs:
 
     def __len__(self) -> int:
         if self._events is None and self.columns is not None:
-            return len(self.columns)
-        return len(self.events)
+            return len(self.columns) + self.read_elsewhere
+        return len(self.events) + self.read_elsewhere
 
     def rows(self) -> Iterator[tuple[str, int, str, ParsedLine | None]]:
         """(stream, timestamp, message, parse or None) of each event, in order."""
@@ -863,7 +867,11 @@ def _event_columns(
     cleaned = {stream: clean(stream) for stream in set(streams)}
     streams = list(map(cleaned.__getitem__, streams))
     return EventColumns(
-        _epoch_ms_column(timestamps), messages, streams, event_ids, _epoch_ms_column(ingestion)
+        _epoch_ms_column(timestamps),
+        messages,
+        streams,
+        event_ids,
+        _epoch_ms_column(ingestion) if ingestion else ingestion,
     )
 
 
@@ -872,12 +880,22 @@ DECODER_MIN_BYTES = 8_000_000
 0.6 s for 300,000 events, but its import costs 10 ms, more than it saves on a small file."""
 
 
+# A JSON object, found without copying the bytes as `lstrip` does when there is space to strip.
+_OPENS_OBJECT = rb"[ \t\r\n]*\{"
+
+
+@cache
+def _bytes_pattern(pattern: bytes) -> re.Pattern[bytes]:
+    """A pattern over the export's bytes, compiled at its first use (as `LazyPattern` does)."""
+    return re.compile(pattern)
+
+
 def _plain_page(data: bytes, group: str | None) -> ExportedLogs | None:
     """What `_read_export` makes of `data` when it is one page of `aws logs filter-log-events`
     whose every event is plain (see `_plain_columns`), decoded by msgspec straight into typed
     fields; None for anything else (another shape, a field more or of another type, invalid
     UTF-8, a lone surrogate, a byte order mark...), which the general reader then reads."""
-    if data.lstrip(b" \t\r\n")[:1] != b"{":
+    if _bytes_pattern(_OPENS_OBJECT).match(data) is None:
         return None
     import msgspec  # only here: its import costs more than it saves on a small export
 
@@ -904,14 +922,121 @@ _EVENT_FIELDS = tuple(
 )
 
 
+# Where one event of a page ends and the next begins: `}`, a comma, `{` and one of an event's
+# keys. Valid JSON cannot hold this inside a string: the quote before the key would end the
+# string, and a key's name may not follow a string. (It may match inside a nested object, which
+# a plain page's events have none of: the half then fails to decode, and the page is read whole.)
+_BETWEEN_EVENTS = (
+    rb'\}\s*,\s*(\{)\s*"(?:logStreamName|timestamp|message|ingestionTime|eventId)"\s*:'
+)
+_FIRST_HALF = 0.52
+"""Where a page is cut, as a share of its bytes: the second half is also scanned for a key
+that would make the halves read otherwise than the page (`read_page_half`)."""
+# A key that decodes to `events` spelt with escapes (`"\u0065vents"`).
+_ESCAPED_LETTER = rb"\\u00(?:7[346]|6[5eE])"
+
+
+def page_cut(data: bytes) -> tuple[int, int] | None:
+    """Where to read `data`, a page of `filter-log-events`, in two halves: the end of an event
+    past the middle and the start of the next one, or None when no such place is found."""
+    match = _bytes_pattern(_BETWEEN_EVENTS).search(data, int(len(data) * _FIRST_HALF))
+    return None if match is None else (match.start() + 1, match.start(1))
+
+
+@dataclass(slots=True)
+class PageHalf:
+    """The events of one half of a page cut by `page_cut`, as `_plain_page` reads them: the
+    columns `bulk` needs, in the page's order, which is their time order."""
+
+    streams: list[str]
+    timestamps: list[int]
+    messages: list[str]
+    id_hashes: list[int]
+    """`hash` of each event id: the halves' are compared for an event repeated (a fork keeps
+    the hash's seed, so the two processes' hashes of one id are the same)."""
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def ids_unique(self) -> bool:
+        """No event id twice in this half (or two ids' hashes alike: read whole, to be sure)."""
+        return len(set(self.id_hashes)) == len(self)
+
+    def joins(self, second_first_ms: int, second_hashes: Iterable[int], head: list[str]) -> bool:
+        """Whether this half (the first) and the second, known by its first time, its event
+        ids' hashes and its first messages, are the page as `_plain_page` reads it: no event
+        repeated, the second's after the first's, and not an API Gateway execution log."""
+        hashes = set(self.id_hashes)
+        return (
+            len(hashes) == len(self)  # as `ids_unique`, with the set kept
+            and self.timestamps[-1] <= second_first_ms
+            and hashes.isdisjoint(second_hashes)
+            and not is_execution_log((self.messages[:400] + head)[:400])
+        )
+
+
+def read_page_half(data: bytes, cut: tuple[int, int], second: bool) -> PageHalf | None:
+    """The first or `second` half of `data` cut at `cut` (`page_cut`), as `_plain_page` reads
+    the events of the page there; None when the half would not read as that: not a plain page
+    (`_plain_page`), events that `_finish_columns` would sort, repeat or date, the second half
+    holding an `events` key (the last one is the page's), or none of them."""
+    if _bytes_pattern(_OPENS_OBJECT).match(data) is None:
+        return None
+    import msgspec
+
+    view = memoryview(data)
+    try:
+        if second:
+            tail = view[cut[1] :]
+            # The page's events are its last `events` key's: one past the cut would be them.
+            escaped = _bytes_pattern(_ESCAPED_LETTER).search(data, cut[1])
+            if escaped is not None or data.find(b'"events"', cut[1]) >= 0:
+                return None
+            events = _page_decoder().decode(b"".join((b'{"events":[', tail))).events
+        else:
+            events = _first_half_decoder().decode(b"".join((view[: cut[0]], b"]}"))).events
+    except msgspec.DecodeError:
+        return None
+    if not events:
+        return None
+    messages, timestamps, streams, event_ids, _ = _EVENT_FIELDS
+    columns = _event_columns(
+        list(map(messages, events)),
+        list(map(timestamps, events)),
+        list(map(streams, events)),
+        [],
+        [],
+    )
+    stamps = columns.timestamps
+    if stamps[0] < 0 or stamps != sorted(stamps):
+        return None
+    hashes = list(map(hash, map(event_ids, events)))
+    return PageHalf(columns.streams, stamps, columns.messages, hashes)
+
+
 @cache
-def _page_decoder() -> Any:
-    """msgspec's decoder of a page whose events have exactly `_PLAIN_KEYS`, of their JSON
-    types (an integer that is not a boolean, a string): anything else fails to decode."""
+def _first_half_decoder() -> Any:
+    """The first half of a page, closed after its last event: `events` and nothing else (the
+    page's other keys come after its events, in the second half)."""
+    import msgspec
+
+    page = msgspec.defstruct(
+        "FirstHalf",
+        [("events", list[_plain_event()])],  # type: ignore[misc]
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    return msgspec.json.Decoder(page)
+
+
+@cache
+def _plain_event() -> Any:
+    """msgspec's type of an event with exactly `_PLAIN_KEYS`, of their JSON types (an integer
+    that is not a boolean, a string): anything else fails to decode."""
     import msgspec
 
     # Not tracked by the cyclic collector: hundreds of thousands of them, none in a cycle.
-    plain_event = msgspec.defstruct(
+    return msgspec.defstruct(
         "PlainEvent",
         [
             ("logStreamName", str),
@@ -923,12 +1048,19 @@ def _page_decoder() -> Any:
         forbid_unknown_fields=True,
         gc=False,
     )
+
+
+@cache
+def _page_decoder() -> Any:
+    """msgspec's decoder of a page whose events are all plain (`_plain_event`)."""
+    import msgspec
+
     # What else `filter-log-events` prints beside its events is left undecoded; any other key
     # (`awslogs`, `records`, `results`...) makes another shape.
     page = msgspec.defstruct(
         "Page",
         [
-            ("events", list[plain_event]),  # type: ignore[valid-type]
+            ("events", list[_plain_event()]),  # type: ignore[misc]
             ("searchedLogStreams", msgspec.Raw, msgspec.Raw()),
             ("nextToken", msgspec.Raw, msgspec.Raw()),
         ],
