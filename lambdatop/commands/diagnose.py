@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from lambdatop.commands.colour import colour_wanted
-from lambdatop.core.bulk import ingest_export, read_and_ingest
+from lambdatop.core.bulk import PARALLEL_MIN_EVENTS, ingest_export, read_and_ingest
 from lambdatop.core.export import (
     MAX_INPUT_BYTES,
     TOO_LARGE,
@@ -138,7 +138,23 @@ def _diagnose_logs(args: argparse.Namespace, since_s: float | None, thresholds: 
     )
     evidence.log_group_name = exported.log_group
     _say_what_the_window_leaves_out(pipeline, evidence, args.since)
-    return emit(diagnose(evidence, thresholds), args)
+    code = emit(diagnose(evidence, thresholds), args)
+    if len(exported) >= PARALLEL_MIN_EVENTS:
+        _leave_now(code)
+    return code
+
+
+def _leave_now(code: int) -> None:
+    """End the process with `code` once the report is out: after a big export, freeing the
+    millions of objects read (0.06 s for 300,000 events) is all that is left to do. Returns
+    when the output cannot be flushed: the command's usual ending then says why."""
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()  # the redacting wrapper's pending text too
+    except Exception:  # noqa: BLE001 - any failure is the usual ending's to tell
+        return
+    os._exit(code)
 
 
 def _function_group(function: str | None, exported: ExportedLogs) -> str | None:
