@@ -263,12 +263,13 @@ _VISIBLE = r"[^\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]"
 """A character `clean` keeps (tabs and newlines included)."""
 # Lambda's own text layouts of an application line at an ordinary level, Node.js's and
 # Python's, and the END line: exactly, with nothing `clean` would remove, and a message that
-# `strip` cannot reach into (it starts with a visible character).
+# `strip` cannot reach into (it starts with a visible character). Matched up to the line's
+# last newline, which Lambda adds (`_quiet_text`): the message then runs to the end, greedily.
 _QUIET_TEXT = re.compile(
     rf"(?:{_ISO_MILLIS}\t(?P<node>{_LOWER_UUID})\t{_ORDINARY}\t"
     rf"|\[{_ORDINARY}\]\t{_ISO_MILLIS}\t(?P<python>{_LOWER_UUID})\t)"
-    rf"(?P<body>(?!\s){_VISIBLE}+?)\n?"
-    rf"|END RequestId: (?P<end>{_LOWER_UUID})\n?"
+    rf"(?P<body>(?!\s){_VISIBLE}+)"
+    rf"|END RequestId: (?P<end>{_LOWER_UUID})"
 )
 # Lambda's JSON log format at an ordinary level, Node.js's key order and Python's: strings
 # with only the escapes JSON allows and nothing `clean` would remove.
@@ -280,6 +281,13 @@ _QUIET_JSON = re.compile(
     rf'|"message": ?(?P<text>{_JSON_STRING}), ?"logger": ?(?P<logger>{_JSON_STRING}), ?'
     rf'"requestId": ?"(?P<python>{_LOWER_UUID})")\}}\n?'
 )
+
+
+def _quiet_text(message: str) -> re.Match[str] | None:
+    """`_QUIET_TEXT` over the message without one newline at its end (a newline before it is
+    the message's own): as `fullmatch` of the pattern with a lazy message and `\\n?` after it,
+    a fifth sooner."""
+    return _QUIET_TEXT.fullmatch(message, 0, len(message) - (message[-1:] == "\n"))
 
 
 def quiet_request_id(message: str) -> str | None:
@@ -298,7 +306,7 @@ def quiet_request_id(message: str) -> str | None:
     """
     if message[:1] == "{":
         return _quiet_json(message)
-    match = _QUIET_TEXT.fullmatch(message)
+    match = _quiet_text(message)
     if match is None:
         return None
     end = match.group("end")
