@@ -310,6 +310,12 @@ class Evidence:
     def start_s(self) -> int | None:
         return None if self.start_ms is None else self.start_ms // 1000
 
+    def logged_outside(self) -> list[Finding]:
+        """Lines at ERROR or FATAL level, of no family and ending nothing, that no completed
+        invocation of the window owns (the invocation checks judge those)."""
+        owned = {inv.request_id for inv in self.complete.invocations}
+        return [f for f in self.logged_errors if f.request_id is None or f.request_id not in owned]
+
     def family(self, family: ErrorFamily) -> list[Finding]:
         return self.findings.get(family, [])
 

@@ -144,6 +144,11 @@ EXPIRED_CREDENTIALS = NamedCause(
     " RefreshableCredentials), instead of keeping one session for the environment's life",
 )
 NAMED_CAUSES = (*ENVIRONMENT_LIMITS, EXPIRED_CREDENTIALS)
+UNENDED = "No completed invocation read; {} logged"
+UNENDED_WHY = (
+    "no REPORT line ends an invocation here, so none can be counted failed: these are the"
+    " function's own error lines, each one an invocation that may have failed"
+)
 """What a failure's lines may name beyond its type, each counted apart."""
 TMP_MOST_MB = 10_240
 TMP_RAISED_MB = 2_048
@@ -419,6 +424,9 @@ class ErrorFigures(NamedTuple):
     typed: int | None = None
     """The failed invocations whose types were counted when Logs Insights counted the window
     (those of the lines read); None when they are all."""
+    unended: int = 0
+    """When no invocation completed: lines at ERROR or FATAL level logged in none (a file of
+    selected lines, a function whose REPORT lines are not in it)."""
     message: str | None = None
     """The message most failures of a generic top type (`Error`) carry."""
     failed_in_init: int = 0
@@ -486,6 +494,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         causes=_named_causes(ev, failed),
         tmp_mb=ev.config.ephemeral_storage_mb if ev.config else None,
         native=_native_start(init, ev.failures) if failed or init else None,
+        unended=0 if ev.completed else len(ev.logged_outside()),
     )
 
 
@@ -498,6 +507,9 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
             # The code failed to start and no request came after: each one that comes runs the
             # init again, inside its own time, and fails the same way.
             return Verdict(CheckStatus.FAIL, f"{_init_kind(f.init)}: {_init_named(f)}", leads=True)
+        if f.unended and (f.metric_errors is None or not f.metric_invocations):
+            # Errors the function logged, and no invocation's end to judge them by.
+            return Verdict(CheckStatus.WARN, UNENDED.format(count(f.unended, "error")))
         return _from_cloudwatch(f, limits)
     status = _by_rate(f.failed / f.reported, limits)
     title = _failed_title(f) if f.failed else "No failed invocations"
@@ -672,6 +684,9 @@ def _none_completed(f: ErrorFigures, decided: Verdict, ev: Evidence, cmd: Comman
             steps.insert(0, cmd.filter_logs(term))
         return Advice(lines, [*steps, _deploy_fix(init, f.native)])
     if f.metric_errors is None or not f.metric_invocations:
+        if f.unended:
+            quoted = samples(sampled(ev.logged_outside()))
+            return Advice([UNENDED_WHY, *quoted], [insights])
         return Advice(steps=[insights])
     said = f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
     return Advice([said], [insights])

@@ -6,7 +6,6 @@ import re
 from typing import NamedTuple
 
 from lambdatop.core import metrics as m
-from lambdatop.core.pipeline import Finding
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.commands import Commands
@@ -98,7 +97,7 @@ def measure(ev: Evidence, limits: Thresholds) -> LogFigures:
         unfinished=len(unfinished),
         oldest_unfinished_ms=max(unfinished, default=0),
         timeout_ms=(ev.timeout_s or 0) * 1000,
-        outside=len(_outside_invocations(ev)),
+        outside=len(ev.logged_outside()),
     )
 
 
@@ -177,17 +176,10 @@ def advise(f: LogFigures, _: Verdict, ev: Evidence) -> Advice:
         )
     if f.outside:
         advice.evidence.append(OUTSIDE_INVOCATIONS)
-        advice.evidence.extend(samples(_outside_invocations(ev)))
+        advice.evidence.extend(samples(ev.logged_outside()))
     if f.reported == 0:
         advice.evidence.append(_without_reports(f.export_form))
     return advice
-
-
-def _outside_invocations(ev: Evidence) -> list[Finding]:
-    """Lines at ERROR or FATAL level, of no family and ending nothing, that no completed
-    invocation of the window owns (the invocation checks judge those)."""
-    owned = {inv.request_id for inv in ev.complete.invocations}
-    return [f for f in ev.logged_errors if f.request_id is None or f.request_id not in owned]
 
 
 def _without_reports(export_form: str | None) -> str:
