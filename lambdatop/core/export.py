@@ -337,6 +337,9 @@ def _table_rows(lines: list[str]) -> list[dict[str, str]] | None:
     headed = any(_is_table_header(_cells(line)) for line in markdown[:50])
     if len(markdown) >= max(1, 0.6 * len(sample)) or (headed and len(markdown) >= 2):
         return _markdown_rows([line for line in lines if line.lstrip().startswith("|")])
+    fields = [m for m in map(_FIELD_ROW.fullmatch, sample) if m is not None]
+    if len(fields) >= 0.6 * len(sample) and any(m["field"] == "@message" for m in fields):
+        return _field_rows(lines)
     if len(console) >= 2 and len(console) >= 0.6 * len(sample):
         rows: list[dict[str, str]] = []
         for line in lines:
@@ -347,6 +350,29 @@ def _table_rows(lines: list[str]) -> list[dict[str, str]] | None:
                 rows[-1]["message"] += "\n" + line  # a message's further lines
         return rows
     return None
+
+
+# A Logs Insights result copied from the console's expanded row: a field a line,
+# `@message | <message>`, `@timestamp | <time>`, each record's fields after the other's.
+_FIELD_ROW = LazyPattern(r"(?P<field>@\w+) \| (?P<value>.*)", re.S)
+
+
+def _field_rows(lines: list[str]) -> list[dict[str, str]]:
+    """The events of records copied a field a line: a field seen again begins the next record;
+    a line that is no field continues the value before it (a message's further lines)."""
+    records: list[dict[str, str]] = []
+    last = ""
+    for line in lines:
+        match = _FIELD_ROW.fullmatch(line)
+        if match is None:
+            if records and last:
+                records[-1][last] += "\n" + line
+            continue
+        last = match["field"].lower()
+        if not records or last in records[-1]:
+            records.append({})
+        records[-1][last] = match["value"].rstrip()
+    return [event for event in map(_row_event, records) if event is not None]
 
 
 def _cells(row: str) -> list[str]:

@@ -76,6 +76,33 @@ def test_insights_results_copied_as_markdown_name_their_group_and_keep_pipes() -
     assert exported.function_name == "label-printer"
 
 
+def test_insights_records_copied_a_field_a_line_are_read_a_record_an_event() -> None:
+    # The console's expanded result: each record's fields, `@field | value`, one a line.
+    group = "111122223333:/aws/lambda/label-printer"
+    text = (
+        f"@log | {group}\n@logStream | 2026/06/01/[7]0a1b2c3d4e5f\n@message | {START}\n"
+        "@timestamp | 2026-06-01 08:00:00.100\n"
+        f"@log | {group}\n@logStream | 2026/06/01/[7]0a1b2c3d4e5f\n"
+        f"@message | 2026-06-01T08:00:00.500Z\t{RID}\tERROR\tlabel printer offline\n"
+        "    at print (/var/task/printer.js:12:7)\n@timestamp | 2026-06-01 08:00:00.500\n"
+        f"@message | {END}\n@message | {REPORT}\n"
+    )
+    exported = read_export(text.encode())
+    assert [e.message.split("\t")[0][:5] for e in exported.events] == [
+        "START",
+        "2026-",
+        "END R",
+        "REPOR",
+    ]
+    assert exported.events[1].message.endswith(
+        "label printer offline\n    at print (/var/task/printer.js:12:7)"
+    )
+    assert exported.events[0].timestamp_ms == to_epoch_ms("2026-06-01T08:00:00.100Z")
+    assert exported.function_name == "label-printer"
+    [invocation] = invocations(text)
+    assert invocation.max_memory_mb == 301
+
+
 @pytest.mark.parametrize("key", ["timestamp", "time", "@timestamp", "ts", "date"])
 @pytest.mark.parametrize(
     "stamp", ["2026-06-01T10:00:00.500+02:00", 1780300800.5, 1780300800500], ids=str
