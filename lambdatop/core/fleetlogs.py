@@ -1,8 +1,9 @@
 """What the fleet's logs say of the functions nobody opened: how many lines of each trouble only
-the logs show (a pool exhausted, a role denied, a task timed out, memory exhausted, an invocation
-past API Gateway's 29 s), and what their REPORT lines say (invocations, cold starts, the most
-memory used), counted per function by a periodic Logs Insights scan over many log groups at once
-(lambdatop/aws/pollers/fleet_logs.py), with the span the counts cover.
+the logs show (a pool exhausted, a role denied, a task timed out, memory exhausted, code that
+cannot start, an invocation past API Gateway's 29 s), and what their REPORT lines say
+(invocations, cold starts, the most memory used), counted per function by a periodic Logs
+Insights scan over many log groups at once (lambdatop/aws/pollers/fleet_logs.py), with the span
+the counts cover.
 
 The phrases the scan searches for are the classifier's own trigger words (a test holds each to
 the family core.classify gives it), and each line found is counted under the family the
@@ -52,6 +53,22 @@ TROUBLE_PHRASES: dict[str, tuple[str, ...]] = {
         "Cannot allocate memory",
     ),
     ErrorFamily.TIMEOUT: ("Task timed out", r"Sandbox\.Timedout"),
+    # Code that cannot start (a bad deploy, the commonest cause of a sudden error rate): the
+    # metrics say errors, only the logs say the handler cannot even be loaded. Lambda's own
+    # error types, and the runtimes' and the loader's words for it.
+    ErrorFamily.INIT: (
+        r"Runtime\.ImportModuleError",
+        r"Runtime\.HandlerNotFound",
+        r"Runtime\.UserCodeSyntaxError",
+        r"Runtime\.InvalidEntrypoint",
+        r"Extension\.Crash",
+        "Unable to import module",
+        "Cannot find module",
+        "ClassNotFoundException",
+        "exec format error",
+        "invalid ELF header",
+        "cannot open shared object file",
+    ),
 }
 """Per family, the words a scan searches for: regular expressions in the subset Insights and
 Python share (no groups, no flags), matched case-insensitively."""
@@ -61,6 +78,7 @@ SHORT_NAMES = {
     ErrorFamily.PERMISSION: "denied",
     ErrorFamily.OUT_OF_MEMORY: "OOM",
     ErrorFamily.TIMEOUT: "timeout",
+    ErrorFamily.INIT: "init",
     API_CUT: "≥29 s",
 }
 """How the fleet's narrow column names each trouble."""

@@ -83,6 +83,9 @@ async def test_the_fleet_scan_shows_each_incident_only_the_logs_tell(
     cut = scan.of("checkout-api")
     assert cut is not None
     assert cut[API_CUT] > 0
+    deploy = scan.of("webhook-relay")
+    assert deploy is not None
+    assert deploy[ErrorFamily.INIT] > 0, "a bad deploy's errors are only `none` to the metrics"
     assert scan.of("catalog-search") == {}, "the healthy function has none"
 
 

@@ -62,13 +62,20 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
         f"REPORT RequestId: {RID}\tDuration: 29512.33 ms\tBilled Duration: 29513 ms\t"
         "Memory Size: 512 MB\tMax Memory Used: 101 MB\t"
     )
+    cannot_start = (
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named"
+        " 'requests'"
+    )
     _put(moto, "/aws/lambda/orders", [(60, pool), (120, pool), (180, pool), (240, denied)])
+    _put(moto, "/aws/lambda/deployed", [(40, cannot_start), (50, cannot_start)])
     # A line older than the scan's 15 minutes was counted by the scan before.
     _put(moto, "/aws/lambda/mailer", [(30, timed_out), (31, long_report), (20 * 60, pool)])
     _put(moto, "/aws/lambda/quiet", [(30, f"START RequestId: {RID} Version: $LATEST")])
     _put(moto, "/aws/lambda/opened", [(30, pool)])
     store = Store()
-    store.set_inventory(FunctionConfig(n) for n in ("orders", "mailer", "quiet", "opened"))
+    store.set_inventory(
+        FunctionConfig(n) for n in ("orders", "mailer", "quiet", "opened", "deployed")
+    )
     double = InsightsDouble()
     await double.install(aws)
     poller = FleetLogPoller(Insights(aws, sleep=_no_wait), store, {"opened"}, lambda: NOW, _no_wait)
@@ -78,11 +85,17 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
     assert scan is not None
     assert scan.of("orders") == Counter({ErrorFamily.CONNECTION_POOL: 3, ErrorFamily.PERMISSION: 1})
     assert scan.of("mailer") == Counter({ErrorFamily.TIMEOUT: 1, API_CUT: 1})
+    assert scan.of("deployed") == Counter({ErrorFamily.INIT: 2}), "one count a line"
     assert scan.of("quiet") == Counter(), "scanned, nothing found"
     assert scan.of("opened") is None, "an opened function's own logs are read whole"
     assert scan.span_s == SCAN_EVERY_S
     (query,) = double.queries.values()
-    assert sorted(query.groups) == ["/aws/lambda/mailer", "/aws/lambda/orders", "/aws/lambda/quiet"]
+    assert sorted(query.groups) == [
+        "/aws/lambda/deployed",
+        "/aws/lambda/mailer",
+        "/aws/lambda/orders",
+        "/aws/lambda/quiet",
+    ]
     assert query.end_s - query.start_s == SCAN_EVERY_S
     # Insights is billed by the bytes scanned: the session's cost says so.
     assert scan.bytes_scanned > 0
