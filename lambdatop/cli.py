@@ -264,7 +264,9 @@ Ctrl-C ends --follow cleanly (exit 0)."""
     parser.add_argument(
         "--filter", metavar="TERM", help="only events matching this CloudWatch filter term"
     )
-    parser.add_argument("--format", choices=("text", "jsonl"), default="text")
+    parser.add_argument(
+        "--format", choices=("text", "jsonl"), default="text", help="output format (see output)"
+    )
     _add_live_tail(parser)
     _add_redact(parser)
     _add_linked(parser)
