@@ -278,6 +278,46 @@ def queue_consumer() -> list[Event]:
     return _interleave(streams, seed=9)
 
 
+def almost_canonical(separator: bool) -> list[Event]:
+    """Lines one character away from the layouts the quiet-line shortcut and the canonical
+    platform expressions recognise (a NUL in one of them when `separator`), and canonical
+    ones, in two environments."""
+    a, b, c = (str(uuid.UUID(int=n, version=4)) for n in (31, 32, 33))
+    stamp = "2026-03-02T09:14:55.120Z"
+    report = "REPORT RequestId: {}\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB"
+    report += "\tMax Memory Used: {} MB"
+    streams = {
+        STREAM_A: [
+            f"START RequestId: {a} Version: $LATEST\n",
+            f"{stamp}\t{a}\tINFO\tfetched 17 items\n\n",
+            f"[INFO]\t{stamp}\t{a}\tpool exhausted\n",
+            f"{stamp}\t{a}\tINFO\tInvoke Error \t{{}}\n",
+            f"{stamp}\t{a}\tINFO\t\\u0070ool exhausted\n",
+            f"{stamp}\t{a}\tINFO\tcolour \x1b[31mred\n",
+            f"[INFO]\t{stamp}\t{a}\t \n",
+            f"{stamp}\t{a}\tINFO\tok\r\n",
+            f"END RequestId: {a} \n",
+            report.format(a, 128) + "\t\n",
+            f"START RequestId: {b.upper()} Version: $LATEST\n",
+            f"[WARN]\t{stamp}\t{b}\tslow\n",
+            f"END RequestId: {b}\n",
+            report.format(b, 60) + "\x1b[0m\n",
+        ],
+        STREAM_B: [
+            f"START RequestId: {c} Version: 7 \n",
+            f"[INFO]\t{stamp[:-1]}+00:00\t{c}\tother layout\n",
+            f"{stamp}\t{c}\tINFO\tprocessing messageId={c}\n",
+            f"{stamp}\t{c}\tINFO\tTask timed out after 3.00 seconds\n",
+            f"END RequestId: {c}",
+            report.format(c, 70) + f"\tInit Duration: 12.5 ms\nXRAY TraceId: 1-{a[:8]}-{c[:24]}"
+            "\tSegmentId: 3c4d5e6f7a8b9c0d\tSampled: true\n",
+        ],
+    }
+    if separator:
+        streams[STREAM_B].insert(1, f"[INFO]\t{stamp}\t{c}\tholds a \x00 NUL\n")
+    return _interleave(streams, seed=13)
+
+
 def bench(count: int = 4000) -> list[Event]:
     return list(bench_corpus.events(count, seed=2))
 
@@ -289,6 +329,8 @@ SCENARIOS: dict[str, Callable[[], list[Event]]] = {
     "incident-json": lambda: incident(json_format=True),
     "out-of-place": ordinary_lines_out_of_place,
     "queue-consumer": queue_consumer,
+    "almost-canonical": lambda: almost_canonical(separator=False),
+    "a-separator-inside": lambda: almost_canonical(separator=True),
 }
 
 
