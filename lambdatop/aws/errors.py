@@ -6,17 +6,17 @@ the banner. The kinds (`ErrorKind`, lambdatop/core/sources.py) and what makes ea
 
     ErrorKind
     ├── passing (retried soon)
-    │   ├── THROTTLED     ClientError with a THROTTLE_CODES code, or HTTP 429
+    │   ├── THROTTLED     ClientError with a THROTTLE_CODES code, or HTTP 429; QuotaFull
     │   ├── UNREACHABLE   EndpointConnectionError (refused, DNS, reset), ConnectionClosedError,
     │   │                 SSLError, ProxyConnectionError, aiohttp.ClientError, ConnectionError;
     │   │                 any other BotoCoreError or OSError
     │   ├── TIMEOUT       ConnectTimeoutError, ReadTimeoutError, asyncio.TimeoutError
-    │   └── SERVER        ClientError with HTTP 5xx; PartialAnswer
+    │   └── SERVER        ClientError with HTTP 5xx; PartialAnswer (InternalError)
     ├── lasting (a person has to act)
     │   ├── CREDENTIALS   ClientError with a CREDENTIAL_CODES code; NoCredentialsError;
     │   │                 UNUSABLE_CREDENTIAL_ERRORS; an SSO token error
     │   ├── CONFIG        CONFIG_ERRORS; NoRegionError
-    │   └── DENIED        ClientError with a DENIED_CODES code
+    │   └── DENIED        ClientError with a DENIED_CODES code; PartialAnswer all Forbidden
     ├── MISSING           ClientError ResourceNotFoundException / NotFoundException, or HTTP 404;
     │                     NotYetAvailable
     └── OTHER             any other ClientError; ReadOnlyViolation; anything else
@@ -124,9 +124,44 @@ class ReadOnlyViolation(RuntimeError):
     """lambdatop tried an operation outside its read-only allow-list; nothing was sent."""
 
 
+@dataclass(slots=True, frozen=True)
+class Unanswered:
+    """One series of a GetMetricData request that did not come whole."""
+
+    owner: str
+    """The function's name; "" for the account's series."""
+    name: str
+    """The series as a person names it: `Throttles`, `Duration (Maximum)`."""
+    status: str
+    """MetricDataResult's StatusCode: InternalError, PartialData or Forbidden."""
+    detail: str = ""
+    """CloudWatch's MessageData value for it, if any."""
+
+
+FORBIDDEN = "Forbidden"
+"""A MetricDataResult's StatusCode when the caller may not read that metric: the permission
+missing is lambdatop's own credentials' (cloudwatch:GetMetricData), never the function's."""
+
+
 class PartialAnswer(RuntimeError):
-    """AWS answered part of a read and said the rest failed on its side (GetMetricData's
-    StatusCode InternalError): what was answered is kept, the read is retried soon."""
+    """AWS answered part of a read and said the rest failed (GetMetricData's StatusCode
+    InternalError or Forbidden): what was answered is kept; which series did not come is
+    `unanswered`. A read that failed on AWS's side is retried soon; one refused is not
+    AWS's trouble but the caller's permissions."""
+
+    def __init__(self, message: str, unanswered: tuple[Unanswered, ...] = ()) -> None:
+        super().__init__(message)
+        self.unanswered = unanswered
+
+    @property
+    def refused(self) -> bool:
+        """Every series missing was refused (Forbidden): a permission to grant, not a retry."""
+        return bool(self.unanswered) and all(u.status == FORBIDDEN for u in self.unanswered)
+
+
+class QuotaFull(RuntimeError):
+    """A quota of things running at once is full (Logs Insights' concurrent queries): passing,
+    as throttling is; the message says the quota and whose share of it is whose."""
 
 
 class NotYetAvailable(RuntimeError):
@@ -208,8 +243,12 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         return Trouble(kind, f"{prefix}{words}; retrying")
     if isinstance(error, ReadOnlyViolation):
         return Trouble(ErrorKind.OTHER, f"{prefix}{error}")
+    if isinstance(error, PartialAnswer) and error.refused:
+        return Trouble(ErrorKind.DENIED, f"{prefix}{one_line(str(error), 300)}")
     if isinstance(error, PartialAnswer):
-        return Trouble(ErrorKind.SERVER, f"{prefix}{one_line(str(error), 200)}; retrying")
+        return Trouble(ErrorKind.SERVER, f"{prefix}{one_line(str(error), 300)}; retrying")
+    if isinstance(error, QuotaFull):
+        return Trouble(ErrorKind.THROTTLED, f"{prefix}{one_line(str(error), 200)}; retrying")
     if isinstance(error, NotYetAvailable):
         return Trouble(ErrorKind.MISSING, f"{prefix}{one_line(str(error), 200)}")
     name = type(error).__name__

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
-from lambdatop.aws.errors import Trouble, describe, describe_source
+from lambdatop.aws.errors import FORBIDDEN, PartialAnswer, Trouble, describe, describe_source
 from lambdatop.aws.insights import Insights, ScanEstimate, ScanLimit, count_scan, count_window
 from lambdatop.aws.pollers.inventory import account_limits, api_routes, function_details
 from lambdatop.aws.pollers.linked import (
@@ -143,8 +143,15 @@ async def fetch_window(
 
     poller = MetricsPoller if source is None else LinkedMetricsPoller
     metrics = poller(aws, store, {function}, lambda: since_s, clock)
-    if await _optional(fetched, "CloudWatch metrics", metrics.tick()) is None:
-        state.metrics.clear()
+    try:
+        read = await _optional(fetched, "CloudWatch metrics", metrics.tick())
+    except PartialAnswer as partial:
+        # The series that came are the evidence; each missing one is named, and the checks
+        # that need it say unknown (it is absent from the store, not empty).
+        fetched.notes.extend(_unanswered_notes(partial, function))
+    else:
+        if read is None:
+            state.metrics.clear()
     if PERCENTILES in store.health and store.health[PERCENTILES].error:
         fetched.notes.append("duration percentiles unavailable from CloudWatch")
 
@@ -222,10 +229,37 @@ async def _count_window(
         fetched.notes.append(figures.families_floor)
 
 
+def _unanswered_notes(partial: PartialAnswer, function: str) -> list[str]:
+    """A line for each kind of series that did not come: what, why, and what the checks do."""
+    notes = []
+    for status in sorted({u.status for u in partial.unanswered}):
+        missing = [u for u in partial.unanswered if u.status == status]
+        names = ", ".join(
+            u.name if u.owner == function else f"the account's {u.name}" for u in missing
+        )
+        if status == FORBIDDEN:
+            detail = next((f": {u.detail}" for u in missing if u.detail), "")
+            notes.append(
+                f"CloudWatch metrics {names}: CloudWatch answered Forbidden{detail};"
+                " lambdatop's own credentials may not read them (grant cloudwatch:GetMetricData"
+                " to the caller; the function's role is not involved): checks needing them say"
+                " unknown"
+            )
+        else:
+            notes.append(
+                f"CloudWatch metrics {names}: CloudWatch answered {status}, again when retried"
+                " once: checks needing them say unknown"
+            )
+    return notes
+
+
 async def _optional(fetched: Fetched, what: str, call: Awaitable[T]) -> T | None:
-    """An optional source: its trouble becomes a note, unless AWS is unreachable altogether."""
+    """An optional source: its trouble becomes a note, unless AWS is unreachable altogether;
+    a read AWS answered in part (PartialAnswer) is the caller's to word."""
     try:
         return await call
+    except PartialAnswer:
+        raise
     except Exception as error:  # noqa: BLE001 - optional sources never stop the report
         trouble: Trouble = describe(error, what)
         # The logs were read: AWS answers. One slow source (a week of metrics) is a note on

@@ -19,6 +19,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from lambdatop.aws.errors import QuotaFull
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import (
     FAMILY_COUNTS,
@@ -153,6 +156,8 @@ class Insights:
     deadline_s: float = QUERY_DEADLINE_S
     clock: Callable[[], float] = time.monotonic
     _slots: asyncio.Semaphore = field(init=False, repr=False)
+    running: int = field(init=False, default=0)
+    """lambdatop's own queries started and not ended: its share of the account's quota."""
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(min(self.concurrency, ACCOUNT_CONCURRENT_QUERIES))
@@ -191,16 +196,22 @@ class Insights:
         self, groups: list[str], query: str, start_s: int, end_s: int, limit: int
     ) -> QueryResult:
         async with self._slots:
-            started = await self.aws.call(
-                "logs",
-                "StartQuery",
-                **_groups_parameter(groups),
-                startTime=start_s,
-                endTime=max(end_s, start_s),
-                queryString=query,
-                limit=limit,
-            )
+            try:
+                started = await self.aws.call(
+                    "logs",
+                    "StartQuery",
+                    **_groups_parameter(groups),
+                    startTime=start_s,
+                    endTime=max(end_s, start_s),
+                    queryString=query,
+                    limit=limit,
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "LimitExceededException":
+                    raise QuotaFull(self._quota_words()) from error
+                raise
             query_id = str(started["queryId"])
+            self.running += 1
             try:
                 answer = await self._wait(query_id)
             except BaseException:
@@ -209,6 +220,8 @@ class Insights:
                 # nothing the account holds (no log, no setting): it ends lambdatop's own query.
                 await self._stop(query_id)
                 raise
+            finally:
+                self.running -= 1
         statistics = answer.get("statistics") or {}
         scanned = number(statistics.get("bytesScanned")) or 0.0
         self.aws.ledger.record_insights(scanned)
@@ -223,6 +236,18 @@ class Insights:
             records_scanned=number(statistics.get("recordsScanned")) or 0.0,
             capped=len(rows) >= limit,
             queries=1,
+        )
+
+    def _quota_words(self) -> str:
+        """StartQuery's LimitExceededException, as the quota it is: "You can have up to 30
+        concurrent CloudWatch Logs insights queries, including queries that have been added to
+        dashboards" (API_StartQuery); lambdatop knows its own share, not who holds the rest."""
+        mine = self.running
+        whose = f": {mine} by lambdatop, the rest" if mine else ""
+        return (
+            f"Logs Insights allows {ACCOUNT_CONCURRENT_QUERIES} concurrent queries per account and"
+            f" region and {self.aws.region}'s are all taken{whose} by others (colleagues,"
+            " dashboards)"
         )
 
     async def _wait(self, query_id: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from lambdatop.aws.errors import describe, describe_source
+from lambdatop.aws.errors import QuotaFull, describe, describe_source
 from lambdatop.aws.insights import (
     Insights,
     ScanEstimate,
@@ -43,6 +43,7 @@ from lambdatop.core.fleet import ContextStore, list_every_s, split_linked
 from lambdatop.core.records import LogEvent, LogRecord
 from lambdatop.core.sources import (
     FLEET_LOGS,
+    INSIGHTS,
     INVENTORY,
     LINKED,
     LINKED_METRICS,
@@ -76,6 +77,8 @@ LIVE_TAIL_POLL_S = 1.0
 COUNT_EVERY_S = 300.0
 """How often Logs Insights counts again the window of a function whose backfill stopped short
 of it: each count scans the window twice, billed by the GB."""
+QUOTA_RETRY_S = 30.0
+"""A count refused for Logs Insights' concurrent-query quota is asked again this soon."""
 
 
 class Monitor:
@@ -223,8 +226,12 @@ class Monitor:
             self._count_soon(self.store.function(name), again=True)
 
     def refresh_now(self) -> None:
-        """Wake every poller now (the `r` key)."""
+        """Wake every poller now (the `r` key), and the counts the query quota held back."""
         self._wake_up(*self._wakes)
+        held = self.store.health.get(INSIGHTS)
+        if held is not None and held.error is not None:
+            for name in list(self._counts):
+                self._count_soon(self.store.function(name), again=True)
 
     def _wake_up(self, *keys: SourceKey) -> None:
         for key in keys:
@@ -394,15 +401,26 @@ class Monitor:
 
     async def _counting(self, state: FunctionState) -> None:
         while not self._stopping:
+            pause = COUNT_EVERY_S
             try:
                 await self._count(state)
             except asyncio.CancelledError:
                 raise
+            except QuotaFull as error:
+                # Others' queries hold the account's quota: said, as it stops every count, and
+                # tried again as soon as one of them may have ended.
+                pause = QUOTA_RETRY_S
+                trouble = describe(error)  # its words name Logs Insights
+                retry = self.clock() + pause
+                self.store.record_failure(INSIGHTS, trouble.kind, trouble.message, retry)
             except Exception as error:  # noqa: BLE001 - errors are data, never a crash
                 # The diagnosis stays the lines read, said to be a sample by the log's gap.
                 log.debug("counting %s failed: %s", state.name, describe(error).message)
+            else:
+                if INSIGHTS in self.store.health:
+                    self.store.record_ok(INSIGHTS)
             self._sync_ledger()
-            await asyncio.sleep(COUNT_EVERY_S)
+            await asyncio.sleep(pause)
 
     async def _count(self, state: FunctionState) -> None:
         group = state.config.effective_log_group if state.config else f"/aws/lambda/{state.name}"

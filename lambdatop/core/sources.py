@@ -42,6 +42,7 @@ class SourceKind(StrEnum):
     TRACE = "trace"
     LINKED = "linked"
     LINKED_METRICS = "metrics:linked"
+    INSIGHTS = "insights"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,9 @@ FLEET_LOGS = SourceKey(SourceKind.FLEET_LOGS)
 APIGATEWAY = SourceKey(SourceKind.APIGATEWAY)
 LINKED = SourceKey(SourceKind.LINKED)
 LINKED_METRICS = SourceKey(SourceKind.LINKED_METRICS)
+INSIGHTS = SourceKey(SourceKind.INSIGHTS)
+"""Logs Insights' counts of opened functions' windows: in the banner only while the account's
+concurrent-query quota is full (other failures leave the lines read, said to be a sample)."""
 
 
 class ErrorKind(StrEnum):

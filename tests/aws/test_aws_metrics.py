@@ -347,47 +347,117 @@ async def test_an_emulator_that_does_not_run_search_is_read_a_query_a_function(
     assert series(store.functions["orders"].metrics[m.ERRORS].points, minutes) == SEEDED["Errors"]
 
 
-async def test_a_series_cloudwatch_failed_keeps_its_chart_and_the_read_says_it_retries(
+class SeriesStatus:
+    """CloudWatch answering one metric's series with a StatusCode other than Complete (an
+    `after-call` hook on GetMetricData), for the first `times` answers that hold it."""
+
+    def __init__(self, metric: str, status: str, times: int = 99, message: str = "") -> None:
+        self.metric, self.status, self.times, self.message = metric, status, times, message
+        self.asked: list[dict[str, Any]] = []
+
+    def remember(self, params: Any = None, **_: Any) -> None:
+        self.asked.append(dict(params or {}))
+
+    def answer(self, parsed: Any = None, **_: Any) -> None:
+        ids = {
+            q["Id"]
+            for q in self.asked[-1]["MetricDataQueries"]
+            if q.get("MetricStat", {}).get("Metric", {}).get("MetricName") == self.metric
+            and q["MetricStat"]["Metric"]["Dimensions"]
+        }
+        if not ids or self.times <= 0:
+            return
+        self.times -= 1
+        for result in (parsed or {}).get("MetricDataResults") or ():
+            if result.get("Id") in ids:
+                result.update(StatusCode=self.status, Timestamps=[], Values=[])
+                if self.message:
+                    result["Messages"] = [{"Code": self.status, "Value": self.message}]
+
+    def requests_for_the_metric_alone(self) -> int:
+        return sum(
+            1
+            for asked in self.asked
+            if {q["MetricStat"]["Metric"]["MetricName"] for q in asked["MetricDataQueries"]}
+            == {self.metric}
+        )
+
+    async def install(self, aws: Aws) -> None:
+        event = "before-parameter-build.cloudwatch.GetMetricData"
+        await hook(aws, "cloudwatch", event, self.remember)
+        await hook(aws, "cloudwatch", "after-call.cloudwatch.GetMetricData", self.answer)
+
+
+async def test_a_series_cloudwatch_failed_twice_keeps_its_chart_and_the_read_says_it_retries(
     moto: MotoAccount, aws: Aws
 ) -> None:
     """MetricDataResult: "InternalError indicates that an error occurred. Retry your request
-    using NextToken, if present" (none here): the other series land, the failed one keeps what
-    it showed, and the read fails as a passing server trouble, retried soon."""
+    using NextToken, if present" (none here): the failed series is asked once more on its own;
+    failed again, the other series land, it keeps what it showed, and the read fails as a
+    passing server trouble that names it, retried soon."""
     minutes = seed(moto, "a")
     store = Store()
     poller = MetricsPoller(aws, store, {"a"}, lambda: 3600.0)
     await poller.tick()
     errors_before = dict(store.functions["a"].metrics[m.ERRORS].points)
-    asked: list[dict[str, Any]] = []
-    await hook(
-        aws,
-        "cloudwatch",
-        "before-parameter-build.cloudwatch.GetMetricData",
-        lambda params=None, **_: asked.append(dict(params or {})),
-    )
-
-    def errors_failed(parsed: Any = None, **_: Any) -> None:
-        ids = {
-            q["Id"]
-            for q in asked[-1]["MetricDataQueries"]
-            if q.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Errors"
-            and q["MetricStat"]["Metric"]["Dimensions"]
-        }
-        for result in (parsed or {}).get("MetricDataResults") or ():
-            if result.get("Id") in ids:
-                result.update(StatusCode="InternalError", Timestamps=[], Values=[])
-
-    await hook(aws, "cloudwatch", "after-call.cloudwatch.GetMetricData", errors_failed)
+    failing = SeriesStatus("Errors", "InternalError")
+    await failing.install(aws)
     seed(moto, "a", scale=2, minutes=minutes)  # the minutes filled in since
     with pytest.raises(PartialAnswer) as raised:
         await poller.tick()
+    assert failing.requests_for_the_metric_alone() == 1, "retried once, the series alone"
     trouble = describe(raised.value, "metrics")
     assert trouble.kind is ErrorKind.SERVER
     assert trouble.retry_soon
-    assert trouble.message.startswith("metrics: CloudWatch answered InternalError for 1 of ")
-    assert trouble.message.endswith(" series; retrying")
+    assert trouble.message == (
+        "metrics: CloudWatch answered InternalError for Errors of a (1 of 8 series),"
+        " again when retried once; retrying"
+    )
     state = store.functions["a"]
     assert state.metrics[m.ERRORS].points == errors_before, "the chart kept, not blanked"
     assert series(state.metrics[m.INVOCATIONS].points, minutes) == [
         v * 3 for v in SEEDED["Invocations"]
     ]
+
+
+async def test_a_series_cloudwatch_failed_once_lands_from_the_retry(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """One InternalError, then Complete when the series is asked again: no trouble at all."""
+    minutes = seed(moto, "a")
+    failing = SeriesStatus("Throttles", "InternalError", times=1)
+    await failing.install(aws)
+    store = Store()
+    await MetricsPoller(aws, store, {"a"}, lambda: 3600.0).tick()
+    assert failing.requests_for_the_metric_alone() == 1
+    throttles = store.functions["a"].metrics[m.THROTTLES].points
+    assert series(throttles, minutes) == SEEDED["Throttles"]
+
+
+async def test_a_series_cloudwatch_refuses_is_the_callers_permission_not_no_data(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """MetricDataResult's StatusCode "Valid Values: Complete | InternalError | PartialData |
+    Forbidden"; MessageData: "a code of Forbidden and a value of Authentication too complex to
+    retrieve cross region data". A refused series is not an empty one: it stays unread (the
+    checks say unknown), and the line says whose permission is missing, and which action."""
+    minutes = seed(moto, "a")
+    refused = SeriesStatus(
+        "Throttles", "Forbidden", message="Authentication too complex to retrieve cross region data"
+    )
+    await refused.install(aws)
+    store = Store()
+    with pytest.raises(PartialAnswer) as raised:
+        await MetricsPoller(aws, store, {"a"}, lambda: 3600.0).tick()
+    assert refused.requests_for_the_metric_alone() == 0, "a refusal is not retried at once"
+    trouble = describe(raised.value, "metrics")
+    assert trouble.kind is ErrorKind.DENIED
+    assert not trouble.retry_soon
+    assert trouble.final == (
+        "metrics: CloudWatch refused Throttles of a (StatusCode Forbidden: Authentication too"
+        " complex to retrieve cross region data): lambdatop's own credentials may not read it"
+        " (grant them cloudwatch:GetMetricData); not a permission of the function"
+    )
+    state = store.functions["a"]
+    assert m.THROTTLES not in state.metrics, "unread, not read as no data"
+    assert series(state.metrics[m.ERRORS].points, minutes) == SEEDED["Errors"]

@@ -12,6 +12,7 @@ from test_insights_diagnose import FUNCTION, _incident, _volume
 from lambdatop.aws.insights import ScanLimit
 from lambdatop.aws.monitor import Monitor
 from lambdatop.aws.session import Aws
+from lambdatop.core.sources import INSIGHTS
 from lambdatop.core.store import Store
 from lambdatop.ui.model import UiModel
 
@@ -65,3 +66,31 @@ async def test_above_the_limit_the_monitor_asks_and_counts_once_allowed(
     assert state.scan_question is None
     assert state.window is not None
     assert state.window.invocations == 230
+
+
+async def test_a_full_query_quota_is_in_the_banner_as_aws_counts_it(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """StartQuery: "You can have up to 30 concurrent CloudWatch Logs insights queries, including
+    queries that have been added to dashboards". Others holding all of them stops the count:
+    the banner says the quota and whose queries hold it, and the count follows once one ends."""
+    _incident(moto, minutes_ago=16)
+    _volume(moto, events=1_200, gigabytes=0.001)
+    double = InsightsDouble(others_running=30)
+    await double.install(aws)
+    store = Store()
+    monitor = Monitor(aws, store, window_s=3600, backfill_events=100)
+    try:
+        state = monitor.watch(FUNCTION)
+        await until(lambda: INSIGHTS in store.health, what="the refused count")
+        banner = store.banner(store.clock()) or ""
+        assert banner.startswith(
+            "Logs Insights allows 30 concurrent queries per account and region"
+            " and us-east-1's are all taken by others (colleagues, dashboards); retrying in 3"
+        ), banner
+        double.others_running = 0  # a colleague's query ended
+        monitor.refresh_now()  # the `r` key: the count is asked again now
+        await until(lambda: state.window is not None, what="the window's count")
+        await until(lambda: store.banner(store.clock()) is None, what="the banner cleared")
+    finally:
+        await monitor.stop()

@@ -8,10 +8,9 @@ import time
 
 import pytest
 from awsmoto import MotoAccount
-from botocore.exceptions import ClientError
 from insightsdouble import InsightsDouble
 
-from lambdatop.aws.errors import describe
+from lambdatop.aws.errors import QuotaFull, describe
 from lambdatop.aws.insights import (
     CONCURRENT_QUERIES,
     MAX_GROUPS_PER_QUERY,
@@ -23,6 +22,7 @@ from lambdatop.aws.insights import (
 )
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import parse_size
+from lambdatop.core.sources import ErrorKind
 
 NOW = int(time.time())
 
@@ -226,8 +226,20 @@ async def test_the_account_s_concurrent_queries_are_shared_and_a_full_quota_slow
     assert result.queries == 12
     assert double.most_running == CONCURRENT_QUERIES < double.concurrent_quota
     double.others_running = double.concurrent_quota  # colleagues' queries fill the quota
-    with pytest.raises(ClientError) as refused:
+    with pytest.raises(QuotaFull) as refused:
         await Insights(aws, sleep=sleep).query(groups[:1], "stats count()", NOW - 600, NOW)
     trouble = describe(refused.value, "fleet logs")
-    assert trouble.message == "fleet logs: throttled by AWS (LimitExceededException); slowing down"
+    assert trouble.message == (
+        "fleet logs: Logs Insights allows 30 concurrent queries per account and region and"
+        " us-east-1's are all taken by others (colleagues, dashboards); retrying"
+    )
+    assert trouble.kind is ErrorKind.THROTTLED
     assert trouble.retry_soon
+    # With lambdatop's own queries running, its share is said.
+    double.others_running = double.concurrent_quota - 2
+    insights = Insights(aws, sleep=sleep)
+    with pytest.raises(QuotaFull) as refused:
+        await insights.query(groups[: MAX_GROUPS_PER_QUERY * 3], "stats count()", NOW - 600, NOW)
+    assert "all taken: 2 by lambdatop, the rest by others (colleagues, dashboards)" in str(
+        refused.value
+    )

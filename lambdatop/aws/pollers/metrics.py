@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lambdatop.aws.errors import PartialAnswer, describe
+from lambdatop.aws.errors import FORBIDDEN, PartialAnswer, Unanswered, describe
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
 from lambdatop.core.records import MetricSeries
+from lambdatop.core.sanitize import one_line
 from lambdatop.core.sources import PERCENTILES
 from lambdatop.core.store import Store
 
@@ -293,7 +294,11 @@ class MetricsPoller:
         fill = bool(self.watched - self._filled) or window > self._filled_window
         back = max(window if fill else 0.0, self._lookback_s(names))
         basic, pct = self.watched_queries()
-        await self._fetch(basic, now - back, now)
+        partial: PartialAnswer | None = None
+        try:
+            await self._fetch(basic, now - back, now)
+        except PartialAnswer as answer:
+            partial = answer  # the series that came are stored; the rest of the tick goes on
         self._filled = set(self.watched)
         if fill:
             self._filled_window = window
@@ -332,6 +337,8 @@ class MetricsPoller:
             self._fleet_filled |= listed
             self._fleet_window = max(self._fleet_window, window)
         self.ticks += 1
+        if partial is not None:
+            raise partial
         if not self.store.inventory_complete:
             return LISTING_RETRY_S  # the fleet's rows follow as soon as the functions are listed
         return self.interval_s
@@ -345,9 +352,54 @@ class MetricsPoller:
         end = -(-end // PERIOD_S) * PERIOD_S
         # An expression's many series share its id: they are told apart by their label.
         results: dict[tuple[str, str], dict[int, float]] = {}
-        status: dict[str, str] = {}
-        """Each query's StatusCode as its last page said it."""
-        step = min(MAX_QUERIES, batch_of.per_request)
+        answers: dict[str, dict[str, Any]] = {}
+        """Each query's StatusCode and Messages as its last page said them."""
+        await self._read(queries, batch_of.per_request, start, end, results, answers)
+        # MetricDataResult: "InternalError indicates that an error occurred. Retry your request
+        # using NextToken, if present": with no NextToken left, the failed series are asked
+        # once more on their own (PartialData left over, with no NextToken to follow, too).
+        again = [q for q in queries if _status(answers, q["Id"]) in _RETRIED]
+        if again:
+            for key in [key for key in results if key[0] in {q["Id"] for q in again}]:
+                del results[key]
+            await self._read(again, batch_of.per_request, start, end, results, answers)
+        if self._unevaluated(results, batch_of):
+            self.expressions_evaluated = False
+            return
+        self._bill_expressions(results, targets)
+        # What is still not Complete keeps what it showed (InternalError) or is refused
+        # (Forbidden: "Valid Values: Complete | InternalError | PartialData | Forbidden");
+        # the rest land, and the read says which series did not come.
+        failed = {qid for qid in answers if _status(answers, qid) != "Complete"}
+        self._store(
+            {key: points for key, points in results.items() if key[0] not in failed},
+            {qid: target for qid, target in targets.items() if qid not in failed},
+        )
+        if failed:
+            unanswered = tuple(
+                Unanswered(
+                    _owner(targets[qid]),
+                    _series_name(targets[qid].key),
+                    _status(answers, qid),
+                    _detail(answers[qid]),
+                )
+                for qid in sorted(failed, key=lambda q: int(q[1:]) if q[1:].isdigit() else 0)
+                if qid in targets
+            )
+            raise PartialAnswer(_unanswered_words(unanswered, len(queries)), unanswered)
+
+    async def _read(
+        self,
+        queries: list[dict[str, Any]],
+        per_request: int,
+        start: float,
+        end: float,
+        results: dict[tuple[str, str], dict[int, float]],
+        answers: dict[str, dict[str, Any]],
+    ) -> None:
+        """Every page of the queries' answers, into `results` and `answers`."""
+        targets = {q["Id"]: self._target_kind(q) for q in queries}
+        step = min(MAX_QUERIES, per_request)
         for offset in range(0, len(queries), step):
             batch = queries[offset : offset + step]
             token: str | None = None
@@ -363,9 +415,8 @@ class MetricsPoller:
                 response = await self.aws.call("cloudwatch", "GetMetricData", **params)
                 for result in response.get("MetricDataResults") or ():
                     qid = str(result.get("Id"))
-                    status[qid] = str(result.get("StatusCode") or "Complete")
-                    target = targets.get(qid)
-                    fleet = target is not None and target.kind == "fleet"
+                    answers[qid] = result
+                    fleet = targets.get(qid) == "fleet"
                     label = str(result.get("Label") or "") if fleet else ""
                     points = results.setdefault((qid, label), {})
                     for stamp, value in zip(
@@ -375,28 +426,17 @@ class MetricsPoller:
                 # MetricDataResult's StatusCode (https://docs.aws.amazon.com/AmazonCloudWatch/
                 # latest/APIReference/API_MetricDataResult.html): "PartialData means that an
                 # incomplete set of data points were returned. You can use the NextToken value
-                # that was returned and repeat your request to get more data points";
-                # "InternalError ... Retry your request using NextToken, if present". Pages
+                # that was returned and repeat your request to get more data points". Pages
                 # come at MaxDatapoints ("the default of 100,800"): a long window's charts do.
                 next_token = response.get("NextToken")
                 if not next_token or next_token == token:
                     break
                 token = next_token
-        if self._unevaluated(results, batch_of):
-            self.expressions_evaluated = False
-            return
-        self._bill_expressions(results, targets)
-        # "InternalError indicates that an error occurred" with no NextToken left to retry
-        # with: those series keep what they showed, the rest land, and the read is retried.
-        failed = {qid for qid, said in status.items() if said == "InternalError"}
-        self._store(
-            {key: points for key, points in results.items() if key[0] not in failed},
-            {qid: target for qid, target in targets.items() if qid not in failed},
-        )
-        if failed:
-            raise PartialAnswer(
-                f"CloudWatch answered InternalError for {len(failed)} of {len(queries)} series"
-            )
+
+    @staticmethod
+    def _target_kind(query: dict[str, Any]) -> str:
+        """`fleet` for an expression (its series told apart by label), else `series`."""
+        return "fleet" if "Expression" in query else "series"
 
     def _unevaluated(
         self, results: dict[tuple[str, str], dict[int, float]], batch_of: Batch
@@ -463,6 +503,65 @@ class MetricsPoller:
                 for name in listed - answered:
                     self.store.function(name).set_metric(target.key, {})
         self.store.touch()
+
+
+_RETRIED = ("InternalError", "PartialData")
+
+
+def _status(answers: dict[str, dict[str, Any]], qid: str) -> str:
+    return str(answers.get(qid, {}).get("StatusCode") or "Complete")
+
+
+def _detail(answer: dict[str, Any]) -> str:
+    """CloudWatch's MessageData for a series ("Forbidden" and "Authentication too complex to
+    retrieve cross region data", MessageData's reference), one line."""
+    said = [str(m.get("Value") or "") for m in answer.get("Messages") or () if m.get("Value")]
+    return one_line("; ".join(said), 160)
+
+
+def _owner(target: Target) -> str:
+    return target.name.split("\0", 1)[0] if target.kind in ("function", "api") else ""
+
+
+_SERIES_NAMES = {
+    **{key: metric for key, (metric, _) in _FUNCTION_METRICS.items()},
+    m.DURATION_AVG: "Duration (Average)",
+    m.DURATION_MAX: "Duration (Maximum)",
+    m.DURATION_P50: "Duration (p50)",
+    m.DURATION_P99: "Duration (p99)",
+}
+
+
+def _series_name(key: str) -> str:
+    """The series as CloudWatch's console names it: the metric, and its statistic if needed."""
+    return _SERIES_NAMES.get(key, key.replace(":", " "))
+
+
+def _unanswered_words(unanswered: tuple[Unanswered, ...], asked: int) -> str:
+    """One line: which series did not come, and why."""
+    failed = [u for u in unanswered if u.status != FORBIDDEN]
+    refused = [u for u in unanswered if u.status == FORBIDDEN]
+    parts = []
+    if failed:
+        codes = "/".join(sorted({u.status for u in failed}))
+        parts.append(
+            f"CloudWatch answered {codes} for {_names(failed)} ({len(failed)} of {asked} series),"
+            " again when retried once"
+        )
+    if refused:
+        detail = next((u.detail for u in refused if u.detail), "")
+        parts.append(
+            f"CloudWatch refused {_names(refused)} (StatusCode Forbidden"
+            f"{f': {detail}' if detail else ''}): lambdatop's own credentials may not read"
+            " it (grant them cloudwatch:GetMetricData); not a permission of the function"
+        )
+    return "; ".join(parts)
+
+
+def _names(unanswered: list[Unanswered], shown: int = 3) -> str:
+    names = [f"{u.name} of {u.owner}" if u.owner else f"the account's {u.name}" for u in unanswered]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _epoch(stamp: Any) -> float:
