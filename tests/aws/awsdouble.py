@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from awsfakes import error, parsed
+from awsfakes import error, hook, parsed
 from awsmoto import ACCOUNT, REGION
 
 Clock = Callable[[], float]
@@ -590,6 +590,50 @@ class MetricDataPages:
 
 
 # --- Trace summaries ----------------------------------------------------------------------------
+
+
+class SeriesStatus:
+    """CloudWatch answering one metric's series with a StatusCode other than Complete (an
+    `after-call` hook on GetMetricData), for the first `times` answers that hold it.
+    MetricDataResult (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
+    API_MetricDataResult.html): "Valid Values: Complete | InternalError | PartialData |
+    Forbidden"; its Messages carry "a code of Forbidden and a value of ..." (MessageData)."""
+
+    def __init__(self, metric: str, status: str, times: int = 99, message: str = "") -> None:
+        self.metric, self.status, self.times, self.message = metric, status, times, message
+        self.asked: list[dict[str, Any]] = []
+
+    def remember(self, params: Any = None, **_: Any) -> None:
+        self.asked.append(dict(params or {}))
+
+    def answer(self, parsed: Any = None, **_: Any) -> None:
+        ids = {
+            q["Id"]
+            for q in self.asked[-1]["MetricDataQueries"]
+            if q.get("MetricStat", {}).get("Metric", {}).get("MetricName") == self.metric
+            and q["MetricStat"]["Metric"]["Dimensions"]
+        }
+        if not ids or self.times <= 0:
+            return
+        self.times -= 1
+        for result in (parsed or {}).get("MetricDataResults") or ():
+            if result.get("Id") in ids:
+                result.update(StatusCode=self.status, Timestamps=[], Values=[])
+                if self.message:
+                    result["Messages"] = [{"Code": self.status, "Value": self.message}]
+
+    def requests_for_the_metric_alone(self) -> int:
+        return sum(
+            1
+            for asked in self.asked
+            if {q["MetricStat"]["Metric"]["MetricName"] for q in asked["MetricDataQueries"]}
+            == {self.metric}
+        )
+
+    async def install(self, aws: Any) -> None:
+        event = "before-parameter-build.cloudwatch.GetMetricData"
+        await hook(aws, "cloudwatch", event, self.remember)
+        await hook(aws, "cloudwatch", "after-call.cloudwatch.GetMetricData", self.answer)
 
 
 class TraceSummaries:

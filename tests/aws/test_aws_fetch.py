@@ -8,12 +8,16 @@ from typing import Any
 
 import awsseed
 import pytest
+from awsdouble import SeriesStatus
 from awsfakes import error, hook, response
 from awsmoto import MotoAccount
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from lambdatop.aws.fetch import FetchError, fetch_window
 from lambdatop.aws.session import Aws
+from lambdatop.commands.live import report_of
+from lambdatop.diagnose.model import CheckStatus
+from lambdatop.diagnose.thresholds import Thresholds
 
 
 async def test_logs_come_from_the_group_the_configuration_names(
@@ -97,3 +101,40 @@ async def test_one_slow_source_is_a_note_not_the_end_of_the_report(
         n.startswith("CloudWatch metrics: the AWS endpoint http://127.0.0.1 did not answer in time")
         for n in fetched.notes
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        (
+            "InternalError",
+            "CloudWatch metrics Throttles: CloudWatch answered InternalError, again when retried"
+            " once: checks needing them say unknown",
+        ),
+        (
+            "Forbidden",
+            "CloudWatch metrics Throttles: CloudWatch answered Forbidden; lambdatop's own"
+            " credentials may not read them (grant cloudwatch:GetMetricData to the caller; the"
+            " function's role is not involved): checks needing them say unknown",
+        ),
+    ],
+)
+async def test_one_series_cloudwatch_did_not_answer_leaves_the_others_and_is_unknown_alone(
+    moto: MotoAccount, aws: Aws, status: str, note: str
+) -> None:
+    """MetricDataResult: "InternalError indicates that an error occurred" (asked again once, it
+    failed again) or Forbidden: the other series are the report's evidence; the checks that need
+    the missing one say unknown, not zero, and the note names it and what to do."""
+    awsseed.function(moto, "orders", timeout_s=30)
+    for name, value in (("Invocations", 100.0), ("Errors", 30.0), ("Throttles", 0.0)):
+        awsseed.lambda_metric(moto, "orders", name, [value] * 5)
+    await SeriesStatus("Throttles", status).install(aws)
+    fetched = await fetch_window(aws, "orders", 3600)
+    diagnosis, notes = report_of(fetched, Thresholds())
+    assert note in notes
+    verdicts = {check.id: check for check in diagnosis.checks}
+    assert verdicts["throttling"].status is CheckStatus.UNKNOWN
+    assert verdicts["throttling"].title.startswith("CloudWatch did not answer the Throttles")
+    assert verdicts["metrics"].status is CheckStatus.FAIL, "30% errors, still read"
+    assert verdicts["metrics"].title == "500 invocations, 30 % errors, throttles unknown"
+    assert diagnosis.summary.throttles is None

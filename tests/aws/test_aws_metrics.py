@@ -12,6 +12,7 @@ from typing import Any
 import awsseed
 import metricmath
 import pytest
+from awsdouble import SeriesStatus
 from awsfakes import hook, parsed
 from awsmoto import MotoAccount
 from awsseed import SEEDED
@@ -345,47 +346,6 @@ async def test_an_emulator_that_does_not_run_search_is_read_a_query_a_function(
     assert not poller.expressions_evaluated
     assert requests.functions(len(requests.made) - 1) == {"orders", "mailer"}
     assert series(store.functions["orders"].metrics[m.ERRORS].points, minutes) == SEEDED["Errors"]
-
-
-class SeriesStatus:
-    """CloudWatch answering one metric's series with a StatusCode other than Complete (an
-    `after-call` hook on GetMetricData), for the first `times` answers that hold it."""
-
-    def __init__(self, metric: str, status: str, times: int = 99, message: str = "") -> None:
-        self.metric, self.status, self.times, self.message = metric, status, times, message
-        self.asked: list[dict[str, Any]] = []
-
-    def remember(self, params: Any = None, **_: Any) -> None:
-        self.asked.append(dict(params or {}))
-
-    def answer(self, parsed: Any = None, **_: Any) -> None:
-        ids = {
-            q["Id"]
-            for q in self.asked[-1]["MetricDataQueries"]
-            if q.get("MetricStat", {}).get("Metric", {}).get("MetricName") == self.metric
-            and q["MetricStat"]["Metric"]["Dimensions"]
-        }
-        if not ids or self.times <= 0:
-            return
-        self.times -= 1
-        for result in (parsed or {}).get("MetricDataResults") or ():
-            if result.get("Id") in ids:
-                result.update(StatusCode=self.status, Timestamps=[], Values=[])
-                if self.message:
-                    result["Messages"] = [{"Code": self.status, "Value": self.message}]
-
-    def requests_for_the_metric_alone(self) -> int:
-        return sum(
-            1
-            for asked in self.asked
-            if {q["MetricStat"]["Metric"]["MetricName"] for q in asked["MetricDataQueries"]}
-            == {self.metric}
-        )
-
-    async def install(self, aws: Aws) -> None:
-        event = "before-parameter-build.cloudwatch.GetMetricData"
-        await hook(aws, "cloudwatch", event, self.remember)
-        await hook(aws, "cloudwatch", "after-call.cloudwatch.GetMetricData", self.answer)
 
 
 async def test_a_series_cloudwatch_failed_twice_keeps_its_chart_and_the_read_says_it_retries(

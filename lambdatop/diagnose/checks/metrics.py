@@ -21,6 +21,9 @@ class MetricFigures(NamedTuple):
     duration_max_ms: float | None = None
     concurrency_peak: float | None = None
     timeout_s: float | None = None
+    unread: tuple[str, ...] = ()
+    """Series of the three asked that did not come (CloudWatch failed or refused them): their
+    figures are unknown, not zero."""
 
     @property
     def error_rate(self) -> float:
@@ -38,6 +41,7 @@ def measure(ev: Evidence, limits: Thresholds) -> MetricFigures:
         return MetricFigures(read=False)
     return MetricFigures(
         read=True,
+        unread=tuple(name for key, name in _COUNTED if ev.metric_total(key) is None),
         invocations=ev.metric_total(m.INVOCATIONS) or 0.0,
         errors=ev.metric_total(m.ERRORS) or 0.0,
         throttles=ev.metric_total(m.THROTTLES) or 0.0,
@@ -47,22 +51,28 @@ def measure(ev: Evidence, limits: Thresholds) -> MetricFigures:
     )
 
 
+_COUNTED = ((m.INVOCATIONS, "Invocations"), (m.ERRORS, "Errors"), (m.THROTTLES, "Throttles"))
+
+
 def verdict(f: MetricFigures, limits: Thresholds) -> Verdict:
     if not f.read:
         return Verdict(CheckStatus.UNKNOWN, "CloudWatch metrics were not read (logs only)")
+    if "Invocations" in f.unread:
+        # Every rate is of the invocations: without them, none is known.
+        unread = " and ".join(f.unread)
+        return Verdict(CheckStatus.UNKNOWN, f"CloudWatch did not answer {unread}: rates unknown")
+    # A series CloudWatch did not answer counts for nothing here and is said unknown.
     if f.error_rate >= limits.error_rate_fail or f.throttle_rate >= limits.throttle_ratio_fail:
         status = CheckStatus.FAIL
     elif f.error_rate >= limits.error_rate_warn or f.throttles > 0:
         status = CheckStatus.WARN
     else:
         status = CheckStatus.OK
-    if f.invocations == 0 and f.throttles == 0:
+    if f.invocations == 0 and f.throttles == 0 and not f.unread:
         return Verdict(status, "No invocations in CloudWatch metrics for the window")
-    return Verdict(
-        status,
-        f"{f.invocations:,.0f} invocations, {pct(f.errors, f.invocations)} errors,"
-        f" {f.throttles:,.0f} throttles",
-    )
+    errors = "errors unknown" if "Errors" in f.unread else f"{pct(f.errors, f.invocations)} errors"
+    throttles = "throttles unknown" if "Throttles" in f.unread else f"{f.throttles:,.0f} throttles"
+    return Verdict(status, f"{f.invocations:,.0f} invocations, {errors}, {throttles}")
 
 
 def advise(f: MetricFigures, _: Verdict, ev: Evidence) -> Advice:
@@ -81,6 +91,9 @@ def advise(f: MetricFigures, _: Verdict, ev: Evidence) -> Advice:
         f" ({pct(f.errors, f.invocations)}),"
         f" Throttles {f.throttles:,.0f} ({pct(f.throttles, f.invocations + f.throttles)})",
     ]
+    if f.unread:
+        # Not a zero: the series CloudWatch did not answer are named, not counted.
+        advice.evidence = [f"{' and '.join(f.unread)}: not answered by CloudWatch (see notes)"]
     if f.duration_max_ms is not None:
         limit = f" of {f.timeout_s:g} s timeout" if f.timeout_s else ""
         advice.evidence.append(f"Duration maximum {ms(f.duration_max_ms)}{limit}")

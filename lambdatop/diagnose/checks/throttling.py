@@ -52,12 +52,17 @@ FIX_INDEX_CAPACITY = Step(
 )
 NO_METRICS = "Throttles are a CloudWatch metric (not read); no downstream throttling in logs"
 NOTHING_READ = "Neither metrics nor log lines to read"
+THROTTLES_UNREAD = (
+    "CloudWatch did not answer the Throttles series (see notes); no downstream throttling in logs"
+)
 
 
 class ThrottlingFigures(NamedTuple):
     metrics_read: bool
     lines_read: bool
     """Logs were read and had lines."""
+    throttles_read: bool = True
+    """CloudWatch answered the Throttles series (false when it failed or refused just that)."""
     throttles: float = 0.0
     """Requests Lambda turned away (CloudWatch's Throttles)."""
     invocations: float = 0.0
@@ -94,6 +99,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ThrottlingFigures:
     )
     return ThrottlingFigures(
         metrics_read=ev.metrics is not None,
+        throttles_read=ev.metric_total(m.THROTTLES) is not None,
         lines_read=ev.logs_read and bool(ev.lines),
         throttles=ev.metric_total(m.THROTTLES) or 0.0,
         invocations=ev.metric_total(m.INVOCATIONS) or 0.0,
@@ -114,7 +120,7 @@ def verdict(f: ThrottlingFigures, limits: Thresholds) -> Verdict:
     if not f.metrics_read and not f.downstream:
         return Verdict(CheckStatus.UNKNOWN, NO_METRICS if f.lines_read else NOTHING_READ)
     status, titles = CheckStatus.OK, []
-    if f.metrics_read and f.throttles > 0:
+    if f.metrics_read and f.throttles_read and f.throttles > 0:
         share = f.throttles / f.requests
         status = CheckStatus.FAIL if share >= limits.throttle_ratio_fail else CheckStatus.WARN
         where = f" at reserved concurrency {f.reserved:,}" if f.reserved is not None else ""
@@ -135,6 +141,8 @@ def verdict(f: ThrottlingFigures, limits: Thresholds) -> Verdict:
         elif status is CheckStatus.OK:
             status = CheckStatus.WARN
         titles.append(f"{f.lead or 'A dependency'} throttles this function's calls")
+    if f.metrics_read and not f.throttles_read and status is CheckStatus.OK:
+        return Verdict(CheckStatus.UNKNOWN, THROTTLES_UNREAD)
     return Verdict(status, "; ".join(titles) if titles else "No throttling")
 
 
