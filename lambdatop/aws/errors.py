@@ -130,6 +130,8 @@ class Unanswered:
 
     owner: str
     """The function's name; "" for the account's series."""
+    key: str
+    """The series' key in the store (lambdatop/core/metrics.py)."""
     name: str
     """The series as a person names it: `Throttles`, `Duration (Maximum)`."""
     status: str

@@ -70,6 +70,8 @@ class Fetched:
     """The whole window's figures from Logs Insights: the events read are then a sample."""
     family_lines: list[tuple[int, str, str]] = field(default_factory=list)
     """The window's lines of the error families, (ms, stream, message), from Insights."""
+    unanswered: set[str] = field(default_factory=set)
+    """The function's metric series CloudWatch did not answer: unknown to the checks."""
 
 
 async def fetch_window(
@@ -149,6 +151,7 @@ async def fetch_window(
         # The series that came are the evidence; each missing one is named, and the checks
         # that need it say unknown (it is absent from the store, not empty).
         fetched.notes.extend(_unanswered_notes(partial, function))
+        fetched.unanswered = {u.key for u in partial.unanswered if u.owner == function}
     else:
         if read is None:
             state.metrics.clear()

@@ -156,6 +156,7 @@ def report_of(fetched: Fetched, thresholds: Thresholds) -> tuple[Diagnosis, list
     evidence = from_state(
         fetched.state, fetched.store, start_ms=fetched.start_ms, end_ms=fetched.end_ms
     )
+    evidence.unanswered = frozenset(fetched.unanswered)
     notes = list(fetched.notes)
     if fetched.window is not None:
         evidence = with_window(evidence, fetched.window, fetched.family_lines)

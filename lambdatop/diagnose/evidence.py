@@ -204,6 +204,9 @@ class Evidence:
     json_logs: bool = False
     """The function logs in the JSON format: REPORT fields are searched as `platform.report`."""
     metrics: dict[str, MetricSeries] | None = None
+    unanswered: frozenset[str] = frozenset()
+    """Metric series asked for and not answered (CloudWatch failed or refused them): unknown,
+    never zero, where an absent series of a read is none."""
     account_metrics: dict[str, MetricSeries] | None = None
     account_concurrency_limit: int | None = None
     traces: list[TraceSummary] | None = None
@@ -353,12 +356,12 @@ class Evidence:
         return True
 
     def metric_total(self, key: str) -> float | None:
-        if self.metrics is None or key not in self.metrics:
+        if self.metrics is None or key not in self.metrics or key in self.unanswered:
             return None
         return self.metrics[key].total(self.start_s)
 
     def metric_peak(self, key: str) -> float | None:
-        if self.metrics is None or key not in self.metrics:
+        if self.metrics is None or key not in self.metrics or key in self.unanswered:
             return None
         return self.metrics[key].peak(self.start_s)
 

@@ -379,6 +379,7 @@ class MetricsPoller:
             unanswered = tuple(
                 Unanswered(
                     _owner(targets[qid]),
+                    targets[qid].key,
                     _series_name(targets[qid].key),
                     _status(answers, qid),
                     _detail(answers[qid]),

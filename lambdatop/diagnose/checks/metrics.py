@@ -41,7 +41,7 @@ def measure(ev: Evidence, limits: Thresholds) -> MetricFigures:
         return MetricFigures(read=False)
     return MetricFigures(
         read=True,
-        unread=tuple(name for key, name in _COUNTED if ev.metric_total(key) is None),
+        unread=tuple(name for key, name in _COUNTED if key in ev.unanswered),
         invocations=ev.metric_total(m.INVOCATIONS) or 0.0,
         errors=ev.metric_total(m.ERRORS) or 0.0,
         throttles=ev.metric_total(m.THROTTLES) or 0.0,

@@ -99,7 +99,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ThrottlingFigures:
     )
     return ThrottlingFigures(
         metrics_read=ev.metrics is not None,
-        throttles_read=ev.metric_total(m.THROTTLES) is not None,
+        throttles_read=m.THROTTLES not in ev.unanswered,
         lines_read=ev.logs_read and bool(ev.lines),
         throttles=ev.metric_total(m.THROTTLES) or 0.0,
         invocations=ev.metric_total(m.INVOCATIONS) or 0.0,
