@@ -116,7 +116,14 @@ RENEWAL = "lambdatop_renewal"
 """The attribute `Aws.call` sets on a credential failure: the command that renews the profile's
 credentials (`aws sso login --profile NAME`), for `describe` to say."""
 DENIED_CODES = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthorizationError",
+        # API Gateway: "The request is denied because the caller has insufficient permissions".
+        "UnauthorizedException",
+    }
 )
 
 
@@ -210,7 +217,7 @@ def describe(error: BaseException, what: str = "") -> Trouble:
             return Trouble(
                 ErrorKind.CREDENTIALS, f"{prefix}credentials expired ({code}): run `{renew}`"
             )
-        if code in CREDENTIAL_CODES:
+        if code in CREDENTIAL_CODES or (code == "UnauthorizedException" and _sso_portal(error)):
             return Trouble(
                 ErrorKind.CREDENTIALS,
                 f"{prefix}credentials rejected ({code}): refresh them (aws sso login, or new keys)",
@@ -265,6 +272,13 @@ def describe(error: BaseException, what: str = "") -> Trouble:
     if isinstance(error, BotoCoreError | OSError):
         return Trouble(ErrorKind.UNREACHABLE, f"{prefix}{one_line(str(error), 200)}")
     return Trouble(ErrorKind.OTHER, f"{prefix}{name}: {one_line(str(error), 200)}")
+
+
+def _sso_portal(error: ClientError) -> bool:
+    """The IAM Identity Center portal's GetRoleCredentials: its UnauthorizedException ("the
+    request is not authorized. This can happen due to an invalid access token in the request")
+    is a login run out, not a permission missing."""
+    return error.operation_name == "GetRoleCredentials"
 
 
 def renewal(error: BaseException) -> str | None:

@@ -7,10 +7,11 @@ import errno
 import random
 import socket
 import ssl
+import time
 
 import aiohttp
 import pytest
-from awsfakes import FakeClock, error, hook
+from awsfakes import FakeClock, error, hook, response
 from awsmoto import MotoAccount
 from botocore.exceptions import (
     BotoCoreError,
@@ -419,3 +420,151 @@ async def test_an_expired_sso_login_names_the_exact_command_to_run(
     assert trouble.kind == "credentials"
     assert trouble.retry_soon
     assert trouble.final.endswith(f"the SSO session expired: run `{command}`")
+
+
+SSO_PROFILE = (
+    "[profile oncall]\nsso_session = corp\nsso_account_id = 111111111111\n"
+    "sso_role_name = ReadOnly\nregion = us-east-1\n"
+    "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+    "sso_region = us-east-1\n"
+)
+
+
+def signed_in(home: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token `aws sso login` leaves in the cache (botocore's SSOTokenProvider reads it from
+    ~/.aws/sso/cache/<sha1 of the sso-session's name>.json), valid for hours yet. botocore
+    fixes that folder at import: pointed at the test's home, never the real one."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import botocore.credentials
+    import botocore.tokens
+
+    cache = Path(str(home)) / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    for provider in (botocore.tokens.SSOTokenProvider, botocore.credentials.SSOProvider):
+        monkeypatch.setattr(provider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    token = {
+        "startUrl": "https://example.awsapps.com/start",
+        "region": "us-east-1",
+        "accessToken": "token-of-the-login",
+        "expiresAt": "2099-01-01T00:00:00Z",
+    }
+    (cache / f"{hashlib.sha1(b'corp').hexdigest()}.json").write_text(json.dumps(token))
+
+
+def role_credentials(**_: object) -> object:
+    """The portal's GetRoleCredentials ("Returns the STS short-term credentials for a given role
+    name that is assigned to the user"): valid for an hour, as a role session is."""
+    return response(
+        200,
+        {
+            "roleCredentials": {
+                "accessKeyId": "ASIAONCALL",
+                "secretAccessKey": "secret",
+                "sessionToken": "session",
+                "expiration": int((time.time() + 3600) * 1000),
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("service", "event", "operation", "answer", "final"),
+    [
+        # STS CommonErrors: "ExpiredToken: The security token included in the request is
+        # expired"; the services say it ExpiredTokenException (Lambda: HTTP 403).
+        (
+            "lambda",
+            "before-send.lambda.ListFunctions",
+            "ListFunctions",
+            lambda **_: error(
+                403,
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ),
+            "function list: credentials expired (ExpiredTokenException):"
+            " run `aws sso login --profile oncall`",
+        ),
+        (
+            "logs",
+            "before-send.cloudwatch-logs.FilterLogEvents",
+            "FilterLogEvents",
+            lambda **_: error(
+                400,
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ),
+            "function list: credentials expired (ExpiredTokenException):"
+            " run `aws sso login --profile oncall`",
+        ),
+    ],
+)
+async def test_an_sso_session_expiring_mid_session_names_the_login_to_run(
+    moto: MotoAccount,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+    service: str,
+    event: str,
+    operation: str,
+    answer: object,
+    final: str,
+) -> None:
+    """The SSO role's credentials ran out between two calls (an hour's session): the service,
+    not the token load, refuses the call. The line names the profile's login, as the AWS CLI
+    user guide says it: `aws sso login --profile my-dev-profile`."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "config").write_text(SSO_PROFILE)
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "config"))
+    signed_in(folder, monkeypatch)
+    aws = Aws(AwsTarget("oncall", "us-east-1", moto.url), buckets={}, max_attempts=1)
+    # The portal hands out the role's credentials: the SSO login is valid, the token loads.
+    portal: list[str] = []
+
+    def portal_answers(**_: object) -> object:
+        portal.append("GetRoleCredentials")
+        return role_credentials()
+
+    aws._session.register("before-send.sso.GetRoleCredentials", portal_answers)
+    try:
+        await hook(aws, service, event, answer)  # type: ignore[arg-type]
+        params = {"logGroupName": "/aws/lambda/a"} if service == "logs" else {}
+        with pytest.raises(ClientError) as raised:
+            await aws.call(service, operation, **params)
+    finally:
+        await aws.close()
+    assert portal == ["GetRoleCredentials"], "signed with the SSO role's credentials"
+    trouble = describe(raised.value, "function list")
+    assert trouble.kind == "credentials"
+    assert trouble.retry_soon, "a person signs in in another terminal: picked up soon"
+    assert trouble.final == final
+
+
+def test_the_sso_portal_refusing_the_token_is_a_login_api_gateways_refusal_is_access() -> None:
+    """UnauthorizedException is two things: the SSO portal's GetRoleCredentials ("the request
+    is not authorized ... due to an invalid access token") asks for a login; API Gateway's is
+    "The request is denied because the caller has insufficient permissions"."""
+    portal = ClientError(
+        {
+            "Error": {"Code": "UnauthorizedException", "Message": "Session token not found"},
+            "ResponseMetadata": {"HTTPStatusCode": 401},
+        },
+        "GetRoleCredentials",
+    )
+    assert describe(portal).kind == "credentials"
+    assert describe(portal).final.startswith("credentials rejected (UnauthorizedException)")
+    gateway = ClientError(
+        {
+            "Error": {"Code": "UnauthorizedException", "Message": "insufficient permissions"},
+            "ResponseMetadata": {"HTTPStatusCode": 401},
+        },
+        "GetRestApis",
+    )
+    assert describe(gateway).kind == "denied"
+    assert describe(gateway, "API Gateway").final == (
+        "API Gateway: access denied (UnauthorizedException): insufficient permissions"
+    )
