@@ -233,25 +233,26 @@ async def _count_window(
 
 
 def _unanswered_notes(partial: PartialAnswer, function: str) -> list[str]:
-    """A line for each kind of series that did not come: what, why, and what the checks do."""
+    """A line for each kind of series that did not come: which, why, and what to do."""
     notes = []
     for status in sorted({u.status for u in partial.unanswered}):
         missing = [u for u in partial.unanswered if u.status == status]
         names = ", ".join(
             u.name if u.owner == function else f"the account's {u.name}" for u in missing
         )
+        series, it = ("series", "it") if len(missing) == 1 else ("series", "them")
+        unknown = f"the checks that need {it} say unknown"
         if status == FORBIDDEN:
-            detail = next((f": {u.detail}" for u in missing if u.detail), "")
+            detail = next((f" ({u.detail})" for u in missing if u.detail), "")
             notes.append(
-                f"CloudWatch metrics {names}: CloudWatch answered Forbidden{detail};"
-                " lambdatop's own credentials may not read them (grant cloudwatch:GetMetricData"
-                " to the caller; the function's role is not involved): checks needing them say"
-                " unknown"
+                f"metric {series} {names}: CloudWatch answered Forbidden{detail}: lambdatop's"
+                f" own credentials may not read {it}; grant them cloudwatch:GetMetricData (the"
+                f" function's role is not involved); {unknown}"
             )
         else:
             notes.append(
-                f"CloudWatch metrics {names}: CloudWatch answered {status}, again when retried"
-                " once: checks needing them say unknown"
+                f"metric {series} {names}: CloudWatch answered {status}, and again when asked"
+                f" once more; {unknown}"
             )
     return notes
 

@@ -108,14 +108,14 @@ async def test_one_slow_source_is_a_note_not_the_end_of_the_report(
     [
         (
             "InternalError",
-            "CloudWatch metrics Throttles: CloudWatch answered InternalError, again when retried"
-            " once: checks needing them say unknown",
+            "metric series Throttles: CloudWatch answered InternalError, and again when asked"
+            " once more; the checks that need it say unknown",
         ),
         (
             "Forbidden",
-            "CloudWatch metrics Throttles: CloudWatch answered Forbidden; lambdatop's own"
-            " credentials may not read them (grant cloudwatch:GetMetricData to the caller; the"
-            " function's role is not involved): checks needing them say unknown",
+            "metric series Throttles: CloudWatch answered Forbidden: lambdatop's own credentials"
+            " may not read it; grant them cloudwatch:GetMetricData (the function's role is not"
+            " involved); the checks that need it say unknown",
         ),
     ],
 )
@@ -138,3 +138,6 @@ async def test_one_series_cloudwatch_did_not_answer_leaves_the_others_and_is_unk
     assert verdicts["metrics"].status is CheckStatus.FAIL, "30% errors, still read"
     assert verdicts["metrics"].title == "500 invocations, 30 % errors, throttles unknown"
     assert diagnosis.summary.throttles is None
+    assert verdicts["metrics"].evidence == [
+        "Invocations 500, Errors 150 (30 %); Throttles not answered by CloudWatch (see notes)"
+    ]

@@ -86,14 +86,16 @@ def advise(f: MetricFigures, _: Verdict, ev: Evidence) -> Advice:
     )
     if not f.read:
         return advice
-    advice.evidence = [
-        f"Invocations {f.invocations:,.0f}, Errors {f.errors:,.0f}"
-        f" ({pct(f.errors, f.invocations)}),"
-        f" Throttles {f.throttles:,.0f} ({pct(f.throttles, f.invocations + f.throttles)})",
+    counts = [
+        f"Invocations {f.invocations:,.0f}",
+        f"Errors {f.errors:,.0f} ({pct(f.errors, f.invocations)})",
+        f"Throttles {f.throttles:,.0f} ({pct(f.throttles, f.invocations + f.throttles)})",
     ]
+    # Not a zero: a series CloudWatch did not answer is named as such, not counted.
+    read = [c for c in counts if c.split(" ", 1)[0] not in f.unread]
+    advice.evidence = [", ".join(read)]
     if f.unread:
-        # Not a zero: the series CloudWatch did not answer are named, not counted.
-        advice.evidence = [f"{' and '.join(f.unread)}: not answered by CloudWatch (see notes)"]
+        advice.evidence[0] += f"; {' and '.join(f.unread)} not answered by CloudWatch (see notes)"
     if f.duration_max_ms is not None:
         limit = f" of {f.timeout_s:g} s timeout" if f.timeout_s else ""
         advice.evidence.append(f"Duration maximum {ms(f.duration_max_ms)}{limit}")
