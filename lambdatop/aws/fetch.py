@@ -20,7 +20,7 @@ from lambdatop.aws.pollers.linked import (
     trace_sharing_accounts,
     traces_unshared,
 )
-from lambdatop.aws.pollers.logs import LogTail
+from lambdatop.aws.pollers.logs import LogTail, no_log_group
 from lambdatop.aws.pollers.metrics import MetricsPoller
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
@@ -134,7 +134,7 @@ async def fetch_window(
     if not tail.group_exists and source is not None:
         raise FetchError(not_shared(function, group))
     if not tail.group_exists:
-        fetched.notes.append(f"log group {group} does not exist")
+        fetched.notes.append(no_log_group(group))
     fetched.logs_truncated = tail.truncated_before_ms is not None
     if fetched.logs_truncated and choice.mode is InsightsMode.AUTO and not counted:
         # More than the metric said (it lags ingestion): judged from what was downloaded.

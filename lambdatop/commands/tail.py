@@ -17,7 +17,7 @@ from lambdatop.aws.pacing import Backoff, Turns
 from lambdatop.aws.pollers.inventory import function_details
 from lambdatop.aws.pollers.linked import source_function
 from lambdatop.aws.pollers.livetail import LiveTail
-from lambdatop.aws.pollers.logs import LogTail
+from lambdatop.aws.pollers.logs import LogTail, no_log_group
 from lambdatop.aws.session import AT_THE_PROMPT, Aws, AwsTarget
 from lambdatop.commands.colour import colour_wanted
 from lambdatop.commands.waiting import SayWaiting
@@ -136,7 +136,7 @@ async def _follow(
             _print(events, args.format, colour, sys.stdout)
             if not args.follow:
                 if not tail.group_exists:
-                    sys.stderr.write(f"lambdatop: log group {tail.log_group} does not exist\n")
+                    sys.stderr.write(f"lambdatop: {no_log_group(tail.log_group)}\n")
                 return EXIT_OK
             quiet = 0 if events else quiet + 1
             delay = min(IDLE_MAX_S, 1.0 * 1.3**quiet)

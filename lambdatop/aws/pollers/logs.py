@@ -683,3 +683,16 @@ def _not_found(error: BaseException) -> bool:
     if not isinstance(response, dict):
         return False
     return bool(response.get("Error", {}).get("Code") == "ResourceNotFoundException")
+
+
+def no_log_group(group: str) -> str:
+    """A group that is not there is a function that never logged, not an error: "By default,
+    CloudWatch automatically creates a log group named /aws/lambda/<function name> for your
+    function when it's first invoked" (Lambda guide, Configuring CloudWatch log groups); "If
+    there's no log group after invoking the function, it's usually because there's an issue
+    with the function's AWS Identity and Access Management (IAM) permissions" (Knowledge
+    Center, lambda-cloudwatch-log-streams-error)."""
+    return (
+        f"log group {group} does not exist yet: CloudWatch creates it when the function is first"
+        " invoked (never invoked, or its role may not create log groups)"
+    )
