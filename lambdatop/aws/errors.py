@@ -281,6 +281,25 @@ def _sso_portal(error: ClientError) -> bool:
     return error.operation_name == "GetRoleCredentials"
 
 
+MAX_RETRY_AFTER_S = 900.0
+"""The longest wait honoured from an answer: a person is watching."""
+
+
+def retry_after_s(error: BaseException) -> float | None:
+    """The wait AWS asked for with a throttle, if it asked: Lambda's TooManyRequestsException
+    carries retryAfterSeconds, "The number of seconds the caller should wait before retrying"
+    (Lambda API reference, TooManyRequestsException), sent as the Retry-After header."""
+    if not isinstance(error, ClientError):
+        return None
+    headers = error.response.get("ResponseMetadata", {}).get("HTTPHeaders") or {}
+    said = error.response.get("retryAfterSeconds") or headers.get("retry-after")
+    try:
+        seconds = float(str(said))
+    except ValueError:
+        return None  # absent, or an HTTP date: the backoff stands
+    return min(seconds, MAX_RETRY_AFTER_S) if seconds > 0 else None
+
+
 def renewal(error: BaseException) -> str | None:
     """The command that renews the credentials a failed call was made with, where `Aws.call`
     knew it (an SSO profile's login)."""

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from lambdatop.aws.errors import QuotaFull, describe, describe_source
+from lambdatop.aws.errors import QuotaFull, describe, describe_source, retry_after_s
 from lambdatop.aws.insights import (
     Insights,
     ScanEstimate,
@@ -314,6 +314,7 @@ class Monitor:
                 delay = backoff.next_delay()
                 if not trouble.retry_soon:
                     delay = max(delay, 30.0)
+                delay = max(delay, retry_after_s(error) or 0.0)  # AWS said how long to wait
                 self.store.record_failure(
                     source, trouble.kind, trouble.message, self.clock() + turns.retry_in(delay)
                 )

@@ -17,7 +17,7 @@ from typing import Any
 
 import awsseed
 import pytest
-from awsfakes import FakeClock, error, parsed, until
+from awsfakes import FakeClock, error, hook, parsed, response, until
 from awsmoto import MotoAccount
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 
@@ -524,3 +524,33 @@ async def test_an_opened_function_s_newest_lines_show_before_its_older_minutes_a
         True,
     )
     assert len(state.pipeline.tracker.invocations) == 21
+
+
+async def test_a_lambda_throttle_that_says_how_long_to_wait_is_waited(
+    moto: MotoAccount, aws: Aws, monitor: Monitor, clock: FakeClock
+) -> None:
+    """Lambda's TooManyRequestsException (HTTP 429) carries retryAfterSeconds, "The number of
+    seconds the caller should wait before retrying", as the Retry-After header: the control
+    plane's 15 requests a second are the account's, so the list waits that long, not the
+    backoff's 1-2 s, and the banner counts it down."""
+    seed_checkout(moto)
+    throttled = response(
+        429,
+        {
+            "__type": "TooManyRequestsException",
+            "message": "Rate exceeded",
+            "Reason": "CallerRateLimitExceeded",
+        },
+        {"x-amzn-errortype": "TooManyRequestsException", "Retry-After": "45"},
+    )
+    remove = await hook(aws, "lambda", "before-send.lambda.ListFunctions", lambda **_: throttled)
+    begin(monitor)
+    store = monitor.store
+    await until(lambda: store.source(INVENTORY).failures >= 1, what="the throttled list")
+    health = store.health[INVENTORY]
+    assert health.error_kind is ErrorKind.THROTTLED
+    assert health.next_retry_s is not None
+    assert 45 <= health.next_retry_s - clock() <= 50, "AWS's wait, not the backoff's 1-2 s"
+    banner = store.banner(clock()) or ""
+    assert "throttled by AWS (TooManyRequestsException); slowing down, retrying in 4" in banner
+    remove()
