@@ -94,3 +94,32 @@ async def test_a_full_query_quota_is_in_the_banner_as_aws_counts_it(
         await until(lambda: store.banner(store.clock()) is None, what="the banner cleared")
     finally:
         await monitor.stop()
+
+
+async def test_the_tui_banner_says_the_full_query_quota(moto: MotoAccount, aws: Aws) -> None:
+    """The same refusal on the screen an on-call engineer reads, headless through Pilot."""
+    from textual.app import App
+    from uitools import screen_text
+
+    from lambdatop.ui.app import LambdatopApp
+
+    _incident(moto, minutes_ago=16)
+    _volume(moto, events=1_200, gigabytes=0.001)
+    await InsightsDouble(others_running=30).install(aws)
+    store = Store()
+    monitor = Monitor(aws, store, window_s=3600, backfill_events=100)
+    app: App[int] = LambdatopApp(store, monitor, functions=[FUNCTION], refresh_s=0.2)
+    try:
+        async with app.run_test(size=(200, 45)):
+            await until(
+                lambda: "Logs Insights allows 30 concurrent queries" in screen_text(app),
+                within=40,
+                what="the banner on screen",
+            )
+            line = next(
+                row for row in screen_text(app).splitlines() if "Logs Insights allows" in row
+            )
+            assert "all taken by others (colleagues, dashboards)" in line
+            assert "retrying in" in line
+    finally:
+        await monitor.stop()
