@@ -278,7 +278,7 @@ def _sso_portal(error: ClientError) -> bool:
     """The IAM Identity Center portal's GetRoleCredentials: its UnauthorizedException ("the
     request is not authorized. This can happen due to an invalid access token in the request")
     is a login run out, not a permission missing."""
-    return error.operation_name == "GetRoleCredentials"
+    return str(error.operation_name) == "GetRoleCredentials"
 
 
 MAX_RETRY_AFTER_S = 900.0
