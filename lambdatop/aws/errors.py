@@ -115,6 +115,9 @@ CommonErrors.html); the services say it as ExpiredTokenException. A new login re
 RENEWAL = "lambdatop_renewal"
 """The attribute `Aws.call` sets on a credential failure: the command that renews the profile's
 credentials (`aws sso login --profile NAME`), for `describe` to say."""
+EXPIRED_IN = "lambdatop_expired_in"
+"""The attribute `Aws.call` sets when expired credentials came from the environment
+(`environment`): a running process never sees new ones there."""
 DENIED_CODES = frozenset(
     {
         "AccessDenied",
@@ -216,6 +219,13 @@ def describe(error: BaseException, what: str = "") -> Trouble:
         if code in EXPIRED_CODES and renew is not None:
             return Trouble(
                 ErrorKind.CREDENTIALS, f"{prefix}credentials expired ({code}): run `{renew}`"
+            )
+        if code in EXPIRED_CODES and getattr(error, EXPIRED_IN, None) == "environment":
+            return Trouble(
+                ErrorKind.CREDENTIALS,
+                f"{prefix}credentials expired ({code}): the environment's temporary credentials"
+                " (AWS_SESSION_TOKEN) ran out; start lambdatop again with new ones, or with a"
+                " --profile botocore renews",
             )
         if code in CREDENTIAL_CODES or (code == "UnauthorizedException" and _sso_portal(error)):
             return Trouble(

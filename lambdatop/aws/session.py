@@ -26,7 +26,15 @@ from botocore.exceptions import (
     NoRegionError,
 )
 
-from lambdatop.aws.errors import RENEWAL, THROTTLE_CODES, ReadOnlyViolation, describe
+from lambdatop.aws.errors import (
+    EXPIRED_CODES,
+    EXPIRED_IN,
+    RENEWAL,
+    THROTTLE_CODES,
+    ReadOnlyViolation,
+    describe,
+    renewal,
+)
 from lambdatop.aws.ledger import Ledger
 from lambdatop.aws.pacing import TokenBucket, make_buckets
 from lambdatop.aws.policy import is_allowed
@@ -214,6 +222,16 @@ class Aws:
         if self.renewal is not None and describe(error).kind is ErrorKind.CREDENTIALS:
             setattr(error, RENEWAL, self.renewal)
 
+    async def _name_environment(self, error: Exception) -> None:
+        """Expired credentials from the environment (AWS_SESSION_TOKEN exported from an assumed
+        role) are never renewed in this process: the line says to start again with new ones."""
+        try:
+            credentials = await self._session.get_credentials()
+        except Exception:  # noqa: BLE001 - the plain line then stands
+            return
+        if credentials is not None and getattr(credentials, "method", None) == "env":
+            setattr(error, EXPIRED_IN, "environment")
+
     def bucket(self, service: str, operation: str) -> TokenBucket | None:
         """The token bucket that paces an operation: its own if it has one, else its service's."""
         return self.buckets.get(f"{service}:{operation}") or self.buckets.get(service)
@@ -241,6 +259,8 @@ class Aws:
             if bucket is not None and code in THROTTLE_CODES:
                 bucket.throttled()
             self._name_renewal(error)
+            if code in EXPIRED_CODES and renewal(error) is None:
+                await self._name_environment(error)
             raise
         except Exception as error:
             self._name_renewal(error)  # an SSO token botocore could not load or refresh

@@ -327,8 +327,11 @@ async def test_expired_token_says_credentials_and_retries_on_the_backoff(
     )
     banner = store.banner(clock())
     assert banner is not None
+    # The test's credentials are the environment's: AWS_SESSION_TOKEN is never renewed there.
     assert banner.startswith(
-        "credentials rejected (ExpiredTokenException): refresh them (aws sso login, or new keys)"
+        "credentials expired (ExpiredTokenException): the environment's temporary credentials"
+        " (AWS_SESSION_TOKEN) ran out; start lambdatop again with new ones, or with a --profile"
+        " botocore renews"
     )
     for source in LOOPS:
         health = store.health[source]

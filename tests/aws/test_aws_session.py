@@ -568,3 +568,26 @@ def test_the_sso_portal_refusing_the_token_is_a_login_api_gateways_refusal_is_ac
     assert describe(gateway, "API Gateway").final == (
         "API Gateway: access denied (UnauthorizedException): insufficient permissions"
     )
+
+
+async def test_expired_credentials_from_the_environment_say_to_start_again_with_new_ones(
+    moto: MotoAccount, aws: Aws
+) -> None:
+    """Temporary credentials exported in the environment (an assumed role's hour, STS's
+    "ExpiredToken: The security token included in the request is expired") are never renewed
+    in a running process, unlike a profile's: the line says what to do."""
+    await hook(
+        aws,
+        "lambda",
+        "before-send.lambda.ListFunctions",
+        lambda **_: error(403, "ExpiredTokenException", "The security token is expired"),
+    )
+    with pytest.raises(ClientError) as raised:
+        await aws.call("lambda", "ListFunctions")
+    trouble = describe(raised.value, "function list")
+    assert trouble.kind == "credentials"
+    assert trouble.final == (
+        "function list: credentials expired (ExpiredTokenException): the environment's temporary"
+        " credentials (AWS_SESSION_TOKEN) ran out; start lambdatop again with new ones, or with"
+        " a --profile botocore renews"
+    )
