@@ -557,3 +557,28 @@ async def test_a_lambda_throttle_that_says_how_long_to_wait_is_waited(
     banner = store.banner(clock()) or ""
     assert "throttled by AWS (TooManyRequestsException); slowing down, retrying in 4" in banner
     remove()
+
+
+async def test_a_function_deleted_while_watched_is_said_so(
+    moto: MotoAccount, monitor: Monitor, clock: FakeClock
+) -> None:
+    """GetFunctionConfiguration on a function deleted since it was read answers
+    ResourceNotFoundException ("The resource specified in the request does not exist"): the
+    banner says it is gone, not a bare "not found", and what was read stays."""
+    seed_checkout(moto)
+    begin(monitor)
+    await filled(monitor)
+    moto.client("lambda").delete_function(FunctionName="checkout")
+    monitor.refresh_now()
+    store = monitor.store
+    await until(
+        lambda: store.source(SourceKey.config("checkout")).error is not None,
+        what="the refresh to fail",
+    )
+    assert store.health[SourceKey.config("checkout")].error_kind is ErrorKind.MISSING
+    banner = store.banner(clock()) or ""
+    assert banner.startswith(
+        "checkout no longer exists in us-east-1 (deleted?): Lambda answered"
+        " ResourceNotFoundException; its logs and metrics so far stay on screen"
+    ), banner
+    assert store.functions["checkout"].tail_total >= 60, "what was read stays"

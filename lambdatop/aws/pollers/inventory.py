@@ -243,9 +243,16 @@ class InventoryPoller:
             if name not in read_before and SourceKey.config(name) in self.store.health:
                 continue  # its one-off read has said it, with its own retry
             trouble = describe(error, name)
-            self.store.record_failure(
-                SourceKey.config(name), trouble.kind, trouble.message, retry_at
-            )
+            message = trouble.message
+            if trouble.kind is ErrorKind.MISSING and name in read_before:
+                # Read before, not found now: deleted while watched (GetFunctionConfiguration's
+                # ResourceNotFoundException, "The resource specified in the request does not
+                # exist"); what it logged and measured until then is still there to read.
+                message = (
+                    f"{name} no longer exists in {self.aws.region} (deleted?): Lambda answered"
+                    " ResourceNotFoundException; its logs and metrics so far stay on screen"
+                )
+            self.store.record_failure(SourceKey.config(name), trouble.kind, message, retry_at)
         if any(_settling(self.store.inventory.get(name)) for name in self.watched):
             return SETTLING_RECHECK_S  # the configuration in force follows within seconds
         return self.interval_s
