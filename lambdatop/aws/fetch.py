@@ -21,7 +21,7 @@ from lambdatop.aws.pollers.linked import (
     traces_unshared,
 )
 from lambdatop.aws.pollers.logs import LogTail, no_log_group
-from lambdatop.aws.pollers.metrics import MetricsPoller
+from lambdatop.aws.pollers.metrics import MetricsPoller, refusal
 from lambdatop.aws.pollers.traces import failed_traces
 from lambdatop.aws.session import Aws
 from lambdatop.core.aggregate import WindowFigures
@@ -245,9 +245,8 @@ def _unanswered_notes(partial: PartialAnswer, function: str) -> list[str]:
         if status == FORBIDDEN:
             detail = next((f" ({u.detail})" for u in missing if u.detail), "")
             notes.append(
-                f"metric {series} {names}: CloudWatch answered Forbidden{detail}: lambdatop's"
-                f" own credentials may not read {it}; grant them cloudwatch:GetMetricData (the"
-                f" function's role is not involved); {unknown}"
+                f"metric {series} {names}: CloudWatch answered Forbidden{detail}:"
+                f" {refusal(missing)}; {unknown}"
             )
         else:
             notes.append(

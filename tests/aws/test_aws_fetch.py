@@ -117,8 +117,8 @@ async def test_one_slow_source_is_a_note_not_the_end_of_the_report(
         (
             "Forbidden",
             "metric series Throttles: CloudWatch answered Forbidden: lambdatop's own credentials"
-            " may not read it; grant them cloudwatch:GetMetricData (the function's role is not"
-            " involved); the checks that need it say unknown",
+            " may not read it (grant them cloudwatch:GetMetricData); not a permission of the"
+            " function; the checks that need it say unknown",
         ),
     ],
 )

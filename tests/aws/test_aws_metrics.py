@@ -18,13 +18,14 @@ from awsmoto import MotoAccount
 from awsseed import SEEDED
 from awsseed import seed_lambda_series as seed
 
-from lambdatop.aws.errors import PartialAnswer, describe
+from lambdatop.aws.errors import PartialAnswer, Unanswered, describe
 from lambdatop.aws.pollers.inventory import function_details, list_functions
 from lambdatop.aws.pollers.metrics import (
     FLEET_INSIGHTS_EVERY,
     FLEET_LABEL,
     SEARCH_SERIES,
     MetricsPoller,
+    refusal,
 )
 from lambdatop.aws.session import Aws
 from lambdatop.core import metrics as m
@@ -421,3 +422,14 @@ async def test_a_series_cloudwatch_refuses_is_the_callers_permission_not_no_data
     state = store.functions["a"]
     assert m.THROTTLES not in state.metrics, "unread, not read as no data"
     assert series(state.metrics[m.ERRORS].points, minutes) == SEEDED["Errors"]
+
+
+def test_a_source_accounts_refused_series_is_its_links_sharing_not_the_callers_iam() -> None:
+    """Forbidden came with cross-account metrics (CloudWatch, 2022-11-28: "Adds cross-account
+    support to the GetMetricData API"): a source account's series (`NAME@ACCOUNT`) refused
+    points at the link's shared resource types, the caller's own at its IAM."""
+    linked = [Unanswered("orders@222222222222", m.THROTTLES, "Throttles", "Forbidden")]
+    own = [Unanswered("orders", m.THROTTLES, "Throttles", "Forbidden")]
+    assert "link to this monitoring account may not share its metrics" in refusal(linked)
+    assert "AWS::CloudWatch::Metric" in refusal(linked)
+    assert "grant them cloudwatch:GetMetricData" in refusal(own)

@@ -553,10 +553,25 @@ def _unanswered_words(unanswered: tuple[Unanswered, ...], asked: int) -> str:
         detail = next((u.detail for u in refused if u.detail), "")
         parts.append(
             f"CloudWatch refused {_names(refused)} (StatusCode Forbidden"
-            f"{f': {detail}' if detail else ''}): lambdatop's own credentials may not read"
-            " it (grant them cloudwatch:GetMetricData); not a permission of the function"
+            f"{f': {detail}' if detail else ''}): {refusal(refused)}"
         )
     return "; ".join(parts)
+
+
+def refusal(refused: list[Unanswered]) -> str:
+    """Whose permission a Forbidden series lacks. Forbidden came with cross-account metrics
+    (CloudWatch's change of 2022-11-28, "Adds cross-account support to the GetMetricData API");
+    a source account's series (`NAME@ACCOUNT`) is refused when its link does not share
+    AWS::CloudWatch::Metric; the caller's own, when its credentials may not read it."""
+    if all("@" in u.owner for u in refused):
+        return (
+            "the source account's link to this monitoring account may not share its metrics"
+            " (AWS::CloudWatch::Metric); not a permission of the function"
+        )
+    return (
+        "lambdatop's own credentials may not read it (grant them cloudwatch:GetMetricData);"
+        " not a permission of the function"
+    )
 
 
 def _names(unanswered: list[Unanswered], shown: int = 3) -> str:
