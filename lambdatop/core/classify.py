@@ -425,7 +425,9 @@ _INIT = LazyPattern(
     r"|Extension\.(?:Crash|InitError|ExitError|LaunchError)"
     r"|Init\.(?:error|timeout)|Init<\w+>|cannot load such file"
     r"|Could not find the specified handler assembly|Could not load file or assembly"
-    r"|Unable to load assembly",
+    r"|Unable to load assembly"
+    # python2.7 to 3.6 and nodejs4.3 to 8.10: the function's module failed to load.
+    r"|module initialization error",
     re.IGNORECASE,
 )
 _OOM = LazyPattern(

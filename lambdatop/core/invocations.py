@@ -113,6 +113,8 @@ class InvocationTracker:
         """How many invocations took over a failed init (each one kept in `_init_failed`)."""
         self.forgotten = 0
         """Invocations forgotten so far, past the window kept or the count kept."""
+        self._unnamed = 0
+        """Invocations made for REPORT lines without their RequestId, so far."""
 
     @property
     def limits(self) -> tuple[int, int]:
@@ -144,6 +146,10 @@ class InvocationTracker:
             request_id = current.get(stream)
             if kind is _START:
                 return request_id  # a start event that lost its request id: nothing to open
+            if kind is _REPORT and self._ended(request_id):
+                # A REPORT trimmed of its RequestId with no invocation running: it still tells
+                # an invocation's duration, memory and init, its own.
+                return self._report_alone(stream, timestamp_ms, line)
             if request_id is None:
                 self._note_init(stream, timestamp_ms, line)
                 return None
@@ -254,6 +260,24 @@ class InvocationTracker:
             self.invocations[request_id] = invocation
             made[stream] = (request_id, pending.first_ms)
         return made
+
+    def _ended(self, request_id: str | None) -> bool:
+        """Whether no invocation is running under `request_id` (none, or it reported)."""
+        if request_id is None:
+            return True
+        invocation = self.invocations.get(request_id)
+        return invocation is not None and invocation.reported
+
+    def _report_alone(self, stream: str, timestamp_ms: int, line: ParsedLine) -> str:
+        """An invocation of its own for a REPORT without its RequestId, given the lines its
+        environment logged before it (its init). The stream's running request stays as it was:
+        the lines after it are the next request's."""
+        self._unnamed += 1
+        request_id = f"{_UNNAMED_REQUEST} ({stream + ', ' if stream else ''}REPORT {self._unnamed})"
+        invocation = self._begin(request_id, stream, timestamp_ms)
+        invocation.start_ms = None  # the REPORT's duration tells when it began
+        self._apply(invocation, timestamp_ms, line)
+        return request_id
 
     def _sole_running(self, stream: str, timestamp_ms: int, latest: str) -> str | None:
         """In a stream that runs requests at once, the one request running now, if only one

@@ -178,12 +178,21 @@ _INIT_FAILURE = LazyPattern(
     r"(?P<import>Unable to import module '[^'\n]+': )"
     r"|(?P<handler>Handler '[^'\n]+' missing on module '[^'\n]+')"
     r"|(?P<go>calling the handler function resulted in a panic\b)"
+    # python2.7 to 3.6 and nodejs4.3 to 8.10 said `module initialization error` (then the
+    # error's message or, Node.js, its type) when the function's module failed to load: the
+    # request waiting on that init failed with it.
+    r"|(?P<legacy>module initialization error\b)"
 )
 _INIT_FAILURE_TYPES: dict[str, str | None] = {
     "import": "Runtime.ImportModuleError",
     "handler": "Runtime.HandlerNotFound",
     "go": None,
+    "legacy": None,
 }
+# The error's type, when the legacy words name one (`module initialization error: TypeError`).
+_LEGACY_INIT_TYPE = LazyPattern(
+    r"module initialization error: (?P<type>[A-Z][\w$]*(?:Error|Exception))(?=[:\s]|$)"
+)
 _LEADING_LEVEL = re.compile(r"(?:ERROR|FATAL|ERR)[ \t]+")
 _JAVA_UNHANDLED = LazyPattern(
     r"\A[^\n]*: (?P<type>(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*)\r?\n(?P=type)(?=:|\r?\n|\Z)"
@@ -371,11 +380,23 @@ def record_keys(text: str, end: int) -> Iterator[str]:
             yield f"eventid={match.group('id3')}"
 
 
+BATCH_RESPONSE = "batchItemFailures"
+"""The key of a partial batch response (`{"batchItemFailures": [{"itemIdentifier": ...}]}`):
+a line holding it may be the function's answer to its event source, logged (the pipeline keeps
+such lines)."""
+
+
 def names_a_record(text: str) -> bool:
-    """Whether the line may name an event source's record (the pipeline keeps which)."""
+    """Whether the line may name an event source's record (the pipeline keeps which), or the
+    records a partial batch response hands back as failed."""
     # RECORD_ID's three names, each tested on its own: this runs on most lines, and a loop over
     # a tuple of them costs four times as much.
-    return "messageId" in text or "sequenceNumber" in text or "eventID" in text
+    return (
+        "messageId" in text
+        or "sequenceNumber" in text
+        or "eventID" in text
+        or BATCH_RESPONSE in text
+    )
 
 
 API_ID_KEY = "apiId"
@@ -813,6 +834,8 @@ def _app_line(text: str) -> ParsedLine:
         line.level = Level.ERROR
         line.unhandled = True
         line.error_type = init.lastgroup and _INIT_FAILURE_TYPES[init.lastgroup]
+        if init.lastgroup == "legacy" and (named := _LEGACY_INIT_TYPE.match(text)) is not None:
+            line.error_type = named.group("type")
     elif text.startswith("LAMBDA_WARNING: Unhandled exception"):
         line.level = Level.WARN
     elif text.startswith("Unknown application error occurred"):

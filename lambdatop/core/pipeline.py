@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from lambdatop.core.invocations import InvocationTracker
-from lambdatop.core.parse import API_ID_KEY, api_event, names_a_record, parse, record_keys
+from lambdatop.core.parse import (
+    API_ID_KEY,
+    BATCH_RESPONSE,
+    api_event,
+    names_a_record,
+    parse,
+    record_keys,
+)
 from lambdatop.core.records import (
     Classification,
     ErrorFamily,
@@ -29,6 +36,9 @@ _FATAL = Level.FATAL
 _LOGS_DROPPED = LineKind.LOGS_DROPPED
 _REPORT = LineKind.REPORT
 _APP = LineKind.APP
+_EXTENSION = LineKind.EXTENSION
+_BATCH_SCAN = 4_000
+"""How far into a line the batch response's key is looked for."""
 _RECORD_SCAN = 20_000
 """How far into a line record ids are looked for (a printed batch of 10 SQS messages)."""
 _SQS_CONTEXT = re.compile(r"(?i)sqs|receive_?count|receipt_?handle|queue|batch")
@@ -75,6 +85,12 @@ class LogPipeline:
         """Lines that report an invocation failed (unhandled errors, crashes, timeouts)."""
         self.dropped: deque[Finding] = deque(maxlen=max_findings)
         """`platform.logsDropped` events: Lambda could not ship every line."""
+        self.extensions: deque[Finding] = deque(maxlen=max_findings)
+        """Lambda's `EXTENSION Name: x State: y Events: [...]` lines: the extensions (layers)
+        each environment started, by name, and how each one's init went."""
+        self.batch_responses: deque[Finding] = deque(maxlen=max_findings)
+        """Lines holding a partial batch response (`batchItemFailures`), at any level: the
+        records the function handed back to its event source as failed."""
         self.errors: deque[Finding] = deque(maxlen=max_findings)
         """Lines at ERROR or FATAL level that no family claims and that did not end their
         invocation: errors the function logged, perhaps handled."""
@@ -117,9 +133,17 @@ class LogPipeline:
         error = level is _ERROR or level is _FATAL
         if error:
             self.error_lines += 1
-        if error or line.classification is not None or line.unhandled or line.kind is _LOGS_DROPPED:
+        kind = line.kind
+        if (
+            error
+            or line.classification is not None
+            or line.unhandled
+            or kind is _LOGS_DROPPED
+            or kind is _EXTENSION
+            or (kind is _APP and BATCH_RESPONSE in line.text[:_BATCH_SCAN])
+        ):
             self.record(Finding(timestamp, stream, request_id, line))
-        if line.kind is _APP:
+        if kind is _APP:
             text = line.text
             if request_id is not None and names_a_record(text):
                 self._note_records(text, request_id)
@@ -152,7 +176,12 @@ class LogPipeline:
             self.findings[line.classification.family].append(finding)
         if line.unhandled:
             self.failures.append(finding)
-        if line.kind is _LOGS_DROPPED:
+        kind = line.kind
+        if kind is _EXTENSION:
+            self.extensions.append(finding)
+        elif kind is _APP and BATCH_RESPONSE in line.text[:_BATCH_SCAN]:
+            self.batch_responses.append(finding)
+        if kind is _LOGS_DROPPED:
             self.dropped.append(finding)
         elif line.classification is None and not line.unhandled:
             level = line.level
@@ -183,7 +212,14 @@ class LogPipeline:
 
     def reattribute(self, owner: Callable[[Finding], str | None]) -> None:
         """Give each finding attributed to no invocation the one `owner` names, if any."""
-        for found in (*self.findings.values(), self.failures, self.dropped, self.errors):
+        for found in (
+            *self.findings.values(),
+            self.failures,
+            self.dropped,
+            self.errors,
+            self.extensions,
+            self.batch_responses,
+        ):
             for index, finding in enumerate(found):
                 if finding.request_id is None and (request_id := owner(finding)) is not None:
                     found[index] = replace(finding, request_id=request_id)

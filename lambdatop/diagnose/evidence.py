@@ -196,6 +196,10 @@ class Evidence:
     dropped: list[Finding] = field(default_factory=list)
     logged_errors: list[Finding] = field(default_factory=list)
     """ERROR lines of no family that did not end their invocation (see LogPipeline.errors)."""
+    extensions: list[Finding] = field(default_factory=list)
+    """Lambda's `EXTENSION Name: ... State: ...` lines (see LogPipeline.extensions)."""
+    batch_responses: list[Finding] = field(default_factory=list)
+    """Lines holding a partial batch response (see LogPipeline.batch_responses)."""
     lines: int = 0
     error_lines: int = 0
     gaps: int = 0
@@ -423,6 +427,8 @@ def _windowed(
         failures=failures,
         dropped=[f for f in logs.dropped if inside(f.timestamp_ms)],
         logged_errors=[f for f in logs.errors if inside(f.timestamp_ms)],
+        extensions=[f for f in logs.extensions if inside(f.timestamp_ms)],
+        batch_responses=[f for f in logs.batch_responses if inside(f.timestamp_ms)],
         lines=logs.lines,
         error_lines=logs.error_lines,
         logs_read=logs_read,
@@ -465,6 +471,8 @@ class LogsCopy:
     error_lines: int
     json_logs: bool
     api_events: frozenset[tuple[str, str | None]]
+    extensions: Sequence[Finding] = ()
+    batch_responses: Sequence[Finding] = ()
 
     @classmethod
     def of(cls, pipeline: LogPipeline, rows: list[tuple[Any, ...]] | None = None) -> LogsCopy:
@@ -482,6 +490,8 @@ class LogsCopy:
                 pipeline.error_lines,
                 pipeline.json_logs,
                 frozenset(pipeline.api_events),
+                pipeline.extensions,
+                pipeline.batch_responses,
             )
         records = pipeline.records
         return cls(
@@ -495,6 +505,8 @@ class LogsCopy:
             pipeline.error_lines,
             pipeline.json_logs,
             frozenset(pipeline.api_events),
+            list(pipeline.extensions),
+            list(pipeline.batch_responses),
         )
 
     def inside(self, start_ms: int | None, end_ms: int | None) -> list[Invocation]:

@@ -180,6 +180,50 @@ EXTENSION_FAILED = (
     " API key, its environment variables); pin the layer's last version that worked, or remove"
     " the layer"
 )
+# Lambda's line for each extension an environment started (`EXTENSION Name: datadog-agent
+# State: Ready Events: [INVOKE,SHUTDOWN]`), and the error types of an extension's failure: the
+# Extensions API's "If an extension crashes or exits during init, Lambda fails the init with
+# `Extension.Crash`, `Extension.InitError` or `Extension.ExitError`" (its Init phase).
+_EXTENSION_NAME = LazyPattern(r"\bName: ?(?P<name>[^\s\t]+)(?:\s+State: ?(?P<state>\w+))?")
+_EXTENSION_FAILURE = LazyPattern(r"Extension\.(?P<how>Crash|InitError|ExitError|LaunchError)\b")
+_EXTENSION_VERBS = {
+    "Crash": "crashed",
+    "InitError": "failed its init",
+    "ExitError": "exited with an error",
+    "LaunchError": "could not be launched",
+}
+EXTENSION_FIX = (
+    "Fix: {who} {how}: check its layer version and its settings (its environment variables),"
+    " pin the layer's last version that worked (update-function-configuration --layers) or"
+    " remove the layer; a version published before the layer changed runs with the old one"
+    " (point the alias at it)"
+)
+
+
+class ExtensionFailure(NamedTuple):
+    """An extension (a layer's process) that failed the environment's init."""
+
+    error_type: str
+    """`Extension.Crash`, `Extension.InitError`, `Extension.ExitError`, `Extension.LaunchError`."""
+    names: tuple[str, ...] = ()
+    """The extension that failed, when its EXTENSION line's state says so or it was the only
+    one; else every extension the environments started (one of them failed)."""
+    alone: bool = False
+    """`names` is the one that failed (not one of several)."""
+
+    @property
+    def how(self) -> str:
+        return _EXTENSION_VERBS.get(self.error_type.partition(".")[2], "failed")
+
+    @property
+    def who(self) -> str:
+        if not self.names:
+            return "an extension (a layer)"
+        if self.alone:
+            return f"the {self.names[0]} extension"
+        return f"one of the extensions {', '.join(self.names)}"
+
+
 # What a deploy's own words point at, beyond rolling back.
 DEPLOY_CAUSES = (
     (
@@ -448,6 +492,8 @@ class ErrorFigures(NamedTuple):
     """The function's ephemeral storage (/tmp), when the configuration was read."""
     native: NativeStart | None = None
     """Why native code could not start, when the init errors or the failures say."""
+    extension: ExtensionFailure | None = None
+    """The extension whose crash or error failed the init, when the init errors say one did."""
 
     @property
     def init_led(self) -> bool:
@@ -494,6 +540,7 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         causes=_named_causes(ev, failed),
         tmp_mb=ev.config.ephemeral_storage_mb if ev.config else None,
         native=_native_start(init, ev.failures) if failed or init else None,
+        extension=_extension_failure(init, ev.extensions) if init else None,
         unended=0 if ev.completed else len(ev.logged_outside()),
     )
 
@@ -506,7 +553,7 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         if f.init is not None and not f.init.stopped and not f.metric_invocations:
             # The code failed to start and no request came after: each one that comes runs the
             # init again, inside its own time, and fails the same way.
-            return Verdict(CheckStatus.FAIL, f"{_init_kind(f.init)}: {_init_named(f)}", leads=True)
+            return Verdict(CheckStatus.FAIL, _failed_init(f, f.init), leads=True)
         if f.unended and (f.metric_errors is None or not f.metric_invocations):
             # Errors the function logged, and no invocation's end to judge them by.
             return Verdict(CheckStatus.WARN, UNENDED.format(count(f.unended, "error")))
@@ -538,7 +585,7 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
         # Most invocations fail, and most of those failed in init: nothing else can be judged
         # until the code starts.
         leads = 2 * f.failed >= f.reported
-        title = f"{_init_kind(f.init)}: {_init_named(f)}"
+        title = _failed_init(f, f.init)
         return Verdict(CheckStatus.FAIL, title, reason, leads=leads)
     # Init errors that are not what the invocations fail with: warned of, no rollback advised.
     recovered = not f.failed_in_init and not f.init.next_failed
@@ -551,6 +598,14 @@ def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
 
 def _init_kind(init: InitErrors) -> str:
     return "SnapStart restore error" if init.restores else "Deploy or init error"
+
+
+def _failed_init(f: ErrorFigures, init: InitErrors) -> str:
+    """The title of an init that failed: an extension's, a SnapStart restore's, a deploy's."""
+    x = f.extension
+    if x is not None:
+        return f"Extension error: {x.who} {x.how} at init ({x.error_type})"
+    return f"{_init_kind(init)}: {_init_named(f)}"
 
 
 def _init_named(f: ErrorFigures) -> str:
@@ -636,6 +691,8 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         lines.append(STOPPED_WHY)
     if f.native is not None:
         lines.append(f.native.why)
+    if deploy and f.extension is not None:
+        lines += _extension_states(ev)
     quoted = sampled(init if f.init_led else _quotes(ev, f) or init)
     lines += samples(quoted)
     first: list[Step] = []
@@ -653,7 +710,7 @@ def advise(f: ErrorFigures, decided: Verdict, ev: Evidence) -> Advice:
         first.append(_failure_search(cmd, f.top, quoted))
     steps = [*first, insights, *_failure_steps(f, seen, cmd)]
     if deploy:
-        steps += [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init, f.native)]
+        steps += _init_fix(f, init, cmd)
     elif f.native is not None:
         steps.append(Step(f.native.fix))
     if stopped:
@@ -675,14 +732,15 @@ def _none_completed(f: ErrorFigures, decided: Verdict, ev: Evidence, cmd: Comman
         lines = [
             "no invocation completed after it: each request runs the init again and fails alike",
             *([f.native.why] if f.native is not None else []),
+            *(_extension_states(ev) if f.extension is not None else []),
             *samples(shown),
         ]
         own = next(filter(None, map(_own_term, reversed(shown))), None)
         term = f.native.term if f.native is not None else own
-        steps = [insights, cmd.lambda_function("list-versions-by-function")]
+        steps = [insights]
         if term is not None:
             steps.insert(0, cmd.filter_logs(term))
-        return Advice(lines, [*steps, _deploy_fix(init, f.native)])
+        return Advice(lines, [*steps, *_init_fix(f, init, cmd)])
     if f.metric_errors is None or not f.metric_invocations:
         if f.unended:
             quoted = samples(sampled(ev.logged_outside()))
@@ -901,6 +959,48 @@ def _own_term(finding: Finding) -> str | None:
     if line.level is not None:
         candidates.append(f'"{line.level.value}"')
     return next((c for c in candidates if _holds(c, line.text)), None)
+
+
+def _extension_failure(init: list[Finding], extensions: list[Finding]) -> ExtensionFailure | None:
+    """The extension whose failure the init errors name, by the EXTENSION lines' names: the
+    one in an error state, else the only one started, else all of them."""
+    found = next(
+        (hit for f in reversed(init) if (hit := _EXTENSION_FAILURE.search(f.line.text, 0, 4000))),
+        None,
+    )
+    if found is None:
+        return None
+    states: dict[str, str] = {}
+    for finding in extensions:
+        named = _EXTENSION_NAME.search(finding.line.text, 0, 400)
+        if named is not None:
+            states[one_line(named.group("name"))[:80]] = named.group("state") or ""
+    failed = tuple(name for name, state in states.items() if state.endswith("Error"))
+    names = failed or tuple(states)
+    return ExtensionFailure(found.group(), names, alone=len(names) == 1)
+
+
+def _init_fix(f: ErrorFigures, init: list[Finding], cmd: Commands) -> list[Step]:
+    """What to look at and do about an init that failed: an extension's layer and its
+    settings, else the deploy (the versions to roll back to)."""
+    x = f.extension
+    if x is None:
+        return [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init, f.native)]
+    return [
+        cmd.function_config("Layers"),
+        cmd.function_config("Environment.Variables"),
+        Step(EXTENSION_FIX.format(who=x.who, how=x.how)),
+    ]
+
+
+def _extension_states(ev: Evidence) -> list[str]:
+    """The extensions the environments started, and their states, as Lambda said them."""
+    said = dict.fromkeys(
+        f"{one_line(named.group('name'))[:80]} ({named.group('state') or 'state not said'})"
+        for finding in ev.extensions
+        if (named := _EXTENSION_NAME.search(finding.line.text, 0, 400)) is not None
+    )
+    return [f"extensions started: {', '.join(list(said)[:SAMPLE_LIMIT])}"] if said else []
 
 
 def _deploy_fix(init: list[Finding], native: NativeStart | None) -> Step:
