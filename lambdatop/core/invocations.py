@@ -269,9 +269,10 @@ class InvocationTracker:
         return invocation is not None and invocation.reported
 
     def _report_alone(self, stream: str, timestamp_ms: int, line: ParsedLine) -> str:
-        """An invocation of its own for a REPORT without its RequestId, given the lines its
-        environment logged before it (its init). The stream's running request stays as it was:
-        the lines after it are the next request's."""
+        """An invocation of its own for a REPORT without its RequestId, given what its
+        environment logged before it (an init, a failure). The lines after it are the next
+        request's, not the last one's with an id: they wait for the next REPORT, as an init's."""
+        self._current.pop(stream, None)
         self._unnamed += 1
         request_id = f"{_UNNAMED_REQUEST} ({stream + ', ' if stream else ''}REPORT {self._unnamed})"
         invocation = self._begin(request_id, stream, timestamp_ms)

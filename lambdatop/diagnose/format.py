@@ -41,9 +41,11 @@ def pct(part: float, whole: float) -> str:
 
 
 def count(n: float, noun: str) -> str:
-    """`1 invocation`, `3 invocations`."""
+    """`1 invocation`, `3 invocations`, `2 batches`."""
     whole = int(n)
-    return f"{whole:,} {noun}" if whole == 1 else f"{whole:,} {noun}s"
+    if whole == 1:
+        return f"{whole:,} {noun}"
+    return f"{whole:,} {noun}es" if noun.endswith(("ch", "sh", "ss", "x")) else f"{whole:,} {noun}s"
 
 
 def samples(findings: Iterable[Finding], limit: int = SAMPLE_LIMIT) -> list[str]:

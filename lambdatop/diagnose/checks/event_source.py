@@ -8,14 +8,14 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from lambdatop.core import metrics as m
-from lambdatop.core.parse import record_keys
+from lambdatop.core.parse import BATCH_RESPONSE, record_keys
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import EventSource, Invocation
 from lambdatop.core.timeutil import human_duration
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.commands import Commands
 from lambdatop.diagnose.evidence import Evidence
-from lambdatop.diagnose.format import count, samples
+from lambdatop.diagnose.format import count, pct, sampled, samples
 from lambdatop.diagnose.model import STATUS_SEVERITY, CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
@@ -52,6 +52,32 @@ _WHOLE_BATCH = re.compile(
     r"|Caught exception in batch_processor"
 )
 _BATCH_SCAN = 4000
+PARTIAL_SHARE_WARN = 0.1
+"""A tenth of the records (or of the batches, when the records are not named) reported failed:
+more than the odd bad record."""
+PARTIAL_SCAN = 200_000
+"""How far into a line a partial batch response's list is read (10,000 records' ids)."""
+_ITEM = re.compile(
+    r"""itemIdentifier\\*["']?\s*[:=]\s*\\*["']?(?P<id>[^\s"'\\,}\]]{1,200})"""
+)
+_QUEUE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+"""An SQS message id's shape (a stream's item is a sequence number)."""
+RESPONSE_TYPES = (
+    "the failed records are retried only if the mapping reports batch item failures"
+    " (ReportBatchItemFailures in its FunctionResponseTypes): without it, Lambda does not"
+    " process the response, the batch counts as a success, and those records are dropped"
+)
+PARTIAL_QUEUE = Step(
+    "Fix: the records' own errors, logged before the response, say why each failed; retried,"
+    " a record that keeps failing goes to the dead-letter queue its redrive policy names after"
+    " maxReceiveCount receives (with none, it comes back until the queue's retention period"
+    " ends): look there, and redrive the messages once fixed"
+)
+PARTIAL_STREAM = Step(
+    "Fix: the records' own errors, logged before the response, say why each failed; Lambda"
+    " retries from the first failed record, holding up the shard, until the record expires or"
+    " the retries run out (then the on-failure destination gets it)"
+)
 _KEY_NAMES = {"messageid": "messageId", "sequencenumber": "sequenceNumber", "eventid": "eventID"}
 _SOURCE_OF_KEY = {
     "messageid": "SQS message",
@@ -69,6 +95,38 @@ class Reason(Enum):
     """A stream consumer is behind."""
     WHOLE_BATCH = "whole batch"
     """A batch processor failed every record of a batch (logs only)."""
+    PARTIAL = "partial"
+    """Partial batch responses handed back a large share of the records (logs only)."""
+
+
+class PartialBatches(NamedTuple):
+    """What the function's logged partial batch responses (`batchItemFailures`) handed back."""
+
+    records: int = 0
+    """Records reported failed (their `itemIdentifier`s, each once a batch)."""
+    batches: int = 0
+    """Batches (invocations) that reported at least one record failed."""
+    responses: int = 0
+    """Responses logged, those that reported none failed included."""
+    named: int = 0
+    """Records the lines of those batches named (their event logged): 0 when none were."""
+    queue: bool = True
+    """The items are SQS message ids (else a stream's sequence numbers)."""
+
+    def share(self, completed: int) -> tuple[int, int, str]:
+        """The part reported failed, of what whole, and what the whole is: the records the
+        batches named, when they named at least the failed ones, else the batches read."""
+        if self.named >= self.records:
+            return self.records, self.named, "of the records those batches named"
+        total = max(self.responses, completed, self.batches)
+        return self.batches, total, f"of {count(total, 'batch')} read"
+
+    @property
+    def said(self) -> str:
+        return (
+            f"{count(self.records, 'record')} reported failed in {count(self.batches, 'batch')}"
+            " (partial batch response)"
+        )
 
 
 class Poison(NamedTuple):
@@ -109,6 +167,9 @@ class EventSourceFigures(NamedTuple):
     """SQS message ids delivered to a second invocation before the first finished."""
     whole_batches: int = 0
     """Batches a batch processor failed whole (logs only): invocations, or lines with none."""
+    partial: PartialBatches = PartialBatches()
+    completed: int = 0
+    """Invocations completed (each one a batch, for a function an event source mapping calls)."""
 
 
 def measure(ev: Evidence, limits: Thresholds) -> EventSourceFigures:
@@ -124,6 +185,8 @@ def measure(ev: Evidence, limits: Thresholds) -> EventSourceFigures:
         succeeded=succeeded,
         redelivered=tuple(record.partition("=")[2] for record in redelivered),
         whole_batches=len({f.request_id or f"{f.stream}@{f.timestamp_ms}" for f in whole}),
+        partial=_partial_batches(ev),
+        completed=ev.completed,
     )
 
 
@@ -178,6 +241,13 @@ def _logs_only(f: EventSourceFigures) -> Verdict:
             " again, every record with it",
             Reason.WHOLE_BATCH,
         )
+    partial = f.partial
+    if partial.records:
+        part, whole, of = partial.share(f.completed)
+        title = f"{partial.said}: {pct(part, whole)} {of}"
+        if part >= PARTIAL_SHARE_WARN * whole:
+            return Verdict(CheckStatus.WARN, title, Reason.PARTIAL)
+        return Verdict(CheckStatus.OK, title)
     return Verdict(CheckStatus.UNKNOWN, NOT_READ)
 
 
@@ -203,9 +273,15 @@ def advise(f: EventSourceFigures, decided: Verdict, ev: Evidence) -> Advice:
             parts.append(_redelivered_advice(f.redelivered, cmd))
         if decided.reason is Reason.WHOLE_BATCH:
             parts.append(Advice(samples(_whole_batches(ev)), [WHOLE_BATCH]))
+        if f.partial.records:
+            # The mappings' response types are what to read first: the listing says no more.
+            listing = _response_types(cmd)
+            parts.append(_partial_advice(f.partial, ev, cmd, decided.reason is Reason.PARTIAL))
         evidence = [line for part in parts for line in part.evidence]
         return Advice(evidence, [listing, *(step for part in parts for step in part.steps)])
     advice = Advice(steps=[listing])
+    if f.partial.records:
+        advice.evidence.append(f.partial.said)
     for source in f.mappings:
         advice.evidence.extend(_mapping_lines(source))
         if source.is_stream and source.bisect_on_error is False:
@@ -254,6 +330,76 @@ def _poison_advice(p: Poison, cmd: Commands) -> Advice:
         changes=True,
     )
     return Advice(evidence, [bisect])
+
+
+def _partial_advice(p: PartialBatches, ev: Evidence, cmd: Commands, warned: bool) -> Advice:
+    """The records the function handed back, whether the mapping will retry them, and where
+    the ones that keep failing go."""
+    evidence = [p.said, RESPONSE_TYPES, *samples(sampled(_responses(ev)))]
+    if not warned:
+        return Advice(evidence, [])
+    if not p.queue:
+        return Advice(evidence, [PARTIAL_STREAM])
+    redrive = Step(
+        "aws sqs get-queue-attributes --queue-url '<queue-url>' --attribute-names"
+        f" RedrivePolicy{cmd.region_option()}",
+        command=True,
+    )
+    return Advice(evidence, [redrive, PARTIAL_QUEUE])
+
+
+def _response_types(cmd: Commands) -> Step:
+    """Whether each mapping processes partial batch responses."""
+    return cmd.lambda_function(
+        "list-event-source-mappings", " --query 'EventSourceMappings[].FunctionResponseTypes'"
+    )
+
+
+def _responses(ev: Evidence) -> list[Finding]:
+    """The logged partial batch responses that reported records failed."""
+    return [f for f in ev.batch_responses if _failed_items(f.line.text)]
+
+
+def _failed_items(text: str) -> list[str]:
+    """The `itemIdentifier`s of the partial batch response a line holds, in its order."""
+    at = text.find(BATCH_RESPONSE, 0, PARTIAL_SCAN)
+    if at < 0:
+        return []
+    opened = text.find("[", at, at + 200)
+    if opened < 0:
+        return []  # `"batchItemFailures": null`, or no list after the key
+    depth, end = 0, min(len(text), PARTIAL_SCAN)
+    for index in range(opened, end):
+        char = text[index]
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                end = index
+                break
+    return [match.group("id") for match in _ITEM.finditer(text, opened, end)]
+
+
+def _partial_batches(ev: Evidence) -> PartialBatches:
+    """Count what the logged partial batch responses handed back: each batch (invocation, or
+    line with none) once, its records each once."""
+    by_batch: dict[str, set[str]] = {}
+    for finding in ev.batch_responses:
+        key = finding.request_id or f"{finding.stream}@{finding.timestamp_ms}"
+        by_batch.setdefault(key, set()).update(_failed_items(finding.line.text))
+    failed = {key: items for key, items in by_batch.items() if items}
+    if not failed:
+        return PartialBatches(responses=len(by_batch))
+    named = sum(1 for invocations in ev.records.values() if not invocations.isdisjoint(failed))
+    items = [item for batch in failed.values() for item in batch]
+    return PartialBatches(
+        records=len(items),
+        batches=len(failed),
+        responses=len(by_batch),
+        named=named,
+        queue=sum(1 for item in items if _QUEUE_ID.fullmatch(item)) * 2 >= len(items),
+    )
 
 
 def _redelivered_advice(redelivered: tuple[str, ...], cmd: Commands) -> Advice:
