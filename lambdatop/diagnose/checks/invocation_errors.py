@@ -184,7 +184,7 @@ EXTENSION_FAILED = (
 # State: Ready Events: [INVOKE,SHUTDOWN]`), and the error types of an extension's failure: the
 # Extensions API's "If an extension crashes or exits during init, Lambda fails the init with
 # `Extension.Crash`, `Extension.InitError` or `Extension.ExitError`" (its Init phase).
-_EXTENSION_NAME = LazyPattern(r"\bName: ?(?P<name>[^\s\t]+)(?:\s+State: ?(?P<state>\w+))?")
+_EXTENSION_NAME = LazyPattern(r"\bName: ?(?P<name>\S+)(?:\s+State: ?(?P<state>\w+))?")
 _EXTENSION_FAILURE = LazyPattern(r"Extension\.(?P<how>Crash|InitError|ExitError|LaunchError)\b")
 _EXTENSION_VERBS = {
     "Crash": "crashed",
@@ -604,7 +604,7 @@ def _failed_init(f: ErrorFigures, init: InitErrors) -> str:
     """The title of an init that failed: an extension's, a SnapStart restore's, a deploy's."""
     x = f.extension
     if x is not None:
-        return f"Extension error: {x.who} {x.how} at init ({x.error_type})"
+        return f"Extension error: {x.who} {x.how} ({x.error_type})"
     return f"{_init_kind(init)}: {_init_named(f)}"
 
 
