@@ -50,9 +50,7 @@ def bare_report(duration: str, size: int, used: int, tail: str = "") -> str:
 def test_a_bare_report_after_an_init_that_ran_out_is_an_invocation_with_its_figures() -> None:
     ev = exported(
         "INIT_REPORT Init Duration: 9999.50 ms\tPhase: init\tStatus: timeout\n"
-        "loading the embeddings...\n"
-        + bare_report("41210.33", 3008, 2700)
-        + "\n"
+        "loading the embeddings...\n" + bare_report("41210.33", 3008, 2700) + "\n"
     )
     (invocation,) = ev.reported
     assert invocation.duration_ms == pytest.approx(41210.33)
@@ -139,7 +137,9 @@ def test_of_several_extensions_the_one_in_an_error_state_is_named() -> None:
 
 
 def test_a_crash_among_several_running_extensions_names_them_all() -> None:
-    ev = _init_failed_by([("otel-collector", "Ready"), ("secrets-cache", "Ready")], "Extension.Crash")
+    ev = _init_failed_by(
+        [("otel-collector", "Ready"), ("secrets-cache", "Ready")], "Extension.Crash"
+    )
     errors = run(ev, "invocation_errors")
     has([errors.title], "one of the extensions otel-collector, secrets-cache crashed")
 
@@ -174,7 +174,8 @@ def test_python36_module_initialization_error_fails_its_invocation() -> None:
 def test_nodejs810_module_initialization_error_fails_with_the_type_it_names() -> None:
     ev = exported(
         f"START RequestId: {RID} Version: $LATEST\n"
-        "module initialization error: TypeError\n    at Object.<anonymous> (/var/task/index.js:3:9)\n"
+        "module initialization error: TypeError\n"
+        "    at Object.<anonymous> (/var/task/index.js:3:9)\n"
         f"END RequestId: {RID}\n"
         f"REPORT RequestId: {RID}\tDuration: 12.00 ms\tBilled Duration: 100 ms\t"
         "Memory Size: 256 MB\tMax Memory Used: 40 MB\n"
@@ -190,7 +191,7 @@ def test_nodejs810_module_initialization_error_fails_with_the_type_it_names() ->
 
 def _batch(rid: str, second: int, response: str, records: tuple[str, ...] = ()) -> str:
     event = ", ".join(f'{{"messageId": "{m}", "eventSource": "aws:sqs"}}' for m in records)
-    said = f"2026-06-01T10:00:{second:02d}.010Z\t{rid}\tINFO\t{{\"Records\": [{event}]}}\n"
+    said = f'2026-06-01T10:00:{second:02d}.010Z\t{rid}\tINFO\t{{"Records": [{event}]}}\n'
     return (
         f"2026-06-01T10:00:{second:02d}.000Z START RequestId: {rid} Version: $LATEST\n"
         + (said if records else "")
@@ -201,14 +202,24 @@ def _batch(rid: str, second: int, response: str, records: tuple[str, ...] = ()) 
     )
 
 
+def _listed(item: str) -> str:
+    """Both messages, each in `item`'s form."""
+    return ", ".join(item.replace("ID", m) for m in (MSG1, MSG2))
+
+
+JSON_ITEMS = _listed('{"itemIdentifier": "ID"}')
+REPR_ITEMS = _listed("{'itemIdentifier': 'ID'}")
+INSPECT_ITEMS = _listed("{ itemIdentifier: 'ID' }")
+ESCAPED_ITEMS = _listed('{\\"itemIdentifier\\": \\"ID\\"}')
+
+
 @pytest.mark.parametrize(
     "response",
     [
-        f'{{"batchItemFailures": [{{"itemIdentifier": "{MSG1}"}}, {{"itemIdentifier": "{MSG2}"}}]}}',
-        f"{{'batchItemFailures': [{{'itemIdentifier': '{MSG1}'}}, {{'itemIdentifier': '{MSG2}'}}]}}",
-        f"{{ batchItemFailures: [ {{ itemIdentifier: '{MSG1}' }}, {{ itemIdentifier: '{MSG2}' }} ] }}",
-        f'response {{\\"batchItemFailures\\": [{{\\"itemIdentifier\\": \\"{MSG1}\\"}},'
-        f' {{\\"itemIdentifier\\": \\"{MSG2}\\"}}]}}',
+        '{"batchItemFailures": [' + JSON_ITEMS + "]}",
+        "{'batchItemFailures': [" + REPR_ITEMS + "]}",
+        "{ batchItemFailures: [ " + INSPECT_ITEMS + " ] }",
+        'response {\\"batchItemFailures\\": [' + ESCAPED_ITEMS + "]}",
     ],
     ids=["json", "python-repr", "node-inspect", "escaped"],
 )
@@ -253,7 +264,9 @@ def test_stream_records_handed_back_are_advised_as_a_shard_held_up() -> None:
 def test_with_the_mappings_read_the_count_is_still_evidence() -> None:
     ev = exported(_batch(RID, 1, f'{{"batchItemFailures": [{{"itemIdentifier": "{MSG1}"}}]}}'))
     ev.event_sources = [
-        EventSource(uuid="u-1", source_arn="arn:aws:sqs:eu-west-1:123456789012:orders", state="Enabled")
+        EventSource(
+            uuid="u-1", source_arn="arn:aws:sqs:eu-west-1:123456789012:orders", state="Enabled"
+        )
     ]
     result = run(ev, "event_source")
     has(result.evidence, "1 record reported failed in 1 batch (partial batch response)")
@@ -269,3 +282,25 @@ def test_a_response_line_is_never_counted_unparsed() -> None:
     line = f'2026-06-01T10:00:01.020Z\t{RID}\tINFO\t{{"batchItemFailures": []}}'
     assert quiet_request_id(line) is None
     assert quiet_request_id(f"2026-06-01T10:00:01.020Z\t{RID}\tINFO\tprocessed 3") == RID
+
+
+@pytest.mark.parametrize(
+    "logged",
+    [
+        # Powertools' Logger: the response as the record's message, a JSON object.
+        '{"level":"INFO","message":{"batchItemFailures":[' + JSON_ITEMS + "]},"
+        f'"function_request_id":"{RID}"}}',
+        # `print(response)` in a copy that kept no time, request id or level.
+        "{'batchItemFailures': [" + REPR_ITEMS + "]}",
+    ],
+    ids=["json-record", "bare-print"],
+)
+def test_a_response_logged_as_a_record_or_with_no_level_is_counted(logged: str) -> None:
+    ev = exported(
+        f"START RequestId: {RID} Version: $LATEST\n{logged}\nEND RequestId: {RID}\n"
+        f"REPORT RequestId: {RID}\tDuration: 20.00 ms\tBilled Duration: 20 ms\t"
+        "Memory Size: 256 MB\tMax Memory Used: 70 MB\n"
+    )
+    result = run(ev, "event_source")
+    assert result.status is WARN
+    has([result.title], "2 records reported failed in 1 batch")

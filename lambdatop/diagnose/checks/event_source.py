@@ -57,10 +57,10 @@ PARTIAL_SHARE_WARN = 0.1
 more than the odd bad record."""
 PARTIAL_SCAN = 200_000
 """How far into a line a partial batch response's list is read (10,000 records' ids)."""
-_ITEM = re.compile(
-    r"""itemIdentifier\\*["']?\s*[:=]\s*\\*["']?(?P<id>[^\s"'\\,}\]]{1,200})"""
+_ITEM = re.compile(r"""itemIdentifier\\*["']?\s*[:=]\s*\\*["']?(?P<id>[^\s"'\\,}\]]{1,200})""")
+_QUEUE_ID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
-_QUEUE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 """An SQS message id's shape (a stream's item is a sequence number)."""
 RESPONSE_TYPES = (
     "the failed records are retried only if the mapping reports batch item failures"
