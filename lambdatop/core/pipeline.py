@@ -37,8 +37,6 @@ _LOGS_DROPPED = LineKind.LOGS_DROPPED
 _REPORT = LineKind.REPORT
 _APP = LineKind.APP
 _EXTENSION = LineKind.EXTENSION
-_BATCH_SCAN = 4_000
-"""How far into a line the batch response's key is looked for."""
 _RECORD_SCAN = 20_000
 """How far into a line record ids are looked for (a printed batch of 10 SQS messages)."""
 _SQS_CONTEXT = re.compile(r"(?i)sqs|receive_?count|receipt_?handle|queue|batch")
@@ -140,7 +138,7 @@ class LogPipeline:
             or line.unhandled
             or kind is _LOGS_DROPPED
             or kind is _EXTENSION
-            or (kind is _APP and BATCH_RESPONSE in line.text[:_BATCH_SCAN])
+            or (kind is _APP and BATCH_RESPONSE in line.text)
         ):
             self.record(Finding(timestamp, stream, request_id, line))
         if kind is _APP:
@@ -179,7 +177,7 @@ class LogPipeline:
         kind = line.kind
         if kind is _EXTENSION:
             self.extensions.append(finding)
-        elif kind is _APP and BATCH_RESPONSE in line.text[:_BATCH_SCAN]:
+        elif kind is _APP and BATCH_RESPONSE in line.text:
             self.batch_responses.append(finding)
         if kind is _LOGS_DROPPED:
             self.dropped.append(finding)

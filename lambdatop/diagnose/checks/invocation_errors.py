@@ -181,9 +181,11 @@ EXTENSION_FAILED = (
     " the layer"
 )
 # Lambda's line for each extension an environment started (`EXTENSION Name: datadog-agent
-# State: Ready Events: [INVOKE,SHUTDOWN]`), and the error types of an extension's failure: the
-# Extensions API's "If an extension crashes or exits during init, Lambda fails the init with
-# `Extension.Crash`, `Extension.InitError` or `Extension.ExitError`" (its Init phase).
+# State: Ready Events: [INVOKE,SHUTDOWN]`), and the error types Lambda gives an init an
+# extension failed (INIT_REPORT's `Error Type`). Its settings are environment variables: "The
+# function's runtime and each external extension are processes that run within the execution
+# environment. Permissions, resources, credentials, and environment variables are shared
+# between the function and the extensions" (Lambda Developer Guide, the execution environment).
 _EXTENSION_NAME = LazyPattern(r"\bName: ?(?P<name>\S+)(?:\s+State: ?(?P<state>\w+))?")
 _EXTENSION_FAILURE = LazyPattern(r"Extension\.(?P<how>Crash|InitError|ExitError|LaunchError)\b")
 _EXTENSION_VERBS = {
@@ -243,12 +245,8 @@ DEPLOY_CAUSES = (
         "command not found",
         "the bootstrap calls a program the runtime does not have: bundle it, or use a layer",
     ),
+    # An extension's own failure (Extension.Crash and its kin) is advised by `_init_fix`.
     ("launcherror", EXTENSION_FAILED),
-    # Extension.Crash, Extension.InitError, Extension.ExitError: the extension's own failure,
-    # whatever the function's code does.
-    ("extension.crash", EXTENSION_FAILED),
-    ("extension.initerror", EXTENSION_FAILED),
-    ("extension.exiterror", EXTENSION_FAILED),
     (
         "permission denied",
         "a file in the package is not executable or readable: chmod 755 the bootstrap and"
