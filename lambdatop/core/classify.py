@@ -188,8 +188,9 @@ def _trie_pattern(words: tuple[str, ...]) -> str:
 _ARN = LazyPattern(r"arn:aws[\w-]*:(?P<service>[\w-]+):[^\s\"'`,)\]}]*")
 _NOT_AUTHORIZED = LazyPattern(
     r"(?:is )?not authorized to perform:?\s*(?P<action>[\w-]+:[\w*]+)"
-    # The resource may be quoted, and the quotes escaped when the line is itself JSON.
-    r"(?:\s+on\s+resource:?\s*(?:\\?[\"'`])?(?P<resource>[^\s\"'`,\\]+))?",
+    # The resource may be quoted, and the quotes escaped when the line is itself JSON; a line
+    # wrapped after `on resource:` names none (never the colon itself).
+    r"(?:\s+on\s+resource:?\s*(?:\\?[\"'`])?(?P<resource>[^\s\"'`,\\:][^\s\"'`,\\]*))?",
     re.IGNORECASE,
 )
 _POLICY_ALLOWS = LazyPattern(r"policy allows the (?P<action>[\w-]+:[\w*]+) action", re.IGNORECASE)

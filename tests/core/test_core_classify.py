@@ -1288,3 +1288,13 @@ def test_database_signature_names_what_happened(text: str, signature: str) -> No
     assert classification is not None
     assert classification.family is DB
     assert classification.signature == signature
+
+
+def test_a_denial_wrapped_after_on_resource_names_no_resource() -> None:
+    # A message wrapped by whoever pasted it: the resource is on the next line, never `:`.
+    wrapped = classify(
+        "AccessDeniedExceptionKMS Message: User: arn:aws:sts::210987654321:assumed-role/r/f is"
+        " not authorized to perform: kms:Decrypt on resource:"
+    )
+    assert wrapped is not None and wrapped.family is P
+    assert (wrapped.action, wrapped.resource) == ("kms:Decrypt", None)

@@ -30,6 +30,32 @@ SIMULATED = 2
 LISTED = 3
 """Denied actions listed in the evidence and granted in the fix."""
 
+# Lambda's own words when it cannot decrypt a function's environment variables before running it
+# (KMSAccessDeniedException: "Lambda couldn't decrypt the environment variables because KMS
+# access was denied. Check the Lambda function's KMS permissions.", the Lambda API reference).
+# Its message goes on "Please check the function's KMS key settings" (a line of its own when
+# the message is wrapped).
+ENVIRONMENT_KEY = re.compile(
+    r"unable to decrypt the environment variables|check the function's (?:AWS )?KMS key settings",
+    re.IGNORECASE,
+)
+ENVIRONMENT_KEY_WHY = (
+    "Lambda could not decrypt the function's environment variables, so the function never ran"
+    " (its own log group holds nothing of these invocations): the key is the function's KMS key"
+    " (KMSKeyArn; the AWS managed aws/lambda key when none is set), used with the execution role"
+)
+# "This error typically occurs when a Lambda function's execution role is deleted and then
+# recreated using the same name, but with a different principal [...] you must reset the AWS
+# KMS grant for the function's execution role" (AWS Knowledge Center,
+# lambda-kmsaccessdeniedexception-errors): update the role to another value, then back.
+FIX_ENVIRONMENT_GRANT = Step(
+    "Fix: with the AWS managed key (no KMSKeyArn), Lambda's grant for the role lapses when the"
+    " role is deleted and re-created under the same name: set the function's role to another"
+    " role and back (update-function-configuration --role), which makes Lambda grant it again;"
+    " with a customer managed key, the key must exist, be enabled, and allow the role"
+    " kms:Decrypt in its key policy"
+)
+
 EXPLICIT = (
     "an explicit deny (SCP, resource or boundary policy): allowing it in the role will not help"
 )
@@ -195,6 +221,8 @@ class PermissionFigures(NamedTuple):
     """The account of the principal denied (its lines', else the execution role's)."""
     anonymous: bool = False
     """A denial of `User: anonymous`: a request sent unsigned, which no grant reaches."""
+    environment_key: bool = False
+    """Lambda could not decrypt the environment variables: the invoke failed before the code."""
 
     @property
     def none_read(self) -> bool:
@@ -242,6 +270,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         cross_account=_cross_account(denials, ev.role_arn),
         principal_account=_principal_of(denials, ev.role_arn),
         anonymous=any(ANONYMOUS in f.line.text[:READ_CHARS] for f in denials),
+        environment_key=any(ENVIRONMENT_KEY.search(f.line.text[:READ_CHARS]) for f in denials),
     )
 
 
@@ -340,7 +369,12 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         evidence.append(COPED)
     evidence.extend(_where_it_lies(f))
     evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
+    if f.environment_key:
+        evidence.insert(0, ENVIRONMENT_KEY_WHY)
+        steps.insert(0, cmd.function_config("KMSKeyArn"))
     steps.extend(_grants(f, cmd, ev, role))
+    if f.environment_key:
+        steps.append(FIX_ENVIRONMENT_GRANT)
     if f.anonymous:
         steps.append(FIX_UNSIGNED)  # no policy applies until the request carries a principal
     elif f.denied_by is not None or f.cross_account is not None:

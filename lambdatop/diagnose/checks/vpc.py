@@ -43,6 +43,19 @@ EFS_FIX = Step(
 DNS_CHECK = Step(
     "Check: the VPC has DNS resolution and DNS hostnames enabled, and the host name is right"
 )
+# The resolver's two answers: no such name (NXDOMAIN: Node.js's ENOTFOUND, Go's `no such host`,
+# Java's UnknownHostException, glibc's "Name or service not known"), or none in time.
+_NO_SUCH_NAME = re.compile(
+    r"ENOTFOUND|no such host|UnknownHost|Name or service not known|nodename nor servname",
+    re.IGNORECASE,
+)
+NO_SUCH_NAME = "does not resolve (the DNS answered that no such name exists)"
+NO_SUCH_NAME_CHECK = Step(
+    "Check the host name first: a name that does not exist is a setting's error (a typo, another"
+    " environment's or Region's host, a URL's scheme left in a host setting), not the network;"
+    " inside a VPC, a private hosted zone's names resolve only once the zone is associated with"
+    " the function's VPC, and only with the VPC's DNS resolution enabled"
+)
 # Lambda's docs: connecting a function to a public subnet "doesn't give it internet access or a
 # public IP address".
 NO_PUBLIC_IP = (
@@ -231,6 +244,8 @@ def verdict(f: VpcFigures, limits: Thresholds) -> Verdict:
         routed = f.in_vpc is not False and not f.hits.coped
         return Verdict(CheckStatus.FAIL if routed else lines, _no_route(f, f.unreachable))
     if f.lead is Kind.DNS:
+        if f.endpoint and _NO_SUCH_NAME.search(f.signature):
+            return Verdict(lines, f"DNS lookups fail: {f.endpoint} {NO_SUCH_NAME}")
         return Verdict(lines, "DNS lookups fail" + (f" ({f.endpoint})" if f.endpoint else ""))
     others = ", and others" if f.endpoints > 1 else ""
     where = f" ({f.endpoint}{others})" if f.endpoint else ""
@@ -344,7 +359,7 @@ def _lead_steps(f: VpcFigures, cmd: Commands) -> list[Step]:
     if f.lead is Kind.UNREACHABLE:
         return _endpoint_fix(f)
     if f.lead is Kind.DNS:
-        return [DNS_CHECK]
+        return [NO_SUCH_NAME_CHECK] if _NO_SUCH_NAME.search(f.signature) else [DNS_CHECK]
     steps = []
     if f.resets:
         steps.append(Step(RESET_FIX.format(host=f.endpoint or "the server")))
