@@ -144,6 +144,7 @@ _TRIGGERS = (
     "cannot load such file",
     "no public method",
     "assembly",
+    "deps.json",
     # memory
     "memory",
     "heap",
@@ -429,6 +430,9 @@ _INIT = LazyPattern(
     r"|Unable to load assembly"
     # python2.7 to 3.6 and nodejs4.3 to 8.10: the function's module failed to load.
     r"|module initialization error",
+    # The .NET runtime's LambdaException when the package lacks the handler assembly's
+    # `<assembly>.deps.json` (dotnetcore2.x).
+    r"|Could not find the required '[\w.-]*deps\.json'",
     re.IGNORECASE,
 )
 _OOM = LazyPattern(

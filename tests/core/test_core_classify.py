@@ -1298,3 +1298,12 @@ def test_a_denial_wrapped_after_on_resource_names_no_resource() -> None:
     )
     assert wrapped is not None and wrapped.family is P
     assert (wrapped.action, wrapped.resource) == ("kms:Decrypt", None)
+
+
+def test_a_dotnet_package_without_its_deps_json_cannot_start() -> None:
+    found = classify(
+        "LambdaException: Could not find the required 'Orders.Api.deps.json'.  This file should"
+        " be present at the root of the deployment package."
+    )
+    assert found is not None and found.family is INIT
+    assert classify("wrote settings to /tmp/app.deps.json.bak") is None

@@ -95,3 +95,27 @@ def test_a_resolver_that_did_not_answer_is_not_called_a_missing_name() -> None:
     assert "does not resolve" not in result.title
     has(result.next_steps, "DNS resolution")
     lacks(result.next_steps, "Check the host name first")
+
+
+S3_SLOW_DOWN = (
+    "Amazon.S3.AmazonS3Exception: Please reduce your request rate. (Service: Amazon S3;"
+    " Status Code: 503; Error Code: SlowDown)\n"
+)
+
+
+def test_s3_slowing_the_function_down_is_advised_by_its_prefixes() -> None:
+    result = run(exported(S3_SLOW_DOWN), "throttling")
+    assert result.status is not CheckStatus.OK
+    has(result.evidence, "tied to no invocation")
+    lacks(result.evidence, "in 0 invocations")
+    has(result.next_steps, "per prefix", "3,500 PUT")
+
+
+def test_a_dynamodb_throttle_is_not_advised_by_s3s_prefixes() -> None:
+    line = (
+        f"2024-03-04T10:11:12.123Z\t{RID}\tERROR\tProvisionedThroughputExceededException: The"
+        " level of configured provisioned throughput for the table was exceeded\n"
+    )
+    result = run(exported(line), "throttling")
+    assert result.status is not CheckStatus.OK
+    lacks(result.next_steps, "per prefix")

@@ -38,6 +38,14 @@ FIX_RETRY = Step(
     "(DynamoDB on-demand, Kinesis shards, API quotas, the invoked function's "
     "reserved concurrency)"
 )
+# S3's own words: "your application can achieve at least 3,500 PUT/COPY/POST/DELETE or 5,500
+# GET/HEAD requests per second per partitioned Amazon S3 prefix", and it answers 503 Slow Down
+# while it scales to a higher rate (S3 User Guide, optimizing performance).
+FIX_S3_RATE = Step(
+    "Fix: S3's request rate is per prefix (at least 3,500 PUT/COPY/POST/DELETE and 5,500"
+    " GET/HEAD requests a second each): spread the keys over more prefixes, raise the rate gradually,"
+    " and retry the 503 Slow Down with backoff while S3 scales"
+)
 TABLE_CAPACITY = "'Table.{Billing: BillingModeSummary, Throughput: ProvisionedThroughput}'"
 INDEX_CAPACITY = (
     "'Table.{Billing: BillingModeSummary, Throughput: ProvisionedThroughput, Indexes:"
@@ -174,6 +182,8 @@ def advise(f: ThrottlingFigures, _: Verdict, ev: Evidence) -> Advice:
         steps.insert(0, cmd.lambda_call("get-function-concurrency", callee_option))
     steps[:0] = _dependency_steps(cmd, found, services)
     steps.append(FIX_RETRY)
+    if "s3" in services:
+        steps.append(FIX_S3_RATE)
     if not f.throttles:
         # The dependencies throttle, not Lambda: its own concurrency is beside the point.
         own = (f"get-function-concurrency --function-name {cmd.fn}", "get-account-settings")
@@ -221,10 +231,14 @@ def _downstream_evidence(f: ThrottlingFigures, found: list[Finding]) -> list[str
         # Counted over the window by Logs Insights; none of them among the newest lines read.
         said = f"downstream throttling: {count(f.downstream, 'line')} in the window, none read"
         return [said, COPED] if f.coped else [said]
+    floor = "at least " if f.downstream > f.downstream_read else ""
+    where = (
+        f"in {floor}{count(f.downstream_invocations, 'invocation')}"
+        if f.downstream_invocations
+        else "tied to no invocation (logged without a request id)"
+    )
     evidence = [
-        f"downstream throttling: {count(f.downstream, 'line')}"
-        f" in {'at least ' if f.downstream > f.downstream_read else ''}"
-        f"{count(f.downstream_invocations, 'invocation')} from {named}",
+        f"downstream throttling: {count(f.downstream, 'line')} {where} from {named}",
         *samples(found),
     ]
     if f.coped:
