@@ -363,6 +363,12 @@ _NETWORK_VPC = LazyPattern(
     r"|(?:create|attach|delete) (?:an |the )?(?:ENI|elastic network interface|network interface)",
     re.IGNORECASE,
 )
+# The account's network interface quota, in Lambda's words ("Lambda was not able to create an
+# ENI in the VPC of the Lambda function because the limit for Network Interfaces has been
+# reached") and its API's (ENILimitReachedException): named before the ENI it could not create.
+ENI_QUOTA = LazyPattern(
+    r"(?:the )?limit for Network Interfaces has been reached|ENILimitReached\w*", re.IGNORECASE
+)
 # Lambda's own words when the function's EFS file system cannot be mounted or used.
 _NETWORK_EFS = LazyPattern(r"EFSMount[A-Za-z]{0,40}|EFSIOException", re.IGNORECASE)
 # The errno codes as Node.js and Go spell them, whole words (`ResourceNotFoundException` holds
@@ -837,7 +843,8 @@ def _database(text: str, lowered: str) -> Classification | None:
 def _network(text: str, lowered: str) -> Classification | None:
     vpc = _NETWORK_VPC_RULE.search(text, lowered)
     if vpc is not None:
-        return Classification(ErrorFamily.NETWORK, vpc.group(), service="ec2")
+        quota = ENI_QUOTA.search(text)
+        return Classification(ErrorFamily.NETWORK, (quota or vpc).group(), service="ec2")
     efs = _NETWORK_EFS_RULE.search(text, lowered)
     if efs is not None:
         return Classification(ErrorFamily.NETWORK, efs.group(), service="efs")

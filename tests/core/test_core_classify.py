@@ -1307,3 +1307,25 @@ def test_a_dotnet_package_without_its_deps_json_cannot_start() -> None:
     )
     assert found is not None and found.family is INIT
     assert classify("wrote settings to /tmp/app.deps.json.bak") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "signature"),
+    [
+        (
+            "Lambda was not able to create an ENI in the VPC of the Lambda function because the"
+            " limit for Network Interfaces has been reached.",
+            "the limit for Network Interfaces has been reached",
+        ),
+        ("ENILimitReachedException: the account's quota", "ENILimitReachedException"),
+        (
+            "Lambda was not able to create an ENI in the VPC of the Lambda function because"
+            " the subnet has no free IP addresses.",
+            "create an ENI",
+        ),
+    ],
+)
+def test_the_network_interface_quota_is_named_before_the_eni(text: str, signature: str) -> None:
+    found = classify(text)
+    assert found is not None and found.family is NET
+    assert (found.signature, found.service) == (signature, "ec2")

@@ -119,3 +119,17 @@ def test_a_dynamodb_throttle_is_not_advised_by_s3s_prefixes() -> None:
     result = run(exported(line), "throttling")
     assert result.status is not CheckStatus.OK
     lacks(result.next_steps, "per prefix")
+
+
+def test_the_network_interface_quota_is_advised_as_the_quota_not_the_subnets() -> None:
+    quota = (
+        "Lambda was not able to create an ENI in the VPC of the Lambda function because the"
+        " limit for Network Interfaces has been reached.\n"
+    )
+    result = run(exported(quota), "vpc")
+    assert result.status is CheckStatus.FAIL
+    assert "the limit for Network Interfaces has been reached" in result.title
+    has(result.next_steps, "Values=lambda", "quota of network interfaces", "Service Quotas")
+    lacks(result.next_steps, "add subnets with free IP addresses")
+    ips = "SubnetIPAddressLimitReachedException: Lambda was unable to configure access\n"
+    has(run(exported(ips), "vpc").next_steps, "add subnets with free IP addresses")

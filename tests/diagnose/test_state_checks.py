@@ -293,7 +293,7 @@ VPC = [
             FAIL,
             ("Lambda cannot attach to the VPC: ENILimitReachedException",),
             ("ENILimitReachedException",),
-            ("free IP addresses", "ENI quota"),
+            ("quota of network interfaces", "Service Quotas"),
         ),
         id="fail-eni-limit",
     ),

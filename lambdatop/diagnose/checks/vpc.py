@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
-from lambdatop.core.classify import TELEMETRY_PORTS, TELEMETRY_WORDS
+from lambdatop.core.classify import ENI_QUOTA, TELEMETRY_PORTS, TELEMETRY_WORDS
 from lambdatop.core.pipeline import Finding
 from lambdatop.core.records import ErrorFamily, ParsedLine
 from lambdatop.diagnose.checks.base import Advice, Verdict
@@ -26,6 +26,16 @@ TELEMETRY_FIX = Step(
     "Fix: the X-Ray SDK sends to a daemon Lambda runs only with active tracing: turn it on"
     " (--tracing-config Mode=Active) or drop the SDK's instrumentation; for an OpenTelemetry"
     " collector or an APM server, check its endpoint and the path to it"
+)
+# Lambda makes a network interface for each combination of subnet and security groups its
+# functions use ("Lambda creates a Hyperplane ENI ... for each unique combination of subnet and
+# security groups", the Lambda developer guide); they count against the account's Amazon VPC
+# quota of network interfaces per Region.
+ENI_QUOTA_FIX = Step(
+    "Fix: the account is at its quota of network interfaces in the Region (Amazon VPC, Network"
+    " interfaces per Region): ask for more in Service Quotas and delete interfaces left unused;"
+    " Lambda makes one for each subnet and security group combination its functions use, so"
+    " functions sharing combinations use fewer"
 )
 ONE_SUBNET = "In a VPC with one subnet: one Availability Zone, one pool of IPs"
 UNREAD = "Network errors in the window, none among the lines read"
@@ -345,7 +355,15 @@ def _configuration(f: VpcFigures, cmd: Commands) -> tuple[list[str], list[Step]]
 
 def _lead_steps(f: VpcFigures, cmd: Commands) -> list[Step]:
     if f.lead is Kind.ENI:
-        return [ATTACH_FIX, *(_endpoint_fix(f) if f.also_unreachable else [])]
+        if ENI_QUOTA.search(f.signature):
+            counted = cmd.ec2(
+                "describe-network-interfaces",
+                " --filters Name=interface-type,Values=lambda --query 'length(NetworkInterfaces)'",
+            )
+            first = [counted, ENI_QUOTA_FIX]
+        else:
+            first = [ATTACH_FIX]
+        return [*first, *(_endpoint_fix(f) if f.also_unreachable else [])]
     if f.lead is Kind.EFS:
         return [
             cmd.function_config("FileSystemConfigs"),
