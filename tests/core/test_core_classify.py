@@ -1296,7 +1296,8 @@ def test_a_denial_wrapped_after_on_resource_names_no_resource() -> None:
         "AccessDeniedExceptionKMS Message: User: arn:aws:sts::210987654321:assumed-role/r/f is"
         " not authorized to perform: kms:Decrypt on resource:"
     )
-    assert wrapped is not None and wrapped.family is P
+    assert wrapped is not None
+    assert wrapped.family is P
     assert (wrapped.action, wrapped.resource) == ("kms:Decrypt", None)
 
 
@@ -1305,7 +1306,8 @@ def test_a_dotnet_package_without_its_deps_json_cannot_start() -> None:
         "LambdaException: Could not find the required 'Orders.Api.deps.json'.  This file should"
         " be present at the root of the deployment package."
     )
-    assert found is not None and found.family is INIT
+    assert found is not None
+    assert found.family is INIT
     assert classify("wrote settings to /tmp/app.deps.json.bak") is None
 
 
@@ -1327,5 +1329,6 @@ def test_a_dotnet_package_without_its_deps_json_cannot_start() -> None:
 )
 def test_the_network_interface_quota_is_named_before_the_eni(text: str, signature: str) -> None:
     found = classify(text)
-    assert found is not None and found.family is NET
+    assert found is not None
+    assert found.family is NET
     assert (found.signature, found.service) == (signature, "ec2")

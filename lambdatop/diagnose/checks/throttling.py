@@ -43,8 +43,8 @@ FIX_RETRY = Step(
 # while it scales to a higher rate (S3 User Guide, optimizing performance).
 FIX_S3_RATE = Step(
     "Fix: S3's request rate is per prefix (at least 3,500 PUT/COPY/POST/DELETE and 5,500"
-    " GET/HEAD requests a second each): spread the keys over more prefixes, raise the rate gradually,"
-    " and retry the 503 Slow Down with backoff while S3 scales"
+    " GET/HEAD requests a second each): spread the keys over more prefixes, raise the rate"
+    " gradually, and retry the 503 Slow Down with backoff while S3 scales"
 )
 TABLE_CAPACITY = "'Table.{Billing: BillingModeSummary, Throughput: ProvisionedThroughput}'"
 INDEX_CAPACITY = (
