@@ -133,3 +133,20 @@ def test_the_network_interface_quota_is_advised_as_the_quota_not_the_subnets() -
     lacks(result.next_steps, "add subnets with free IP addresses")
     ips = "SubnetIPAddressLimitReachedException: Lambda was unable to configure access\n"
     has(run(exported(ips), "vpc").next_steps, "add subnets with free IP addresses")
+
+
+def test_the_invoke_error_logged_by_an_invocation_is_the_invoked_functions_key() -> None:
+    # A function invoking another logs the Invoke API's error inside its own invocation.
+    logged = (
+        f"START RequestId: {RID} Version: $LATEST\n"
+        f"2024-03-04T10:11:12.123Z\t{RID}\tERROR\tKMSAccessDeniedException: Lambda was unable to"
+        " decrypt the environment variables because KMS access was denied. Please check the"
+        " function's KMS key settings.\n"
+        f"END RequestId: {RID}\n"
+        f"REPORT RequestId: {RID}\tDuration: 40.12 ms\tBilled Duration: 41 ms\t"
+        "Memory Size: 256 MB\tMax Memory Used: 81 MB\n"
+    )
+    result = run(exported(logged), "permission")
+    has(result.evidence, "a function it invoked could not run")
+    lacks(result.evidence, "so the function never ran")
+    has(result.next_steps, "--function-name '<invoked-function>' --query KMSKeyArn")

@@ -44,6 +44,14 @@ ENVIRONMENT_KEY_WHY = (
     " (its own log group holds nothing of these invocations): the key is the function's KMS key"
     " (KMSKeyArn; the AWS managed aws/lambda key when none is set), used with the execution role"
 )
+# Logged inside an invocation of this function, the Invoke API's error is about the function it
+# invoked: that one's key and role, not this one's.
+INVOKED_KEY_WHY = (
+    "logged inside this function's invocations: a function it invoked could not run (named"
+    " <invoked-function> in the commands): Lambda could not decrypt that function's environment"
+    " variables, so its KMS key (KMSKeyArn) and its execution role are the ones to check, not"
+    " this function's"
+)
 # "This error typically occurs when a Lambda function's execution role is deleted and then
 # recreated using the same name, but with a different principal [...] you must reset the AWS
 # KMS grant for the function's execution role" (AWS Knowledge Center,
@@ -223,6 +231,8 @@ class PermissionFigures(NamedTuple):
     """A denial of `User: anonymous`: a request sent unsigned, which no grant reaches."""
     environment_key: bool = False
     """Lambda could not decrypt the environment variables: the invoke failed before the code."""
+    invoked_key: bool = False
+    """Those words were logged by this function's invocations: a function it invoked failed so."""
 
     @property
     def none_read(self) -> bool:
@@ -249,6 +259,7 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
     )
     assumed = execution_role and denied_roles and execution_role not in denied_roles
     named = Counter(filter(None, (_denied_by(f.line.text[:READ_CHARS]) for f in denials)))
+    environment = [f for f in denials if ENVIRONMENT_KEY.search(f.line.text[:READ_CHARS])]
     return PermissionFigures(
         logs_read=ev.logs_read,
         lines=ev.lines,
@@ -270,7 +281,8 @@ def measure(ev: Evidence, limits: Thresholds) -> PermissionFigures:
         cross_account=_cross_account(denials, ev.role_arn),
         principal_account=_principal_of(denials, ev.role_arn),
         anonymous=any(ANONYMOUS in f.line.text[:READ_CHARS] for f in denials),
-        environment_key=any(ENVIRONMENT_KEY.search(f.line.text[:READ_CHARS]) for f in denials),
+        environment_key=bool(environment),
+        invoked_key=any(f.request_id for f in environment),
     )
 
 
@@ -369,7 +381,11 @@ def advise(f: PermissionFigures, decided: Verdict, ev: Evidence) -> Advice:
         evidence.append(COPED)
     evidence.extend(_where_it_lies(f))
     evidence.extend(samples(ev.family(ErrorFamily.PERMISSION)))
-    if f.environment_key:
+    if f.invoked_key:
+        evidence.insert(0, INVOKED_KEY_WHY)
+        invoked = " --function-name '<invoked-function>' --query KMSKeyArn"
+        steps.insert(0, cmd.lambda_call("get-function-configuration", invoked))
+    elif f.environment_key:
         evidence.insert(0, ENVIRONMENT_KEY_WHY)
         steps.insert(0, cmd.function_config("KMSKeyArn"))
     steps.extend(_grants(f, cmd, ev, role))
