@@ -435,7 +435,7 @@ _INIT = LazyPattern(
     r"|Could not find the specified handler assembly|Could not load file or assembly"
     r"|Unable to load assembly"
     # python2.7 to 3.6 and nodejs4.3 to 8.10: the function's module failed to load.
-    r"|module initialization error",
+    r"|module initialization error"
     # The .NET runtime's LambdaException when the package lacks the handler assembly's
     # `<assembly>.deps.json` (dotnetcore2.x).
     r"|Could not find the required '[\w.-]*deps\.json'",
