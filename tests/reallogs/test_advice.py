@@ -46,6 +46,8 @@ class Report:
     """The lines the report was made from, as far as they are known."""
     complete: bool = True
     """`lines` are every line read (a golden evidence keeps only the lines its findings quote)."""
+    evidence: Evidence | None = None
+    """What the report was made of: what its commands may name."""
 
 
 def _evidence_lines(ev: Evidence) -> list[str]:
@@ -66,6 +68,7 @@ def reports() -> tuple[Report, ...]:
                     f"{sample.file}{'' if function else ' (function not named)'}",
                     diagnose(ev, Thresholds()).checks,
                     [event.message for event in exported.events],
+                    evidence=ev,
                 )
             )
     made.extend(_simulated_reports())
@@ -81,6 +84,7 @@ def reports() -> tuple[Report, ...]:
                     diagnose(ev, limits).checks,
                     _evidence_lines(ev),
                     complete=False,
+                    evidence=ev,
                 )
             )
     return tuple(made)
@@ -124,6 +128,7 @@ def _simulated_reports() -> list[Report]:
                 f"simulated {scenario.name}",
                 diagnose(ev, Thresholds()).checks,
                 [event.message for event in exported.events],
+                evidence=ev,
             )
         )
     return made
