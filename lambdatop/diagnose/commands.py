@@ -95,7 +95,9 @@ class Commands:
         """A search of the REPORT lines: `text` for the text log format, `json` (a JSON
         filter pattern on `platform.report` events) for the JSON one. With lines quoted
         beside it, the form they are in decides: a search that finds none of them misleads."""
-        forms = {line.lstrip().startswith("{") for line in quoted}
+        # A JSON line that is no platform event (a runtime's `{"errorType": ...}` record,
+        # written in either format) says nothing of the form REPORT lines are in.
+        forms = {is_platform_event(line) for line in quoted if not _json_record(line)}
         as_json = forms == {True} if forms else self.json_logs
         return self.filter_logs(json if as_json else text)
 
@@ -393,6 +395,20 @@ class Commands:
             command=True,
             changes=True,
         )
+
+
+_PLATFORM_EVENT = re.compile(r'^\s*\{.*"type"\s*:\s*"platform\.')
+
+
+def is_platform_event(line: str) -> bool:
+    """A JSON-format log's platform event (`platform.report`, `platform.runtimeDone`), whose
+    `record` the JSON filter patterns search."""
+    return _PLATFORM_EVENT.search(line[:2000]) is not None
+
+
+def _json_record(line: str) -> bool:
+    """A JSON line other than a platform event."""
+    return line.lstrip().startswith("{") and not is_platform_event(line)
 
 
 _NARROWEST_MS = 60_000

@@ -17,7 +17,7 @@ from lambdatop.core.sanitize import one_line
 from lambdatop.diagnose.checks import changes
 from lambdatop.diagnose.checks.base import Advice, Verdict
 from lambdatop.diagnose.checks.changes import Change, VersionRuns
-from lambdatop.diagnose.commands import Commands
+from lambdatop.diagnose.commands import Commands, is_platform_event
 from lambdatop.diagnose.evidence import Evidence
 from lambdatop.diagnose.format import SAMPLE_LIMIT, clock, count, pct, sampled, samples
 from lambdatop.diagnose.model import CheckStatus, Step
@@ -921,7 +921,7 @@ def _failure_search(cmd: Commands, error_type: str, quoted: list[Finding]) -> St
     if not shown or any(_holds(text, line) for line in shown):
         return cmd.filter_reports(text, json or text, shown)
     if json is not None and any(
-        x.line.error_type == error_type and x.line.text.lstrip()[:1] == "{" for x in quoted
+        x.line.error_type == error_type and is_platform_event(x.line.text) for x in quoted
     ):
         return cmd.filter_logs(json)  # the platform's JSON event of that type is quoted
     own = next(filter(None, map(_own_term, reversed(quoted))), None)

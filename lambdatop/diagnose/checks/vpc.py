@@ -308,7 +308,7 @@ def advise(f: VpcFigures, _: Verdict, ev: Evidence) -> Advice:
         advice.evidence.extend(f"{signature} ×{n}" for signature, n in f.signatures)
     if f.hits.coped:
         advice.evidence.append(COPED)
-    advice.steps.extend(_lead_steps(f, cmd))
+    advice.steps.extend(_lead_steps(f, cmd, ev))
     if f.lead is Kind.UNREACHABLE and f.unreachable is not None:
         advice.evidence.append(
             f"{count(f.unreachable.connections, 'failed connection')} to {f.unreachable.host}"
@@ -353,7 +353,44 @@ def _configuration(f: VpcFigures, cmd: Commands) -> tuple[list[str], list[Step]]
     return evidence, steps
 
 
-def _lead_steps(f: VpcFigures, cmd: Commands) -> list[Step]:
+def _efs_steps(ev: Evidence, cmd: Commands) -> list[Step]:
+    """The mount targets of the access point the error names ("Accepts either an access point
+    ID or ARN as input", DescribeMountTargets' AccessPointId), the function's security groups
+    as its configuration names them, and the mount targets' own."""
+    named = (_ACCESS_POINT.search(f.line.text) for f in ev.family(ErrorFamily.NETWORK))
+    access_point = next((m.group(0) for m in named if m), None)
+    mount_targets = (
+        f" --access-point-id {shlex.quote(access_point)}"
+        if access_point
+        else " --file-system-id '<fs-id>'"
+    )
+    vpc = ev.config.vpc if ev.config is not None else None
+    groups = " ".join(vpc.security_group_ids) if vpc and vpc.security_group_ids else None
+    return [
+        cmd.function_config("FileSystemConfigs"),
+        Step(
+            f"aws efs describe-mount-targets{mount_targets}"
+            " --query 'MountTargets[].[MountTargetId,AvailabilityZoneName,SubnetId]'"
+            + cmd.region_option(),
+            command=True,
+        ),
+        Step(
+            "aws efs describe-mount-target-security-groups --mount-target-id '<mount-target-id>'"
+            + cmd.region_option(),
+            command=True,
+        ),
+        cmd.ec2("describe-security-groups", f" --group-ids {groups or _FUNCTION_GROUPS}"),
+        EFS_FIX,
+    ]
+
+
+_FUNCTION_GROUPS = "'<function-sg-ids>'"
+_ACCESS_POINT = re.compile(
+    r"arn:[\w-]+:elasticfilesystem:[\w-]+:\d{12}:access-point/fsap-[0-9a-f]+"
+)
+
+
+def _lead_steps(f: VpcFigures, cmd: Commands, ev: Evidence) -> list[Step]:
     if f.lead is Kind.ENI:
         if ENI_QUOTA.search(f.signature):
             counted = cmd.ec2(
@@ -365,15 +402,7 @@ def _lead_steps(f: VpcFigures, cmd: Commands) -> list[Step]:
             first = [ATTACH_FIX]
         return [*first, *(_endpoint_fix(f) if f.also_unreachable else [])]
     if f.lead is Kind.EFS:
-        return [
-            cmd.function_config("FileSystemConfigs"),
-            Step(
-                "aws efs describe-mount-targets --file-system-id '<fs-id>'" + cmd.region_option(),
-                command=True,
-            ),
-            cmd.ec2("describe-security-groups", " --group-ids '<function-and-mount-target-sgs>'"),
-            EFS_FIX,
-        ]
+        return _efs_steps(ev, cmd)
     if f.lead is Kind.UNREACHABLE:
         return _endpoint_fix(f)
     if f.lead is Kind.DNS:
