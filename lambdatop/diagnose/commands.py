@@ -35,6 +35,7 @@ class Commands:
         self.role_arn = evidence.role_arn
         self.role = self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
         self.role_from_config = evidence.config is not None and bool(evidence.config.role_arn)
+        self.qualifier = _published_version(evidence)
 
     @property
     def fn(self) -> str:
@@ -192,11 +193,17 @@ class Commands:
 
     # --- configuration ---
 
+    def _qualifier(self) -> str:
+        """` --qualifier N` when the window's invocations all ran published version N: its
+        settings are "version-specific" (GetFunctionConfiguration), and without a qualifier
+        the answer is $LATEST's, which may not be what ran."""
+        return f" --qualifier {_q(self.qualifier)}" if self.qualifier else ""
+
     def function_config(self, query: str | None = None) -> Step:
         tail = f" --query {_q(query)}" if query else ""
         return Step(
             f"aws lambda get-function-configuration --function-name {self.fn}"
-            f"{tail}{self._region()}",
+            f"{self._qualifier()}{tail}{self._region()}",
             command=True,
         )
 
@@ -236,7 +243,7 @@ class Commands:
         return [
             Step(
                 f"aws lambda get-function-configuration --function-name {self.fn}"
-                f" --query Role{self._region()}",
+                f"{self._qualifier()} --query Role{self._region()}",
                 command=True,
             ),
             Step(f"aws iam list-attached-role-policies --role-name {role}", command=True),
@@ -409,6 +416,16 @@ def is_platform_event(line: str) -> bool:
 def _json_record(line: str) -> bool:
     """A JSON line other than a platform event."""
     return line.lstrip().startswith("{") and not is_platform_event(line)
+
+
+def _published_version(evidence: Evidence) -> str | None:
+    """The one published version every invocation of the window ran (START's `Version: 12`),
+    or None: $LATEST, several versions, or none named."""
+    versions = {inv.version for inv in evidence.invocations if inv.version}
+    if len(versions) != 1:
+        return None
+    version = versions.pop()
+    return version if version.isdigit() else None
 
 
 _NARROWEST_MS = 60_000

@@ -772,6 +772,8 @@ class Known:
     window: bool
     role: str | None
     account: str | None
+    qualifier: str | None = None
+    """The one published version the window's invocations ran."""
     mapping: str | None = None
     """The event source mapping, when the evidence holds one only."""
     queue: str | None = None
@@ -818,6 +820,11 @@ def problems_of_values(text: str, known: Known) -> list[str]:
             bare = name.split(":")[6] if name.startswith("arn:") and name.count(":") >= 6 else name
             if bare != known.function and name not in known.lines:
                 problems.append(f"--function-name {name}, not the evidence's {known.function}")
+    qualified = "--qualifier" in command.options or any(
+        name.count(":") == 7 for name in command.options.get("--function-name", [])
+    )
+    if known.qualifier and command.operation == "get-function-configuration" and not qualified:
+        problems.append(f"no --qualifier {known.qualifier}: the answer is $LATEST's, not what ran")
     if known.log_group:
         for option in ("--log-group-name", "--log-group-identifier", "--log-group-identifiers"):
             for group in command.options.get(option, []):

@@ -106,6 +106,10 @@ def _known(ev: Evidence, lines: list[str]) -> Known:
     mappings = ev.event_sources or []
     queues = [m.source_arn for m in mappings if m.service == "sqs"]
     groups = ev.config.vpc.security_group_ids if ev.config and ev.config.vpc else ()
+    # START's `Version: 12`: the published version the window's invocations ran
+    versions = {inv.version for inv in ev.invocations if inv.version and inv.version.isdigit()}
+    if any(inv.version == "$LATEST" for inv in ev.invocations):
+        versions.add("$LATEST")
     return Known(
         function=function,
         region=ev.region,
@@ -116,6 +120,9 @@ def _known(ev: Evidence, lines: list[str]) -> Known:
         mapping=mappings[0].uuid if len(mappings) == 1 else None,
         queue=queues[0] if len(queues) == 1 else None,
         security_groups=" ".join(groups) or None,
+        qualifier=next(iter(versions))
+        if len(versions) == 1 and "$LATEST" not in versions
+        else None,
         lines="\n".join(lines),
     )
 
