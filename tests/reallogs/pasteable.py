@@ -831,3 +831,23 @@ def problems_of_values(text: str, known: Known) -> list[str]:
                 if group != known.log_group and not group.endswith(f":log-group:{known.log_group}"):
                     problems.append(f"{option} {group}, not the function's {known.log_group}")
     return problems
+
+
+def problems_of_policy_resources(document: str) -> list[str]:
+    """Resources a policy's statements name that match nothing they mean: a malformed ARN, or
+    a secret's ARN without the "six random characters" Secrets Manager ends each with
+    (CreateSecret), which the secret's own ARN never equals."""
+    import json
+
+    problems: list[str] = []
+    for statement in json.loads(document).get("Statement", []):
+        resources = statement.get("Resource", [])
+        for resource in [resources] if isinstance(resources, str) else resources:
+            if resource == "*" or _PLACEHOLDER_IN.search(resource):
+                continue
+            problems += problems_of_arn(resource)
+            parts = resource.split(":")
+            secret = parts[2:3] == ["secretsmanager"] and len(parts) == 7
+            if secret and not re.search(r"-(?:[A-Za-z0-9]{6}|\?{6})$|\*$", parts[6]):
+                problems.append(f"{resource}: no secret's ARN (it ends in -?????? or six)")
+    return problems

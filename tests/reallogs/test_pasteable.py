@@ -16,6 +16,7 @@ from pasteable import (
     problems_of_arn,
     problems_of_command_query,
     problems_of_insights,
+    problems_of_policy_resources,
     problems_of_query,
     problems_of_shell,
     problems_of_values,
@@ -136,6 +137,19 @@ def test_every_command_names_what_the_evidence_knows() -> None:
             for problem in problems_of_values(text, _known(report.evidence, report.lines)):
                 _gather(wrong, check, problem, f"{report.name}: {text}")
     assert checked > 1000
+    assert not wrong, _say(wrong)
+
+
+def test_every_policy_names_resources_its_grant_can_match() -> None:
+    wrong: dict[tuple[str, str], list[str]] = {}
+    policies = 0
+    for report, check, text, command in _steps():
+        if command and "--policy-document" in text:
+            policies += 1
+            document = split_command(text).options["--policy-document"][0]
+            for problem in problems_of_policy_resources(document):
+                _gather(wrong, check, problem, f"{report.name}: {text}")
+    assert policies >= 5
     assert not wrong, _say(wrong)
 
 

@@ -685,6 +685,20 @@ def _denied_resource(resource: str) -> str:
     return resource
 
 
+_SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+def _whole_secret(arn: str) -> str:
+    """A secret's ARN as a policy matches it: "The ARN includes the name of the secret followed
+    by six random characters" (CreateSecret), and a denial of a call by name may show the ARN
+    without them, which the secret's own does not match; `-??????` matches the six."""
+    parts = arn.split(":")
+    secret = len(parts) == 7 and parts[2] == "secretsmanager" and parts[5] == "secret"
+    if secret and not _SECRET_SUFFIX.search(parts[6]) and not parts[6].endswith(("*", "?")):
+        return f"{arn}-??????"
+    return arn
+
+
 def _policy_resource(denied: Denied, ev: Evidence) -> str:
     """The Resource of a statement allowing the action on what a denial named. A secret named
     by name (Secrets Manager says `on resource: prod/db`) becomes its ARN, whose random suffix
@@ -694,7 +708,7 @@ def _policy_resource(denied: Denied, ev: Evidence) -> str:
     if not resource:
         return "<resource-arn>"
     if resource.startswith("arn:"):
-        return resource
+        return _whole_secret(resource)
     role = ROLE_ARN.match(ev.role_arn or "")
     partition, account = (role.group(1), role.group(2)) if role else ("aws", "<account-id>")
     if denied.action.split(":", 1)[0].lower() == "secretsmanager":
