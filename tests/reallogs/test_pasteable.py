@@ -21,9 +21,12 @@ from pasteable import (
     problems_of_shell,
     problems_of_values,
 )
-from test_advice import Report, reports
+from test_advice import Report, _quoted, reports
 
+from lambdatop.core.sanitize import one_line
 from lambdatop.diagnose.evidence import Evidence
+from lambdatop.diagnose.format import told
+from lambdatop.diagnose.model import CheckStatus
 
 _BACKTICKED = re.compile(r"`([^`]+)`")
 _LAMBDA_OPERATION = re.compile(r"(?:aws lambda )?(?P<op>[a-z]+(?:-[a-z]+)+) (?P<rest>--.*)")
@@ -150,6 +153,45 @@ def test_every_policy_names_resources_its_grant_can_match() -> None:
             for problem in problems_of_policy_resources(document):
                 _gather(wrong, check, problem, f"{report.name}: {text}")
     assert policies >= 5
+    assert not wrong, _say(wrong)
+
+
+_LIKE = re.compile(r"filter @message like /((?:\\.|[^/\\])*)/")
+
+
+def test_every_insights_search_finds_a_line_the_evidence_quotes() -> None:
+    """A check whose `filter @message like /.../` queries find none of the lines it quotes
+    sends the engineer looking at nothing (as a filter pattern would: test_advice)."""
+    wrong: dict[tuple[str, str], list[str]] = {}
+    tried = 0
+    for report in reports():
+        for check in report.checks:
+            quoted = _quoted(check)
+            if check.status not in (CheckStatus.WARN, CheckStatus.FAIL) or not quoted:
+                continue
+            whole = [
+                line
+                for line in report.lines
+                if any(one_line(told(line)).startswith(q) for q in quoted)
+            ]
+            searches = [
+                like.group(1)
+                for step in check.steps
+                if step.command and " start-query " in step.text
+                for like in [_LIKE.search(split_command(step.text).options["--query-string"][0])]
+                if like is not None
+            ]
+            if not searches:
+                continue
+            tried += 1
+            # One of the check's searches finds one of the lines it quotes.
+            if not any(
+                re.search(search.replace("(?<", "(?P<"), line)
+                for search in searches
+                for line in whole or quoted
+            ):
+                _gather(wrong, check.id, f"{searches} find no line quoted", report.name)
+    assert tried > 50
     assert not wrong, _say(wrong)
 
 

@@ -20,7 +20,8 @@ from lambdatop.diagnose.thresholds import Thresholds
 
 POOL_LINES_BY_MINUTE = (
     "fields @timestamp, @logStream, @message | filter @message like "
-    "/(?i)(pool|too many (connections|clients)|connection is not available)/"
+    "/(?i)(pool|too many (connections|clients)|connection is not available|connection slots|"
+    "timeout exceeded when trying to connect)/"
     " | stats count() by bin(1m)"
 )
 POOL_UNREAD = "Connection pool exhausted in the window, none of it among the lines read"

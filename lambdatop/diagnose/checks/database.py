@@ -22,7 +22,7 @@ DATABASE_LINES_BY_MINUTE = (
     "fields @timestamp, @message | filter @message like "
     "/(?i)(could not connect|connection refused|timed out|too many|lost connection|"
     "econnrefused|etimedout|econnreset|communications link failure|"
-    "server closed the connection|authentication failed|no such host|"
+    "server closed the connection|authentication failed|no such host|connection slots|"
     "serverselection|statement timeout|deadlock)/ | stats count() by bin(1m)"
 )
 OUT_OF_SLOTS = Step(

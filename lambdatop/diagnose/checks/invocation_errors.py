@@ -24,7 +24,9 @@ from lambdatop.diagnose.model import CheckStatus, Step
 from lambdatop.diagnose.thresholds import Thresholds
 
 RECENT_ERRORS = (
-    "fields @timestamp, @requestId, @message | filter @message like /(?i)(error|exception)/"
+    "fields @timestamp, @requestId, @message | filter @message like"
+    " /(?i)(error|exception|timed out|timeout|unable to import|missing on module|panicked|"
+    "not found|exited|killed|refused)/"
     " | sort @timestamp desc | limit 50"
 )
 # What to search the logs for to find invocations that failed with an error type: the

@@ -18,6 +18,10 @@ ERRORS_BY_5_MIN = (
     "fields @timestamp, @message | filter @message like /(?i)(error|exception|timed out)/"
     " | stats count() by bin(5m)"
 )
+DROPPED_BY_5_MIN = (
+    "fields @timestamp, @message | filter @message like /platform\\.logsDropped/"
+    " | stats count() by bin(5m)"
+)
 NO_LINES = (
     "the execution role may lack logs:CreateLogStream / logs:PutLogEvents, or "
     "LoggingConfig points elsewhere"
@@ -168,6 +172,8 @@ def advise(f: LogFigures, _: Verdict, ev: Evidence) -> Advice:
     if f.dropped_times:
         advice.evidence.append(DROPPED)
         advice.evidence.extend(samples(ev.dropped))
+        # The errors query finds none of the quoted events: theirs counts them.
+        advice.steps.insert(0, cmd.insights(DROPPED_BY_5_MIN))
     if f.unfinished:
         advice.evidence.append(
             f"{count(f.unfinished, 'invocation')} started with no REPORT by the newest line"
