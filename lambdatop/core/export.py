@@ -263,7 +263,14 @@ def _read_export(data: bytes, group: str | None) -> ExportedLogs:
             if first in ("{", '{"events": [', '{"events":[') or not _is_json_object(first):
                 raise ExportError(_json_error("malformed JSON", error)) from None
             return _from_lines(text, group)
+        log_tail = _invoke_log_tail(document)
+        if log_tail is not None:
+            return _read_export(log_tail, group)
         return _from_parsed_document(document, "json", group, raw=head)
+    if _BARE_BASE64.fullmatch(head.rstrip()):
+        log_tail = _decoded_log_tail(head.rstrip())
+        if log_tail is not None:
+            return _read_export(log_tail, group)
     csv_rows = _csv_rows(head)
     if csv_rows is not None:
         return _from_parsed_document(csv_rows, "csv", group)
@@ -486,7 +493,28 @@ def _text(data: bytes) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace")
+    codec = _bomless_utf16(data)
+    if codec is not None:
+        return data.decode(codec, errors="replace")
     return decode(data)
+
+
+_UTF16_SAMPLE = 4096
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 that lost its byte order mark (a file cut from the middle of one PowerShell
+    wrote, `Out-File -Encoding unicode` text joined to another): ASCII text then has a NUL in
+    every other byte, which no UTF-8 log has."""
+    sample = data[: _UTF16_SAMPLE - _UTF16_SAMPLE % 2]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 _BASE64_GZIP = "H4sI"
@@ -512,6 +540,45 @@ def _base64_lines(text: str) -> bytes:
     if sum(map(len, unpacked)) > MAX_INPUT_BYTES:
         raise ExportError(f"{TOO_LARGE} after decompression")
     return b"\n".join(unpacked)
+
+
+# `aws lambda invoke --log-type Tail`'s answer: "LogResult: The last 4 KB of the execution log,
+# which is base64-encoded" (Lambda API reference, Invoke, Response Syntax).
+_LOG_RESULT = "LogResult"
+# The same field printed alone (`--query LogResult --output text`) and not yet decoded.
+_BARE_BASE64 = LazyPattern(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _invoke_log_tail(document: Any) -> bytes | None:
+    """The log an `aws lambda invoke --log-type Tail` answer carries, decoded; None when the
+    document is not that answer."""
+    if not isinstance(document, dict) or not isinstance(document.get(_LOG_RESULT), str):
+        return None
+    if "events" in document or "logEvents" in document:
+        return None
+    encoded = document[_LOG_RESULT].strip()
+    if not encoded:
+        raise ExportError("an invoke's answer with an empty LogResult: no log was returned")
+    log_tail = _decoded_log_tail(encoded)
+    if log_tail is None:
+        raise ExportError("an invoke's LogResult that is not base64 of a log (cut short?)")
+    return log_tail
+
+
+def _decoded_log_tail(encoded: str) -> bytes | None:
+    """Base64 of a log's text decoded, or None when it is not base64 of text."""
+    import base64  # here: few exports are an invoke's answer
+    import binascii
+
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return raw if text.strip() and not _looks_binary(text) else None
 
 
 def _looks_binary(text: str) -> bool:
@@ -1281,7 +1348,7 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
             depth = balance
             continue
         if envelope is not None:
-            match = envelope.fullmatch(line)
+            match = envelope.fullmatch(line) or _indented_match(envelope, line)
             if match is not None:
                 enveloped = _enveloped(match, out)
                 skipping = enveloped is None
@@ -1533,15 +1600,28 @@ def _from_execution_log(
     return _finish(out)
 
 
+# An event's prefix indented (a Markdown code block, a pasted block kept in a test's source):
+# an ISO time opens the event still, where a continuation line opens with no time.
+_INDENTED_STAMP = LazyPattern(rf"[ \t]+\[?{_ISO}[ \t]")
+
+
+def _indented_match(envelope: LazyPattern, line: str) -> re.Match[str] | None:
+    """The prefix of an indented line that opens with a time, or None."""
+    if envelope is _LAMBDATOP_TAIL or _INDENTED_STAMP.match(line) is None:
+        return None
+    return envelope.fullmatch(line.lstrip())
+
+
 def _detect_envelope(lines: list[str]) -> LazyPattern | None:
     """The prefix a tool put on every line, if one fits nearly all of a sample."""
     # Lines a tool prints without its prefix continue the event before: an indented stack
     # frame, a REPORT line's XRAY line, a traceback's first and last lines. Most lines fit.
     # So do the closing braces of a JSON event the tool pretty-printed.
     sample = [
-        line
+        line.lstrip() if _INDENTED_STAMP.match(line) else line
         for line in lines[:400]
-        if not line[:1].isspace() and not line.startswith(("XRAY ", "}"))
+        if (not line[:1].isspace() or _INDENTED_STAMP.match(line))
+        and not line.startswith(("XRAY ", "}"))
     ]
     if not sample:
         return None
