@@ -493,9 +493,9 @@ def _text(data: bytes) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace")
-    codec = _bomless_utf16(data)
-    if codec is not None:
-        return data.decode(codec, errors="replace")
+    bomless = _bomless_utf16(data)
+    if bomless is not None:
+        return data.decode(bomless, errors="replace")
     return decode(data)
 
 
