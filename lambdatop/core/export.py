@@ -196,6 +196,16 @@ _ENVELOPES: tuple[tuple[str, LazyPattern], ...] = (
         ),
     ),
     ("lambdatop tail", _LAMBDATOP_TAIL),
+    (
+        # `cw tail -t` (its -n and -s add the group and the stream), `rdk logs`, sbt-sam's
+        # `samLogs`: the time, then each field after " - "
+        "dash-separated",
+        LazyPattern(
+            rf"(?:\[\w+\] )?(?P<ts>{_ISO}) - (?:(?P<group>/[^\s]+) - )?"
+            rf"(?:(?P<stream>{_STREAM}) - )?(?P<msg>.*)",
+            re.S,
+        ),
+    ),
     ("timestamped", LazyPattern(rf"(?P<ts>{_ISO})[ \t](?P<msg>.*)", re.S)),
     (
         "bracketed",

@@ -122,6 +122,41 @@ def test_an_indented_timed_line_of_a_raw_log_keeps_its_time_in_its_message() -> 
     assert [event.message for event in read_export(text.encode()).events][2] == retry
 
 
+# --- `<time> - <message>`: `cw tail -t` (with -n, -s), `rdk logs`, sbt-sam's `samLogs` -------
+
+STREAM = "2026/04/02/[$LATEST]0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+DASHED_PREFIXES = {
+    "cw-t": "2026-04-02T09:15:00 - ",
+    "cw-t-s": f"2026-04-02T09:15:00 - {STREAM} - ",
+    "cw-t-n-s": f"2026-04-02T09:15:00 - /aws/lambda/orders - {STREAM} - ",
+    "rdk": "2026-04-02 09:15:00 - ",
+    "sbt-sam": "[info] 2026-04-02T09:15:00.250 - ",
+}
+
+
+@pytest.mark.parametrize("prefix", DASHED_PREFIXES.values(), ids=DASHED_PREFIXES.keys())
+def test_a_dash_separated_prefix_is_taken_off_each_event(prefix: str) -> None:
+    text = "".join(f"{prefix}{line}\n" for line in [START, ERROR, END, REPORT])
+    exported = read_export(text.encode())
+    assert [event.message for event in exported.events] == [START, ERROR, END, REPORT]
+    assert exported.events[0].timestamp_ms // 1000 == 1775121300
+    assert failed_requests(text.encode()) == [RID]
+
+
+def test_a_newest_first_listing_still_makes_its_invocation() -> None:
+    # `rdk logs` and `samLogs` print the newest event first: REPORT before START.
+    text = "".join(f"2026-04-02 09:15:00 - {line}\n" for line in [REPORT, END, ERROR, START])
+    assert failed_requests(text.encode()) == [RID]
+
+
+def test_cw_tail_names_the_group_and_only_that_group_is_read() -> None:
+    other = f"2026-04-02T09:15:00 - /aws/lambda/billing - {STREAM} - "
+    ours = DASHED_PREFIXES["cw-t-n-s"]
+    text = f"{other}{START}\n" + "".join(f"{ours}{line}\n" for line in [START, END, REPORT])
+    exported = read_export(text.encode(), group="/aws/lambda/orders")
+    assert [event.message for event in exported.events] == [START, END, REPORT]
+
+
 # --- encodings: UTF-16 that lost its byte order mark, Windows line ends, a cut last line ------
 
 
