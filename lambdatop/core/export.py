@@ -308,13 +308,24 @@ def _csv_rows(text: str) -> list[dict[str, str]] | None:
         return None
     import csv  # here: most exports are not CSV, and a small one's start-up counts
 
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter, restkey=_CSV_REST)
+    last = (reader.fieldnames or [""])[-1].strip().strip('"').lower()
     rows: list[dict[str, str]] = []
     for row in reader:
-        event = _row_event({str(key).strip().lower(): value for key, value in row.items() if key})
+        fields = {str(key).strip().lower(): value for key, value in row.items() if key}
+        rest = fields.pop(_CSV_REST, None)
+        if rest and last in fields:
+            # A message unquoted in its last column that holds the delimiter (every line of
+            # Lambda's holds tabs): the cells past the header's are the rest of it.
+            fields[last] = delimiter.join([fields[last] or "", *map(str, rest)])
+        event = _row_event(fields)
         if event is not None:
             rows.append(event)
     return rows
+
+
+_CSV_REST = "\x00rest"
+"""Where a row's cells beyond the header's columns go."""
 
 
 def _row_event(fields: dict[str, str]) -> dict[str, str] | None:

@@ -157,6 +157,21 @@ def test_cw_tail_names_the_group_and_only_that_group_is_read() -> None:
     assert [event.message for event in exported.events] == [START, END, REPORT]
 
 
+# --- a table of events with its message last and unquoted: the delimiter is part of it ------
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";"], ids=["tab", "semicolon"])
+def test_a_last_message_column_keeps_the_delimiters_its_message_holds(delimiter: str) -> None:
+    said = f"retry{delimiter} then give up"
+    lines = [START, ERROR, f"2026-04-02T09:15:00.260Z\t{RID}\tINFO\t{said}", END, REPORT]
+    text = f"Timestamp{delimiter}Message\n" + "".join(
+        f"2026-04-02T09:15:00.300Z{delimiter}{line}\n" for line in lines
+    )
+    exported = read_export(text.encode())
+    assert [event.message for event in exported.events] == lines
+    assert failed_requests(text.encode()) == [RID]
+
+
 # --- encodings: UTF-16 that lost its byte order mark, Windows line ends, a cut last line ------
 
 
