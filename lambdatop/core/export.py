@@ -207,6 +207,9 @@ _ENVELOPES: tuple[tuple[str, LazyPattern], ...] = (
         ),
     ),
     ("timestamped", LazyPattern(rf"(?P<ts>{_ISO})[ \t](?P<msg>.*)", re.S)),
+    # `aws logs get-log-events` / `filter-log-events --query 'events[*].[timestamp,message]'
+    # --output text`: the epoch milliseconds, a tab, the message
+    ("epoch ms", LazyPattern(r"(?P<ts>\d{12,16})\t(?P<msg>.*)", re.S)),
     (
         "bracketed",
         LazyPattern(rf"\[(?P<ts>{_ISO})\]\s+(?:\((?P<stream>[^)]*)\)\s+)?(?P<msg>.*)", re.S),
@@ -256,6 +259,12 @@ def _read_export(data: bytes, group: str | None) -> ExportedLogs:
     if head.startswith(_BASE64_GZIP):
         return _read_export(_base64_lines(head), group)
     if _JSON_ARRAY.match(head):
+        if head[1:].lstrip().startswith("["):
+            try:
+                document = json.loads(head)
+            except ValueError:
+                return _from_lines(text, group)  # a log line that opens with `[[`
+            return _from_parsed_document(document, "json", group)
         return _from_document(head, "json", group)
     if head[0] == "{":
         try:
@@ -457,7 +466,8 @@ def _csv_header(header: str, delimiter: str) -> bool:
 
 
 # A JSON array, not a log line that starts with a bracket (`[ERROR]`, `[2026-03-02 ...]`).
-_JSON_ARRAY = re.compile(r"\[\s*(?:[{\]\"]|$)")
+# Or an array of arrays: what `--query 'events[*].[timestamp,message]'` leaves of the events.
+_JSON_ARRAY = re.compile(r"\[\s*(?:[{\]\"]|\[\s*[-\d\"]|$)")
 _GZIP = b"\x1f\x8b"
 _ZIP = b"PK\x03\x04"
 
@@ -691,6 +701,12 @@ def _from_parsed_document(
         items: list[Any] = document["events"]
     elif isinstance(document, dict) and isinstance(document.get("logEvents"), list):
         _add_subscription(out, document)
+        return _finish(out)
+    elif isinstance(document, list) and document and all(map(_is_queried_event, document)):
+        # The fields a `--query` kept of each event, as the AWS CLI prints them:
+        # `events[].message` (the messages alone) or `events[*].[timestamp,message]`.
+        for queried in document:
+            _add_envelope(out, _queried_event(queried))
         return _finish(out)
     elif isinstance(document, list):
         items = document
@@ -1206,6 +1222,26 @@ def _finish_columns(out: ExportedLogs, columns: EventColumns) -> ExportedLogs:
     if stamps != sorted(stamps):
         columns.reorder(sorted(range(len(stamps)), key=stamps.__getitem__))
     return out
+
+
+def _is_queried_event(item: Any) -> bool:
+    """A message, or a list of one message and numbers (its time, its ingestion time)."""
+    if isinstance(item, str):
+        return True
+    return (
+        isinstance(item, list)
+        and sum(isinstance(value, str) for value in item) == 1
+        and all(isinstance(value, str | int) and not isinstance(value, bool) for value in item)
+    )
+
+
+def _queried_event(item: str | list[str | int]) -> dict[str, Any]:
+    """The event a `--query`'s answer kept: its message, and the first number as its time."""
+    if isinstance(item, str):
+        return {"message": item}
+    message = next(value for value in item if isinstance(value, str))
+    stamp = next((value for value in item if isinstance(value, int)), None)
+    return {"message": message, "timestamp": stamp}
 
 
 def _is_envelope(item: dict[str, Any]) -> bool:

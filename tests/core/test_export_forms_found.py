@@ -172,6 +172,41 @@ def test_a_last_message_column_keeps_the_delimiters_its_message_holds(delimiter:
     assert failed_requests(text.encode()) == [RID]
 
 
+# --- what `--query 'events[*].[timestamp,message]'` (or `events[].message`) leaves ----------
+
+STAMPS = [1775121300100, 1775121300250, 1775121300300, 1775121300300]
+MESSAGES = [START, ERROR, END, REPORT]
+
+
+def queried(shape: str) -> bytes:
+    # Lambda's messages end with a newline of their own, which the AWS CLI prints as it is.
+    ended = [f"{message}\n" for message in MESSAGES]
+    if shape == "messages-json":
+        return json.dumps(ended, indent=4).encode()
+    if shape == "pairs-json":
+        return json.dumps([[*pair] for pair in zip(STAMPS, ended, strict=True)]).encode()
+    return "".join(f"{stamp}\t{line}\n" for stamp, line in zip(STAMPS, ended, strict=True)).encode()
+
+
+@pytest.mark.parametrize("shape", ["messages-json", "pairs-json", "pairs-text"])
+def test_the_fields_a_query_kept_are_read_as_events(shape: str) -> None:
+    exported = read_export(queried(shape))
+    assert [event.message.rstrip("\n") for event in exported.events] == MESSAGES
+    if shape != "messages-json":
+        assert [event.timestamp_ms for event in exported.events] == STAMPS
+    assert failed_requests(queried(shape)) == [RID]
+
+
+def test_a_list_of_lists_that_are_no_events_is_still_refused() -> None:
+    with pytest.raises(ExportError):
+        read_export(json.dumps([[1, 2], [3, 4]]).encode())
+
+
+def test_a_log_whose_first_line_opens_with_two_brackets_stays_a_log() -> None:
+    text = f"[[1, 2]] cache warmed\n{START}\n{END}\n"
+    assert [event.message for event in read_export(text.encode()).events][1:] == [START, END]
+
+
 # --- encodings: UTF-16 that lost its byte order mark, Windows line ends, a cut last line ------
 
 
