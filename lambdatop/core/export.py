@@ -1358,6 +1358,7 @@ def _split_lines(text: str) -> Iterator[str]:
 
 def _from_lines(text: str, group: str | None) -> ExportedLogs:
     lines = [_uncoloured(line) for line in _split_lines(text) if line.strip()]
+    lines = _serverless_lines(lines)
     if lines and lines[0].startswith("EVENTS\t"):
         return _from_cli_text(lines, group)
     table = _table_rows(lines)
@@ -1444,6 +1445,61 @@ def _from_lines(text: str, group: str | None) -> ExportedLogs:
         return _finish(out)
     _fill_times(out)
     return out
+
+
+# `serverless logs` (the Serverless Framework, v4) rewrites Lambda's lines: "RequestId:"
+# becomes "-", REPORT's fields go to the next line, an application line's time (local, to the
+# millisecond), request id and level go on a line before its text
+# (lib/plugins/aws/utils/format-lambda-log-event.js).
+_SLS_PLATFORM = LazyPattern(
+    r"(?P<kind>START|END|REPORT) - (?P<rid>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})"
+    r"(?: - (?P<rest>Version: .*))?"
+)
+_SLS_APP_HEAD = LazyPattern(
+    r"(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) - "
+    r"(?P<rid>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}) - (?P<level>.*)"
+)
+_SLS_V3 = LazyPattern(r"END Duration: [\d.]+ ms\b.*")
+_TAB = "\t"
+
+
+def _serverless_lines(lines: list[str]) -> list[str]:
+    """Lambda's own lines back from what `serverless logs` printed of them; refused when the
+    Serverless Framework dropped the request ids (v3's `START`, `END Duration: ...`)."""
+    if not any(_SLS_PLATFORM.fullmatch(line) for line in lines[:400]):
+        if "START" in lines[:400] and any(_SLS_V3.fullmatch(line) for line in lines[:400]):
+            raise ExportError(
+                "`serverless logs` of Serverless Framework v3 drops the request ids: export "
+                "with `aws logs filter-log-events --log-group-name /aws/lambda/NAME` instead"
+            )
+        return lines
+    restored: list[str] = []
+    for line in lines:
+        platform = _SLS_PLATFORM.fullmatch(line)
+        head = _SLS_APP_HEAD.fullmatch(line) if platform is None else None
+        if platform is not None:
+            kind, rid = platform["kind"], platform["rid"]
+            if kind == "START":
+                restored.append(f"START RequestId: {rid} {platform['rest'] or ''}".rstrip())
+            else:
+                restored.append(f"{kind} RequestId: {rid}")
+        elif head is not None:
+            level = head["level"].strip()
+            time = head["time"].replace(" ", "T")
+            restored.append("\t".join([time, head["rid"], *([level] if level else []), ""]))
+        elif restored and _sls_continued(restored[-1], line):
+            restored[-1] = f"{restored[-1].removesuffix(_TAB)}\t{line}"
+        else:
+            restored.append(line)
+    return restored
+
+
+def _sls_continued(before: str, line: str) -> bool:
+    """Whether `line` is the rest of the line before: an application line's text after its
+    head, REPORT's fields after its request id."""
+    if before.endswith(_TAB):
+        return True
+    return before.startswith("REPORT RequestId: ") and line.startswith("Duration: ")
 
 
 def _uncoloured(line: str) -> str:

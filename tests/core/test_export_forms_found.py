@@ -207,6 +207,44 @@ def test_a_log_whose_first_line_opens_with_two_brackets_stays_a_log() -> None:
     assert [event.message for event in read_export(text.encode()).events][1:] == [START, END]
 
 
+# --- `serverless logs`: v4 rewrites Lambda's lines, v3 drops their request ids --------------
+
+# As lib/plugins/aws/utils/format-lambda-log-event.js of the Serverless Framework prints them.
+SLS_V4 = [
+    "Logs Start Time: 2026-04-02 09:05:00",
+    f"START - {RID} - Version: $LATEST",
+    f"2026-04-02 09:15:00.250 - {RID} - ",
+    'ERROR\tInvoke Error \t{"errorType":"TypeError","errorMessage":"order.total is not a function"}',
+    f"END - {RID}",
+    f"REPORT - {RID}",
+    "Duration: 41.20 ms\tBilled Duration: 42 ms\tMemory Size: 256 MB\tMax Memory Used: 91 MB\t",
+]
+
+
+def test_serverless_v4_logs_are_read_as_lambdas_own_lines() -> None:
+    text = "\n".join(SLS_V4) + "\n"
+    messages = [event.message for event in read_export(text.encode()).events]
+    assert messages[1:] == [
+        START,
+        ERROR.replace("2026-04-02T09:15:00.250Z", "2026-04-02T09:15:00.250"),
+        END,
+        REPORT,
+    ]
+    pipeline = LogPipeline()
+    ingest_export(pipeline, read_export(text.encode()))
+    assert [failure.request_id for failure in pipeline.failures] == [RID]
+    assert pipeline.lines == len(messages)
+
+
+def test_serverless_v3_logs_without_request_ids_are_refused_saying_why() -> None:
+    text = (
+        "START\n2026-04-02 09:15:00.250\tINFO\tcharging order 7781\n"
+        "END Duration: 41.20 ms (init: 180.02 ms) Memory Used: 91 MB\n"
+    )
+    with pytest.raises(ExportError, match="Serverless Framework v3 drops the request ids"):
+        read_export(text.encode())
+
+
 # --- encodings: UTF-16 that lost its byte order mark, Windows line ends, a cut last line ------
 
 
