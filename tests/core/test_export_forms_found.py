@@ -214,7 +214,7 @@ SLS_V4 = [
     "Logs Start Time: 2026-04-02 09:05:00",
     f"START - {RID} - Version: $LATEST",
     f"2026-04-02 09:15:00.250 - {RID} - ",
-    'ERROR\tInvoke Error \t{"errorType":"TypeError","errorMessage":"order.total is not a function"}',
+    "ERROR\t" + ERROR.split("\tERROR\t", 1)[1],
     f"END - {RID}",
     f"REPORT - {RID}",
     "Duration: 41.20 ms\tBilled Duration: 42 ms\tMemory Size: 256 MB\tMax Memory Used: 91 MB\t",
