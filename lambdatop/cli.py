@@ -172,10 +172,12 @@ def diagnose_parser() -> argparse.ArgumentParser:
   --logs FILE         read exported logs instead (FILE '-' is stdin): the JSON of
                       `aws logs filter-log-events`, JSON Lines of its events (what
                       `lambdatop tail --format jsonl` prints), Logs Insights results (JSON or
-                      CSV download, get-query-results), subscription records, or plain text,
-                      one event a line (raw, or as `aws logs tail` / `sam logs` print it). With
-                      --logs, FUNCTION picks its log group from an export of several, and
-                      with --region fills in the suggested commands.
+                      CSV download, get-query-results), subscription records, the answer of
+                      `aws lambda invoke --log-type Tail`, or plain text, one event a line
+                      (raw, an S3 export, or as `aws logs tail`, `sam logs`, `serverless logs`,
+                      `cw tail`, `saw` print it). With --logs, FUNCTION picks its log group
+                      from an export of several, and with --region fills in the suggested
+                      commands.
 
 window:
   --since is counted back from now for AWS (default 1h), and from the newest event for
