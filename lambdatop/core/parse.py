@@ -446,7 +446,8 @@ def _platform_by_fields(text: str) -> ParsedLine | None:
             kind=_START,
             text=text,
             request_id=fields["RequestId"] or None,
-            version=fields.get("Version") or None,
+            # One word: a line after it (a note's `...`) is joined to it, not its version.
+            version=_first_word(fields.get("Version")),
         )
     if head == "END":
         fields = _fields(text)

@@ -44,3 +44,11 @@ def test_the_words_deep_inside_a_long_info_line_are_not_a_failed_response() -> N
     line = parse(f"{TS}\t{RID}\tINFO\t{dump}; last failure Function.ResponseSizeTooLarge")
     assert len(dump) > 300
     assert (line.level, line.unhandled, line.error_type) == (Level.INFO, False, None)
+
+
+def test_a_start_line_with_a_note_joined_after_it_keeps_its_version_one_word() -> None:
+    # A pasted log elides lines with `...` on a line of its own, joined to the START before it
+    # (tests/reallogs/samples/py-oom-killed-no-report.log): the version is `$LATEST`, not the
+    # note, which the function's version-change check would read as another version.
+    line = parse(f"START RequestId: {RID} Version: $LATEST \n...")
+    assert (line.request_id, line.version) == (RID, "$LATEST")
