@@ -87,6 +87,16 @@ TYPE_FIXES = {
         " (API Gateway a 502 or 413): return a pointer instead (put the body in S3 and return"
         " a presigned URL), compress it, page it, or stream the response"
     ),
+    # "Runtime.InvalidEntrypoint: the container image's ENTRYPOINT or CMD, or the custom
+    # runtime's bootstrap, could not be run" (Lambda Developer Guide, troubleshooting container
+    # images: "make sure the ENTRYPOINT ... has execute permissions").
+    "Runtime.InvalidEntrypoint": (
+        "Fix: Lambda could not start the entrypoint: for a container image, its ENTRYPOINT or"
+        " CMD (the file missing from the image, not executable, or built for the other"
+        " architecture: `docker inspect` the image); for a custom runtime (provided.*), the"
+        " `bootstrap` file missing from the package's root or not executable (chmod 755 it"
+        " before zipping)"
+    ),
 }
 
 
@@ -249,11 +259,34 @@ DEPLOY_CAUSES = (
     ),
     # An extension's own failure (Extension.Crash and its kin) is advised by `_init_fix`.
     ("launcherror", EXTENSION_FAILED),
+    # "Starting with the Node.js 18 runtime, the AWS SDK for JavaScript v3 is included; the
+    # v2 SDK is not" (Lambda Developer Guide, Node.js runtimes): `require('aws-sdk')` fails.
+    (
+        "cannot find module 'aws-sdk'",
+        "the nodejs18.x and later runtimes include the AWS SDK for JavaScript v3 only, not v2's"
+        " `aws-sdk`: bundle aws-sdk in the package (or a layer), or move the code to v3's"
+        " @aws-sdk/client-* modules",
+    ),
+    # Node.js loads a `.js` file as CommonJS unless package.json says `"type": "module"`.
+    (
+        "cannot use import statement outside a module",
+        "the handler's file is an ES module (it uses `import`) that Node.js loads as CommonJS:"
+        ' name it .mjs, or set "type": "module" in the package.json at the package\'s root (or'
+        " bundle it to CommonJS)",
+    ),
     (
         "permission denied",
         "a file in the package is not executable or readable: chmod 755 the bootstrap and"
         " binaries before zipping",
     ),
+)
+
+
+# The runtimes' words when the module, class or assembly the handler setting names is not in
+# the package: Python's and Node.js's module, Java's class, .NET's assembly and type.
+HANDLER_NAMED = LazyPattern(
+    r"Unable to import module|Runtime\.HandlerNotFound|missing on module|Class not found"
+    r"|ClassNotFoundException|handler assembly|Unable to load type"
 )
 
 
@@ -985,12 +1018,23 @@ def _init_fix(f: ErrorFigures, init: list[Finding], cmd: Commands) -> list[Step]
     settings, else the deploy (the versions to roll back to)."""
     x = f.extension
     if x is None:
-        return [cmd.lambda_function("list-versions-by-function"), _deploy_fix(init, f.native)]
+        named = [cmd.function_config("Handler")] if _names_the_handler(init) else []
+        return [
+            *named,
+            cmd.lambda_function("list-versions-by-function"),
+            _deploy_fix(init, f.native),
+        ]
     return [
         cmd.function_config("Layers"),
         cmd.function_config("Environment.Variables"),
         Step(EXTENSION_FIX.format(who=x.who, how=x.how)),
     ]
+
+
+def _names_the_handler(init: list[Finding]) -> bool:
+    """Whether an init error names what the handler setting names (a module, a class, an
+    assembly): the setting, shown beside it, is compared at once."""
+    return any(HANDLER_NAMED.search(f.line.text, 0, 4000) for f in init[:50])
 
 
 def _extension_states(ev: Evidence) -> list[str]:
