@@ -456,6 +456,14 @@ THREAD_LIMIT = LazyPattern(
 )
 """A thread the runtime could not start: Lambda's 1,024 processes and threads an environment,
 not its memory, though the JVM calls it an `OutOfMemoryError`."""
+# An environment's fixed limits in the runtimes' words: /tmp full (Node.js's ENOSPC, Python's
+# `[Errno 28]`), no file descriptor left (EMFILE, `[Errno 24]`: Node.js's `getaddrinfo EMFILE` is
+# this, not DNS), no thread. Read before memory and the network, whose words such lines hold.
+ENVIRONMENT_LIMIT = LazyPattern(
+    r"No space left on device|\bENOSPC\b|\bErrno 28\b|Too many open files|\bEMFILE\b"
+    r"|\bErrno 24\b|" + THREAD_LIMIT.pattern,
+    re.IGNORECASE,
+)
 
 _HOST_PORT = LazyPattern(
     r"(?:host \"(?P<qhost>[^\"]+)\"[\s\S]{0,120}?port (?P<qport>\d{2,5}))"
@@ -596,6 +604,7 @@ class _Guarded:
         return self.pattern.search(text)
 
 
+_LIMIT_RULE = _Guarded(ENVIRONMENT_LIMIT)
 _OOM_RULE = _Guarded(_OOM)
 _INIT_RULE = _Guarded(_INIT)
 _PERMISSION_RULE = _Guarded(_PERMISSION)
@@ -608,6 +617,7 @@ _NETWORK_VPC_RULE = _Guarded(_NETWORK_VPC)
 _NETWORK_EFS_RULE = _Guarded(_NETWORK_EFS)
 _NETWORK_RULE = _Guarded(_NETWORK)
 _GUARDED_RULES = (
+    _LIMIT_RULE,
     _OOM_RULE,
     _INIT_RULE,
     _PERMISSION_RULE,
@@ -669,6 +679,7 @@ def deciding_patterns() -> tuple[tuple[str, str, int], ...]:
     by them (`core.aggregate.FAMILY_COUNTS`) so the classifier classifies a group, not each
     line."""
     rules = (
+        ("limit", ENVIRONMENT_LIMIT),
         ("oom", _OOM),
         ("threadLimit", THREAD_LIMIT),  # read by `_oom`: not memory
         ("init", _INIT),
@@ -738,6 +749,13 @@ def classify_after(text: str, start: int) -> Classification | None:
     if (_trigger_re or _trigger()).search(_scanned(text)[start:].lower()) is None:
         return None
     return classify(text)
+
+
+def _environment_limit(text: str, lowered: str) -> Classification | None:
+    match = _LIMIT_RULE.search(text, lowered)
+    if match is None:
+        return None
+    return Classification(ErrorFamily.ENVIRONMENT_LIMIT, match.group())
 
 
 def _oom(text: str, lowered: str) -> Classification | None:
@@ -900,6 +918,7 @@ _WRAPPED = LazyPattern(
 )
 
 _RULES: tuple[Callable[[str, str], Classification | None], ...] = (
+    _environment_limit,
     _oom,
     _init,
     _permission,

@@ -53,6 +53,9 @@ class ErrorFamily(StrEnum):
     INIT = "init"
     OUT_OF_MEMORY = "out_of_memory"
     TIMEOUT = "timeout"
+    ENVIRONMENT_LIMIT = "environment_limit"
+    """An execution environment's fixed limit reached: /tmp full, its 1,024 file descriptors or
+    its 1,024 processes and threads (no setting of memory raises the last two)."""
 
 
 class Status(StrEnum):

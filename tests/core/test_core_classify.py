@@ -1332,3 +1332,32 @@ def test_the_network_interface_quota_is_named_before_the_eni(text: str, signatur
     assert found is not None
     assert found.family is NET
     assert (found.signature, found.service) == (signature, "ec2")
+
+
+@pytest.mark.parametrize(
+    ("line", "signature"),
+    [
+        ("Error: ENOSPC: no space left on device, write", "ENOSPC"),
+        (
+            '{"errorMessage": "[Errno 28] No space left on device", "errorType": "OSError"}',
+            "Errno 28",
+        ),
+        ("[Errno 24] Too many open files: OSError", "Errno 24"),
+        ("Error: getaddrinfo EMFILE smtp.example.com", "EMFILE"),
+        (
+            "java.lang.OutOfMemoryError: unable to create native thread",
+            "unable to create native thread",
+        ),
+    ],
+)
+def test_an_environments_limit_is_its_own_family_not_dns_or_memory(
+    line: str, signature: str
+) -> None:
+    found = classify(line)
+    assert found is not None
+    assert found.family is ErrorFamily.ENVIRONMENT_LIMIT
+    assert found.signature.lower() == signature.lower()
+
+
+def test_a_df_of_tmp_in_a_traceback_is_no_limit_reached() -> None:
+    assert classify("    stdout = os.popen('df -h /tmp').read()") is None

@@ -574,8 +574,18 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         tmp_mb=ev.config.ephemeral_storage_mb if ev.config else None,
         native=_native_start(init, ev.failures) if failed or init else None,
         extension=_extension_failure(init, ev.extensions) if init else None,
-        unended=0 if ev.completed else len(ev.logged_outside()),
+        unended=0 if ev.completed else len(_unended(ev)),
     )
+
+
+def _unended(ev: Evidence) -> list[Finding]:
+    """The errors logged that no completed invocation owns: those at ERROR or FATAL of no
+    family, and an environment's limit reached, at whatever level (python2.7 and a caller's
+    copy print it with none)."""
+    owned = {inv.request_id for inv in ev.complete.invocations}
+    limits = ev.family(ErrorFamily.ENVIRONMENT_LIMIT)
+    outside = [x for x in limits if x.request_id is None or x.request_id not in owned]
+    return sorted([*ev.logged_outside(), *outside], key=lambda x: x.timestamp_ms or 0)
 
 
 def verdict(f: ErrorFigures, limits: Thresholds) -> Verdict:
@@ -776,8 +786,11 @@ def _none_completed(f: ErrorFigures, decided: Verdict, ev: Evidence, cmd: Comman
         return Advice(lines, [*steps, *_init_fix(f, init, cmd)])
     if f.metric_errors is None or not f.metric_invocations:
         if f.unended:
-            quoted = samples(sampled(ev.logged_outside()))
-            return Advice([UNENDED_WHY, *quoted], [insights])
+            unended = _unended(ev)
+            steps = [insights]
+            for cause in _causes_in(unended):
+                steps += [Step(f"{cause.name}: {cause.why}"), *_cause_steps(cause, f.tmp_mb, cmd)]
+            return Advice([UNENDED_WHY, *samples(sampled(unended))], steps)
         return Advice(steps=[insights])
     said = f"CloudWatch: {f.metric_errors:,.0f} errors in {f.metric_invocations:,.0f} invocations"
     return Advice([said], [insights])
@@ -945,6 +958,12 @@ def _named_causes(ev: Evidence, failed: list[Invocation]) -> tuple[tuple[NamedCa
                 reached.setdefault(cause, set()).add(finding.request_id or "")
     ranked = sorted(reached.items(), key=lambda item: -len(item[1]))
     return tuple((cause, len(ids)) for cause, ids in ranked)
+
+
+def _causes_in(found: list[Finding]) -> list[NamedCause]:
+    """The named causes these lines hold, in NAMED_CAUSES' order."""
+    texts = [x.line.text[:4000] for x in found]
+    return [c for c in NAMED_CAUSES if any(c.words.search(text) for text in texts)]
 
 
 def _failure_search(cmd: Commands, error_type: str, quoted: list[Finding]) -> Step:

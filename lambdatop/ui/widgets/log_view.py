@@ -53,6 +53,7 @@ FAMILY_BADGES = {
     ErrorFamily.INIT: ("init", "blue"),
     ErrorFamily.OUT_OF_MEMORY: ("oom", "red"),
     ErrorFamily.TIMEOUT: ("timeout", "red"),
+    ErrorFamily.ENVIRONMENT_LIMIT: ("limit", "red"),
 }
 _DIM = Style(dim=True)
 _GAP = Style(color="black", bgcolor="yellow", bold=True)
