@@ -80,6 +80,10 @@ STOPPED_FIX = Step(
     " invocations failed beside these lines, or if they come with every deploy (then check"
     " that init finishes well inside its 10 s)"
 )
+RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
+# What a REPORT says of an invocation whose response Lambda refused: the runtime's post of it
+# failed and the runtime exited (`Status: error  Error Type: Runtime.ExitError`), or no type.
+RESIZABLE = frozenset(("Runtime.ExitError", None))
 # What to do about an error type whose cause is Lambda's limit, not the code.
 TYPE_FIXES = {
     "Function.ResponseSizeTooLarge": (
@@ -550,6 +554,8 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
     # core names every failure it gives a status (Sandbox.Timedout, Runtime.OutOfMemory, ...);
     # only a plain error may come without a type.
     types = Counter(inv.error_type or "Unhandled" for inv in failed)
+    if len(failed) == 1 and failed[0].error_type in RESIZABLE and _oversized_alone(ev):
+        types = Counter({RESPONSE_TOO_LARGE: 1})
     top = types.most_common(1)[0][0] if types else ""
     init = ev.family(ErrorFamily.INIT)
     change, versions = changes.in_time_order(complete.in_time_order) if failed else (None, ())
@@ -575,6 +581,14 @@ def measure(ev: Evidence, limits: Thresholds) -> ErrorFigures:
         native=_native_start(init, ev.failures) if failed or init else None,
         extension=_extension_failure(init, ev.extensions) if init else None,
         unended=0 if ev.completed else len(_unended(ev)),
+    )
+
+
+def _oversized_alone(ev: Evidence) -> bool:
+    """A response over 6 MB said with no request id (API Gateway's `Lambda Customer Function
+    Error:Response payload size exceeded ...`): beside one failed invocation, it is its error."""
+    return any(
+        x.request_id is None and x.line.error_type == RESPONSE_TOO_LARGE for x in ev.failures
     )
 
 
@@ -1037,7 +1051,8 @@ def _init_fix(f: ErrorFigures, init: list[Finding], cmd: Commands) -> list[Step]
     settings, else the deploy (the versions to roll back to)."""
     x = f.extension
     if x is None:
-        named = [cmd.function_config("Handler")] if _names_the_handler(init) else []
+        # Native code the loader could not start is no handler setting's fault.
+        named = [cmd.function_config("Handler")] if _names_the_handler(init, f.native) else []
         return [
             *named,
             cmd.lambda_function("list-versions-by-function"),
@@ -1050,10 +1065,10 @@ def _init_fix(f: ErrorFigures, init: list[Finding], cmd: Commands) -> list[Step]
     ]
 
 
-def _names_the_handler(init: list[Finding]) -> bool:
+def _names_the_handler(init: list[Finding], native: NativeStart | None) -> bool:
     """Whether an init error names what the handler setting names (a module, a class, an
     assembly): the setting, shown beside it, is compared at once."""
-    return any(HANDLER_NAMED.search(f.line.text, 0, 4000) for f in init[:50])
+    return native is None and any(HANDLER_NAMED.search(f.line.text, 0, 4000) for f in init[:50])
 
 
 def _extension_states(ev: Evidence) -> list[str]:
