@@ -1,6 +1,6 @@
 """What the fleet's logs say of the functions nobody opened: how many lines of each trouble only
 the logs show (a pool exhausted, a role denied, a task timed out, memory exhausted, code that
-cannot start, an invocation past API Gateway's 29 s), and what their REPORT lines say
+cannot start, a full /tmp, an invocation past API Gateway's 29 s), and what their REPORT lines say
 (invocations, cold starts, the most memory used), counted per function by a periodic Logs
 Insights scan over many log groups at once (lambdatop/aws/pollers/fleet_logs.py), with the span
 the counts cover.
@@ -69,6 +69,14 @@ TROUBLE_PHRASES: dict[str, tuple[str, ...]] = {
         "invalid ELF header",
         "cannot open shared object file",
     ),
+    # The execution environment's own limits: a full /tmp, its file descriptors. More memory
+    # lifts neither; only the logs say which.
+    ErrorFamily.ENVIRONMENT_LIMIT: (
+        "No space left on device",
+        "ENOSPC",
+        "Too many open files",
+        "EMFILE",
+    ),
 }
 """Per family, the words a scan searches for: regular expressions in the subset Insights and
 Python share (no groups, no flags), matched case-insensitively."""
@@ -79,6 +87,7 @@ SHORT_NAMES = {
     ErrorFamily.OUT_OF_MEMORY: "OOM",
     ErrorFamily.TIMEOUT: "timeout",
     ErrorFamily.INIT: "init",
+    ErrorFamily.ENVIRONMENT_LIMIT: "limit",
     API_CUT: "≥29 s",
 }
 """How the fleet's narrow column names each trouble."""

@@ -67,7 +67,10 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
         " 'requests'"
     )
     _put(moto, "/aws/lambda/orders", [(60, pool), (120, pool), (180, pool), (240, denied)])
-    _put(moto, "/aws/lambda/deployed", [(40, cannot_start), (50, cannot_start)])
+    full_tmp = (
+        f"2026-12-07T10:00:03.000Z\t{RID}\tERROR\tOSError: [Errno 28] No space left on device"
+    )
+    _put(moto, "/aws/lambda/deployed", [(40, cannot_start), (50, cannot_start), (55, full_tmp)])
     # A line older than the scan's 15 minutes was counted by the scan before.
     _put(moto, "/aws/lambda/mailer", [(30, timed_out), (31, long_report), (20 * 60, pool)])
     _put(moto, "/aws/lambda/quiet", [(30, f"START RequestId: {RID} Version: $LATEST")])
@@ -85,7 +88,9 @@ async def test_each_function_not_opened_gets_its_log_only_trouble_counted(
     assert scan is not None
     assert scan.of("orders") == Counter({ErrorFamily.CONNECTION_POOL: 3, ErrorFamily.PERMISSION: 1})
     assert scan.of("mailer") == Counter({ErrorFamily.TIMEOUT: 1, API_CUT: 1})
-    assert scan.of("deployed") == Counter({ErrorFamily.INIT: 2}), "one count a line"
+    assert scan.of("deployed") == Counter(
+        {ErrorFamily.INIT: 2, ErrorFamily.ENVIRONMENT_LIMIT: 1}
+    ), "one count a line"
     assert scan.of("quiet") == Counter(), "scanned, nothing found"
     assert scan.of("opened") is None, "an opened function's own logs are read whole"
     assert scan.span_s == SCAN_EVERY_S
