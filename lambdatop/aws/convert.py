@@ -45,6 +45,11 @@ def _str(value: Any) -> str | None:
     return one_line(str(value)) if value not in (None, "") else None
 
 
+def _strings(value: Any) -> list[str]:
+    """The strings of a list from AWS; nothing of anything else."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def function_config(item: dict[str, Any]) -> FunctionConfig:
     """A ListFunctions item or a GetFunctionConfiguration answer."""
     logging = _dict(item.get("LoggingConfig"))
@@ -85,6 +90,7 @@ def function_config(item: dict[str, Any]) -> FunctionConfig:
 def event_source(item: dict[str, Any]) -> EventSource:
     destination = _dict(_dict(_dict(item.get("DestinationConfig")).get("OnFailure")))
     bisect = item.get("BisectBatchOnFunctionError")
+    types = item.get("FunctionResponseTypes")
     return EventSource(
         uuid=str(item.get("UUID") or "?"),
         source_arn=str(item.get("EventSourceArn") or item.get("SelfManagedEventSource") or "?"),
@@ -95,6 +101,8 @@ def event_source(item: dict[str, Any]) -> EventSource:
         maximum_retry_attempts=_int(item.get("MaximumRetryAttempts")),
         bisect_on_error=bisect if isinstance(bisect, bool) else None,
         on_failure_destination=_str(destination.get("Destination")),
+        # AWS returns `["ReportBatchItemFailures"]` or leaves the field out: absent is none set.
+        function_response_types=tuple(one_line(kind) for kind in _strings(types)),
     )
 
 

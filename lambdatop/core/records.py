@@ -268,6 +268,15 @@ class EventSource:
     maximum_retry_attempts: int | None = None
     bisect_on_error: bool | None = None
     on_failure_destination: str | None = None
+    function_response_types: tuple[str, ...] | None = None
+    """The mapping's `FunctionResponseTypes` (`("ReportBatchItemFailures",)` or empty: AWS
+    leaves the field out when none is set); None: not read."""
+
+    @property
+    def reports_batch_item_failures(self) -> bool | None:
+        """Whether Lambda processes the function's partial batch responses; None: not read."""
+        types = self.function_response_types
+        return None if types is None else "ReportBatchItemFailures" in types
 
     @property
     def service(self) -> str:
