@@ -22,13 +22,16 @@ from lambdatop.diagnose.thresholds import Thresholds
 
 def fill_new_fields(ev: object) -> None:
     """An Evidence pickled before a field was added lacks it (a slots dataclass restores the
-    fields it was given): the field's default, as a new Evidence would hold."""
+    fields it was given): the field's default, as a new Evidence would hold. So are the event
+    source mappings it holds (slots dataclasses too)."""
     for field in dataclasses.fields(ev):  # type: ignore[arg-type]
         if not hasattr(ev, field.name):
             if field.default_factory is not dataclasses.MISSING:
                 object.__setattr__(ev, field.name, field.default_factory())
             elif field.default is not dataclasses.MISSING:
                 object.__setattr__(ev, field.name, field.default)
+    for source in getattr(ev, "event_sources", None) or ():
+        fill_new_fields(source)
 
 
 def _reports(diagnosis: Diagnosis) -> dict[str, str]:

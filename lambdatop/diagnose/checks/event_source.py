@@ -78,6 +78,21 @@ PARTIAL_STREAM = Step(
     " retries from the first failed record, holding up the shard, until the record expires or"
     " the retries run out (then the on-failure destination gets it)"
 )
+REPORTING_SERVICES = ("sqs", "kinesis", "dynamodb")
+"""The sources whose mappings take a partial batch response (ReportBatchItemFailures)."""
+# AWS (Lambda developer guide, "Configuring partial batch response with Kinesis Data Streams and
+# Lambda", and the same for DynamoDB and SQS): "Even when your function code returns partial
+# batch failure responses, these responses will not be processed by Lambda unless the
+# ReportBatchItemFailures feature is explicitly turned on for your event source mapping." The
+# invocation returned, so the batch is a success: SQS messages are deleted, a stream's
+# checkpoint moves past the batch.
+IGNORED_QUEUE = "the batch counts as a success and those messages are deleted from the queue"
+IGNORED_STREAM = "the batch counts as a success and the shard moves on past those records"
+TURN_ON = Step(
+    "Fix: turn on ReportBatchItemFailures on the mapping (the command above changes it; run it"
+    " yourself): until then every record the function hands back is lost, not retried. Those"
+    " already dropped are gone from the source: the responses quoted name their ids"
+)
 _KEY_NAMES = {"messageid": "messageId", "sequencenumber": "sequenceNumber", "eventid": "eventID"}
 _SOURCE_OF_KEY = {
     "messageid": "SQS message",
@@ -96,7 +111,9 @@ class Reason(Enum):
     WHOLE_BATCH = "whole batch"
     """A batch processor failed every record of a batch (logs only)."""
     PARTIAL = "partial"
-    """Partial batch responses handed back a large share of the records (logs only)."""
+    """Partial batch responses handed back a large share of the records."""
+    IGNORED = "ignored"
+    """Partial batch responses to a mapping without ReportBatchItemFailures: records lost."""
 
 
 class PartialBatches(NamedTuple):
@@ -199,12 +216,19 @@ def verdict(f: EventSourceFigures, limits: Thresholds) -> Verdict:
             return Verdict(CheckStatus.WARN, f"Async events wait {waited} before running")
         return Verdict(CheckStatus.OK, "No event source mappings")
     said = [found for mapping in f.mappings for found in _what_the_mapping_says(mapping)]
-    reason = None
+    reason: Enum | None = None
+    ignoring = _ignoring(f)
+    if ignoring:
+        said.insert(0, (CheckStatus.FAIL, _ignored_title(f.partial, ignoring)))
+        reason = Reason.IGNORED
+    elif _responding(f) and (partial := _partial_verdict(f)) is not None:
+        said.append((partial.status, partial.title))
+        reason = partial.reason
     behind = f.iterator_age_s
     if behind is not None and behind >= limits.iterator_age_warn_s:
         status = CheckStatus.FAIL if behind >= limits.iterator_age_fail_s else CheckStatus.WARN
         said.insert(0, (status, f"Stream consumer {human_duration(behind)} behind"))
-        reason = Reason.BEHIND
+        reason = reason or Reason.BEHIND
     status = max((s for s, _ in said), key=STATUS_SEVERITY.__getitem__, default=CheckStatus.OK)
     healthy = f"{count(len(f.mappings), 'event source')} healthy"
     return Verdict(status, "; ".join(title for _, title in said) or healthy, reason)
@@ -241,14 +265,53 @@ def _logs_only(f: EventSourceFigures) -> Verdict:
             " again, every record with it",
             Reason.WHOLE_BATCH,
         )
+    return _partial_verdict(f) or Verdict(CheckStatus.UNKNOWN, NOT_READ)
+
+
+def _partial_verdict(f: EventSourceFigures) -> Verdict | None:
+    """What the partial batch responses say, retried: a warning when a large share failed."""
     partial = f.partial
-    if partial.records:
-        part, whole, of = partial.share(f.completed)
-        title = f"{partial.said}: {pct(part, whole)} {of}"
-        if part >= PARTIAL_SHARE_WARN * whole:
-            return Verdict(CheckStatus.WARN, title, Reason.PARTIAL)
-        return Verdict(CheckStatus.OK, title)
-    return Verdict(CheckStatus.UNKNOWN, NOT_READ)
+    if not partial.records:
+        return None
+    part, whole, of = partial.share(f.completed)
+    title = f"{partial.said}: {pct(part, whole)} {of}"
+    if part >= PARTIAL_SHARE_WARN * whole:
+        return Verdict(CheckStatus.WARN, title, Reason.PARTIAL)
+    return Verdict(CheckStatus.OK, title)
+
+
+def _answering(f: EventSourceFigures) -> list[EventSource]:
+    """The mappings the partial batch responses answer: those of the sources that take one, of
+    the kind the items name (SQS message ids, else a stream's sequence numbers), or all of them
+    when none is of that kind."""
+    if not f.partial.records or not f.mappings:
+        return []
+    taking = [s for s in f.mappings if s.service in REPORTING_SERVICES]
+    kind = [s for s in taking if (s.service == "sqs") == f.partial.queue]
+    return kind or taking
+
+
+def _ignoring(f: EventSourceFigures) -> list[EventSource]:
+    """The mappings the function hands failed records back to that were read without
+    ReportBatchItemFailures: Lambda ignores the list."""
+    return [s for s in _answering(f) if s.reports_batch_item_failures is False]
+
+
+def _responding(f: EventSourceFigures) -> bool:
+    """Every mapping the responses answer was read with ReportBatchItemFailures: retried."""
+    answering = _answering(f)
+    return bool(answering) and all(s.reports_batch_item_failures for s in answering)
+
+
+def _ignored_title(p: PartialBatches, ignoring: list[EventSource]) -> str:
+    first = ignoring[0]
+    others = f" (+{count(len(ignoring) - 1, 'other mapping')})" if len(ignoring) > 1 else ""
+    lost = IGNORED_QUEUE if first.service == "sqs" else IGNORED_STREAM
+    return (
+        f"The function reports {count(p.records, 'record')} failed but the mapping"
+        f" {first.uuid}{others} does not have ReportBatchItemFailures: Lambda ignores the list;"
+        f" {lost}"
+    )
 
 
 def _poison_title(p: Poison) -> str:
@@ -282,6 +345,25 @@ def advise(f: EventSourceFigures, decided: Verdict, ev: Evidence) -> Advice:
     advice = Advice(steps=[listing])
     if f.partial.records:
         advice.evidence.append(f.partial.said)
+        advice.evidence.extend(_answering_lines(f))
+    ignoring = _ignoring(f)
+    if ignoring:
+        uuid = ignoring[0].uuid
+        advice.evidence.extend(samples(sampled(_responses(ev))))
+        advice.steps = [
+            cmd.lambda_call(
+                "get-event-source-mapping", f" --uuid {uuid} --query FunctionResponseTypes"
+            ),
+            cmd.lambda_call(
+                "update-event-source-mapping",
+                f" --uuid {uuid} --function-response-types ReportBatchItemFailures",
+                changes=True,
+            ),
+            TURN_ON,
+            listing,
+        ]
+    elif decided.reason is Reason.PARTIAL:
+        advice.steps.extend(_partial_advice(f.partial, ev, cmd, warned=True).steps)
     for source in f.mappings:
         advice.evidence.extend(_mapping_lines(source))
         if source.is_stream and source.bisect_on_error is False:
@@ -415,6 +497,19 @@ def _redelivered_advice(redelivered: tuple[str, ...], cmd: Commands) -> Advice:
         ],
         [attributes, VISIBILITY_TIMEOUT],
     )
+
+
+def _answering_lines(f: EventSourceFigures) -> list[str]:
+    """Whether each mapping the partial batch responses answer retries the records."""
+    lines = []
+    for source in _answering(f):
+        reports = source.reports_batch_item_failures
+        if reports is not None:
+            said = "retried" if reports else "ignored (no ReportBatchItemFailures)"
+            lines.append(
+                f"{source.service} mapping {source.uuid}: the records handed back are {said}"
+            )
+    return lines
 
 
 def _mapping_lines(source: EventSource) -> list[str]:
