@@ -208,16 +208,21 @@ class LogPipeline:
         if made:
             self.reattribute(lambda finding: _made_for(finding, made))
 
-    def reattribute(self, owner: Callable[[Finding], str | None]) -> None:
-        """Give each finding attributed to no invocation the one `owner` names, if any."""
-        for found in (
+    def kept_lines(self) -> tuple[deque[Finding], ...]:
+        """Every list of lines kept for the diagnosis, each in the log's order: what the store
+        trims as its window slides, and what `reattribute` goes through."""
+        return (
             *self.findings.values(),
             self.failures,
             self.dropped,
             self.errors,
             self.extensions,
             self.batch_responses,
-        ):
+        )
+
+    def reattribute(self, owner: Callable[[Finding], str | None]) -> None:
+        """Give each finding attributed to no invocation the one `owner` names, if any."""
+        for found in self.kept_lines():
             for index, finding in enumerate(found):
                 if finding.request_id is None and (request_id := owner(finding)) is not None:
                     found[index] = replace(finding, request_id=request_id)

@@ -136,12 +136,7 @@ class FunctionState:
         cutoff = min(int(self.clock() * 1000), newest) - keep_ms
         tracker = pipeline.tracker
         tracker.forget_before(cutoff)
-        for found in (
-            *pipeline.findings.values(),
-            pipeline.failures,
-            pipeline.dropped,
-            pipeline.errors,
-        ):
+        for found in pipeline.kept_lines():
             _forget_findings(found, cutoff)
         kept = tracker.invocations
         if tracker.forgotten - self._swept_at > len(kept) // 4:
