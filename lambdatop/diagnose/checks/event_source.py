@@ -348,20 +348,8 @@ def advise(f: EventSourceFigures, decided: Verdict, ev: Evidence) -> Advice:
         advice.evidence.extend(_answering_lines(f))
     ignoring = _ignoring(f)
     if ignoring:
-        uuid = ignoring[0].uuid
         advice.evidence.extend(samples(sampled(_responses(ev))))
-        advice.steps = [
-            cmd.lambda_call(
-                "get-event-source-mapping", f" --uuid {uuid} --query FunctionResponseTypes"
-            ),
-            cmd.lambda_call(
-                "update-event-source-mapping",
-                f" --uuid {uuid} --function-response-types ReportBatchItemFailures",
-                changes=True,
-            ),
-            TURN_ON,
-            listing,
-        ]
+        advice.steps = [*_turn_on_steps(ignoring[0].uuid, cmd), listing]
     elif decided.reason is Reason.PARTIAL:
         advice.steps.extend(_partial_advice(f.partial, ev, cmd, warned=True).steps)
     for source in f.mappings:
@@ -497,6 +485,21 @@ def _redelivered_advice(redelivered: tuple[str, ...], cmd: Commands) -> Advice:
         ],
         [attributes, VISIBILITY_TIMEOUT],
     )
+
+
+def _turn_on_steps(uuid: str, cmd: Commands) -> list[Step]:
+    """The command that shows the mapping's response types, and the fix that turns them on."""
+    return [
+        cmd.lambda_call(
+            "get-event-source-mapping", f" --uuid {uuid} --query FunctionResponseTypes"
+        ),
+        cmd.lambda_call(
+            "update-event-source-mapping",
+            f" --uuid {uuid} --function-response-types ReportBatchItemFailures",
+            changes=True,
+        ),
+        TURN_ON,
+    ]
 
 
 def _answering_lines(f: EventSourceFigures) -> list[str]:
